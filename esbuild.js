@@ -1,0 +1,91 @@
+// Bundles every entry point of the extension with esbuild.
+//   node esbuild.js               development build into dist/
+//   node esbuild.js --production  minified build into dist/
+//   node esbuild.js --watch       rebuild on change
+//   node esbuild.js --tests       unit tests and benchmarks into dist-test/
+'use strict';
+const esbuild = require('esbuild');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const tests = process.argv.includes('--tests');
+
+/** Node-side entry points: output name -> source. */
+const nodeEntries = {
+  extension: 'src/extension/extension.ts',
+  server: 'src/server/server.ts',
+  'engine-worker': 'src/engine/worker.ts',
+  cli: 'src/cli/main.ts',
+};
+
+function listFiles(dir, suffix) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true })
+    .map((f) => path.join(dir, String(f)))
+    .filter((f) => f.endsWith(suffix));
+}
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'info',
+};
+
+async function main() {
+  const configs = tests
+    ? [{
+      ...common,
+      // Each test file becomes its own bundle so node's test runner can run them in parallel.
+      entryPoints: [
+        ...listFiles('test', '.test.ts'),
+        ...listFiles('bench', '.bench.ts'),
+        // Tests fork the real worker, as the extension and CLI do.
+        { in: nodeEntries['engine-worker'], out: 'engine-worker' },
+      ],
+      outdir: 'dist-test',
+      outbase: '.',
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      external: ['vscode'],
+      sourcemap: 'inline',
+      logLevel: 'warning',
+    }]
+    : [
+      {
+        ...common,
+        entryPoints: nodeEntries,
+        outdir: 'dist',
+        platform: 'node',
+        target: 'node20',
+        format: 'cjs',
+        // Provided by the editor at run time.
+        external: ['vscode'],
+      },
+      {
+        ...common,
+        entryPoints: { webview: 'webview/src/main.ts' },
+        outdir: 'dist',
+        platform: 'browser',
+        target: 'es2022',
+        format: 'iife',
+      },
+    ];
+  if (tests) fs.rmSync('dist-test', { recursive: true, force: true });
+  if (watch) {
+    for (const config of configs) {
+      const ctx = await esbuild.context(config);
+      await ctx.watch();
+    }
+    return;
+  }
+  await Promise.all(configs.map((config) => esbuild.build(config)));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,131 @@
+import { parseArgs } from 'node:util';
+import {
+  formatCompact,
+  formatThousands,
+  paramsReport,
+  parseCount,
+  summarize,
+  type ModelSummary,
+  type ParamsReport,
+} from '../../core';
+import { formatDiagnostic } from '../diagnostics';
+import { readModelFromDisk } from '../read-file';
+import { renderTable } from '../table';
+import { UsageError, type CommandIO } from '../io';
+
+export const PARAMS_USAGE = `Usage: robustness-lens params FILE... [options]
+
+Per-layer parameter counts (exactly what PyTorch's parameters() sums) and
+multiply-accumulates, per-stage and total, for architecture specs
+(*.arch.yaml, *.arch.json) and RobArch model configs (Hydra YAML).
+
+Options:
+  --input N          input image size in pixels per side, for MACs (default 224)
+  --json             print a JSON object per file (an array for several files)
+  --summary          one line per file instead of the layer table
+  --budget N         parameter budget to compare with (26M, 26000000); overrides the file's
+  --num-classes N    classes of the head when a RobArch config leaves num_classes to Hydra
+  -h, --help         show this help`;
+
+function budgetLine(summary: ModelSummary, budgetOverride: number | undefined): string {
+  const budget = budgetOverride ?? summary.network.budget?.params;
+  if (budget === undefined) return '';
+  const share = summary.knownParams / budget - 1;
+  const sign = share >= 0 ? '+' : '';
+  return `budget ${formatCompact(budget)}: ${(100 * (share + 1)).toFixed(1)}% (${sign}${(100 * share).toFixed(1)}%)`;
+}
+
+function totalText(summary: ModelSummary): string {
+  if (summary.total.known) return `${formatThousands(summary.total.value)} (${formatCompact(summary.total.value)})`;
+  return `at least ${formatThousands(summary.knownParams)} (some layers are unknown: ${summary.total.reason})`;
+}
+
+function renderSummaryLine(summary: ModelSummary, budget: number | undefined): string {
+  const macs = summary.macs.known ? `${(summary.macs.value / 1e9).toFixed(2)} GMACs @${summary.inputSize}` : 'MACs unknown';
+  return [summary.network.name.padEnd(12), totalText(summary).padEnd(26), macs.padEnd(18), budgetLine(summary, budget), summary.network.file]
+    .filter(Boolean).join('  ');
+}
+
+function renderFull(summary: ModelSummary, report: ParamsReport, budget: number | undefined): string {
+  const n = (v: number | null): string => (v === null ? '?' : formatThousands(v));
+  const layerTable = renderTable(
+    ['Layer', 'Type', 'Output shape', 'Params', 'MACs', 'Line'],
+    report.layers.map((l) => [l.name, l.type, l.output, n(l.params), n(l.macs), l.line === null ? '' : String(l.line)]),
+    new Set([3, 4, 5]),
+  );
+  const partTable = renderTable(
+    ['Part', 'Params', 'MACs'],
+    report.parts.map((p) => [p.name, n(p.params), n(p.macs)]),
+    new Set([1, 2]),
+  );
+  const lines = [
+    `${summary.network.name} (${summary.network.file}, ${summary.network.format}, input ${summary.network.inputChannels}x${summary.inputSize}x${summary.inputSize})`,
+    '',
+    layerTable,
+    '',
+    partTable,
+    '',
+    `Total params: ${totalText(summary)}`,
+    `MACs: ${summary.macs.known ? `${formatThousands(summary.macs.value)} (${(summary.macs.value / 1e9).toFixed(2)} G)` : 'unknown'}`,
+  ];
+  const budgetText = budgetLine(summary, budget);
+  if (budgetText) lines.push(`Budget: ${budgetText}`);
+  return lines.join('\n');
+}
+
+function positiveInteger(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${name} must be a positive whole number, got "${text}"`);
+  return value;
+}
+
+export function runParams(args: readonly string[], io: CommandIO): number {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      input: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      summary: { type: 'boolean', default: false },
+      budget: { type: 'string' },
+      'num-classes': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    io.out(PARAMS_USAGE);
+    return 0;
+  }
+  if (positionals.length === 0) throw new UsageError('params needs at least one FILE');
+  const inputSize = positiveInteger('input', values.input) ?? 224;
+  const numClasses = positiveInteger('num-classes', values['num-classes']);
+  let budget: number | undefined;
+  if (values.budget !== undefined) {
+    budget = parseCount(values.budget);
+    if (budget === undefined) throw new UsageError(`--budget must be a parameter count such as 26M, got "${values.budget}"`);
+  }
+
+  let failed = false;
+  const reports: ParamsReport[] = [];
+  const texts: string[] = [];
+  for (const file of positionals) {
+    const result = readModelFromDisk(file, { numClasses });
+    for (const d of result.diagnostics) {
+      if (d.severity === 'error') failed = true;
+      if (d.severity === 'error' || !values.json) io.err(formatDiagnostic(d));
+    }
+    if (!result.network) continue;
+    const summary = summarize(result.network, inputSize);
+    const report = paramsReport(summary, result.diagnostics);
+    if (budget !== undefined) report.budget = { params: budget, used: summary.knownParams / budget };
+    reports.push(report);
+    texts.push(values.summary ? renderSummaryLine(summary, budget) : renderFull(summary, report, budget));
+  }
+  if (values.json) {
+    if (reports.length > 0) io.out(JSON.stringify(positionals.length === 1 ? reports[0] : reports, null, 2));
+  } else if (texts.length > 0) {
+    io.out(texts.join(values.summary ? '\n' : '\n\n'));
+  }
+  return failed ? 2 : 0;
+}

@@ -1,0 +1,11 @@
+import { processIO } from './io';
+import { runCli } from './run';
+
+try {
+  process.exitCode = runCli(process.argv.slice(2), processIO);
+} catch (error) {
+  // A bug, not a user error: say so in one line, keep the stack for a bug report.
+  process.stderr.write(`robustness-lens: internal error: ${(error as Error).message}\n`);
+  if (process.env.ROBUSTNESS_LENS_DEBUG) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
+  process.exitCode = 70;
+}

@@ -1,0 +1,54 @@
+import { parse } from 'yaml';
+import { pointRange } from '../ir/source';
+import { readArchSpec } from './arch-spec/read-arch-spec';
+import { checkFileSize } from './limits';
+import { utf8ByteLength } from '../util/utf8-length';
+import type { ReadResult } from './read-result';
+import { findKwargsPath, readRobArchHydra, type HydraReadOptions } from './robarch-hydra/read-robarch-hydra';
+
+export type ReadOptions = HydraReadOptions;
+
+export type ModelFileFormat = 'arch-spec' | 'robarch-hydra';
+
+const ARCH_SPEC_NAME = /\.arch\.(ya?ml|json)$/i;
+const STRUCTURED_NAME = /\.(ya?ml|json)$/i;
+
+/**
+ * Which front end reads this file: our spec by its name (`*.arch.yaml|json`), a RobArch Hydra
+ * model config by its content (a `kwargs` mapping with stage widths and depths).
+ */
+export function detectFormat(file: string, text: string): ModelFileFormat | undefined {
+  if (ARCH_SPEC_NAME.test(file)) return 'arch-spec';
+  if (!STRUCTURED_NAME.test(file)) return undefined;
+  let root: unknown;
+  try {
+    root = parse(text, { prettyErrors: false });
+  } catch {
+    return undefined;
+  }
+  if (findKwargsPath(root)) return 'robarch-hydra';
+  if (root && typeof root === 'object' && 'stages' in root && 'stem' in root) return 'arch-spec';
+  return undefined;
+}
+
+/** Reads any model description file the core understands. */
+export function readModelFile(file: string, text: string, options: ReadOptions = {}): ReadResult {
+  const tooLarge = checkFileSize(file, utf8ByteLength(text));
+  if (tooLarge) return { diagnostics: [tooLarge] };
+  switch (detectFormat(file, text)) {
+    case 'arch-spec':
+      return readArchSpec(file, text);
+    case 'robarch-hydra':
+      return readRobArchHydra(file, text, options);
+    default:
+      return {
+        diagnostics: [{
+          file,
+          range: pointRange(0, 0),
+          severity: 'error',
+          code: 'RL105',
+          message: 'not a model file Robustness Lens reads: expected an architecture spec (*.arch.yaml, *.arch.json) or a RobArch model config (YAML with a `kwargs` mapping holding stage_widths and depths)',
+        }],
+      };
+  }
+}

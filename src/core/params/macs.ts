@@ -1,0 +1,28 @@
+import { known, unknown, type Fact } from '../ir/fact';
+import type { Layer } from '../ir/layers';
+import type { Shape } from './shapes';
+
+/**
+ * Multiply-accumulates of one layer for one sample. Counted for the layers that multiply
+ * weights with activations (convs, linear layers, the two 1x1 convs of SE on the pooled map),
+ * as fvcore and most papers count GMACs; norms, activations and pooling add no MACs here.
+ */
+export function layerMacs(layer: Layer, output: Shape | undefined): Fact<number> {
+  switch (layer.kind) {
+    case 'conv': {
+      if (!output || output.kind !== 'map') return unknown('the output shape is unknown');
+      const { inChannels, outChannels, kernel, groups } = layer;
+      if (!inChannels.known || !outChannels.known || !kernel.known || !groups.known) return unknown('a conv hyper-parameter is unknown');
+      const perPosition = outChannels.value * (inChannels.value / groups.value) * kernel.value[0] * kernel.value[1];
+      return known(perPosition * output.height * output.width);
+    }
+    case 'linear':
+      if (!layer.inFeatures.known || !layer.outFeatures.known) return unknown('a linear layer dimension is unknown');
+      return known(layer.inFeatures.value * layer.outFeatures.value);
+    case 'se':
+      if (!layer.channels.known || !layer.squeezeChannels.known) return unknown('the SE widths are unknown');
+      return known(2 * layer.channels.value * layer.squeezeChannels.value);
+    default:
+      return known(0);
+  }
+}
