@@ -1,4 +1,5 @@
-import type { Budget, ConvOrder, SourceFormat } from '../ir/network';
+import type { ModelEditor } from '../ir/editor';
+import type { Budget, ConvOrder, FactSources, SourceFormat } from '../ir/network';
 import type { Diagnostic } from '../ir/diagnostic';
 import type { ActivationFunction, NormKind } from '../ir/layers';
 import type { SourceRange } from '../ir/source';
@@ -22,6 +23,8 @@ export interface ResidualDesign {
   readonly block: BlockDesign;
   readonly stages: readonly StageDesign[];
   readonly headSource?: SourceRange;
+  readonly factSources?: FactSources;
+  readonly editor?: ModelEditor;
 }
 
 export interface StemDesign {
@@ -36,6 +39,7 @@ export interface StemDesign {
   readonly bias: boolean;
   readonly source?: SourceRange;
   readonly maxPoolSource?: SourceRange;
+  readonly factSources?: FactSources;
 }
 
 export interface BlockDesign {
@@ -57,6 +61,7 @@ export interface BlockDesign {
   readonly source?: SourceRange;
   readonly normSources?: readonly (SourceRange | undefined)[];
   readonly activationSources?: readonly (SourceRange | undefined)[];
+  readonly factSources?: FactSources;
 }
 
 export interface StageDesign {
@@ -70,6 +75,7 @@ export interface StageDesign {
   readonly kernel: number;
   readonly dilation: number;
   readonly source?: SourceRange;
+  readonly factSources?: FactSources;
 }
 
 export type GroupSpec = { readonly groups: number } | { readonly groupWidth: number };

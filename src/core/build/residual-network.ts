@@ -43,6 +43,8 @@ export function buildResidualNetwork(design: ResidualDesign): Network {
     },
     budget: design.budget,
     source: design.source,
+    factSources: design.factSources,
+    editor: design.editor,
     notes: design.notes,
   };
 }
@@ -79,6 +81,7 @@ function buildStem(design: ResidualDesign): Stem {
   return {
     layers,
     source: s.source,
+    factSources: s.factSources,
     facts: {
       width: known(s.width),
       kernel: known(s.kernel),
@@ -107,6 +110,7 @@ function buildStage(block: BlockDesign, stage: StageDesign, index: number, width
     index,
     blocks,
     source: stage.source,
+    factSources: stage.factSources,
     facts: {
       depth: known(stage.depth),
       width: known(stage.width),
@@ -239,6 +243,7 @@ function buildBlock(block: BlockDesign, stage: StageDesign, place: BlockPlace): 
     shortcut,
     after,
     source: stage.source,
+    factSources: block.factSources,
     facts: {
       kind: known('bottleneck'),
       inChannels: known(place.widthIn),

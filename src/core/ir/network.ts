@@ -1,7 +1,14 @@
 import type { Diagnostic } from './diagnostic';
 import type { Fact } from './fact';
 import type { ActivationFunction, Layer, NormKind } from './layers';
+import type { ModelEditor } from './editor';
 import type { SourceRange } from './source';
+
+/**
+ * Where individual facts were written, keyed by fact name (`depth`, `maxPool`, `activations.1`...),
+ * so a finding about one fact points at it rather than at the whole block or stage.
+ */
+export type FactSources = Readonly<Record<string, SourceRange | undefined>>;
 
 /** Order of the three operations around each conv of a block. */
 export type ConvOrder = 'conv-norm-act' | 'norm-act-conv';
@@ -40,6 +47,7 @@ export interface BlockFacts {
 }
 
 export interface Block {
+  readonly factSources?: FactSources;
   readonly name: string;
   /** Position in its stage, from 0. */
   readonly index: number;
@@ -67,6 +75,7 @@ export interface StageFacts {
 }
 
 export interface Stage {
+  readonly factSources?: FactSources;
   readonly name: string;
   /** 1-based, as the paper numbers stages. */
   readonly index: number;
@@ -86,6 +95,7 @@ export interface StemFacts {
 }
 
 export interface Stem {
+  readonly factSources?: FactSources;
   readonly layers: readonly Layer[];
   readonly facts: StemFacts;
   readonly source?: SourceRange;
@@ -126,6 +136,9 @@ export interface Network {
   readonly budget?: Budget;
   /** Where the model is declared (the spec root, the Hydra `kwargs`). */
   readonly source?: SourceRange;
+  readonly factSources?: FactSources;
+  /** Edits the file the network came from, for quick fixes; absent when the format cannot be edited. */
+  readonly editor?: ModelEditor;
   /** What the front end noticed but did not treat as an error (a fallback it applied, say). */
   readonly notes: readonly Diagnostic[];
 }

@@ -9,6 +9,7 @@ import { YamlSource } from '../../yaml/yaml-source';
 import type { ReadResult } from '../read-result';
 import { allowedKeysAt } from '../schema-keys';
 import { schemaErrorToDiagnostic } from '../schema-errors';
+import { SpecEditor } from './spec-editor';
 import type { ArchSpec, SpecActivation, SpecNorm } from './spec-types';
 
 let validator: ValidateFunction | undefined;
@@ -84,6 +85,15 @@ export function readArchSpec(file: string, text: string): ReadResult {
       kernel: stage.kernel ?? blockSpec.kernel ?? 3,
       dilation: stage.dilation ?? blockSpec.dilation ?? 1,
       source: source.rangeOf(['stages', i]),
+      factSources: {
+        depth: source.rangeOf(['stages', i, 'depth']),
+        width: source.rangeOf(['stages', i, 'width']),
+        stride: source.rangeOf(['stages', i, 'stride']),
+        bottleneck: source.rangeOf(['stages', i, 'bottleneck']),
+        groups: source.rangeOf(['stages', i, stage.group_width !== undefined ? 'group_width' : 'groups']),
+        kernel: source.rangeOf(stage.kernel !== undefined ? ['stages', i, 'kernel'] : ['block', 'kernel']),
+        dilation: source.rangeOf(stage.dilation !== undefined ? ['stages', i, 'dilation'] : ['block', 'dilation']),
+      },
     });
   }
 
@@ -109,6 +119,8 @@ export function readArchSpec(file: string, text: string): ReadResult {
     source: source.rangeOf([]),
     notes,
     headSource: spec.num_classes !== undefined ? source.rangeOfEntry(['num_classes']) : undefined,
+    factSources: { stages: source.rangeOfKey([], 'stages'), budget: budget?.source },
+    editor: new SpecEditor(source, spec),
     stem: {
       width: stem.width,
       kernel: patch ?? stem.kernel ?? 7,
@@ -120,6 +132,12 @@ export function readArchSpec(file: string, text: string): ReadResult {
       bias: stem.bias ?? false,
       source: source.rangeOfEntry(['stem']),
       maxPoolSource: stem.max_pool ? source.rangeOfEntry(['stem', 'max_pool']) : undefined,
+      factSources: {
+        width: source.rangeOf(['stem', 'width']),
+        kernel: source.rangeOf(['stem', patch !== null ? 'patch' : 'kernel']),
+        maxPool: source.rangeOfEntry(['stem', 'max_pool']),
+        norm: source.rangeOf(['stem', 'norm']),
+      },
     },
     block: {
       order: blockSpec.order ?? 'conv-norm-act',
@@ -133,6 +151,16 @@ export function readArchSpec(file: string, text: string): ReadResult {
       source: source.rangeOfEntry(['block']),
       normSources: blockSpec.norms ? [0, 1, 2].map((i) => source.rangeOf(['block', 'norms', i])) : undefined,
       activationSources: blockSpec.activations ? [0, 1, 2].map((i) => source.rangeOf(['block', 'activations', i])) : undefined,
+      factSources: {
+        ...Object.fromEntries([0, 1, 2].flatMap((i) => [
+          [`norms.${i}`, source.rangeOf(['block', 'norms', i])],
+          [`activations.${i}`, source.rangeOf(['block', 'activations', i])],
+        ])),
+        se: source.rangeOfEntry(['block', 'se']),
+        'se.activation': source.rangeOf(['block', 'se', 'activation']),
+        denseRatio: source.rangeOfEntry(['block', 'dense_ratio']),
+        shortcutNorm: source.rangeOf(['block', 'shortcut_norm']),
+      },
     },
     stages,
   });

@@ -55,3 +55,20 @@ export function isRobArchStem(path: string): boolean {
 export function isRobArchBottleneck(path: string): boolean {
   return path === 'robustarch.models.model.BottleneckBlock';
 }
+
+/** The class path that writes an activation in a RobArch config. */
+export function torchActivationPath(fn: ActivationFunction): string | undefined {
+  const torch = Object.entries(TORCH_ACTIVATIONS).find(([, value]) => value === fn)?.[0];
+  if (torch) return `torch.nn.${torch}`;
+  const robarch = Object.entries(ROBARCH_ACTIVATIONS).find(([, value]) => value === fn)?.[0];
+  return robarch ? `robustarch.utils.${robarch}` : undefined;
+}
+
+export function torchNormPath(norm: NormKind): string | undefined {
+  switch (norm) {
+    case 'batch': return 'torch.nn.BatchNorm2d';
+    case 'instance': return 'torch.nn.InstanceNorm2d';
+    case 'layer': return 'torch.nn.LayerNorm';
+    default: return undefined;
+  }
+}

@@ -9,6 +9,7 @@ import { YamlSource, type PathSegment } from '../../yaml/yaml-source';
 import type { ReadResult } from '../read-result';
 import { allowedKeysAt } from '../schema-keys';
 import { schemaErrorToDiagnostic } from '../schema-errors';
+import { HydraEditor } from './hydra-editor';
 import { activationClass, convBlockClass, isRobArchBottleneck, isRobArchStem, normClass } from './class-paths';
 
 export interface HydraReadOptions {
@@ -204,6 +205,15 @@ export function readRobArchHydra(file: string, text: string, options: HydraReadO
       kernel: k.kernel,
       dilation: k.dilation,
       source: source.rangeOf(at('stage_widths', i)),
+      factSources: {
+        depth: source.rangeOf(at('depths', i)),
+        width: source.rangeOf(at('stage_widths', i)),
+        stride: source.rangeOf(at('strides', i)),
+        bottleneck: source.rangeOf(at('bottleneck_multipliers', i)),
+        groups: source.rangeOf(at('group_widths', i)),
+        kernel: source.rangeOf(at('kernel')),
+        dilation: source.rangeOf(at('dilation')),
+      },
     });
   }
 
@@ -220,6 +230,8 @@ export function readRobArchHydra(file: string, text: string, options: HydraReadO
     source: source.rangeOfEntry(base),
     notes,
     headSource: raw.num_classes !== undefined ? source.rangeOfEntry(at('num_classes')) : undefined,
+    factSources: { stages: source.rangeOfKey(base, 'depths') },
+    editor: new HydraEditor(source, base, kwargs),
     stem: {
       width: k.stem_width,
       kernel: patch ?? k.stem_kernel,
@@ -232,6 +244,11 @@ export function readRobArchHydra(file: string, text: string, options: HydraReadO
       bias: false,
       source: source.rangeOfEntry(at('stem_width')),
       maxPoolSource: source.rangeOfEntry(at('stem_downsample_factor')),
+      factSources: {
+        width: source.rangeOf(at('stem_width')),
+        kernel: source.rangeOf(at(patch !== null ? 'stem_patch_size' : 'stem_kernel')),
+        maxPool: source.rangeOfEntry(at('stem_downsample_factor')),
+      },
     },
     block: {
       order,
@@ -247,6 +264,16 @@ export function readRobArchHydra(file: string, text: string, options: HydraReadO
       source: source.rangeOfEntry(base),
       normSources,
       activationSources,
+      factSources: {
+        ...Object.fromEntries([0, 1, 2].flatMap((i) => [
+          [`norms.${i}`, source.rangeOf(at('norm_layer', i))],
+          [`activations.${i}`, source.rangeOf(at('activation_layer', i))],
+        ])),
+        se: source.rangeOfEntry(at('se_ratio')),
+        'se.activation': source.rangeOf(at('se_activation')),
+        denseRatio: source.rangeOfEntry(at('dense_ratio')),
+        shortcutNorm: source.rangeOf(at('downsample_norm')),
+      },
     },
     stages,
   });

@@ -1,0 +1,55 @@
+import { designFromNetwork } from '../whatif/design-from-network';
+import type { Diagnostic } from '../ir/diagnostic';
+import type { Network } from '../ir/network';
+import type { ReadResult } from '../frontends/read-result';
+import { summarize } from '../params/summary';
+import { isRuleEnabled, type LintConfig } from '../config/lint-config';
+import { RULES } from '../rules/registry';
+import type { RuleContext } from '../rules/rule';
+import { parseSuppressions } from './suppression';
+
+export interface LintOptions {
+  readonly config?: LintConfig;
+  /** A budget that overrides the file's own (`--budget`, the editor setting). */
+  readonly budgetOverride?: number;
+}
+
+/** The budget in force: an explicit override, else the model file's own, else the config's. */
+export function budgetInForce(network: Network, options: LintOptions): number | undefined {
+  return options.budgetOverride ?? network.budget?.params ?? options.config?.budget;
+}
+
+/** Runs the enabled guideline rules on a network; `text` is its file, for suppression comments. */
+export function lintNetwork(network: Network, text: string, options: LintOptions = {}): Diagnostic[] {
+  const config = options.config ?? {};
+  const suppressions = parseSuppressions(text);
+  if (suppressions.file) return [];
+  const total = summarize(network).total;
+  const context: RuleContext = {
+    network,
+    budget: budgetInForce(network, options),
+    params: total.known ? total.value : undefined,
+    design: designFromNetwork(network),
+  };
+  const diagnostics: Diagnostic[] = [];
+  for (const rule of RULES) {
+    if (!isRuleEnabled(rule.code, config)) continue;
+    for (const finding of rule.check(context)) {
+      if (suppressions.isSuppressed(finding.range.start.line, rule.code)) continue;
+      diagnostics.push({
+        file: network.file,
+        range: finding.range,
+        severity: config.severity?.[rule.code] ?? finding.severity ?? rule.defaultSeverity,
+        code: rule.code,
+        message: finding.message,
+        ...(finding.fix ? { fix: finding.fix } : {}),
+      });
+    }
+  }
+  return diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.code.localeCompare(b.code));
+}
+
+/** Front-end diagnostics of a read file plus the guideline findings on its network. */
+export function lintReadResult(read: ReadResult, text: string, options: LintOptions = {}): Diagnostic[] {
+  return [...read.diagnostics, ...(read.network ? lintNetwork(read.network, text, options) : [])];
+}

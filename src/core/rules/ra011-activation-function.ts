@@ -1,0 +1,51 @@
+import type { ActivationFunction } from '../ir/layers';
+import { PARAMETRIC_ACTIVATIONS } from '../ir/layers';
+import { activationClassName } from '../describe/layer-label';
+import type { Rule } from './rule';
+import { allBlocks, factValue, positionName, rangeOf, unique } from './support';
+
+/** Non-parametric activations the study found robust: SiLU best, GELU also good. */
+const ROBUST: ReadonlySet<ActivationFunction> = new Set(['silu', 'gelu']);
+
+export function activationPlace(position: number, postOrder: boolean): string {
+  return postOrder && position === 2 ? 'the activation after the residual addition' : `the activation of the ${positionName(position)} conv`;
+}
+
+export const ra011: Rule = {
+  code: 'RA011',
+  guideline: 11,
+  name: 'activation-function',
+  title: 'Use SiLU (or GELU) in the blocks',
+  level: 'layer',
+  facts: ['block.activations', 'block.convOrder'],
+  defaultSeverity: 'warning',
+  evidence: 'The activation matters a lot: non-parametric SiLU was best, GELU also good, ReLU worse; parametric activations (PReLU, PSiLU, PSSiLU) were less robust than non-parametric ones (Table 1 rows 15-17).',
+  fixable: 'always',
+  docs: {
+    checks: 'Reports every block activation that is neither SiLU nor GELU: ReLU and other non-parametric functions, and parametric ones (PReLU, PSiLU, PSSiLU). Missing activations are RA012\'s concern.',
+    fails: 'block:\n  activations: [relu, relu, relu]',
+    passes: 'block:\n  activations: [silu, silu, silu]',
+    howToFix: 'Use SiLU in all three block activations, as RobArch does; the quick fix replaces one. Keep ReLU inside the SE module (RA014).',
+  },
+  check({ network }) {
+    return unique(allBlocks(network).flatMap((block) => {
+      const activations = factValue(block.facts.activations);
+      const postOrder = factValue(block.facts.convOrder) === 'conv-norm-act';
+      if (!activations) return [];
+      return activations.flatMap((fn, position) => {
+        if (fn === null || ROBUST.has(fn)) return [];
+        const parametric = PARAMETRIC_ACTIVATIONS.has(fn);
+        const found = `${activationClassName(fn)} as ${activationPlace(position, postOrder)}`;
+        const message = parametric
+          ? `parametric ${found}; the RobArch study found parametric activations (PReLU, PSiLU, PSSiLU) less robust than non-parametric ones, with SiLU best (guideline 11, Table 1 rows 15-17)`
+          : `${found}; the RobArch study found non-parametric SiLU the most robust block activation, GELU also good and ReLU worse (guideline 11, Table 1 rows 15-17)`;
+        const edits = network.editor?.setBlockActivation(position, 'silu');
+        return [{
+          range: rangeOf(block, `activations.${position}`, network),
+          message,
+          ...(edits ? { fix: { title: `Replace ${activationClassName(fn)} by SiLU`, edits, safety: parametric ? 'unsafe' as const : 'safe' as const } } : {}),
+        }];
+      });
+    }));
+  },
+};
