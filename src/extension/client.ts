@@ -17,6 +17,9 @@ export function startLanguageClient(context: vscode.ExtensionContext): LanguageC
   const clientOptions: LanguageClientOptions = {
     documentSelector: MODEL_DOCUMENTS,
     outputChannelName: 'Robustness Lens',
+    synchronize: {
+      fileEvents: vscode.workspace.createFileSystemWatcher('**/{robustness-lens.toml,pyproject.toml}'),
+    },
   };
   const client = new LanguageClient('robustnessLens', 'Robustness Lens', serverOptions, clientOptions);
   void client.start();

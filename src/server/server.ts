@@ -1,14 +1,38 @@
-import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CodeActionKind, createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
-import { detectFormat, readModelFile } from '../core';
+import { detectFormat, findLintConfig, lintReadResult, readModelFile, type FoundConfig } from '../core';
+import { codeActionsFor } from './code-actions';
 import { toLspDiagnostic } from './to-lsp';
 
 // The language server: owns all analysis so every LSP editor gets the same behaviour.
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const pending = new Map<string, NodeJS.Timeout>();
+const configs = new Map<string, FoundConfig>();
 const DEBOUNCE_MS = 200;
+// dist/server.js -> the extension's root, where docs/rules lives.
+const extensionRoot = path.join(__dirname, '..');
+
+function readIfExists(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function configFor(file: string): FoundConfig {
+  const dir = path.dirname(file);
+  let found = configs.get(dir);
+  if (!found) {
+    found = findLintConfig(dir, readIfExists);
+    configs.set(dir, found);
+  }
+  return found;
+}
 
 function validate(document: TextDocument): void {
   const file = URI.parse(document.uri).fsPath;
@@ -17,8 +41,13 @@ function validate(document: TextDocument): void {
     void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
     return;
   }
-  const result = readModelFile(file, text);
-  void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: result.diagnostics.map(toLspDiagnostic) });
+  const config = configFor(file);
+  const diagnostics = lintReadResult(readModelFile(file, text), text, { config: config.config });
+  void connection.sendDiagnostics({
+    uri: document.uri,
+    version: document.version,
+    diagnostics: diagnostics.map((d) => toLspDiagnostic(d, extensionRoot)),
+  });
 }
 
 function schedule(document: TextDocument): void {
@@ -30,9 +59,24 @@ function schedule(document: TextDocument): void {
 }
 
 connection.onInitialize(() => ({
-  capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
+  capabilities: {
+    textDocumentSync: TextDocumentSyncKind.Incremental,
+    codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+  },
   serverInfo: { name: 'robustness-lens' },
 }));
+
+connection.onCodeAction((params) => {
+  const document = documents.get(params.textDocument.uri);
+  if (!document) return [];
+  return codeActionsFor(document.uri, document.getText(), params.context.diagnostics);
+});
+
+// A changed config file changes every diagnostic: forget what was found and validate again.
+connection.onDidChangeWatchedFiles(() => {
+  configs.clear();
+  for (const document of documents.all()) validate(document);
+});
 
 documents.onDidOpen((event) => validate(event.document));
 documents.onDidChangeContent((event) => schedule(event.document));

@@ -1,5 +1,7 @@
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DiagnosticSeverity, type Diagnostic as LspDiagnostic } from 'vscode-languageserver/node';
-import type { Diagnostic } from '../core';
+import type { Diagnostic, Fix } from '../core';
 
 const SEVERITY: Record<Diagnostic['severity'], DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -8,6 +10,26 @@ const SEVERITY: Record<Diagnostic['severity'], DiagnosticSeverity> = {
   hint: DiagnosticSeverity.Hint,
 };
 
-export function toLspDiagnostic(d: Diagnostic): LspDiagnostic {
-  return { range: d.range, severity: SEVERITY[d.severity], code: d.code, source: 'robustness-lens', message: d.message };
+/** What a diagnostic carries to the code-action request (LSP returns `data` unchanged). */
+export interface DiagnosticData {
+  readonly fix?: Fix;
+}
+
+/** The rule's documentation page shipped with the extension (docs/rules/RA0NN.md). */
+export function ruleDocUri(code: string, extensionRoot: string): string | undefined {
+  return /^RA\d{3}$/.test(code) ? pathToFileURL(path.join(extensionRoot, 'docs', 'rules', `${code}.md`)).href : undefined;
+}
+
+export function toLspDiagnostic(d: Diagnostic, extensionRoot: string): LspDiagnostic {
+  const href = ruleDocUri(d.code, extensionRoot);
+  const data: DiagnosticData = d.fix ? { fix: d.fix } : {};
+  return {
+    range: d.range,
+    severity: SEVERITY[d.severity],
+    code: d.code,
+    ...(href ? { codeDescription: { href } } : {}),
+    source: 'robustness-lens',
+    message: d.message,
+    data,
+  };
 }
