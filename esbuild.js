@@ -27,12 +27,29 @@ function listFiles(dir, suffix) {
     .filter((f) => f.endsWith(suffix));
 }
 
+/** ESM dependencies (web-tree-sitter) read import.meta.url; give CommonJS bundles a real one. */
+const importMetaShim = {
+  banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__importMetaUrl' },
+};
+
 const common = {
   bundle: true,
   sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'info',
 };
+
+/** The Python grammar and its runtime, loaded by the PyTorch front end from next to the bundles. */
+const WASM_FILES = [
+  'node_modules/web-tree-sitter/tree-sitter.wasm',
+  'node_modules/tree-sitter-python/tree-sitter-python.wasm',
+];
+
+function copyWasm(outdir) {
+  fs.mkdirSync(outdir, { recursive: true });
+  for (const file of WASM_FILES) fs.copyFileSync(file, path.join(outdir, path.basename(file)));
+}
 
 async function main() {
   const configs = tests
@@ -51,6 +68,7 @@ async function main() {
       target: 'node20',
       format: 'cjs',
       external: ['vscode'],
+      ...importMetaShim,
       sourcemap: 'inline',
       logLevel: 'warning',
     }]
@@ -64,6 +82,7 @@ async function main() {
         format: 'cjs',
         // Provided by the editor at run time.
         external: ['vscode'],
+        ...importMetaShim,
       },
       {
         ...common,
@@ -75,6 +94,7 @@ async function main() {
       },
     ];
   if (tests) fs.rmSync('dist-test', { recursive: true, force: true });
+  copyWasm(tests ? 'dist-test' : 'dist');
   if (watch) {
     for (const config of configs) {
       const ctx = await esbuild.context(config);

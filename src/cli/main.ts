@@ -1,11 +1,16 @@
+import { ensurePythonParser } from '../core';
 import { processIO } from './io';
 import { runCli } from './run';
 
-try {
+async function main(): Promise<void> {
+  // The Python grammar loads asynchronously once; every command after that is synchronous.
+  await ensurePythonParser();
   process.exitCode = runCli(process.argv.slice(2), processIO);
-} catch (error) {
+}
+
+main().catch((error: unknown) => {
   // A bug, not a user error: say so in one line, keep the stack for a bug report.
   process.stderr.write(`robustness-lens: internal error: ${(error as Error).message}\n`);
   if (process.env.ROBUSTNESS_LENS_DEBUG) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
   process.exitCode = 70;
-}
+});

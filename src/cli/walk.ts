@@ -4,7 +4,7 @@ import ignore, { type Ignore } from 'ignore';
 import { detectFormat, MAX_MODEL_FILE_BYTES } from '../core';
 
 const ALWAYS_SKIPPED = new Set(['.git', 'node_modules', '.hg', '.svn']);
-const CANDIDATE = /\.(ya?ml|json)$/i;
+const CANDIDATE = /\.(ya?ml|json|py)$/i;
 const ARCH_SPEC = /\.arch\.(ya?ml|json)$/i;
 
 interface Layer {
@@ -19,13 +19,14 @@ function ignoredBy(layers: readonly Layer[], file: string, isDir: boolean): bool
   });
 }
 
-/** A model file among the candidates: our spec by name, a RobArch config by content. */
+/** A model file among the candidates: our spec by name, a RobArch config or PyTorch code by content. */
 function isModelFile(file: string): boolean {
   if (ARCH_SPEC.test(file)) return true;
-  if (!/\.ya?ml$/i.test(file)) return false;
+  if (!/\.(ya?ml|py)$/i.test(file)) return false;
   try {
     if (fs.statSync(file).size > MAX_MODEL_FILE_BYTES) return false;
-    return detectFormat(file, fs.readFileSync(file, 'utf8')) === 'robarch-hydra';
+    const format = detectFormat(file, fs.readFileSync(file, 'utf8'));
+    return format === 'robarch-hydra' || format === 'pytorch';
   } catch {
     return false;
   }

@@ -1,4 +1,8 @@
 import { runCli } from '../../src/cli/run';
+import { usePythonParser } from './python';
+
+// The CLI loads the Python grammar before any command; so do tests that call it.
+usePythonParser();
 
 export interface CliResult {
   code: number;

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import {
   formatCompact,
+  networksOf,
   formatThousands,
   paramsReport,
   parseCount,
@@ -21,7 +22,7 @@ multiply-accumulates, per-stage and total, for architecture specs
 
 Options:
   --input N          input image size in pixels per side, for MACs (default 224)
-  --json             print a JSON object per file (an array for several files)
+  --json             print a JSON object for one model (an array for several models)
   --summary          one line per file instead of the layer table
   --budget N         parameter budget to compare with (26M, 26000000); overrides the file's
   --num-classes N    classes of the head when a RobArch config leaves num_classes to Hydra
@@ -115,12 +116,13 @@ export function runParams(args: readonly string[], io: CommandIO): number {
       if (d.severity === 'error') failed = true;
       if (d.severity === 'error' || !values.json) io.err(formatDiagnostic(d));
     }
-    if (!result.network) continue;
-    const summary = summarize(result.network, inputSize);
-    const report = paramsReport(summary, result.diagnostics);
-    if (budget !== undefined) report.budget = { params: budget, used: summary.knownParams / budget };
-    reports.push(report);
-    texts.push(values.summary ? renderSummaryLine(summary, budget) : renderFull(summary, report, budget));
+    for (const network of networksOf(result)) {
+      const summary = summarize(network, inputSize);
+      const report = paramsReport(summary, result.diagnostics);
+      if (budget !== undefined) report.budget = { params: budget, used: summary.knownParams / budget };
+      reports.push(report);
+      texts.push(values.summary ? renderSummaryLine(summary, budget) : renderFull(summary, report, budget));
+    }
   }
   if (values.json) {
     if (reports.length > 0) io.out(JSON.stringify(positionals.length === 1 ? reports[0] : reports, null, 2));

@@ -9,6 +9,7 @@ import {
   type LinearLayer,
   type NormKind,
   type NormLayer,
+  type OtherLayer,
   type Pair,
   type PoolLayer,
   type SqueezeExcitationLayer,
@@ -174,6 +175,10 @@ export function squeezeExcitation(spec: Named & {
 
 export function identity(spec: Named): IdentityLayer {
   return { kind: 'identity', name: spec.name, source: spec.source, params: known(0) };
+}
+
+export function other(spec: Named & { className: string }): OtherLayer {
+  return { kind: 'other', name: spec.name, source: spec.source, className: spec.className, params: known(0) };
 }
 
 export function flatten(spec: Named): FlattenLayer {

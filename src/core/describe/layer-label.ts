@@ -59,5 +59,7 @@ export function layerLabel(layer: Layer): string {
       return 'Identity';
     case 'flatten':
       return 'Flatten';
+    case 'other':
+      return layer.className;
   }
 }

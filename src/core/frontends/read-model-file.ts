@@ -1,6 +1,7 @@
 import { parse } from 'yaml';
 import { pointRange } from '../ir/source';
 import { readArchSpec } from './arch-spec/read-arch-spec';
+import { looksLikePyTorch, readPyTorch } from './pytorch/read-pytorch';
 import { checkFileSize } from './limits';
 import { utf8ByteLength } from '../util/utf8-length';
 import type { ReadResult } from './read-result';
@@ -8,7 +9,7 @@ import { findKwargsPath, readRobArchHydra, type HydraReadOptions } from './robar
 
 export type ReadOptions = HydraReadOptions;
 
-export type ModelFileFormat = 'arch-spec' | 'robarch-hydra';
+export type ModelFileFormat = 'arch-spec' | 'robarch-hydra' | 'pytorch';
 
 const ARCH_SPEC_NAME = /\.arch\.(ya?ml|json)$/i;
 const STRUCTURED_NAME = /\.(ya?ml|json)$/i;
@@ -19,6 +20,7 @@ const STRUCTURED_NAME = /\.(ya?ml|json)$/i;
  */
 export function detectFormat(file: string, text: string): ModelFileFormat | undefined {
   if (ARCH_SPEC_NAME.test(file)) return 'arch-spec';
+  if (/\.py$/i.test(file)) return looksLikePyTorch(text) ? 'pytorch' : undefined;
   if (!STRUCTURED_NAME.test(file)) return undefined;
   let root: unknown;
   try {
@@ -40,6 +42,8 @@ export function readModelFile(file: string, text: string, options: ReadOptions =
       return readArchSpec(file, text);
     case 'robarch-hydra':
       return readRobArchHydra(file, text, options);
+    case 'pytorch':
+      return readPyTorch(file, text);
     default:
       return {
         diagnostics: [{
@@ -47,7 +51,7 @@ export function readModelFile(file: string, text: string, options: ReadOptions =
           range: pointRange(0, 0),
           severity: 'error',
           code: 'RL105',
-          message: 'not a model file Robustness Lens reads: expected an architecture spec (*.arch.yaml, *.arch.json) or a RobArch model config (YAML with a `kwargs` mapping holding stage_widths and depths)',
+          message: 'not a model file Robustness Lens reads: expected an architecture spec (*.arch.yaml, *.arch.json), a RobArch model config (YAML with a `kwargs` mapping holding stage_widths and depths) or a Python file that imports torch',
         }],
       };
   }

@@ -88,7 +88,14 @@ export interface FlattenLayer extends LayerBase {
   readonly kind: 'flatten';
 }
 
+/** A layer without parameters the IR has no kind for (Dropout, Upsample...), kept by its class name. */
+export interface OtherLayer extends LayerBase {
+  readonly kind: 'other';
+  readonly className: string;
+}
+
 export type Layer =
+  | OtherLayer
   | ConvLayer
   | LinearLayer
   | NormLayer

@@ -116,7 +116,7 @@ export interface NetworkFacts {
   readonly strides: Fact<readonly number[]>;
 }
 
-export type SourceFormat = 'arch-spec' | 'robarch-hydra';
+export type SourceFormat = 'arch-spec' | 'robarch-hydra' | 'pytorch';
 
 export interface Budget {
   readonly params: number;

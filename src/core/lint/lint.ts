@@ -1,7 +1,7 @@
 import { designFromNetwork } from '../whatif/design-from-network';
 import type { Diagnostic } from '../ir/diagnostic';
 import type { Network } from '../ir/network';
-import type { ReadResult } from '../frontends/read-result';
+import { networksOf, type ReadResult } from '../frontends/read-result';
 import { summarize } from '../params/summary';
 import { isRuleEnabled, type LintConfig } from '../config/lint-config';
 import { RULES } from '../rules/registry';
@@ -46,10 +46,23 @@ export function lintNetwork(network: Network, text: string, options: LintOptions
       });
     }
   }
-  return diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.code.localeCompare(b.code));
+  return diagnostics.sort(byPosition);
 }
 
 /** Front-end diagnostics of a read file plus the guideline findings on its network. */
 export function lintReadResult(read: ReadResult, text: string, options: LintOptions = {}): Diagnostic[] {
-  return [...read.diagnostics, ...(read.network ? lintNetwork(read.network, text, options) : [])];
+  const findings = networksOf(read).flatMap((network) => lintNetwork(network, text, options));
+  // Two models of one file built from the same classes point at the same lines: report each once.
+  const seen = new Set<string>();
+  const unique = findings.filter((d) => {
+    const key = `${d.code}:${d.range.start.line}:${d.range.start.character}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return [...read.diagnostics, ...unique.sort(byPosition)];
+}
+
+function byPosition(a: Diagnostic, b: Diagnostic): number {
+  return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.code.localeCompare(b.code);
 }

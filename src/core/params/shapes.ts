@@ -47,5 +47,8 @@ export function outputShape(layer: Layer, input: Shape | undefined): Shape | und
     case 'se':
     case 'identity':
       return input;
+    case 'other':
+      // Dropout keeps the shape; other parameter-free layers (Upsample...) are not followed.
+      return /Dropout/.test(layer.className) ? input : undefined;
   }
 }

@@ -1,14 +1,16 @@
 import type { ActivationFunction } from '../ir/layers';
 import { PARAMETRIC_ACTIVATIONS } from '../ir/layers';
 import { activationClassName } from '../describe/layer-label';
+import type { Block } from '../ir/network';
 import type { Rule } from './rule';
 import { allBlocks, factValue, positionName, rangeOf, unique } from './support';
 
 /** Non-parametric activations the study found robust: SiLU best, GELU also good. */
 const ROBUST: ReadonlySet<ActivationFunction> = new Set(['silu', 'gelu']);
 
-export function activationPlace(position: number, postOrder: boolean): string {
-  return postOrder && position === 2 ? 'the activation after the residual addition' : `the activation of the ${positionName(position)} conv`;
+export function activationPlace(position: number, postOrder: boolean, block?: Block): string {
+  const last = (factValue(block?.facts.activations ?? { known: false, reason: '' })?.length ?? 3) - 1;
+  return postOrder && position === last ? 'the activation after the residual addition' : `the activation of the ${positionName(position, block)} conv`;
 }
 
 export const ra011: Rule = {
@@ -35,7 +37,7 @@ export const ra011: Rule = {
       return activations.flatMap((fn, position) => {
         if (fn === null || ROBUST.has(fn)) return [];
         const parametric = PARAMETRIC_ACTIVATIONS.has(fn);
-        const found = `${activationClassName(fn)} as ${activationPlace(position, postOrder)}`;
+        const found = `${activationClassName(fn)} as ${activationPlace(position, postOrder, block)}`;
         const message = parametric
           ? `parametric ${found}; the RobArch study found parametric activations (PReLU, PSiLU, PSSiLU) less robust than non-parametric ones, with SiLU best (guideline 11, Table 1 rows 15-17)`
           : `${found}; the RobArch study found non-parametric SiLU the most robust block activation, GELU also good and ReLU worse (guideline 11, Table 1 rows 15-17)`;

@@ -29,7 +29,7 @@ export const ra012: Rule = {
         const edits = network.editor?.setBlockActivation(position, 'silu');
         return [{
           range: rangeOf(block, `activations.${position}`, network),
-          message: `the block has no ${activationPlace(position, postOrder).replace(/^the /, '')} (${missing} of 3 removed); removing activation layers from a residual block severely hurt robustness in the RobArch study, the more the worse (guideline 12)`,
+          message: `the block has no ${activationPlace(position, postOrder, block).replace(/^the /, '')} (${missing} of ${activations.length} removed); removing activation layers from a residual block severely hurt robustness in the RobArch study, the more the worse (guideline 12)`,
           ...(edits ? { fix: { title: 'Add SiLU here', edits, safety: 'safe' as const } } : {}),
         }];
       });

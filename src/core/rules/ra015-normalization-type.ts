@@ -28,7 +28,7 @@ export const ra015: Rule = {
         const edits = network.editor?.setBlockNorm(position, 'batch');
         findings.push({
           range: rangeOf(block, `norms.${position}`, network),
-          message: `InstanceNorm at the ${positionName(position)} conv; ${EVIDENCE_TEXT}`,
+          message: `InstanceNorm at the ${positionName(position, block)} conv; ${EVIDENCE_TEXT}`,
           ...(edits ? { fix: { title: 'Switch InstanceNorm to BatchNorm', edits, safety: 'unsafe' as const } } : {}),
         });
       });

@@ -32,10 +32,14 @@ export function unique(findings: RuleFinding[]): RuleFinding[] {
   });
 }
 
-export const POSITION_NAMES = ['first (1x1)', 'second (kxk)', 'third (1x1)'] as const;
+const BOTTLENECK_POSITIONS = ['first (1x1)', 'second (kxk)', 'third (1x1)'] as const;
+const ORDINALS = ['first', 'second', 'third', 'fourth'] as const;
 
-export function positionName(position: number): string {
-  return POSITION_NAMES[position] ?? `#${position + 1}`;
+/** "the second (kxk)" in a bottleneck block; plain ordinals in other blocks (a basic block's two 3x3 convs). */
+export function positionName(position: number, block?: Block): string {
+  const kind = block?.facts.kind;
+  const bottleneck = !block || (kind?.known === true && kind.value === 'bottleneck');
+  return (bottleneck ? BOTTLENECK_POSITIONS[position] : ORDINALS[position]) ?? `#${position + 1}`;
 }
 
 export function percent(x: number): string {

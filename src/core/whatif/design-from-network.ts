@@ -2,6 +2,8 @@ import type { ResidualDesign, StageDesign } from '../build/residual-design';
 import type { Fact } from '../ir/fact';
 import type { ConvLayer } from '../ir/layers';
 import type { Block, Network } from '../ir/network';
+import { summarize } from '../params/summary';
+import { designParams } from './design-params';
 
 /**
  * Rebuilds the design of a network from its IR facts, so budget-aware rules can count variants
@@ -9,6 +11,14 @@ import type { Block, Network } from '../ir/network';
  * blocks do not share one design: then those rules stay silent rather than guess.
  */
 export function designFromNetwork(network: Network): ResidualDesign | undefined {
+  const design = reconstruct(network);
+  if (!design) return undefined;
+  // Only a design that counts exactly what the network counts may stand for it.
+  const total = summarize(network).total;
+  return total.known && designParams(design) === total.value ? design : undefined;
+}
+
+function reconstruct(network: Network): ResidualDesign | undefined {
   const v = <T>(fact: Fact<T>): T | undefined => (fact.known ? fact.value : undefined);
   const first = network.stages[0]?.blocks[0];
   if (!first) return undefined;

@@ -1,0 +1,1185 @@
+import type { Node } from 'web-tree-sitter';
+import { pythonRound } from '../../util/python-round';
+import { activation as activationLayer, conv, pool } from '../../build/layers';
+import type { ActivationFunction } from '../../ir/layers';
+import { bindArguments, buildTorchLayer, intFact, isTorchLayerClass, torchActivation } from './torch-layers';
+import type { PythonSourceMap } from './python-parser';
+import {
+  asNumber, NONE, num, Scope, truthy, unknownValue,
+  type ModuleNode, type PyValue, type TensorOp, type UserClass, type UserFunction,
+} from './values';
+
+/** Evaluation stops (and says why) past these, so a hostile or huge file cannot hang the editor. */
+const MAX_STEPS = 400_000;
+const MAX_DEPTH = 60;
+const MAX_LOOP = 10_000;
+
+class Abort extends Error {}
+
+type Signal = { kind: 'return'; value: PyValue } | { kind: 'break' } | { kind: 'continue' } | undefined;
+
+interface Frame {
+  /** The module under construction, which an unknowable branch makes incomplete. */
+  readonly self?: ModuleNode;
+  /** Forward tracing: tensors flow, module calls record operations. */
+  readonly tracing: boolean;
+}
+
+const CONTAINERS = new Set(['Sequential', 'ModuleList', 'ModuleDict', 'Module']);
+const OPAQUE_ITERATORS = new Set(['modules', 'children', 'named_modules', 'named_children', 'parameters', 'named_parameters', 'buffers']);
+const FUNCTIONAL_ACTIVATIONS: Record<string, string> = {
+  relu: 'ReLU', relu_: 'ReLU', relu6: 'ReLU6', silu: 'SiLU', gelu: 'GELU', mish: 'Mish', hardswish: 'Hardswish',
+  sigmoid: 'Sigmoid', tanh: 'Tanh', elu: 'ELU', leaky_relu: 'LeakyReLU', softplus: 'Softplus',
+};
+
+export type { Frame };
+
+export class Interpreter {
+  readonly globals = new Scope();
+  private steps = 0;
+  private depth = 0;
+
+  constructor(private readonly map: PythonSourceMap) {
+    for (const name of ['range', 'len', 'int', 'float', 'round', 'min', 'max', 'sum', 'abs', 'list', 'tuple', 'enumerate', 'zip', 'isinstance', 'print', 'getattr', 'setattr', 'hasattr', 'dict', 'bool', 'str', 'reversed', 'sorted', 'any', 'all', 'super']) {
+      this.globals.set(name, { kind: 'builtin', name });
+    }
+  }
+
+  // ---------- module level ----------
+
+  runModule(root: Node): void {
+    this.execBlock(root.namedChildren.filter((c): c is Node => c !== null), this.globals, { tracing: false });
+  }
+
+  private step(): void {
+    if (++this.steps > MAX_STEPS) throw new Abort('the file takes too long to evaluate statically');
+  }
+
+  // ---------- statements ----------
+
+  execBlock(statements: readonly Node[], scope: Scope, frame: Frame): Signal {
+    for (const statement of statements) {
+      const signal = this.exec(statement, scope, frame);
+      if (signal) return signal;
+    }
+    return undefined;
+  }
+
+  private body(node: Node | null): Node[] {
+    return node ? node.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment') : [];
+  }
+
+  private exec(node: Node, scope: Scope, frame: Frame): Signal {
+    this.step();
+    switch (node.type) {
+      case 'expression_statement': {
+        const inner = node.namedChildren[0];
+        if (inner) this.eval(inner, scope, frame);
+        return undefined;
+      }
+      case 'import_statement':
+      case 'import_from_statement':
+        this.execImport(node, scope);
+        return undefined;
+      case 'function_definition':
+      case 'decorated_definition': {
+        const def = node.type === 'decorated_definition' ? node.childForFieldName('definition') : node;
+        if (!def) return undefined;
+        if (def.type === 'class_definition') return this.exec(def, scope, frame);
+        const name = def.childForFieldName('name')?.text;
+        if (name) scope.set(name, { kind: 'function', fn: { name, node: def, scope } });
+        return undefined;
+      }
+      case 'class_definition':
+        this.defineClass(node, scope, frame);
+        return undefined;
+      case 'return_statement': {
+        const value = node.namedChildren[0];
+        return { kind: 'return', value: value ? this.eval(value, scope, frame) : NONE };
+      }
+      case 'if_statement':
+        return this.execIf(node, scope, frame);
+      case 'for_statement':
+        return this.execFor(node, scope, frame);
+      case 'while_statement':
+        this.markIncomplete(frame, 'a while loop');
+        return undefined;
+      case 'break_statement':
+        return { kind: 'break' };
+      case 'continue_statement':
+        return { kind: 'continue' };
+      case 'raise_statement':
+        // A raise on the evaluated path means these arguments are invalid for the model.
+        this.markIncomplete(frame, 'the code raises an exception for these arguments');
+        return { kind: 'return', value: unknownValue('raised') };
+      case 'with_statement': {
+        const block = node.childForFieldName('body');
+        return this.execBlock(this.body(block), scope, frame);
+      }
+      case 'try_statement': {
+        const block = node.childForFieldName('body');
+        return this.execBlock(this.body(block), scope, frame);
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private execImport(node: Node, scope: Scope): void {
+    if (node.type === 'import_statement') {
+      for (const child of node.namedChildren) {
+        if (!child) continue;
+        if (child.type === 'aliased_import') {
+          const dotted = child.childForFieldName('name')?.text ?? '';
+          const alias = child.childForFieldName('alias')?.text;
+          if (alias) scope.set(alias, { kind: 'namespace', path: dotted });
+        } else if (child.type === 'dotted_name') {
+          const first = child.text.split('.')[0] ?? '';
+          scope.set(first, { kind: 'namespace', path: first });
+        }
+      }
+      return;
+    }
+    const moduleName = node.childForFieldName('module_name')?.text ?? '';
+    for (const child of node.namedChildren) {
+      if (!child || child === node.childForFieldName('module_name')) continue;
+      let name = child.text;
+      let alias = child.text;
+      if (child.type === 'aliased_import') {
+        name = child.childForFieldName('name')?.text ?? '';
+        alias = child.childForFieldName('alias')?.text ?? name;
+      } else if (child.type !== 'dotted_name') {
+        continue;
+      }
+      scope.set(alias, this.attributeOf({ kind: 'namespace', path: moduleName }, name));
+    }
+  }
+
+  private defineClass(node: Node, scope: Scope, frame: Frame): void {
+    const name = node.childForFieldName('name')?.text;
+    if (!name) return;
+    const bases = (node.childForFieldName('superclasses')?.namedChildren ?? [])
+      .filter((c): c is Node => c !== null && c.type !== 'keyword_argument')
+      .map((c) => this.eval(c, scope, frame));
+    const cls: UserClass = { name, node, bases, attributes: new Map(), methods: new Map() };
+    const classScope = new Scope(scope);
+    for (const statement of this.body(node.childForFieldName('body'))) {
+      const def = statement.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+      if (def?.type === 'function_definition') {
+        const method = def.childForFieldName('name')?.text;
+        if (method) cls.methods.set(method, { name: method, node: def, scope });
+      } else if (statement.type === 'expression_statement') {
+        const assignment = statement.namedChildren[0];
+        const target = assignment?.childForFieldName('left');
+        const right = assignment?.childForFieldName('right');
+        if (assignment?.type === 'assignment' && target?.type === 'identifier' && right) {
+          const value = this.eval(right, classScope, frame);
+          classScope.set(target.text, value);
+          cls.attributes.set(target.text, value);
+        }
+      }
+    }
+    scope.set(name, { kind: 'userClass', cls });
+  }
+
+  private execIf(node: Node, scope: Scope, frame: Frame): Signal {
+    const condition = node.childForFieldName('condition');
+    const decided = condition ? truthy(this.eval(condition, scope, frame)) : undefined;
+    if (decided === undefined) {
+      this.markIncomplete(frame, `the condition "${condition?.text.slice(0, 60) ?? ''}" is not statically known`);
+      return undefined;
+    }
+    if (decided) return this.execBlock(this.body(node.childForFieldName('consequence')), scope, frame);
+    for (const alternative of node.childrenForFieldName('alternative')) {
+      if (!alternative) continue;
+      if (alternative.type === 'elif_clause') {
+        const c = alternative.childForFieldName('condition');
+        const d = c ? truthy(this.eval(c, scope, frame)) : undefined;
+        if (d === undefined) {
+          this.markIncomplete(frame, `the condition "${c?.text.slice(0, 60) ?? ''}" is not statically known`);
+          return undefined;
+        }
+        if (d) return this.execBlock(this.body(alternative.childForFieldName('consequence')), scope, frame);
+      } else {
+        return this.execBlock(this.body(alternative.childForFieldName('body')), scope, frame);
+      }
+    }
+    return undefined;
+  }
+
+  private execFor(node: Node, scope: Scope, frame: Frame): Signal {
+    const right = node.childForFieldName('right');
+    const left = node.childForFieldName('left');
+    if (!right || !left) return undefined;
+    const iterable = this.eval(right, scope, frame);
+    const items = this.iterate(iterable);
+    if (items === 'opaque') return undefined;
+    if (!items) {
+      this.markIncomplete(frame, `the loop over "${right.text.slice(0, 60)}" is not statically known`);
+      return undefined;
+    }
+    let count = 0;
+    for (const item of items) {
+      if (++count > MAX_LOOP) throw new Abort('a loop runs too long to evaluate statically');
+      this.assign(left, item, scope, frame);
+      const signal = this.execBlock(this.body(node.childForFieldName('body')), scope, frame);
+      if (signal?.kind === 'break') break;
+      if (signal?.kind === 'return') return signal;
+    }
+    return undefined;
+  }
+
+  /** The items of an iterable, 'opaque' for iterations that only initialise weights, undefined when unknown. */
+  private iterate(value: PyValue): PyValue[] | 'opaque' | undefined {
+    if (value.kind === 'list') return value.items;
+    if (value.kind === 'dict') return [...value.entries.keys()].map((k) => ({ kind: 'string', value: k }));
+    if (value.kind === 'string') return [...value.value].map((c) => ({ kind: 'string', value: c }));
+    if (value.kind === 'module') return [...value.module.children.values()].map((m) => ({ kind: 'module', module: m }));
+    if (value.kind === 'unknown' && value.reason === 'opaque') return 'opaque';
+    return undefined;
+  }
+
+  /** Set when a traced forward met something it could not follow (its facts are then unknown). */
+  traceProblem: string | undefined;
+
+  private markIncomplete(frame: Frame, reason: string): void {
+    if (frame.tracing) this.traceProblem ??= reason;
+    else if (frame.self && !frame.self.incomplete) frame.self.incomplete = reason;
+  }
+
+  // ---------- assignment ----------
+
+  private assign(target: Node, value: PyValue, scope: Scope, frame: Frame): void {
+    switch (target.type) {
+      case 'identifier':
+        scope.set(target.text, value);
+        return;
+      case 'pattern_list':
+      case 'tuple_pattern':
+      case 'list_pattern':
+      case 'tuple':
+      case 'list': {
+        const targets = target.namedChildren.filter((c): c is Node => c !== null);
+        const items = value.kind === 'list' ? value.items : undefined;
+        targets.forEach((t, i) => this.assign(t, items?.[i] ?? unknownValue('unpacking an unknown value'), scope, frame));
+        return;
+      }
+      case 'attribute': {
+        const object = target.childForFieldName('object');
+        const attribute = target.childForFieldName('attribute')?.text;
+        if (!object || !attribute) return;
+        const owner = this.eval(object, scope, frame);
+        if (owner.kind === 'module') this.setModuleAttribute(owner.module, attribute, value);
+        return;
+      }
+      case 'subscript': {
+        const object = target.childForFieldName('value');
+        const index = target.childForFieldName('subscript');
+        if (!object || !index) return;
+        const owner = this.eval(object, scope, frame);
+        const key = this.eval(index, scope, frame);
+        if (owner.kind === 'list' && key.kind === 'number') owner.items[key.value < 0 ? owner.items.length + key.value : key.value] = value;
+        else if (owner.kind === 'dict' && key.kind === 'string') owner.entries.set(key.value, value);
+        else if (owner.kind === 'module' && value.kind === 'module') owner.module.children.set(this.keyText(key), value.module);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private keyText(key: PyValue): string {
+    return key.kind === 'string' ? key.value : key.kind === 'number' ? String(key.value) : '?';
+  }
+
+  setModuleAttribute(module: ModuleNode, name: string, value: PyValue): void {
+    if (value.kind === 'module') {
+      module.children.set(name, value.module);
+      module.attributes.delete(name);
+    } else if (value.kind === 'none' && module.children.has(name)) {
+      module.children.delete(name);
+      module.attributes.set(name, value);
+    } else {
+      module.attributes.set(name, value);
+    }
+  }
+
+  // ---------- expressions ----------
+
+  eval(node: Node, scope: Scope, frame: Frame): PyValue {
+    this.step();
+    switch (node.type) {
+      case 'integer': {
+        const text = node.text.replace(/_/g, '').toLowerCase();
+        const value = text.startsWith('0x') ? parseInt(text, 16) : text.startsWith('0o') ? parseInt(text.slice(2), 8) : text.startsWith('0b') ? parseInt(text.slice(2), 2) : Number(text);
+        return Number.isFinite(value) ? num(value, true) : unknownValue('an unreadable number');
+      }
+      case 'float':
+        return num(Number(node.text.replace(/_/g, '')), false);
+      case 'true':
+        return { kind: 'bool', value: true };
+      case 'false':
+        return { kind: 'bool', value: false };
+      case 'none':
+        return NONE;
+      case 'string':
+      case 'concatenated_string':
+        return node.text.includes('{') && /^[rbu]*f/i.test(node.text) ? unknownValue('an f-string') : { kind: 'string', value: stringValue(node.text) };
+      case 'identifier':
+        return scope.get(node.text) ?? unknownValue(`"${node.text}" is not defined statically`);
+      case 'parenthesized_expression': {
+        const inner = node.namedChildren[0];
+        return inner ? this.eval(inner, scope, frame) : NONE;
+      }
+      case 'list':
+      case 'tuple':
+      case 'expression_list':
+        return { kind: 'list', items: this.evalItems(node.namedChildren, scope, frame), tuple: node.type !== 'list' };
+      case 'dictionary': {
+        const entries = new Map<string, PyValue>();
+        for (const pair of node.namedChildren) {
+          if (pair?.type !== 'pair') continue;
+          const key = pair.childForFieldName('key');
+          const value = pair.childForFieldName('value');
+          if (key && value) entries.set(this.keyText(this.eval(key, scope, frame)), this.eval(value, scope, frame));
+        }
+        return { kind: 'dict', entries };
+      }
+      case 'list_comprehension':
+      case 'generator_expression':
+        return this.comprehension(node, scope, frame);
+      case 'attribute': {
+        const object = node.childForFieldName('object');
+        const attribute = node.childForFieldName('attribute')?.text ?? '';
+        if (!object) return unknownValue('an attribute');
+        return this.attributeOf(this.eval(object, scope, frame), attribute);
+      }
+      case 'subscript': {
+        const object = node.childForFieldName('value');
+        const index = node.childForFieldName('subscript');
+        if (!object || !index) return unknownValue('a subscript');
+        return this.subscript(this.eval(object, scope, frame), index, scope, frame);
+      }
+      case 'call':
+        return this.evalCall(node, scope, frame);
+      case 'binary_operator':
+        return this.binary(node, scope, frame);
+      case 'unary_operator': {
+        const operand = node.childForFieldName('argument');
+        const value = operand ? this.eval(operand, scope, frame) : NONE;
+        const op = node.childForFieldName('operator')?.text;
+        if (value.kind === 'number') return op === '-' ? num(-value.value, value.isInt) : value;
+        return value.kind === 'tensor' ? value : unknownValue('an operation on an unknown value');
+      }
+      case 'not_operator': {
+        const operand = node.childForFieldName('argument');
+        const t = operand ? truthy(this.eval(operand, scope, frame)) : undefined;
+        return t === undefined ? unknownValue('not of an unknown value') : { kind: 'bool', value: !t };
+      }
+      case 'boolean_operator': {
+        const left = node.childForFieldName('left');
+        const right = node.childForFieldName('right');
+        const op = node.childForFieldName('operator')?.text;
+        if (!left || !right) return unknownValue('a boolean expression');
+        const l = this.eval(left, scope, frame);
+        const lt = truthy(l);
+        if (lt === undefined) return unknownValue('a boolean of an unknown value');
+        if (op === 'and') return lt ? this.eval(right, scope, frame) : l;
+        return lt ? l : this.eval(right, scope, frame);
+      }
+      case 'comparison_operator':
+        return this.compare(node, scope, frame);
+      case 'conditional_expression': {
+        const [whenTrue, condition, whenFalse] = node.namedChildren;
+        if (!whenTrue || !condition || !whenFalse) return unknownValue('a conditional expression');
+        const t = truthy(this.eval(condition, scope, frame));
+        if (t === undefined) return unknownValue(`the condition "${condition.text.slice(0, 60)}" is not statically known`);
+        return this.eval(t ? whenTrue : whenFalse, scope, frame);
+      }
+      case 'assignment': {
+        const left = node.childForFieldName('left');
+        const right = node.childForFieldName('right');
+        if (left && right) {
+          const value = this.eval(right, scope, frame);
+          this.assign(left, value, scope, frame);
+        }
+        return NONE;
+      }
+      case 'augmented_assignment': {
+        const left = node.childForFieldName('left');
+        const right = node.childForFieldName('right');
+        const op = node.childForFieldName('operator')?.text.replace('=', '') ?? '';
+        if (!left || !right) return NONE;
+        const value = this.arithmetic(op, this.eval(left, scope, frame), this.eval(right, scope, frame), node);
+        this.assign(left, value, scope, frame);
+        return NONE;
+      }
+      case 'lambda':
+        return unknownValue('a lambda');
+      default:
+        return unknownValue(`a ${node.type.replace(/_/g, ' ')}`);
+    }
+  }
+
+  private evalItems(nodes: readonly (Node | null)[], scope: Scope, frame: Frame): PyValue[] {
+    const items: PyValue[] = [];
+    for (const child of nodes) {
+      if (!child || child.type === 'comment') continue;
+      if (child.type === 'list_splat') {
+        const inner = child.namedChildren[0];
+        const value = inner ? this.eval(inner, scope, frame) : NONE;
+        if (value.kind === 'list') items.push(...value.items);
+        else items.push(unknownValue('a starred unknown value'));
+      } else {
+        items.push(this.eval(child, scope, frame));
+      }
+    }
+    return items;
+  }
+
+  private comprehension(node: Node, scope: Scope, frame: Frame): PyValue {
+    const body = node.childForFieldName('body');
+    const clauses = node.namedChildren.filter((c): c is Node => c !== null && (c.type === 'for_in_clause' || c.type === 'if_clause'));
+    if (!body) return unknownValue('a comprehension');
+    const results: PyValue[] = [];
+    const inner = new Scope(scope);
+    const run = (index: number): boolean => {
+      const clause = clauses[index];
+      if (!clause) {
+        results.push(this.eval(body, inner, frame));
+        return true;
+      }
+      if (clause.type === 'if_clause') {
+        const condition = clause.namedChildren[0];
+        const t = condition ? truthy(this.eval(condition, inner, frame)) : undefined;
+        if (t === undefined) return false;
+        return t ? run(index + 1) : true;
+      }
+      const left = clause.childForFieldName('left');
+      const right = clause.childForFieldName('right');
+      const items = right ? this.iterate(this.eval(right, inner, frame)) : undefined;
+      if (!left || !items || items === 'opaque') return false;
+      for (const item of items) {
+        this.assign(left, item, inner, frame);
+        if (!run(index + 1)) return false;
+      }
+      return true;
+    };
+    return run(0) ? { kind: 'list', items: results, tuple: false } : unknownValue('a comprehension over an unknown value');
+  }
+
+  private subscript(object: PyValue, index: Node, scope: Scope, frame: Frame): PyValue {
+    if (index.type === 'slice') {
+      if (object.kind !== 'list') return unknownValue('a slice of an unknown value');
+      const parts = index.namedChildren.filter((c): c is Node => c !== null).map((c) => asNumber(this.eval(c, scope, frame)));
+      const text = index.text;
+      const [a, b] = text.split(':');
+      const start = a?.trim() ? parts.shift() : undefined;
+      const end = b?.trim() ? parts.shift() : undefined;
+      return { kind: 'list', items: object.items.slice(start, end), tuple: object.tuple };
+    }
+    const key = this.eval(index, scope, frame);
+    if (object.kind === 'list' && key.kind === 'number') {
+      const i = key.value < 0 ? object.items.length + key.value : key.value;
+      return object.items[i] ?? unknownValue('an index out of range');
+    }
+    if (object.kind === 'dict' && (key.kind === 'string' || key.kind === 'number')) return object.entries.get(this.keyText(key)) ?? unknownValue('a missing key');
+    if (object.kind === 'module') {
+      const children = [...object.module.children.values()];
+      if (key.kind === 'number') {
+        const child = children[key.value < 0 ? children.length + key.value : key.value];
+        return child ? { kind: 'module', module: child } : unknownValue('a missing child module');
+      }
+      if (key.kind === 'string') {
+        const child = object.module.children.get(key.value);
+        return child ? { kind: 'module', module: child } : unknownValue('a missing child module');
+      }
+    }
+    if (object.kind === 'tensor') return object;
+    return unknownValue('a subscript of an unknown value');
+  }
+
+  private binary(node: Node, scope: Scope, frame: Frame): PyValue {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    const op = node.childForFieldName('operator')?.text ?? '';
+    if (!left || !right) return unknownValue('a binary operation');
+    return this.arithmetic(op, this.eval(left, scope, frame), this.eval(right, scope, frame), node);
+  }
+
+  arithmetic(op: string, l: PyValue, r: PyValue, node: Node): PyValue {
+    if (l.kind === 'tensor' || r.kind === 'tensor') {
+      const branches = [l, r].filter((v): v is { kind: 'tensor'; ops: TensorOp[] } => v.kind === 'tensor').map((v) => v.ops);
+      const source = this.map.range(node);
+      if (op === '+') return { kind: 'tensor', ops: [{ kind: 'add', branches, source }] };
+      if (op === '*') return { kind: 'tensor', ops: [{ kind: 'mul', branches, source }] };
+      return l.kind === 'tensor' ? l : r;
+    }
+    if (l.kind === 'number' && r.kind === 'number') {
+      const a = l.value;
+      const b = r.value;
+      const ints = l.isInt && r.isInt;
+      switch (op) {
+        case '+': return num(a + b, ints);
+        case '-': return num(a - b, ints);
+        case '*': return num(a * b, ints);
+        case '/': return b === 0 ? unknownValue('a division by zero') : num(a / b, false);
+        case '//': return b === 0 ? unknownValue('a division by zero') : num(Math.floor(a / b), ints);
+        case '%': return b === 0 ? unknownValue('a division by zero') : num(((a % b) + b) % b, ints);
+        case '**': return num(a ** b, ints && b >= 0);
+        default: return unknownValue(`the operator ${op}`);
+      }
+    }
+    if (op === '+' && l.kind === 'list' && r.kind === 'list') return { kind: 'list', items: [...l.items, ...r.items], tuple: l.tuple };
+    if (op === '*' && l.kind === 'list' && r.kind === 'number') return { kind: 'list', items: Array.from({ length: Math.max(0, Math.min(MAX_LOOP, r.value)) }, () => l.items).flat(), tuple: l.tuple };
+    if (op === '+' && l.kind === 'string' && r.kind === 'string') return { kind: 'string', value: l.value + r.value };
+    if (op === '%' && l.kind === 'string') return unknownValue('string formatting');
+    return unknownValue(`${op} on ${l.kind === 'unknown' ? l.reason : l.kind} and ${r.kind === 'unknown' ? r.reason : r.kind}`);
+  }
+
+  private compare(node: Node, scope: Scope, frame: Frame): PyValue {
+    const operands = node.namedChildren.filter((c): c is Node => c !== null);
+    const operators = node.childrenForFieldName('operators').map((o) => o?.text ?? '');
+    let left = operands[0] ? this.eval(operands[0], scope, frame) : NONE;
+    for (let i = 1; i < operands.length; i++) {
+      const rightNode = operands[i];
+      if (!rightNode) break;
+      const right = this.eval(rightNode, scope, frame);
+      const op = (operators[i - 1] ?? '').replace(/\s+/g, ' ');
+      const result = compareValues(op, left, right);
+      if (result === undefined) return unknownValue('a comparison of unknown values');
+      if (!result) return { kind: 'bool', value: false };
+      left = right;
+    }
+    return { kind: 'bool', value: true };
+  }
+
+  // ---------- attributes ----------
+
+  attributeOf(object: PyValue, name: string): PyValue {
+    switch (object.kind) {
+      case 'namespace': {
+        const path = `${object.path}.${name}`;
+        if (/^torch\.nn(\.modules(\.[a-z_]+)?)?$/.test(object.path) || object.path === 'torchvision.ops' || object.path === 'torchvision.ops.misc') {
+          if (isTorchLayerClass(name) || CONTAINERS.has(name) || name === 'SqueezeExcitation' || name === 'Conv2dNormActivation') {
+            return { kind: 'torchClass', name, preset: new Map() };
+          }
+        }
+        if (path === 'collections.OrderedDict' || path === 'functools.partial') return { kind: 'builtin', name: path.split('.')[1] ?? path };
+        return { kind: 'namespace', path };
+      }
+      case 'module': {
+        const child = object.module.children.get(name);
+        if (child) return { kind: 'module', module: child };
+        const attr = object.module.attributes.get(name);
+        if (attr) return attr;
+        const method = object.module.userClass ? findMethod(object.module.userClass, name) : undefined;
+        if (method) return { kind: 'bound', self: object.module, fn: method };
+        const classAttr = object.module.userClass ? findClassAttribute(object.module.userClass, name) : undefined;
+        if (classAttr) return classAttr;
+        return { kind: 'builtin', name: `module.${name}`, self: object };
+      }
+      case 'userClass':
+        return findClassAttribute(object.cls, name) ?? (findMethod(object.cls, name) ? { kind: 'function', fn: findMethod(object.cls, name) as UserFunction } : unknownValue(`${object.cls.name}.${name}`));
+      case 'list':
+      case 'dict':
+      case 'tensor':
+      case 'string':
+        return { kind: 'builtin', name: `${object.kind}.${name}`, self: object };
+      case 'super':
+        return { kind: 'builtin', name: `super.${name}`, self: object };
+      default:
+        return unknownValue(`the attribute ${name} of ${object.kind === 'unknown' ? object.reason : `a ${object.kind}`}`);
+    }
+  }
+
+  // ---------- calls ----------
+
+  private evalCall(node: Node, scope: Scope, frame: Frame): PyValue {
+    const fnNode = node.childForFieldName('function');
+    const argsNode = node.childForFieldName('arguments');
+    if (!fnNode) return unknownValue('a call');
+    const callee = this.eval(fnNode, scope, frame);
+    const positional: PyValue[] = [];
+    const keywords = new Map<string, PyValue>();
+    for (const arg of argsNode?.namedChildren ?? []) {
+      if (!arg || arg.type === 'comment') continue;
+      if (arg.type === 'keyword_argument') {
+        const name = arg.childForFieldName('name')?.text;
+        const value = arg.childForFieldName('value');
+        if (name && value) keywords.set(name, this.eval(value, scope, frame));
+      } else if (arg.type === 'list_splat') {
+        const inner = arg.namedChildren[0];
+        const value = inner ? this.eval(inner, scope, frame) : NONE;
+        if (value.kind === 'list') positional.push(...value.items);
+        else return unknownValue(`the arguments *${inner?.text ?? ''} are not statically known`);
+      } else if (arg.type === 'dictionary_splat') {
+        const inner = arg.namedChildren[0];
+        const value = inner ? this.eval(inner, scope, frame) : NONE;
+        if (value.kind === 'dict') for (const [k, v] of value.entries) keywords.set(k, v);
+        else return unknownValue(`the arguments **${inner?.text ?? ''} are not statically known`);
+      } else if (arg.type === 'generator_expression') {
+        positional.push(this.comprehension(arg, scope, frame));
+      } else {
+        positional.push(this.eval(arg, scope, frame));
+      }
+    }
+    return this.call(callee, positional, keywords, node, scope, frame);
+  }
+
+  call(callee: PyValue, positional: PyValue[], keywords: Map<string, PyValue>, node: Node, scope: Scope, frame: Frame): PyValue {
+    switch (callee.kind) {
+      case 'torchClass':
+        return this.construct(callee.name, positional, new Map([...callee.preset, ...keywords]), node, frame);
+      case 'userClass':
+        return this.instantiate(callee.cls, positional, keywords, node);
+      case 'function':
+        return this.invoke(callee.fn, undefined, positional, keywords, frame);
+      case 'bound':
+        return this.invoke(callee.fn, callee.self, positional, keywords, frame);
+      case 'module':
+        return this.callModule(callee.module, positional, node);
+      case 'builtin':
+        return this.builtin(callee, positional, keywords, node, scope, frame);
+      case 'namespace':
+        return this.namespaceCall(callee.path, positional, keywords, node);
+      default:
+        return unknownValue(`a call to ${callee.kind === 'unknown' ? callee.reason : `a ${callee.kind}`}`);
+    }
+  }
+
+  private namespaceCall(path: string, positional: PyValue[], _keywords: Map<string, PyValue>, node: Node): PyValue {
+    const name = path.split('.').pop() ?? '';
+    const first = positional[0];
+    const source = this.map.range(node);
+    if (/^torch(\.nn\.functional)?$/.test(path.slice(0, path.lastIndexOf('.'))) || path.startsWith('torch.')) {
+      if (FUNCTIONAL_ACTIVATIONS[name] && first?.kind === 'tensor') {
+        const fn = torchActivation(FUNCTIONAL_ACTIVATIONS[name] ?? '');
+        if (fn && fn !== 'identity') return { kind: 'tensor', ops: [...first.ops, { kind: 'activation', fn, source }] };
+      }
+      if (name === 'cat' || name === 'stack') return { kind: 'tensor', ops: [{ kind: 'cat', source }] };
+      if ((name === 'flatten' || name === 'reshape') && first?.kind === 'tensor') return { kind: 'tensor', ops: [...first.ops, { kind: 'flatten', source }] };
+      if (/pool/.test(name) && first?.kind === 'tensor') return { kind: 'tensor', ops: [...first.ops, { kind: 'pool', source }] };
+      if (first?.kind === 'tensor') return first;
+      if (path.startsWith('torch.nn.init')) return NONE;
+    }
+    if (path.startsWith('math.')) {
+      const x = asNumber(first);
+      if (x === undefined) return unknownValue(`math.${name} of an unknown value`);
+      const f: Record<string, (v: number) => number> = { sqrt: Math.sqrt, ceil: Math.ceil, floor: Math.floor, log: Math.log, log2: Math.log2, exp: Math.exp };
+      const fn = f[name];
+      if (fn) return num(fn(x), name === 'ceil' || name === 'floor');
+    }
+    return unknownValue(`${path}(...)`);
+  }
+
+  /** Calling a module: in a traced forward, records the operation on the tensor. */
+  private callModule(module: ModuleNode, positional: PyValue[], node: Node): PyValue {
+    const input = positional[0];
+    if (input?.kind !== 'tensor') return unknownValue('a module called outside a traced forward');
+    return { kind: 'tensor', ops: [...input.ops, { kind: 'module', module, source: this.map.range(node) }] };
+  }
+
+  private construct(name: string, positional: PyValue[], keywords: Map<string, PyValue>, node: Node, frame: Frame): PyValue {
+    const source = this.map.range(node);
+    const container = (className: string, children: [string, PyValue][]): PyValue => {
+      const module: ModuleNode = { className, children: new Map(), attributes: new Map(), source };
+      for (const [key, value] of children) {
+        if (value.kind === 'module') module.children.set(key, value.module);
+        else if (value.kind !== 'none') module.incomplete ??= `an element of ${className} is not a module statically known (${value.kind === 'unknown' ? value.reason : value.kind})`;
+      }
+      return { kind: 'module', module };
+    };
+    switch (name) {
+      case 'Sequential': {
+        const only = positional[0];
+        if (positional.length === 1 && only?.kind === 'dict') return container(name, [...only.entries]);
+        return container(name, positional.map((v, i) => [String(i), v]));
+      }
+      case 'ModuleList': {
+        const list = positional[0] ?? keywords.get('modules');
+        if (list && list.kind !== 'list') return list.kind === 'none' || !list ? container(name, []) : unknownValue('a ModuleList of unknown modules');
+        return container(name, (list?.items ?? []).map((v, i) => [String(i), v]));
+      }
+      case 'ModuleDict': {
+        const dict = positional[0];
+        return container(name, dict?.kind === 'dict' ? [...dict.entries] : []);
+      }
+      case 'Module':
+        return container(name, []);
+      case 'SqueezeExcitation':
+        return this.squeezeExcitation(bindArguments(name, positional, keywords), node, frame);
+      case 'Conv2dNormActivation':
+        return this.convNormActivation(bindArguments(name, positional, keywords), node, frame);
+      default: {
+        const built = buildTorchLayer(name, bindArguments(name, positional, keywords), source);
+        return built ? { kind: 'module', module: built } : unknownValue(`torch.nn.${name} is not supported`);
+      }
+    }
+  }
+
+  /** torchvision.ops.SqueezeExcitation: avgpool, fc1 and fc2 (biased 1x1 convs), activation, scale_activation. */
+  private squeezeExcitation(args: Map<string, PyValue>, node: Node, frame: Frame): PyValue {
+    const source = this.map.range(node);
+    const channels = intFact(args.get('input_channels'), 'input_channels');
+    const squeeze = intFact(args.get('squeeze_channels'), 'squeeze_channels');
+    const module: ModuleNode = { className: 'SqueezeExcitation', children: new Map(), attributes: new Map(), source };
+    const leafNode = (className: string, layer: ModuleNode['layer']): ModuleNode => ({ className, layer, children: new Map(), attributes: new Map(), source });
+    module.children.set('avgpool', leafNode('AdaptiveAvgPool2d', pool({ name: '', pool: 'avg', outputSize: [1, 1], source })));
+    module.children.set('fc1', leafNode('Conv2d', conv({ name: '', inChannels: channels, outChannels: squeeze, kernel: 1, bias: true, source })));
+    module.children.set('fc2', leafNode('Conv2d', conv({ name: '', inChannels: squeeze, outChannels: channels, kernel: 1, bias: true, source })));
+    const activationClass = args.get('activation') ?? { kind: 'torchClass', name: 'ReLU', preset: new Map() };
+    const made = activationClass.kind === 'torchClass' ? this.construct(activationClass.name, [], activationClass.preset, node, frame) : unknownValue('an SE activation');
+    let fn: ActivationFunction | null = null;
+    if (made.kind === 'module') {
+      module.children.set('activation', made.module);
+      fn = made.module.layer?.kind === 'activation' ? made.module.layer.fn : null;
+    } else module.incomplete = 'the SE activation is not statically known';
+    module.children.set('scale_activation', leafNode('Sigmoid', activationLayer({ name: '', fn: 'sigmoid', source })));
+    if (channels.known && squeeze.known) module.squeezeExcitation = { channels: channels.value, squeeze: squeeze.value, activation: fn };
+    return { kind: 'module', module };
+  }
+
+  /** torchvision.ops.misc.Conv2dNormActivation: a Sequential of conv, norm (if any), activation (if any). */
+  private convNormActivation(args: Map<string, PyValue>, node: Node, frame: Frame): PyValue {
+    const source = this.map.range(node);
+    const kernel = asNumber(args.get('kernel_size'));
+    const dilation = asNumber(args.get('dilation')) ?? 1;
+    const normClass = args.get('norm_layer') ?? { kind: 'torchClass', name: 'BatchNorm2d', preset: new Map() };
+    const actClass = args.get('activation_layer') ?? { kind: 'torchClass', name: 'ReLU', preset: new Map() };
+    const padding = args.get('padding')?.kind === 'none' && kernel !== undefined ? num(Math.floor((kernel - 1) / 2) * dilation) : args.get('padding');
+    const bias = args.get('bias')?.kind === 'none' ? { kind: 'bool' as const, value: normClass.kind === 'none' } : args.get('bias');
+    const module: ModuleNode = { className: 'Conv2dNormActivation', children: new Map(), attributes: new Map(), source };
+    const convModule = buildTorchLayer('Conv2d', bindArguments('Conv2d', [], new Map<string, PyValue>([
+      ['in_channels', args.get('in_channels') ?? NONE], ['out_channels', args.get('out_channels') ?? NONE], ['kernel_size', args.get('kernel_size') ?? NONE],
+      ['stride', args.get('stride') ?? num(1)], ['padding', padding ?? num(0)], ['dilation', num(dilation)], ['groups', args.get('groups') ?? num(1)], ['bias', bias ?? NONE],
+    ])), source);
+    if (convModule) module.children.set('0', convModule);
+    let index = 1;
+    for (const [cls, argsFor] of [[normClass, [args.get('out_channels') ?? NONE]], [actClass, []]] as [PyValue, PyValue[]][]) {
+      if (cls.kind === 'none') continue;
+      const made = this.call(cls, argsFor, new Map(), node, new Scope(), frame);
+      if (made.kind === 'module') module.children.set(String(index++), made.module);
+      else module.incomplete = 'a norm or activation of Conv2dNormActivation is not statically known';
+    }
+    return { kind: 'module', module };
+  }
+
+  instantiate(cls: UserClass, positional: PyValue[], keywords: Map<string, PyValue>, node: Node): PyValue {
+    const module: ModuleNode = { className: cls.name, userClass: cls, children: new Map(), attributes: new Map(), source: this.map.range(node) };
+    const init = findMethod(cls, '__init__');
+    if (init) {
+      this.invoke(init, module, positional, keywords, { self: module, tracing: false });
+    } else {
+      const torchBase = torchBaseOf(cls);
+      if (torchBase) {
+        const made = this.construct(torchBase, positional, keywords, node, { tracing: false });
+        if (made.kind === 'module') for (const [k, v] of made.module.children) module.children.set(k, v);
+      }
+    }
+    return { kind: 'module', module };
+  }
+
+  invoke(fn: UserFunction, self: ModuleNode | undefined, positional: PyValue[], keywords: Map<string, PyValue>, outer: Frame): PyValue {
+    if (++this.depth > MAX_DEPTH) {
+      this.depth--;
+      throw new Abort('calls nest too deeply to evaluate statically');
+    }
+    try {
+      const scope = new Scope(fn.scope);
+      const frame: Frame = { self: self ?? outer.self, tracing: outer.tracing };
+      const args = self ? [{ kind: 'module', module: self } as PyValue, ...positional] : positional;
+      this.bindParameters(fn, args, keywords, scope, frame);
+      const signal = this.execBlock(this.body(fn.node.childForFieldName('body')), scope, frame);
+      return signal?.kind === 'return' ? signal.value : NONE;
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private bindParameters(fn: UserFunction, positional: PyValue[], keywords: Map<string, PyValue>, scope: Scope, frame: Frame): void {
+    const params = fn.node.childForFieldName('parameters')?.namedChildren ?? [];
+    let index = 0;
+    const rest = new Map(keywords);
+    for (const param of params) {
+      if (!param) continue;
+      switch (param.type) {
+        case 'identifier':
+        case 'typed_parameter': {
+          const name = param.type === 'identifier' ? param.text : param.namedChildren[0]?.text ?? '';
+          if (param.type === 'typed_parameter' && param.namedChildren[0]?.type === 'list_splat_pattern') {
+            scope.set(param.namedChildren[0].namedChildren[0]?.text ?? '', { kind: 'list', items: positional.slice(index), tuple: true });
+            index = positional.length;
+            break;
+          }
+          if (param.type === 'typed_parameter' && param.namedChildren[0]?.type === 'dictionary_splat_pattern') {
+            scope.set(param.namedChildren[0].namedChildren[0]?.text ?? '', { kind: 'dict', entries: rest });
+            break;
+          }
+          const value = index < positional.length ? positional[index++] : rest.get(name);
+          rest.delete(name);
+          scope.set(name, value ?? unknownValue(`the argument "${name}" is not given`));
+          break;
+        }
+        case 'default_parameter':
+        case 'typed_default_parameter': {
+          const name = param.childForFieldName('name')?.text ?? '';
+          const defaultNode = param.childForFieldName('value');
+          let value = index < positional.length ? positional[index++] : rest.get(name);
+          rest.delete(name);
+          if (value === undefined) value = defaultNode ? this.eval(defaultNode, fn.scope, frame) : NONE;
+          scope.set(name, value);
+          break;
+        }
+        case 'list_splat_pattern':
+          scope.set(param.namedChildren[0]?.text ?? '', { kind: 'list', items: positional.slice(index), tuple: true });
+          index = positional.length;
+          break;
+        case 'dictionary_splat_pattern':
+          scope.set(param.namedChildren[0]?.text ?? '', { kind: 'dict', entries: rest });
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private builtin(callee: { kind: 'builtin'; name: string; self?: PyValue }, args: PyValue[], keywords: Map<string, PyValue>, node: Node, scope: Scope, frame: Frame): PyValue {
+    const [a, b] = args;
+    const numbers = args.map(asNumber);
+    switch (callee.name) {
+      case 'range': {
+        const [x, y, z] = numbers;
+        if (numbers.some((v) => v === undefined) || args.length === 0) return unknownValue('a range of unknown length');
+        const [start, stop, stepBy] = args.length === 1 ? [0, x ?? 0, 1] : [x ?? 0, y ?? 0, z ?? 1];
+        if (stepBy === 0) return unknownValue('a range with step 0');
+        const items: PyValue[] = [];
+        for (let i = start; stepBy > 0 ? i < stop : i > stop; i += stepBy) {
+          if (items.length > MAX_LOOP) throw new Abort('a range too long to evaluate statically');
+          items.push(num(i, true));
+        }
+        return { kind: 'list', items, tuple: false };
+      }
+      case 'len':
+        if (a?.kind === 'list') return num(a.items.length, true);
+        if (a?.kind === 'module') return num(a.module.children.size, true);
+        if (a?.kind === 'dict') return num(a.entries.size, true);
+        if (a?.kind === 'string') return num(a.value.length, true);
+        return unknownValue('len of an unknown value');
+      case 'int': return numbers[0] === undefined ? unknownValue('int of an unknown value') : num(Math.trunc(numbers[0]), true);
+      case 'float': return numbers[0] === undefined ? unknownValue('float of an unknown value') : num(numbers[0], false);
+      case 'bool': return a ? (truthy(a) === undefined ? unknownValue('bool of an unknown value') : { kind: 'bool', value: truthy(a) as boolean }) : { kind: 'bool', value: false };
+      case 'round': {
+        if (numbers[0] === undefined) return unknownValue('round of an unknown value');
+        if (args.length > 1 && numbers[1] !== undefined) {
+          const scale = 10 ** numbers[1];
+          return num(pythonRound(numbers[0] * scale) / scale, false);
+        }
+        return num(pythonRound(numbers[0]), true);
+      }
+      case 'abs': return numbers[0] === undefined ? unknownValue('abs of an unknown value') : num(Math.abs(numbers[0]), a?.kind === 'number' && a.isInt);
+      case 'min':
+      case 'max': {
+        const values = args.length === 1 && a?.kind === 'list' ? a.items.map(asNumber) : numbers;
+        if (values.length === 0 || values.some((v) => v === undefined)) return unknownValue(`${callee.name} of unknown values`);
+        const result = callee.name === 'min' ? Math.min(...(values as number[])) : Math.max(...(values as number[]));
+        return num(result);
+      }
+      case 'sum': {
+        if (a?.kind !== 'list') return unknownValue('sum of an unknown value');
+        const values = a.items.map(asNumber);
+        if (values.some((v) => v === undefined)) return unknownValue('sum of unknown values');
+        return num((values as number[]).reduce((s, v) => s + v, 0));
+      }
+      case 'list':
+      case 'tuple':
+      case 'sorted':
+      case 'reversed': {
+        if (!a) return { kind: 'list', items: [], tuple: callee.name === 'tuple' };
+        const items = this.iterate(a);
+        if (!Array.isArray(items)) return unknownValue(`${callee.name} of an unknown value`);
+        const copy = [...items];
+        if (callee.name === 'reversed') copy.reverse();
+        return { kind: 'list', items: copy, tuple: callee.name === 'tuple' };
+      }
+      case 'enumerate': {
+        const items = a ? this.iterate(a) : undefined;
+        const start = asNumber(b ?? keywords.get('start')) ?? 0;
+        if (!Array.isArray(items)) return unknownValue('enumerate of an unknown value');
+        return { kind: 'list', items: items.map((v, i) => ({ kind: 'list', items: [num(i + start, true), v], tuple: true })), tuple: false };
+      }
+      case 'zip': {
+        const lists = args.map((v) => this.iterate(v));
+        if (lists.some((l) => !Array.isArray(l))) return unknownValue('zip of unknown values');
+        const arrays = lists as PyValue[][];
+        const length = Math.min(...arrays.map((l) => l.length));
+        return { kind: 'list', items: Array.from({ length }, (_, i) => ({ kind: 'list', items: arrays.map((l) => l[i] ?? NONE), tuple: true })), tuple: false };
+      }
+      case 'any':
+      case 'all': {
+        const items = a ? this.iterate(a) : undefined;
+        if (!Array.isArray(items)) return unknownValue(`${callee.name} of an unknown value`);
+        const values = items.map(truthy);
+        if (values.some((v) => v === undefined)) return unknownValue(`${callee.name} of unknown values`);
+        return { kind: 'bool', value: callee.name === 'any' ? values.some(Boolean) : values.every(Boolean) };
+      }
+      case 'isinstance':
+        return isInstance(a, b);
+      case 'print':
+        return NONE;
+      case 'str':
+        return a?.kind === 'number' || a?.kind === 'string' ? { kind: 'string', value: String(a.kind === 'number' ? a.value : a.value) } : unknownValue('str of an unknown value');
+      case 'dict':
+      case 'OrderedDict': {
+        const entries = new Map<string, PyValue>();
+        if (a?.kind === 'list') for (const pair of a.items) if (pair.kind === 'list' && pair.items.length === 2) entries.set(this.keyText(pair.items[0] ?? NONE), pair.items[1] ?? NONE);
+        if (a?.kind === 'dict') for (const [k, v] of a.entries) entries.set(k, v);
+        for (const [k, v] of keywords) entries.set(k, v);
+        return { kind: 'dict', entries };
+      }
+      case 'partial':
+        if (a?.kind === 'torchClass') return { kind: 'torchClass', name: a.name, preset: new Map([...a.preset, ...keywords]) };
+        return unknownValue('functools.partial of a non-layer');
+      case 'getattr':
+        if (a && b?.kind === 'string') {
+          const value = this.attributeOf(a, b.value);
+          return value.kind === 'builtin' && value.name.startsWith('module.') ? (args[2] ?? unknownValue('a missing attribute')) : value;
+        }
+        return unknownValue('getattr with an unknown name');
+      case 'setattr':
+        if (a?.kind === 'module' && b?.kind === 'string' && args[2]) this.setModuleAttribute(a.module, b.value, args[2]);
+        return NONE;
+      case 'hasattr':
+        if (a?.kind === 'module' && b?.kind === 'string') {
+          const value = this.attributeOf(a, b.value);
+          return { kind: 'bool', value: !(value.kind === 'builtin' && value.name.startsWith('module.')) };
+        }
+        return unknownValue('hasattr of an unknown value');
+      case 'super': {
+        const self = frame.self;
+        if (!self) return unknownValue('super() outside a module');
+        const owner = enclosingClass(node, self.userClass);
+        return { kind: 'super', self, after: owner };
+      }
+      default:
+        return this.method(callee, args, keywords, node, scope, frame);
+    }
+  }
+
+  private method(callee: { kind: 'builtin'; name: string; self?: PyValue }, args: PyValue[], keywords: Map<string, PyValue>, node: Node, scope: Scope, frame: Frame): PyValue {
+    const [owner, name] = callee.name.split('.') as [string, string];
+    const self = callee.self;
+    const [a, b] = args;
+    if (owner === 'list' && self?.kind === 'list') {
+      switch (name) {
+        case 'append': self.items.push(a ?? NONE); return NONE;
+        case 'extend': {
+          const items = a ? this.iterate(a) : [];
+          if (Array.isArray(items)) self.items.push(...items);
+          else self.items.push(unknownValue('extended with unknown items'));
+          return NONE;
+        }
+        case 'insert': {
+          const at = asNumber(a);
+          if (at !== undefined && b) self.items.splice(at, 0, b);
+          return NONE;
+        }
+        case 'pop': return self.items.pop() ?? NONE;
+        case 'index': return unknownValue('list.index');
+        default: return unknownValue(`list.${name}`);
+      }
+    }
+    if (owner === 'dict' && self?.kind === 'dict') {
+      switch (name) {
+        case 'items': return { kind: 'list', items: [...self.entries].map(([k, v]) => ({ kind: 'list', items: [{ kind: 'string', value: k }, v], tuple: true })), tuple: false };
+        case 'keys': return { kind: 'list', items: [...self.entries.keys()].map((k) => ({ kind: 'string', value: k })), tuple: false };
+        case 'values': return { kind: 'list', items: [...self.entries.values()], tuple: false };
+        case 'get': return (a?.kind === 'string' ? self.entries.get(a.value) : undefined) ?? b ?? NONE;
+        case 'pop': {
+          const value = a?.kind === 'string' ? self.entries.get(a.value) : undefined;
+          if (a?.kind === 'string') self.entries.delete(a.value);
+          return value ?? b ?? NONE;
+        }
+        case 'update': if (a?.kind === 'dict') for (const [k, v] of a.entries) self.entries.set(k, v); return NONE;
+        default: return unknownValue(`dict.${name}`);
+      }
+    }
+    if (owner === 'string' && self?.kind === 'string') {
+      if (name === 'format') return unknownValue('string formatting');
+      if (name === 'lower' || name === 'upper') return { kind: 'string', value: name === 'lower' ? self.value.toLowerCase() : self.value.toUpperCase() };
+      return unknownValue(`str.${name}`);
+    }
+    if (owner === 'tensor' && self?.kind === 'tensor') {
+      const source = this.map.range(node);
+      const activationName = FUNCTIONAL_ACTIVATIONS[name];
+      if (activationName) {
+        const fn = torchActivation(activationName);
+        if (fn && fn !== 'identity') return { kind: 'tensor', ops: [...self.ops, { kind: 'activation', fn, source }] };
+      }
+      if (name === 'flatten' || name === 'view' || name === 'reshape') return { kind: 'tensor', ops: [...self.ops, { kind: 'flatten', source }] };
+      if (name === 'mean') return { kind: 'tensor', ops: [...self.ops, { kind: 'pool', source }] };
+      return self;
+    }
+    if (owner === 'module' && self?.kind === 'module') {
+      const module = self.module;
+      switch (name) {
+        case 'add_module':
+        case 'register_module':
+          if (a?.kind === 'string' && b) this.setModuleAttribute(module, a.value, b);
+          return NONE;
+        case 'append':
+          if (a?.kind === 'module') module.children.set(String(module.children.size), a.module);
+          return self;
+        case 'extend': {
+          const items = a ? this.iterate(a) : [];
+          if (Array.isArray(items)) for (const item of items) if (item.kind === 'module') module.children.set(String(module.children.size), item.module);
+          return self;
+        }
+        case '__init__':
+          return NONE;
+        default:
+          if (OPAQUE_ITERATORS.has(name)) return unknownValue('opaque');
+          // Calling a child module by attribute name inside a traced forward is handled by `call`.
+          return unknownValue(`${module.className}.${name}()`);
+      }
+    }
+    if (owner === 'super' && self?.kind === 'super') {
+      if (name !== '__init__') return unknownValue(`super().${name}`);
+      const bases = self.after?.bases ?? [];
+      const base = bases[0];
+      if (base?.kind === 'userClass') {
+        const init = findMethod(base.cls, '__init__');
+        if (init) this.invoke(init, self.self, args, keywords, { self: self.self, tracing: false });
+        return NONE;
+      }
+      if (base?.kind === 'torchClass' && base.name !== 'Module') {
+        const made = this.construct(base.name, args, keywords, node, frame);
+        if (made.kind === 'module') for (const [k, v] of made.module.children) self.self.children.set(k, v);
+      }
+      return NONE;
+    }
+    void scope;
+    return unknownValue(`${callee.name}()`);
+  }
+}
+
+function stringValue(text: string): string {
+  const match = /^[rbuRBU]*("""|'''|"|')([\s\S]*)\1$/.exec(text);
+  return match?.[2] ?? text;
+}
+
+function compareValues(op: string, l: PyValue, r: PyValue): boolean | undefined {
+  if (op === 'is' || op === 'is not' || op === '==' || op === '!=') {
+    const same = sameValue(l, r);
+    if (same === undefined) return undefined;
+    return op === 'is' || op === '==' ? same : !same;
+  }
+  if (op === 'in' || op === 'not in') {
+    if (r.kind !== 'list' && r.kind !== 'dict' && r.kind !== 'string') return undefined;
+    const found = r.kind === 'dict'
+      ? r.entries.has(l.kind === 'string' ? l.value : String(asNumber(l)))
+      : r.kind === 'string' ? (l.kind === 'string' ? r.value.includes(l.value) : undefined)
+        : r.items.some((item) => sameValue(item, l) === true);
+    if (found === undefined) return undefined;
+    return op === 'in' ? found : !found;
+  }
+  const a = asNumber(l);
+  const b = asNumber(r);
+  if (a === undefined || b === undefined) return undefined;
+  switch (op) {
+    case '<': return a < b;
+    case '>': return a > b;
+    case '<=': return a <= b;
+    case '>=': return a >= b;
+    default: return undefined;
+  }
+}
+
+function sameValue(l: PyValue, r: PyValue): boolean | undefined {
+  if (l.kind === 'unknown' || r.kind === 'unknown' || l.kind === 'tensor' || r.kind === 'tensor') return undefined;
+  if (l.kind === 'none' || r.kind === 'none') return l.kind === r.kind;
+  if ((l.kind === 'number' || l.kind === 'bool') && (r.kind === 'number' || r.kind === 'bool')) return asNumber(l) === asNumber(r);
+  if (l.kind === 'string' && r.kind === 'string') return l.value === r.value;
+  if (l.kind === 'torchClass' && r.kind === 'torchClass') return l.name === r.name;
+  if (l.kind === 'userClass' && r.kind === 'userClass') return l.cls === r.cls;
+  if (l.kind === 'module' && r.kind === 'module') return l.module === r.module;
+  if (l.kind !== r.kind) return false;
+  return undefined;
+}
+
+function isInstance(value: PyValue | undefined, cls: PyValue | undefined): PyValue {
+  if (!value || !cls) return unknownValue('isinstance');
+  const classes = cls.kind === 'list' ? cls.items : [cls];
+  if (value.kind === 'module') {
+    return {
+      kind: 'bool',
+      value: classes.some((c) => (c.kind === 'torchClass' && (c.name === value.module.className || c.name === 'Module'))
+        || (c.kind === 'userClass' && value.module.userClass !== undefined && inherits(value.module.userClass, c.cls))),
+    };
+  }
+  if (value.kind === 'number') return { kind: 'bool', value: classes.some((c) => c.kind === 'builtin' && (c.name === 'int' ? value.isInt : c.name === 'float')) };
+  if (value.kind === 'list') return { kind: 'bool', value: classes.some((c) => c.kind === 'builtin' && (c.name === (value.tuple ? 'tuple' : 'list'))) };
+  return unknownValue('isinstance of an unknown value');
+}
+
+function inherits(cls: UserClass, target: UserClass): boolean {
+  if (cls === target) return true;
+  return cls.bases.some((b) => b.kind === 'userClass' && inherits(b.cls, target));
+}
+
+export function findMethod(cls: UserClass, name: string): UserFunction | undefined {
+  const own = cls.methods.get(name);
+  if (own) return own;
+  for (const base of cls.bases) {
+    if (base.kind === 'userClass') {
+      const found = findMethod(base.cls, name);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function findClassAttribute(cls: UserClass, name: string): PyValue | undefined {
+  const own = cls.attributes.get(name);
+  if (own) return own;
+  for (const base of cls.bases) if (base.kind === 'userClass') {
+    const found = findClassAttribute(base.cls, name);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The first torch container class a user class derives from (nn.Sequential subclasses). */
+export function torchBaseOf(cls: UserClass): string | undefined {
+  for (const base of cls.bases) {
+    if (base.kind === 'torchClass') return base.name;
+    if (base.kind === 'userClass') {
+      const found = torchBaseOf(base.cls);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** Whether a class is an nn.Module subclass. */
+export function isModuleClass(cls: UserClass): boolean {
+  return torchBaseOf(cls) !== undefined;
+}
+
+/** The class whose method contains `node`, among the classes of `self`'s hierarchy (for super()). */
+function enclosingClass(node: Node, start: UserClass | undefined): UserClass | undefined {
+  let current: Node | null = node.parent;
+  while (current && current.type !== 'class_definition') current = current.parent;
+  if (!current || !start) return start;
+  const search = (cls: UserClass): UserClass | undefined => {
+    if (cls.node.id === current?.id) return cls;
+    for (const base of cls.bases) if (base.kind === 'userClass') {
+      const found = search(base.cls);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return search(start) ?? start;
+}
+
+export { Abort };

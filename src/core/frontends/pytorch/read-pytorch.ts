@@ -1,0 +1,136 @@
+import type { Node } from 'web-tree-sitter';
+import type { Diagnostic } from '../../ir/diagnostic';
+import type { Network } from '../../ir/network';
+import type { ReadResult } from '../read-result';
+import { Abort, Interpreter, isModuleClass } from './interpreter';
+import { isPythonParserReady, parsePython, PythonSourceMap } from './python-parser';
+import { moduleTreeToNetwork } from './to-network';
+import type { ModuleNode, PyValue, UserClass } from './values';
+
+/** A Python file that uses PyTorch. */
+export function looksLikePyTorch(text: string): boolean {
+  return /^\s*(import\s+torch\b|from\s+torch(\.|\s+import)\b|from\s+torchvision\b|import\s+torchvision\b)/m.test(text);
+}
+
+function firstSyntaxError(root: Node): Node | undefined {
+  if (root.isError || root.isMissing) return root;
+  if (!root.hasError) return undefined;
+  for (const child of root.children) {
+    if (!child) continue;
+    const found = firstSyntaxError(child);
+    if (found) return found;
+  }
+  return root;
+}
+
+function requiredParameters(fn: Node, skipSelf: boolean): number {
+  const params = (fn.childForFieldName('parameters')?.namedChildren ?? []).filter((p): p is Node => p !== null);
+  const plain = params.filter((p) => p.type === 'identifier' || (p.type === 'typed_parameter' && p.namedChildren[0]?.type === 'identifier'));
+  return plain.length - (skipSelf ? 1 : 0);
+}
+
+interface Candidate {
+  readonly name: string;
+  readonly module: ModuleNode;
+  readonly source: ReturnType<PythonSourceMap['range']>;
+}
+
+/**
+ * Reads a PyTorch model file statically: evaluates module construction (literals, constants,
+ * defaults, arithmetic, loops with known bounds, helper functions, classes built with known
+ * arguments) without running Python, and builds the IR of each model it finds. Models are the
+ * module-level instances, the argument-free factory functions (`def resnet50(): ...`), and the
+ * module classes constructible with defaults that no other model uses.
+ */
+export function readPyTorch(file: string, text: string): ReadResult {
+  const diagnostics: Diagnostic[] = [];
+  const at = (range: Diagnostic['range'], code: string, message: string, severity: Diagnostic['severity'] = 'error'): Diagnostic => ({ file, range, severity, code, message });
+  const origin = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  if (!isPythonParserReady()) return { diagnostics: [at(origin, 'RL106', 'the Python parser is not loaded (call ensurePythonParser first)')] };
+  const tree = parsePython(text);
+  if (!tree) return { diagnostics: [at(origin, 'RL101', 'invalid Python: the file could not be parsed')] };
+  try {
+    const map = new PythonSourceMap(text);
+    const error = firstSyntaxError(tree.rootNode);
+    if (error) {
+      const what = error.isMissing ? `missing ${error.type}` : 'syntax error';
+      return { diagnostics: [at(map.range(error), 'RL101', `invalid Python: ${what} near "${error.text.slice(0, 30).split('\n')[0] ?? ''}"`)] };
+    }
+    const interpreter = new Interpreter(map);
+    try {
+      interpreter.runModule(tree.rootNode);
+    } catch (e) {
+      if (e instanceof Abort) return { diagnostics: [at(origin, 'RL107', e.message)] };
+      throw e;
+    }
+    const candidates: Candidate[] = [];
+    const used = new Set<UserClass>();
+    const collectClasses = (module: ModuleNode, seen = new Set<ModuleNode>()): void => {
+      if (seen.has(module)) return;
+      seen.add(module);
+      if (module.userClass) used.add(module.userClass);
+      for (const child of module.children.values()) collectClasses(child, seen);
+    };
+    const definitionOf = (name: string): Node | undefined => tree.rootNode.namedChildren.find((c): c is Node => {
+      if (!c) return false;
+      const def = c.type === 'decorated_definition' ? c.childForFieldName('definition') : c;
+      return def?.childForFieldName('name')?.text === name;
+    });
+
+    // Module-level instances and factory functions.
+    for (const [name, value] of interpreter.globals.vars) {
+      try {
+        if (value.kind === 'module' && value.module.userClass) {
+          candidates.push({ name, module: value.module, source: value.module.source ?? origin });
+        } else if (value.kind === 'function' && value.fn.scope === interpreter.globals && requiredParameters(value.fn.node, false) === 0) {
+          if (!/\breturn\b/.test(value.fn.node.childForFieldName('body')?.text ?? '')) continue;
+          const result: PyValue = interpreter.invoke(value.fn, undefined, [], new Map(), { tracing: false });
+          if (result.kind === 'module' && result.module.userClass) {
+            const def = definitionOf(name);
+            candidates.push({ name, module: result.module, source: def ? map.range(def.childForFieldName('name') ?? def) : origin });
+          }
+        }
+      } catch (e) {
+        if (!(e instanceof Abort)) throw e;
+        diagnostics.push(at(origin, 'RL107', `${name}: ${e.message}`, 'info'));
+      }
+    }
+    for (const c of candidates) collectClasses(c.module);
+
+    // Module classes constructible with defaults that no other model uses.
+    for (const [name, value] of interpreter.globals.vars) {
+      if (value.kind !== 'userClass' || !isModuleClass(value.cls) || used.has(value.cls)) continue;
+      const init = value.cls.methods.get('__init__');
+      if (init && requiredParameters(init.node, true) > 0) continue;
+      if (!init && value.cls.bases.every((b) => b.kind !== 'userClass')) continue;
+      try {
+        const made = interpreter.instantiate(value.cls, [], new Map(), value.cls.node.childForFieldName('name') ?? value.cls.node);
+        if (made.kind === 'module') {
+          collectClasses(made.module);
+          candidates.push({ name, module: made.module, source: map.range(value.cls.node.childForFieldName('name') ?? value.cls.node) });
+        }
+      } catch (e) {
+        if (!(e instanceof Abort)) throw e;
+      }
+    }
+    // A class used inside another candidate is a component, not a model of its own.
+    const models = candidates.filter((c) => !candidates.some((other) => other !== c && containsClass(other.module, c.module.userClass)));
+    const networks: Network[] = models.map((c) => moduleTreeToNetwork({ root: c.module, name: c.name, file, text, interpreter, map, source: c.source }));
+    if (networks.length === 0) {
+      diagnostics.push(at(origin, 'RL108', 'no PyTorch model found: expected an nn.Module class constructible with its defaults, an argument-free function returning one, or a module-level instance', 'info'));
+    }
+    return { network: networks[0], networks, diagnostics };
+  } finally {
+    tree.delete();
+  }
+}
+
+function containsClass(module: ModuleNode, cls: UserClass | undefined, seen = new Set<ModuleNode>()): boolean {
+  if (!cls || seen.has(module)) return false;
+  seen.add(module);
+  for (const child of module.children.values()) {
+    if (child.userClass === cls || containsClass(child, cls, seen)) return true;
+  }
+  return false;
+}
+

@@ -1,0 +1,108 @@
+import type { Node } from 'web-tree-sitter';
+import type { Layer } from '../../ir/layers';
+import type { SourceRange } from '../../ir/source';
+
+/**
+ * The values the static evaluator knows. Anything it cannot know is `unknown` with a reason;
+ * it never guesses.
+ */
+export type PyValue =
+  | { kind: 'number'; value: number; isInt: boolean }
+  | { kind: 'string'; value: string }
+  | { kind: 'bool'; value: boolean }
+  | { kind: 'none' }
+  | { kind: 'list'; items: PyValue[]; tuple: boolean }
+  | { kind: 'dict'; entries: Map<string, PyValue> }
+  | { kind: 'module'; module: ModuleNode }
+  | { kind: 'userClass'; cls: UserClass }
+  | { kind: 'torchClass'; name: string; preset: Map<string, PyValue> }
+  | { kind: 'function'; fn: UserFunction }
+  | { kind: 'bound'; self: ModuleNode; fn: UserFunction }
+  | { kind: 'namespace'; path: string }
+  | { kind: 'builtin'; name: string; self?: PyValue }
+  | { kind: 'super'; self: ModuleNode; after: UserClass | undefined }
+  | { kind: 'tensor'; ops: TensorOp[] }
+  | { kind: 'unknown'; reason: string };
+
+export interface UserFunction {
+  readonly name: string;
+  readonly node: Node;
+  readonly scope: Scope;
+}
+
+export interface UserClass {
+  readonly name: string;
+  readonly node: Node;
+  readonly bases: PyValue[];
+  readonly attributes: Map<string, PyValue>;
+  readonly methods: Map<string, UserFunction>;
+}
+
+/** An nn.Module instance: a leaf layer (conv, norm...) or a container of named children. */
+export interface ModuleNode {
+  readonly className: string;
+  /** The user class it instantiates, for forward analysis. */
+  readonly userClass?: UserClass;
+  /** For leaf modules: the IR layer (its name is filled in when the tree is named). */
+  layer?: Layer;
+  readonly children: Map<string, ModuleNode>;
+  readonly attributes: Map<string, PyValue>;
+  readonly source?: SourceRange;
+  /** Why part of this module could not be evaluated (its parameter count is then unknown). */
+  incomplete?: string;
+  /** A torchvision SqueezeExcitation or a user module shaped like one. */
+  squeezeExcitation?: { channels: number; squeeze: number; activation: import('../../ir/layers').ActivationFunction | null };
+}
+
+/** One operation on a tensor in a traced forward: a child module call or a functional op. */
+export type TensorOp =
+  | { kind: 'module'; module: ModuleNode; source?: SourceRange }
+  | { kind: 'activation'; fn: import('../../ir/layers').ActivationFunction; source?: SourceRange }
+  | { kind: 'add'; branches: TensorOp[][]; source?: SourceRange }
+  | { kind: 'mul'; branches: TensorOp[][]; source?: SourceRange }
+  | { kind: 'cat'; source?: SourceRange }
+  | { kind: 'pool' | 'flatten'; source?: SourceRange };
+
+export class Scope {
+  readonly vars = new Map<string, PyValue>();
+
+  constructor(readonly parent?: Scope) {}
+
+  get(name: string): PyValue | undefined {
+    return this.vars.get(name) ?? this.parent?.get(name);
+  }
+
+  set(name: string, value: PyValue): void {
+    this.vars.set(name, value);
+  }
+}
+
+export const NONE: PyValue = { kind: 'none' };
+
+export function num(value: number, isInt = Number.isInteger(value)): PyValue {
+  return { kind: 'number', value, isInt };
+}
+
+export function unknownValue(reason: string): PyValue {
+  return { kind: 'unknown', reason };
+}
+
+export function truthy(value: PyValue): boolean | undefined {
+  switch (value.kind) {
+    case 'number': return value.value !== 0;
+    case 'string': return value.value.length > 0;
+    case 'bool': return value.value;
+    case 'none': return false;
+    case 'list': return value.items.length > 0;
+    case 'dict': return value.entries.size > 0;
+    case 'unknown': case 'tensor': return undefined;
+    default: return true;
+  }
+}
+
+export function asNumber(value: PyValue | undefined): number | undefined {
+  if (!value) return undefined;
+  if (value.kind === 'number') return value.value;
+  if (value.kind === 'bool') return value.value ? 1 : 0;
+  return undefined;
+}
