@@ -22,11 +22,11 @@ function ignoredBy(layers: readonly Layer[], file: string, isDir: boolean): bool
 /** A model file among the candidates: our spec by name, a RobArch config or PyTorch code by content. */
 function isModelFile(file: string): boolean {
   if (ARCH_SPEC.test(file)) return true;
-  if (!/\.(ya?ml|py)$/i.test(file)) return false;
+  if (!/\.(ya?ml|py|json)$/i.test(file)) return false;
   try {
     if (fs.statSync(file).size > MAX_MODEL_FILE_BYTES) return false;
     const format = detectFormat(file, fs.readFileSync(file, 'utf8'));
-    return format === 'robarch-hydra' || format === 'pytorch';
+    return format === 'robarch-hydra' || format === 'pytorch' || format === 'keras' || format === 'tfjs';
   } catch {
     return false;
   }

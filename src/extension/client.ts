@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type DocumentSelector, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 
-/** The documents the server analyses: our specs by name, YAML for RobArch's Hydra configs. */
+/** The documents the server analyses: our specs by name, YAML for RobArch's Hydra configs, Python for PyTorch. */
 export const MODEL_DOCUMENTS: DocumentSelector = [
   { scheme: 'file', pattern: '**/*.arch.{yaml,yml,json}' },
   { scheme: 'file', language: 'yaml' },
+  { scheme: 'file', language: 'python' },
 ];
 
 /** Starts the language server in its own Node process; all analysis happens there. */

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { CodeActionKind, createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
-import { detectFormat, findLintConfig, lintReadResult, readModelFile, type FoundConfig } from '../core';
+import { detectFormat, ensurePythonParser, findLintConfig, lintReadResult, readModelFile, type FoundConfig } from '../core';
 import { codeActionsFor } from './code-actions';
 import { toLspDiagnostic } from './to-lsp';
 
@@ -58,13 +58,17 @@ function schedule(document: TextDocument): void {
   }, DEBOUNCE_MS));
 }
 
-connection.onInitialize(() => ({
-  capabilities: {
-    textDocumentSync: TextDocumentSyncKind.Incremental,
-    codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
-  },
-  serverInfo: { name: 'robustness-lens' },
-}));
+connection.onInitialize(async () => {
+  // The Python grammar (WebAssembly, next to this bundle) loads once, before any document.
+  await ensurePythonParser();
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+    },
+    serverInfo: { name: 'robustness-lens' },
+  };
+});
 
 connection.onCodeAction((params) => {
   const document = documents.get(params.textDocument.uri);

@@ -21,7 +21,7 @@ multiply-accumulates, per-stage and total, for architecture specs
 (*.arch.yaml, *.arch.json) and RobArch model configs (Hydra YAML).
 
 Options:
-  --input N          input image size in pixels per side, for MACs (default 224)
+  --input N          input image size in pixels per side, for MACs (default: the model's, else 224)
   --json             print a JSON object for one model (an array for several models)
   --summary          one line per file instead of the layer table
   --budget N         parameter budget to compare with (26M, 26000000); overrides the file's
@@ -37,6 +37,10 @@ function budgetLine(summary: ModelSummary, budgetOverride: number | undefined): 
 }
 
 function totalText(summary: ModelSummary): string {
+  if (summary.total.known && summary.nonTrainable > 0) {
+    const all = summary.total.value + summary.nonTrainable;
+    return `${formatThousands(all)} (${formatCompact(all)}; trainable ${formatThousands(summary.total.value)}, non-trainable ${formatThousands(summary.nonTrainable)})`;
+  }
   if (summary.total.known) return `${formatThousands(summary.total.value)} (${formatCompact(summary.total.value)})`;
   return `at least ${formatThousands(summary.knownParams)} (some layers are unknown: ${summary.total.reason})`;
 }
@@ -99,7 +103,7 @@ export function runParams(args: readonly string[], io: CommandIO): number {
     return 0;
   }
   if (positionals.length === 0) throw new UsageError('params needs at least one FILE');
-  const inputSize = positiveInteger('input', values.input) ?? 224;
+  const inputSize = positiveInteger('input', values.input);
   const numClasses = positiveInteger('num-classes', values['num-classes']);
   let budget: number | undefined;
   if (values.budget !== undefined) {
@@ -117,7 +121,7 @@ export function runParams(args: readonly string[], io: CommandIO): number {
       if (d.severity === 'error' || !values.json) io.err(formatDiagnostic(d));
     }
     for (const network of networksOf(result)) {
-      const summary = summarize(network, inputSize);
+      const summary = summarize(network, inputSize ?? network.inputSize ?? 224);
       const report = paramsReport(summary, result.diagnostics);
       if (budget !== undefined) report.budget = { params: budget, used: summary.knownParams / budget };
       reports.push(report);

@@ -2,6 +2,8 @@ import { parse } from 'yaml';
 import { pointRange } from '../ir/source';
 import { readArchSpec } from './arch-spec/read-arch-spec';
 import { looksLikePyTorch, readPyTorch } from './pytorch/read-pytorch';
+import { looksLikeTfjsModel, readTfjsModel } from './tfjs/read-tfjs-model';
+import { looksLikeKeras, readKeras } from './keras/read-keras';
 import { checkFileSize } from './limits';
 import { utf8ByteLength } from '../util/utf8-length';
 import type { ReadResult } from './read-result';
@@ -9,7 +11,7 @@ import { findKwargsPath, readRobArchHydra, type HydraReadOptions } from './robar
 
 export type ReadOptions = HydraReadOptions;
 
-export type ModelFileFormat = 'arch-spec' | 'robarch-hydra' | 'pytorch';
+export type ModelFileFormat = 'arch-spec' | 'robarch-hydra' | 'pytorch' | 'keras' | 'tfjs';
 
 const ARCH_SPEC_NAME = /\.arch\.(ya?ml|json)$/i;
 const STRUCTURED_NAME = /\.(ya?ml|json)$/i;
@@ -20,7 +22,7 @@ const STRUCTURED_NAME = /\.(ya?ml|json)$/i;
  */
 export function detectFormat(file: string, text: string): ModelFileFormat | undefined {
   if (ARCH_SPEC_NAME.test(file)) return 'arch-spec';
-  if (/\.py$/i.test(file)) return looksLikePyTorch(text) ? 'pytorch' : undefined;
+  if (/\.py$/i.test(file)) return looksLikePyTorch(text) ? 'pytorch' : looksLikeKeras(text) ? 'keras' : undefined;
   if (!STRUCTURED_NAME.test(file)) return undefined;
   let root: unknown;
   try {
@@ -29,6 +31,7 @@ export function detectFormat(file: string, text: string): ModelFileFormat | unde
     return undefined;
   }
   if (findKwargsPath(root)) return 'robarch-hydra';
+  if (looksLikeTfjsModel(root)) return 'tfjs';
   if (root && typeof root === 'object' && 'stages' in root && 'stem' in root) return 'arch-spec';
   return undefined;
 }
@@ -44,6 +47,10 @@ export function readModelFile(file: string, text: string, options: ReadOptions =
       return readRobArchHydra(file, text, options);
     case 'pytorch':
       return readPyTorch(file, text);
+    case 'tfjs':
+      return readTfjsModel(file, text);
+    case 'keras':
+      return readKeras(file, text);
     default:
       return {
         diagnostics: [{
@@ -51,7 +58,7 @@ export function readModelFile(file: string, text: string, options: ReadOptions =
           range: pointRange(0, 0),
           severity: 'error',
           code: 'RL105',
-          message: 'not a model file Robustness Lens reads: expected an architecture spec (*.arch.yaml, *.arch.json), a RobArch model config (YAML with a `kwargs` mapping holding stage_widths and depths) or a Python file that imports torch',
+          message: 'not a model file Robustness Lens reads: expected an architecture spec (*.arch.yaml, *.arch.json), a RobArch model config (YAML with a `kwargs` mapping holding stage_widths and depths) a Python file that builds a PyTorch or Keras model, or a TF.js model.json',
         }],
       };
   }

@@ -20,6 +20,11 @@ interface LayerBase {
   readonly source?: SourceRange;
   /** Learned parameters, counted the way PyTorch's `parameters()` counts them (buffers excluded). */
   readonly params: Fact<number>;
+  /**
+   * Weights Keras counts in a model's total but does not train (BatchNormalization's moving
+   * mean and variance); PyTorch keeps them as buffers. Absent for other front ends.
+   */
+  readonly nonTrainable?: number;
 }
 
 export interface ConvLayer extends LayerBase {

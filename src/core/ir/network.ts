@@ -116,7 +116,7 @@ export interface NetworkFacts {
   readonly strides: Fact<readonly number[]>;
 }
 
-export type SourceFormat = 'arch-spec' | 'robarch-hydra' | 'pytorch';
+export type SourceFormat = 'arch-spec' | 'robarch-hydra' | 'pytorch' | 'keras' | 'tfjs';
 
 export interface Budget {
   readonly params: number;
@@ -129,6 +129,8 @@ export interface Network {
   readonly file: string;
   readonly format: SourceFormat;
   readonly inputChannels: number;
+  /** Input height and width when the file states them (a Keras input shape). */
+  readonly inputSize?: number;
   readonly stem: Stem;
   readonly stages: readonly Stage[];
   readonly head: Head;

@@ -13,6 +13,8 @@ export interface ParamsReport {
   total: number | null;
   /** Sum of the layers whose count is known: equals `total` when nothing is unknown. */
   knownParams: number;
+  /** Weights Keras counts in its total but does not train; Keras' "Total params" = total + nonTrainable. */
+  nonTrainable: number;
   macs: number | null;
   budget: { params: number; used: number } | null;
   parts: { name: string; params: number | null; macs: number | null }[];
@@ -46,6 +48,7 @@ export function paramsReport(summary: ModelSummary, notes: readonly Diagnostic[]
     inputSize: summary.inputSize,
     total,
     knownParams: summary.knownParams,
+    nonTrainable: summary.nonTrainable,
     macs: summary.macs.known ? summary.macs.value : null,
     budget: network.budget ? { params: network.budget.params, used: summary.knownParams / network.budget.params } : null,
     parts: summary.parts.map((p) => ({ name: p.name, params: value(p.params), macs: value(p.macs) })),

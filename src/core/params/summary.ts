@@ -34,6 +34,8 @@ export interface ModelSummary {
   readonly total: Fact<number>;
   /** Sum of the layers whose count is known: a lower bound when `total` is unknown. */
   readonly knownParams: number;
+  /** Weights Keras counts but does not train (BatchNorm moving statistics); 0 for PyTorch-style models. */
+  readonly nonTrainable: number;
   readonly macs: Fact<number>;
 }
 
@@ -50,7 +52,7 @@ function sumFacts(facts: readonly Fact<number>[]): Fact<number> {
  * Walks the network once: per-layer output shapes, parameters and MACs at a square input of
  * `inputSize` pixels, per-part and total counts.
  */
-export function summarize(network: Network, inputSize = 224): ModelSummary {
+export function summarize(network: Network, inputSize = network.inputSize ?? 224): ModelSummary {
   const rows: LayerRow[] = [];
   const walk = (layers: readonly Layer[], input: Shape | undefined, place: Omit<LayerRow, 'layer' | 'params' | 'macs' | 'output'>): Shape | undefined => {
     let shape = input;
@@ -90,6 +92,7 @@ export function summarize(network: Network, inputSize = 224): ModelSummary {
     parts,
     total: sumFacts(rows.map((r) => r.params)),
     knownParams: rows.reduce((sum, r) => sum + (r.params.known ? r.params.value : 0), 0),
+    nonTrainable: rows.reduce((sum, r) => sum + (r.layer.nonTrainable ?? 0), 0),
     macs: sumFacts(rows.map((r) => r.macs)),
   };
 }

@@ -4,6 +4,7 @@ import { activation as activationLayer, conv, pool } from '../../build/layers';
 import type { ActivationFunction } from '../../ir/layers';
 import { bindArguments, buildTorchLayer, intFact, isTorchLayerClass, torchActivation } from './torch-layers';
 import type { PythonSourceMap } from './python-parser';
+import { KerasRecorder } from '../keras/keras-recorder';
 import {
   asNumber, NONE, num, Scope, truthy, unknownValue,
   type ModuleNode, type PyValue, type TensorOp, type UserClass, type UserFunction,
@@ -13,6 +14,8 @@ import {
 const MAX_STEPS = 400_000;
 const MAX_DEPTH = 60;
 const MAX_LOOP = 10_000;
+/** Far above the largest real CNNs (ResNet-152 and RobArch-L have under 600 layers). */
+const MAX_LAYERS = 5_000;
 
 class Abort extends Error {}
 
@@ -34,10 +37,21 @@ const FUNCTIONAL_ACTIVATIONS: Record<string, string> = {
 
 export type { Frame };
 
+/** `keras.layers`, `tf.keras.layers`, `tensorflow.keras.layers`: where Keras layer classes live. */
+function isKerasLayers(path: string): boolean {
+  return /^(tensorflow\.|tf\.)?keras\.layers$/.test(path);
+}
+
+function isKeras(path: string): boolean {
+  return /^(tensorflow\.|tf\.)?keras(\.models)?$/.test(path);
+}
+
 export class Interpreter {
   readonly globals = new Scope();
+  readonly keras = new KerasRecorder();
   private steps = 0;
   private depth = 0;
+  private layersBuilt = 0;
 
   constructor(private readonly map: PythonSourceMap) {
     for (const name of ['range', 'len', 'int', 'float', 'round', 'min', 'max', 'sum', 'abs', 'list', 'tuple', 'enumerate', 'zip', 'isinstance', 'print', 'getattr', 'setattr', 'hasattr', 'dict', 'bool', 'str', 'reversed', 'sorted', 'any', 'all', 'super']) {
@@ -45,10 +59,50 @@ export class Interpreter {
     }
   }
 
+  // ---------- syntax access ----------
+  // tree-sitter's WebAssembly nodes cost a call across the boundary on every access; the
+  // evaluator revisits the same class bodies for every block, so children are cached per node.
+  private readonly kidsCache = new Map<number, Node[]>();
+  private readonly fieldCache = new Map<number, Map<string, Node | null>>();
+  private readonly fieldsCache = new Map<number, Map<string, Node[]>>();
+
+  kids(node: Node): Node[] {
+    let cached = this.kidsCache.get(node.id);
+    if (!cached) {
+      cached = node.namedChildren.filter((c): c is Node => c !== null);
+      this.kidsCache.set(node.id, cached);
+    }
+    return cached;
+  }
+
+  field(node: Node, name: string): Node | null {
+    let byName = this.fieldCache.get(node.id);
+    if (!byName) {
+      byName = new Map();
+      this.fieldCache.set(node.id, byName);
+    }
+    if (!byName.has(name)) byName.set(name, node.childForFieldName(name));
+    return byName.get(name) ?? null;
+  }
+
+  fields(node: Node, name: string): Node[] {
+    let byName = this.fieldsCache.get(node.id);
+    if (!byName) {
+      byName = new Map();
+      this.fieldsCache.set(node.id, byName);
+    }
+    let list = byName.get(name);
+    if (!list) {
+      list = node.childrenForFieldName(name).filter((c): c is Node => c !== null);
+      byName.set(name, list);
+    }
+    return list;
+  }
+
   // ---------- module level ----------
 
   runModule(root: Node): void {
-    this.execBlock(root.namedChildren.filter((c): c is Node => c !== null), this.globals, { tracing: false });
+    this.execBlock(this.kids(root).filter((c): c is Node => c !== null), this.globals, { tracing: false });
   }
 
   private step(): void {
@@ -66,14 +120,14 @@ export class Interpreter {
   }
 
   private body(node: Node | null): Node[] {
-    return node ? node.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment') : [];
+    return node ? this.kids(node).filter((c): c is Node => c !== null && c.type !== 'comment') : [];
   }
 
   private exec(node: Node, scope: Scope, frame: Frame): Signal {
     this.step();
     switch (node.type) {
       case 'expression_statement': {
-        const inner = node.namedChildren[0];
+        const inner = this.kids(node)[0];
         if (inner) this.eval(inner, scope, frame);
         return undefined;
       }
@@ -83,10 +137,10 @@ export class Interpreter {
         return undefined;
       case 'function_definition':
       case 'decorated_definition': {
-        const def = node.type === 'decorated_definition' ? node.childForFieldName('definition') : node;
+        const def = node.type === 'decorated_definition' ? this.field(node, 'definition') : node;
         if (!def) return undefined;
         if (def.type === 'class_definition') return this.exec(def, scope, frame);
-        const name = def.childForFieldName('name')?.text;
+        const name = this.field(def, 'name')?.text;
         if (name) scope.set(name, { kind: 'function', fn: { name, node: def, scope } });
         return undefined;
       }
@@ -94,7 +148,7 @@ export class Interpreter {
         this.defineClass(node, scope, frame);
         return undefined;
       case 'return_statement': {
-        const value = node.namedChildren[0];
+        const value = this.kids(node)[0];
         return { kind: 'return', value: value ? this.eval(value, scope, frame) : NONE };
       }
       case 'if_statement':
@@ -113,11 +167,11 @@ export class Interpreter {
         this.markIncomplete(frame, 'the code raises an exception for these arguments');
         return { kind: 'return', value: unknownValue('raised') };
       case 'with_statement': {
-        const block = node.childForFieldName('body');
+        const block = this.field(node, 'body');
         return this.execBlock(this.body(block), scope, frame);
       }
       case 'try_statement': {
-        const block = node.childForFieldName('body');
+        const block = this.field(node, 'body');
         return this.execBlock(this.body(block), scope, frame);
       }
       default:
@@ -127,11 +181,11 @@ export class Interpreter {
 
   private execImport(node: Node, scope: Scope): void {
     if (node.type === 'import_statement') {
-      for (const child of node.namedChildren) {
+      for (const child of this.kids(node)) {
         if (!child) continue;
         if (child.type === 'aliased_import') {
-          const dotted = child.childForFieldName('name')?.text ?? '';
-          const alias = child.childForFieldName('alias')?.text;
+          const dotted = this.field(child, 'name')?.text ?? '';
+          const alias = this.field(child, 'alias')?.text;
           if (alias) scope.set(alias, { kind: 'namespace', path: dotted });
         } else if (child.type === 'dotted_name') {
           const first = child.text.split('.')[0] ?? '';
@@ -140,14 +194,14 @@ export class Interpreter {
       }
       return;
     }
-    const moduleName = node.childForFieldName('module_name')?.text ?? '';
-    for (const child of node.namedChildren) {
-      if (!child || child === node.childForFieldName('module_name')) continue;
+    const moduleName = this.field(node, 'module_name')?.text ?? '';
+    for (const child of this.kids(node)) {
+      if (!child || child === this.field(node, 'module_name')) continue;
       let name = child.text;
       let alias = child.text;
       if (child.type === 'aliased_import') {
-        name = child.childForFieldName('name')?.text ?? '';
-        alias = child.childForFieldName('alias')?.text ?? name;
+        name = this.field(child, 'name')?.text ?? '';
+        alias = this.field(child, 'alias')?.text ?? name;
       } else if (child.type !== 'dotted_name') {
         continue;
       }
@@ -156,22 +210,23 @@ export class Interpreter {
   }
 
   private defineClass(node: Node, scope: Scope, frame: Frame): void {
-    const name = node.childForFieldName('name')?.text;
+    const name = this.field(node, 'name')?.text;
     if (!name) return;
-    const bases = (node.childForFieldName('superclasses')?.namedChildren ?? [])
+    const superclasses = this.field(node, 'superclasses');
+    const bases = (superclasses ? this.kids(superclasses) : [])
       .filter((c): c is Node => c !== null && c.type !== 'keyword_argument')
       .map((c) => this.eval(c, scope, frame));
     const cls: UserClass = { name, node, bases, attributes: new Map(), methods: new Map() };
     const classScope = new Scope(scope);
-    for (const statement of this.body(node.childForFieldName('body'))) {
-      const def = statement.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+    for (const statement of this.body(this.field(node, 'body'))) {
+      const def = statement.type === 'decorated_definition' ? this.field(statement, 'definition') : statement;
       if (def?.type === 'function_definition') {
-        const method = def.childForFieldName('name')?.text;
+        const method = this.field(def, 'name')?.text;
         if (method) cls.methods.set(method, { name: method, node: def, scope });
       } else if (statement.type === 'expression_statement') {
-        const assignment = statement.namedChildren[0];
-        const target = assignment?.childForFieldName('left');
-        const right = assignment?.childForFieldName('right');
+        const assignment = this.kids(statement)[0];
+        const target = assignment ? this.field(assignment, 'left') : null;
+        const right = assignment ? this.field(assignment, 'right') : null;
         if (assignment?.type === 'assignment' && target?.type === 'identifier' && right) {
           const value = this.eval(right, classScope, frame);
           classScope.set(target.text, value);
@@ -183,33 +238,33 @@ export class Interpreter {
   }
 
   private execIf(node: Node, scope: Scope, frame: Frame): Signal {
-    const condition = node.childForFieldName('condition');
+    const condition = this.field(node, 'condition');
     const decided = condition ? truthy(this.eval(condition, scope, frame)) : undefined;
     if (decided === undefined) {
       this.markIncomplete(frame, `the condition "${condition?.text.slice(0, 60) ?? ''}" is not statically known`);
       return undefined;
     }
-    if (decided) return this.execBlock(this.body(node.childForFieldName('consequence')), scope, frame);
-    for (const alternative of node.childrenForFieldName('alternative')) {
+    if (decided) return this.execBlock(this.body(this.field(node, 'consequence')), scope, frame);
+    for (const alternative of this.fields(node, 'alternative')) {
       if (!alternative) continue;
       if (alternative.type === 'elif_clause') {
-        const c = alternative.childForFieldName('condition');
+        const c = this.field(alternative, 'condition');
         const d = c ? truthy(this.eval(c, scope, frame)) : undefined;
         if (d === undefined) {
           this.markIncomplete(frame, `the condition "${c?.text.slice(0, 60) ?? ''}" is not statically known`);
           return undefined;
         }
-        if (d) return this.execBlock(this.body(alternative.childForFieldName('consequence')), scope, frame);
+        if (d) return this.execBlock(this.body(this.field(alternative, 'consequence')), scope, frame);
       } else {
-        return this.execBlock(this.body(alternative.childForFieldName('body')), scope, frame);
+        return this.execBlock(this.body(this.field(alternative, 'body')), scope, frame);
       }
     }
     return undefined;
   }
 
   private execFor(node: Node, scope: Scope, frame: Frame): Signal {
-    const right = node.childForFieldName('right');
-    const left = node.childForFieldName('left');
+    const right = this.field(node, 'right');
+    const left = this.field(node, 'left');
     if (!right || !left) return undefined;
     const iterable = this.eval(right, scope, frame);
     const items = this.iterate(iterable);
@@ -222,7 +277,7 @@ export class Interpreter {
     for (const item of items) {
       if (++count > MAX_LOOP) throw new Abort('a loop runs too long to evaluate statically');
       this.assign(left, item, scope, frame);
-      const signal = this.execBlock(this.body(node.childForFieldName('body')), scope, frame);
+      const signal = this.execBlock(this.body(this.field(node, 'body')), scope, frame);
       if (signal?.kind === 'break') break;
       if (signal?.kind === 'return') return signal;
     }
@@ -259,22 +314,22 @@ export class Interpreter {
       case 'list_pattern':
       case 'tuple':
       case 'list': {
-        const targets = target.namedChildren.filter((c): c is Node => c !== null);
+        const targets = this.kids(target).filter((c): c is Node => c !== null);
         const items = value.kind === 'list' ? value.items : undefined;
         targets.forEach((t, i) => this.assign(t, items?.[i] ?? unknownValue('unpacking an unknown value'), scope, frame));
         return;
       }
       case 'attribute': {
-        const object = target.childForFieldName('object');
-        const attribute = target.childForFieldName('attribute')?.text;
+        const object = this.field(target, 'object');
+        const attribute = this.field(target, 'attribute')?.text;
         if (!object || !attribute) return;
         const owner = this.eval(object, scope, frame);
         if (owner.kind === 'module') this.setModuleAttribute(owner.module, attribute, value);
         return;
       }
       case 'subscript': {
-        const object = target.childForFieldName('value');
-        const index = target.childForFieldName('subscript');
+        const object = this.field(target, 'value');
+        const index = this.field(target, 'subscript');
         if (!object || !index) return;
         const owner = this.eval(object, scope, frame);
         const key = this.eval(index, scope, frame);
@@ -328,19 +383,19 @@ export class Interpreter {
       case 'identifier':
         return scope.get(node.text) ?? unknownValue(`"${node.text}" is not defined statically`);
       case 'parenthesized_expression': {
-        const inner = node.namedChildren[0];
+        const inner = this.kids(node)[0];
         return inner ? this.eval(inner, scope, frame) : NONE;
       }
       case 'list':
       case 'tuple':
       case 'expression_list':
-        return { kind: 'list', items: this.evalItems(node.namedChildren, scope, frame), tuple: node.type !== 'list' };
+        return { kind: 'list', items: this.evalItems(this.kids(node), scope, frame), tuple: node.type !== 'list' };
       case 'dictionary': {
         const entries = new Map<string, PyValue>();
-        for (const pair of node.namedChildren) {
+        for (const pair of this.kids(node)) {
           if (pair?.type !== 'pair') continue;
-          const key = pair.childForFieldName('key');
-          const value = pair.childForFieldName('value');
+          const key = this.field(pair, 'key');
+          const value = this.field(pair, 'value');
           if (key && value) entries.set(this.keyText(this.eval(key, scope, frame)), this.eval(value, scope, frame));
         }
         return { kind: 'dict', entries };
@@ -349,14 +404,14 @@ export class Interpreter {
       case 'generator_expression':
         return this.comprehension(node, scope, frame);
       case 'attribute': {
-        const object = node.childForFieldName('object');
-        const attribute = node.childForFieldName('attribute')?.text ?? '';
+        const object = this.field(node, 'object');
+        const attribute = this.field(node, 'attribute')?.text ?? '';
         if (!object) return unknownValue('an attribute');
         return this.attributeOf(this.eval(object, scope, frame), attribute);
       }
       case 'subscript': {
-        const object = node.childForFieldName('value');
-        const index = node.childForFieldName('subscript');
+        const object = this.field(node, 'value');
+        const index = this.field(node, 'subscript');
         if (!object || !index) return unknownValue('a subscript');
         return this.subscript(this.eval(object, scope, frame), index, scope, frame);
       }
@@ -365,21 +420,21 @@ export class Interpreter {
       case 'binary_operator':
         return this.binary(node, scope, frame);
       case 'unary_operator': {
-        const operand = node.childForFieldName('argument');
+        const operand = this.field(node, 'argument');
         const value = operand ? this.eval(operand, scope, frame) : NONE;
-        const op = node.childForFieldName('operator')?.text;
+        const op = this.field(node, 'operator')?.text;
         if (value.kind === 'number') return op === '-' ? num(-value.value, value.isInt) : value;
         return value.kind === 'tensor' ? value : unknownValue('an operation on an unknown value');
       }
       case 'not_operator': {
-        const operand = node.childForFieldName('argument');
+        const operand = this.field(node, 'argument');
         const t = operand ? truthy(this.eval(operand, scope, frame)) : undefined;
         return t === undefined ? unknownValue('not of an unknown value') : { kind: 'bool', value: !t };
       }
       case 'boolean_operator': {
-        const left = node.childForFieldName('left');
-        const right = node.childForFieldName('right');
-        const op = node.childForFieldName('operator')?.text;
+        const left = this.field(node, 'left');
+        const right = this.field(node, 'right');
+        const op = this.field(node, 'operator')?.text;
         if (!left || !right) return unknownValue('a boolean expression');
         const l = this.eval(left, scope, frame);
         const lt = truthy(l);
@@ -390,15 +445,15 @@ export class Interpreter {
       case 'comparison_operator':
         return this.compare(node, scope, frame);
       case 'conditional_expression': {
-        const [whenTrue, condition, whenFalse] = node.namedChildren;
+        const [whenTrue, condition, whenFalse] = this.kids(node);
         if (!whenTrue || !condition || !whenFalse) return unknownValue('a conditional expression');
         const t = truthy(this.eval(condition, scope, frame));
         if (t === undefined) return unknownValue(`the condition "${condition.text.slice(0, 60)}" is not statically known`);
         return this.eval(t ? whenTrue : whenFalse, scope, frame);
       }
       case 'assignment': {
-        const left = node.childForFieldName('left');
-        const right = node.childForFieldName('right');
+        const left = this.field(node, 'left');
+        const right = this.field(node, 'right');
         if (left && right) {
           const value = this.eval(right, scope, frame);
           this.assign(left, value, scope, frame);
@@ -406,9 +461,9 @@ export class Interpreter {
         return NONE;
       }
       case 'augmented_assignment': {
-        const left = node.childForFieldName('left');
-        const right = node.childForFieldName('right');
-        const op = node.childForFieldName('operator')?.text.replace('=', '') ?? '';
+        const left = this.field(node, 'left');
+        const right = this.field(node, 'right');
+        const op = this.field(node, 'operator')?.text.replace('=', '') ?? '';
         if (!left || !right) return NONE;
         const value = this.arithmetic(op, this.eval(left, scope, frame), this.eval(right, scope, frame), node);
         this.assign(left, value, scope, frame);
@@ -426,7 +481,7 @@ export class Interpreter {
     for (const child of nodes) {
       if (!child || child.type === 'comment') continue;
       if (child.type === 'list_splat') {
-        const inner = child.namedChildren[0];
+        const inner = this.kids(child)[0];
         const value = inner ? this.eval(inner, scope, frame) : NONE;
         if (value.kind === 'list') items.push(...value.items);
         else items.push(unknownValue('a starred unknown value'));
@@ -438,8 +493,8 @@ export class Interpreter {
   }
 
   private comprehension(node: Node, scope: Scope, frame: Frame): PyValue {
-    const body = node.childForFieldName('body');
-    const clauses = node.namedChildren.filter((c): c is Node => c !== null && (c.type === 'for_in_clause' || c.type === 'if_clause'));
+    const body = this.field(node, 'body');
+    const clauses = this.kids(node).filter((c): c is Node => c !== null && (c.type === 'for_in_clause' || c.type === 'if_clause'));
     if (!body) return unknownValue('a comprehension');
     const results: PyValue[] = [];
     const inner = new Scope(scope);
@@ -450,13 +505,13 @@ export class Interpreter {
         return true;
       }
       if (clause.type === 'if_clause') {
-        const condition = clause.namedChildren[0];
+        const condition = this.kids(clause)[0];
         const t = condition ? truthy(this.eval(condition, inner, frame)) : undefined;
         if (t === undefined) return false;
         return t ? run(index + 1) : true;
       }
-      const left = clause.childForFieldName('left');
-      const right = clause.childForFieldName('right');
+      const left = this.field(clause, 'left');
+      const right = this.field(clause, 'right');
       const items = right ? this.iterate(this.eval(right, inner, frame)) : undefined;
       if (!left || !items || items === 'opaque') return false;
       for (const item of items) {
@@ -471,7 +526,7 @@ export class Interpreter {
   private subscript(object: PyValue, index: Node, scope: Scope, frame: Frame): PyValue {
     if (index.type === 'slice') {
       if (object.kind !== 'list') return unknownValue('a slice of an unknown value');
-      const parts = index.namedChildren.filter((c): c is Node => c !== null).map((c) => asNumber(this.eval(c, scope, frame)));
+      const parts = this.kids(index).filter((c): c is Node => c !== null).map((c) => asNumber(this.eval(c, scope, frame)));
       const text = index.text;
       const [a, b] = text.split(':');
       const start = a?.trim() ? parts.shift() : undefined;
@@ -500,9 +555,9 @@ export class Interpreter {
   }
 
   private binary(node: Node, scope: Scope, frame: Frame): PyValue {
-    const left = node.childForFieldName('left');
-    const right = node.childForFieldName('right');
-    const op = node.childForFieldName('operator')?.text ?? '';
+    const left = this.field(node, 'left');
+    const right = this.field(node, 'right');
+    const op = this.field(node, 'operator')?.text ?? '';
     if (!left || !right) return unknownValue('a binary operation');
     return this.arithmetic(op, this.eval(left, scope, frame), this.eval(right, scope, frame), node);
   }
@@ -538,8 +593,8 @@ export class Interpreter {
   }
 
   private compare(node: Node, scope: Scope, frame: Frame): PyValue {
-    const operands = node.namedChildren.filter((c): c is Node => c !== null);
-    const operators = node.childrenForFieldName('operators').map((o) => o?.text ?? '');
+    const operands = this.kids(node).filter((c): c is Node => c !== null);
+    const operators = this.fields(node, 'operators').map((o) => o?.text ?? '');
     let left = operands[0] ? this.eval(operands[0], scope, frame) : NONE;
     for (let i = 1; i < operands.length; i++) {
       const rightNode = operands[i];
@@ -566,6 +621,9 @@ export class Interpreter {
           }
         }
         if (path === 'collections.OrderedDict' || path === 'functools.partial') return { kind: 'builtin', name: path.split('.')[1] ?? path };
+        if (isKerasLayers(object.path) && name === 'Input') return { kind: 'builtin', name: 'keras.Input' };
+        if (isKerasLayers(object.path) && /^[A-Z]/.test(name)) return { kind: 'kerasClass', name };
+        if (isKeras(object.path) && ['Sequential', 'Model', 'Input'].includes(name)) return { kind: 'builtin', name: `keras.${name}` };
         return { kind: 'namespace', path };
       }
       case 'module': {
@@ -585,6 +643,7 @@ export class Interpreter {
       case 'dict':
       case 'tensor':
       case 'string':
+      case 'kerasModel':
         return { kind: 'builtin', name: `${object.kind}.${name}`, self: object };
       case 'super':
         return { kind: 'builtin', name: `super.${name}`, self: object };
@@ -596,25 +655,25 @@ export class Interpreter {
   // ---------- calls ----------
 
   private evalCall(node: Node, scope: Scope, frame: Frame): PyValue {
-    const fnNode = node.childForFieldName('function');
-    const argsNode = node.childForFieldName('arguments');
+    const fnNode = this.field(node, 'function');
+    const argsNode = this.field(node, 'arguments');
     if (!fnNode) return unknownValue('a call');
     const callee = this.eval(fnNode, scope, frame);
     const positional: PyValue[] = [];
     const keywords = new Map<string, PyValue>();
-    for (const arg of argsNode?.namedChildren ?? []) {
+    for (const arg of argsNode ? this.kids(argsNode) : []) {
       if (!arg || arg.type === 'comment') continue;
       if (arg.type === 'keyword_argument') {
-        const name = arg.childForFieldName('name')?.text;
-        const value = arg.childForFieldName('value');
+        const name = this.field(arg, 'name')?.text;
+        const value = this.field(arg, 'value');
         if (name && value) keywords.set(name, this.eval(value, scope, frame));
       } else if (arg.type === 'list_splat') {
-        const inner = arg.namedChildren[0];
+        const inner = this.kids(arg)[0];
         const value = inner ? this.eval(inner, scope, frame) : NONE;
         if (value.kind === 'list') positional.push(...value.items);
         else return unknownValue(`the arguments *${inner?.text ?? ''} are not statically known`);
       } else if (arg.type === 'dictionary_splat') {
-        const inner = arg.namedChildren[0];
+        const inner = this.kids(arg)[0];
         const value = inner ? this.eval(inner, scope, frame) : NONE;
         if (value.kind === 'dict') for (const [k, v] of value.entries) keywords.set(k, v);
         else return unknownValue(`the arguments **${inner?.text ?? ''} are not statically known`);
@@ -643,6 +702,10 @@ export class Interpreter {
         return this.builtin(callee, positional, keywords, node, scope, frame);
       case 'namespace':
         return this.namespaceCall(callee.path, positional, keywords, node);
+      case 'kerasClass':
+        return { kind: 'kerasLayer', layer: this.keras.createLayer(callee.name, positional, keywords, this.map.range(node)) };
+      case 'kerasLayer':
+        return this.keras.call(callee.layer, positional);
       default:
         return unknownValue(`a call to ${callee.kind === 'unknown' ? callee.reason : `a ${callee.kind}`}`);
     }
@@ -712,6 +775,7 @@ export class Interpreter {
       case 'Conv2dNormActivation':
         return this.convNormActivation(bindArguments(name, positional, keywords), node, frame);
       default: {
+        if (++this.layersBuilt > MAX_LAYERS) throw new Abort(`the model has more than ${MAX_LAYERS.toLocaleString('en-US')} layers, too many to evaluate statically`);
         const built = buildTorchLayer(name, bindArguments(name, positional, keywords), source);
         return built ? { kind: 'module', module: built } : unknownValue(`torch.nn.${name} is not supported`);
       }
@@ -790,7 +854,7 @@ export class Interpreter {
       const frame: Frame = { self: self ?? outer.self, tracing: outer.tracing };
       const args = self ? [{ kind: 'module', module: self } as PyValue, ...positional] : positional;
       this.bindParameters(fn, args, keywords, scope, frame);
-      const signal = this.execBlock(this.body(fn.node.childForFieldName('body')), scope, frame);
+      const signal = this.execBlock(this.body(this.field(fn.node, 'body')), scope, frame);
       return signal?.kind === 'return' ? signal.value : NONE;
     } finally {
       this.depth--;
@@ -798,7 +862,8 @@ export class Interpreter {
   }
 
   private bindParameters(fn: UserFunction, positional: PyValue[], keywords: Map<string, PyValue>, scope: Scope, frame: Frame): void {
-    const params = fn.node.childForFieldName('parameters')?.namedChildren ?? [];
+    const parameterList = this.field(fn.node, 'parameters');
+    const params = parameterList ? this.kids(parameterList) : [];
     let index = 0;
     const rest = new Map(keywords);
     for (const param of params) {
@@ -806,14 +871,14 @@ export class Interpreter {
       switch (param.type) {
         case 'identifier':
         case 'typed_parameter': {
-          const name = param.type === 'identifier' ? param.text : param.namedChildren[0]?.text ?? '';
-          if (param.type === 'typed_parameter' && param.namedChildren[0]?.type === 'list_splat_pattern') {
-            scope.set(param.namedChildren[0].namedChildren[0]?.text ?? '', { kind: 'list', items: positional.slice(index), tuple: true });
+          const name = param.type === 'identifier' ? param.text : this.kids(param)[0]?.text ?? '';
+          if (param.type === 'typed_parameter' && this.kids(param)[0]?.type === 'list_splat_pattern') {
+            scope.set(this.kids(this.kids(param)[0] as Node)[0]?.text ?? '', { kind: 'list', items: positional.slice(index), tuple: true });
             index = positional.length;
             break;
           }
-          if (param.type === 'typed_parameter' && param.namedChildren[0]?.type === 'dictionary_splat_pattern') {
-            scope.set(param.namedChildren[0].namedChildren[0]?.text ?? '', { kind: 'dict', entries: rest });
+          if (param.type === 'typed_parameter' && this.kids(param)[0]?.type === 'dictionary_splat_pattern') {
+            scope.set(this.kids(this.kids(param)[0] as Node)[0]?.text ?? '', { kind: 'dict', entries: rest });
             break;
           }
           const value = index < positional.length ? positional[index++] : rest.get(name);
@@ -823,8 +888,8 @@ export class Interpreter {
         }
         case 'default_parameter':
         case 'typed_default_parameter': {
-          const name = param.childForFieldName('name')?.text ?? '';
-          const defaultNode = param.childForFieldName('value');
+          const name = this.field(param, 'name')?.text ?? '';
+          const defaultNode = this.field(param, 'value');
           let value = index < positional.length ? positional[index++] : rest.get(name);
           rest.delete(name);
           if (value === undefined) value = defaultNode ? this.eval(defaultNode, fn.scope, frame) : NONE;
@@ -832,11 +897,11 @@ export class Interpreter {
           break;
         }
         case 'list_splat_pattern':
-          scope.set(param.namedChildren[0]?.text ?? '', { kind: 'list', items: positional.slice(index), tuple: true });
+          scope.set(this.kids(param)[0]?.text ?? '', { kind: 'list', items: positional.slice(index), tuple: true });
           index = positional.length;
           break;
         case 'dictionary_splat_pattern':
-          scope.set(param.namedChildren[0]?.text ?? '', { kind: 'dict', entries: rest });
+          scope.set(this.kids(param)[0]?.text ?? '', { kind: 'dict', entries: rest });
           break;
         default:
           break;
@@ -937,6 +1002,21 @@ export class Interpreter {
         for (const [k, v] of keywords) entries.set(k, v);
         return { kind: 'dict', entries };
       }
+      case 'keras.Input': {
+        const name = keywords.get('name');
+        return this.keras.input(keywords.get('shape') ?? a, name?.kind === 'string' ? name.value : undefined, this.map.range(node));
+      }
+      case 'keras.Sequential': {
+        const list = a ?? keywords.get('layers');
+        const name = keywords.get('name');
+        return { kind: 'kerasModel', graph: this.keras.sequential(list?.kind === 'list' ? list.items : [], name?.kind === 'string' ? name.value : 'sequential', this.map.range(node)) };
+      }
+      case 'keras.Model': {
+        const outputs = keywords.get('outputs') ?? b;
+        const name = keywords.get('name');
+        const graph = this.keras.functional(outputs, name?.kind === 'string' ? name.value : 'model', this.map.range(node));
+        return graph ? { kind: 'kerasModel', graph } : unknownValue('a Keras model whose outputs are not statically known');
+      }
       case 'partial':
         if (a?.kind === 'torchClass') return { kind: 'torchClass', name: a.name, preset: new Map([...a.preset, ...keywords]) };
         return unknownValue('functools.partial of a non-layer');
@@ -1003,6 +1083,14 @@ export class Interpreter {
         case 'update': if (a?.kind === 'dict') for (const [k, v] of a.entries) self.entries.set(k, v); return NONE;
         default: return unknownValue(`dict.${name}`);
       }
+    }
+    if (owner === 'kerasModel' && self?.kind === 'kerasModel' && name === 'add' && a?.kind === 'kerasLayer') {
+      const layers = self.graph.layers as import('../keras/keras-graph').KerasLayerNode[];
+      const previous = layers[layers.length - 1];
+      const shape = a.layer.config.input_shape;
+      if (!self.graph.inputShape && Array.isArray(shape)) (self.graph as { inputShape?: (number | null)[] }).inputShape = shape.map((d) => (typeof d === 'number' ? d : null));
+      layers.push({ name: a.layer.name, className: a.layer.className, config: a.layer.config, inbound: previous ? [previous.name] : [], source: a.layer.source });
+      return NONE;
     }
     if (owner === 'string' && self?.kind === 'string') {
       if (name === 'format') return unknownValue('string formatting');

@@ -1,32 +1,15 @@
 import type { Node } from 'web-tree-sitter';
-import type { Diagnostic } from '../../ir/diagnostic';
 import type { Network } from '../../ir/network';
 import type { ReadResult } from '../read-result';
-import { Abort, Interpreter, isModuleClass } from './interpreter';
-import { isPythonParserReady, parsePython, PythonSourceMap } from './python-parser';
+import { Abort, isModuleClass } from './interpreter';
+import type { PythonSourceMap } from './python-parser';
+import { readPythonProgram, requiredParameters } from './python-program';
 import { moduleTreeToNetwork } from './to-network';
 import type { ModuleNode, PyValue, UserClass } from './values';
 
 /** A Python file that uses PyTorch. */
 export function looksLikePyTorch(text: string): boolean {
   return /^\s*(import\s+torch\b|from\s+torch(\.|\s+import)\b|from\s+torchvision\b|import\s+torchvision\b)/m.test(text);
-}
-
-function firstSyntaxError(root: Node): Node | undefined {
-  if (root.isError || root.isMissing) return root;
-  if (!root.hasError) return undefined;
-  for (const child of root.children) {
-    if (!child) continue;
-    const found = firstSyntaxError(child);
-    if (found) return found;
-  }
-  return root;
-}
-
-function requiredParameters(fn: Node, skipSelf: boolean): number {
-  const params = (fn.childForFieldName('parameters')?.namedChildren ?? []).filter((p): p is Node => p !== null);
-  const plain = params.filter((p) => p.type === 'identifier' || (p.type === 'typed_parameter' && p.namedChildren[0]?.type === 'identifier'));
-  return plain.length - (skipSelf ? 1 : 0);
 }
 
 interface Candidate {
@@ -43,26 +26,7 @@ interface Candidate {
  * module classes constructible with defaults that no other model uses.
  */
 export function readPyTorch(file: string, text: string): ReadResult {
-  const diagnostics: Diagnostic[] = [];
-  const at = (range: Diagnostic['range'], code: string, message: string, severity: Diagnostic['severity'] = 'error'): Diagnostic => ({ file, range, severity, code, message });
-  const origin = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-  if (!isPythonParserReady()) return { diagnostics: [at(origin, 'RL106', 'the Python parser is not loaded (call ensurePythonParser first)')] };
-  const tree = parsePython(text);
-  if (!tree) return { diagnostics: [at(origin, 'RL101', 'invalid Python: the file could not be parsed')] };
-  try {
-    const map = new PythonSourceMap(text);
-    const error = firstSyntaxError(tree.rootNode);
-    if (error) {
-      const what = error.isMissing ? `missing ${error.type}` : 'syntax error';
-      return { diagnostics: [at(map.range(error), 'RL101', `invalid Python: ${what} near "${error.text.slice(0, 30).split('\n')[0] ?? ''}"`)] };
-    }
-    const interpreter = new Interpreter(map);
-    try {
-      interpreter.runModule(tree.rootNode);
-    } catch (e) {
-      if (e instanceof Abort) return { diagnostics: [at(origin, 'RL107', e.message)] };
-      throw e;
-    }
+  return readPythonProgram(file, text, ({ root, map, interpreter, diagnostics, origin, diagnostic: at }) => {
     const candidates: Candidate[] = [];
     const used = new Set<UserClass>();
     const collectClasses = (module: ModuleNode, seen = new Set<ModuleNode>()): void => {
@@ -71,7 +35,7 @@ export function readPyTorch(file: string, text: string): ReadResult {
       if (module.userClass) used.add(module.userClass);
       for (const child of module.children.values()) collectClasses(child, seen);
     };
-    const definitionOf = (name: string): Node | undefined => tree.rootNode.namedChildren.find((c): c is Node => {
+    const definitionOf = (name: string): Node | undefined => root.namedChildren.find((c): c is Node => {
       if (!c) return false;
       const def = c.type === 'decorated_definition' ? c.childForFieldName('definition') : c;
       return def?.childForFieldName('name')?.text === name;
@@ -92,7 +56,7 @@ export function readPyTorch(file: string, text: string): ReadResult {
         }
       } catch (e) {
         if (!(e instanceof Abort)) throw e;
-        diagnostics.push(at(origin, 'RL107', `${name}: ${e.message}`, 'info'));
+        diagnostics.push(at(value.kind === 'function' ? map.range(value.fn.node.childForFieldName('name') ?? value.fn.node) : origin, 'RL107', `${name}: ${e.message}`));
       }
     }
     for (const c of candidates) collectClasses(c.module);
@@ -111,18 +75,17 @@ export function readPyTorch(file: string, text: string): ReadResult {
         }
       } catch (e) {
         if (!(e instanceof Abort)) throw e;
+        diagnostics.push(at(map.range(value.cls.node.childForFieldName('name') ?? value.cls.node), 'RL107', `${name}: ${e.message}`));
       }
     }
     // A class used inside another candidate is a component, not a model of its own.
     const models = candidates.filter((c) => !candidates.some((other) => other !== c && containsClass(other.module, c.module.userClass)));
     const networks: Network[] = models.map((c) => moduleTreeToNetwork({ root: c.module, name: c.name, file, text, interpreter, map, source: c.source }));
-    if (networks.length === 0) {
+    if (networks.length === 0 && !diagnostics.some((d) => d.severity === 'error')) {
       diagnostics.push(at(origin, 'RL108', 'no PyTorch model found: expected an nn.Module class constructible with its defaults, an argument-free function returning one, or a module-level instance', 'info'));
     }
     return { network: networks[0], networks, diagnostics };
-  } finally {
-    tree.delete();
-  }
+  });
 }
 
 function containsClass(module: ModuleNode, cls: UserClass | undefined, seen = new Set<ModuleNode>()): boolean {

@@ -22,7 +22,20 @@ export type PyValue =
   | { kind: 'builtin'; name: string; self?: PyValue }
   | { kind: 'super'; self: ModuleNode; after: UserClass | undefined }
   | { kind: 'tensor'; ops: TensorOp[] }
+  | { kind: 'kerasClass'; name: string }
+  | { kind: 'kerasLayer'; layer: KerasLayerValue }
+  | { kind: 'kerasTensor'; node: string }
+  | { kind: 'kerasModel'; graph: import('../keras/keras-graph').KerasGraph }
   | { kind: 'unknown'; reason: string };
+
+/** A Keras layer object before and after it is called on tensors (a layer called twice shares weights). */
+export interface KerasLayerValue {
+  readonly className: string;
+  readonly name: string;
+  readonly config: Record<string, unknown>;
+  readonly source?: SourceRange;
+  calls: number;
+}
 
 export interface UserFunction {
   readonly name: string;
