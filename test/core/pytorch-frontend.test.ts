@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { countWithPyTorch } from '../../src/engine/pytorch/exact-count';
 import { applyEdits, known, lintNetwork, networksOf, readModelFile, summarize, type Network } from '../../src/core';
 import { repoPath } from '../helpers/paths';
 import { usePythonParser } from '../helpers/python';
@@ -140,9 +141,18 @@ describe('static counts equal PyTorch running the examples', { skip: torchAvaila
   for (const file of fs.readdirSync(repoPath('examples/pytorch')).filter((f) => f.endsWith('.py'))) {
     it(`examples/pytorch/${file}`, () => {
       const found = networks(`examples/pytorch/${file}`);
-      const out = execFileSync(TORCH_PYTHON, [repoPath('scripts/torch-reference/count_models.py'), repoPath('examples/pytorch', file), ...found.keys()], { encoding: 'utf8', timeout: 120_000 });
-      const exact = JSON.parse(out) as Record<string, number>;
-      for (const [name, network] of found) assert.equal(total(network), exact[name], name);
+      const exact = countWithPyTorch(repoPath('examples/pytorch', file), [...found.keys()], { python: TORCH_PYTHON, script: repoPath('python/inspect_model.py') });
+      assert.equal(exact.failure, undefined);
+      for (const [name, network] of found) {
+        assert.equal(total(network), exact.models[name]?.total, name);
+        // Module by module, with names: what PyTorch's named_modules() reports.
+        const ours = new Map(summarize(network).rows.filter((r) => r.params.known && r.params.value > 0).map((r) => [r.layer.name, r.params.known ? r.params.value : 0]));
+        for (const m of exact.models[name]?.modules ?? []) {
+          if (m.params === 0) continue;
+          const owner = [...ours.keys()].find((layer) => m.name === layer || m.name.startsWith(`${layer}.`));
+          assert.ok(owner, `${name}: PyTorch module ${m.name} has no static counterpart`);
+        }
+      }
     });
   }
 });

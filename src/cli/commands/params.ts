@@ -11,6 +11,8 @@ import {
 } from '../../core';
 import { formatDiagnostic } from '../diagnostics';
 import { readModelFromDisk } from '../read-file';
+import { countWithPyTorch } from '../../engine/pytorch/exact-count';
+import { inspectModelScript } from '../python-script';
 import { renderTable } from '../table';
 import { UsageError, type CommandIO } from '../io';
 
@@ -26,6 +28,9 @@ Options:
   --summary          one line per file instead of the layer table
   --budget N         parameter budget to compare with (26M, 26000000); overrides the file's
   --num-classes N    classes of the head when a RobArch config leaves num_classes to Hydra
+  --exact            also run PyTorch model files under real PyTorch and compare (this
+                     executes the file: use it only on code you trust)
+  --python PATH      the Python with torch for --exact (default python3)
   -h, --help         show this help`;
 
 function budgetLine(summary: ModelSummary, budgetOverride: number | undefined): string {
@@ -95,6 +100,8 @@ export function runParams(args: readonly string[], io: CommandIO): number {
       summary: { type: 'boolean', default: false },
       budget: { type: 'string' },
       'num-classes': { type: 'string' },
+      exact: { type: 'boolean', default: false },
+      python: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -120,12 +127,29 @@ export function runParams(args: readonly string[], io: CommandIO): number {
       if (d.severity === 'error') failed = true;
       if (d.severity === 'error' || !values.json) io.err(formatDiagnostic(d));
     }
-    for (const network of networksOf(result)) {
+    const networks = networksOf(result);
+    const exact = values.exact && networks[0]?.format === 'pytorch'
+      ? countWithPyTorch(file, networks.map((n) => n.name), { python: values.python, script: inspectModelScript() })
+      : undefined;
+    if (exact?.failure) io.err(`${file}: --exact: ${exact.failure}`);
+    for (const network of networks) {
       const summary = summarize(network, inputSize ?? network.inputSize ?? 224);
       const report = paramsReport(summary, result.diagnostics);
       if (budget !== undefined) report.budget = { params: budget, used: summary.knownParams / budget };
+      const measured = exact?.models[network.name];
+      if (exact && !exact.failure) {
+        report.exact = measured
+          ? { total: measured.total, torch: exact.torch ?? '', matchesStatic: summary.total.known && summary.total.value === measured.total }
+          : { total: null, torch: exact.torch ?? '', matchesStatic: false, error: exact.errors[network.name] ?? 'not instantiated' };
+      }
       reports.push(report);
-      texts.push(values.summary ? renderSummaryLine(summary, budget) : renderFull(summary, report, budget));
+      let text = values.summary ? renderSummaryLine(summary, budget) : renderFull(summary, report, budget);
+      if (report.exact) {
+        text += report.exact.total === null
+          ? `\n  PyTorch ${report.exact.torch}: could not instantiate (${report.exact.error ?? ''})`
+          : `\n  PyTorch ${report.exact.torch}: ${formatThousands(report.exact.total)} parameters, ${report.exact.matchesStatic ? 'equal to the static count' : 'DIFFERENT from the static count'}`;
+      }
+      texts.push(text);
     }
   }
   if (values.json) {

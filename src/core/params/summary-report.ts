@@ -32,6 +32,8 @@ export interface ParamsReport {
     line: number | null;
   }[];
   unknown: string[];
+  /** PyTorch's own count, when the file was also run under PyTorch (`params --exact`). */
+  exact?: { total: number | null; torch: string; matchesStatic: boolean; error?: string };
   notes: { code: string; severity: string; line: number; column: number; message: string }[];
 }
 

@@ -1,0 +1,47 @@
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+
+/** What running the model file under real PyTorch reported. */
+export interface ExactReport {
+  readonly torch?: string;
+  readonly models: Record<string, { total: number; modules: { name: string; class: string; params: number; line: number | null }[] }>;
+  readonly errors: Record<string, string>;
+  /** Why no count could be had at all (no Python, no torch, a timeout). */
+  readonly failure?: string;
+}
+
+export interface ExactOptions {
+  /** The Python to run (a setting or --python); default `python3`. */
+  readonly python?: string;
+  readonly timeoutMs?: number;
+  /** python/inspect_model.py, shipped with the extension and the CLI. */
+  readonly script: string;
+}
+
+/**
+ * Instantiates the named models of a PyTorch file in a separate Python process with a time
+ * limit and returns PyTorch's own counts. This runs the user's code: callers must only use it
+ * on request, in a trusted workspace.
+ */
+export function countWithPyTorch(file: string, names: readonly string[], options: ExactOptions): ExactReport {
+  const python = options.python ?? 'python3';
+  const result = spawnSync(python, [options.script, path.resolve(file), ...names], {
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 120_000,
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+  });
+  const empty = { models: {}, errors: {} };
+  if (result.error) {
+    const code = (result.error as NodeJS.ErrnoException).code;
+    return { ...empty, failure: code === 'ENOENT' ? `no Python at "${python}"` : code === 'ETIMEDOUT' ? 'PyTorch did not finish within the time limit' : result.error.message };
+  }
+  if (result.status !== 0) return { ...empty, failure: `Python exited with ${result.status ?? result.signal}: ${(result.stderr || '').trim().split('\n').pop() ?? ''}` };
+  try {
+    const parsed = JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as Partial<ExactReport> & { error?: string };
+    if (parsed.error) return { ...empty, failure: `${parsed.error} (install PyTorch for "${python}", or point --python / robustnessLens.python.path at one that has it)` };
+    return { torch: parsed.torch, models: parsed.models ?? {}, errors: parsed.errors ?? {} };
+  } catch {
+    return { ...empty, failure: 'Python printed no report' };
+  }
+}
