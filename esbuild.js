@@ -11,6 +11,7 @@ const path = require('node:path');
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const tests = process.argv.includes('--tests');
+const e2e = process.argv.includes('--e2e');
 
 /** Node-side entry points: output name -> source. */
 const nodeEntries = {
@@ -52,7 +53,20 @@ function copyWasm(outdir) {
 }
 
 async function main() {
-  const configs = tests
+  const configs = e2e
+    ? [{
+      ...common,
+      entryPoints: listFiles('test/e2e', '.e2e.ts'),
+      outdir: 'dist-test/e2e',
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      // playwright-core loads its own files at run time.
+      external: ['vscode', 'playwright-core'],
+      sourcemap: 'inline',
+      logLevel: 'warning',
+    }]
+    : tests
     ? [{
       ...common,
       // Each test file becomes its own bundle so node's test runner can run them in parallel.
@@ -67,7 +81,8 @@ async function main() {
       platform: 'node',
       target: 'node20',
       format: 'cjs',
-      external: ['vscode'],
+      // esbuild's own API (used by a test) must load from its package.
+      external: ['vscode', 'esbuild'],
       ...importMetaShim,
       sourcemap: 'inline',
       logLevel: 'warning',
@@ -94,7 +109,7 @@ async function main() {
       },
     ];
   if (tests) fs.rmSync('dist-test', { recursive: true, force: true });
-  copyWasm(tests ? 'dist-test' : 'dist');
+  if (!e2e) copyWasm(tests ? 'dist-test' : 'dist');
   if (watch) {
     for (const config of configs) {
       const ctx = await esbuild.context(config);

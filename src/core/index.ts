@@ -25,3 +25,4 @@ export { designFromNetwork } from './whatif/design-from-network';
 export { designParams } from './whatif/design-params';
 export { ruleDocMarkdown, rulesIndexMarkdown } from './rules/rule-docs';
 export { applyEdits } from './edit/apply-edits';
+export { findModelFiles } from './workspace/find-model-files';

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
-import { paramsReport, readModelFile, summarize } from '../core';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import type { ParamsReport } from '../core/params/summary-report';
+import { REQUESTS } from '../server/protocol';
 import { parseFromPanel, type ToPanel } from '../../webview/src/messages';
 
 function nonce(): string {
@@ -28,23 +30,26 @@ function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
 </html>`;
 }
 
-/** `Robustness Lens: Show Parameter Breakdown` for the active model file. */
-export async function showParameterBreakdown(context: vscode.ExtensionContext): Promise<void> {
-  const editor = vscode.window.activeTextEditor;
-  if (!editor) {
-    void vscode.window.showInformationMessage('Robustness Lens: open a model file (*.arch.yaml, *.arch.json or a RobArch config) first.');
+/**
+ * `Robustness Lens: Show Parameter Breakdown`: the language server counts, the panel shows
+ * per-part totals against the budget and every layer (click a line number to go there).
+ */
+export async function showParameterBreakdown(context: vscode.ExtensionContext, client: LanguageClient, uriArg?: string, modelName?: string): Promise<void> {
+  const document = uriArg
+    ? await vscode.workspace.openTextDocument(vscode.Uri.parse(uriArg))
+    : vscode.window.activeTextEditor?.document;
+  if (!document) {
+    void vscode.window.showInformationMessage('Robustness Lens: open a model file (*.arch.yaml, a RobArch config, PyTorch or Keras code, a TF.js model.json) first.');
     return;
   }
-  const document = editor.document;
-  const inputSize = vscode.workspace.getConfiguration('robustnessLens').get<number>('inputSize', 224);
-  const read = readModelFile(document.uri.fsPath, document.getText());
-  if (!read.network) {
-    const first = read.diagnostics.find((d) => d.severity === 'error');
-    void vscode.window.showErrorMessage(`Robustness Lens: ${first ? `line ${first.range.start.line + 1}: ${first.message}` : 'this file is not a model Robustness Lens reads'}`);
+  const reports = await client.sendRequest<ParamsReport[]>(REQUESTS.paramsReports, { uri: document.uri.toString() });
+  const report = reports.find((r) => r.name === modelName) ?? reports[0];
+  if (!report) {
+    void vscode.window.showWarningMessage('Robustness Lens: no model in this file could be read; see the Problems panel.');
     return;
   }
-  const message: ToPanel = { type: 'show', report: paramsReport(summarize(read.network, inputSize), read.diagnostics) };
-  const panel = vscode.window.createWebviewPanel('robustnessLens.breakdown', `Parameters: ${read.network.name}`, vscode.ViewColumn.Beside, {
+  const message: ToPanel = { type: 'show', report };
+  const panel = vscode.window.createWebviewPanel('robustnessLens.breakdown', `Parameters: ${report.name}`, vscode.ViewColumn.Beside, {
     enableScripts: true,
     localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],
   });

@@ -9,7 +9,7 @@ export const MODEL_DOCUMENTS: DocumentSelector = [
 ];
 
 /** Starts the language server in its own Node process; all analysis happens there. */
-export function startLanguageClient(context: vscode.ExtensionContext): LanguageClient {
+export function startLanguageClient(context: vscode.ExtensionContext, output: vscode.OutputChannel): LanguageClient {
   const module = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },
@@ -17,7 +17,7 @@ export function startLanguageClient(context: vscode.ExtensionContext): LanguageC
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: MODEL_DOCUMENTS,
-    outputChannelName: 'Robustness Lens',
+    outputChannel: output,
     synchronize: {
       fileEvents: vscode.workspace.createFileSystemWatcher('**/{robustness-lens.toml,pyproject.toml}'),
     },

@@ -50,10 +50,12 @@ describe('model IR facts', () => {
       'stages.stage1.stage1-block0.F.c.0',
       'stages.stage1.stage1-block0.F.c.1',
     ]);
-    // The activations come from the `activations:` line, the convs from the stage's line.
+    // Every layer of a block points at its stage's line (so the line carries the stage's cost);
+    // the block's facts point where each was written.
     const lineOf = (i: number): number | undefined => block?.layers[i]?.source?.start.line;
-    assert.equal(lineOf(1), 14, 'SiLU points at block.activations (line 15)');
     assert.equal(lineOf(0), 20, 'the 1x1 conv points at stages[0] (line 21)');
+    assert.equal(lineOf(1), 20, 'so does its SiLU');
+    assert.equal(block?.factSources?.['activations.1']?.start.line, 14, 'the activation fact points at block.activations (line 15)');
   });
 
   it('marks conv bias as PyTorch would: no bias before a norm, none where RobArch removed the norm', () => {

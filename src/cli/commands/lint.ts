@@ -11,7 +11,7 @@ import {
   type LintConfig,
 } from '../../core';
 import { readModelFromDisk } from '../read-file';
-import { findModelFiles } from '../walk';
+import { findModelFiles } from '../../core';
 import { toSarif } from '../formats/sarif';
 import { toLintJson } from '../formats/lint-json';
 import { UsageError, type CommandIO } from '../io';

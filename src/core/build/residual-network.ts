@@ -141,8 +141,10 @@ function convUnit(
 ): Layer[] {
   const normKind = block.norms[position];
   const act = withActivation ? block.activations[position] : null;
-  const normSource = block.normSources?.[position] ?? spec.source;
-  const actSource = block.activationSources?.[position] ?? spec.source;
+  // Every layer of a block points at its stage's entry, so a stage's line carries its cost;
+  // where each fact was written is kept in factSources for the guideline findings.
+  const normSource = spec.source;
+  const actSource = spec.source;
   const convLayer = (name: string): Layer => conv({
     name,
     inChannels: spec.inChannels,
@@ -203,7 +205,7 @@ function buildBlock(block: BlockDesign, stage: StageDesign, place: BlockPlace): 
       channels: innerWidth,
       squeezeChannels,
       activation: block.se.activation,
-      source: block.se.source ?? stage.source,
+      source: stage.source,
     }));
   }
   layers.push(...convUnit(block, 2, `${branch}.c`, {
@@ -230,7 +232,7 @@ function buildBlock(block: BlockDesign, stage: StageDesign, place: BlockPlace): 
   const after: Layer[] = [];
   const lastActivation = block.activations[2];
   if (postOrder && lastActivation) {
-    after.push(activation({ name: `${place.name}.last_activation`, fn: lastActivation, source: block.activationSources?.[2] ?? stage.source }));
+    after.push(activation({ name: `${place.name}.last_activation`, fn: lastActivation, source: stage.source }));
   }
 
   const se = block.se && squeezeChannels !== null

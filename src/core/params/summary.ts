@@ -52,7 +52,19 @@ function sumFacts(facts: readonly Fact<number>[]): Fact<number> {
  * Walks the network once: per-layer output shapes, parameters and MACs at a square input of
  * `inputSize` pixels, per-part and total counts.
  */
+const summaries = new WeakMap<Network, Map<number, ModelSummary>>();
+
 export function summarize(network: Network, inputSize = network.inputSize ?? 224): ModelSummary {
+  // The IR is immutable: lint, hints and reports of one analysis share one summary.
+  const cached = summaries.get(network)?.get(inputSize);
+  if (cached) return cached;
+  const summary = computeSummary(network, inputSize);
+  if (!summaries.has(network)) summaries.set(network, new Map());
+  summaries.get(network)?.set(inputSize, summary);
+  return summary;
+}
+
+function computeSummary(network: Network, inputSize: number): ModelSummary {
   const rows: LayerRow[] = [];
   const walk = (layers: readonly Layer[], input: Shape | undefined, place: Omit<LayerRow, 'layer' | 'params' | 'macs' | 'output'>): Shape | undefined => {
     let shape = input;

@@ -1,3 +1,4 @@
+import type { TextEdit } from '../ir/diagnostic';
 import type { ActivationFunction } from '../ir/layers';
 import { PARAMETRIC_ACTIVATIONS } from '../ir/layers';
 import { activationClassName } from '../describe/layer-label';
@@ -34,20 +35,34 @@ export const ra011: Rule = {
       const activations = factValue(block.facts.activations);
       const postOrder = factValue(block.facts.convOrder) === 'conv-norm-act';
       if (!activations) return [];
-      return activations.flatMap((fn, position) => {
-        if (fn === null || ROBUST.has(fn)) return [];
+      const weak = activations.map((fn, position) => ({ fn, position })).filter((a): a is { fn: ActivationFunction; position: number } => a.fn !== null && !ROBUST.has(a.fn));
+      // One fix for the whole block: every weak activation becomes SiLU, so RA011 is gone at once.
+      const edits = dedupeEdits(weak.map((a) => network.editor?.setBlockActivation(a.position, 'silu')));
+      const anyParametric = weak.some((a) => PARAMETRIC_ACTIVATIONS.has(a.fn));
+      return weak.map(({ fn, position }) => {
         const parametric = PARAMETRIC_ACTIVATIONS.has(fn);
         const found = `${activationClassName(fn)} as ${activationPlace(position, postOrder, block)}`;
         const message = parametric
           ? `parametric ${found}; the RobArch study found parametric activations (PReLU, PSiLU, PSSiLU) less robust than non-parametric ones, with SiLU best (guideline 11, Table 1 rows 15-17)`
           : `${found}; the RobArch study found non-parametric SiLU the most robust block activation, GELU also good and ReLU worse (guideline 11, Table 1 rows 15-17)`;
-        const edits = network.editor?.setBlockActivation(position, 'silu');
-        return [{
+        return {
           range: rangeOf(block, `activations.${position}`, network),
           message,
-          ...(edits ? { fix: { title: `Replace ${activationClassName(fn)} by SiLU`, edits, safety: parametric ? 'unsafe' as const : 'safe' as const } } : {}),
-        }];
+          ...(edits ? { fix: { title: weak.length > 1 ? 'Use SiLU for the block\'s activations' : `Replace ${activationClassName(fn)} by SiLU`, edits, safety: anyParametric ? 'unsafe' as const : 'safe' as const } } : {}),
+        };
       });
     }));
   },
 };
+
+/** Edits for several positions, or undefined when one of them cannot be made; one edit per range. */
+function dedupeEdits(lists: (TextEdit[] | undefined)[]): TextEdit[] | undefined {
+  if (lists.length === 0 || lists.some((l) => l === undefined)) return undefined;
+  const seen = new Set<string>();
+  return (lists as TextEdit[][]).flat().filter((e) => {
+    const key = `${e.range.start.line}:${e.range.start.character}:${e.range.end.line}:${e.range.end.character}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

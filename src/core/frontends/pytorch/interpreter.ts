@@ -66,6 +66,18 @@ export class Interpreter {
   private readonly fieldCache = new Map<number, Map<string, Node | null>>();
   private readonly fieldsCache = new Map<number, Map<string, Node[]>>();
 
+  private readonly typeCache = new Map<number, string>();
+
+  /** A node's grammar type (a WebAssembly call uncached). */
+  typeOf(node: Node): string {
+    let type = this.typeCache.get(node.id);
+    if (type === undefined) {
+      type = node.type;
+      this.typeCache.set(node.id, type);
+    }
+    return type;
+  }
+
   kids(node: Node): Node[] {
     let cached = this.kidsCache.get(node.id);
     if (!cached) {
@@ -120,12 +132,12 @@ export class Interpreter {
   }
 
   private body(node: Node | null): Node[] {
-    return node ? this.kids(node).filter((c): c is Node => c !== null && c.type !== 'comment') : [];
+    return node ? this.kids(node).filter((c): c is Node => c !== null && this.typeOf(c) !== 'comment') : [];
   }
 
   private exec(node: Node, scope: Scope, frame: Frame): Signal {
     this.step();
-    switch (node.type) {
+    switch (this.typeOf(node)) {
       case 'expression_statement': {
         const inner = this.kids(node)[0];
         if (inner) this.eval(inner, scope, frame);
@@ -137,9 +149,9 @@ export class Interpreter {
         return undefined;
       case 'function_definition':
       case 'decorated_definition': {
-        const def = node.type === 'decorated_definition' ? this.field(node, 'definition') : node;
+        const def = this.typeOf(node) === 'decorated_definition' ? this.field(node, 'definition') : node;
         if (!def) return undefined;
-        if (def.type === 'class_definition') return this.exec(def, scope, frame);
+        if (this.typeOf(def) === 'class_definition') return this.exec(def, scope, frame);
         const name = this.field(def, 'name')?.text;
         if (name) scope.set(name, { kind: 'function', fn: { name, node: def, scope } });
         return undefined;
@@ -180,14 +192,14 @@ export class Interpreter {
   }
 
   private execImport(node: Node, scope: Scope): void {
-    if (node.type === 'import_statement') {
+    if (this.typeOf(node) === 'import_statement') {
       for (const child of this.kids(node)) {
         if (!child) continue;
-        if (child.type === 'aliased_import') {
+        if (this.typeOf(child) === 'aliased_import') {
           const dotted = this.field(child, 'name')?.text ?? '';
           const alias = this.field(child, 'alias')?.text;
           if (alias) scope.set(alias, { kind: 'namespace', path: dotted });
-        } else if (child.type === 'dotted_name') {
+        } else if (this.typeOf(child) === 'dotted_name') {
           const first = child.text.split('.')[0] ?? '';
           scope.set(first, { kind: 'namespace', path: first });
         }
@@ -199,10 +211,10 @@ export class Interpreter {
       if (!child || child === this.field(node, 'module_name')) continue;
       let name = child.text;
       let alias = child.text;
-      if (child.type === 'aliased_import') {
+      if (this.typeOf(child) === 'aliased_import') {
         name = this.field(child, 'name')?.text ?? '';
         alias = this.field(child, 'alias')?.text ?? name;
-      } else if (child.type !== 'dotted_name') {
+      } else if (this.typeOf(child) !== 'dotted_name') {
         continue;
       }
       scope.set(alias, this.attributeOf({ kind: 'namespace', path: moduleName }, name));
@@ -214,16 +226,16 @@ export class Interpreter {
     if (!name) return;
     const superclasses = this.field(node, 'superclasses');
     const bases = (superclasses ? this.kids(superclasses) : [])
-      .filter((c): c is Node => c !== null && c.type !== 'keyword_argument')
+      .filter((c): c is Node => c !== null && this.typeOf(c) !== 'keyword_argument')
       .map((c) => this.eval(c, scope, frame));
     const cls: UserClass = { name, node, bases, attributes: new Map(), methods: new Map() };
     const classScope = new Scope(scope);
     for (const statement of this.body(this.field(node, 'body'))) {
-      const def = statement.type === 'decorated_definition' ? this.field(statement, 'definition') : statement;
+      const def = this.typeOf(statement) === 'decorated_definition' ? this.field(statement, 'definition') : statement;
       if (def?.type === 'function_definition') {
         const method = this.field(def, 'name')?.text;
         if (method) cls.methods.set(method, { name: method, node: def, scope });
-      } else if (statement.type === 'expression_statement') {
+      } else if (this.typeOf(statement) === 'expression_statement') {
         const assignment = this.kids(statement)[0];
         const target = assignment ? this.field(assignment, 'left') : null;
         const right = assignment ? this.field(assignment, 'right') : null;
@@ -247,7 +259,7 @@ export class Interpreter {
     if (decided) return this.execBlock(this.body(this.field(node, 'consequence')), scope, frame);
     for (const alternative of this.fields(node, 'alternative')) {
       if (!alternative) continue;
-      if (alternative.type === 'elif_clause') {
+      if (this.typeOf(alternative) === 'elif_clause') {
         const c = this.field(alternative, 'condition');
         const d = c ? truthy(this.eval(c, scope, frame)) : undefined;
         if (d === undefined) {
@@ -305,7 +317,7 @@ export class Interpreter {
   // ---------- assignment ----------
 
   private assign(target: Node, value: PyValue, scope: Scope, frame: Frame): void {
-    switch (target.type) {
+    switch (this.typeOf(target)) {
       case 'identifier':
         scope.set(target.text, value);
         return;
@@ -363,7 +375,7 @@ export class Interpreter {
 
   eval(node: Node, scope: Scope, frame: Frame): PyValue {
     this.step();
-    switch (node.type) {
+    switch (this.typeOf(node)) {
       case 'integer': {
         const text = node.text.replace(/_/g, '').toLowerCase();
         const value = text.startsWith('0x') ? parseInt(text, 16) : text.startsWith('0o') ? parseInt(text.slice(2), 8) : text.startsWith('0b') ? parseInt(text.slice(2), 2) : Number(text);
@@ -389,7 +401,7 @@ export class Interpreter {
       case 'list':
       case 'tuple':
       case 'expression_list':
-        return { kind: 'list', items: this.evalItems(this.kids(node), scope, frame), tuple: node.type !== 'list' };
+        return { kind: 'list', items: this.evalItems(this.kids(node), scope, frame), tuple: this.typeOf(node) !== 'list' };
       case 'dictionary': {
         const entries = new Map<string, PyValue>();
         for (const pair of this.kids(node)) {
@@ -479,8 +491,8 @@ export class Interpreter {
   private evalItems(nodes: readonly (Node | null)[], scope: Scope, frame: Frame): PyValue[] {
     const items: PyValue[] = [];
     for (const child of nodes) {
-      if (!child || child.type === 'comment') continue;
-      if (child.type === 'list_splat') {
+      if (!child || this.typeOf(child) === 'comment') continue;
+      if (this.typeOf(child) === 'list_splat') {
         const inner = this.kids(child)[0];
         const value = inner ? this.eval(inner, scope, frame) : NONE;
         if (value.kind === 'list') items.push(...value.items);
@@ -494,7 +506,7 @@ export class Interpreter {
 
   private comprehension(node: Node, scope: Scope, frame: Frame): PyValue {
     const body = this.field(node, 'body');
-    const clauses = this.kids(node).filter((c): c is Node => c !== null && (c.type === 'for_in_clause' || c.type === 'if_clause'));
+    const clauses = this.kids(node).filter((c): c is Node => c !== null && (this.typeOf(c) === 'for_in_clause' || this.typeOf(c) === 'if_clause'));
     if (!body) return unknownValue('a comprehension');
     const results: PyValue[] = [];
     const inner = new Scope(scope);
@@ -504,7 +516,7 @@ export class Interpreter {
         results.push(this.eval(body, inner, frame));
         return true;
       }
-      if (clause.type === 'if_clause') {
+      if (this.typeOf(clause) === 'if_clause') {
         const condition = this.kids(clause)[0];
         const t = condition ? truthy(this.eval(condition, inner, frame)) : undefined;
         if (t === undefined) return false;
@@ -524,7 +536,7 @@ export class Interpreter {
   }
 
   private subscript(object: PyValue, index: Node, scope: Scope, frame: Frame): PyValue {
-    if (index.type === 'slice') {
+    if (this.typeOf(index) === 'slice') {
       if (object.kind !== 'list') return unknownValue('a slice of an unknown value');
       const parts = this.kids(index).filter((c): c is Node => c !== null).map((c) => asNumber(this.eval(c, scope, frame)));
       const text = index.text;
@@ -662,22 +674,22 @@ export class Interpreter {
     const positional: PyValue[] = [];
     const keywords = new Map<string, PyValue>();
     for (const arg of argsNode ? this.kids(argsNode) : []) {
-      if (!arg || arg.type === 'comment') continue;
-      if (arg.type === 'keyword_argument') {
+      if (!arg || this.typeOf(arg) === 'comment') continue;
+      if (this.typeOf(arg) === 'keyword_argument') {
         const name = this.field(arg, 'name')?.text;
         const value = this.field(arg, 'value');
         if (name && value) keywords.set(name, this.eval(value, scope, frame));
-      } else if (arg.type === 'list_splat') {
+      } else if (this.typeOf(arg) === 'list_splat') {
         const inner = this.kids(arg)[0];
         const value = inner ? this.eval(inner, scope, frame) : NONE;
         if (value.kind === 'list') positional.push(...value.items);
         else return unknownValue(`the arguments *${inner?.text ?? ''} are not statically known`);
-      } else if (arg.type === 'dictionary_splat') {
+      } else if (this.typeOf(arg) === 'dictionary_splat') {
         const inner = this.kids(arg)[0];
         const value = inner ? this.eval(inner, scope, frame) : NONE;
         if (value.kind === 'dict') for (const [k, v] of value.entries) keywords.set(k, v);
         else return unknownValue(`the arguments **${inner?.text ?? ''} are not statically known`);
-      } else if (arg.type === 'generator_expression') {
+      } else if (this.typeOf(arg) === 'generator_expression') {
         positional.push(this.comprehension(arg, scope, frame));
       } else {
         positional.push(this.eval(arg, scope, frame));
@@ -868,16 +880,16 @@ export class Interpreter {
     const rest = new Map(keywords);
     for (const param of params) {
       if (!param) continue;
-      switch (param.type) {
+      switch (this.typeOf(param)) {
         case 'identifier':
         case 'typed_parameter': {
-          const name = param.type === 'identifier' ? param.text : this.kids(param)[0]?.text ?? '';
-          if (param.type === 'typed_parameter' && this.kids(param)[0]?.type === 'list_splat_pattern') {
+          const name = this.typeOf(param) === 'identifier' ? param.text : this.kids(param)[0]?.text ?? '';
+          if (this.typeOf(param) === 'typed_parameter' && this.kids(param)[0]?.type === 'list_splat_pattern') {
             scope.set(this.kids(this.kids(param)[0] as Node)[0]?.text ?? '', { kind: 'list', items: positional.slice(index), tuple: true });
             index = positional.length;
             break;
           }
-          if (param.type === 'typed_parameter' && this.kids(param)[0]?.type === 'dictionary_splat_pattern') {
+          if (this.typeOf(param) === 'typed_parameter' && this.kids(param)[0]?.type === 'dictionary_splat_pattern') {
             scope.set(this.kids(this.kids(param)[0] as Node)[0]?.text ?? '', { kind: 'dict', entries: rest });
             break;
           }

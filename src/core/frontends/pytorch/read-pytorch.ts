@@ -79,7 +79,8 @@ export function readPyTorch(file: string, text: string): ReadResult {
       }
     }
     // A class used inside another candidate is a component, not a model of its own.
-    const models = candidates.filter((c) => !candidates.some((other) => other !== c && containsClass(other.module, c.module.userClass)));
+    const inside = candidates.map((c) => classesBelow(c.module));
+    const models = candidates.filter((c) => !candidates.some((other, i) => other !== c && c.module.userClass !== undefined && inside[i]?.has(c.module.userClass)));
     const networks: Network[] = models.map((c) => moduleTreeToNetwork({ root: c.module, name: c.name, file, text, interpreter, map, source: c.source }));
     if (networks.length === 0 && !diagnostics.some((d) => d.severity === 'error')) {
       diagnostics.push(at(origin, 'RL108', 'no PyTorch model found: expected an nn.Module class constructible with its defaults, an argument-free function returning one, or a module-level instance', 'info'));
@@ -88,12 +89,19 @@ export function readPyTorch(file: string, text: string): ReadResult {
   });
 }
 
-function containsClass(module: ModuleNode, cls: UserClass | undefined, seen = new Set<ModuleNode>()): boolean {
-  if (!cls || seen.has(module)) return false;
-  seen.add(module);
-  for (const child of module.children.values()) {
-    if (child.userClass === cls || containsClass(child, cls, seen)) return true;
-  }
-  return false;
+/** The user classes instantiated anywhere below a module (not the module itself). */
+function classesBelow(module: ModuleNode): Set<UserClass> {
+  const classes = new Set<UserClass>();
+  const seen = new Set<ModuleNode>();
+  const visit = (m: ModuleNode): void => {
+    for (const child of m.children.values()) {
+      if (seen.has(child)) continue;
+      seen.add(child);
+      if (child.userClass) classes.add(child.userClass);
+      visit(child);
+    }
+  };
+  visit(module);
+  return classes;
 }
 

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import { detectFormat, MAX_MODEL_FILE_BYTES } from '../core';
+import { detectFormat } from '../frontends/read-model-file';
+import { MAX_MODEL_FILE_BYTES } from '../frontends/limits';
 
 const ALWAYS_SKIPPED = new Set(['.git', 'node_modules', '.hg', '.svn']);
 const CANDIDATE = /\.(ya?ml|json|py)$/i;

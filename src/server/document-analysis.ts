@@ -1,0 +1,75 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  budgetInForce, detectFormat, findLintConfig, lintReadResult, mergeConfigs, networksOf, readModelFile, summarize,
+  type Diagnostic, type FoundConfig, type ModelSummary, type ReadResult,
+} from '../core';
+import type { ServerSettings } from './settings';
+
+/** Everything the server knows about one version of one document. */
+export interface DocumentAnalysis {
+  readonly version: number;
+  readonly read: ReadResult;
+  readonly summaries: readonly ModelSummary[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly budgets: readonly (number | undefined)[];
+}
+
+function readIfExists(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads, counts and lints documents, caching per version and config files per folder. */
+export class Analyzer {
+  private readonly cache = new Map<string, DocumentAnalysis>();
+  private readonly configs = new Map<string, FoundConfig>();
+
+  constructor(private settings: () => ServerSettings) {}
+
+  configFor(file: string): FoundConfig {
+    const dir = path.dirname(file);
+    let found = this.configs.get(dir);
+    if (!found) {
+      found = findLintConfig(dir, readIfExists);
+      this.configs.set(dir, found);
+    }
+    return found;
+  }
+
+  /** Settings or config files changed: every analysis is stale. */
+  invalidate(): void {
+    this.cache.clear();
+    this.configs.clear();
+  }
+
+  forget(uri: string): void {
+    this.cache.delete(uri);
+  }
+
+  isModelFile(file: string, text: string): boolean {
+    return detectFormat(file, text) !== undefined;
+  }
+
+  analyse(uri: string, file: string, text: string, version: number): DocumentAnalysis {
+    const cached = this.cache.get(uri);
+    if (cached && cached.version === version) return cached;
+    const settings = this.settings();
+    const config = mergeConfigs(this.configFor(file).config, settings.lint);
+    const options = { config, budgetOverride: settings.budget };
+    const read = readModelFile(file, text);
+    const networks = networksOf(read);
+    const analysis: DocumentAnalysis = {
+      version,
+      read,
+      summaries: networks.map((n) => summarize(n, n.inputSize ?? settings.inputSize)),
+      diagnostics: lintReadResult(read, text, options),
+      budgets: networks.map((n) => budgetInForce(n, options)),
+    };
+    this.cache.set(uri, analysis);
+    return analysis;
+  }
+}

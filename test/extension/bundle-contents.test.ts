@@ -1,0 +1,34 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as esbuild from 'esbuild';
+
+// The extension host must stay light: it never loads a compute back end (tfjs, ONNX Runtime)
+// nor the model parsers (the language server owns them). Checked on what esbuild bundles.
+async function inputsOf(entry: string): Promise<string[]> {
+  const result = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    format: 'cjs',
+    external: ['vscode'],
+    logLevel: 'silent',
+    define: { 'import.meta.url': '""' },
+  });
+  return Object.keys(result.metafile.inputs);
+}
+
+describe('what each process loads', () => {
+  it('the extension host loads no compute back end and no model parser', async () => {
+    const inputs = await inputsOf('src/extension/extension.ts');
+    assert.deepEqual(inputs.filter((f) => /@tensorflow|onnxruntime/.test(f)), []);
+    assert.deepEqual(inputs.filter((f) => /web-tree-sitter|node_modules\/yaml\/|node_modules\/ajv\//.test(f)), []);
+    assert.ok(inputs.some((f) => f.includes('vscode-languageclient')), 'it talks to the server through the language client');
+  });
+
+  it('the language server loads no compute back end', async () => {
+    const inputs = await inputsOf('src/server/server.ts');
+    assert.deepEqual(inputs.filter((f) => /@tensorflow|onnxruntime/.test(f)), []);
+  });
+});
