@@ -22,6 +22,9 @@ export function layerMacs(layer: Layer, output: Shape | undefined): Fact<number>
     case 'se':
       if (!layer.channels.known || !layer.squeezeChannels.known) return unknown('the SE widths are unknown');
       return known(2 * layer.channels.value * layer.squeezeChannels.value);
+    case 'other':
+      // A part the front end could not evaluate may hold anything.
+      return layer.params.known ? known(0) : unknown('a part of the model is not known');
     default:
       return known(0);
   }

@@ -309,6 +309,23 @@ export class Interpreter {
   /** Set when a traced forward met something it could not follow (its facts are then unknown). */
   traceProblem: string | undefined;
 
+  /**
+   * A call into code we cannot follow. It may change what it is given (torchvision's
+   * `_ovewrite_named_param(kwargs, ...)`): those lists and dicts are no longer known.
+   */
+  private opaqueCall(reason: string, positional: readonly PyValue[], keywords: ReadonlyMap<string, PyValue>): PyValue {
+    for (const arg of [...positional, ...keywords.values()]) {
+      if (arg.kind === 'list' || arg.kind === 'dict') arg.tainted ??= `it was passed to ${reason}`;
+    }
+    return unknownValue(reason);
+  }
+
+  /** A call whose arguments are unknown: its result is unknown, and so is the module being built. */
+  private unknownCall(reason: string, frame: Frame): PyValue {
+    this.markIncomplete(frame, reason);
+    return unknownValue(reason);
+  }
+
   private markIncomplete(frame: Frame, reason: string): void {
     if (frame.tracing) this.traceProblem ??= reason;
     else if (frame.self && !frame.self.incomplete) frame.self.incomplete = reason;
@@ -391,7 +408,8 @@ export class Interpreter {
         return NONE;
       case 'string':
       case 'concatenated_string':
-        return node.text.includes('{') && /^[rbu]*f/i.test(node.text) ? unknownValue('an f-string') : { kind: 'string', value: stringValue(node.text) };
+        if (/^[rbu]*f/i.test(node.text) && node.text.includes('{')) return this.fString(node, scope, frame);
+        return { kind: 'string', value: stringValue(node.text) };
       case 'identifier':
         return scope.get(node.text) ?? unknownValue(`"${node.text}" is not defined statically`);
       case 'parenthesized_expression': {
@@ -486,6 +504,25 @@ export class Interpreter {
       default:
         return unknownValue(`a ${node.type.replace(/_/g, ' ')}`);
     }
+  }
+
+  /** f"layer{i}": literal parts and simple interpolations ({expr}, {expr:d}); anything else is unknown. */
+  private fString(node: Node, scope: Scope, frame: Frame): PyValue {
+    let out = '';
+    for (const child of node.children) {
+      if (!child) continue;
+      const type = this.typeOf(child);
+      if (type === 'string_content' || type === 'escape_sequence') out += child.text;
+      else if (type === 'interpolation') {
+        const expression = this.field(child, 'expression') ?? this.kids(child)[0];
+        if (!expression || this.field(child, 'format_specifier') || this.field(child, 'type_conversion')) return unknownValue('an f-string with formatting');
+        const value = this.eval(expression, scope, frame);
+        const text = displayString(value);
+        if (text === undefined) return unknownValue('an f-string of an unknown value');
+        out += text;
+      }
+    }
+    return { kind: 'string', value: out };
   }
 
   private evalItems(nodes: readonly (Node | null)[], scope: Scope, frame: Frame): PyValue[] {
@@ -600,7 +637,7 @@ export class Interpreter {
     if (op === '+' && l.kind === 'list' && r.kind === 'list') return { kind: 'list', items: [...l.items, ...r.items], tuple: l.tuple };
     if (op === '*' && l.kind === 'list' && r.kind === 'number') return { kind: 'list', items: Array.from({ length: Math.max(0, Math.min(MAX_LOOP, r.value)) }, () => l.items).flat(), tuple: l.tuple };
     if (op === '+' && l.kind === 'string' && r.kind === 'string') return { kind: 'string', value: l.value + r.value };
-    if (op === '%' && l.kind === 'string') return unknownValue('string formatting');
+    if (op === '%' && l.kind === 'string') return percentFormat(l.value, r.kind === 'list' && r.tuple ? r.items : [r]);
     return unknownValue(`${op} on ${l.kind === 'unknown' ? l.reason : l.kind} and ${r.kind === 'unknown' ? r.reason : r.kind}`);
   }
 
@@ -682,13 +719,13 @@ export class Interpreter {
       } else if (this.typeOf(arg) === 'list_splat') {
         const inner = this.kids(arg)[0];
         const value = inner ? this.eval(inner, scope, frame) : NONE;
-        if (value.kind === 'list') positional.push(...value.items);
-        else return unknownValue(`the arguments *${inner?.text ?? ''} are not statically known`);
+        if (value.kind === 'list' && !value.tainted) positional.push(...value.items);
+        else return this.unknownCall(`the arguments *${inner?.text ?? ''} are not statically known${value.kind === 'list' ? ` (${value.tainted ?? ''})` : ''}`, frame);
       } else if (this.typeOf(arg) === 'dictionary_splat') {
         const inner = this.kids(arg)[0];
         const value = inner ? this.eval(inner, scope, frame) : NONE;
-        if (value.kind === 'dict') for (const [k, v] of value.entries) keywords.set(k, v);
-        else return unknownValue(`the arguments **${inner?.text ?? ''} are not statically known`);
+        if (value.kind === 'dict' && !value.tainted) for (const [k, v] of value.entries) keywords.set(k, v);
+        else return this.unknownCall(`the arguments **${inner?.text ?? ''} are not statically known${value.kind === 'dict' ? ` (${value.tainted ?? ''})` : ''}`, frame);
       } else if (this.typeOf(arg) === 'generator_expression') {
         positional.push(this.comprehension(arg, scope, frame));
       } else {
@@ -719,7 +756,7 @@ export class Interpreter {
       case 'kerasLayer':
         return this.keras.call(callee.layer, positional);
       default:
-        return unknownValue(`a call to ${callee.kind === 'unknown' ? callee.reason : `a ${callee.kind}`}`);
+        return this.opaqueCall(`a call to ${callee.kind === 'unknown' ? callee.reason : `a ${callee.kind}`}`, positional, keywords);
     }
   }
 
@@ -738,6 +775,8 @@ export class Interpreter {
       if (first?.kind === 'tensor') return first;
       if (path.startsWith('torch.nn.init')) return NONE;
     }
+    if (path === 'typing.cast') return positional[1] ?? unknownValue('typing.cast');
+    if (path.startsWith('torch.nn.init')) return NONE;
     if (path.startsWith('math.')) {
       const x = asNumber(first);
       if (x === undefined) return unknownValue(`math.${name} of an unknown value`);
@@ -745,7 +784,7 @@ export class Interpreter {
       const fn = f[name];
       if (fn) return num(fn(x), name === 'ceil' || name === 'floor');
     }
-    return unknownValue(`${path}(...)`);
+    return this.opaqueCall(`${path}(...)`, positional, _keywords);
   }
 
   /** Calling a module: in a traced forward, records the operation on the tensor. */
@@ -1040,6 +1079,7 @@ export class Interpreter {
         return unknownValue('getattr with an unknown name');
       case 'setattr':
         if (a?.kind === 'module' && b?.kind === 'string' && args[2]) this.setModuleAttribute(a.module, b.value, args[2]);
+        else if (a?.kind === 'module' && !a.module.incomplete) a.module.incomplete = 'setattr with a name not statically known';
         return NONE;
       case 'hasattr':
         if (a?.kind === 'module' && b?.kind === 'string') {
@@ -1126,6 +1166,7 @@ export class Interpreter {
         case 'add_module':
         case 'register_module':
           if (a?.kind === 'string' && b) this.setModuleAttribute(module, a.value, b);
+          else if (!module.incomplete) module.incomplete = `${module.className}.${name} with a name or module not statically known`;
           return NONE;
         case 'append':
           if (a?.kind === 'module') module.children.set(String(module.children.size), a.module);
@@ -1161,6 +1202,27 @@ export class Interpreter {
     void scope;
     return unknownValue(`${callee.name}()`);
   }
+}
+
+function displayString(value: PyValue): string | undefined {
+  if (value.kind === 'string') return value.value;
+  if (value.kind === 'number') return value.isInt ? String(value.value) : String(value.value);
+  if (value.kind === 'bool') return value.value ? 'True' : 'False';
+  return undefined;
+}
+
+/** "denseblock%d" % (i + 1): %d, %i, %s and %% only. */
+function percentFormat(template: string, args: PyValue[]): PyValue {
+  let index = 0;
+  let failed = false;
+  const out = template.replace(/%([dis%])/g, (_, spec: string) => {
+    if (spec === '%') return '%';
+    const value = args[index++];
+    const text = value ? displayString(value) : undefined;
+    if (text === undefined) failed = true;
+    return spec === 's' ? text ?? '' : String(Math.trunc(Number(text)));
+  });
+  return failed || index !== args.length ? unknownValue('string formatting') : { kind: 'string', value: out };
 }
 
 function stringValue(text: string): string {

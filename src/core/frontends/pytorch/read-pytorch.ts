@@ -41,6 +41,7 @@ export function readPyTorch(file: string, text: string): ReadResult {
       return def?.childForFieldName('name')?.text === name;
     });
 
+    const moduleClassNames = [...interpreter.globals.vars].filter(([, v]) => v.kind === 'userClass' && isModuleClass(v.cls)).map(([n]) => n);
     // Module-level instances and factory functions.
     for (const [name, value] of interpreter.globals.vars) {
       try {
@@ -49,6 +50,10 @@ export function readPyTorch(file: string, text: string): ReadResult {
         } else if (value.kind === 'function' && value.fn.scope === interpreter.globals && requiredParameters(value.fn.node, false) === 0) {
           if (!/\breturn\b/.test(value.fn.node.childForFieldName('body')?.text ?? '')) continue;
           const result: PyValue = interpreter.invoke(value.fn, undefined, [], new Map(), { tracing: false });
+          if (result.kind === 'unknown' && buildsModule(value.fn.node.text, moduleClassNames)) {
+            // A model factory we could not follow: say so rather than leave it out silently.
+            diagnostics.push(at(map.range(value.fn.node.childForFieldName('name') ?? value.fn.node), 'RL109', `${name}: the model it returns is not statically known (${result.reason})`, 'info'));
+          }
           if (result.kind === 'module' && result.module.userClass) {
             const def = definitionOf(name);
             candidates.push({ name, module: result.module, source: def ? map.range(def.childForFieldName('name') ?? def) : origin });
@@ -87,6 +92,11 @@ export function readPyTorch(file: string, text: string): ReadResult {
     }
     return { network: networks[0], networks, diagnostics };
   });
+}
+
+/** Whether a function's code names one of the file's module classes (a model factory). */
+function buildsModule(code: string, classNames: readonly string[]): boolean {
+  return classNames.some((name) => new RegExp(`\\b${name}\\b`).test(code));
 }
 
 /** The user classes instantiated anywhere below a module (not the module itself). */

@@ -11,8 +11,8 @@ export type PyValue =
   | { kind: 'string'; value: string }
   | { kind: 'bool'; value: boolean }
   | { kind: 'none' }
-  | { kind: 'list'; items: PyValue[]; tuple: boolean }
-  | { kind: 'dict'; entries: Map<string, PyValue> }
+  | { kind: 'list'; items: PyValue[]; tuple: boolean; tainted?: string }
+  | { kind: 'dict'; entries: Map<string, PyValue>; tainted?: string }
   | { kind: 'module'; module: ModuleNode }
   | { kind: 'userClass'; cls: UserClass }
   | { kind: 'torchClass'; name: string; preset: Map<string, PyValue> }
