@@ -26,7 +26,7 @@ export function detectFormat(file: string, text: string): ModelFileFormat | unde
   if (!STRUCTURED_NAME.test(file)) return undefined;
   let root: unknown;
   try {
-    root = parse(text, { prettyErrors: false });
+    root = parse(text, { prettyErrors: false, logLevel: 'error' });
   } catch {
     return undefined;
   }

@@ -13,7 +13,8 @@ export class YamlSource {
   private readonly lines = new LineCounter();
 
   constructor(readonly file: string, readonly text: string) {
-    this.document = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
+    // logLevel 'error': odd but valid YAML (collection keys) must not print process warnings.
+    this.document = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
   }
 
   /** Syntax errors, as diagnostics with code RL101. */

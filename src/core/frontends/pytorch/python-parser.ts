@@ -52,7 +52,19 @@ export class PythonSourceMap {
     return Buffer.from(line, 'utf8').subarray(0, byteColumn).toString('utf8').length;
   }
 
+  private readonly ranges = new Map<number, SourceRange>();
+
+  /** Node positions cross into WebAssembly: each node's range is computed once. */
   range(node: Node): SourceRange {
+    let range = this.ranges.get(node.id);
+    if (!range) {
+      range = this.computeRange(node);
+      this.ranges.set(node.id, range);
+    }
+    return range;
+  }
+
+  private computeRange(node: Node): SourceRange {
     return {
       start: { line: node.startPosition.row, character: this.character(node.startPosition.row, node.startPosition.column) },
       end: { line: node.endPosition.row, character: this.character(node.endPosition.row, node.endPosition.column) },

@@ -86,16 +86,24 @@ function boolFact(value: PyValue | undefined, what: string): Fact<boolean> {
   return unknown(`${what} is not statically known (${describe(value)})`);
 }
 
+// Looked up for every layer the evaluator builds: memoised by class name.
+const activationByName = new Map<string, ActivationFunction | 'identity' | undefined>();
+const normByName = new Map<string, NormKind | 'identity' | undefined>();
+
 export function torchActivation(name: string): ActivationFunction | 'identity' | undefined {
-  const result = activationClass(`torch.nn.${name}`);
-  return typeof result === 'string' ? result : undefined;
+  if (!activationByName.has(name)) {
+    const result = activationClass(`torch.nn.${name}`);
+    activationByName.set(name, typeof result === 'string' ? result : undefined);
+  }
+  return activationByName.get(name);
 }
 
 export function torchNorm(name: string): NormKind | 'identity' | undefined {
-  if (name === 'BatchNorm1d') return 'batch';
-  if (name === 'GroupNorm') return 'group';
-  const result = normClass(`torch.nn.${name}`);
-  return typeof result === 'string' ? result : undefined;
+  if (!normByName.has(name)) {
+    const result = name === 'BatchNorm1d' ? 'batch' : name === 'GroupNorm' ? 'group' : normClass(`torch.nn.${name}`);
+    normByName.set(name, typeof result === 'string' ? result : undefined);
+  }
+  return normByName.get(name);
 }
 
 export function isTorchLayerClass(name: string): boolean {
