@@ -23,6 +23,7 @@ export function readKeras(file: string, text: string): ReadResult {
         let model = value.kind === 'kerasModel' ? value : undefined;
         if (!model && value.kind === 'function' && value.fn.scope === interpreter.globals && requiredParameters(value.fn.node, false) === 0
           && /\breturn\b/.test(value.fn.node.childForFieldName('body')?.text ?? '')) {
+          interpreter.beginEntry();
           const result = interpreter.invoke(value.fn, undefined, [], new Map(), { tracing: false });
           if (result.kind === 'kerasModel') model = result;
         }

@@ -1,6 +1,6 @@
 import type { ActivationFunction, Layer } from '../../ir/layers';
 import type { SourceRange } from '../../ir/source';
-import { findMethod, type Interpreter } from './interpreter';
+import { clones, findMethod, type Interpreter } from './interpreter';
 import type { ModuleNode, TensorOp } from './values';
 
 /** An operation of a forward pass, down to leaf layers. */
@@ -20,6 +20,14 @@ const traces = new WeakMap<ModuleNode, TensorOp[] | null>();
  */
 export function traceForward(module: ModuleNode, interpreter: Interpreter): TensorOp[] | undefined {
   if (traces.has(module)) return traces.get(module) ?? undefined;
+  // A clone's forward is its original's, with the clone's modules in place of the original's.
+  const clone = clones.get(module);
+  if (clone && module.userClass) {
+    const original = traceForward(clone.original, interpreter);
+    const mapped = original ? mapOps(original, clone.mapping) : undefined;
+    traces.set(module, mapped ?? null);
+    return mapped;
+  }
   traces.set(module, null);
   let result: TensorOp[] | undefined;
   const forward = module.userClass ? findMethod(module.userClass, 'forward') : undefined;
@@ -37,6 +45,14 @@ export function traceForward(module: ModuleNode, interpreter: Interpreter): Tens
   }
   traces.set(module, result ?? null);
   return result;
+}
+
+function mapOps(ops: readonly TensorOp[], mapping: Map<ModuleNode, ModuleNode>): TensorOp[] {
+  return ops.map((op) => {
+    if (op.kind === 'module') return { ...op, module: mapping.get(op.module) ?? op.module };
+    if (op.kind === 'add' || op.kind === 'mul') return { ...op, branches: op.branches.map((b) => mapOps(b, mapping)) };
+    return op;
+  });
 }
 
 function isSequentialSubclass(module: ModuleNode): boolean {

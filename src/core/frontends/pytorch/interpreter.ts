@@ -12,6 +12,8 @@ import {
 
 /** Evaluation stops (and says why) past these, so a hostile or huge file cannot hang the editor. */
 const MAX_STEPS = 400_000;
+/** A file with many models may take several models' budgets, within reason. */
+const MAX_FILE_STEPS = 4_000_000;
 const MAX_DEPTH = 60;
 const MAX_LOOP = 10_000;
 /** Far above the largest real CNNs (ResNet-152 and RobArch-L have under 600 layers). */
@@ -117,8 +119,17 @@ export class Interpreter {
     this.execBlock(this.kids(root).filter((c): c is Node => c !== null), this.globals, { tracing: false });
   }
 
+  private fileSteps = 0;
+
   private step(): void {
-    if (++this.steps > MAX_STEPS) throw new Abort('the file takes too long to evaluate statically');
+    if (++this.steps > MAX_STEPS) throw new Abort('the model takes too long to evaluate statically');
+    if (++this.fileSteps > MAX_FILE_STEPS) throw new Abort('the file takes too long to evaluate statically');
+  }
+
+  /** Each model (factory call, class instantiation) gets its own step and layer budget. */
+  beginEntry(): void {
+    this.steps = 0;
+    this.layersBuilt = 0;
   }
 
   // ---------- statements ----------
@@ -336,6 +347,7 @@ export class Interpreter {
   private assign(target: Node, value: PyValue, scope: Scope, frame: Frame): void {
     switch (this.typeOf(target)) {
       case 'identifier':
+        if (scope === this.globals) this.globalsEpoch++;
         scope.set(target.text, value);
         return;
       case 'pattern_list':
@@ -880,7 +892,30 @@ export class Interpreter {
     return { kind: 'module', module };
   }
 
+  /**
+   * Module classes built again with the same plain arguments at the same call site (a block in
+   * a `for` loop) give the same subtree: it is cloned instead of evaluated again. Arguments that
+   * could be shared or mutated (lists of modules, dicts) are never cached, nor are incomplete results.
+   */
+  private readonly instances = new Map<string, ModuleNode>();
+  /** Bumped by any assignment to a module-level name, which could change what __init__ reads. */
+  private globalsEpoch = 0;
+
   instantiate(cls: UserClass, positional: PyValue[], keywords: Map<string, PyValue>, node: Node): PyValue {
+    const key = instanceKey(cls, positional, keywords, node.id, this.globalsEpoch);
+    const cached = key ? this.instances.get(key) : undefined;
+    if (cached) {
+      this.layersBuilt += countLeaves(cached);
+      if (this.layersBuilt > MAX_LAYERS) throw new Abort(`the model has more than ${MAX_LAYERS.toLocaleString('en-US')} layers, too many to evaluate statically`);
+      return { kind: 'module', module: cloneModule(cached, true) };
+    }
+    const built = this.instantiateFresh(cls, positional, keywords, node);
+    // The cache keeps a pristine copy: the caller may still change the instance it got.
+    if (key && built.kind === 'module' && !hasIncomplete(built.module)) this.instances.set(key, cloneModule(built.module, false));
+    return built;
+  }
+
+  private instantiateFresh(cls: UserClass, positional: PyValue[], keywords: Map<string, PyValue>, node: Node): PyValue {
     const module: ModuleNode = { className: cls.name, userClass: cls, children: new Map(), attributes: new Map(), source: this.map.range(node) };
     const init = findMethod(cls, '__init__');
     if (init) {
@@ -1223,6 +1258,68 @@ function percentFormat(template: string, args: PyValue[]): PyValue {
     return spec === 's' ? text ?? '' : String(Math.trunc(Number(text)));
   });
   return failed || index !== args.length ? unknownValue('string formatting') : { kind: 'string', value: out };
+}
+
+/** A cache key for arguments made only of values that cannot be shared or mutated; undefined otherwise. */
+function instanceKey(cls: UserClass, positional: readonly PyValue[], keywords: ReadonlyMap<string, PyValue>, site: number, epoch: number): string | undefined {
+  const plain = (v: PyValue): string | undefined => {
+    switch (v.kind) {
+      case 'number': return `${v.isInt ? 'i' : 'f'}${v.value}`;
+      case 'string': return JSON.stringify(v.value);
+      case 'bool': return v.value ? 'T' : 'F';
+      case 'none': return 'N';
+      case 'torchClass': return v.preset.size === 0 ? `C${v.name}` : undefined;
+      case 'list': {
+        if (!v.tuple || v.tainted) return undefined;
+        const items = v.items.map(plain);
+        return items.every((i) => i !== undefined) ? `(${items.join(',')})` : undefined;
+      }
+      default: return undefined;
+    }
+  };
+  const parts = positional.map(plain);
+  const named = [...keywords].map(([k, v]) => {
+    const p = plain(v);
+    return p === undefined ? undefined : `${k}=${p}`;
+  });
+  if (parts.some((p) => p === undefined) || named.some((p) => p === undefined)) return undefined;
+  return `${cls.node.id}@${site}#${epoch}|${parts.join(',')}|${named.join(',')}`;
+}
+
+function hasIncomplete(module: ModuleNode, seen = new Set<ModuleNode>()): boolean {
+  if (seen.has(module)) return false;
+  seen.add(module);
+  if (module.incomplete) return true;
+  for (const child of module.children.values()) if (hasIncomplete(child, seen)) return true;
+  return false;
+}
+
+function countLeaves(module: ModuleNode): number {
+  let n = module.layer ? 1 : 0;
+  for (const child of module.children.values()) n += countLeaves(child);
+  return n;
+}
+
+/** The original each clone was made from, with the module mapping (forward traces are reused through it). */
+export const clones = new WeakMap<ModuleNode, { original: ModuleNode; mapping: Map<ModuleNode, ModuleNode> }>();
+
+/**
+ * A structural copy: new module objects (PyTorch counts every instance), shared immutable IR
+ * layers. `track` records the copy's origin so its forward trace is reused, not recomputed.
+ */
+export function cloneModule(original: ModuleNode, track: boolean): ModuleNode {
+  const mapping = new Map<ModuleNode, ModuleNode>();
+  const copy = (m: ModuleNode): ModuleNode => {
+    const done = mapping.get(m);
+    if (done) return done;
+    const made: ModuleNode = { ...m, children: new Map(), attributes: new Map(m.attributes) };
+    mapping.set(m, made);
+    for (const [k, child] of m.children) made.children.set(k, copy(child));
+    return made;
+  };
+  const root = copy(original);
+  if (track) for (const [from, to] of mapping) clones.set(to, { original: from, mapping });
+  return root;
 }
 
 function stringValue(text: string): string {

@@ -49,6 +49,7 @@ export function readPyTorch(file: string, text: string): ReadResult {
           candidates.push({ name, module: value.module, source: value.module.source ?? origin });
         } else if (value.kind === 'function' && value.fn.scope === interpreter.globals && requiredParameters(value.fn.node, false) === 0) {
           if (!/\breturn\b/.test(value.fn.node.childForFieldName('body')?.text ?? '')) continue;
+          interpreter.beginEntry();
           const result: PyValue = interpreter.invoke(value.fn, undefined, [], new Map(), { tracing: false });
           if (result.kind === 'unknown' && buildsModule(value.fn.node.text, moduleClassNames)) {
             // A model factory we could not follow: say so rather than leave it out silently.
@@ -73,6 +74,7 @@ export function readPyTorch(file: string, text: string): ReadResult {
       if (init && requiredParameters(init.node, true) > 0) continue;
       if (!init && value.cls.bases.every((b) => b.kind !== 'userClass')) continue;
       try {
+        interpreter.beginEntry();
         const made = interpreter.instantiate(value.cls, [], new Map(), value.cls.node.childForFieldName('name') ?? value.cls.node);
         if (made.kind === 'module') {
           collectClasses(made.module);
