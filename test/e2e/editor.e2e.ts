@@ -54,6 +54,20 @@ describe('Robustness Lens in a real VS Code', { skip: codeServerInstalled() ? fa
     await screenshot(page, SHOTS, '02-resnet50-problems');
   });
 
+  it('shows a stage\'s layers, counts and MACs on hover', async () => {
+    const stageLine = page.locator('.editor-group-container.active .view-line', { hasText: 'depth: 6, width: 1024' }).first();
+    const box = await stageLine.boundingBox();
+    assert.ok(box, 'the stage line is on screen');
+    await page.mouse.move(box.x + 60, box.y + box.height / 2);
+    const hover = page.locator('.monaco-hover:visible').first();
+    await hover.waitFor({ timeout: 15_000 });
+    const text = await hover.innerText();
+    assert.match(text, /7,098,368 params/);
+    assert.match(text, /stages\.stage3\.stage3-block0\.F\.a\.0/);
+    await screenshot(page, SHOTS, '02b-resnet50-hover');
+    await page.mouse.move(5, 5);
+  });
+
   it('shows the active model\'s total against its budget in the status bar', async () => {
     const item = page.locator('.statusbar-item', { hasText: '25.56M / 26M' });
     await item.first().waitFor({ timeout: 15_000 });

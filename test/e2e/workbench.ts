@@ -32,7 +32,11 @@ export async function openFile(page: Page, relative: string): Promise<void> {
   for (let attempt = 0; attempt < 6; attempt++) {
     await page.keyboard.press('Escape');
     await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-box input:visible').first().waitFor({ timeout: 10_000 });
+    try {
+      await page.locator('.quick-input-box input:visible').first().waitFor({ timeout: 5_000 });
+    } catch {
+      continue;
+    }
     await page.keyboard.type(relative);
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
     try {
