@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { median } from './support/stats';
 import { lintReadResult, readModelFile } from '../src/core';
 
 // Time to read and lint each example (what the editor does on each edit): median per file.
@@ -8,11 +9,6 @@ import { lintReadResult, readModelFile } from '../src/core';
 
 const ITERATIONS = 200;
 const WARMUP = 30;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-}
 
 const files = [
   ...fs.readdirSync('examples').filter((f) => /\.arch\.(ya?ml|json)$/.test(f)).map((f) => path.join('examples', f)),

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { percentile } from './support/stats';
 import { readModelFile, summarize } from '../src/core';
 
 // Time to parse a model file and count every layer (what the editor does on each edit).
@@ -8,10 +9,6 @@ import { readModelFile, summarize } from '../src/core';
 
 const ITERATIONS = 400;
 const WARMUP = 50;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
-}
 
 function bench(label: string, file: string): void {
   const text = fs.readFileSync(path.join(process.cwd(), file), 'utf8');
@@ -31,7 +28,6 @@ function bench(label: string, file: string): void {
     run();
     times.push(performance.now() - start);
   }
-  times.sort((a, b) => a - b);
   const ms = (v: number): string => `${v.toFixed(3)} ms`;
   console.log(`${label.padEnd(26)} params ${total.toLocaleString('en-US').padStart(11)}  median ${ms(percentile(times, 0.5))}  p95 ${ms(percentile(times, 0.95))}  first call ${ms(cold)}  (${ITERATIONS} runs)`);
 }

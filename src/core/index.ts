@@ -26,3 +26,4 @@ export { designParams } from './whatif/design-params';
 export { ruleDocMarkdown, rulesIndexMarkdown } from './rules/rule-docs';
 export { applyEdits } from './edit/apply-edits';
 export { findModelFiles } from './workspace/find-model-files';
+export { readTextIfExists } from './workspace/read-text';

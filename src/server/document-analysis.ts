@@ -1,7 +1,6 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  budgetInForce, detectFormat, findLintConfig, lintReadResult, mergeConfigs, networksOf, readModelFile, summarize,
+  budgetInForce, detectFormat, readTextIfExists, findLintConfig, lintReadResult, mergeConfigs, networksOf, readModelFile, summarize,
   type Diagnostic, type FoundConfig, type ModelSummary, type ReadResult,
 } from '../core';
 import type { ServerSettings } from './settings';
@@ -15,14 +14,6 @@ export interface DocumentAnalysis {
   readonly budgets: readonly (number | undefined)[];
 }
 
-function readIfExists(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 /** Reads, counts and lints documents, caching per version and config files per folder. */
 export class Analyzer {
   private readonly cache = new Map<string, DocumentAnalysis>();
@@ -34,7 +25,7 @@ export class Analyzer {
     const dir = path.dirname(file);
     let found = this.configs.get(dir);
     if (!found) {
-      found = findLintConfig(dir, readIfExists);
+      found = findLintConfig(dir, readTextIfExists);
       this.configs.set(dir, found);
     }
     return found;

@@ -6,7 +6,7 @@ import {
   formatLocation,
   lintReadResult,
   mergeConfigs,
-  parseCount,
+  readTextIfExists,
   type Diagnostic,
   type LintConfig,
 } from '../../core';
@@ -15,6 +15,7 @@ import { findModelFiles } from '../../core';
 import { toSarif } from '../formats/sarif';
 import { toLintJson } from '../formats/lint-json';
 import { UsageError, type CommandIO } from '../io';
+import { budgetOption, positiveIntegerOption } from '../options';
 import { VERSION } from '../version';
 
 export const LINT_USAGE = `Usage: robustness-lens lint PATH... [options]
@@ -43,14 +44,6 @@ function codes(option: string | undefined): string[] | undefined {
   return list;
 }
 
-function readIfExists(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 export function runLint(args: readonly string[], io: CommandIO): number {
   const { values, positionals } = parseArgs({
     args: [...args],
@@ -73,16 +66,8 @@ export function runLint(args: readonly string[], io: CommandIO): number {
   const format = values.format;
   if (format !== 'text' && format !== 'json' && format !== 'sarif') throw new UsageError(`--format must be text, json or sarif, got "${format}"`);
   if (positionals.length === 0) throw new UsageError('lint needs at least one PATH');
-  let budgetOverride: number | undefined;
-  if (values.budget !== undefined) {
-    budgetOverride = parseCount(values.budget);
-    if (budgetOverride === undefined) throw new UsageError(`--budget must be a parameter count such as 26M, got "${values.budget}"`);
-  }
-  let numClasses: number | undefined;
-  if (values['num-classes'] !== undefined) {
-    numClasses = Number(values['num-classes']);
-    if (!Number.isInteger(numClasses) || numClasses < 1) throw new UsageError(`--num-classes must be a positive whole number, got "${values['num-classes']}"`);
-  }
+  const budgetOverride = budgetOption(values.budget);
+  const numClasses = positiveIntegerOption('num-classes', values['num-classes']);
   const cliLayer: LintConfig = {
     ...(codes(values.select) ? { select: codes(values.select) } : {}),
     ...(codes(values['extend-select']) ? { extendSelect: codes(values['extend-select']) } : {}),
@@ -103,14 +88,13 @@ export function runLint(args: readonly string[], io: CommandIO): number {
     let fileConfig: LintConfig | undefined;
     if (!values['no-config']) {
       const dir = path.dirname(path.resolve(file));
-      const found = configs.get(dir) ?? findLintConfig(dir, readIfExists);
+      const found = configs.get(dir) ?? findLintConfig(dir, readTextIfExists);
       configs.set(dir, found);
       for (const d of found.diagnostics) if (!diagnostics.includes(d)) diagnostics.push(d);
       fileConfig = found.config;
     }
-    const read = readModelFromDisk(file, { numClasses });
-    const text = read.network ? readIfExists(file) ?? '' : '';
-    diagnostics.push(...lintReadResult(read, text, { config: mergeConfigs(fileConfig, cliLayer), budgetOverride }));
+    const { result: read, text } = readModelFromDisk(file, { numClasses });
+    diagnostics.push(...lintReadResult(read, text ?? '', { config: mergeConfigs(fileConfig, cliLayer), budgetOverride }));
   }
   const failed = diagnostics.some((d) => !/^RA\d{3}$/.test(d.code) && d.severity === 'error');
   const findings = diagnostics.filter((d) => /^RA\d{3}$/.test(d.code));

@@ -4,13 +4,13 @@ import {
   networksOf,
   formatThousands,
   paramsReport,
-  parseCount,
   summarize,
   type ModelSummary,
   type ParamsReport,
 } from '../../core';
 import { formatDiagnostic } from '../diagnostics';
 import { readModelFromDisk } from '../read-file';
+import { budgetOption, positiveIntegerOption } from '../options';
 import { countWithPyTorch } from '../../engine/pytorch/exact-count';
 import { inspectModelScript } from '../python-script';
 import { renderTable } from '../table';
@@ -83,13 +83,6 @@ function renderFull(summary: ModelSummary, report: ParamsReport, budget: number 
   return lines.join('\n');
 }
 
-function positiveInteger(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${name} must be a positive whole number, got "${text}"`);
-  return value;
-}
-
 export function runParams(args: readonly string[], io: CommandIO): number {
   const { values, positionals } = parseArgs({
     args: [...args],
@@ -110,19 +103,15 @@ export function runParams(args: readonly string[], io: CommandIO): number {
     return 0;
   }
   if (positionals.length === 0) throw new UsageError('params needs at least one FILE');
-  const inputSize = positiveInteger('input', values.input);
-  const numClasses = positiveInteger('num-classes', values['num-classes']);
-  let budget: number | undefined;
-  if (values.budget !== undefined) {
-    budget = parseCount(values.budget);
-    if (budget === undefined) throw new UsageError(`--budget must be a parameter count such as 26M, got "${values.budget}"`);
-  }
+  const inputSize = positiveIntegerOption('input', values.input);
+  const numClasses = positiveIntegerOption('num-classes', values['num-classes']);
+  const budget = budgetOption(values.budget);
 
   let failed = false;
   const reports: ParamsReport[] = [];
   const texts: string[] = [];
   for (const file of positionals) {
-    const result = readModelFromDisk(file, { numClasses });
+    const { result } = readModelFromDisk(file, { numClasses });
     for (const d of result.diagnostics) {
       if (d.severity === 'error') failed = true;
       if (d.severity === 'error' || !values.json) io.err(formatDiagnostic(d));

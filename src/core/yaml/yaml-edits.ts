@@ -2,6 +2,11 @@ import { isMap, isPair, isScalar, type Node } from 'yaml';
 import type { TextEdit } from '../ir/diagnostic';
 import type { PathSegment, YamlSource } from './yaml-source';
 
+/** All the edits of a change, or undefined when one of them cannot be made (no partial fixes). */
+export function allEdits(...list: (TextEdit | undefined)[]): TextEdit[] | undefined {
+  return list.length > 0 && list.every((e): e is TextEdit => e !== undefined) ? list : undefined;
+}
+
 /**
  * Minimal text edits on a YAML or JSON document, keeping everything else (comments, layout)
  * as the user wrote it: quick fixes must not reformat a file.

@@ -1,16 +1,12 @@
 import type { TextEdit } from '../../ir/diagnostic';
 import type { ModelEditor } from '../../ir/editor';
 import type { ActivationFunction, NormKind } from '../../ir/layers';
-import { YamlEditor } from '../../yaml/yaml-edits';
+import { allEdits, YamlEditor } from '../../yaml/yaml-edits';
 import type { YamlSource } from '../../yaml/yaml-source';
 import type { ArchSpec } from './spec-types';
 
 const DEFAULT_NORMS = ['batch', 'batch', 'batch'];
 const DEFAULT_ACTIVATIONS = ['relu', 'relu', 'relu'];
-
-function edits(...list: (TextEdit | undefined)[]): TextEdit[] | undefined {
-  return list.every((e): e is TextEdit => e !== undefined) && list.length > 0 ? list : undefined;
-}
 
 /** Quick-fix edits for an architecture spec file. */
 export class SpecEditor implements ModelEditor {
@@ -23,10 +19,10 @@ export class SpecEditor implements ModelEditor {
   /** One entry of a per-conv list; writes the whole list when the file relies on its default. */
   private setListEntry(key: 'norms' | 'activations', position: number, value: string): TextEdit[] | undefined {
     const current = this.spec.block[key];
-    if (current) return edits(this.yaml.set(['block', key, position], value));
+    if (current) return allEdits(this.yaml.set(['block', key, position], value));
     const list = [...(key === 'norms' ? DEFAULT_NORMS : DEFAULT_ACTIVATIONS)];
     list[position] = value;
-    return edits(this.yaml.set(['block', key], list));
+    return allEdits(this.yaml.set(['block', key], list));
   }
 
   setBlockActivation(position: number, fn: ActivationFunction): TextEdit[] | undefined {
@@ -38,19 +34,19 @@ export class SpecEditor implements ModelEditor {
   }
 
   setStemNorm(norm: NormKind): TextEdit[] | undefined {
-    return edits(this.yaml.set(['stem', 'norm'], norm));
+    return allEdits(this.yaml.set(['stem', 'norm'], norm));
   }
 
   setShortcutNorm(norm: NormKind): TextEdit[] | undefined {
-    return edits(this.yaml.set(['block', 'shortcut_norm'], norm));
+    return allEdits(this.yaml.set(['block', 'shortcut_norm'], norm));
   }
 
   setSqueezeExcitation(ratio: number, activation: ActivationFunction): TextEdit[] | undefined {
-    return edits(this.yaml.set(['block', 'se'], { ratio, activation }));
+    return allEdits(this.yaml.set(['block', 'se'], { ratio, activation }));
   }
 
   setSqueezeExcitationActivation(activation: ActivationFunction): TextEdit[] | undefined {
-    return edits(this.yaml.set(['block', 'se', 'activation'], activation));
+    return allEdits(this.yaml.set(['block', 'se', 'activation'], activation));
   }
 
   setDilation(dilation: number): TextEdit[] | undefined {
@@ -59,7 +55,7 @@ export class SpecEditor implements ModelEditor {
     this.spec.stages.forEach((stage, i) => {
       if (stage.dilation !== undefined) list.push(this.yaml.set(['stages', i, 'dilation'], dilation));
     });
-    return edits(...list);
+    return allEdits(...list);
   }
 
   replaceStemPoolByStageStride(stage: number): TextEdit[] | undefined {
@@ -67,17 +63,17 @@ export class SpecEditor implements ModelEditor {
     if (!target) return undefined;
     const list = [this.yaml.set(['stem', 'max_pool'], false)];
     if (target.stride === 1) list.push(this.yaml.set(['stages', stage, 'stride'], 2));
-    return edits(...list);
+    return allEdits(...list);
   }
 
   setStem(width: number, kernel: number): TextEdit[] | undefined {
     if (this.spec.stem.patch) return undefined;
     const list = [this.yaml.set(['stem', 'width'], width)];
     if ((this.spec.stem.kernel ?? 7) !== kernel) list.push(this.yaml.set(['stem', 'kernel'], kernel));
-    return edits(...list);
+    return allEdits(...list);
   }
 
   removeDenseConnections(): TextEdit[] | undefined {
-    return edits(this.yaml.set(['block', 'dense_ratio'], 0));
+    return allEdits(this.yaml.set(['block', 'dense_ratio'], 0));
   }
 }

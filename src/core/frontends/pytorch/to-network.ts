@@ -82,11 +82,21 @@ export function moduleTreeToNetwork(input: BuildInput): Network {
     return layers.get(module);
   };
   const sites: Sites = { activations: new Map(), norms: new Map(), dilations: [] };
+  // Stage detection and block analysis both need a block's flattened forward: computed once.
+  const flattened = new Map<ModuleNode, FlatOp[]>();
+  const flatOps = (module: ModuleNode): FlatOp[] => {
+    let ops = flattened.get(module);
+    if (!ops) {
+      ops = flatten(traceForward(module, interpreter) ?? [], interpreter);
+      flattened.set(module, ops);
+    }
+    return ops;
+  };
   // A residual block adds its branches in its own forward; a container of blocks does not.
   const isBlock = (module: ModuleNode): boolean => {
     if (module.layer) return false;
     const ops = traceForward(module, interpreter);
-    return ops !== undefined && ops.some((op) => op.kind === 'add') && analyseResidual(flatten(ops, interpreter)) !== undefined;
+    return ops !== undefined && ops.some((op) => op.kind === 'add') && analyseResidual(flatOps(module)) !== undefined;
   };
   const isStage = (module: ModuleNode): boolean => !module.layer && module.children.size > 0 && [...module.children.values()].every(isBlock);
 
@@ -120,7 +130,7 @@ export function moduleTreeToNetwork(input: BuildInput): Network {
     const stageModule = item.module;
     const blocks: Block[] = [];
     [...stageModule.children.values()].forEach((blockModule, blockIndex) => {
-      const ops = flatten(traceForward(blockModule, interpreter) ?? [], interpreter);
+      const ops = flatOps(blockModule);
       const analysis = analyseResidual(ops);
       const { facts, factSources } = blockFacts(analysis, 'the block\'s forward could not be followed', sites);
       const pick = (flat: FlatOp[]): Layer[] => flat.flatMap((o) => {

@@ -1,13 +1,9 @@
 import type { TextEdit } from '../../ir/diagnostic';
 import type { ModelEditor } from '../../ir/editor';
 import type { ActivationFunction, NormKind } from '../../ir/layers';
-import { YamlEditor } from '../../yaml/yaml-edits';
+import { allEdits, YamlEditor } from '../../yaml/yaml-edits';
 import type { PathSegment, YamlSource } from '../../yaml/yaml-source';
 import { torchActivationPath, torchNormPath } from './class-paths';
-
-function edits(...list: (TextEdit | undefined)[]): TextEdit[] | undefined {
-  return list.every((e): e is TextEdit => e !== undefined) && list.length > 0 ? list : undefined;
-}
 
 /** Quick-fix edits for a RobArch Hydra model config, written as the RobArch code expects them. */
 export class HydraEditor implements ModelEditor {
@@ -30,12 +26,12 @@ export class HydraEditor implements ModelEditor {
 
   setBlockActivation(position: number, fn: ActivationFunction): TextEdit[] | undefined {
     const path = torchActivationPath(fn);
-    return path ? edits(this.setClass(['activation_layer', position], path)) : undefined;
+    return path ? allEdits(this.setClass(['activation_layer', position], path)) : undefined;
   }
 
   setBlockNorm(position: number, norm: NormKind | null): TextEdit[] | undefined {
     const path = norm === null ? 'torch.nn.Identity' : torchNormPath(norm);
-    return path ? edits(this.setClass(['norm_layer', position], path)) : undefined;
+    return path ? allEdits(this.setClass(['norm_layer', position], path)) : undefined;
   }
 
   setStemNorm(): TextEdit[] | undefined {
@@ -45,22 +41,22 @@ export class HydraEditor implements ModelEditor {
 
   setShortcutNorm(norm: NormKind): TextEdit[] | undefined {
     const path = torchNormPath(norm);
-    return path ? edits(this.setClass(['downsample_norm'], path)) : undefined;
+    return path ? allEdits(this.setClass(['downsample_norm'], path)) : undefined;
   }
 
   setSqueezeExcitation(ratio: number, activation: ActivationFunction): TextEdit[] | undefined {
     const path = torchActivationPath(activation);
     if (!path) return undefined;
-    return edits(this.yaml.set(this.at('se_ratio'), ratio), this.setClass(['se_activation'], path));
+    return allEdits(this.yaml.set(this.at('se_ratio'), ratio), this.setClass(['se_activation'], path));
   }
 
   setSqueezeExcitationActivation(activation: ActivationFunction): TextEdit[] | undefined {
     const path = torchActivationPath(activation);
-    return path ? edits(this.setClass(['se_activation'], path)) : undefined;
+    return path ? allEdits(this.setClass(['se_activation'], path)) : undefined;
   }
 
   setDilation(dilation: number): TextEdit[] | undefined {
-    return edits(this.yaml.set(this.at('dilation'), dilation));
+    return allEdits(this.yaml.set(this.at('dilation'), dilation));
   }
 
   replaceStemPoolByStageStride(stage: number): TextEdit[] | undefined {
@@ -68,17 +64,17 @@ export class HydraEditor implements ModelEditor {
     if (!Array.isArray(strides) || strides[stage] === undefined) return undefined;
     const list = [this.yaml.set(this.at('stem_downsample_factor'), 2)];
     if (strides[stage] === 1) list.push(this.yaml.set(this.at('strides', stage), 2));
-    return edits(...list);
+    return allEdits(...list);
   }
 
   setStem(width: number, kernel: number): TextEdit[] | undefined {
     if (this.kwargs.stem_patch_size) return undefined;
     const list = [this.yaml.set(this.at('stem_width'), width)];
     if (this.kwargs.stem_kernel !== kernel) list.push(this.yaml.set(this.at('stem_kernel'), kernel));
-    return edits(...list);
+    return allEdits(...list);
   }
 
   removeDenseConnections(): TextEdit[] | undefined {
-    return edits(this.yaml.set(this.at('dense_ratio'), null));
+    return allEdits(this.yaml.set(this.at('dense_ratio'), null));
   }
 }
