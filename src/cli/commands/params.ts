@@ -18,9 +18,10 @@ import { UsageError, type CommandIO } from '../io';
 
 export const PARAMS_USAGE = `Usage: robustness-lens params FILE... [options]
 
-Per-layer parameter counts (exactly what PyTorch's parameters() sums) and
-multiply-accumulates, per-stage and total, for architecture specs
-(*.arch.yaml, *.arch.json) and RobArch model configs (Hydra YAML).
+Per-layer parameter counts (exactly what PyTorch's parameters() sums; Keras models
+also show their non-trainable weights) and multiply-accumulates, per-stage and total,
+for architecture specs (*.arch.yaml, *.arch.json), RobArch model configs (Hydra YAML),
+PyTorch and Keras Python files (read statically) and TF.js model.json files.
 
 Options:
   --input N          input image size in pixels per side, for MACs (default: the model's, else 224)
