@@ -111,9 +111,9 @@ describe('Robustness Lens in a real VS Code', { skip: codeServerInstalled() ? fa
   it('reads PyTorch code: counts per layer line and warnings pointed at the Python lines', async () => {
     await openFile(page, 'pytorch/resnet.py');
     // The models' lenses sit above their factory functions, at the end of the file.
-    await page.keyboard.press('Control+End');
-    await waitForLens(page, /resnet18: 11\.69M params/);
-    await waitForLens(page, /resnet50: 25\.56M params/);
+    const toEnd = () => page.keyboard.press('Control+End');
+    await waitForLens(page, /resnet18: 11\.69M params/, 60_000, toEnd);
+    await waitForLens(page, /resnet50: 25\.56M params/, 60_000, toEnd);
     await page.keyboard.press('Control+G');
     await page.keyboard.type('84');
     await page.keyboard.press('Enter');

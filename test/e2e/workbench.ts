@@ -45,7 +45,9 @@ export async function openFile(page: Page, relative: string): Promise<void> {
       continue;
     }
     await page.keyboard.press('Enter');
-    await page.waitForSelector(`.tab[aria-label*="${name}"]`, { timeout: 15_000 });
+    await page.waitForSelector(`.editor-group-container.active .tab.active[aria-label*="${name}"]`, { timeout: 15_000 });
+    // Keys typed next must reach this editor, not the one (or the webview) that had focus before.
+    await page.waitForFunction(() => document.activeElement?.closest('.editor-group-container.active .monaco-editor') != null, undefined, { timeout: 15_000 });
     return;
   }
   throw new Error(`Quick Open never listed ${relative}`);
@@ -70,12 +72,16 @@ export async function waitForEditorText(page: Page, pattern: RegExp, timeoutMs =
   throw new Error(`the editor never showed ${pattern}; it shows:\n${text}`);
 }
 
-/** Waits until the code lenses on screen show text matching `pattern`. */
-export async function waitForLens(page: Page, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+/**
+ * Waits until the code lenses on screen show text matching `pattern`; `reveal` (pressing a key
+ * that scrolls, say) is repeated on each poll, as a person would press it again.
+ */
+export async function waitForLens(page: Page, pattern: RegExp, timeoutMs = 60_000, reveal?: () => Promise<void>): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let text = '';
   while (Date.now() < deadline) {
-    text = (await page.locator('.codelens-decoration').allInnerTexts()).join(' | ').replace(/\u00a0/g, ' ');
+    if (reveal) await reveal();
+    text = (await page.locator('.editor-group-container.active .codelens-decoration').allInnerTexts()).join(' | ').replace(/\u00a0/g, ' ');
     if (pattern.test(text)) return text;
     await page.waitForTimeout(300);
   }
