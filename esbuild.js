@@ -7,6 +7,7 @@
 const esbuild = require('esbuild');
 const fs = require('node:fs');
 const path = require('node:path');
+const { packMnist } = require('./scripts/build/pack-mnist');
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -36,6 +37,10 @@ const importMetaShim = {
 
 const common = {
   bundle: true,
+  // ES module builds first: tfjs-core's gradients register from its ES modules
+  // (dist/register_all_gradients), and its CommonJS bundle beside them would be a second copy
+  // of tfjs with its own kernel registry.
+  mainFields: ['module', 'main'],
   sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'info',
@@ -45,7 +50,14 @@ const common = {
 const WASM_FILES = [
   'node_modules/web-tree-sitter/tree-sitter.wasm',
   'node_modules/tree-sitter-python/tree-sitter-python.wasm',
+  // The tfjs wasm back end, loaded from next to the engine's bundle (setWasmPaths). The threaded
+  // build is left out: tfjs never uses WebAssembly threads under Node.
+  'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm',
+  'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
 ];
+
+/** Optional native TensorFlow back ends: required at run time only where the user installed them. */
+const OPTIONAL_NATIVE = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
 
 function copyWasm(outdir) {
   fs.mkdirSync(outdir, { recursive: true });
@@ -82,7 +94,7 @@ async function main() {
       target: 'node20',
       format: 'cjs',
       // esbuild's own API (used by a test) must load from its package.
-      external: ['vscode', 'esbuild'],
+      external: ['vscode', 'esbuild', ...OPTIONAL_NATIVE],
       ...importMetaShim,
       sourcemap: 'inline',
       logLevel: 'warning',
@@ -96,7 +108,7 @@ async function main() {
         target: 'node20',
         format: 'cjs',
         // Provided by the editor at run time.
-        external: ['vscode'],
+        external: ['vscode', ...OPTIONAL_NATIVE],
         ...importMetaShim,
       },
       {
@@ -110,6 +122,8 @@ async function main() {
     ];
   if (tests) fs.rmSync('dist-test', { recursive: true, force: true });
   if (!e2e) copyWasm(tests ? 'dist-test' : 'dist');
+  // The bundled MNIST digits, read by the engine from next to its bundle.
+  if (!e2e) packMnist(path.join(tests ? 'dist-test' : 'dist', 'data', 'mnist-bundled'));
   if (watch) {
     for (const config of configs) {
       const ctx = await esbuild.context(config);

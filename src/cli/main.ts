@@ -5,7 +5,16 @@ import { runCli } from './run';
 async function main(): Promise<void> {
   // The Python grammar loads asynchronously once; every command after that is synchronous.
   await ensurePythonParser();
-  process.exitCode = runCli(process.argv.slice(2), processIO);
+  // The first Ctrl-C asks a run to stop after its current step (keeping what it finished); a
+  // second one ends the process at once.
+  let cancelled = false;
+  process.on('SIGINT', () => {
+    if (cancelled) process.exit(130);
+    cancelled = true;
+    process.stderr.write('\nstopping after the current step (Ctrl-C again to quit now)\n');
+  });
+  process.exitCode = await runCli(process.argv.slice(2), processIO, () => cancelled);
+  process.removeAllListeners('SIGINT');
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,8 @@
+import { EVAL_USAGE, runEval } from './commands/eval';
 import { LINT_USAGE, runLint } from './commands/lint';
 import { PARAMS_USAGE, runParams } from './commands/params';
 import { RULE_USAGE, runRule } from './commands/rule';
+import { TRAIN_USAGE, runTrain } from './commands/train';
 import { UsageError, type CommandIO } from './io';
 
 export const USAGE = `Usage: robustness-lens <command> [options]
@@ -9,14 +11,22 @@ Commands:
   lint PATH...     check model files against the RobArch study's 18 guidelines
   params FILE...   parameter counts and MACs per layer, per stage and in total
   rule CODE        a guideline rule's documentation (--all lists them)
+  train MODEL      adversarial training (PGD, Fast-AT, TRADES) with checkpoints and resume
+  eval MODEL       clean and robust accuracy under FGSM, PGD or AutoAttack
 
 Run 'robustness-lens <command> --help' for a command's options.`;
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
-export function runCli(argv: readonly string[], io: CommandIO): number {
+export function runCli(argv: readonly string[], io: CommandIO, isCancelled: () => boolean = () => false): number | Promise<number> {
   const [command, ...rest] = argv;
+  // Long runs are asynchronous; the analysis commands stay synchronous.
+  const usageFailure = (error: unknown): number => failure(error, command, io);
   try {
     switch (command) {
+      case 'train':
+        return runTrain(rest, io, isCancelled).catch(usageFailure);
+      case 'eval':
+        return runEval(rest, io, isCancelled).catch(usageFailure);
       case 'lint':
         return runLint(rest, io);
       case 'params':
@@ -33,14 +43,29 @@ export function runCli(argv: readonly string[], io: CommandIO): number {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
-    // parseArgs reports unknown or malformed options with these codes.
-    const code = (error as { code?: string }).code;
-    if (error instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`robustness-lens: ${(error as Error).message}`);
-      const usage: Record<string, string> = { lint: LINT_USAGE, params: PARAMS_USAGE, rule: RULE_USAGE };
-      io.err(usage[command ?? ''] ?? USAGE);
-      return 2;
-    }
-    throw error;
+    return usageFailure(error);
   }
+}
+
+/** A usage mistake prints the command's usage (exit 2); a run's error is one clear line (exit 1). */
+function failure(error: unknown, command: string | undefined, io: CommandIO): number {
+  // parseArgs reports unknown or malformed options with these codes.
+  const code = (error as { code?: string }).code;
+  if (error instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS')) {
+    io.err(`robustness-lens: ${(error as Error).message}`);
+    const usage: Record<string, string> = { lint: LINT_USAGE, params: PARAMS_USAGE, rule: RULE_USAGE, train: TRAIN_USAGE, eval: EVAL_USAGE };
+    io.err(usage[command ?? ''] ?? USAGE);
+    return 2;
+  }
+  if ((command === 'train' || command === 'eval') && isUserFacing(error)) {
+    io.err(`robustness-lens ${command}: ${(error as Error).message}`);
+    return 1;
+  }
+  throw error;
+}
+
+/** Errors about the user's model, data or run folder, as opposed to bugs. */
+function isUserFacing(error: unknown): boolean {
+  const name = (error as { name?: string }).name;
+  return (error instanceof Error && /back end is not available|no tfjs back end could start/.test(error.message)) || name === 'DatasetError' || name === 'UnsupportedModelError' || name === 'CheckpointError' || name === 'BackendUnavailableError' || (error instanceof Error && /^(cannot resume|give a model file|.*: no checkpoint|.*config\.json)/.test(error.message));
 }

@@ -1,0 +1,127 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ThreatModel } from '../attacks/attack';
+import { attackByName, runSequence, type AttackName } from '../attacks/autoattack';
+import { batchOf, take } from '../data/dataset';
+import { openDataset } from '../data/open-dataset';
+import type { InputNormalization } from '../tfjs/normalize-input';
+import { selectTfjsBackend, type TfjsBackendChoice } from '../tfjs/select-backend';
+import { readCheckpoint } from '../train/checkpoint';
+import type { EvalResult } from './eval-result';
+import { CHECKPOINT_FILE } from './execute-train';
+import { buildClassifier, normalizationFor, readNetwork } from './load-model';
+import type { RunListener, RunSummary } from './run-messages';
+import { describeEnvironment, RunDirectory } from './run-store';
+
+export interface EvalRunOptions {
+  /** The model file; optional when `weights` names a training run, whose model is used. */
+  readonly modelFile?: string;
+  readonly modelName?: string;
+  /** A training run's folder or checkpoint file whose weights to evaluate. */
+  readonly weights?: string;
+  readonly data: string;
+  readonly backend?: TfjsBackendChoice;
+  readonly workspace: string;
+  readonly threat: ThreatModel;
+  readonly attacks: readonly AttackName[];
+  /** Test images evaluated (the first n, class-balanced). */
+  readonly samples: number;
+  readonly batchSize: number;
+  readonly seed: number;
+  readonly pgdSteps?: number;
+}
+
+class Cancelled extends Error {}
+
+/** Clean and robust accuracy of a model on the first `samples` test images under a list of attacks. */
+export async function executeEval(options: EvalRunOptions, listener: RunListener, isCancelled: () => boolean): Promise<RunSummary> {
+  const run = RunDirectory.create(options.workspace, 'eval');
+  const backend = await selectTfjsBackend(options.backend);
+  listener({ type: 'started', runId: run.id, runDir: run.dir, backend: backend.name, device: backend.device, notes: backend.notes });
+  const trained = options.weights ? locateWeights(options.weights) : undefined;
+  const modelFile = options.modelFile ?? trained?.modelFile;
+  if (!modelFile) throw new Error('give a model file, or --weights with a training run folder');
+  const network = await readNetwork(modelFile, options.modelName ?? trained?.modelName);
+  const split = openDataset(options.data);
+  const data = take(split.test, options.samples);
+  const normalization = trained ? trained.normalization : normalizationFor(split.test);
+  const model = buildClassifier(network, data, normalization, options.seed);
+  try {
+    if (trained) await model.setState(readCheckpoint(trained.checkpoint).state);
+    const untrained = !trained;
+    run.writeJson('config.json', { kind: 'eval', model: { file: path.resolve(modelFile), name: network.name, params: model.paramCount(), weights: trained?.checkpoint ?? null }, data: options.data, threat: options.threat, attacks: options.attacks, samples: data.n, seed: options.seed });
+    run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, [...backend.notes, ...(untrained ? ['no --weights given: the model has its random initial weights'] : [])]));
+
+    const started = Date.now();
+    const attacks = options.attacks.map((a) => attackByName(a, options.pgdSteps));
+    const clean = new Uint8Array(data.n);
+    const robust = new Uint8Array(data.n);
+    const afterEach = attacks.map(() => new Uint8Array(data.n));
+    const seconds = attacks.map(() => 0);
+    const context = { seed: options.seed, checkpoint: () => { if (isCancelled()) throw new Cancelled(); } };
+    let status: RunSummary['status'] = 'completed';
+    let done = 0;
+    try {
+      for (let start = 0; start < data.n; start += options.batchSize) {
+        const idx = Array.from({ length: Math.min(options.batchSize, data.n - start) }, (_, i) => start + i);
+        const batch = batchOf(data, idx);
+        const timed = attacks.map((a, i) => ({ name: a.name, run: async (...args: Parameters<typeof a.run>) => {
+          const t0 = Date.now();
+          try {
+            return await a.run(...args);
+          } finally {
+            seconds[i] = (seconds[i] ?? 0) + (Date.now() - t0) / 1000;
+          }
+        } }));
+        const out = await runSequence(model, batch, options.threat, timed, context);
+        clean.set(out.clean, start);
+        robust.set(out.robust, start);
+        out.afterEach.forEach((a, i) => afterEach[i]?.set(a.robust, start));
+        done = start + batch.n;
+        const elapsed = (Date.now() - started) / 1000;
+        listener({ type: 'progress', phase: 'attacking', done, total: data.n, etaSeconds: elapsed / done * (data.n - done), imagesPerSecond: done / Math.max(elapsed, 1e-3) });
+      }
+    } catch (error) {
+      if (!(error instanceof Cancelled)) throw error;
+      status = 'cancelled';
+    }
+    const share = (flags: Uint8Array): number => (done === 0 ? 0 : flags.subarray(0, done).reduce((s, f) => s + f, 0) / done);
+    const evaluation: EvalResult = {
+      threat: options.threat,
+      samples: done,
+      cleanAccuracy: share(clean),
+      attacks: attacks.map((a, i) => ({ name: a.name, robustAccuracy: share(afterEach[i] ?? new Uint8Array(0)), seconds: seconds[i] ?? 0 })),
+      robustAccuracy: share(robust),
+      perSample: { indices: Array.from({ length: done }, (_, i) => i), clean: Array.from(clean.subarray(0, done)), robust: Array.from(robust.subarray(0, done)) },
+      seconds: (Date.now() - started) / 1000,
+    };
+    const summary: RunSummary = { runId: run.id, runDir: run.dir, kind: 'eval', status, evaluation, ...(status === 'cancelled' ? { message: `cancelled after ${done} of ${data.n} images; the figures cover those` } : {}) };
+    run.writeJson('result.json', summary);
+    return summary;
+  } finally {
+    model.dispose();
+  }
+}
+
+interface TrainedWeights {
+  readonly checkpoint: string;
+  readonly modelFile: string;
+  readonly modelName: string;
+  readonly normalization: InputNormalization | undefined;
+}
+
+function locateWeights(weights: string): TrainedWeights {
+  const resolved = path.resolve(weights);
+  const runDir = fs.existsSync(resolved) && fs.statSync(resolved).isDirectory() ? resolved : path.dirname(resolved);
+  const checkpoint = runDir === resolved ? path.join(runDir, CHECKPOINT_FILE) : resolved;
+  if (!fs.existsSync(checkpoint)) throw new Error(`${weights}: no checkpoint (${checkpoint} does not exist); give a training run folder or its ${CHECKPOINT_FILE}`);
+  const configFile = path.join(runDir, 'config.json');
+  let config: { model?: { file?: string; name?: string; normalization?: InputNormalization | null } };
+  try {
+    config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as typeof config;
+  } catch {
+    throw new Error(`${weights}: ${configFile} is missing or damaged, so the model these weights belong to is unknown`);
+  }
+  if (!config.model?.file || !config.model.name) throw new Error(`${configFile} does not name the model`);
+  return { checkpoint, modelFile: config.model.file, modelName: config.model.name, normalization: config.model.normalization ?? undefined };
+}

@@ -1,0 +1,77 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { openDataset } from '../data/open-dataset';
+import { selectTfjsBackend, type TfjsBackendChoice } from '../tfjs/select-backend';
+import { train } from '../train/train-loop';
+import { TRAIN_DEFAULTS, type TrainConfig } from '../train/train-config';
+import { buildClassifier, normalizationFor, readNetwork } from './load-model';
+import type { RunListener, RunSummary } from './run-messages';
+import { describeEnvironment, RunDirectory } from './run-store';
+
+export interface TrainRunOptions {
+  readonly modelFile: string;
+  readonly modelName?: string;
+  readonly data: string;
+  readonly backend?: TfjsBackendChoice;
+  /** Runs are written under <workspace>/.robustness-lens/runs/. */
+  readonly workspace: string;
+  readonly config: Partial<TrainConfig> & Pick<TrainConfig, 'threat'>;
+  /** A run folder to continue from its last finished epoch. */
+  readonly resume?: string;
+}
+
+export const CHECKPOINT_FILE = 'checkpoint.rlck';
+
+/** A whole training run: data, model, back end, the loop, and the run folder's files. */
+export async function executeTrain(requested: TrainRunOptions, listener: RunListener, isCancelled: () => boolean): Promise<RunSummary> {
+  // A resumed run takes its model, data and settings from its own folder, not from new flags.
+  const options = requested.resume ? { ...requested, ...savedTrainOptions(requested.resume) } : requested;
+  const config: TrainConfig = { ...TRAIN_DEFAULTS, ...options.config };
+  const run = options.resume ? new RunDirectory(path.resolve(options.resume), path.basename(path.resolve(options.resume))) : RunDirectory.create(options.workspace, 'train');
+  const backend = await selectTfjsBackend(options.backend);
+  listener({ type: 'started', runId: run.id, runDir: run.dir, backend: backend.name, device: backend.device, notes: backend.notes });
+  const data = openDataset(options.data);
+  if (!data.train) throw new Error(`${options.data} has no training split; training needs one (a train/ folder, the train-*-idx files, data_batch_*.bin)`);
+  const network = await readNetwork(options.modelFile, options.modelName);
+  const normalization = normalizationFor(data.test);
+  const model = buildClassifier(network, data.test, normalization, config.seed);
+  const modelInfo = { file: path.resolve(options.modelFile), name: network.name, params: model.paramCount(), inputShape: data.test.shape, numClasses: data.test.numClasses, normalization: normalization ?? null };
+  run.writeJson('config.json', { kind: 'train', model: modelInfo, data: options.data, config });
+  run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, backend.notes));
+  try {
+    const outcome = await train(model, { train: data.train, test: data.test }, config, {
+      checkpointFile: run.file(CHECKPOINT_FILE),
+      resume: options.resume !== undefined,
+      isCancelled,
+      events: {
+        progress: (p) => listener({ type: 'progress', phase: `epoch ${p.epoch}/${p.epochs}`, done: (p.epoch - 1) * p.steps + p.step, total: p.epochs * p.steps, etaSeconds: p.etaSeconds, imagesPerSecond: p.imagesPerSecond, detail: p }),
+        epoch: (m) => {
+          listener({ type: 'metric', epoch: m });
+        },
+        checkpoint: (file, epoch) => listener({ type: 'checkpoint', file, epoch }),
+      },
+    });
+    const summary: RunSummary = { runId: run.id, runDir: run.dir, kind: 'train', status: outcome.status, history: outcome.history, ...(outcome.message ? { message: outcome.message } : {}) };
+    run.writeJson('result.json', summary);
+    return summary;
+  } finally {
+    model.dispose();
+  }
+}
+
+interface SavedTrainConfig {
+  readonly model: { readonly file: string; readonly name: string };
+  readonly data: string;
+  readonly config: TrainConfig;
+}
+
+function savedTrainOptions(runDir: string): Pick<TrainRunOptions, 'modelFile' | 'modelName' | 'data' | 'config'> {
+  const file = path.join(path.resolve(runDir), 'config.json');
+  let saved: SavedTrainConfig;
+  try {
+    saved = JSON.parse(fs.readFileSync(file, 'utf8')) as SavedTrainConfig;
+  } catch (error) {
+    throw new Error(`cannot resume ${runDir}: ${file} is missing or damaged (${(error as Error).message})`, { cause: error });
+  }
+  return { modelFile: saved.model.file, modelName: saved.model.name, data: saved.data, config: saved.config };
+}

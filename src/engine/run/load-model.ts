@@ -1,0 +1,47 @@
+import * as fs from 'node:fs';
+import { ensurePythonParser, networksOf, readModelFile, valueOf, type Network } from '../../core';
+import type { Dataset } from '../data/dataset';
+import { UnsupportedModelError } from '../tfjs/build-forward';
+import { KNOWN_NORMALIZATIONS, type InputNormalization } from '../tfjs/normalize-input';
+import { TfjsClassifier } from '../tfjs/tfjs-classifier';
+
+/** Which model of a file to run: the only one, or the one named. */
+export async function readNetwork(file: string, name?: string): Promise<Network> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UnsupportedModelError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  if (file.endsWith('.py')) await ensurePythonParser();
+  const read = readModelFile(file, text);
+  const networks = networksOf(read);
+  if (networks.length === 0) {
+    const first = read.diagnostics.find((d) => d.severity === 'error');
+    throw new UnsupportedModelError(`${file}: ${first?.message ?? 'no model found'}`);
+  }
+  if (name) {
+    const chosen = networks.find((n) => n.name === name);
+    if (!chosen) throw new UnsupportedModelError(`${file} has no model named ${name}; it has ${networks.map((n) => n.name).join(', ')}`);
+    return chosen;
+  }
+  if (networks.length > 1) throw new UnsupportedModelError(`${file} defines ${networks.length} models (${networks.map((n) => n.name).join(', ')}); choose one with --model NAME`);
+  return networks[0] as Network;
+}
+
+/** The published statistics of a known data set, else none (the model sees [0,1] pixels). */
+export function normalizationFor(dataset: Dataset): InputNormalization | undefined {
+  const name = dataset.name.toLowerCase().replace(/[^a-z0-9]/g, '');
+  if (name === 'mnist' && dataset.shape.channels === 1) return KNOWN_NORMALIZATIONS.mnist;
+  if (name.startsWith('cifar10') && dataset.shape.channels === 3) return KNOWN_NORMALIZATIONS.cifar10;
+  return undefined;
+}
+
+/** Builds the network for the data it will see, checking that the two fit. */
+export function buildClassifier(network: Network, data: Dataset, normalization: InputNormalization | undefined, seed: number): TfjsClassifier {
+  const classes = valueOf(network.head.numClasses);
+  if (classes !== undefined && classes !== data.numClasses) {
+    throw new UnsupportedModelError(`${network.name} has ${classes} output classes but ${data.name} has ${data.numClasses}; set the model's number of classes to ${data.numClasses}`);
+  }
+  return new TfjsClassifier(network, { inputShape: data.shape, numClasses: data.numClasses, seed, ...(normalization ? { normalization } : {}) });
+}
