@@ -1,8 +1,8 @@
 import { paramsReport, readModelFile, summarize } from '../core';
 import type { EngineMessage, EngineRequest } from './protocol';
 
-/** Answers one request. Training and attacks join this dispatcher as the engine grows. */
-export function handleRequest(request: EngineRequest): EngineMessage {
+/** Answers a describe request (training and evaluation runs stream from the worker itself). */
+export function handleRequest(request: Extract<EngineRequest, { type: 'describe' }>): EngineMessage {
   const read = readModelFile(request.file, request.text);
   if (!read.network) {
     const first = read.diagnostics.find((d) => d.severity === 'error');

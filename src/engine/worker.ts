@@ -1,5 +1,8 @@
 import { handleRequest } from './handle-request';
 import { parseEngineRequest, type EngineMessage } from './protocol';
+import { executeEval } from './run/execute-eval';
+import { executeTrain } from './run/execute-train';
+import type { RunMessage } from './run/run-messages';
 
 // Entry point of the engine child process, started with an IPC channel (child_process.fork).
 if (!process.send) {
@@ -11,6 +14,9 @@ const send = (message: EngineMessage): void => {
   process.send?.(message);
 };
 
+/** Runs in progress, by the id of the request that started them. */
+const cancelled = new Map<number, boolean>();
+
 process.on('message', (raw: unknown) => {
   const request = parseEngineRequest(raw);
   if (!request) {
@@ -18,10 +24,30 @@ process.on('message', (raw: unknown) => {
     send({ id, type: 'error', message: 'malformed request', diagnostics: [] });
     return;
   }
-  try {
-    send(handleRequest(request));
-  } catch (error) {
-    send({ id: request.id, type: 'error', message: `internal error: ${(error as Error).message}`, diagnostics: [] });
+  switch (request.type) {
+    case 'describe':
+      try {
+        send(handleRequest(request));
+      } catch (error) {
+        send({ id: request.id, type: 'error', message: `internal error: ${(error as Error).message}`, diagnostics: [] });
+      }
+      return;
+    case 'cancel':
+      if (cancelled.has(request.target)) cancelled.set(request.target, true);
+      return;
+    case 'train':
+    case 'eval': {
+      const id = request.id;
+      cancelled.set(id, false);
+      const stream = (message: RunMessage): void => send({ id, type: 'run', message });
+      const isCancelled = (): boolean => cancelled.get(id) === true;
+      const run = request.type === 'train' ? executeTrain(request.options, stream, isCancelled) : executeEval(request.options, stream, isCancelled);
+      run.then(
+        (result) => stream({ type: 'result', result }),
+        (error: unknown) => stream({ type: 'error', message: (error as Error).message }),
+      ).finally(() => cancelled.delete(id));
+      return;
+    }
   }
 });
 

@@ -18,6 +18,7 @@ import type { InputNormalization } from './normalize-input';
 import { crossEntropy, objectiveLoss } from './objectives';
 import { ParameterStore } from './parameter-store';
 import { sgdStep } from './sgd';
+import { yieldToEventLoop } from '../util/yield';
 
 export interface TfjsModelOptions {
   readonly inputShape: InputShape;
@@ -59,6 +60,7 @@ export class TfjsClassifier implements TrainableClassifier {
   }
 
   async logits(x: Float32Array, n: number): Promise<Float32Array> {
+    await yieldToEventLoop();
     const out = tf.tidy(() => this.forward(this.input(x, n), { training: false, updates: [] }));
     try {
       return Float32Array.from(await out.data());
@@ -68,6 +70,7 @@ export class TfjsClassifier implements TrainableClassifier {
   }
 
   async inputGradient(x: Float32Array, n: number, objective: InputObjective): Promise<InputGradient> {
+    await yieldToEventLoop();
     let logits = new Float32Array(0);
     let loss = new Float32Array(0);
     const grad = tf.tidy(() => {
@@ -88,6 +91,7 @@ export class TfjsClassifier implements TrainableClassifier {
   }
 
   async trainStep(objective: TrainObjective, n: number, hyper: SgdHyper): Promise<StepResult> {
+    await yieldToEventLoop();
     let logits = new Float32Array(0);
     const updates: { buffer: tf.Variable; value: tf.Tensor }[] = [];
     const lossValue = tf.tidy(() => {
