@@ -9,7 +9,7 @@ import { selectTfjsBackend, type TfjsBackendChoice } from '../tfjs/select-backen
 import { readCheckpoint } from '../train/checkpoint';
 import type { EvalResult } from './eval-result';
 import { CHECKPOINT_FILE } from './execute-train';
-import { buildClassifier, normalizationFor, readNetwork } from './load-model';
+import { loadModel, normalizationFor } from './load-model';
 import type { RunListener, RunSummary } from './run-messages';
 import { describeEnvironment, RunDirectory } from './run-store';
 
@@ -41,11 +41,12 @@ export async function executeEval(options: EvalRunOptions, listener: RunListener
   const trained = options.weights ? locateWeights(options.weights) : undefined;
   const modelFile = options.modelFile ?? trained?.modelFile;
   if (!modelFile) throw new Error('give a model file, or --weights with a training run folder');
-  const network = await readNetwork(modelFile, options.modelName ?? trained?.modelName);
   const split = openDataset(options.data);
   const data = take(split.test, options.samples);
   const normalization = trained ? trained.normalization : normalizationFor(split.test);
-  const model = buildClassifier(network, data, normalization, options.seed);
+  const loaded = await loadModel(modelFile, options.modelName ?? trained?.modelName, data, normalization, options.seed);
+  const model = loaded.model;
+  const network = { name: loaded.name };
   try {
     if (trained) await model.setState(readCheckpoint(trained.checkpoint).state);
     const untrained = !trained;

@@ -4,7 +4,7 @@ import { openDataset } from '../data/open-dataset';
 import { selectTfjsBackend, type TfjsBackendChoice } from '../tfjs/select-backend';
 import { train } from '../train/train-loop';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../train/train-config';
-import { buildClassifier, normalizationFor, readNetwork } from './load-model';
+import { loadModel, normalizationFor } from './load-model';
 import type { RunListener, RunSummary } from './run-messages';
 import { describeEnvironment, RunDirectory } from './run-store';
 
@@ -32,10 +32,10 @@ export async function executeTrain(requested: TrainRunOptions, listener: RunList
   listener({ type: 'started', runId: run.id, runDir: run.dir, backend: backend.name, device: backend.device, notes: backend.notes });
   const data = openDataset(options.data);
   if (!data.train) throw new Error(`${options.data} has no training split; training needs one (a train/ folder, the train-*-idx files, data_batch_*.bin)`);
-  const network = await readNetwork(options.modelFile, options.modelName);
-  const normalization = normalizationFor(data.test);
-  const model = buildClassifier(network, data.test, normalization, config.seed);
-  const modelInfo = { file: path.resolve(options.modelFile), name: network.name, params: model.paramCount(), inputShape: data.test.shape, numClasses: data.test.numClasses, normalization: normalization ?? null };
+  const loaded = await loadModel(options.modelFile, options.modelName, data.test, normalizationFor(data.test), config.seed);
+  const model = loaded.model;
+  const normalization = loaded.normalized ? normalizationFor(data.test) : undefined;
+  const modelInfo = { file: path.resolve(options.modelFile), name: loaded.name, params: model.paramCount(), inputShape: data.test.shape, numClasses: data.test.numClasses, normalization: normalization ?? null };
   run.writeJson('config.json', { kind: 'train', model: modelInfo, data: options.data, config });
   run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, backend.notes));
   try {

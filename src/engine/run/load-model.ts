@@ -1,9 +1,12 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ensurePythonParser, networksOf, readModelFile, valueOf, type Network } from '../../core';
 import type { Dataset } from '../data/dataset';
 import { UnsupportedModelError } from '../tfjs/build-forward';
 import { KNOWN_NORMALIZATIONS, type InputNormalization } from '../tfjs/normalize-input';
 import { TfjsClassifier } from '../tfjs/tfjs-classifier';
+import { LayersClassifier } from '../tfjs/layers-classifier';
+import type { TrainableClassifier } from '../model/classifier';
 
 /** Which model of a file to run: the only one, or the one named. */
 export async function readNetwork(file: string, name?: string): Promise<Network> {
@@ -44,4 +47,40 @@ export function buildClassifier(network: Network, data: Dataset, normalization: 
     throw new UnsupportedModelError(`${network.name} has ${classes} output classes but ${data.name} has ${data.numClasses}; set the model's number of classes to ${data.numClasses}`);
   }
   return new TfjsClassifier(network, { inputShape: data.shape, numClasses: data.numClasses, seed, ...(normalization ? { normalization } : {}) });
+}
+
+export interface LoadedModel {
+  readonly model: TrainableClassifier;
+  readonly name: string;
+  /** Whether the engine's input normalisation applies (a TF.js model brings its own). */
+  readonly normalized: boolean;
+}
+
+/** A TF.js layers model (model.json) is loaded with its weights; any other file is built from the IR. */
+export async function loadModel(file: string, name: string | undefined, data: Dataset, normalization: InputNormalization | undefined, seed: number): Promise<LoadedModel> {
+  if (isTfjsModelJson(file)) {
+    const model = await LayersClassifier.load(file);
+    const s = model.inputShape;
+    if (s.height !== data.shape.height || s.width !== data.shape.width || s.channels !== data.shape.channels) {
+      model.dispose();
+      throw new UnsupportedModelError(`${file} takes ${s.height}x${s.width}x${s.channels} images but ${data.name} has ${data.shape.height}x${data.shape.width}x${data.shape.channels}`);
+    }
+    if (model.numClasses !== data.numClasses) {
+      model.dispose();
+      throw new UnsupportedModelError(`${file} has ${model.numClasses} output classes but ${data.name} has ${data.numClasses}`);
+    }
+    return { model, name: path.basename(path.dirname(path.resolve(file))), normalized: false };
+  }
+  const network = await readNetwork(file, name);
+  return { model: buildClassifier(network, data, normalization, seed), name: network.name, normalized: normalization !== undefined };
+}
+
+function isTfjsModelJson(file: string): boolean {
+  if (!file.endsWith('.json') || file.endsWith('.arch.json')) return false;
+  try {
+    const head = fs.readFileSync(file, 'utf8').slice(0, 4096);
+    return /"modelTopology"/.test(head) || /"format"\s*:\s*"layers-model"/.test(head);
+  } catch {
+    return false;
+  }
 }
