@@ -19,6 +19,8 @@ import { Random } from '../src/engine/util/random';
 
 const ROOT = process.cwd();
 const BATCH = 128;
+/** The wasm heap addresses 2 GB: a training step keeps every activation, so it runs at half the batch. */
+const TRAIN_BATCH = 64;
 const EPS = 8 / 255;
 
 function network(): Network {
@@ -32,7 +34,7 @@ function pytorch(net: Network): { pgd10: number; step: number; version: string }
   const python = process.env.ROBUSTNESS_LENS_PYTHON ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
   const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rl-bench-')), 'network.json');
   fs.writeFileSync(json, JSON.stringify(networkJson(net)));
-  const out = spawnSync(python, [path.join(ROOT, 'python', 'bench_pgd.py'), json, '--batch', String(BATCH), '--threads', String(Math.min(2, os.cpus().length))], { encoding: 'utf8', timeout: 600_000 });
+  const out = spawnSync(python, [path.join(ROOT, 'python', 'bench_pgd.py'), json, '--batch', String(BATCH), '--train-batch', String(TRAIN_BATCH), '--threads', String(Math.min(2, os.cpus().length))], { encoding: 'utf8', timeout: 600_000 });
   if (out.status !== 0) {
     console.log(`PyTorch: not measured (${(out.stderr || out.error?.message || '').trim().split('\n').pop() ?? 'no torch'})`);
     return undefined;
@@ -63,11 +65,18 @@ async function measure(choice: TfjsBackendChoice, net: Network, torch: ReturnTyp
   const pgd10 = batch / ((performance.now() - start) / 1000);
   line({ task: 'pgd10', backend: choice, device: backend.device, batch, images_per_s: pgd10, pytorch_images_per_s: torch?.pgd10 ?? null, ratio: torch ? pgd10 / torch.pgd10 : null });
 
+  const trainBatch = Math.min(batch, TRAIN_BATCH);
+  const xt = x.subarray(0, trainBatch * 32 * 32 * 3);
+  const yt = labels.subarray(0, trainBatch);
+  const trainStep = async (): Promise<void> => {
+    const xAdv = await pgdExamples(model, xt, yt, trainBatch, threat, 3, EPS / 2, random);
+    await model.trainStep({ kind: 'ce', x: xAdv, labels: yt }, trainBatch, { learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, nesterov: false });
+  };
+  await trainStep();
   start = performance.now();
-  const xAdv = await pgdExamples(model, x, labels, batch, threat, 3, EPS / 2, random);
-  await model.trainStep({ kind: 'ce', x: xAdv, labels }, batch, { learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, nesterov: false });
-  const step = batch / ((performance.now() - start) / 1000);
-  line({ task: 'train_step', backend: choice, device: backend.device, batch, images_per_s: step, pytorch_images_per_s: torch?.step ?? null, ratio: torch ? step / torch.step : null });
+  await trainStep();
+  const step = trainBatch / ((performance.now() - start) / 1000);
+  line({ task: 'train_step', backend: choice, device: backend.device, batch: trainBatch, images_per_s: step, pytorch_images_per_s: torch?.step ?? null, ratio: torch ? step / torch.step : null });
 
   // AutoAttack's full cost is what a robust model costs: every point survives every attack. With
   // labels set to the model's own predictions and a tiny eps, all four attacks run to the end.

@@ -19,6 +19,7 @@ import { crossEntropy, objectiveLoss } from './objectives';
 import { ParameterStore } from './parameter-store';
 import { sgdStep } from './sgd';
 import { yieldToEventLoop } from '../util/yield';
+import { withMemoryCheck } from './memory-error';
 
 export interface TfjsModelOptions {
   readonly inputShape: InputShape;
@@ -71,6 +72,10 @@ export class TfjsClassifier implements TrainableClassifier {
 
   async inputGradient(x: Float32Array, n: number, objective: InputObjective): Promise<InputGradient> {
     await yieldToEventLoop();
+    return withMemoryCheck('gradient', n, () => this.gradient(x, n, objective));
+  }
+
+  private async gradient(x: Float32Array, n: number, objective: InputObjective): Promise<InputGradient> {
     let logits = new Float32Array(0);
     let loss = new Float32Array(0);
     const grad = tf.tidy(() => {
@@ -92,6 +97,10 @@ export class TfjsClassifier implements TrainableClassifier {
 
   async trainStep(objective: TrainObjective, n: number, hyper: SgdHyper): Promise<StepResult> {
     await yieldToEventLoop();
+    return withMemoryCheck('training step', n, () => this.step(objective, n, hyper));
+  }
+
+  private async step(objective: TrainObjective, n: number, hyper: SgdHyper): Promise<StepResult> {
     let logits = new Float32Array(0);
     const updates: { buffer: tf.Variable; value: tf.Tensor }[] = [];
     const lossValue = tf.tidy(() => {
