@@ -7,6 +7,7 @@ import type { CommandIO } from './io';
  */
 export function progressPrinter(io: CommandIO, tty: boolean, write: (text: string) => void): (m: RunMessage) => void {
   let lastTenth = -1;
+  let lastPhase = '';
   let drawn = false;
   const clear = (): void => {
     if (drawn) write('\r\x1b[2K');
@@ -28,10 +29,11 @@ export function progressPrinter(io: CommandIO, tty: boolean, write: (text: strin
         if (tty) {
           write(`\r\x1b[2K${text}`);
           drawn = true;
-        } else if (Math.floor(share * 10) > lastTenth) {
+        } else if (Math.floor(share * 10) > lastTenth || m.phase !== lastPhase) {
           lastTenth = Math.floor(share * 10);
           io.err(text);
         }
+        lastPhase = m.phase;
         return;
       }
       case 'metric': {

@@ -67,6 +67,8 @@ export async function executeEval(options: EvalRunOptions, listener: RunListener
         const idx = Array.from({ length: Math.min(options.batchSize, data.n - start) }, (_, i) => start + i);
         const batch = batchOf(data, idx);
         const timed = attacks.map((a, i) => ({ name: a.name, run: async (...args: Parameters<typeof a.run>) => {
+          // Long attacks on one batch would otherwise show no movement for minutes.
+          listener({ type: 'progress', phase: `${a.name} (${i + 1}/${attacks.length}) on ${args[1].n} images still robust`, done, total: data.n });
           const t0 = Date.now();
           try {
             return await a.run(...args);
