@@ -12,15 +12,16 @@ const DIR = path.join(ROOT, 'test', 'fixtures', 'robarch-hydra', 'variants');
 /** Parameter totals of RobArch's own ConfigurableModel under PyTorch (scripts/torch-reference). */
 const TORCH = JSON.parse(fs.readFileSync(path.join(DIR, 'torch-counts.json'), 'utf8')) as Record<string, { total: number } | string>;
 
-describe('tfjs models of the RobArch design space', () => {
+// Every op of the design space, forward and gradient, on each back end that runs here.
+for (const backend of ['wasm', 'cpu'] as const) describe(`tfjs models of the RobArch design space on ${backend}`, () => {
   before(async () => {
-    await selectTfjsBackend('wasm');
+    await selectTfjsBackend(backend);
   });
 
   for (const file of fs.readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort()) {
     const reference = TORCH[file];
     if (typeof reference !== 'object') continue;
-    it(`${file}: PyTorch's parameter count, and a forward and input gradient on wasm`, async () => {
+    it(`${file}: PyTorch's parameter count, and a forward and input gradient`, async () => {
       const full = path.join(DIR, file);
       const text = fs.readFileSync(full, 'utf8');
       // torch-counts hold the classes the config states, else ImageNet's 1000; build for 10 where it leaves the choice open.
