@@ -93,8 +93,9 @@ async function main() {
       platform: 'node',
       target: 'node20',
       format: 'cjs',
-      // esbuild's own API (used by a test) must load from its package.
-      external: ['vscode', 'esbuild', ...OPTIONAL_NATIVE],
+      // esbuild's own API (used by a test) must load from its package; playwright-core loads
+      // its own files at run time (the results page's browser test).
+      external: ['vscode', 'esbuild', 'playwright-core', ...OPTIONAL_NATIVE],
       ...importMetaShim,
       sourcemap: 'inline',
       logLevel: 'warning',
@@ -113,7 +114,8 @@ async function main() {
       },
       {
         ...common,
-        entryPoints: { webview: 'webview/src/main.ts' },
+        // results: the results panel's page (and its stylesheet, dist/results.css).
+        entryPoints: { webview: 'webview/src/main.ts', results: 'webview/src/results/main.ts' },
         outdir: 'dist',
         platform: 'browser',
         target: 'es2022',

@@ -4,6 +4,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { showParameterBreakdown } from './breakdown-panel';
 import { startLanguageClient } from './client';
 import { openRuleDocumentation } from './rule-docs-command';
+import { registerRuns } from './runs/register-runs';
 import { createStatusBar } from './status-bar';
 import { REQUESTS } from '../server/protocol';
 
@@ -17,6 +18,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const languageClient = client;
   context.subscriptions.push(
     createStatusBar(languageClient),
+    registerRuns(context, languageClient, output),
     vscode.commands.registerCommand('robustnessLens.showParameterBreakdown', (uri?: string, model?: string) =>
       showParameterBreakdown(context, languageClient, typeof uri === 'string' ? uri : undefined, typeof model === 'string' ? model : undefined)),
     vscode.commands.registerCommand('robustnessLens.openRuleDocumentation', (code?: string) => openRuleDocumentation(context, typeof code === 'string' ? code : undefined)),

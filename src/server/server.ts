@@ -13,6 +13,7 @@ import { countsByLine } from './line-counts';
 import { DEFAULT_SETTINGS, parseSettings, type ServerSettings } from './settings';
 import { toLspDiagnostic } from './to-lsp';
 import { REQUESTS, type ModelSummaryInfo } from './protocol';
+import { runLenses } from './run-lenses';
 
 // The language server owns all analysis so every LSP editor gets the same behaviour; the
 // VS Code client only displays what it answers.
@@ -118,15 +119,16 @@ connection.onCodeLens((params): CodeLens[] => {
   const document = documents.get(params.textDocument.uri);
   const analysis = document ? analysisOf(document) : undefined;
   if (!analysis) return [];
-  return analysis.summaries.map((summary, i) => {
+  return analysis.summaries.flatMap((summary, i) => {
     const network = summary.network;
     const line = network.source?.start.line ?? 0;
     const total = summary.total.known ? budgetText(summary.total.value + summary.nonTrainable, analysis.budgets[i]) : `at least ${formatCompact(summary.knownParams)} params (some unknown)`;
     const macs = summary.macs.known ? ` · ${(summary.macs.value / 1e9).toFixed(2)} GMACs @${summary.inputSize}` : '';
-    return {
+    const count: CodeLens = {
       range: { start: { line, character: 0 }, end: { line, character: 0 } },
       command: { title: `${network.name}: ${total}${macs}`, command: 'robustnessLens.showParameterBreakdown', arguments: [params.textDocument.uri, network.name] },
     };
+    return [count, ...runLenses(params.textDocument.uri, summary)];
   });
 });
 

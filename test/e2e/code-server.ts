@@ -50,7 +50,7 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
  * into its extensions folder, and a copy of `workspaceSource` as the opened folder (quick fixes
  * write to disk).
  */
-export async function startCodeServer(runDir: string, workspaceSource: string, settings: Record<string, unknown>): Promise<CodeServer> {
+export async function startCodeServer(runDir: string, workspaceSource: string, settings: Record<string, unknown>, options: { workspaceTrust?: boolean } = {}): Promise<CodeServer> {
   fs.rmSync(runDir, { recursive: true, force: true });
   const dirs = Object.fromEntries(['user-data', 'extensions', 'xdg-config', 'xdg-data', 'xdg-cache', 'tmp', 'workspace'].map((d) => [d, path.join(runDir, d)]));
   for (const dir of Object.values(dirs)) fs.mkdirSync(dir, { recursive: true });
@@ -77,7 +77,8 @@ export async function startCodeServer(runDir: string, workspaceSource: string, s
   const port = await freePort();
   const child = spawn(process.execPath, [
     ENTRY, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--user-data-dir', dirs['user-data'] ?? '', '--extensions-dir', dirs.extensions ?? '', '--config', config, dirs.workspace ?? '',
+    // With workspace trust on (and `security.workspace.trust.enabled` in settings) the folder opens in Restricted Mode.
+    ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']), '--user-data-dir', dirs['user-data'] ?? '', '--extensions-dir', dirs.extensions ?? '', '--config', config, dirs.workspace ?? '',
   ], {
     detached: true,
     stdio: ['ignore', fs.openSync(path.join(runDir, 'code-server.log'), 'w'), fs.openSync(path.join(runDir, 'code-server.err.log'), 'w')],

@@ -1,0 +1,89 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import type { ParamsReport } from '../../core/params/summary-report';
+import { REQUESTS } from '../../server/protocol';
+import { RUN_COMMANDS } from '../../server/run-lenses';
+import { pickEvaluation, pickTraining } from './run-picks';
+import { evalRequest, trainRequest } from './run-request';
+import type { RunService } from './run-service';
+import { readRunSettings } from './run-settings';
+import { trainedWeightsFor } from './trained-weights';
+import { ensureTrusted } from './trust';
+
+interface Target {
+  readonly file: string;
+  readonly modelName?: string;
+  readonly workspace: string;
+}
+
+/** The model a command runs: the lens's (file and model name) or the active editor's. */
+async function resolveTarget(client: LanguageClient, uriArg: unknown, modelArg: unknown): Promise<Target | undefined> {
+  const uri = typeof uriArg === 'string' ? vscode.Uri.parse(uriArg) : uriArg instanceof vscode.Uri ? uriArg : vscode.window.activeTextEditor?.document.uri;
+  if (!uri) {
+    void vscode.window.showInformationMessage('Robustness Lens: open a model file first (an *.arch.yaml spec, a RobArch config, PyTorch or Keras code, a TF.js model.json).');
+    return undefined;
+  }
+  if (uri.scheme !== 'file') {
+    void vscode.window.showWarningMessage('Robustness Lens: the engine runs model files on disk; save this one first.');
+    return undefined;
+  }
+  const document = await vscode.workspace.openTextDocument(uri);
+  // The engine reads the file from disk: run what the person sees, not an older saved version.
+  if (document.isDirty) await document.save();
+  const reports = await client.sendRequest<ParamsReport[]>(REQUESTS.paramsReports, { uri: uri.toString() });
+  const runnable = reports.filter((r) => r.total !== null || r.format === 'tfjs');
+  let modelName = typeof modelArg === 'string' ? modelArg : undefined;
+  if (reports.length === 0) {
+    void vscode.window.showWarningMessage(`Robustness Lens: no model in ${path.basename(uri.fsPath)} could be read; see the Problems panel.`);
+    return undefined;
+  }
+  if (runnable.length === 0) {
+    void vscode.window.showWarningMessage(`Robustness Lens: the engine cannot build ${reports[0]?.name ?? 'this model'}: some of its layers are unknown (${reports[0]?.unknown[0] ?? 'see the Problems panel'}).`);
+    return undefined;
+  }
+  if (!modelName && runnable.length > 1) {
+    modelName = (await vscode.window.showQuickPick(runnable.map((r) => r.name), { title: 'Which model?', ignoreFocusOut: true }));
+    if (!modelName) return undefined;
+  }
+  const folder = vscode.workspace.getWorkspaceFolder(uri);
+  const chosen = runnable.find((r) => r.name === modelName) ?? runnable[0];
+  return {
+    file: uri.fsPath,
+    // A TF.js model.json holds one model, loaded with its weights; the engine ignores names there.
+    ...(chosen && chosen.format !== 'tfjs' ? { modelName: chosen.name } : {}),
+    workspace: folder?.uri.fsPath ?? path.dirname(uri.fsPath),
+  };
+}
+
+/** `Evaluate robustness` and `Train adversarially`: the code lenses' commands, also in the palette. */
+export function registerLaunchCommands(client: LanguageClient, runs: RunService): vscode.Disposable {
+  return vscode.Disposable.from(
+    vscode.commands.registerCommand(RUN_COMMANDS.evaluate, async (uri?: unknown, model?: unknown) => {
+      if (!(await ensureTrusted())) return;
+      const target = await resolveTarget(client, uri, model);
+      if (!target) return;
+      const settings = readRunSettings(vscode.Uri.file(target.file));
+      const trained = trainedWeightsFor(target.workspace, target.file, target.modelName);
+      const picked = await pickEvaluation(settings, target.workspace, trained);
+      if (!picked) return;
+      runs.start(evalRequest({
+        modelFile: target.file, workspace: target.workspace, ...(target.modelName ? { modelName: target.modelName } : {}),
+        data: picked.data, eps: picked.eps, attacks: picked.attacks, samples: settings.evalSamples, backend: settings.backend,
+        ...(picked.weights ? { weights: picked.weights } : {}),
+      }));
+    }),
+    vscode.commands.registerCommand(RUN_COMMANDS.train, async (uri?: unknown, model?: unknown) => {
+      if (!(await ensureTrusted())) return;
+      const target = await resolveTarget(client, uri, model);
+      if (!target) return;
+      const settings = readRunSettings(vscode.Uri.file(target.file));
+      const picked = await pickTraining(settings, target.workspace);
+      if (!picked) return;
+      runs.start(trainRequest({
+        modelFile: target.file, workspace: target.workspace, ...(target.modelName ? { modelName: target.modelName } : {}),
+        data: picked.data, eps: picked.eps, backend: settings.backend, config: { epochs: settings.trainEpochs },
+      }));
+    }),
+  );
+}

@@ -1,0 +1,23 @@
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { registerLaunchCommands } from './launch-commands';
+import { ResultsPanelHost } from './results-panel';
+import { RunService } from './run-service';
+import { registerRunTasks } from './task-provider';
+
+/**
+ * Everything about runs in the extension host: the queue and its engine worker, the launch
+ * commands (the language server's run lenses call them), the task type and the results panel.
+ * Nothing here loads the engine: it runs in a child process started on the first run.
+ */
+export function registerRuns(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.OutputChannel): vscode.Disposable {
+  const runs = new RunService(context, output);
+  const results = new ResultsPanelHost(context, runs, output);
+  return vscode.Disposable.from(
+    runs,
+    results,
+    registerLaunchCommands(client, runs),
+    registerRunTasks(runs),
+    vscode.commands.registerCommand('robustnessLens.showResults', () => results.show()),
+  );
+}

@@ -1,0 +1,95 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { AttackName } from '../../engine/attacks/autoattack';
+import { AUTOATTACK, defaultEps, parseEps, QUICK_ATTACKS } from './run-request';
+import type { RunSettings } from './run-settings';
+import type { TrainedWeights } from './trained-weights';
+
+/** What a run needs that has no good default; the rest is the CLI's defaults and the settings. */
+export interface Picked {
+  readonly data: string;
+  readonly eps: number;
+  readonly attacks: readonly AttackName[];
+  /** A training run folder whose weights to attack; absent: the model's random initial weights. */
+  readonly weights?: string;
+}
+
+type Item<T> = vscode.QuickPickItem & { readonly value: T };
+
+async function pickOne<T>(title: string, items: readonly Item<T>[]): Promise<T | undefined> {
+  const chosen = await vscode.window.showQuickPick(items, { title, ignoreFocusOut: true, placeHolder: 'Enter keeps the first (the default)' });
+  return chosen?.value;
+}
+
+async function pickData(title: string, settings: RunSettings, workspace: string, trainedOn?: string): Promise<string | undefined> {
+  // The data the weights were trained on comes first, then the setting's, then the bundled digits.
+  const first = trainedOn ?? (settings.data === 'mnist' ? undefined : path.resolve(workspace, settings.data));
+  const items: Item<string | 'browse'>[] = [
+    ...(first && first !== 'mnist' ? [{ label: `$(gear) ${path.basename(first)}`, description: trainedOn ? 'the training data' : 'robustnessLens.run.data', detail: first, value: first }] : []),
+    { label: '$(database) Bundled MNIST', description: '10,000 real digits, no download', value: 'mnist' },
+    { label: '$(folder-opened) A data folder...', description: 'MNIST IDX files, CIFAR-10/100 binary batches, or one sub-folder of images per class', value: 'browse' },
+  ];
+  const value = await pickOne(title, items);
+  if (value !== 'browse') return value;
+  const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, defaultUri: vscode.Uri.file(workspace), openLabel: 'Use this data' });
+  return folder?.[0]?.fsPath;
+}
+
+async function pickEps(title: string, settings: RunSettings, data: string): Promise<number | undefined> {
+  const fallback = settings.eps || (defaultEps(data) === 0.3 ? '0.3' : '8/255');
+  const text = await vscode.window.showInputBox({
+    title,
+    value: fallback,
+    prompt: 'Perturbation radius in [0,1] pixel units (Linf): 0.3 is the MNIST protocol, 8/255 the CIFAR one',
+    ignoreFocusOut: true,
+    validateInput: (v) => {
+      const parsed = parseEps(v);
+      return parsed.ok ? undefined : parsed.error;
+    },
+  });
+  if (text === undefined) return undefined;
+  const parsed = parseEps(text);
+  return parsed.ok ? parsed.value : undefined;
+}
+
+async function pickAttacks(title: string): Promise<readonly AttackName[] | undefined> {
+  return pickOne<readonly AttackName[]>(title, [
+    { label: '$(shield) AutoAttack (standard)', description: AUTOATTACK.join(', '), detail: 'The reference protocol (Croce and Hein, 2020) the RobArch study reports', value: AUTOATTACK },
+    { label: '$(zap) Quick: FGSM and PGD-20', description: QUICK_ATTACKS.join(', '), detail: 'Minutes instead of hours; an upper bound on robustness, not a result to publish', value: QUICK_ATTACKS },
+  ]);
+}
+
+const pct = (x: number | undefined): string => (x === undefined ? '?' : `${(100 * x).toFixed(1)}%`);
+
+/** Asked only when this model has trained weights: the newest run's is the default. */
+async function pickWeights(title: string, trained: readonly TrainedWeights[]): Promise<TrainedWeights | 'random' | undefined> {
+  return pickOne<TrainedWeights | 'random'>(title, [
+    ...trained.map((t, i) => ({
+      label: `${i === 0 ? '$(star-full) ' : ''}Weights of ${t.runId}`,
+      description: `${t.epochs} epoch${t.epochs === 1 ? '' : 's'}${t.cleanAccuracy !== undefined ? `, clean ${pct(t.cleanAccuracy)}, PGD ${pct(t.pgdAccuracy)}` : ''}`,
+      value: t,
+    })),
+    { label: '$(debug-restart) Random initial weights', description: 'the untrained model', value: 'random' as const },
+  ]);
+}
+
+export async function pickEvaluation(settings: RunSettings, workspace: string, trained: readonly TrainedWeights[] = []): Promise<Picked | undefined> {
+  const steps = trained.length > 0 ? 4 : 3;
+  const step = (n: number, what: string): string => `Evaluate robustness (${n + steps - 3}/${steps}): ${what}`;
+  const weights = trained.length > 0 ? await pickWeights('Evaluate robustness (1/4): weights', trained) : 'random';
+  if (!weights) return undefined;
+  const chosen = weights === 'random' ? undefined : weights;
+  const data = await pickData(step(1, 'data set'), settings, workspace, chosen?.data);
+  if (!data) return undefined;
+  const eps = await pickEps(step(2, 'epsilon'), settings, data);
+  if (eps === undefined) return undefined;
+  const attacks = await pickAttacks(step(3, 'attacks'));
+  return attacks ? { data, eps, attacks, ...(chosen ? { weights: chosen.runDir } : {}) } : undefined;
+}
+
+export async function pickTraining(settings: RunSettings, workspace: string): Promise<Omit<Picked, 'attacks'> | undefined> {
+  const data = await pickData('Train adversarially (1/2): data set', settings, workspace);
+  if (!data) return undefined;
+  const eps = await pickEps('Train adversarially (2/2): epsilon', settings, data);
+  return eps === undefined ? undefined : { data, eps };
+}
