@@ -50,7 +50,7 @@ export async function executeEval(options: EvalRunOptions, listener: RunListener
   try {
     if (trained) await model.setState(readCheckpoint(trained.checkpoint).state);
     const untrained = !trained;
-    run.writeJson('config.json', { kind: 'eval', model: { file: path.resolve(modelFile), name: network.name, params: model.paramCount(), weights: trained?.checkpoint ?? null }, data: options.data, threat: options.threat, attacks: options.attacks, samples: data.n, seed: options.seed });
+    run.writeJson('config.json', { kind: 'eval', model: { file: path.resolve(modelFile), name: network.name, params: model.paramCount(), parts: loaded.parts ?? [], budget: loaded.budget ?? null, weights: trained?.checkpoint ?? null }, data: options.data, threat: options.threat, attacks: options.attacks, samples: data.n, seed: options.seed });
     run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, [...backend.notes, ...(untrained ? ['no --weights given: the model has its random initial weights'] : [])]));
 
     const started = Date.now();

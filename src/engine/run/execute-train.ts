@@ -35,7 +35,7 @@ export async function executeTrain(requested: TrainRunOptions, listener: RunList
   const loaded = await loadModel(options.modelFile, options.modelName, data.test, normalizationFor(data.test), config.seed);
   const model = loaded.model;
   const normalization = loaded.normalized ? normalizationFor(data.test) : undefined;
-  const modelInfo = { file: path.resolve(options.modelFile), name: loaded.name, params: model.paramCount(), inputShape: data.test.shape, numClasses: data.test.numClasses, normalization: normalization ?? null };
+  const modelInfo = { file: path.resolve(options.modelFile), name: loaded.name, params: model.paramCount(), parts: loaded.parts ?? [], budget: loaded.budget ?? null, inputShape: data.test.shape, numClasses: data.test.numClasses, normalization: normalization ?? null };
   run.writeJson('config.json', { kind: 'train', model: modelInfo, data: options.data, config });
   run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, backend.notes));
   try {

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ensurePythonParser, networksOf, readModelFile, valueOf, type Network } from '../../core';
+import { ensurePythonParser, networksOf, readModelFile, summarize, valueOf, type Network } from '../../core';
 import type { Dataset } from '../data/dataset';
 import { UnsupportedModelError } from '../tfjs/build-forward';
 import { KNOWN_NORMALIZATIONS, type InputNormalization } from '../tfjs/normalize-input';
@@ -54,6 +54,9 @@ export interface LoadedModel {
   readonly name: string;
   /** Whether the engine's input normalisation applies (a TF.js model brings its own). */
   readonly normalized: boolean;
+  /** Parameters of the stem, each stage and the head, and the file's budget: for the results panel. */
+  readonly parts?: readonly { readonly name: string; readonly params: number }[];
+  readonly budget?: number;
 }
 
 /** A TF.js layers model (model.json) is loaded with its weights; any other file is built from the IR. */
@@ -72,7 +75,11 @@ export async function loadModel(file: string, name: string | undefined, data: Da
     return { model, name: path.basename(path.dirname(path.resolve(file))), normalized: false };
   }
   const network = await readNetwork(file, name);
-  return { model: buildClassifier(network, data, normalization, seed), name: network.name, normalized: normalization !== undefined };
+  const parts = summarize(network, data.shape.height).parts.flatMap((p) => (p.params.known ? [{ name: p.name, params: p.params.value }] : []));
+  return {
+    model: buildClassifier(network, data, normalization, seed), name: network.name, normalized: normalization !== undefined, parts,
+    ...(network.budget ? { budget: network.budget.params } : {}),
+  };
 }
 
 function isTfjsModelJson(file: string): boolean {
