@@ -114,6 +114,15 @@ describe('PyTorch front end, hard input', () => {
     assert.equal(summary.knownParams, 8 * 10 + 10);
   });
 
+  it('a layer class imported from outside the file makes the count unknown; a plain helper class does not', () => {
+    const result = read('import torch.nn as nn\nfrom mylib import MysteryBlock\nfrom collections import OrderedDict\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.c = nn.Conv2d(3, 16, 3)\n        self.block = MysteryBlock(16)\n        self.fc = nn.Linear(16, 10)\n');
+    const summary = summarize(result.network as Network);
+    assert.equal(summary.total.known, false);
+    assert.match(summary.total.known ? '' : summary.total.reason, /block is mylib\.MysteryBlock\(\.\.\.\), a class this file does not define/);
+    const plain = read('import torch.nn as nn\nfrom collections import OrderedDict\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.cfg = OrderedDict(a=1)\n        self.fc = nn.Linear(16, 10)\n');
+    assert.deepEqual(summarize(plain.network as Network).total, known(170));
+  });
+
   it('an endless loop or a huge range is stopped with a clear message, quickly', () => {
     const start = Date.now();
     const result = read('import torch.nn as nn\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(10**9)])\n');

@@ -48,6 +48,9 @@ function isKeras(path: string): boolean {
   return /^(tensorflow\.|tf\.)?keras(\.models)?$/.test(path);
 }
 
+/** Import roots whose CapWords callables are not layers (typing.NamedTuple, collections.OrderedDict...). */
+const NON_MODULE_ROOTS = new Set(['typing', 'collections', 'dataclasses', 'enum', 'functools', 'itertools', 'math', 'numpy', 'np', 'pathlib', 'os', 'sys', 're', 'json', 'abc', 'argparse', 'logging', 'warnings', 'copy']);
+
 export class Interpreter {
   readonly globals = new Scope();
   readonly keras = new KerasRecorder();
@@ -389,6 +392,9 @@ export class Interpreter {
   }
 
   setModuleAttribute(module: ModuleNode, name: string, value: PyValue): void {
+    if (value.kind === 'unknown' && value.maybeModule && !module.incomplete) {
+      module.incomplete = `${name} is ${value.reason.replace(/\(\.\.\.\)$/, '')}(...), a class this file does not define: its parameters are unknown`;
+    }
     if (value.kind === 'module') {
       module.children.set(name, value.module);
       module.attributes.delete(name);
@@ -796,7 +802,11 @@ export class Interpreter {
       const fn = f[name];
       if (fn) return num(fn(x), name === 'ceil' || name === 'floor');
     }
-    return this.opaqueCall(`${path}(...)`, positional, _keywords);
+    const result = this.opaqueCall(`${path}(...)`, positional, _keywords);
+    // A class (CapWords, by Python convention) from a module other than these may be a layer we
+    // cannot see into: where it lands in a model, the model's count is unknown, never short.
+    const root = path.split('.')[0] ?? '';
+    return /^[A-Z]/.test(name) && !NON_MODULE_ROOTS.has(root) && result.kind === 'unknown' ? { ...result, maybeModule: true } : result;
   }
 
   /** Calling a module: in a traced forward, records the operation on the tensor. */

@@ -26,7 +26,8 @@ export type PyValue =
   | { kind: 'kerasLayer'; layer: KerasLayerValue }
   | { kind: 'kerasTensor'; node: string }
   | { kind: 'kerasModel'; graph: import('../keras/keras-graph').KerasGraph }
-  | { kind: 'unknown'; reason: string };
+  /** `maybeModule`: an instance of a class from outside the file, which may hold parameters. */
+  | { kind: 'unknown'; reason: string; maybeModule?: true };
 
 /** A Keras layer object before and after it is called on tensors (a layer called twice shares weights). */
 export interface KerasLayerValue {
