@@ -4,7 +4,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  imageSize,
   type InputGradient,
   type InputObjective,
   type InputShape,
@@ -15,7 +14,10 @@ import {
   type TrainObjective,
 } from '../model/classifier';
 import { yieldToEventLoop } from '../util/yield';
-import { crossEntropy, objectiveLoss } from './objectives';
+import { addMomentum, assignFromState, disposeAll, hostValues, imageTensor, inputGradientOf, restoreMomentum, trainingLoss } from './classifier-ops';
+import { withMemoryCheck } from './memory-error';
+import type { NamedParameter } from './parameter-store';
+import { sgdStep } from './sgd';
 import { UnsupportedModelError } from './unsupported-model-error';
 
 /**
@@ -60,67 +62,32 @@ export class LayersClassifier implements TrainableClassifier {
 
   async logits(x: Float32Array, n: number): Promise<Float32Array> {
     await yieldToEventLoop();
-    const out = tf.tidy(() => this.forward(this.input(x, n), false));
-    try {
-      return Float32Array.from(await out.data());
-    } finally {
-      out.dispose();
-    }
+    return hostValues(() => this.forward(this.input(x, n), false));
   }
 
   async inputGradient(x: Float32Array, n: number, objective: InputObjective): Promise<InputGradient> {
     await yieldToEventLoop();
-    let logits = new Float32Array(0);
-    let loss = new Float32Array(0);
-    const grad = tf.tidy(() => tf.grad((input: tf.Tensor) => {
-      const z = this.forward(input, false);
-      logits = Float32Array.from(z.dataSync());
-      const perSample = objectiveLoss(z, logits, objective);
-      loss = Float32Array.from(perSample.dataSync());
-      return tf.sum(perSample);
-    })(this.input(x, n)));
-    try {
-      return { loss, logits, grad: Float32Array.from(await grad.data()) };
-    } finally {
-      grad.dispose();
-    }
+    return withMemoryCheck('gradient', n, () => inputGradientOf((input) => this.forward(input, false), () => this.input(x, n), objective));
   }
 
   async trainStep(objective: TrainObjective, n: number, hyper: SgdHyper): Promise<StepResult> {
     await yieldToEventLoop();
-    let logits = new Float32Array(0);
-    const weights = this.model.trainableWeights;
+    return withMemoryCheck('training step', n, () => this.step(objective, n, hyper));
+  }
+
+  private async step(objective: TrainObjective, n: number, hyper: SgdHyper): Promise<StepResult> {
+    let logits: Float32Array = new Float32Array(0);
+    // Keras kernels take weight decay; biases, BatchNorm and activation parameters do not.
+    const parameters: NamedParameter[] = this.model.trainableWeights.map((w) => ({
+      name: w.originalName, variable: w.read() as tf.Variable, decay: /(^|\/)(depthwise_)?kernel$/.test(w.originalName),
+    }));
     const value = tf.tidy(() => {
       const { value: loss, grads } = tf.variableGrads(() => {
-        const natural = this.forward(this.input(objective.x, n), true);
-        logits = Float32Array.from(natural.dataSync());
-        let total = tf.mean(crossEntropy(natural, objective.labels));
-        if (objective.kind === 'trades') {
-          const adversarial = this.forward(this.input(objective.xAdv, n), true);
-          const kl = tf.sum(tf.mul(tf.softmax(natural), tf.sub(tf.logSoftmax(natural), tf.logSoftmax(adversarial))), 1);
-          total = tf.add(total, tf.mul(tf.mean(kl), objective.beta));
-        }
-        return total as tf.Scalar;
-      }, weights.map((w) => w.read() as tf.Variable));
-      for (const w of weights) {
-        const variable = w.read() as tf.Variable;
-        const g = grads[variable.name];
-        if (!g) continue;
-        // Keras kernels take weight decay; biases, BatchNorm and activation parameters do not.
-        const decay = /(^|\/)(depthwise_)?kernel$/.test(w.originalName) && hyper.weightDecay > 0;
-        const decayed = decay ? tf.add(g, tf.mul(variable, hyper.weightDecay)) : g;
-        let direction: tf.Tensor = decayed;
-        if (hyper.momentum > 0) {
-          let buffer = this.momentum.get(w.originalName);
-          if (!buffer) {
-            buffer = tf.variable(tf.zerosLike(variable), false);
-            this.momentum.set(w.originalName, buffer);
-          }
-          buffer.assign(tf.add(tf.mul(buffer, hyper.momentum), decayed));
-          direction = hyper.nesterov ? tf.add(decayed, tf.mul(buffer, hyper.momentum)) : buffer;
-        }
-        variable.assign(tf.sub(variable, tf.mul(direction, hyper.learningRate)));
-      }
+        const result = trainingLoss((input) => this.forward(input, true), (x) => this.input(x, n), objective);
+        logits = result.logits;
+        return result.loss;
+      }, parameters.map((p) => p.variable));
+      sgdStep(parameters, grads, this.momentum, hyper);
       return loss.dataSync()[0] ?? Number.NaN;
     });
     return { loss: value, logits };
@@ -132,35 +99,22 @@ export class LayersClassifier implements TrainableClassifier {
       const v = w.read();
       tensors.set(w.originalName, { shape: v.shape, data: Float32Array.from(await v.data()) });
     }
-    for (const [name, m] of this.momentum) tensors.set(`momentum:${name}`, { shape: m.shape, data: Float32Array.from(await m.data()) });
+    await addMomentum(tensors, this.momentum);
     return { tensors };
   }
 
   async setState(state: ModelState): Promise<void> {
-    for (const w of this.model.weights) {
-      const entry = state.tensors.get(w.originalName);
-      if (!entry) throw new Error(`the checkpoint has no tensor ${w.originalName}`);
-      tf.tidy(() => {
-        w.write(tf.tensor(entry.data, [...entry.shape]));
-      });
-    }
-    for (const m of this.momentum.values()) m.dispose();
-    this.momentum.clear();
-    for (const [key, entry] of state.tensors) {
-      if (key.startsWith('momentum:')) this.momentum.set(key.slice('momentum:'.length), tf.variable(tf.tensor(entry.data, [...entry.shape]), false));
-    }
+    for (const w of this.model.weights) assignFromState(state, w.originalName, w.read() as tf.Variable);
+    restoreMomentum(this.momentum, state);
   }
 
   dispose(): void {
     this.model.dispose();
-    for (const m of this.momentum.values()) m.dispose();
-    this.momentum.clear();
+    disposeAll(this.momentum);
   }
 
   private input(x: Float32Array, n: number): tf.Tensor4D {
-    const size = imageSize(this.inputShape);
-    if (x.length !== n * size) throw new RangeError(`expected ${n} images of ${size} values, got ${x.length} values`);
-    return tf.tensor4d(x, [n, this.inputShape.height, this.inputShape.width, this.inputShape.channels]);
+    return imageTensor(this.inputShape, x, n);
   }
 }
 

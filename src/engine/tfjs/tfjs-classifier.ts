@@ -3,7 +3,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Network } from '../../core';
 import {
-  imageSize,
   type InputGradient,
   type InputObjective,
   type InputShape,
@@ -15,7 +14,7 @@ import {
 } from '../model/classifier';
 import { buildForward, UnsupportedModelError, type ForwardMode } from './build-forward';
 import type { InputNormalization } from './normalize-input';
-import { crossEntropy, objectiveLoss } from './objectives';
+import { addMomentum, assignFromState, disposeAll, hostValues, imageTensor, inputGradientOf, restoreMomentum, trainingLoss } from './classifier-ops';
 import { ParameterStore } from './parameter-store';
 import { sgdStep } from './sgd';
 import { yieldToEventLoop } from '../util/yield';
@@ -62,37 +61,13 @@ export class TfjsClassifier implements TrainableClassifier {
 
   async logits(x: Float32Array, n: number): Promise<Float32Array> {
     await yieldToEventLoop();
-    const out = tf.tidy(() => this.forward(this.input(x, n), { training: false, updates: [] }));
-    try {
-      return Float32Array.from(await out.data());
-    } finally {
-      out.dispose();
-    }
+    return hostValues(() => this.forward(this.input(x, n), { training: false, updates: [] }));
   }
 
   async inputGradient(x: Float32Array, n: number, objective: InputObjective): Promise<InputGradient> {
     await yieldToEventLoop();
-    return withMemoryCheck('gradient', n, () => this.gradient(x, n, objective));
-  }
-
-  private async gradient(x: Float32Array, n: number, objective: InputObjective): Promise<InputGradient> {
-    let logits = new Float32Array(0);
-    let loss = new Float32Array(0);
-    const grad = tf.tidy(() => {
-      const total = (input: tf.Tensor): tf.Scalar => {
-        const z = this.forward(input, { training: false, updates: [] }) as tf.Tensor2D;
-        logits = Float32Array.from(z.dataSync());
-        const perSample = objectiveLoss(z, logits, objective);
-        loss = Float32Array.from(perSample.dataSync());
-        return tf.sum(perSample);
-      };
-      return tf.grad(total)(this.input(x, n));
-    });
-    try {
-      return { loss, logits, grad: Float32Array.from(await grad.data()) };
-    } finally {
-      grad.dispose();
-    }
+    const forward = (input: tf.Tensor): tf.Tensor2D => this.forward(input, { training: false, updates: [] }) as tf.Tensor2D;
+    return withMemoryCheck('gradient', n, () => inputGradientOf(forward, () => this.input(x, n), objective));
   }
 
   async trainStep(objective: TrainObjective, n: number, hyper: SgdHyper): Promise<StepResult> {
@@ -101,24 +76,16 @@ export class TfjsClassifier implements TrainableClassifier {
   }
 
   private async step(objective: TrainObjective, n: number, hyper: SgdHyper): Promise<StepResult> {
-    let logits = new Float32Array(0);
+    let logits: Float32Array = new Float32Array(0);
     const updates: { buffer: tf.Variable; value: tf.Tensor }[] = [];
     const lossValue = tf.tidy(() => {
       const variables = this.store.parameters.map((p) => p.variable);
       const { value, grads } = tf.variableGrads(() => {
         const mode: ForwardMode = { training: true, updates: [] };
-        const natural = this.forward(this.input(objective.x, n), mode) as tf.Tensor2D;
-        logits = Float32Array.from(natural.dataSync());
-        let loss = tf.mean(crossEntropy(natural, objective.labels));
-        if (objective.kind === 'trades') {
-          const adversarial = this.forward(this.input(objective.xAdv, n), mode) as tf.Tensor2D;
-          // KL(p(natural) || p(adversarial)) summed over classes, averaged over the batch.
-          const pNat = tf.softmax(natural);
-          const kl = tf.sum(tf.mul(pNat, tf.sub(tf.logSoftmax(natural), tf.logSoftmax(adversarial))), 1);
-          loss = tf.add(loss, tf.mul(tf.mean(kl), objective.beta));
-        }
+        const result = trainingLoss((input) => this.forward(input, mode) as tf.Tensor2D, (x) => this.input(x, n), objective);
+        logits = result.logits;
         for (const u of mode.updates) updates.push({ buffer: u.buffer, value: tf.keep(u.value) });
-        return loss as tf.Scalar;
+        return result.loss;
       }, variables);
       sgdStep(this.store.parameters, grads, this.momentum, hyper);
       return value.dataSync()[0] ?? Number.NaN;
@@ -134,38 +101,22 @@ export class TfjsClassifier implements TrainableClassifier {
     const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
     for (const p of this.store.parameters) tensors.set(p.name, { shape: p.variable.shape, data: Float32Array.from(await p.variable.data()) });
     for (const [name, b] of this.store.buffers) tensors.set(name, { shape: b.shape, data: Float32Array.from(await b.data()) });
-    for (const [name, m] of this.momentum) tensors.set(`momentum:${name}`, { shape: m.shape, data: Float32Array.from(await m.data()) });
+    await addMomentum(tensors, this.momentum);
     return { tensors };
   }
 
   async setState(state: ModelState): Promise<void> {
-    const assign = (name: string, target: tf.Variable): void => {
-      const entry = state.tensors.get(name);
-      if (!entry) throw new Error(`the checkpoint has no tensor ${name}`);
-      if (entry.shape.length !== target.shape.length || entry.shape.some((d, i) => d !== target.shape[i])) {
-        throw new Error(`the checkpoint's ${name} has shape [${entry.shape.join(', ')}], the model's [${target.shape.join(', ')}]`);
-      }
-      tf.tidy(() => target.assign(tf.tensor(entry.data, [...entry.shape])));
-    };
-    for (const p of this.store.parameters) assign(p.name, p.variable);
-    for (const [name, b] of this.store.buffers) assign(name, b);
-    for (const m of this.momentum.values()) m.dispose();
-    this.momentum.clear();
-    for (const [key, entry] of state.tensors) {
-      if (!key.startsWith('momentum:')) continue;
-      this.momentum.set(key.slice('momentum:'.length), tf.variable(tf.tensor(entry.data, [...entry.shape]), false));
-    }
+    for (const p of this.store.parameters) assignFromState(state, p.name, p.variable);
+    for (const [name, b] of this.store.buffers) assignFromState(state, name, b);
+    restoreMomentum(this.momentum, state);
   }
 
   dispose(): void {
     this.store.dispose();
-    for (const m of this.momentum.values()) m.dispose();
-    this.momentum.clear();
+    disposeAll(this.momentum);
   }
 
   private input(x: Float32Array, n: number): tf.Tensor4D {
-    const size = imageSize(this.inputShape);
-    if (x.length !== n * size) throw new RangeError(`expected ${n} images of ${size} values, got ${x.length} values`);
-    return tf.tensor4d(x, [n, this.inputShape.height, this.inputShape.width, this.inputShape.channels]);
+    return imageTensor(this.inputShape, x, n);
   }
 }
