@@ -1,6 +1,7 @@
 import type { Classifier, InputObjective } from '../model/classifier';
 import { Random } from '../util/random';
 import type { AttackBatch, AttackContext, AttackOutcome, ThreatModel } from './attack';
+import { gatherRows, rankClasses, setIndices } from './batch-rows';
 import { ascend, copySample, correct, l2Norms, linfNorms, project } from './geometry';
 
 export interface ApgdOptions {
@@ -179,7 +180,7 @@ export async function apgdTargeted(model: Classifier, batch: AttackBatch, threat
   const targetCount = Math.min(options.targets, k - 1);
   for (let t = 0; t < targetCount; t++) {
     for (let r = 0; r < Math.max(1, options.restarts); r++) {
-      const idx = indicesWhere(robust);
+      const idx = setIndices(robust);
       if (idx.length === 0) return { xAdv, robust };
       const sub = subBatch(batch, idx);
       const targets = Int32Array.from(idx, (i) => ranked[i * k + t + 1] ?? 0);
@@ -208,7 +209,7 @@ async function restartsOnRobust(
   const robust = correct(await model.logits(x, n), batch.labels, n);
   const random = new Random(context.seed);
   for (let r = 0; r < Math.max(1, restarts); r++) {
-    const idx = indicesWhere(robust);
+    const idx = setIndices(robust);
     if (idx.length === 0) break;
     const out = await run(subBatch(batch, idx), random);
     idx.forEach((i, s) => {
@@ -221,28 +222,7 @@ async function restartsOnRobust(
   return { xAdv, robust };
 }
 
-/** Class indices of each sample, most likely first. */
-export function rankClasses(logits: Float32Array, n: number, k: number): Int32Array {
-  const out = new Int32Array(n * k);
-  const order = Array.from({ length: k }, (_, c) => c);
-  for (let i = 0; i < n; i++) {
-    order.sort((a, b) => (logits[i * k + b] ?? 0) - (logits[i * k + a] ?? 0) || a - b);
-    out.set(order, i * k);
-  }
-  return out;
-}
-
-export function indicesWhere(flags: Uint8Array): number[] {
-  const out: number[] = [];
-  flags.forEach((f, i) => {
-    if (f) out.push(i);
-  });
-  return out;
-}
-
-export function subBatch(batch: AttackBatch, idx: readonly number[]): AttackBatch {
-  const d = batch.x.length / batch.n;
-  const x = new Float32Array(idx.length * d);
-  idx.forEach((i, s) => x.set(batch.x.subarray(i * d, (i + 1) * d), s * d));
-  return { x, labels: Int32Array.from(idx, (i) => batch.labels[i] ?? 0), n: idx.length };
+/** The samples at `idx`, packed into one batch. */
+export function subBatch(batch: AttackBatch, idx: ArrayLike<number>): AttackBatch {
+  return { x: gatherRows(batch.x, idx, batch.x.length / batch.n), labels: gatherRows(batch.labels, idx, 1), n: idx.length };
 }

@@ -1,6 +1,7 @@
 import type { Classifier } from '../model/classifier';
-import { apgdCe, apgdTargeted, APGD_DEFAULTS, APGD_T_DEFAULTS, indicesWhere, subBatch } from './apgd';
+import { apgdCe, apgdTargeted, APGD_DEFAULTS, APGD_T_DEFAULTS, subBatch } from './apgd';
 import type { Attack, AttackBatch, AttackContext, ThreatModel } from './attack';
+import { setIndices } from './batch-rows';
 import { fabTargeted } from './fab';
 import { correct } from './geometry';
 import { fgsm, pgd } from './pgd';
@@ -51,7 +52,7 @@ export async function runSequence(model: Classifier, batch: AttackBatch, threat:
   const xAdv = Float32Array.from(x);
   const afterEach: { name: AttackName; robust: Uint8Array }[] = [];
   for (const attack of attacks) {
-    const idx = indicesWhere(robust);
+    const idx = setIndices(robust);
     if (idx.length > 0) {
       // The reference seeds each attack alike, so the order of attacks does not shift randomness.
       const out = await attack.run(model, subBatch(batch, idx), threat, context);

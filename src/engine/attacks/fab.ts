@@ -12,7 +12,7 @@ import type { Classifier } from '../model/classifier';
 import { imageSize } from '../model/classifier';
 import { Random } from '../util/random';
 import type { AttackBatch, AttackContext, AttackOutcome, ThreatModel } from './attack';
-import { gatherRows, setIndices } from './batch-rows';
+import { gatherRows, rankClasses, setIndices } from './batch-rows';
 import { fabRun, type FabRunSettings } from './fab-run';
 import { correct } from './geometry';
 import { distance } from './lp-norms';
@@ -34,15 +34,6 @@ export const FAB_STANDARD: Required<FabOptions> = {
   beta: 0.9,
 };
 
-/** Per sample, the class whose clean logit ranks `rank` (1 = highest; ties to the lower index). */
-function classesRanked(logits: Float32Array, rows: Int32Array, classes: number, rank: number): Int32Array {
-  return rows.map((row) => {
-    const z = logits.subarray(row * classes, (row + 1) * classes);
-    const order = Array.from(z.keys()).sort((a, b) => (z[b] ?? 0) - (z[a] ?? 0) || a - b);
-    return order[rank - 1] ?? 0;
-  });
-}
-
 export async function fabTargeted(
   model: Classifier, batch: AttackBatch, threat: ThreatModel, context: AttackContext, options: FabOptions = {},
 ): Promise<AttackOutcome> {
@@ -54,6 +45,7 @@ export async function fabTargeted(
   context.checkpoint?.();
   const clean = await model.logits(x, n);
   const robust = correct(clean, labels, n);
+  const ranked = rankClasses(clean, n, classes);
   // One generator for the whole attack, so a seed fixes every restart's start.
   const random = new Random(context.seed);
   const targetCount = Math.min(settings.nTargetClasses, classes - 1);
@@ -64,7 +56,7 @@ export async function fabTargeted(
       if (rows.length === 0) return { xAdv, robust };
       const m = rows.length;
       const x0 = gatherRows(x, rows, size);
-      const sub = { x0, labels: gatherRows(labels, rows, 1), targets: classesRanked(clean, rows, classes, rank), m };
+      const sub = { x0, labels: gatherRows(labels, rows, 1), targets: rows.map((row) => ranked[row * classes + rank - 1] ?? 0), m };
       const run = await fabRun(model, sub, threat, context, settings, restart > 0 ? random : undefined);
       context.checkpoint?.();
       const stillCorrect = correct(await model.logits(run.adv, m), sub.labels, m);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { rankClasses } from '../attacks/batch-rows';
 import type { InputObjective } from '../model/classifier';
 
 /** Offset in the DLR denominators, as the reference AutoAttack uses. */
@@ -79,10 +80,9 @@ function rankMasks(host: Float32Array, n: number, k: number, labels: Int32Array)
   const third = new Float32Array(n * k);
   const fourth = new Float32Array(n * k);
   const bestOther = new Float32Array(n * k);
-  const order = Array.from({ length: k }, (_, i) => i);
+  const ranked = rankClasses(host, n, k);
   for (let i = 0; i < n; i++) {
-    const row = host.subarray(i * k, (i + 1) * k);
-    order.sort((a, b) => (row[b] ?? 0) - (row[a] ?? 0) || a - b);
+    const order = ranked.subarray(i * k, (i + 1) * k);
     first[i * k + (order[0] ?? 0)] = 1;
     third[i * k + (order[2] ?? 0)] = 1;
     fourth[i * k + (order[3] ?? 0)] = 1;
