@@ -7,6 +7,7 @@ import { openDataset } from '../data/open-dataset';
 import type { InputNormalization } from '../tfjs/normalize-input';
 import { selectTfjsBackend, type TfjsBackendChoice } from '../tfjs/select-backend';
 import { readCheckpoint } from '../train/checkpoint';
+import { cancellationCheckpoint, RunCancelled } from '../util/cancellation';
 import type { EvalResult } from './eval-result';
 import { CHECKPOINT_FILE } from './execute-train';
 import { loadModel, normalizationFor } from './load-model';
@@ -30,8 +31,6 @@ export interface EvalRunOptions {
   readonly seed: number;
   readonly pgdSteps?: number;
 }
-
-class Cancelled extends Error {}
 
 /** Clean and robust accuracy of a model on the first `samples` test images under a list of attacks. */
 export async function executeEval(options: EvalRunOptions, listener: RunListener, isCancelled: () => boolean): Promise<RunSummary> {
@@ -59,7 +58,7 @@ export async function executeEval(options: EvalRunOptions, listener: RunListener
     const robust = new Uint8Array(data.n);
     const afterEach = attacks.map(() => new Uint8Array(data.n));
     const seconds = attacks.map(() => 0);
-    const context = { seed: options.seed, checkpoint: () => { if (isCancelled()) throw new Cancelled(); } };
+    const context = { seed: options.seed, checkpoint: cancellationCheckpoint(isCancelled) };
     let status: RunSummary['status'] = 'completed';
     let done = 0;
     try {
@@ -85,7 +84,7 @@ export async function executeEval(options: EvalRunOptions, listener: RunListener
         listener({ type: 'progress', phase: 'attacking', done, total: data.n, etaSeconds: elapsed / done * (data.n - done), imagesPerSecond: done / Math.max(elapsed, 1e-3) });
       }
     } catch (error) {
-      if (!(error instanceof Cancelled)) throw error;
+      if (!(error instanceof RunCancelled)) throw error;
       status = 'cancelled';
     }
     const share = (flags: Uint8Array): number => (done === 0 ? 0 : flags.subarray(0, done).reduce((s, f) => s + f, 0) / done);

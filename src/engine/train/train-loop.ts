@@ -5,6 +5,7 @@ import { fgsm, pgd } from '../attacks/pgd';
 import { batchOf, shuffledOrder, take, type Dataset } from '../data/dataset';
 import { correctness, fraction } from '../evaluate/accuracy';
 import type { TrainableClassifier, TrainObjective } from '../model/classifier';
+import { cancellationCheckpoint, RunCancelled } from '../util/cancellation';
 import { Random } from '../util/random';
 import { readCheckpoint, writeCheckpoint } from './checkpoint';
 import { fastExamples, pgdExamples, tradesExamples } from './inner-max';
@@ -64,8 +65,6 @@ interface CheckpointMeta {
   readonly config: TrainConfig;
 }
 
-class Cancelled extends Error {}
-
 /**
  * Trains `model` on `data.train`, evaluating clean, FGSM and PGD accuracy on part of `data.test`
  * after every epoch. The order of examples and every random start depend only on the seed, the
@@ -88,6 +87,7 @@ export async function train(model: TrainableClassifier, data: { train: Dataset; 
   const trainSet = config.trainSamples !== undefined ? take(data.train, config.trainSamples) : data.train;
   const evalSet = take(data.test, config.evalSamples);
   const stepsPerEpoch = Math.ceil(trainSet.n / config.batchSize);
+  const stopIfCancelled = cancellationCheckpoint(options.isCancelled);
   const started = Date.now();
   let imagesDone = 0;
 
@@ -102,7 +102,7 @@ export async function train(model: TrainableClassifier, data: { train: Dataset; 
     let lr = 0;
     try {
       for (let step = 0; step < stepsPerEpoch; step++) {
-        if (options.isCancelled()) throw new Cancelled();
+        stopIfCancelled();
         const idx = order.subarray(step * config.batchSize, Math.min(trainSet.n, (step + 1) * config.batchSize));
         const batch = batchOf(trainSet, idx);
         const random = new Random(mix(config.seed, epoch, step));
@@ -122,7 +122,7 @@ export async function train(model: TrainableClassifier, data: { train: Dataset; 
         const remaining = (config.epochs - epoch - 1) * trainSet.n + (trainSet.n - seen);
         options.events?.progress?.({ epoch: epoch + 1, epochs: config.epochs, step: step + 1, steps: stepsPerEpoch, loss: result.loss, imagesPerSecond: rate, etaSeconds: remaining / rate });
       }
-      const context = { seed: mix(config.seed, epoch, 0xe7a1), checkpoint: () => { if (options.isCancelled()) throw new Cancelled(); } };
+      const context = { seed: mix(config.seed, epoch, 0xe7a1), checkpoint: stopIfCancelled };
       const fullThreat = config.threat;
       const batchSize = Math.min(config.batchSize, 256);
       const clean = fraction(await correctness(model, evalSet, undefined, fullThreat, batchSize, context));
@@ -149,7 +149,7 @@ export async function train(model: TrainableClassifier, data: { train: Dataset; 
         if (co) return { status: 'catastrophic-overfitting', history, message: co };
       }
     } catch (error) {
-      if (error instanceof Cancelled) {
+      if (error instanceof RunCancelled) {
         const kept = history.length > 0 ? `epoch ${history.length} is saved; resume continues from there` : 'no epoch had finished';
         return { status: 'cancelled', history, message: `cancelled during epoch ${epoch + 1}; ${kept}` };
       }
