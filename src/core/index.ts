@@ -7,6 +7,7 @@ export * from './ir/network';
 export { readModelFile, detectFormat, type ReadOptions, type ModelFileFormat } from './frontends/read-model-file';
 export { networksOf, type ReadResult } from './frontends/read-result';
 export { ensurePythonParser, isPythonParserReady } from './frontends/pytorch/python-parser';
+export { PythonReadMemo } from './frontends/pytorch/read-memo';
 export { checkFileSize, MAX_MODEL_FILE_BYTES } from './frontends/limits';
 export { summarize, type ModelSummary, type LayerRow, type PartTotal } from './params/summary';
 export { formatShape, type Shape } from './params/shapes';

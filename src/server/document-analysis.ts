@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import {
-  budgetInForce, detectFormat, readTextIfExists, findLintConfig, lintReadResult, mergeConfigs, networksOf, readModelFile, summarize,
+  budgetInForce, detectFormat, readTextIfExists, findLintConfig, lintReadResult, mergeConfigs, networksOf, PythonReadMemo, readModelFile, summarize,
   type Diagnostic, type FoundConfig, type ModelSummary, type ReadResult,
 } from '../core';
 import type { ServerSettings } from './settings';
@@ -18,6 +18,8 @@ export interface DocumentAnalysis {
 export class Analyzer {
   private readonly cache = new Map<string, DocumentAnalysis>();
   private readonly configs = new Map<string, FoundConfig>();
+  /** Per open document: what lets a PyTorch file be re-read incrementally after a keystroke. */
+  private readonly memos = new Map<string, PythonReadMemo>();
 
   constructor(private settings: () => ServerSettings) {}
 
@@ -39,19 +41,27 @@ export class Analyzer {
 
   forget(uri: string): void {
     this.cache.delete(uri);
+    this.memos.get(uri)?.dispose();
+    this.memos.delete(uri);
   }
 
   isModelFile(file: string, text: string): boolean {
     return detectFormat(file, text) !== undefined;
   }
 
-  analyse(uri: string, file: string, text: string, version: number): DocumentAnalysis {
+  /** `open`: the document is open in the editor and will change again (keep what speeds that up). */
+  analyse(uri: string, file: string, text: string, version: number, open: boolean): DocumentAnalysis {
     const cached = this.cache.get(uri);
     if (cached && cached.version === version) return cached;
     const settings = this.settings();
     const config = mergeConfigs(this.configFor(file).config, settings.lint);
     const options = { config, budgetOverride: settings.budget };
-    const read = readModelFile(file, text);
+    let memo = open ? this.memos.get(uri) : undefined;
+    if (open && !memo) {
+      memo = new PythonReadMemo();
+      this.memos.set(uri, memo);
+    }
+    const read = readModelFile(file, text, { memo });
     const networks = networksOf(read);
     const analysis: DocumentAnalysis = {
       version,

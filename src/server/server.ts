@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import {
   CodeActionKind, CodeLensRefreshRequest, createConnection, DidChangeConfigurationNotification, InlayHint, MarkupKind, ProposedFeatures, TextDocuments, TextDocumentSyncKind,
   type CodeLens, type Hover,
@@ -20,7 +21,18 @@ import { runLenses } from './run-lenses';
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const pending = new Map<string, NodeJS.Timeout>();
-const DEBOUNCE_MS = 150;
+/**
+ * Analysis waits for a pause in typing as long as the document's last analysis
+ * took (a re-read after a keystroke reuses everything the edit did not touch, so this is
+ * usually the floor), so a burst of changes keeps the server at most half busy.
+ */
+const DEBOUNCE_MIN_MS = 15;
+const DEBOUNCE_MAX_MS = 150;
+const analysisCost = new Map<string, number>();
+
+function debounceFor(uri: string): number {
+  return Math.min(DEBOUNCE_MAX_MS, Math.max(DEBOUNCE_MIN_MS, (analysisCost.get(uri) ?? DEBOUNCE_MAX_MS)));
+}
 // dist/server.js -> the extension's root, where docs/rules lives.
 const extensionRoot = path.join(__dirname, '..');
 let settings: ServerSettings = DEFAULT_SETTINGS;
@@ -35,11 +47,13 @@ function analysisOf(document: TextDocument): DocumentAnalysis | undefined {
   const file = fileOf(document.uri);
   const text = document.getText();
   if (!settings.enable || !analyzer.isModelFile(file, text)) return undefined;
-  return analyzer.analyse(document.uri, file, text, document.version);
+  return analyzer.analyse(document.uri, file, text, document.version, true);
 }
 
 function validate(document: TextDocument): void {
+  const started = performance.now();
   const analysis = analysisOf(document);
+  analysisCost.set(document.uri, performance.now() - started);
   void connection.sendDiagnostics({
     uri: document.uri,
     version: document.version,
@@ -66,7 +80,7 @@ function schedule(document: TextDocument): void {
   pending.set(document.uri, setTimeout(() => {
     pending.delete(document.uri);
     validate(document);
-  }, DEBOUNCE_MS));
+  }, debounceFor(document.uri)));
 }
 
 async function refreshSettings(): Promise<void> {
@@ -192,7 +206,7 @@ connection.onRequest(REQUESTS.lintWorkspace, (): { files: number; findings: numb
       const uri = URI.file(file).toString();
       if (documents.get(uri)) continue;
       const text = fs.readFileSync(file, 'utf8');
-      const analysis = analyzer.analyse(uri, file, text, -1);
+      const analysis = analyzer.analyse(uri, file, text, -1, false);
       files++;
       findings += analysis.diagnostics.filter((d) => d.code.startsWith('RA')).length;
       void connection.sendDiagnostics({ uri, diagnostics: analysis.diagnostics.map((d) => toLspDiagnostic(d, extensionRoot)) });
@@ -208,6 +222,7 @@ documents.onDidClose((event) => {
   pending.delete(event.document.uri);
   analyzer.forget(event.document.uri);
   lastShown.delete(event.document.uri);
+  analysisCost.delete(event.document.uri);
   void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
 });
 

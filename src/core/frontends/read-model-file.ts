@@ -2,6 +2,7 @@ import { parse } from 'yaml';
 import { pointRange } from '../ir/source';
 import { readArchSpec } from './arch-spec/read-arch-spec';
 import { looksLikePyTorch, readPyTorch } from './pytorch/read-pytorch';
+import type { PythonReadMemo } from './pytorch/read-memo';
 import { looksLikeTfjsModel, readTfjsModel } from './tfjs/read-tfjs-model';
 import { looksLikeKeras, readKeras } from './keras/read-keras';
 import { checkFileSize } from './limits';
@@ -9,7 +10,10 @@ import { utf8ByteLength } from '../util/utf8-length';
 import type { ReadResult } from './read-result';
 import { findKwargsPath, readRobArchHydra, type HydraReadOptions } from './robarch-hydra/read-robarch-hydra';
 
-export type ReadOptions = HydraReadOptions;
+export interface ReadOptions extends HydraReadOptions {
+  /** Kept by the caller per open document: a PyTorch file is then re-read incrementally. */
+  readonly memo?: PythonReadMemo;
+}
 
 export type ModelFileFormat = 'arch-spec' | 'robarch-hydra' | 'pytorch' | 'keras' | 'tfjs';
 
@@ -46,7 +50,7 @@ export function readModelFile(file: string, text: string, options: ReadOptions =
     case 'robarch-hydra':
       return readRobArchHydra(file, text, options);
     case 'pytorch':
-      return readPyTorch(file, text);
+      return readPyTorch(file, text, options.memo);
     case 'tfjs':
       return readTfjsModel(file, text);
     case 'keras':

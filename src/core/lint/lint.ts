@@ -1,12 +1,13 @@
 import { designFromNetwork } from '../whatif/design-from-network';
 import type { Diagnostic } from '../ir/diagnostic';
 import type { Network } from '../ir/network';
+import { NetworkMemo } from '../ir/network-memo';
 import { networksOf, type ReadResult } from '../frontends/read-result';
 import { summarize } from '../params/summary';
 import { isRuleEnabled, type LintConfig } from '../config/lint-config';
 import { RULES } from '../rules/registry';
 import type { RuleContext } from '../rules/rule';
-import { parseSuppressions } from './suppression';
+import { parseSuppressions, type Suppressions } from './suppression';
 
 export interface LintOptions {
   readonly config?: LintConfig;
@@ -21,9 +22,29 @@ export function budgetInForce(network: Network, options: LintOptions): number | 
 
 /** Runs the enabled guideline rules on a network; `text` is its file, for suppression comments. */
 export function lintNetwork(network: Network, text: string, options: LintOptions = {}): Diagnostic[] {
-  const config = options.config ?? {};
-  const suppressions = parseSuppressions(text);
+  return lintWithSuppressions(network, parseSuppressions(text), options);
+}
+
+/**
+ * Rule findings per network object and options: the language server reuses the networks of
+ * definitions a keystroke did not touch, and their findings with them. Suppressions are applied
+ * afterwards because they live in the text, which every keystroke changes.
+ */
+const findingsMemo = new NetworkMemo<{ readonly key: string; readonly findings: readonly Diagnostic[] }>('findings');
+
+function lintWithSuppressions(network: Network, suppressions: Suppressions, options: LintOptions): Diagnostic[] {
   if (suppressions.file) return [];
+  const key = JSON.stringify([options.config ?? {}, options.budgetOverride ?? null]);
+  let memo = findingsMemo.get(network);
+  if (memo?.key !== key) {
+    memo = { key, findings: runRules(network, options) };
+    findingsMemo.set(network, memo);
+  }
+  return memo.findings.filter((d) => !suppressions.isSuppressed(d.range.start.line, d.code));
+}
+
+function runRules(network: Network, options: LintOptions): Diagnostic[] {
+  const config = options.config ?? {};
   const total = summarize(network).total;
   const context: RuleContext = {
     network,
@@ -35,7 +56,6 @@ export function lintNetwork(network: Network, text: string, options: LintOptions
   for (const rule of RULES) {
     if (!isRuleEnabled(rule.code, config)) continue;
     for (const finding of rule.check(context)) {
-      if (suppressions.isSuppressed(finding.range.start.line, rule.code)) continue;
       diagnostics.push({
         file: network.file,
         range: finding.range,
@@ -51,7 +71,8 @@ export function lintNetwork(network: Network, text: string, options: LintOptions
 
 /** Front-end diagnostics of a read file plus the guideline findings on its network. */
 export function lintReadResult(read: ReadResult, text: string, options: LintOptions = {}): Diagnostic[] {
-  const findings = networksOf(read).flatMap((network) => lintNetwork(network, text, options));
+  const suppressions = parseSuppressions(text);
+  const findings = networksOf(read).flatMap((network) => lintWithSuppressions(network, suppressions, options));
   // Two models of one file built from the same classes point at the same lines: report each once.
   const seen = new Set<string>();
   const unique = findings.filter((d) => {

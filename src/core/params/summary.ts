@@ -1,6 +1,7 @@
 import { known, unknown, type Fact } from '../ir/fact';
 import type { Layer } from '../ir/layers';
 import type { Network } from '../ir/network';
+import { NetworkMemo } from '../ir/network-memo';
 import { layerMacs } from './macs';
 import { outputShape, type Shape } from './shapes';
 
@@ -52,15 +53,19 @@ function sumFacts(facts: readonly Fact<number>[]): Fact<number> {
  * Walks the network once: per-layer output shapes, parameters and MACs at a square input of
  * `inputSize` pixels, per-part and total counts.
  */
-const summaries = new WeakMap<Network, Map<number, ModelSummary>>();
+const summaries = new NetworkMemo<Map<number, ModelSummary>>('summary');
 
 export function summarize(network: Network, inputSize = network.inputSize ?? 224): ModelSummary {
   // The IR is immutable: lint, hints and reports of one analysis share one summary.
   const cached = summaries.get(network)?.get(inputSize);
   if (cached) return cached;
   const summary = computeSummary(network, inputSize);
-  if (!summaries.has(network)) summaries.set(network, new Map());
-  summaries.get(network)?.set(inputSize, summary);
+  let bySize = summaries.get(network);
+  if (!bySize) {
+    bySize = new Map();
+    summaries.set(network, bySize);
+  }
+  bySize.set(inputSize, summary);
   return summary;
 }
 

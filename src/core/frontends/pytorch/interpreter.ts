@@ -5,6 +5,7 @@ import type { ActivationFunction } from '../../ir/layers';
 import { bindArguments, buildTorchLayer, intFact, isTorchLayerClass, torchActivation } from './torch-layers';
 import type { PythonSourceMap } from './python-parser';
 import { KerasRecorder } from '../keras/keras-recorder';
+import { GlobalScope, mergeDependencies, noDependencies, type Dependencies } from './dependencies';
 import {
   asNumber, NONE, num, Scope, truthy, unknownValue,
   type ModuleNode, type PyValue, type TensorOp, type UserClass, type UserFunction,
@@ -52,7 +53,7 @@ function isKeras(path: string): boolean {
 const NON_MODULE_ROOTS = new Set(['typing', 'collections', 'dataclasses', 'enum', 'functools', 'itertools', 'math', 'numpy', 'np', 'pathlib', 'os', 'sys', 're', 'json', 'abc', 'argparse', 'logging', 'warnings', 'copy']);
 
 export class Interpreter {
-  readonly globals = new Scope();
+  readonly globals = new GlobalScope();
   readonly keras = new KerasRecorder();
   private steps = 0;
   private depth = 0;
@@ -133,6 +134,22 @@ export class Interpreter {
   beginEntry(): void {
     this.steps = 0;
     this.layersBuilt = 0;
+  }
+
+  /** Set by a caller that reuses results across edits: instance clones then carry their dependencies. */
+  trackDependencies = false;
+
+  /** Runs `evaluate` recording what it depends on; nested recordings add to the outer one. */
+  recordDependencies<T>(evaluate: () => T): { readonly value: T; readonly dependencies: Dependencies } {
+    const outer = this.globals.recording;
+    const dependencies = noDependencies();
+    this.globals.recording = dependencies;
+    try {
+      return { value: evaluate(), dependencies };
+    } finally {
+      this.globals.recording = outer;
+      if (outer) mergeDependencies(outer, dependencies);
+    }
   }
 
   // ---------- statements ----------
@@ -350,7 +367,10 @@ export class Interpreter {
   private assign(target: Node, value: PyValue, scope: Scope, frame: Frame): void {
     switch (this.typeOf(target)) {
       case 'identifier':
-        if (scope === this.globals) this.globalsEpoch++;
+        if (scope === this.globals) {
+          this.globalsEpoch++;
+          if (this.globals.recording) this.globals.recording.wroteGlobals = true;
+        }
         scope.set(target.text, value);
         return;
       case 'pattern_list':
@@ -907,21 +927,26 @@ export class Interpreter {
    * a `for` loop) give the same subtree: it is cloned instead of evaluated again. Arguments that
    * could be shared or mutated (lists of modules, dicts) are never cached, nor are incomplete results.
    */
-  private readonly instances = new Map<string, ModuleNode>();
+  private readonly instances = new Map<string, { readonly module: ModuleNode; readonly dependencies: Dependencies | undefined }>();
   /** Bumped by any assignment to a module-level name, which could change what __init__ reads. */
   private globalsEpoch = 0;
 
   instantiate(cls: UserClass, positional: PyValue[], keywords: Map<string, PyValue>, node: Node): PyValue {
+    this.globals.recording?.executed.add(cls.node);
     const key = instanceKey(cls, positional, keywords, node.id, this.globalsEpoch);
     const cached = key ? this.instances.get(key) : undefined;
     if (cached) {
-      this.layersBuilt += countLeaves(cached);
+      this.layersBuilt += countLeaves(cached.module);
       if (this.layersBuilt > MAX_LAYERS) throw new Abort(`the model has more than ${MAX_LAYERS.toLocaleString('en-US')} layers, too many to evaluate statically`);
-      return { kind: 'module', module: cloneModule(cached, true) };
+      // A clone depends on everything the original's construction read.
+      if (this.globals.recording && cached.dependencies) mergeDependencies(this.globals.recording, cached.dependencies);
+      return { kind: 'module', module: cloneModule(cached.module, true) };
     }
-    const built = this.instantiateFresh(cls, positional, keywords, node);
+    const { value: built, dependencies } = this.trackDependencies
+      ? this.recordDependencies(() => this.instantiateFresh(cls, positional, keywords, node))
+      : { value: this.instantiateFresh(cls, positional, keywords, node), dependencies: undefined };
     // The cache keeps a pristine copy: the caller may still change the instance it got.
-    if (key && built.kind === 'module' && !hasIncomplete(built.module)) this.instances.set(key, cloneModule(built.module, false));
+    if (key && built.kind === 'module' && !hasIncomplete(built.module)) this.instances.set(key, { module: cloneModule(built.module, false), dependencies });
     return built;
   }
 
@@ -945,6 +970,7 @@ export class Interpreter {
       this.depth--;
       throw new Abort('calls nest too deeply to evaluate statically');
     }
+    this.globals.recording?.executed.add(fn.node);
     try {
       const scope = new Scope(fn.scope);
       const frame: Frame = { self: self ?? outer.self, tracing: outer.tracing };

@@ -30,8 +30,9 @@ export function isPythonParserReady(): boolean {
   return parser !== undefined;
 }
 
-export function parsePython(text: string): Tree | undefined {
-  return parser?.parse(text) ?? undefined;
+/** Parses `text`; with `old` (already edited to match), tree-sitter reuses its unchanged parts. */
+export function parsePython(text: string, old?: Tree): Tree | undefined {
+  return parser?.parse(text, old) ?? undefined;
 }
 
 /**

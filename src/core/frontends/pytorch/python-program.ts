@@ -4,6 +4,7 @@ import type { SourceRange } from '../../ir/source';
 import type { ReadResult } from '../read-result';
 import { Abort, Interpreter } from './interpreter';
 import { isPythonParserReady, parsePython, PythonSourceMap } from './python-parser';
+import type { PythonReadMemo } from './read-memo';
 
 export interface PythonProgram {
   readonly file: string;
@@ -30,11 +31,11 @@ function firstSyntaxError(root: Node): Node | undefined {
  * Parses a Python file and evaluates its module level, then hands the program to `read`
  * (which finds the models); syntax errors and evaluation limits become diagnostics.
  */
-export function readPythonProgram(file: string, text: string, read: (program: PythonProgram) => ReadResult): ReadResult {
+export function readPythonProgram(file: string, text: string, read: (program: PythonProgram) => ReadResult, memo?: PythonReadMemo): ReadResult {
   const origin = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   const diagnostic = (range: SourceRange, code: string, message: string, severity: Diagnostic['severity'] = 'error'): Diagnostic => ({ file, range, severity, code, message });
   if (!isPythonParserReady()) return { diagnostics: [diagnostic(origin, 'RL106', 'the Python parser is not loaded (call ensurePythonParser first)')] };
-  const tree = parsePython(text);
+  const tree = memo ? memo.parse(text, parsePython) : parsePython(text);
   if (!tree) return { diagnostics: [diagnostic(origin, 'RL101', 'invalid Python: the file could not be parsed')] };
   try {
     const map = new PythonSourceMap(text);
@@ -52,7 +53,7 @@ export function readPythonProgram(file: string, text: string, read: (program: Py
     }
     return read({ file, root: tree.rootNode, map, interpreter, diagnostics: [], origin, diagnostic });
   } finally {
-    tree.delete();
+    if (!memo?.owns(tree)) tree.delete();
   }
 }
 

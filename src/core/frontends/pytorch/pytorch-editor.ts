@@ -26,6 +26,13 @@ export class PyTorchEditor implements ModelEditor {
     this.lines = text.split('\n');
   }
 
+  /** The same sites after lines moved, over the new text (a reused model after an edit elsewhere). */
+  moved(line: (old: number) => number, text: string): PyTorchEditor {
+    const range = (r: SourceRange): SourceRange => ({ start: { line: line(r.start.line), character: r.start.character }, end: { line: line(r.end.line), character: r.end.character } });
+    const byPosition = (sites: ReadonlyMap<number, readonly SourceRange[]>): Map<number, SourceRange[]> => new Map([...sites].map(([k, v]) => [k, v.map(range)]));
+    return new PyTorchEditor(text, { activations: byPosition(this.sites.activations), norms: byPosition(this.sites.norms), dilations: this.sites.dilations.map(range) });
+  }
+
   private replaceToken(range: SourceRange, pattern: RegExp, replacement: (found: string) => string | undefined): TextEdit | undefined {
     const line = this.lines[range.start.line] ?? '';
     const end = range.end.line === range.start.line ? range.end.character : line.length;

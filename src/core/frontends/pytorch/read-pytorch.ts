@@ -2,10 +2,13 @@ import type { Node } from 'web-tree-sitter';
 import type { Network } from '../../ir/network';
 import type { ReadResult } from '../read-result';
 import { Abort, isModuleClass } from './interpreter';
-import type { PythonSourceMap } from './python-parser';
 import { readPythonProgram, requiredParameters } from './python-program';
 import { moduleTreeToNetwork } from './to-network';
 import type { ModuleNode, PyValue, UserClass } from './values';
+import type { Diagnostic } from '../../ir/diagnostic';
+import type { SourceRange } from '../../ir/source';
+import type { CandidateKind, CandidateOutcome, PythonReadMemo } from './read-memo';
+import { StatementTable } from './top-level-statements';
 
 /** A Python file that uses PyTorch. */
 export function looksLikePyTorch(text: string): boolean {
@@ -14,8 +17,17 @@ export function looksLikePyTorch(text: string): boolean {
 
 interface Candidate {
   readonly name: string;
-  readonly module: ModuleNode;
-  readonly source: ReturnType<PythonSourceMap['range']>;
+  readonly outcome: CandidateOutcome;
+}
+
+/** A user class by name and definition text: the same across reads of an edited file. */
+function classKeyOf(keys: Map<UserClass, string>, cls: UserClass): string {
+  let key = keys.get(cls);
+  if (key === undefined) {
+    key = `${cls.name}\u0000${cls.node.text}`;
+    keys.set(cls, key);
+  }
+  return key;
 }
 
 /**
@@ -23,77 +35,114 @@ interface Candidate {
  * defaults, arithmetic, loops with known bounds, helper functions, classes built with known
  * arguments) without running Python, and builds the IR of each model it finds. Models are the
  * module-level instances, the argument-free factory functions (`def resnet50(): ...`), and the
- * module classes constructible with defaults that no other model uses.
+ * module classes constructible with defaults that no other model uses. With a memo (one per
+ * open document), candidates whose code a keystroke did not touch are not evaluated again.
  */
-export function readPyTorch(file: string, text: string): ReadResult {
+export function readPyTorch(file: string, text: string, memo?: PythonReadMemo): ReadResult {
   return readPythonProgram(file, text, ({ root, map, interpreter, diagnostics, origin, diagnostic: at }) => {
-    const candidates: Candidate[] = [];
-    const used = new Set<UserClass>();
-    const collectClasses = (module: ModuleNode, seen = new Set<ModuleNode>()): void => {
-      if (seen.has(module)) return;
-      seen.add(module);
-      if (module.userClass) used.add(module.userClass);
-      for (const child of module.children.values()) collectClasses(child, seen);
-    };
+    const table = memo ? new StatementTable(root) : undefined;
+    memo?.begin();
+    interpreter.trackDependencies = memo !== undefined;
+    const keys = new Map<UserClass, string>();
+    const classKey = (cls: UserClass): string => classKeyOf(keys, cls);
     const definitionOf = (name: string): Node | undefined => root.namedChildren.find((c): c is Node => {
       if (!c) return false;
       const def = c.type === 'decorated_definition' ? c.childForFieldName('definition') : c;
       return def?.childForFieldName('name')?.text === name;
     });
+    /** The module tree as a model: its network and the classes it is built from. */
+    const describe = (module: ModuleNode, name: string, source: SourceRange): NonNullable<CandidateOutcome['model']> => {
+      const classes = new Set<string>();
+      const seen = new Set<ModuleNode>();
+      const visit = (m: ModuleNode): void => {
+        if (seen.has(m)) return;
+        seen.add(m);
+        if (m.userClass) classes.add(classKey(m.userClass));
+        for (const child of m.children.values()) visit(child);
+      };
+      visit(module);
+      return {
+        network: moduleTreeToNetwork({ root: module, name, file, text, interpreter, map, source }),
+        ownClass: module.userClass ? classKey(module.userClass) : undefined,
+        classes: [...classes],
+        below: [...classesBelow(module)].map(classKey),
+      };
+    };
+    /** Evaluates one candidate, or reuses its outcome from the memo when nothing it read changed. */
+    const evaluate = (name: string, kind: CandidateKind, siteOf: Node, build: (found: Diagnostic[]) => { module: ModuleNode; source: SourceRange } | undefined): CandidateOutcome => {
+      const reused = memo && table ? memo.lookup(name, kind, file, table, text) : undefined;
+      if (reused) return reused;
+      const run = (): CandidateOutcome => {
+        const found: Diagnostic[] = [];
+        try {
+          interpreter.beginEntry();
+          const built = build(found);
+          return { diagnostics: found, ...(built ? { model: describe(built.module, name, built.source) } : {}) };
+        } catch (e) {
+          if (!(e instanceof Abort)) throw e;
+          return { diagnostics: [...found, at(map.range(siteOf), 'RL107', `${name}: ${e.message}`)] };
+        }
+      };
+      if (!memo || !table) return run();
+      const { value, dependencies } = interpreter.recordDependencies(run);
+      memo.store(name, kind, file, table, value, dependencies);
+      return value;
+    };
 
+    const candidates: Candidate[] = [];
     const moduleClassNames = [...interpreter.globals.vars].filter(([, v]) => v.kind === 'userClass' && isModuleClass(v.cls)).map(([n]) => n);
     // Module-level instances and factory functions.
     for (const [name, value] of interpreter.globals.vars) {
-      try {
-        if (value.kind === 'module' && value.module.userClass) {
-          candidates.push({ name, module: value.module, source: value.module.source ?? origin });
-        } else if (value.kind === 'function' && value.fn.scope === interpreter.globals && requiredParameters(value.fn.node, false) === 0) {
-          if (!/\breturn\b/.test(value.fn.node.childForFieldName('body')?.text ?? '')) continue;
-          interpreter.beginEntry();
-          const result: PyValue = interpreter.invoke(value.fn, undefined, [], new Map(), { tracing: false });
-          if (result.kind === 'unknown' && buildsModule(value.fn.node.text, moduleClassNames)) {
-            // A model factory we could not follow: say so rather than leave it out silently.
-            diagnostics.push(at(map.range(value.fn.node.childForFieldName('name') ?? value.fn.node), 'RL109', `${name}: the model it returns is not statically known (${result.reason})`, 'info'));
-          }
-          if (result.kind === 'module' && result.module.userClass) {
+      if (value.kind === 'module' && value.module.userClass) {
+        const module = value.module;
+        candidates.push({ name, outcome: { diagnostics: [], model: describe(module, name, module.source ?? origin) } });
+      } else if (value.kind === 'function' && value.fn.scope === interpreter.globals && requiredParameters(value.fn.node, false) === 0) {
+        if (!/\breturn\b/.test(value.fn.node.childForFieldName('body')?.text ?? '')) continue;
+        const nameNode = value.fn.node.childForFieldName('name') ?? value.fn.node;
+        candidates.push({
+          name,
+          outcome: evaluate(name, 'factory', nameNode, (found) => {
+            const result: PyValue = interpreter.invoke(value.fn, undefined, [], new Map(), { tracing: false });
+            if (result.kind === 'unknown' && buildsModule(value.fn.node.text, moduleClassNames)) {
+              // A model factory we could not follow: say so rather than leave it out silently.
+              found.push(at(map.range(nameNode), 'RL109', `${name}: the model it returns is not statically known (${result.reason})`, 'info'));
+            }
+            if (result.kind !== 'module' || !result.module.userClass) return undefined;
             const def = definitionOf(name);
-            candidates.push({ name, module: result.module, source: def ? map.range(def.childForFieldName('name') ?? def) : origin });
-          }
-        }
-      } catch (e) {
-        if (!(e instanceof Abort)) throw e;
-        diagnostics.push(at(value.kind === 'function' ? map.range(value.fn.node.childForFieldName('name') ?? value.fn.node) : origin, 'RL107', `${name}: ${e.message}`));
+            return { module: result.module, source: def ? map.range(def.childForFieldName('name') ?? def) : origin };
+          }),
+        });
       }
     }
-    for (const c of candidates) collectClasses(c.module);
+    const used = new Set(candidates.flatMap((c) => c.outcome.model?.classes ?? []));
 
     // Module classes constructible with defaults that no other model uses.
     for (const [name, value] of interpreter.globals.vars) {
-      if (value.kind !== 'userClass' || !isModuleClass(value.cls) || used.has(value.cls)) continue;
+      if (value.kind !== 'userClass' || !isModuleClass(value.cls) || used.has(classKey(value.cls))) continue;
       const init = value.cls.methods.get('__init__');
       if (init && requiredParameters(init.node, true) > 0) continue;
       if (!init && value.cls.bases.every((b) => b.kind !== 'userClass')) continue;
-      try {
-        interpreter.beginEntry();
-        const made = interpreter.instantiate(value.cls, [], new Map(), value.cls.node.childForFieldName('name') ?? value.cls.node);
-        if (made.kind === 'module') {
-          collectClasses(made.module);
-          candidates.push({ name, module: made.module, source: map.range(value.cls.node.childForFieldName('name') ?? value.cls.node) });
-        }
-      } catch (e) {
-        if (!(e instanceof Abort)) throw e;
-        diagnostics.push(at(map.range(value.cls.node.childForFieldName('name') ?? value.cls.node), 'RL107', `${name}: ${e.message}`));
-      }
+      const nameNode = value.cls.node.childForFieldName('name') ?? value.cls.node;
+      candidates.push({
+        name,
+        outcome: evaluate(name, 'class', nameNode, () => {
+          const made = interpreter.instantiate(value.cls, [], new Map(), nameNode);
+          return made.kind === 'module' ? { module: made.module, source: map.range(nameNode) } : undefined;
+        }),
+      });
     }
+    memo?.end();
+    for (const c of candidates) diagnostics.push(...c.outcome.diagnostics);
     // A class used inside another candidate is a component, not a model of its own.
-    const inside = candidates.map((c) => classesBelow(c.module));
-    const models = candidates.filter((c) => !candidates.some((other, i) => other !== c && c.module.userClass !== undefined && inside[i]?.has(c.module.userClass)));
-    const networks: Network[] = models.map((c) => moduleTreeToNetwork({ root: c.module, name: c.name, file, text, interpreter, map, source: c.source }));
+    const networks: Network[] = candidates.filter((c) => {
+      const own = c.outcome.model?.ownClass;
+      return own !== undefined && !candidates.some((other) => other !== c && other.outcome.model?.below.includes(own));
+    }).map((c) => (c.outcome.model as NonNullable<CandidateOutcome['model']>).network);
     if (networks.length === 0 && !diagnostics.some((d) => d.severity === 'error')) {
       diagnostics.push(at(origin, 'RL108', 'no PyTorch model found: expected an nn.Module class constructible with its defaults, an argument-free function returning one, or a module-level instance', 'info'));
     }
     return { network: networks[0], networks, diagnostics };
-  });
+  }, memo);
 }
 
 /** Whether a function's code names one of the file's module classes (a model factory). */
