@@ -3,9 +3,12 @@
 Usage: python3 inspect_model.py FILE NAME [NAME ...]
 Each NAME is a module-level factory function or nn.Module class of FILE, called without
 arguments. Prints one JSON object:
-  {"torch": version, "models": {NAME: {"total": int, "modules": [{"name", "class", "params", "line"}]}},
+  {"torch": version, "models": {NAME: {"total": int, "modules": [{"name", "class", "params", "line"}],
+                                       "fx": {"ops": [{"op", "target", "line"}]} or {"error": message}}},
    "errors": {NAME: message}}
 "line" is the 1-based line of FILE where the module was constructed (found from the call stack).
+"fx" is the forward graph from torch.fx.symbolic_trace, where the model traces: the module calls,
+functions and methods in execution order (a module call's line is where that module was built).
 
 This executes FILE. Robustness Lens runs it only when the user asks for exact counts in a
 trusted workspace, in a separate process with a time limit.
@@ -49,8 +52,27 @@ def main() -> None:
             own = sum(p.numel() for p in sub.parameters(recurse=False))
             if own or not list(sub.children()):
                 entries.append({"name": module_name, "class": type(sub).__name__, "params": own, "line": created_at.get(id(sub))})
-        models[name] = {"total": sum(p.numel() for p in model.parameters()), "modules": entries}
+        models[name] = {"total": sum(p.numel() for p in model.parameters()), "modules": entries, "fx": forward_graph(model, created_at)}
     print(json.dumps({"torch": torch.__version__, "models": models, "errors": errors}))
+
+
+def forward_graph(model, created_at):
+    """The torch.fx graph's operations, or why the model does not trace (data-dependent control flow)."""
+    try:
+        import torch.fx
+        graph = torch.fx.symbolic_trace(model).graph
+    except Exception as error:  # many real models do not trace: say why, keep the counts
+        return {"error": f"{type(error).__name__}: {error}".splitlines()[0][:300]}
+    ops = []
+    for node in graph.nodes:
+        if node.op not in ("call_module", "call_function", "call_method"):
+            continue
+        if node.op == "call_module":
+            target, line = str(node.target), created_at.get(id(model.get_submodule(node.target)))
+        else:
+            target, line = getattr(node.target, "__name__", str(node.target)), None
+        ops.append({"op": node.op, "target": target, "line": line})
+    return {"ops": ops}
 
 
 if __name__ == "__main__":

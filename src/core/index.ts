@@ -13,7 +13,7 @@ export { summarize, type ModelSummary, type LayerRow, type PartTotal } from './p
 export { formatShape, type Shape } from './params/shapes';
 export { parseCount, formatCompact, formatThousands } from './util/parse-count';
 export { layerLabel, activationClassName, normClassName } from './describe/layer-label';
-export { paramsReport, type ParamsReport } from './params/summary-report';
+export { paramsReport, type ForwardGraphCheck, type ParamsReport } from './params/summary-report';
 export * from './ir/editor';
 export { lintNetwork, lintReadResult, budgetInForce, type LintOptions } from './lint/lint';
 export { parseSuppressions } from './lint/suppression';

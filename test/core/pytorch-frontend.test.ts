@@ -2,8 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { countWithPyTorch } from '../../src/engine/pytorch/exact-count';
-import { applyEdits, known, lintNetwork, networksOf, readModelFile, summarize, type Network } from '../../src/core';
+import { countWithPyTorch, residualAdds } from '../../src/engine/pytorch/exact-count';
+import { applyEdits, known, lintNetwork, networksOf, readModelFile, summarize, valueOf, type Network } from '../../src/core';
 import { repoPath } from '../helpers/paths';
 import { usePythonParser } from '../helpers/python';
 import { codesOf, lintFile } from '../helpers/lint';
@@ -161,6 +161,15 @@ describe('static counts equal PyTorch running the examples', { skip: torchAvaila
           const owner = [...ours.keys()].find((layer) => m.name === layer || m.name.startsWith(`${layer}.`));
           assert.ok(owner, `${name}: PyTorch module ${m.name} has no static counterpart`);
         }
+        // torch.fx's forward graph: one residual addition per block the static reading found with a shortcut.
+        const graph = exact.models[name]?.fx;
+        assert.ok(graph && 'ops' in graph, `${name}: torch.fx traced the model`);
+        const blocks = network.stages.flatMap((s) => s.blocks).filter((b) => valueOf(b.facts.shortcut) !== undefined).length;
+        assert.ok(blocks > 0);
+        assert.equal(residualAdds(graph), blocks, `${name}: residual additions in the fx graph`);
+        // Module calls point back at the lines that built them.
+        const conv = graph.ops.find((o) => o.op === 'call_module' && o.line !== null);
+        assert.ok(conv?.line, `${name}: fx module calls carry their construction line`);
       }
     });
   }

@@ -5,13 +5,16 @@ import {
   formatThousands,
   paramsReport,
   summarize,
+  type ForwardGraphCheck,
   type ModelSummary,
+  type Network,
+  valueOf,
   type ParamsReport,
 } from '../../core';
 import { formatDiagnostic } from '../diagnostics';
 import { readModelFromDisk } from '../read-file';
 import { budgetOption, positiveIntegerOption } from '../options';
-import { countWithPyTorch } from '../../engine/pytorch/exact-count';
+import { countWithPyTorch, residualAdds, type ForwardGraph } from '../../engine/pytorch/exact-count';
 import { inspectModelScript } from '../python-script';
 import { renderTable } from '../table';
 import { UsageError, type CommandIO } from '../io';
@@ -129,7 +132,7 @@ export function runParams(args: readonly string[], io: CommandIO): number {
       const measured = exact?.models[network.name];
       if (exact && !exact.failure) {
         report.exact = measured
-          ? { total: measured.total, torch: exact.torch ?? '', matchesStatic: summary.total.known && summary.total.value === measured.total }
+          ? { total: measured.total, torch: exact.torch ?? '', matchesStatic: summary.total.known && summary.total.value === measured.total, ...(measured.fx ? { fx: forwardGraphCheck(measured.fx, network) } : {}) }
           : { total: null, torch: exact.torch ?? '', matchesStatic: false, error: exact.errors[network.name] ?? 'not instantiated' };
       }
       reports.push(report);
@@ -138,6 +141,12 @@ export function runParams(args: readonly string[], io: CommandIO): number {
         text += report.exact.total === null
           ? `\n  PyTorch ${report.exact.torch}: could not instantiate (${report.exact.error ?? ''})`
           : `\n  PyTorch ${report.exact.torch}: ${formatThousands(report.exact.total)} parameters, ${report.exact.matchesStatic ? 'equal to the static count' : 'DIFFERENT from the static count'}`;
+        const fx = report.exact.fx;
+        if (fx) {
+          text += 'error' in fx
+            ? `\n  torch.fx: does not trace (${fx.error})`
+            : `\n  torch.fx: ${fx.ops} operations, ${fx.residualAdds} residual additions; ${fx.staticShortcuts} blocks with a shortcut statically${fx.matchesStatic ? '' : ' (DIFFERENT)'}`;
+        }
       }
       texts.push(text);
     }
@@ -148,4 +157,12 @@ export function runParams(args: readonly string[], io: CommandIO): number {
     io.out(texts.join(values.summary ? '\n' : '\n\n'));
   }
   return failed ? 2 : 0;
+}
+
+/** torch.fx's residual additions against the blocks the static reading found with a shortcut. */
+function forwardGraphCheck(graph: ForwardGraph, network: Network): ForwardGraphCheck {
+  const adds = residualAdds(graph);
+  if ('error' in graph || adds === undefined) return { error: 'error' in graph ? graph.error : 'no graph' };
+  const staticShortcuts = network.stages.flatMap((s) => s.blocks).filter((b) => valueOf(b.facts.shortcut) !== undefined).length;
+  return { ops: graph.ops.length, residualAdds: adds, staticShortcuts, matchesStatic: adds === staticShortcuts };
 }

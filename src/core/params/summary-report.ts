@@ -4,6 +4,14 @@ import { formatShape } from './shapes';
 import type { ModelSummary } from './summary';
 
 /** The machine-readable form of a parameter summary (`robustness-lens params --json`). */
+/**
+ * The torch.fx forward graph against the static reading: its residual additions against the
+ * blocks the static analysis found with a shortcut (or why the model does not trace).
+ */
+export type ForwardGraphCheck =
+  | { readonly ops: number; readonly residualAdds: number; readonly staticShortcuts: number; readonly matchesStatic: boolean }
+  | { readonly error: string };
+
 export interface ParamsReport {
   file: string;
   name: string;
@@ -33,7 +41,7 @@ export interface ParamsReport {
   }[];
   unknown: string[];
   /** PyTorch's own count, when the file was also run under PyTorch (`params --exact`). */
-  exact?: { total: number | null; torch: string; matchesStatic: boolean; error?: string };
+  exact?: { total: number | null; torch: string; matchesStatic: boolean; error?: string; fx?: ForwardGraphCheck };
   notes: { code: string; severity: string; line: number; column: number; message: string }[];
 }
 

@@ -1,10 +1,21 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
+/** torch.fx's graph of the forward pass in execution order, or why the model does not trace. */
+export type ForwardGraph =
+  | { readonly ops: readonly { readonly op: 'call_module' | 'call_function' | 'call_method'; readonly target: string; readonly line: number | null }[] }
+  | { readonly error: string };
+
+/** Graph operations that add two tensors: a residual connection's merge. */
+export function residualAdds(graph: ForwardGraph): number | undefined {
+  if (!('ops' in graph)) return undefined;
+  return graph.ops.filter((o) => o.op !== 'call_module' && /^(add|iadd|add_)$/.test(o.target)).length;
+}
+
 /** What running the model file under real PyTorch reported. */
 export interface ExactReport {
   readonly torch?: string;
-  readonly models: Record<string, { total: number; modules: { name: string; class: string; params: number; line: number | null }[] }>;
+  readonly models: Record<string, { total: number; modules: { name: string; class: string; params: number; line: number | null }[]; fx?: ForwardGraph }>;
   readonly errors: Record<string, string>;
   /** Why no count could be had at all (no Python, no torch, a timeout). */
   readonly failure?: string;
