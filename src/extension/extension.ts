@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { showParameterBreakdown } from './breakdown-panel';
 import { startLanguageClient } from './client';
+import { countWithPyTorchCommand } from './exact-count-command';
 import { openRuleDocumentation } from './rule-docs-command';
 import { registerRuns } from './runs/register-runs';
 import { createStatusBar } from './status-bar';
@@ -22,6 +23,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('robustnessLens.showParameterBreakdown', (uri?: string, model?: string) =>
       showParameterBreakdown(context, languageClient, typeof uri === 'string' ? uri : undefined, typeof model === 'string' ? model : undefined)),
     vscode.commands.registerCommand('robustnessLens.openRuleDocumentation', (code?: string) => openRuleDocumentation(context, typeof code === 'string' ? code : undefined)),
+    vscode.commands.registerCommand('robustnessLens.countWithPyTorch', () => countWithPyTorchCommand(context, languageClient, output)),
     vscode.commands.registerCommand('robustnessLens.lintWorkspace', async () => {
       const result = await languageClient.sendRequest<{ files: number; findings: number }>(REQUESTS.lintWorkspace);
       void vscode.window.showInformationMessage(`Robustness Lens: ${result.findings} guideline finding${result.findings === 1 ? '' : 's'} in ${result.files} closed model file${result.files === 1 ? '' : 's'} (open files are checked as you type). See the Problems panel.`);

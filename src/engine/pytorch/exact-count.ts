@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 /** torch.fx's graph of the forward pass in execution order, or why the model does not trace. */
@@ -36,23 +36,46 @@ export interface ExactOptions {
  */
 export function countWithPyTorch(file: string, names: readonly string[], options: ExactOptions): ExactReport {
   const python = options.python ?? 'python3';
-  const result = spawnSync(python, [options.script, path.resolve(file), ...names], {
-    encoding: 'utf8',
-    timeout: options.timeoutMs ?? 120_000,
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+  const result = spawnSync(python, [options.script, path.resolve(file), ...names], spawnOptions(options));
+  if (result.error) return failed(result.error, python);
+  if (result.status !== 0) return { ...EMPTY, failure: `Python exited with ${result.status ?? result.signal}: ${lastLine(result.stderr)}` };
+  return parseReport(result.stdout, python);
+}
+
+/** The same, without blocking the caller (the extension host must stay responsive). */
+export function countWithPyTorchAsync(file: string, names: readonly string[], options: ExactOptions): Promise<ExactReport> {
+  const python = options.python ?? 'python3';
+  return new Promise((resolve) => {
+    execFile(python, [options.script, path.resolve(file), ...names], spawnOptions(options), (error, stdout, stderr) => {
+      if (error && typeof error.code === 'string') return resolve(failed(error, python));
+      if (error?.killed) return resolve({ ...EMPTY, failure: 'PyTorch did not finish within the time limit' });
+      if (error) return resolve({ ...EMPTY, failure: `Python exited with ${error.code ?? error.signal}: ${lastLine(stderr)}` });
+      resolve(parseReport(stdout, python));
+    });
   });
-  const empty = { models: {}, errors: {} };
-  if (result.error) {
-    const code = (result.error as NodeJS.ErrnoException).code;
-    return { ...empty, failure: code === 'ENOENT' ? `no Python at "${python}"` : code === 'ETIMEDOUT' ? 'PyTorch did not finish within the time limit' : result.error.message };
-  }
-  if (result.status !== 0) return { ...empty, failure: `Python exited with ${result.status ?? result.signal}: ${(result.stderr || '').trim().split('\n').pop() ?? ''}` };
+}
+
+const EMPTY = { models: {}, errors: {} };
+
+function spawnOptions(options: ExactOptions): { encoding: 'utf8'; timeout: number; maxBuffer: number; env: NodeJS.ProcessEnv } {
+  return { encoding: 'utf8', timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } };
+}
+
+function lastLine(text: string | undefined): string {
+  return (text || '').trim().split('\n').pop() ?? '';
+}
+
+function failed(error: Error, python: string): ExactReport {
+  const code = (error as NodeJS.ErrnoException).code;
+  return { ...EMPTY, failure: code === 'ENOENT' ? `no Python at "${python}"` : code === 'ETIMEDOUT' ? 'PyTorch did not finish within the time limit' : error.message };
+}
+
+function parseReport(stdout: string, python: string): ExactReport {
   try {
-    const parsed = JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as Partial<ExactReport> & { error?: string };
-    if (parsed.error) return { ...empty, failure: `${parsed.error} (install PyTorch for "${python}", or point --python / robustnessLens.python.path at one that has it)` };
+    const parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '') as Partial<ExactReport> & { error?: string };
+    if (parsed.error) return { ...EMPTY, failure: `${parsed.error} (install PyTorch for "${python}", or point --python / robustnessLens.python.path at one that has it)` };
     return { torch: parsed.torch, models: parsed.models ?? {}, errors: parsed.errors ?? {} };
   } catch {
-    return { ...empty, failure: 'Python printed no report' };
+    return { ...EMPTY, failure: 'Python printed no report' };
   }
 }

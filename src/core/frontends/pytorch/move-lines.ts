@@ -12,6 +12,12 @@ export interface Movable<T> {
 
 class NotMovable extends Error {}
 
+/**
+ * Objects known to hold no position anywhere beneath (facts, shapes, hyper-parameters). The IR is
+ * immutable, so the next move of a model that shares them skips them.
+ */
+const POSITION_FREE = new WeakSet<object>();
+
 function isMovable(value: object): value is Movable<unknown> {
   return typeof (value as { moved?: unknown }).moved === 'function';
 }
@@ -29,16 +35,20 @@ export function moveLines<T>(value: T, line: LineMap, text: string): T | undefin
     if (moved === undefined) throw new NotMovable();
     return moved;
   };
+  let positions = 0;
   // Only what holds a moved position is copied; everything else is shared with the original.
   const walk = (v: unknown): unknown => {
     if (v === null || typeof v !== 'object') return v;
     // Positions are the most numerous objects and never compared by identity: no bookkeeping.
     if (isPosition(v)) {
+      positions++;
       const to = strict(v.line);
       return to === v.line ? v : { line: to, character: v.character };
     }
+    if (POSITION_FREE.has(v)) return v;
     const seen = copies.get(v);
     if (seen !== undefined) return seen;
+    const positionsBefore = positions;
     let result: unknown = v;
     if (Array.isArray(v)) {
       let items: unknown[] | undefined;
@@ -78,6 +88,7 @@ export function moveLines<T>(value: T, line: LineMap, text: string): T | undefin
       if (object) result = object;
     }
     copies.set(v, result);
+    if (positions === positionsBefore && !isMovable(v)) POSITION_FREE.add(v);
     return result;
   };
   try {
