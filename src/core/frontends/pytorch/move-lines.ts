@@ -47,7 +47,11 @@ export function moveLines<T>(value: T, line: LineMap, text: string): T | undefin
     }
     if (POSITION_FREE.has(v)) return v;
     const seen = copies.get(v);
-    if (seen !== undefined) return seen;
+    if (seen !== undefined) {
+      // Walked before in this move and not position-free (it would have returned above).
+      positions++;
+      return seen;
+    }
     const positionsBefore = positions;
     let result: unknown = v;
     if (Array.isArray(v)) {
@@ -68,6 +72,7 @@ export function moveLines<T>(value: T, line: LineMap, text: string): T | undefin
       }
       if (map) result = map;
     } else if (isMovable(v)) {
+      positions++;
       result = v.moved(strict, text);
     } else {
       const prototype: unknown = Object.getPrototypeOf(v);
@@ -88,7 +93,7 @@ export function moveLines<T>(value: T, line: LineMap, text: string): T | undefin
       if (object) result = object;
     }
     copies.set(v, result);
-    if (positions === positionsBefore && !isMovable(v)) POSITION_FREE.add(v);
+    if (positions === positionsBefore) POSITION_FREE.add(v);
     return result;
   };
   try {
