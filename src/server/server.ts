@@ -22,17 +22,18 @@ const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const pending = new Map<string, NodeJS.Timeout>();
 /**
- * Analysis waits for a pause in typing as long as the document's last analysis
- * took (a re-read after a keystroke reuses everything the edit did not touch, so this is
- * usually the floor), so a burst of changes keeps the server at most half busy.
+ * Analysis waits for a pause in typing as long as the document's last analysis took (between
+ * 15 and 150 ms), so a burst of changes keeps the server at most half busy. A re-read after a
+ * keystroke reuses what the edit did not touch, so the wait is usually the 15 ms floor.
  */
 const DEBOUNCE_MIN_MS = 15;
 const DEBOUNCE_MAX_MS = 150;
 const analysisCost = new Map<string, number>();
 
 function debounceFor(uri: string): number {
-  return Math.min(DEBOUNCE_MAX_MS, Math.max(DEBOUNCE_MIN_MS, (analysisCost.get(uri) ?? DEBOUNCE_MAX_MS)));
+  return Math.min(DEBOUNCE_MAX_MS, Math.max(DEBOUNCE_MIN_MS, analysisCost.get(uri) ?? DEBOUNCE_MAX_MS));
 }
+
 // dist/server.js -> the extension's root, where docs/rules lives.
 const extensionRoot = path.join(__dirname, '..');
 let settings: ServerSettings = DEFAULT_SETTINGS;
