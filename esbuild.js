@@ -56,8 +56,11 @@ const WASM_FILES = [
   'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
 ];
 
-/** Optional native TensorFlow back ends: required at run time only where the user installed them. */
-const OPTIONAL_NATIVE = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+/**
+ * Optional native back ends (TensorFlow, ONNX Runtime): required at run time only where the user
+ * installed them; the packaged extension does not ship them.
+ */
+const OPTIONAL_NATIVE = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'onnxruntime-node'];
 
 function copyWasm(outdir) {
   fs.mkdirSync(outdir, { recursive: true });

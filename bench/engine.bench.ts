@@ -8,6 +8,8 @@ import { runSequence, attackByName, AUTOATTACK_STANDARD } from '../src/engine/at
 import { correct } from '../src/engine/attacks/geometry';
 import { pgdExamples } from '../src/engine/train/inner-max';
 import { networkJson } from '../src/engine/pytorch/network-json';
+import { OnnxClassifier } from '../src/engine/onnx/onnx-classifier';
+import { onnxRuntimeProblem } from '../src/engine/onnx/load-onnxruntime';
 import { selectTfjsBackend, type TfjsBackendChoice } from '../src/engine/tfjs/select-backend';
 import { TfjsClassifier } from '../src/engine/tfjs/tfjs-classifier';
 import { Random } from '../src/engine/util/random';
@@ -95,6 +97,34 @@ async function measure(choice: TfjsBackendChoice, net: Network, torch: ReturnTyp
   model.dispose();
 }
 
+/**
+ * PGD-10 on ONNX Runtime (evaluation only: it has no training step yet), with the same weights a
+ * tfjs model starts from, at the threads PyTorch gets.
+ */
+async function measureOnnx(net: Network, torch: ReturnType<typeof pytorch>): Promise<void> {
+  const problem = onnxRuntimeProblem();
+  if (problem) {
+    console.log(`onnxruntime: not available (${problem})`);
+    return;
+  }
+  await selectTfjsBackend('cpu');
+  const shape = { height: 32, width: 32, channels: 3 };
+  const source = new TfjsClassifier(net, { inputShape: shape, numClasses: 10, seed: 0 });
+  const state = await source.getState();
+  source.dispose();
+  const model = OnnxClassifier.create(net, state, { inputShape: shape, numClasses: 10, threads: Math.min(2, os.cpus().length) });
+  const random = new Random(1);
+  const x = Float32Array.from({ length: BATCH * 32 * 32 * 3 }, () => random.next());
+  const labels = Int32Array.from({ length: BATCH }, () => random.integer(10));
+  const threat = { norm: 'Linf' as const, eps: EPS };
+  await pgdExamples(model, x, labels, BATCH, threat, 1, EPS / 4, random);
+  const start = performance.now();
+  await pgdExamples(model, x, labels, BATCH, threat, 10, EPS / 4, random);
+  const pgd10 = BATCH / ((performance.now() - start) / 1000);
+  line({ task: 'pgd10', backend: 'onnxruntime', device: 'cpu', batch: BATCH, images_per_s: pgd10, pytorch_images_per_s: torch?.pgd10 ?? null, ratio: torch ? pgd10 / torch.pgd10 : null });
+  await model.dispose();
+}
+
 function line(record: Record<string, unknown>): void {
   console.log(JSON.stringify(record, (_, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v)));
 }
@@ -103,7 +133,9 @@ async function main(): Promise<void> {
   const net = network();
   const torch = pytorch(net);
   if (torch) console.log(`PyTorch ${torch.version}, ${Math.min(2, os.cpus().length)} threads: PGD-10 ${torch.pgd10.toFixed(1)} images/s, PGD-3 training step ${torch.step.toFixed(1)} images/s (batch ${BATCH})`);
-  const only = process.argv[2] as TfjsBackendChoice | undefined;
+  const only = process.argv[2] as TfjsBackendChoice | 'onnxruntime' | undefined;
+  if (only === undefined || only === 'onnxruntime') await measureOnnx(net, torch);
+  if (only === 'onnxruntime') return;
   for (const choice of only ? [only] : (['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const)) await measure(choice, net, torch);
 }
 

@@ -1,4 +1,5 @@
 import type { ThreatModel } from '../engine/attacks/attack';
+import type { EvalBackendChoice } from '../engine/run/eval-backend';
 import type { TfjsBackendChoice } from '../engine/tfjs/select-backend';
 import { UsageError } from './io';
 
@@ -25,6 +26,13 @@ export function backendOption(text: string | undefined): TfjsBackendChoice | und
   if (text === undefined || text === 'auto') return undefined;
   if ((BACKENDS as readonly string[]).includes(text)) return text as TfjsBackendChoice;
   throw new UsageError(`--backend must be auto, ${BACKENDS.join(', ')}; got "${text}"`);
+}
+
+/** Evaluation also runs on ONNX Runtime (it has no training step). */
+export function evalBackendOption(text: string | undefined): EvalBackendChoice | undefined {
+  if (text === 'onnxruntime') return text;
+  if (text === undefined || text === 'auto' || (BACKENDS as readonly string[]).includes(text)) return backendOption(text);
+  throw new UsageError(`--backend must be auto, ${BACKENDS.join(', ')} or onnxruntime; got "${text}"`);
 }
 
 export function numberOption(name: string, text: string | undefined, min: number, max = Infinity): number | undefined {

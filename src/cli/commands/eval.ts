@@ -4,7 +4,7 @@ import { executeEval } from '../../engine/run/execute-eval';
 import { UsageError, type CommandIO } from '../io';
 import { positiveIntegerOption } from '../options';
 import { formatDuration, pct, progressPrinter } from '../progress-printer';
-import { backendOption, epsOption, normOption, numberOption } from '../run-options';
+import { epsOption, evalBackendOption, normOption, numberOption } from '../run-options';
 import { defined } from './train';
 
 export const EVAL_USAGE = `Usage: robustness-lens eval [MODEL] [options]
@@ -27,7 +27,8 @@ Options:
   --pgd-steps N      steps of 'pgd' (default 20)
   --seed N           default 0
   --model NAME       which model, when the file defines several
-  --backend B        auto (default), tfjs-node-gpu, tfjs-node, wasm or cpu
+  --backend B        auto (default), tfjs-node-gpu, tfjs-node, wasm, cpu, or onnxruntime
+                     (the optional onnxruntime-node package; CPU, evaluation only)
   --workspace DIR    where .robustness-lens/runs/ goes (default: the current folder)
   --json             print the result as JSON
   -h, --help         show this help`;
@@ -64,7 +65,7 @@ export async function runEval(argv: readonly string[], io: CommandIO, isCancelle
     ...defined('modelFile', positionals[0]),
     ...defined('modelName', values.model),
     ...defined('weights', values.weights),
-    ...defined('backend', backendOption(values.backend)),
+    ...defined('backend', evalBackendOption(values.backend)),
     ...defined('pgdSteps', positiveIntegerOption('pgd-steps', values['pgd-steps'])),
     data,
     workspace: values.workspace ?? process.cwd(),

@@ -5,10 +5,10 @@ import { attackByName, runSequence, type AttackName } from '../attacks/autoattac
 import { batchOf, take } from '../data/dataset';
 import { openDataset } from '../data/open-dataset';
 import type { InputNormalization } from '../tfjs/normalize-input';
-import { selectTfjsBackend, type TfjsBackendChoice } from '../tfjs/select-backend';
 import { readCheckpoint } from '../train/checkpoint';
 import { cancellationCheckpoint, RunCancelled } from '../util/cancellation';
 import type { EvalResult } from './eval-result';
+import { attackedModel, selectEvalBackend, type EvalBackendChoice } from './eval-backend';
 import { CHECKPOINT_FILE } from './execute-train';
 import { loadModel, normalizationFor } from './load-model';
 import type { RunListener, RunSummary } from './run-messages';
@@ -21,7 +21,7 @@ export interface EvalRunOptions {
   /** A training run's folder or checkpoint file whose weights to evaluate. */
   readonly weights?: string;
   readonly data: string;
-  readonly backend?: TfjsBackendChoice;
+  readonly backend?: EvalBackendChoice;
   readonly workspace: string;
   readonly threat: ThreatModel;
   readonly attacks: readonly AttackName[];
@@ -35,7 +35,7 @@ export interface EvalRunOptions {
 /** Clean and robust accuracy of a model on the first `samples` test images under a list of attacks. */
 export async function executeEval(options: EvalRunOptions, listener: RunListener, isCancelled: () => boolean): Promise<RunSummary> {
   const run = RunDirectory.create(options.workspace, 'eval');
-  const backend = await selectTfjsBackend(options.backend);
+  const backend = await selectEvalBackend(options.backend);
   listener({ type: 'started', runId: run.id, runDir: run.dir, backend: backend.name, device: backend.device, notes: backend.notes });
   const trained = options.weights ? locateWeights(options.weights) : undefined;
   const modelFile = options.modelFile ?? trained?.modelFile;
@@ -46,8 +46,10 @@ export async function executeEval(options: EvalRunOptions, listener: RunListener
   const loaded = await loadModel(modelFile, options.modelName ?? trained?.modelName, data, normalization, options.seed);
   const model = loaded.model;
   const network = { name: loaded.name };
+  let attacked: Awaited<ReturnType<typeof attackedModel>> | undefined;
   try {
     if (trained) await model.setState(readCheckpoint(trained.checkpoint).state);
+    attacked = await attackedModel(options.backend, loaded, data, normalization);
     const untrained = !trained;
     run.writeJson('config.json', { kind: 'eval', model: { file: path.resolve(modelFile), name: network.name, params: model.paramCount(), parts: loaded.parts ?? [], budget: loaded.budget ?? null, weights: trained?.checkpoint ?? null }, data: options.data, threat: options.threat, attacks: options.attacks, samples: data.n, seed: options.seed });
     run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, [...backend.notes, ...(untrained ? ['no --weights given: the model has its random initial weights'] : [])]));
@@ -75,7 +77,7 @@ export async function executeEval(options: EvalRunOptions, listener: RunListener
             seconds[i] = (seconds[i] ?? 0) + (Date.now() - t0) / 1000;
           }
         } }));
-        const out = await runSequence(model, batch, options.threat, timed, context);
+        const out = await runSequence(attacked, batch, options.threat, timed, context);
         clean.set(out.clean, start);
         robust.set(out.robust, start);
         out.afterEach.forEach((a, i) => afterEach[i]?.set(a.robust, start));
@@ -101,6 +103,7 @@ export async function executeEval(options: EvalRunOptions, listener: RunListener
     run.writeJson('result.json', summary);
     return summary;
   } finally {
+    if (attacked && attacked !== model) await attacked.dispose();
     model.dispose();
   }
 }

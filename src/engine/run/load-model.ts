@@ -57,6 +57,8 @@ export interface LoadedModel {
   /** Parameters of the stem, each stage and the head, and the file's budget: for the results panel. */
   readonly parts?: readonly { readonly name: string; readonly params: number }[];
   readonly budget?: number;
+  /** The IR the model was built from (absent for a TF.js model.json), for other back ends to build it too. */
+  readonly network?: Network;
 }
 
 /** A TF.js layers model (model.json) is loaded with its weights; any other file is built from the IR. */
@@ -77,7 +79,7 @@ export async function loadModel(file: string, name: string | undefined, data: Da
   const network = await readNetwork(file, name);
   const parts = summarize(network, data.shape.height).parts.flatMap((p) => (p.params.known ? [{ name: p.name, params: p.params.value }] : []));
   return {
-    model: buildClassifier(network, data, normalization, seed), name: network.name, normalized: normalization !== undefined, parts,
+    model: buildClassifier(network, data, normalization, seed), name: network.name, normalized: normalization !== undefined, parts, network,
     ...(network.budget ? { budget: network.budget.params } : {}),
   };
 }

@@ -1,0 +1,42 @@
+import type * as Ort from 'onnxruntime-node';
+
+export type OnnxRuntime = typeof Ort;
+
+/** onnxruntime-node is missing or cannot load here; the message says what to do. */
+export class OnnxRuntimeUnavailableError extends Error {
+  constructor(cause: unknown) {
+    const detail = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+    super(`the onnxruntime back end needs the optional package onnxruntime-node (npm install onnxruntime-node), which could not be loaded: ${detail}; the tfjs back ends run without it`);
+    this.name = 'OnnxRuntimeUnavailableError';
+  }
+}
+
+let loaded: OnnxRuntime | OnnxRuntimeUnavailableError | undefined;
+
+/**
+ * The onnxruntime-node module, required on first use. It is an optional dependency the extension
+ * package does not ship: esbuild leaves it external (esbuild.js), so it resolves at run time from
+ * the install folder, and a machine without it only loses this back end.
+ */
+export function loadOnnxRuntime(): OnnxRuntime {
+  if (loaded === undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional package, present only on some machines
+      loaded = require('onnxruntime-node') as OnnxRuntime;
+    } catch (error) {
+      loaded = new OnnxRuntimeUnavailableError(error);
+    }
+  }
+  if (loaded instanceof OnnxRuntimeUnavailableError) throw loaded;
+  return loaded;
+}
+
+/** Why onnxruntime-node cannot be used here, or undefined when it loads. */
+export function onnxRuntimeProblem(): string | undefined {
+  try {
+    loadOnnxRuntime();
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
