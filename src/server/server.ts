@@ -22,16 +22,20 @@ const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const pending = new Map<string, NodeJS.Timeout>();
 /**
- * Analysis waits for a pause in typing as long as the document's last analysis took (between
- * 15 and 150 ms), so a burst of changes keeps the server at most half busy. A re-read after a
- * keystroke reuses what the edit did not touch, so the wait is usually the 15 ms floor.
+ * Analysis waits for a pause in typing. A re-read after a keystroke reuses what the edit did not
+ * touch and usually costs a few milliseconds, so a short pause is enough; an expensive analysis
+ * (a first read, a file that changed everywhere) waits as long as it took, up to 150 ms, so a
+ * burst of changes keeps the server at most half busy.
  */
 const DEBOUNCE_MIN_MS = 15;
 const DEBOUNCE_MAX_MS = 150;
+/** An analysis cheaper than this can run after every keystroke of fast typing (~10 per second). */
+const CHEAP_ANALYSIS_MS = 50;
 const analysisCost = new Map<string, number>();
 
 function debounceFor(uri: string): number {
-  return Math.min(DEBOUNCE_MAX_MS, Math.max(DEBOUNCE_MIN_MS, analysisCost.get(uri) ?? DEBOUNCE_MAX_MS));
+  const cost = analysisCost.get(uri) ?? DEBOUNCE_MAX_MS;
+  return cost < CHEAP_ANALYSIS_MS ? DEBOUNCE_MIN_MS : Math.min(DEBOUNCE_MAX_MS, cost);
 }
 
 // dist/server.js -> the extension's root, where docs/rules lives.
