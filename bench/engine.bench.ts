@@ -9,6 +9,7 @@ import { correct } from '../src/engine/attacks/geometry';
 import { pgdExamples } from '../src/engine/train/inner-max';
 import { networkJson } from '../src/engine/pytorch/network-json';
 import { OnnxClassifier } from '../src/engine/onnx/onnx-classifier';
+import { OnnxTrainableClassifier } from '../src/engine/onnx/onnx-trainable-classifier';
 import { onnxRuntimeProblem } from '../src/engine/onnx/load-onnxruntime';
 import { selectTfjsBackend, type TfjsBackendChoice } from '../src/engine/tfjs/select-backend';
 import { TfjsClassifier } from '../src/engine/tfjs/tfjs-classifier';
@@ -98,8 +99,8 @@ async function measure(choice: TfjsBackendChoice, net: Network, torch: ReturnTyp
 }
 
 /**
- * PGD-10 on ONNX Runtime (evaluation only: it has no training step yet), with the same weights a
- * tfjs model starts from, at the threads PyTorch gets.
+ * PGD-10 and the PGD-3 adversarial training step on ONNX Runtime, with the same weights a tfjs
+ * model starts from, at the threads PyTorch gets.
  */
 async function measureOnnx(net: Network, torch: ReturnType<typeof pytorch>): Promise<void> {
   const problem = onnxRuntimeProblem();
@@ -123,6 +124,21 @@ async function measureOnnx(net: Network, torch: ReturnType<typeof pytorch>): Pro
   const pgd10 = BATCH / ((performance.now() - start) / 1000);
   line({ task: 'pgd10', backend: 'onnxruntime', device: 'cpu', batch: BATCH, images_per_s: pgd10, pytorch_images_per_s: torch?.pgd10 ?? null, ratio: torch ? pgd10 / torch.pgd10 : null });
   await model.dispose();
+
+  const trainable = await OnnxTrainableClassifier.create(net, state, { inputShape: shape, numClasses: 10, threads: Math.min(2, os.cpus().length) });
+  const xt = x.subarray(0, TRAIN_BATCH * 32 * 32 * 3);
+  const yt = labels.subarray(0, TRAIN_BATCH);
+  const trainStep = async (): Promise<void> => {
+    const xAdv = await pgdExamples(trainable, xt, yt, TRAIN_BATCH, threat, 3, EPS / 2, random);
+    await trainable.trainStep({ kind: 'ce', x: xAdv, labels: yt }, TRAIN_BATCH, { learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, nesterov: false });
+  };
+  // The first step compiles the graphs; then three steps, as bench_pgd.py times PyTorch's.
+  await trainStep();
+  const t0 = performance.now();
+  for (let i = 0; i < 3; i++) await trainStep();
+  const step = 3 * TRAIN_BATCH / ((performance.now() - t0) / 1000);
+  line({ task: 'train_step', backend: 'onnxruntime', device: 'cpu', batch: TRAIN_BATCH, images_per_s: step, pytorch_images_per_s: torch?.step ?? null, ratio: torch ? step / torch.step : null });
+  trainable.dispose();
 }
 
 function line(record: Record<string, unknown>): void {

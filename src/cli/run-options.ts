@@ -1,5 +1,6 @@
 import type { ThreatModel } from '../engine/attacks/attack';
 import type { EvalBackendChoice } from '../engine/run/eval-backend';
+import type { TrainBackendChoice } from '../engine/run/execute-train';
 import type { TfjsBackendChoice } from '../engine/tfjs/select-backend';
 import { UsageError } from './io';
 
@@ -28,7 +29,7 @@ export function backendOption(text: string | undefined): TfjsBackendChoice | und
   throw new UsageError(`--backend must be auto, ${BACKENDS.join(', ')}; got "${text}"`);
 }
 
-/** Evaluation also runs on ONNX Runtime (it has no training step). */
+/** Evaluation also runs on ONNX Runtime. */
 export function evalBackendOption(text: string | undefined): EvalBackendChoice | undefined {
   if (text === 'onnxruntime') return text;
   if (text === undefined || text === 'auto' || (BACKENDS as readonly string[]).includes(text)) return backendOption(text);
@@ -46,4 +47,9 @@ export function choiceOption<T extends string>(name: string, text: string | unde
   if (text === undefined) return undefined;
   if ((choices as readonly string[]).includes(text)) return text as T;
   throw new UsageError(`--${name} must be one of ${choices.join(', ')}; got "${text}"`);
+}
+
+/** Training also runs on ONNX Runtime (the same choices as evaluation). */
+export function trainBackendOption(text: string | undefined): TrainBackendChoice | undefined {
+  return evalBackendOption(text);
 }

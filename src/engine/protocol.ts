@@ -3,6 +3,7 @@ import type { AttackName } from './attacks/autoattack';
 import type { EvalRunOptions } from './run/execute-eval';
 import type { TrainRunOptions } from './run/execute-train';
 import type { RunMessage } from './run/run-messages';
+import type { EvalBackendChoice } from './run/backend-choice';
 import type { TfjsBackendChoice } from './tfjs/select-backend';
 import type { TrainMethod } from './train/train-config';
 import type { ScheduleKind } from './train/schedule';
@@ -41,6 +42,8 @@ const optional = (v: unknown, check: (x: unknown) => boolean): boolean => v === 
 const oneOf = <T extends string>(choices: readonly T[]) => (v: unknown): boolean => typeof v === 'string' && (choices as readonly string[]).includes(v);
 
 const BACKENDS: readonly TfjsBackendChoice[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+/** Both kinds of run take ONNX Runtime when asked (training on it is TrainRunOptions's 'onnxruntime'). */
+const RUN_BACKENDS: readonly EvalBackendChoice[] = [...BACKENDS, 'onnxruntime'];
 const ATTACKS: readonly AttackName[] = ['fgsm', 'pgd', 'apgd-ce', 'apgd-t', 'fab-t', 'square'];
 const METHODS: readonly TrainMethod[] = ['standard', 'pgd', 'fast', 'trades'];
 const SCHEDULES: readonly ScheduleKind[] = ['cosine', 'step', 'cyclic', 'constant'];
@@ -53,7 +56,7 @@ function isTrainOptions(v: unknown): v is TrainRunOptions {
   if (!isObject(v) || !isObject(v.config) || !isString(v.workspace) || !isString(v.data)) return false;
   if (!optional(v.resume, isString) && v.resume !== undefined) return false;
   if (!isString(v.modelFile) && v.resume === undefined) return false;
-  if (!optional(v.modelName, isString) || !optional(v.backend, oneOf(BACKENDS))) return false;
+  if (!optional(v.modelName, isString) || !optional(v.backend, oneOf(RUN_BACKENDS))) return false;
   const c = v.config;
   if (!isThreat(c.threat) || !optional(c.method, oneOf(METHODS)) || !optional(c.schedule, oneOf(SCHEDULES))) return false;
   const numeric = ['epochs', 'batchSize', 'attackSteps', 'attackStepSize', 'tradesBeta', 'learningRate', 'momentum', 'weightDecay', 'epsRampEpochs', 'evalSamples', 'evalPgdSteps', 'seed', 'trainSamples'];
@@ -63,7 +66,7 @@ function isTrainOptions(v: unknown): v is TrainRunOptions {
 function isEvalOptions(v: unknown): v is EvalRunOptions {
   if (!isObject(v) || !isString(v.workspace) || !isString(v.data) || !isThreat(v.threat)) return false;
   if (!isString(v.modelFile) && !isString(v.weights)) return false;
-  if (!optional(v.modelFile, isString) || !optional(v.weights, isString) || !optional(v.modelName, isString) || !optional(v.backend, oneOf(BACKENDS))) return false;
+  if (!optional(v.modelFile, isString) || !optional(v.weights, isString) || !optional(v.modelName, isString) || !optional(v.backend, oneOf(RUN_BACKENDS))) return false;
   if (!Array.isArray(v.attacks) || v.attacks.length === 0 || !v.attacks.every(oneOf(ATTACKS))) return false;
   return [v.samples, v.batchSize].every((x) => isNumber(x) && Number.isInteger(x) && x > 0) && isNumber(v.seed) && optional(v.pgdSteps, (x) => isNumber(x) && x > 0);
 }

@@ -28,7 +28,9 @@ Options:
   --seed N           default 0
   --model NAME       which model, when the file defines several
   --backend B        auto (default), tfjs-node-gpu, tfjs-node, wasm, cpu, or onnxruntime
-                     (the optional onnxruntime-node package; CPU, evaluation only)
+                     (the optional onnxruntime-node package; CUDA when its CUDA 12 provider
+                     is installed, else CPU). auto: onnxruntime on CUDA, tfjs-node-gpu,
+                     onnxruntime on CPU, tfjs-node, wasm, cpu; the choice is always printed
   --workspace DIR    where .robustness-lens/runs/ goes (default: the current folder)
   --json             print the result as JSON
   -h, --help         show this help`;

@@ -5,7 +5,7 @@ import type { ScheduleKind } from '../../engine/train/schedule';
 import { UsageError, type CommandIO } from '../io';
 import { positiveIntegerOption } from '../options';
 import { formatDuration, pct, progressPrinter } from '../progress-printer';
-import { backendOption, choiceOption, epsOption, normOption, numberOption } from '../run-options';
+import { choiceOption, epsOption, normOption, numberOption, trainBackendOption } from '../run-options';
 
 export const TRAIN_USAGE = `Usage: robustness-lens train MODEL [options]
        robustness-lens train --resume RUN_FOLDER
@@ -35,7 +35,8 @@ Options:
   --eval-samples N   test images for the per-epoch clean / FGSM / PGD accuracy (default 500)
   --seed N           default 0
   --model NAME       which model, when the file defines several
-  --backend B        auto (default), tfjs-node-gpu, tfjs-node, wasm or cpu
+  --backend B        auto (default), tfjs-node-gpu, tfjs-node, wasm, cpu or onnxruntime
+                     (ONNX Runtime on the CPU; needs the optional onnxruntime-node)
   --workspace DIR    where .robustness-lens/runs/ goes (default: the current folder)
   --resume RUN       continue the run in that folder from its last finished epoch
   --json             print the result as JSON
@@ -84,7 +85,7 @@ export async function runTrain(argv: readonly string[], io: CommandIO, isCancell
   const summary = await executeTrain({
     modelFile: modelFile ?? '', data, config, workspace: values.workspace ?? process.cwd(),
     ...(values.model ? { modelName: values.model } : {}),
-    ...defined('backend', backendOption(values.backend)),
+    ...defined('backend', trainBackendOption(values.backend)),
     ...(values.resume ? { resume: values.resume } : {}),
   }, print, isCancelled);
   print({ type: 'result', result: summary });

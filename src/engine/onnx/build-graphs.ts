@@ -2,18 +2,31 @@ import type { Network } from '../../core';
 import type { InputShape } from '../model/classifier';
 import type { InputNormalization } from '../tfjs/normalize-input';
 import { UnsupportedModelError } from '../tfjs/unsupported-model-error';
+import { emitKerasGraph } from './emit-keras';
 import { emitNetwork } from './emit-network';
 import { GraphBuilder } from './graph-builder';
+import type { KerasGraph } from './keras-graph';
 import { emitObjective, type ObjectiveKind } from './objective-graph';
 import type { StateWeights } from './state-weights';
 import { Tape } from './tape';
 import { transpose } from './tensor-ops';
 
-/** What every graph of one model shares. */
-export interface GraphSource {
+/** What every graph of one model shares: a network of the IR with a checkpoint's weights, or a TF.js LayersModel. */
+export type GraphSource = NetworkGraphSource | KerasGraphSource;
+
+export interface NetworkGraphSource {
+  readonly kind?: 'network';
   readonly network: Network;
   readonly weights: StateWeights;
   readonly normalization: InputNormalization | undefined;
+  readonly inputShape: InputShape;
+  readonly numClasses: number;
+}
+
+/** A TF.js model.json's layers and weights; it brings its own input normalisation. */
+export interface KerasGraphSource {
+  readonly kind: 'keras';
+  readonly graph: KerasGraph;
   readonly inputShape: InputShape;
   readonly numClasses: number;
 }
@@ -50,10 +63,14 @@ function forward(source: GraphSource, n: number): { tape: Tape; logits: string; 
   const { height, width, channels } = source.inputShape;
   const tape = new Tape(new GraphBuilder());
   const x = tape.graph.input(IO.x, [n, height, width, channels]);
-  const logits = emitNetwork(tape, source.network, source.weights, source.normalization, transpose(tape, x, [0, 3, 1, 2]));
+  const nchw = transpose(tape, x, [0, 3, 1, 2]);
+  const logits = source.kind === 'keras'
+    ? emitKerasGraph(tape, source.graph, nchw)
+    : emitNetwork(tape, source.network, source.weights, source.normalization, nchw);
   const shape = tape.graph.shape(logits);
   if (shape.length !== 2 || shape[1] !== source.numClasses) {
-    throw new UnsupportedModelError(`${source.network.name} outputs shape [${shape.join(', ')}] for ${n} ${height}x${width} images; expected [${n}, ${source.numClasses}] logits`);
+    const name = source.kind === 'keras' ? source.graph.name : source.network.name;
+    throw new UnsupportedModelError(`${name} outputs shape [${shape.join(', ')}] for ${n} ${height}x${width} images; expected [${n}, ${source.numClasses}] logits`);
   }
   return { tape, logits, x };
 }

@@ -5,6 +5,7 @@ import { imageSize, type Classifier, type InputGradient, type InputObjective, ty
 import type { InputNormalization } from '../tfjs/normalize-input';
 import { UnsupportedModelError } from '../tfjs/unsupported-model-error';
 import { gradientModel, IO, logitsModel, type GraphSource } from './build-graphs';
+import type { KerasGraph } from './keras-graph';
 import { loadOnnxRuntime, type OnnxRuntime } from './load-onnxruntime';
 import { objectiveFeeds } from './objective-graph';
 import { StateWeights } from './state-weights';
@@ -15,6 +16,8 @@ export interface OnnxModelOptions {
   readonly normalization?: InputNormalization;
   /** ORT's intra-op threads; default: every core this process may use. */
   readonly threads?: number;
+  /** 'cuda' needs onnxruntime-node's CUDA 12 provider (run/backend-choice.ts checks it); default 'cpu'. */
+  readonly executionProvider?: 'cpu' | 'cuda';
 }
 
 /**
@@ -29,6 +32,7 @@ export class OnnxClassifier implements Classifier {
     private readonly ort: OnnxRuntime,
     private readonly source: GraphSource,
     private readonly threads: number,
+    private readonly provider: 'cpu' | 'cuda' = 'cpu',
   ) {}
 
   get inputShape(): InputShape {
@@ -53,7 +57,18 @@ export class OnnxClassifier implements Classifier {
     };
     // Emitting the one-image graph checks every layer, shape and weight now rather than on the first batch.
     logitsModel(source, 1);
-    return new OnnxClassifier(ort, source, options.threads ?? os.availableParallelism());
+    return new OnnxClassifier(ort, source, options.threads ?? os.availableParallelism(), options.executionProvider);
+  }
+
+  /**
+   * A TF.js LayersModel (keras-graph.ts) on ONNX Runtime; it normalises its own input, so
+   * `options.normalization` is not used. Throws as `create` does.
+   */
+  static fromKerasGraph(graph: KerasGraph, options: OnnxModelOptions): OnnxClassifier {
+    const ort = loadOnnxRuntime();
+    const source: GraphSource = { kind: 'keras', graph, inputShape: options.inputShape, numClasses: options.numClasses };
+    logitsModel(source, 1);
+    return new OnnxClassifier(ort, source, options.threads ?? os.availableParallelism(), options.executionProvider);
   }
 
   async logits(x: Float32Array, n: number): Promise<Float32Array> {
@@ -122,7 +137,8 @@ export class OnnxClassifier implements Classifier {
     if (!session) {
       session = this.ort.InferenceSession.create(build(), {
         graphOptimizationLevel: 'all',
-        executionProviders: ['cpu'],
+        // CUDA leaves the few ops it lacks to the CPU provider.
+        executionProviders: this.provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
         intraOpNumThreads: this.threads,
         interOpNumThreads: 1,
         executionMode: 'sequential',

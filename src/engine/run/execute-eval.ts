@@ -8,7 +8,7 @@ import type { InputNormalization } from '../tfjs/normalize-input';
 import { readCheckpoint } from '../train/checkpoint';
 import { cancellationCheckpoint, RunCancelled } from '../util/cancellation';
 import type { EvalResult } from './eval-result';
-import { attackedModel, selectEvalBackend, type EvalBackendChoice } from './eval-backend';
+import { attackedModel, selectEvalBackend, type AttackedModel, type EvalBackendChoice } from './eval-backend';
 import { CHECKPOINT_FILE } from './execute-train';
 import { loadModel, normalizationFor } from './load-model';
 import type { RunListener, RunSummary } from './run-messages';
@@ -35,8 +35,7 @@ export interface EvalRunOptions {
 /** Clean and robust accuracy of a model on the first `samples` test images under a list of attacks. */
 export async function executeEval(options: EvalRunOptions, listener: RunListener, isCancelled: () => boolean): Promise<RunSummary> {
   const run = RunDirectory.create(options.workspace, 'eval');
-  const backend = await selectEvalBackend(options.backend);
-  listener({ type: 'started', runId: run.id, runDir: run.dir, backend: backend.name, device: backend.device, notes: backend.notes });
+  const chosen = await selectEvalBackend(options.backend);
   const trained = options.weights ? locateWeights(options.weights) : undefined;
   const modelFile = options.modelFile ?? trained?.modelFile;
   if (!modelFile) throw new Error('give a model file, or --weights with a training run folder');
@@ -46,10 +45,14 @@ export async function executeEval(options: EvalRunOptions, listener: RunListener
   const loaded = await loadModel(modelFile, options.modelName ?? trained?.modelName, data, normalization, options.seed);
   const model = loaded.model;
   const network = { name: loaded.name };
-  let attacked: Awaited<ReturnType<typeof attackedModel>> | undefined;
+  let attacked: AttackedModel | undefined;
   try {
     if (trained) await model.setState(readCheckpoint(trained.checkpoint).state);
-    attacked = await attackedModel(options.backend, loaded, data, normalization);
+    const ready = await attackedModel(chosen, loaded, data, normalization);
+    attacked = ready.model;
+    // Announced once the model is built: an automatic choice of ONNX Runtime may have fallen back to tfjs.
+    const backend = ready.backend;
+    listener({ type: 'started', runId: run.id, runDir: run.dir, backend: backend.name, device: backend.device, notes: backend.notes });
     const untrained = !trained;
     run.writeJson('config.json', { kind: 'eval', model: { file: path.resolve(modelFile), name: network.name, params: model.paramCount(), parts: loaded.parts ?? [], budget: loaded.budget ?? null, weights: trained?.checkpoint ?? null }, data: options.data, threat: options.threat, attacks: options.attacks, samples: data.n, seed: options.seed });
     run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, [...backend.notes, ...(untrained ? ['no --weights given: the model has its random initial weights'] : [])]));

@@ -1,18 +1,26 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openDataset } from '../data/open-dataset';
-import { selectTfjsBackend, type TfjsBackendChoice } from '../tfjs/select-backend';
+import type { Dataset } from '../data/dataset';
+import type { TrainableClassifier } from '../model/classifier';
+import { OnnxTrainableClassifier } from '../onnx/onnx-trainable-classifier';
+import type { InputNormalization } from '../tfjs/normalize-input';
+import type { SelectedBackend } from '../tfjs/select-backend';
+import { fallbackBackend, selectTrainBackend, type EvalBackend, type TrainBackendChoice } from './backend-choice';
+import { UnsupportedModelError } from '../tfjs/unsupported-model-error';
 import { train } from '../train/train-loop';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../train/train-config';
-import { loadModel, normalizationFor } from './load-model';
+import { loadModel, normalizationFor, type LoadedModel } from './load-model';
 import type { RunListener, RunSummary } from './run-messages';
 import { describeEnvironment, RunDirectory } from './run-store';
+
+export type { TrainBackendChoice };
 
 export interface TrainRunOptions {
   readonly modelFile: string;
   readonly modelName?: string;
   readonly data: string;
-  readonly backend?: TfjsBackendChoice;
+  readonly backend?: TrainBackendChoice;
   /** Runs are written under <workspace>/.robustness-lens/runs/. */
   readonly workspace: string;
   readonly config: Partial<TrainConfig> & Pick<TrainConfig, 'threat'>;
@@ -28,13 +36,14 @@ export async function executeTrain(requested: TrainRunOptions, listener: RunList
   const options = requested.resume ? { ...requested, ...savedTrainOptions(requested.resume) } : requested;
   const config: TrainConfig = { ...TRAIN_DEFAULTS, ...options.config };
   const run = options.resume ? new RunDirectory(path.resolve(options.resume), path.basename(path.resolve(options.resume))) : RunDirectory.create(options.workspace, 'train');
-  const backend = await selectTfjsBackend(options.backend);
-  listener({ type: 'started', runId: run.id, runDir: run.dir, backend: backend.name, device: backend.device, notes: backend.notes });
+  const chosen = await selectTrainBackend(options.backend);
   const data = openDataset(options.data);
   if (!data.train) throw new Error(`${options.data} has no training split; training needs one (a train/ folder, the train-*-idx files, data_batch_*.bin)`);
   const loaded = await loadModel(options.modelFile, options.modelName, data.test, normalizationFor(data.test), config.seed);
-  const model = loaded.model;
   const normalization = loaded.normalized ? normalizationFor(data.test) : undefined;
+  const { model, backend } = chosen.onnx ? await onnxModel(chosen, loaded, data.test, normalization) : { model: loaded.model, backend: chosen };
+  // Sent once the model is built, so it names the back end that really computes.
+  listener({ type: 'started', runId: run.id, runDir: run.dir, backend: backend.name, device: backend.device, notes: backend.notes });
   const modelInfo = { file: path.resolve(options.modelFile), name: loaded.name, params: model.paramCount(), parts: loaded.parts ?? [], budget: loaded.budget ?? null, inputShape: data.test.shape, numClasses: data.test.numClasses, normalization: normalization ?? null };
   run.writeJson('config.json', { kind: 'train', model: modelInfo, data: options.data, config });
   run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, backend.notes));
@@ -56,6 +65,29 @@ export async function executeTrain(requested: TrainRunOptions, listener: RunList
     return summary;
   } finally {
     model.dispose();
+  }
+}
+
+/**
+ * The loaded tfjs model's network and initial weights as an ONNX Runtime model (the tfjs one is
+ * released). A model ONNX Runtime cannot build stays on tfjs when the choice was automatic.
+ */
+async function onnxModel(chosen: EvalBackend, loaded: LoadedModel, data: Dataset, normalization: InputNormalization | undefined): Promise<{ model: TrainableClassifier; backend: SelectedBackend }> {
+  try {
+    if (!loaded.network) throw new UnsupportedModelError(`${loaded.name}: the onnxruntime back end trains models of the architecture spec, Hydra, PyTorch and Keras files; a TF.js model.json trains on the tfjs back ends`);
+    const model = await OnnxTrainableClassifier.create(loaded.network, await loaded.model.getState(), {
+      inputShape: data.shape,
+      numClasses: data.numClasses,
+      ...(normalization ? { normalization } : {}),
+    });
+    loaded.model.dispose();
+    return { model, backend: chosen };
+  } catch (error) {
+    if (!(error instanceof UnsupportedModelError) || !chosen.automatic) {
+      loaded.model.dispose();
+      throw error;
+    }
+    return { model: loaded.model, backend: fallbackBackend(chosen, error.message) };
   }
 }
 

@@ -59,6 +59,8 @@ export interface LoadedModel {
   readonly budget?: number;
   /** The IR the model was built from (absent for a TF.js model.json), for other back ends to build it too. */
   readonly network?: Network;
+  /** A TF.js model.json's path, for other back ends to read its layers from. */
+  readonly modelJson?: string;
 }
 
 /** A TF.js layers model (model.json) is loaded with its weights; any other file is built from the IR. */
@@ -74,7 +76,7 @@ export async function loadModel(file: string, name: string | undefined, data: Da
       model.dispose();
       throw new UnsupportedModelError(`${file} has ${model.numClasses} output classes but ${data.name} has ${data.numClasses}`);
     }
-    return { model, name: path.basename(path.dirname(path.resolve(file))), normalized: false };
+    return { model, name: path.basename(path.dirname(path.resolve(file))), normalized: false, modelJson: path.resolve(file) };
   }
   const network = await readNetwork(file, name);
   const parts = summarize(network, data.shape.height).parts.flatMap((p) => (p.params.known ? [{ name: p.name, params: p.params.value }] : []));

@@ -1,7 +1,6 @@
 import type { AttackName } from '../../engine/attacks/autoattack';
 import type { EvalRunOptions } from '../../engine/run/execute-eval';
 import type { TrainRunOptions } from '../../engine/run/execute-train';
-import type { TfjsBackendChoice } from '../../engine/tfjs/select-backend';
 
 /**
  * What the editor asks the engine worker to do. Only types come from src/engine: importing its
@@ -15,7 +14,7 @@ export type RunRequest =
 export const AUTOATTACK: readonly AttackName[] = ['apgd-ce', 'apgd-t', 'fab-t', 'square'];
 export const QUICK_ATTACKS: readonly AttackName[] = ['fgsm', 'pgd'];
 const ATTACK_NAMES: readonly AttackName[] = ['fgsm', 'pgd', 'apgd-ce', 'apgd-t', 'fab-t', 'square'];
-export const BACKEND_SETTINGS = ['auto', 'wasm', 'cpu', 'tfjs-node', 'tfjs-node-gpu'] as const;
+export const BACKEND_SETTINGS = ['auto', 'onnxruntime', 'wasm', 'cpu', 'tfjs-node', 'tfjs-node-gpu'] as const;
 export type BackendSetting = (typeof BACKEND_SETTINGS)[number];
 
 /** The CLI's defaults, so a run from the editor equals `robustness-lens eval` / `train` with no flags. */
@@ -53,7 +52,8 @@ export function parseAttacks(value: unknown): Parsed<AttackName[]> {
   return ok(cleaned as AttackName[]);
 }
 
-export function backendChoice(setting: BackendSetting | undefined): TfjsBackendChoice | undefined {
+/** A back end both evaluation and training can run on (every setting is one). */
+export function backendChoice(setting: BackendSetting | undefined): Exclude<BackendSetting, 'auto'> | undefined {
   return setting === undefined || setting === 'auto' ? undefined : setting;
 }
 

@@ -19,10 +19,15 @@ export function readRunSettings(scope?: vscode.Uri): RunSettings {
   const samples = config.get<number>('evaluate.samples', 1000);
   const epochs = config.get<number>('train.epochs', 10);
   return {
-    backend: (BACKEND_SETTINGS as readonly string[]).includes(backend) ? backend as BackendSetting : 'auto',
+    backend: backendSetting(backend),
     data: data === '' ? 'mnist' : data,
     eps: (config.get<string | null>('run.eps', '') ?? '').trim(),
     evalSamples: Number.isInteger(samples) && samples > 0 ? samples : 1000,
     trainEpochs: Number.isInteger(epochs) && epochs > 0 ? epochs : 10,
   };
+}
+
+/** The setting's value as a run request takes it; anything unknown is `auto`. */
+export function backendSetting(value: string): BackendSetting {
+  return (BACKEND_SETTINGS as readonly string[]).includes(value) ? value as BackendSetting : 'auto';
 }

@@ -1,0 +1,269 @@
+import { valueOf, type Block, type Fact, type Layer, type Network } from '../../core';
+import { activationInitialParams } from '../tfjs/activations';
+import type { InputNormalization } from '../tfjs/normalize-input';
+import { UnsupportedModelError } from '../tfjs/unsupported-model-error';
+import type { GraphBuilder, Shape } from './graph-builder';
+import { standardize } from './norm-ops';
+import { activationValue } from './param-activations';
+import { affineValue, batchNormEvalAffine, batchNormTrain, convValue, foldValues, linearValue, type ConvGeometry } from './param-ops';
+import { avgPool, maxPool } from './pool-ops';
+import type { Tape } from './tape';
+import { add, channelAffine, flattenChannelsLast, reshape, scaleByGate, spatialMax, spatialMean } from './tensor-ops';
+
+/** Layers without parameters that act as the identity (as in build-forward.ts). */
+const PASS_THROUGH = new Set(['Dropout', 'Dropout2d', 'Dropout1d', 'AlphaDropout', 'DropPath', 'StochasticDepth']);
+
+/** A learned tensor: its PyTorch-style name, its shape in the graph and in the tfjs checkpoint. */
+export interface ParamSpec {
+  readonly name: string;
+  /** The graph's layout: OIHW for conv kernels, as the checkpoint otherwise. */
+  readonly shape: Shape;
+  /** The checkpoint's (tfjs ParameterStore's) layout: HWIO for conv kernels. */
+  readonly stateShape: Shape;
+  readonly conv: boolean;
+  /** Weight decay applies to conv and linear weights only (as parameter-store.ts says). */
+  readonly decay: boolean;
+}
+
+export interface BufferSpec {
+  readonly name: string;
+  readonly shape: Shape;
+}
+
+/** The graph input that carries a parameter or a buffer. */
+export function paramInput(name: string): string {
+  return `p:${name}`;
+}
+
+export function bufferInput(name: string): string {
+  return `b:${name}`;
+}
+
+/**
+ * The parameters and BatchNorm buffers one emission reads, in the order first read, each a graph
+ * input; in training mode also the buffers' updated values (the last update wins, as tfjs assigns
+ * its updates in order: TRADES's adversarial pass after the natural one).
+ */
+export class ValueRegistry {
+  readonly params: ParamSpec[] = [];
+  readonly buffers: BufferSpec[] = [];
+  readonly bufferUpdates = new Map<string, string>();
+
+  constructor(private readonly graph: GraphBuilder) {}
+
+  param(spec: ParamSpec): string {
+    const input = paramInput(spec.name);
+    if (!this.params.some((p) => p.name === spec.name)) {
+      this.params.push(spec);
+      this.graph.input(input, spec.shape);
+    }
+    return input;
+  }
+
+  buffer(name: string, shape: Shape): string {
+    const input = bufferInput(name);
+    if (!this.buffers.some((b) => b.name === name)) {
+      this.buffers.push({ name, shape });
+      this.graph.input(input, shape);
+    }
+    return input;
+  }
+}
+
+export type EmitMode = 'train' | 'eval';
+
+/**
+ * Appends the forward pass of `network` to the tape's graph from NCHW input `x` in [0, 1] to the
+ * logits, with every learned tensor and BatchNorm statistic a graph input (from `registry`):
+ * build-forward.ts's computation layer for layer. In training mode BatchNorm uses the batch's
+ * statistics and records its running-statistics updates; in evaluation mode it uses the running
+ * statistics and is folded into the conv before it, in the graph.
+ */
+export function emitTrainableNetwork(tape: Tape, registry: ValueRegistry, network: Network, normalization: InputNormalization | undefined, x: string, mode: EmitMode): string {
+  if (network.stages.some((s) => (valueOf(s.facts.denseRatio) ?? 0) > 0)) {
+    throw new UnsupportedModelError(`${network.name}: dense connections between blocks (guideline 8) are not built by the onnxruntime back end; the tfjs back end cannot run them either yet`);
+  }
+  const emit = new Emitter(tape, registry, mode);
+  let h = x;
+  if (normalization) h = emit.normalize(h, normalization, network.inputChannels);
+  h = emit.sequence(network.stem.layers, h);
+  for (const stage of network.stages) for (const block of stage.blocks) h = emit.block(block, h);
+  return emit.sequence(network.head.layers, h);
+}
+
+class Emitter {
+  private readonly g: GraphBuilder;
+
+  constructor(private readonly tape: Tape, private readonly registry: ValueRegistry, private readonly mode: EmitMode) {
+    this.g = tape.graph;
+  }
+
+  normalize(x: string, n: InputNormalization, channels: number): string {
+    if (n.mean.length !== channels || n.std.length !== channels) {
+      throw new UnsupportedModelError(`input normalisation has ${n.mean.length} channels but the model takes ${channels}`);
+    }
+    const scale = Float32Array.from(n.std, (s) => 1 / s);
+    return channelAffine(this.tape, x, scale, Float32Array.from(n.mean, (m, i) => -m * (scale[i] as number)));
+  }
+
+  block(block: Block, x: string): string {
+    if (block.shortcut.length === 0 && valueOf(block.facts.shortcut) === undefined) {
+      const reason = block.facts.shortcut.known ? 'known' : block.facts.shortcut.reason;
+      throw new UnsupportedModelError(`${block.name}: its shortcut is unknown (${reason})`);
+    }
+    const branch = this.sequence(block.layers, x);
+    const shortcut = block.shortcut.length > 0 ? this.sequence(block.shortcut, x) : x;
+    return this.sequence(block.after, add(this.tape, branch, shortcut));
+  }
+
+  sequence(layers: readonly Layer[], x: string): string {
+    let h = x;
+    for (let i = 0; i < layers.length; i++) {
+      const layer = layers[i] as Layer;
+      const next = layers[i + 1];
+      if (this.mode === 'eval' && layer.kind === 'conv' && next?.kind === 'norm' && next.norm === 'batch') {
+        h = this.conv(layer, h, next);
+        i += 1;
+      } else {
+        h = this.layer(layer, h);
+      }
+    }
+    return h;
+  }
+
+  private param(name: string, shape: Shape, decay: boolean, stateShape: Shape = shape, conv = false): string {
+    return this.registry.param({ name, shape, stateShape, conv, decay });
+  }
+
+  private layer(layer: Layer, x: string): string {
+    switch (layer.kind) {
+      case 'conv': return this.conv(layer, x, undefined);
+      case 'linear': {
+        const fin = need(layer.inFeatures, layer, 'in_features');
+        const fout = need(layer.outFeatures, layer, 'out_features');
+        const flat = flattenChannelsLast(this.tape, x);
+        const actual = this.g.shape(flat)[1];
+        if (actual !== fin) throw new UnsupportedModelError(`${layer.name}: takes ${fin} features but receives ${actual}`);
+        const w = this.param(`${layer.name}.weight`, [fin, fout], true);
+        const b = need(layer.bias, layer, 'bias') ? this.param(`${layer.name}.bias`, [fout], false) : undefined;
+        return linearValue(this.tape, flat, w, b);
+      }
+      case 'norm': return this.norm(layer, x);
+      case 'activation': {
+        const count = valueOf(layer.learnedCount) ?? 1;
+        return activationValue(this.tape, x, layer.fn, this.activationParams(layer.fn, `${layer.name}.`, count));
+      }
+      case 'pool': return this.pool(layer, x);
+      case 'se': return this.squeezeExcitation(layer, x);
+      case 'identity': return x;
+      case 'flatten': return flattenChannelsLast(this.tape, x);
+      case 'other':
+        if (PASS_THROUGH.has(layer.className)) return x;
+        throw new UnsupportedModelError(`${layer.name}: ${layer.className} is not built by the onnxruntime back end (nor by the tfjs one)`);
+    }
+  }
+
+  private conv(layer: Extract<Layer, { kind: 'conv' }>, x: string, bn: Extract<Layer, { kind: 'norm' }> | undefined): string {
+    const cin = need(layer.inChannels, layer, 'in_channels');
+    const cout = need(layer.outChannels, layer, 'out_channels');
+    const [kh, kw] = need(layer.kernel, layer, 'kernel_size');
+    const groups = need(layer.groups, layer, 'groups');
+    if (cin % groups !== 0 || cout % groups !== 0) throw new UnsupportedModelError(`${layer.name}: ${cin} -> ${cout} channels are not divisible by ${groups} groups`);
+    const actual = this.g.shape(x)[1];
+    if (actual !== cin) throw new UnsupportedModelError(`${layer.name}: takes ${cin} channels but receives ${actual}`);
+    let w = this.param(`${layer.name}.weight`, [cout, cin / groups, kh, kw], true, [kh, kw, cin / groups, cout], true);
+    let b = need(layer.bias, layer, 'bias') ? this.param(`${layer.name}.bias`, [cout], false) : undefined;
+    const geo: ConvGeometry = {
+      stride: need(layer.stride, layer, 'stride'),
+      padding: need(layer.padding, layer, 'padding'),
+      dilation: need(layer.dilation, layer, 'dilation'),
+      groups,
+    };
+    if (bn) ({ w, b } = foldValues(this.g, w, b, this.evalBatchNorm(bn)));
+    return convValue(this.tape, x, w, b, geo);
+  }
+
+  private normAffine(layer: Extract<Layer, { kind: 'norm' }>, c: number): { gamma?: string; beta?: string } {
+    if (!need(layer.affine, layer, 'affine')) return {};
+    return { gamma: this.param(`${layer.name}.weight`, [c], false), beta: this.param(`${layer.name}.bias`, [c], false) };
+  }
+
+  private evalBatchNorm(layer: Extract<Layer, { kind: 'norm' }>): { scale: string; shift: string } {
+    const c = need(layer.channels, layer, 'channels');
+    const { gamma, beta } = this.normAffine(layer, c);
+    const mean = this.registry.buffer(`${layer.name}.running_mean`, [c]);
+    const variance = this.registry.buffer(`${layer.name}.running_var`, [c]);
+    return batchNormEvalAffine(this.g, gamma, beta, mean, variance);
+  }
+
+  private norm(layer: Extract<Layer, { kind: 'norm' }>, x: string): string {
+    const c = need(layer.channels, layer, 'channels');
+    const shape = this.g.shape(x);
+    if (shape[1] !== c) throw new UnsupportedModelError(`${layer.name}: normalises ${c} channels but receives ${shape[1]}`);
+    if (layer.norm === 'batch') {
+      if (this.mode === 'eval') {
+        const { scale, shift } = this.evalBatchNorm(layer);
+        return affineValue(this.tape, x, scale, shift);
+      }
+      const { gamma, beta } = this.normAffine(layer, c);
+      const meanName = `${layer.name}.running_mean`;
+      const varName = `${layer.name}.running_var`;
+      const result = batchNormTrain(this.tape, x, gamma, beta, this.registry.buffer(meanName, [c]), this.registry.buffer(varName, [c]));
+      this.registry.bufferUpdates.set(meanName, result.runningMean);
+      this.registry.bufferUpdates.set(varName, result.runningVar);
+      return result.y;
+    }
+    if (shape.length !== 4) throw new UnsupportedModelError(`${layer.name}: ${layer.norm} norm on a rank-${shape.length} value is not built by the onnxruntime back end; the tfjs back end can run it`);
+    let h: string;
+    if (layer.norm === 'instance') h = standardize(this.tape, x, [2, 3]);
+    else if (layer.norm === 'layer') h = standardize(this.tape, x, [1]);
+    else {
+      const groups = layer.groups ? need(layer.groups, layer, 'num_groups') : 1;
+      const [n, , hh, ww] = shape as [number, number, number, number];
+      const grouped = reshape(this.tape, x, [n, groups, c / groups, hh, ww]);
+      h = reshape(this.tape, standardize(this.tape, grouped, [2, 3, 4]), shape);
+    }
+    const { gamma, beta } = this.normAffine(layer, c);
+    return gamma === undefined ? h : affineValue(this.tape, h, gamma, beta);
+  }
+
+  private pool(layer: Extract<Layer, { kind: 'pool' }>, x: string): string {
+    if (layer.outputSize) {
+      const [oh, ow] = layer.outputSize;
+      const [, , h, w] = this.g.shape(x) as [number, number, number, number];
+      if (oh === 1 && ow === 1) return layer.pool === 'max' ? spatialMax(this.tape, x) : spatialMean(this.tape, x);
+      if (h % oh !== 0 || w % ow !== 0) throw new UnsupportedModelError(`${layer.name}: adaptive pooling from ${h}x${w} to ${oh}x${ow} needs sizes that divide evenly`);
+      const geometry = { kernel: [h / oh, w / ow] as const, stride: [h / oh, w / ow] as const, padding: [0, 0] as const };
+      return layer.pool === 'max' ? maxPool(this.tape, x, geometry) : avgPool(this.tape, x, geometry);
+    }
+    const geometry = { kernel: need(layer.kernel, layer, 'kernel_size'), stride: need(layer.stride, layer, 'stride'), padding: need(layer.padding, layer, 'padding') };
+    return layer.pool === 'max' ? maxPool(this.tape, x, geometry) : avgPool(this.tape, x, geometry);
+  }
+
+  /** Hu et al., 2018: global mean, 1x1 conv, activation, 1x1 conv, sigmoid gate on the input. */
+  private squeezeExcitation(layer: Extract<Layer, { kind: 'se' }>, x: string): string {
+    const c = need(layer.channels, layer, 'channels');
+    const s = need(layer.squeezeChannels, layer, 'squeeze channels');
+    const geo: ConvGeometry = { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 };
+    const fc = (name: string, h: string, cin: number, cout: number): string => {
+      const w = this.param(`${layer.name}.${name}.weight`, [cout, cin, 1, 1], true, [1, 1, cin, cout], true);
+      const b = layer.bias ? this.param(`${layer.name}.${name}.bias`, [cout], false) : undefined;
+      return convValue(this.tape, h, w, b, geo);
+    };
+    let h = fc('fc1', spatialMean(this.tape, x), c, s);
+    if (layer.activation) h = activationValue(this.tape, h, layer.activation, this.activationParams(layer.activation, `${layer.name}.activation.`, 1));
+    const gate = activationValue(this.tape, fc('fc2', h, s, c), 'sigmoid', {});
+    return scaleByGate(this.tape, x, gate);
+  }
+
+  private activationParams(fn: Parameters<typeof activationInitialParams>[0], prefix: string, count: number): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const name of Object.keys(activationInitialParams(fn))) out[name] = this.param(`${prefix}${name}`, [name === 'weight' ? count : 1], false);
+    return out;
+  }
+}
+
+function need<T>(fact: Fact<T>, layer: { readonly name: string }, what: string): T {
+  if (!fact.known) throw new UnsupportedModelError(`${layer.name}: its ${what} is unknown (${fact.reason})`);
+  return fact.value;
+}
