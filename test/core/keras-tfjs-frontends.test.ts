@@ -72,3 +72,16 @@ describe('Keras Python front end', () => {
     assert.deepEqual(codesOf(lintFile(file)), []);
   });
 });
+
+describe('TF.js layers that reshape what the layer walk follows', () => {
+  it('shows unknown shapes after a Concatenate and a ZeroPadding2D, never wrong ones, and keeps the exact count', () => {
+    const network = read('examples/tfjs/mnist-small/model.json');
+    const summary = summarize(network);
+    const output = (name: string): unknown => summary.rows.find((r) => r.layer.name === name)?.output;
+    assert.deepEqual(output('branch_dw'), { kind: 'map', channels: 32, height: 7, width: 7 });
+    for (const name of ['join', 'pad', 'avg', 'flatten', 'logits']) assert.equal(output(name), undefined, name);
+    // Trainable weights; Keras's total adds BatchNorm's 224 moving statistics.
+    assert.deepEqual(summary.total, known(34_530));
+    assert.equal(summary.nonTrainable, 224);
+  });
+});

@@ -14,7 +14,14 @@ export function kerasActivation(name: unknown): ActivationFunction | null | unde
 }
 
 /** Layers that only route tensors: no IR layer, no parameters. */
-export const STRUCTURAL = new Set(['InputLayer', 'Add', 'Multiply', 'Concatenate', 'Reshape', 'ZeroPadding2D', 'Permute', 'Lambda', 'TFOpLambda', 'Rescaling', 'Normalization']);
+export const STRUCTURAL = new Set(['InputLayer', 'Add', 'Multiply', 'Reshape', 'Permute', 'Lambda', 'TFOpLambda', 'Rescaling', 'Normalization']);
+
+/**
+ * Parameter-free layers that change a feature map's size in a way the IR's layer-by-layer shape
+ * walk cannot follow (channels joined, borders added or cut): they become an `other` layer,
+ * so the shapes and MACs after them read unknown rather than wrong.
+ */
+const RESHAPING = new Set(['Concatenate', 'ZeroPadding2D', 'Cropping2D', 'UpSampling2D']);
 
 export interface BuiltKerasLayer {
   /** The IR layers (a conv with an inline activation becomes two). */
@@ -121,6 +128,7 @@ export function buildKerasLayer(node: KerasLayerNode, inChannels: number | undef
       return { layers: [other({ ...at, className: 'Dropout' })], outChannels: inChannels };
     default:
       if (STRUCTURAL.has(node.className)) return { layers: [], outChannels: inChannels };
+      if (RESHAPING.has(node.className)) return { layers: [other({ ...at, className: node.className })], outChannels: inChannels };
       if (trainable !== undefined) return { layers: [{ ...other({ ...at, className: node.className }), params: known(trainable), ...(frozen ? { nonTrainable: frozen } : {}) }], outChannels: undefined };
       return { layers: [{ ...other({ ...at, className: node.className }), params: unknown(`Keras layer ${node.className} is not supported`) }], outChannels: undefined };
   }
