@@ -85,7 +85,9 @@ export function convInputGradientValue(g: GraphBuilder, gy: string, w: string, g
  * Ungrouped: one GEMM per kernel tap, gy^T [K, N Ho Wo] times the tap's strided slice of the
  * padded input [C, N Ho Wo]^T, stacked into [K, C, kh, kw]. ORT runs these on its GEMM kernels
  * (measured 1.4-1.9x a forward conv's time for 3x3 convs), where the textbook formulation below
- * falls onto its generic conv path (3-4x). A 1x1 conv is a single GEMM.
+ * falls onto its generic conv path (3-4x). A 1x1 conv is a single GEMM. Where the Slices cost
+ * most (strides, large maps), 'auto' builds the taps by a one-hot conv instead
+ * (denseWeightGradientByIm2col; WEIGHT_GRADIENT says where).
  *
  * Grouped: the weight gradient as a conv of the input by the output gradient with the batch and
  * channel axes swapped (stride and dilation trade places; Dumoulin and Visin, 2016, sec. 4),
@@ -99,7 +101,9 @@ export function convWeightGradient(g: GraphBuilder, x: string, gy: string, geo: 
   const [dh, dw] = geo.dilation;
   const [ph, pw] = geo.padding;
   const groups = geo.groups;
-  const kind = WEIGHT_GRADIENT === 'auto' ? (groups > 1 && (sh > 1 || sw > 1) ? 'conv' : 'gemm') : WEIGHT_GRADIENT;
+  const im2col = kh * kw > 1 && kh * kw <= 9 && (sh > 1 || sw > 1 || ho * wo >= 1024);
+  const kind = WEIGHT_GRADIENT === 'auto' ? (groups > 1 ? (sh > 1 || sw > 1 ? 'conv' : 'gemm') : im2col ? 'im2col' : 'gemm') : WEIGHT_GRADIENT;
+  if (kind === 'im2col' && groups === 1) return denseWeightGradientByIm2col(g, x, gy, geo, weightShape);
   if (kind === 'gemm' && groups === 1) {
     const m = n * ho * wo;
     const gyT = g.node('Reshape', [g.node('Transpose', [gy], [o, n, ho, wo], { perm: [1, 0, 2, 3] }), g.ints([o, m])], [o, m]);
@@ -123,7 +127,7 @@ export function convWeightGradient(g: GraphBuilder, x: string, gy: string, geo: 
     const stacked = g.node('Concat', taps.map((t) => g.node('Unsqueeze', [t, g.ints([2])], [o, c, 1])), [o, c, kh * kw], { axis: 2 });
     return g.node('Reshape', [stacked, g.ints([o, c, kh, kw])], [o, c, kh, kw]);
   }
-  if (kind === 'gemm') return groupedWeightGradientByMatMul(g, x, gy, geo, weightShape);
+  if (kind === 'gemm' || kind === 'im2col') return groupedWeightGradientByMatMul(g, x, gy, geo, weightShape);
   // x [N, G*Ig, H, W] -> [Ig, G*N, H, W]: channel g*N + n of "image" i.
   const split = g.node('Reshape', [x, g.ints([n, groups, ig, h, wd])], [n, groups, ig, h, wd]);
   const xs = g.node('Reshape', [g.node('Transpose', [split], [ig, groups, n, h, wd], { perm: [2, 1, 0, 3, 4] }), g.ints([ig, groups * n, h, wd])], [ig, groups * n, h, wd]);
@@ -152,17 +156,51 @@ function shared(g: GraphBuilder, key: string, make: () => string): string {
 }
 
 /**
- * Which formulation conv weight gradients use: GEMMs per kernel tap, or the conv with swapped
- * axes. 'auto' picks per shape what measured faster (ORT 1.30, one thread, batch 64, 3x3
- * kernels, 16-64 channels per group): GEMMs for dense convs (1.5x faster at stride 1, 1.2-1.3x at
- * stride 2) and for grouped convs at stride 1 (1.6-1.8x), the swapped conv for grouped convs
- * with strides, where the taps' strided slices of the channels-last input made the GEMM route
- * 1.6x slower. Settable for measurements and tests.
+ * Which formulation conv weight gradients use: GEMMs per kernel tap, the conv with swapped axes,
+ * or (dense convs only) an im2col by a constant one-hot conv and one batched MatMul. 'auto' picks
+ * per shape what measured faster (ORT 1.30, batch 64, 3x3 kernels, 16-64 channels per group):
+ * the im2col for dense convs of 2-9 taps with strides or outputs of 32x32 and more (ORT's Slice
+ * copies each tap's strided rows on one thread, the one-hot conv makes every tap at once on all
+ * threads: 1.3-5x faster there; at 8x8 and 16x16 with stride 1 it was 0.9-1.05x, and larger
+ * kernels, whose one-hot conv costs taps multiply-adds per value, were not measured), GEMMs for
+ * other dense convs (1x1: the tap is the input itself, no copy) and for grouped convs at stride
+ * 1 (1.6-1.8x faster than the
+ * swapped conv), the swapped conv for grouped convs with strides, where the taps' strided slices
+ * of the channels-last input made the GEMM route 1.6x slower. Settable for measurements and
+ * tests ('gemm' keeps the per-tap GEMMs for dense convs too).
  */
-let WEIGHT_GRADIENT: 'auto' | 'conv' | 'gemm' = 'auto';
+let WEIGHT_GRADIENT: 'auto' | 'conv' | 'gemm' | 'im2col' = 'auto';
 
-export function setWeightGradientFormulation(kind: 'auto' | 'conv' | 'gemm'): void {
+export function setWeightGradientFormulation(kind: 'auto' | 'conv' | 'gemm' | 'im2col'): void {
   WEIGHT_GRADIENT = kind;
+}
+
+/**
+ * A dense conv's weight gradient from an im2col: a grouped Conv of the input with constant
+ * one-hot kernels (group c, kh kw outputs each, the conv's own strides, padding and dilation)
+ * gives col [N, C kh kw, Ho Wo], channel c kh kw + a kw + b holding tap (a, b) of channel c, the
+ * positions in gy's order; then dW^T per image is col times gy^T [N, Ho Wo, K], summed over the
+ * batch: [C kh kw, K], transposed and reshaped to [K, C, kh, kw].
+ */
+function denseWeightGradientByIm2col(g: GraphBuilder, x: string, gy: string, geo: ConvGeometry, weightShape: Shape): string {
+  const [n, c] = g.shape(x) as [number, number];
+  const [o, , kh, kw] = weightShape as [number, number, number, number];
+  const [, , ho, wo] = g.shape(gy) as [number, number, number, number];
+  const taps = kh * kw;
+  const ct = c * taps;
+  const k = ho * wo;
+  const oneHot = new Float32Array(ct * taps);
+  for (let ch = 0; ch < c; ch++) for (let t = 0; t < taps; t++) oneHot[(ch * taps + t) * taps + t] = 1;
+  const kernel = g.constant(oneHot, [ct, 1, kh, kw], 'im2col');
+  const [ph, pw] = geo.padding;
+  const col = g.node('Conv', [x, kernel], [n, ct, ho, wo], {
+    kernel_shape: [kh, kw], strides: geo.stride, pads: [ph, pw, ph, pw], dilations: geo.dilation, group: c,
+  });
+  const cols = g.node('Reshape', [col, g.ints([n, ct, k])], [n, ct, k]);
+  const gyT = g.node('Transpose', [g.node('Reshape', [gy, g.ints([n, o, k])], [n, o, k])], [n, k, o], { perm: [0, 2, 1] });
+  const perImage = g.node('MatMul', [cols, gyT], [n, ct, o]);
+  const summed = g.node('ReduceSum', [perImage, g.ints([0])], [ct, o], { keepdims: 0 });
+  return g.node('Reshape', [g.node('Transpose', [summed], [o, ct], { perm: [1, 0] }), g.ints([o, c, kh, kw])], [o, c, kh, kw]);
 }
 
 /**
