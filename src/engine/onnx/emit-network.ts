@@ -1,17 +1,13 @@
-import { valueOf, type Block, type Fact, type Layer, type Network } from '../../core';
+import { valueOf, type Layer, type Network } from '../../core';
 import type { InputNormalization } from '../tfjs/normalize-input';
 import { UnsupportedModelError } from '../tfjs/unsupported-model-error';
 import { activation, type ActivationValues } from './activation-ops';
 import { conv, type ConvSpec } from './conv-ops';
 import { batchNormAffine, foldIntoConv, type ChannelAffine } from './fold-batch-norm';
-import { standardize } from './norm-ops';
-import { avgPool, maxPool } from './pool-ops';
 import type { StateWeights } from './state-weights';
+import { emitPool, need, passThrough, standardizeNorm, walkNetwork } from './ir-walk';
 import type { Tape } from './tape';
-import { add, channelAffine, flattenChannelsLast, linear, reshape, scaleByGate, spatialMax, spatialMean } from './tensor-ops';
-
-/** Layers without parameters that act as the identity at evaluation time (as in build-forward.ts). */
-const PASS_THROUGH = new Set(['Dropout', 'Dropout2d', 'Dropout1d', 'AlphaDropout', 'DropPath', 'StochasticDepth']);
+import { channelAffine, flattenChannelsLast, linear, scaleByGate, spatialMean } from './tensor-ops';
 
 /**
  * Appends the evaluation-mode forward pass of `network` to the tape's graph, from NCHW input `x`
@@ -19,37 +15,12 @@ const PASS_THROUGH = new Set(['Dropout', 'Dropout2d', 'Dropout1d', 'AlphaDropout
  * weights read from `weights` under the same names; BatchNorm is folded into the conv before it.
  */
 export function emitNetwork(tape: Tape, network: Network, weights: StateWeights, normalization: InputNormalization | undefined, x: string): string {
-  if (network.stages.some((s) => (valueOf(s.facts.denseRatio) ?? 0) > 0)) {
-    throw new UnsupportedModelError(`${network.name}: dense connections between blocks (guideline 8) are not built by the onnxruntime back end; the tfjs back end cannot run them either yet`);
-  }
   const emit = new NetworkEmitter(tape, weights);
-  let h = x;
-  if (normalization) h = emit.normalize(h, normalization, network.inputChannels);
-  h = emit.sequence(network.stem.layers, h);
-  for (const stage of network.stages) for (const block of stage.blocks) h = emit.block(block, h);
-  return emit.sequence(network.head.layers, h);
+  return walkNetwork(tape, network, normalization, x, (layers, h) => emit.sequence(layers, h));
 }
 
 class NetworkEmitter {
   constructor(private readonly tape: Tape, private readonly weights: StateWeights) {}
-
-  normalize(x: string, n: InputNormalization, channels: number): string {
-    if (n.mean.length !== channels || n.std.length !== channels) {
-      throw new UnsupportedModelError(`input normalisation has ${n.mean.length} channels but the model takes ${channels}`);
-    }
-    const scale = Float32Array.from(n.std, (s) => 1 / s);
-    return channelAffine(this.tape, x, scale, Float32Array.from(n.mean, (m, i) => -m * (scale[i] as number)));
-  }
-
-  block(block: Block, x: string): string {
-    if (block.shortcut.length === 0 && valueOf(block.facts.shortcut) === undefined) {
-      const reason = block.facts.shortcut.known ? 'known' : block.facts.shortcut.reason;
-      throw new UnsupportedModelError(`${block.name}: its shortcut is unknown (${reason})`);
-    }
-    const branch = this.sequence(block.layers, x);
-    const shortcut = block.shortcut.length > 0 ? this.sequence(block.shortcut, x) : x;
-    return this.sequence(block.after, add(this.tape, branch, shortcut));
-  }
 
   /** The layers in order, each conv absorbing the BatchNorm right after it. */
   sequence(layers: readonly Layer[], x: string): string {
@@ -82,13 +53,11 @@ class NetworkEmitter {
         const count = valueOf(layer.learnedCount) ?? 1;
         return activation(this.tape, x, layer.fn, this.activationValues(layer.fn, `${layer.name}.`, count));
       }
-      case 'pool': return this.pool(layer, x);
+      case 'pool': return emitPool(this.tape, layer, x);
       case 'se': return this.squeezeExcitation(layer, x);
       case 'identity': return x;
       case 'flatten': return flattenChannelsLast(this.tape, x);
-      case 'other':
-        if (PASS_THROUGH.has(layer.className)) return x;
-        throw new UnsupportedModelError(`${layer.name}: ${layer.className} is not built by the onnxruntime back end (nor by the tfjs one)`);
+      case 'other': return passThrough(layer, x);
     }
   }
 
@@ -131,32 +100,9 @@ class NetworkEmitter {
       return channelAffine(this.tape, x, scale, shift);
     }
     const c = need(layer.channels, layer, 'channels');
-    const shape = this.tape.graph.shape(x);
-    if (shape.length !== 4) throw new UnsupportedModelError(`${layer.name}: ${layer.norm} norm on a rank-${shape.length} value is not built by the onnxruntime back end; the tfjs back end can run it`);
-    let h: string;
-    if (layer.norm === 'instance') h = standardize(this.tape, x, [2, 3]);
-    else if (layer.norm === 'layer') h = standardize(this.tape, x, [1]);
-    else {
-      const groups = layer.groups ? need(layer.groups, layer, 'num_groups') : 1;
-      const [n, , hh, ww] = shape as [number, number, number, number];
-      const grouped = reshape(this.tape, x, [n, groups, c / groups, hh, ww]);
-      h = reshape(this.tape, standardize(this.tape, grouped, [2, 3, 4]), shape);
-    }
+    const h = standardizeNorm(this.tape, layer, x, c);
     if (!need(layer.affine, layer, 'affine')) return h;
     return channelAffine(this.tape, h, this.weights.take(`${layer.name}.weight`, [c]), this.weights.take(`${layer.name}.bias`, [c]));
-  }
-
-  private pool(layer: Extract<Layer, { kind: 'pool' }>, x: string): string {
-    if (layer.outputSize) {
-      const [oh, ow] = layer.outputSize;
-      const [, , h, w] = this.tape.graph.shape(x) as [number, number, number, number];
-      if (oh === 1 && ow === 1) return layer.pool === 'max' ? spatialMax(this.tape, x) : spatialMean(this.tape, x);
-      if (h % oh !== 0 || w % ow !== 0) throw new UnsupportedModelError(`${layer.name}: adaptive pooling from ${h}x${w} to ${oh}x${ow} needs sizes that divide evenly`);
-      const geometry = { kernel: [h / oh, w / ow] as const, stride: [h / oh, w / ow] as const, padding: [0, 0] as const };
-      return layer.pool === 'max' ? maxPool(this.tape, x, geometry) : avgPool(this.tape, x, geometry);
-    }
-    const geometry = { kernel: need(layer.kernel, layer, 'kernel_size'), stride: need(layer.stride, layer, 'stride'), padding: need(layer.padding, layer, 'padding') };
-    return layer.pool === 'max' ? maxPool(this.tape, x, geometry) : avgPool(this.tape, x, geometry);
   }
 
   /** Hu et al., 2018: global mean, 1x1 conv, activation, 1x1 conv, sigmoid gate on the input. */
@@ -187,9 +133,4 @@ class NetworkEmitter {
   private scalar(name: string): number {
     return this.weights.take(name, [1])[0] as number;
   }
-}
-
-function need<T>(fact: Fact<T>, layer: { readonly name: string }, what: string): T {
-  if (!fact.known) throw new UnsupportedModelError(`${layer.name}: its ${what} is unknown (${fact.reason})`);
-  return fact.value;
 }

@@ -1,17 +1,13 @@
-import { valueOf, type Block, type Fact, type Layer, type Network } from '../../core';
+import { valueOf, type Layer, type Network } from '../../core';
 import { activationInitialParams } from '../tfjs/activations';
 import type { InputNormalization } from '../tfjs/normalize-input';
 import { UnsupportedModelError } from '../tfjs/unsupported-model-error';
 import type { GraphBuilder, Shape } from './graph-builder';
-import { standardize } from './norm-ops';
 import { activationValue } from './param-activations';
 import { affineValue, batchNormEvalAffine, batchNormTrain, convValue, foldValues, linearValue, type ConvGeometry } from './param-ops';
-import { avgPool, maxPool } from './pool-ops';
+import { emitPool, need, passThrough, standardizeNorm, walkNetwork } from './ir-walk';
 import type { Tape } from './tape';
-import { add, channelAffine, flattenChannelsLast, reshape, scaleByGate, spatialMax, spatialMean } from './tensor-ops';
-
-/** Layers without parameters that act as the identity (as in build-forward.ts). */
-const PASS_THROUGH = new Set(['Dropout', 'Dropout2d', 'Dropout1d', 'AlphaDropout', 'DropPath', 'StochasticDepth']);
+import { flattenChannelsLast, scaleByGate, spatialMean } from './tensor-ops';
 
 /** A learned tensor: its PyTorch-style name, its shape in the graph and in the tfjs checkpoint. */
 export interface ParamSpec {
@@ -80,15 +76,8 @@ export type EmitMode = 'train' | 'eval';
  * statistics and is folded into the conv before it, in the graph.
  */
 export function emitTrainableNetwork(tape: Tape, registry: ValueRegistry, network: Network, normalization: InputNormalization | undefined, x: string, mode: EmitMode): string {
-  if (network.stages.some((s) => (valueOf(s.facts.denseRatio) ?? 0) > 0)) {
-    throw new UnsupportedModelError(`${network.name}: dense connections between blocks (guideline 8) are not built by the onnxruntime back end; the tfjs back end cannot run them either yet`);
-  }
   const emit = new Emitter(tape, registry, mode);
-  let h = x;
-  if (normalization) h = emit.normalize(h, normalization, network.inputChannels);
-  h = emit.sequence(network.stem.layers, h);
-  for (const stage of network.stages) for (const block of stage.blocks) h = emit.block(block, h);
-  return emit.sequence(network.head.layers, h);
+  return walkNetwork(tape, network, normalization, x, (layers, h) => emit.sequence(layers, h));
 }
 
 class Emitter {
@@ -96,24 +85,6 @@ class Emitter {
 
   constructor(private readonly tape: Tape, private readonly registry: ValueRegistry, private readonly mode: EmitMode) {
     this.g = tape.graph;
-  }
-
-  normalize(x: string, n: InputNormalization, channels: number): string {
-    if (n.mean.length !== channels || n.std.length !== channels) {
-      throw new UnsupportedModelError(`input normalisation has ${n.mean.length} channels but the model takes ${channels}`);
-    }
-    const scale = Float32Array.from(n.std, (s) => 1 / s);
-    return channelAffine(this.tape, x, scale, Float32Array.from(n.mean, (m, i) => -m * (scale[i] as number)));
-  }
-
-  block(block: Block, x: string): string {
-    if (block.shortcut.length === 0 && valueOf(block.facts.shortcut) === undefined) {
-      const reason = block.facts.shortcut.known ? 'known' : block.facts.shortcut.reason;
-      throw new UnsupportedModelError(`${block.name}: its shortcut is unknown (${reason})`);
-    }
-    const branch = this.sequence(block.layers, x);
-    const shortcut = block.shortcut.length > 0 ? this.sequence(block.shortcut, x) : x;
-    return this.sequence(block.after, add(this.tape, branch, shortcut));
   }
 
   sequence(layers: readonly Layer[], x: string): string {
@@ -153,13 +124,11 @@ class Emitter {
         const count = valueOf(layer.learnedCount) ?? 1;
         return activationValue(this.tape, x, layer.fn, this.activationParams(layer.fn, `${layer.name}.`, count));
       }
-      case 'pool': return this.pool(layer, x);
+      case 'pool': return emitPool(this.tape, layer, x);
       case 'se': return this.squeezeExcitation(layer, x);
       case 'identity': return x;
       case 'flatten': return flattenChannelsLast(this.tape, x);
-      case 'other':
-        if (PASS_THROUGH.has(layer.className)) return x;
-        throw new UnsupportedModelError(`${layer.name}: ${layer.className} is not built by the onnxruntime back end (nor by the tfjs one)`);
+      case 'other': return passThrough(layer, x);
     }
   }
 
@@ -213,31 +182,9 @@ class Emitter {
       this.registry.bufferUpdates.set(varName, result.runningVar);
       return result.y;
     }
-    if (shape.length !== 4) throw new UnsupportedModelError(`${layer.name}: ${layer.norm} norm on a rank-${shape.length} value is not built by the onnxruntime back end; the tfjs back end can run it`);
-    let h: string;
-    if (layer.norm === 'instance') h = standardize(this.tape, x, [2, 3]);
-    else if (layer.norm === 'layer') h = standardize(this.tape, x, [1]);
-    else {
-      const groups = layer.groups ? need(layer.groups, layer, 'num_groups') : 1;
-      const [n, , hh, ww] = shape as [number, number, number, number];
-      const grouped = reshape(this.tape, x, [n, groups, c / groups, hh, ww]);
-      h = reshape(this.tape, standardize(this.tape, grouped, [2, 3, 4]), shape);
-    }
+    const h = standardizeNorm(this.tape, layer, x, c);
     const { gamma, beta } = this.normAffine(layer, c);
     return gamma === undefined ? h : affineValue(this.tape, h, gamma, beta);
-  }
-
-  private pool(layer: Extract<Layer, { kind: 'pool' }>, x: string): string {
-    if (layer.outputSize) {
-      const [oh, ow] = layer.outputSize;
-      const [, , h, w] = this.g.shape(x) as [number, number, number, number];
-      if (oh === 1 && ow === 1) return layer.pool === 'max' ? spatialMax(this.tape, x) : spatialMean(this.tape, x);
-      if (h % oh !== 0 || w % ow !== 0) throw new UnsupportedModelError(`${layer.name}: adaptive pooling from ${h}x${w} to ${oh}x${ow} needs sizes that divide evenly`);
-      const geometry = { kernel: [h / oh, w / ow] as const, stride: [h / oh, w / ow] as const, padding: [0, 0] as const };
-      return layer.pool === 'max' ? maxPool(this.tape, x, geometry) : avgPool(this.tape, x, geometry);
-    }
-    const geometry = { kernel: need(layer.kernel, layer, 'kernel_size'), stride: need(layer.stride, layer, 'stride'), padding: need(layer.padding, layer, 'padding') };
-    return layer.pool === 'max' ? maxPool(this.tape, x, geometry) : avgPool(this.tape, x, geometry);
   }
 
   /** Hu et al., 2018: global mean, 1x1 conv, activation, 1x1 conv, sigmoid gate on the input. */
@@ -261,9 +208,4 @@ class Emitter {
     for (const name of Object.keys(activationInitialParams(fn))) out[name] = this.param(`${prefix}${name}`, [name === 'weight' ? count : 1], false);
     return out;
   }
-}
-
-function need<T>(fact: Fact<T>, layer: { readonly name: string }, what: string): T {
-  if (!fact.known) throw new UnsupportedModelError(`${layer.name}: its ${what} is unknown (${fact.reason})`);
-  return fact.value;
 }

@@ -8,6 +8,7 @@ import { gradientModel, IO, logitsModel, type GraphSource } from './build-graphs
 import type { KerasGraph } from './keras-graph';
 import { loadOnnxRuntime, type OnnxRuntime } from './load-onnxruntime';
 import { objectiveFeeds } from './objective-graph';
+import { floats, graphBatch, imageTensor, padRows, rows, sessionOptions } from './session-io';
 import { StateWeights } from './state-weights';
 
 export interface OnnxModelOptions {
@@ -72,16 +73,16 @@ export class OnnxClassifier implements Classifier {
   }
 
   async logits(x: Float32Array, n: number): Promise<Float32Array> {
-    const m = this.graphBatch('logits', n);
+    const m = graphBatch(this.sessions.keys(), 'logits', n);
     const session = await this.session(`logits:${m}`, () => logitsModel(this.source, m));
-    const out = await session.run({ [IO.x]: this.images(x, n, m) });
+    const out = await session.run({ [IO.x]: imageTensor(this.ort, this.inputShape, x, n, m) });
     return rows(floats(out[IO.logits]), n * this.numClasses);
   }
 
   async inputGradient(x: Float32Array, n: number, objective: InputObjective): Promise<InputGradient> {
     const k = this.numClasses;
-    const m = this.graphBatch(objective.kind, n);
-    const feeds: Record<string, Tensor> = { [IO.x]: this.images(x, n, m) };
+    const m = graphBatch(this.sessions.keys(), objective.kind, n);
+    const feeds: Record<string, Tensor> = { [IO.x]: imageTensor(this.ort, this.inputShape, x, n, m) };
     for (const [name, data] of Object.entries(objectiveFeeds(objective, n, k))) feeds[name] = new this.ort.Tensor('float32', padRows(data, m * k), [m, k]);
     const session = await this.session(`${objective.kind}:${m}`, () => gradientModel(this.source, m, objective.kind));
     const out = await session.run(feeds);
@@ -104,69 +105,14 @@ export class OnnxClassifier implements Classifier {
     await Promise.all(sessions.map(async (s) => (await s.catch(() => undefined))?.release()));
   }
 
-  private images(x: Float32Array, n: number, m: number): Tensor {
-    const { height, width, channels } = this.inputShape;
-    const size = imageSize(this.inputShape);
-    if (x.length !== n * size) throw new RangeError(`expected ${n} images of ${size} values, got ${x.length} values`);
-    return new this.ort.Tensor('float32', padRows(x, m * size), [m, height, width, channels]);
-  }
-
-  /**
-   * The batch size of the graph that runs n images: the smallest one already compiled for this
-   * kind that holds them with at most as many padding rows as real ones, else n itself. Attacks
-   * shrink their batches to the points still robust; without this every new size would compile a
-   * graph (about half a second for a ResNet-20) and keep it. Every op is per sample in evaluation
-   * mode, so padding rows (zeros) change nothing in the real ones.
-   */
-  private graphBatch(kind: string, n: number): number {
-    let best = n;
-    let found = false;
-    for (const key of this.sessions.keys()) {
-      const [k, size] = key.split(':');
-      const m = Number(size);
-      if (k === kind && m >= n && m <= 2 * n && (!found || m < best)) {
-        best = m;
-        found = true;
-      }
-    }
-    return best;
-  }
-
   private session(key: string, build: () => Uint8Array): Promise<InferenceSession> {
     let session = this.sessions.get(key);
     if (!session) {
-      session = this.ort.InferenceSession.create(build(), {
-        graphOptimizationLevel: 'all',
-        // CUDA leaves the few ops it lacks to the CPU provider.
-        executionProviders: this.provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
-        intraOpNumThreads: this.threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        // Errors only: ORT's warnings (an initializer it pruned, say) are not the user's to act on.
-        logSeverityLevel: 3,
-      });
+      session = this.ort.InferenceSession.create(build(), sessionOptions(this.threads, this.provider));
       // A failed compile is not cached: the next call reports it again.
       session.catch(() => this.sessions.delete(key));
       this.sessions.set(key, session);
     }
     return session;
   }
-}
-
-/** `data` followed by zeros up to `length`, or itself when it is that long already. */
-function padRows(data: Float32Array, length: number): Float32Array {
-  if (data.length === length) return data;
-  const out = new Float32Array(length);
-  out.set(data);
-  return out;
-}
-
-/** The first `length` values, without a copy. */
-function rows(data: Float32Array, length: number): Float32Array {
-  return data.length === length ? data : data.subarray(0, length);
-}
-
-function floats(t: Tensor | undefined): Float32Array {
-  if (!t || !(t.data instanceof Float32Array)) throw new Error('onnxruntime returned no float32 output');
-  return t.data;
 }

@@ -18,6 +18,8 @@ import { yieldToEventLoop } from '../util/yield';
 import { bufferInput, paramInput, type BufferSpec, type ParamSpec } from './emit-train-network';
 import { loadOnnxRuntime, type OnnxRuntime } from './load-onnxruntime';
 import { FEED, objectiveFeeds } from './objective-graph';
+import { size } from './graph-builder';
+import { floats, graphBatch, imageTensor, padRows, rows, sessionOptions } from './session-io';
 import { evalGradientModel, evalLogitsModel, modelValues, momentumInput, TRAIN_IO, trainStepModel, updated, type EmittedGraph, type TrainGraphSource } from './train-graphs';
 
 export interface OnnxTrainableOptions {
@@ -100,18 +102,18 @@ export class OnnxTrainableClassifier implements TrainableClassifier {
 
   async logits(x: Float32Array, n: number): Promise<Float32Array> {
     await yieldToEventLoop();
-    const m = this.graphBatch('logits', n);
+    const m = graphBatch(this.sessions.keys(), 'logits', n);
     const graph = await this.compile(`logits:${m}`, () => evalLogitsModel(this.source, m));
-    const out = await graph.session.run({ ...this.weightFeeds(graph), [TRAIN_IO.x]: this.images(x, n, m) });
+    const out = await graph.session.run({ ...this.weightFeeds(graph), [TRAIN_IO.x]: imageTensor(this.ort, this.inputShape, x, n, m) });
     return rows(floats(out[TRAIN_IO.logits]), n * this.numClasses);
   }
 
   async inputGradient(x: Float32Array, n: number, objective: InputObjective): Promise<InputGradient> {
     await yieldToEventLoop();
     const k = this.numClasses;
-    const m = this.graphBatch(objective.kind, n);
+    const m = graphBatch(this.sessions.keys(), objective.kind, n);
     const graph = await this.compile(`${objective.kind}:${m}`, () => evalGradientModel(this.source, m, objective.kind));
-    const feeds: Record<string, Tensor> = { ...this.weightFeeds(graph), [TRAIN_IO.x]: this.images(x, n, m) };
+    const feeds: Record<string, Tensor> = { ...this.weightFeeds(graph), [TRAIN_IO.x]: imageTensor(this.ort, this.inputShape, x, n, m) };
     for (const [name, data] of Object.entries(objectiveFeeds(objective, n, k))) feeds[name] = new this.ort.Tensor('float32', padRows(data, m * k), [m, k]);
     const out = await graph.session.run(feeds);
     return {
@@ -129,7 +131,7 @@ export class OnnxTrainableClassifier implements TrainableClassifier {
     const scalar = (v: number): Tensor => new this.ort.Tensor('float32', Float32Array.of(v), []);
     const feeds: Record<string, Tensor> = {
       ...this.weightFeeds(graph),
-      [TRAIN_IO.x]: this.images(objective.x, n, n),
+      [TRAIN_IO.x]: imageTensor(this.ort, this.inputShape, objective.x, n, n),
       [TRAIN_IO.labels]: new this.ort.Tensor('float32', objectiveFeeds({ kind: 'ce', labels: objective.labels }, n, this.numClasses)[FEED.labels] as Float32Array, [n, this.numClasses]),
       [TRAIN_IO.learningRate]: scalar(hyper.learningRate),
       [TRAIN_IO.weightDecay]: scalar(hyper.weightDecay),
@@ -139,7 +141,7 @@ export class OnnxTrainableClassifier implements TrainableClassifier {
       for (const p of graph.params) feeds[momentumInput(p.name)] = new this.ort.Tensor('float32', this.momentum.get(p.name) ?? new Float32Array(size(p.shape)), [...p.shape]);
     }
     if (objective.kind === 'trades') {
-      feeds[TRAIN_IO.xAdv] = this.images(objective.xAdv, n, n);
+      feeds[TRAIN_IO.xAdv] = imageTensor(this.ort, this.inputShape, objective.xAdv, n, n);
       feeds[TRAIN_IO.beta] = scalar(objective.beta);
     }
     const out = await graph.session.run(feeds);
@@ -203,44 +205,11 @@ export class OnnxTrainableClassifier implements TrainableClassifier {
     return feeds;
   }
 
-  private images(x: Float32Array, n: number, m: number): Tensor {
-    const { height, width, channels } = this.inputShape;
-    const per = imageSize(this.inputShape);
-    if (x.length !== n * per) throw new RangeError(`expected ${n} images of ${per} values, got ${x.length} values`);
-    return new this.ort.Tensor('float32', padRows(x, m * per), [m, height, width, channels]);
-  }
-
-  /**
-   * The batch size of the evaluation graph that runs n images: the smallest one compiled for this
-   * kind that holds them with at most as many padding rows as real ones, else n (as
-   * onnx-classifier.ts does; evaluation-mode ops are per sample, so zero rows change nothing).
-   */
-  private graphBatch(kind: string, n: number): number {
-    let best = n;
-    let found = false;
-    for (const key of this.sessions.keys()) {
-      const [k, sz] = key.split(':');
-      const m = Number(sz);
-      if (k === kind && m >= n && m <= 2 * n && (!found || m < best)) {
-        best = m;
-        found = true;
-      }
-    }
-    return best;
-  }
-
   private compile(key: string, build: () => EmittedGraph): Promise<CompiledGraph> {
     let compiled = this.sessions.get(key);
     if (!compiled) {
       const emitted = build();
-      compiled = this.ort.InferenceSession.create(emitted.bytes, {
-        graphOptimizationLevel: 'all',
-        executionProviders: ['cpu'],
-        intraOpNumThreads: this.threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        logSeverityLevel: 3,
-      }).then(
+      compiled = this.ort.InferenceSession.create(emitted.bytes, sessionOptions(this.threads)).then(
         (session) => ({ session, params: emitted.params, buffers: emitted.buffers }),
         (error: unknown) => {
           const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
@@ -254,9 +223,6 @@ export class OnnxTrainableClassifier implements TrainableClassifier {
   }
 }
 
-function size(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
 
 /** A checkpoint entry from a graph value: conv kernels OIHW -> HWIO. */
 function toState(spec: ParamSpec | BufferSpec, data: Float32Array): { shape: readonly number[]; data: Float32Array } {
@@ -292,20 +258,4 @@ function fromState(state: ModelState, key: string, spec: ParamSpec | BufferSpec)
     }
   }
   return oihw;
-}
-
-function padRows(data: Float32Array, length: number): Float32Array {
-  if (data.length === length) return data;
-  const out = new Float32Array(length);
-  out.set(data);
-  return out;
-}
-
-function rows(data: Float32Array, length: number): Float32Array {
-  return data.length === length ? data : data.subarray(0, length);
-}
-
-function floats(t: Tensor | undefined): Float32Array {
-  if (!t || !(t.data instanceof Float32Array)) throw new Error('onnxruntime returned no float32 output');
-  return t.data;
 }

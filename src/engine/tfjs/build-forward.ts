@@ -5,6 +5,7 @@ import { conv2d } from './conv';
 import { kaimingNormalFanOut, uniformFanIn } from './initializers';
 import type { InputNormalization } from './normalize-input';
 import type { ParameterStore } from './parameter-store';
+import { PASS_THROUGH } from '../model/pass-through';
 import { UnsupportedModelError } from './unsupported-model-error';
 
 /** Running-statistics updates a training-mode forward pass asks for (applied after the step). */
@@ -25,8 +26,6 @@ export { UnsupportedModelError };
 
 const BN_EPS = 1e-5;
 const BN_MOMENTUM = 0.1;
-/** Layers without parameters that act as the identity at evaluation time. */
-const PASS_THROUGH = new Set(['Dropout', 'Dropout2d', 'Dropout1d', 'AlphaDropout', 'DropPath', 'StochasticDepth']);
 
 /**
  * Compiles a network of the IR into a forward function over NHWC input in [0,1] and registers its
