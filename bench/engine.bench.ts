@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -7,24 +6,32 @@ import { readModelFile, type Network } from '../src/core';
 import { runSequence, attackByName, AUTOATTACK_STANDARD } from '../src/engine/attacks/autoattack';
 import { correct } from '../src/engine/attacks/geometry';
 import { pgdExamples } from '../src/engine/train/inner-max';
-import { networkJson } from '../src/engine/pytorch/network-json';
 import { OnnxClassifier } from '../src/engine/onnx/onnx-classifier';
 import { OnnxTrainableClassifier } from '../src/engine/onnx/onnx-trainable-classifier';
 import { onnxRuntimeProblem } from '../src/engine/onnx/load-onnxruntime';
 import { selectTfjsBackend, type TfjsBackendChoice } from '../src/engine/tfjs/select-backend';
 import { TfjsClassifier } from '../src/engine/tfjs/tfjs-classifier';
 import { Random } from '../src/engine/util/random';
+import { median } from './support/stats';
+import { TorchReference } from './support/torch-reference';
 
 // PGD-10 images/s, a PGD-3 adversarial training step's images/s and AutoAttack seconds per 100
 // images for a small ResNet on 32x32 inputs (examples/cifar-small.arch.yaml, about ResNet-20's
 // cost) on each available back end, and the same PGD-10 and training step in Debian's PyTorch on
 // the same architecture, as ratios. One JSON line per task. Never run beside another heavy process.
+// ONNX Runtime and PyTorch are measured turn about, ROUNDS times (support/torch-reference.ts);
+// a task's ratio is the median of the rounds' ratios.
 
 const ROOT = process.cwd();
 const BATCH = 128;
 /** The wasm heap addresses 2 GB: a training step keeps every activation, so it runs at half the batch. */
 const TRAIN_BATCH = 64;
 const EPS = 8 / 255;
+const ROUNDS = 3;
+/** PGD-10 batches and training steps timed per round on each side. */
+const PGD_BATCHES = 2;
+const TRAIN_STEPS = 8;
+const THREADS = Math.min(2, os.cpus().length);
 
 function network(): Network {
   const file = path.join(ROOT, 'examples', 'cifar-small.arch.yaml');
@@ -33,20 +40,7 @@ function network(): Network {
   return net;
 }
 
-function pytorch(net: Network): { pgd10: number; step: number; version: string } | undefined {
-  const python = process.env.ROBUSTNESS_LENS_PYTHON ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
-  const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rl-bench-')), 'network.json');
-  fs.writeFileSync(json, JSON.stringify(networkJson(net)));
-  const out = spawnSync(python, [path.join(ROOT, 'python', 'bench_pgd.py'), json, '--batch', String(BATCH), '--train-batch', String(TRAIN_BATCH), '--threads', String(Math.min(2, os.cpus().length))], { encoding: 'utf8', timeout: 600_000 });
-  if (out.status !== 0) {
-    console.log(`PyTorch: not measured (${(out.stderr || out.error?.message || '').trim().split('\n').pop() ?? 'no torch'})`);
-    return undefined;
-  }
-  const r = JSON.parse(out.stdout.trim().split('\n').pop() ?? '{}') as { pgd10_images_per_s: number; train_step_images_per_s: number; torch: string };
-  return { pgd10: r.pgd10_images_per_s, step: r.train_step_images_per_s, version: r.torch };
-}
-
-async function measure(choice: TfjsBackendChoice, net: Network, torch: ReturnType<typeof pytorch>): Promise<void> {
+async function measure(choice: TfjsBackendChoice, net: Network, torch: TorchReference | undefined): Promise<void> {
   let backend;
   try {
     backend = await selectTfjsBackend(choice);
@@ -63,10 +57,11 @@ async function measure(choice: TfjsBackendChoice, net: Network, torch: ReturnTyp
   const threat = { norm: 'Linf' as const, eps: EPS };
 
   await pgdExamples(model, x, labels, batch, threat, 1, EPS / 4, random);
+  const torchPgd = await torch?.pgd10(1);
   let start = performance.now();
   await pgdExamples(model, x, labels, batch, threat, 10, EPS / 4, random);
   const pgd10 = batch / ((performance.now() - start) / 1000);
-  line({ task: 'pgd10', backend: choice, device: backend.device, batch, images_per_s: pgd10, pytorch_images_per_s: torch?.pgd10 ?? null, ratio: torch ? pgd10 / torch.pgd10 : null });
+  line({ task: 'pgd10', backend: choice, device: backend.device, batch, images_per_s: pgd10, pytorch_images_per_s: torchPgd ?? null, ratio: torchPgd ? pgd10 / torchPgd : null });
 
   const trainBatch = Math.min(batch, TRAIN_BATCH);
   const xt = x.subarray(0, trainBatch * 32 * 32 * 3);
@@ -76,10 +71,11 @@ async function measure(choice: TfjsBackendChoice, net: Network, torch: ReturnTyp
     await model.trainStep({ kind: 'ce', x: xAdv, labels: yt }, trainBatch, { learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, nesterov: false });
   };
   await trainStep();
+  const torchStep = await torch?.trainSteps(2);
   start = performance.now();
   await trainStep();
   const step = trainBatch / ((performance.now() - start) / 1000);
-  line({ task: 'train_step', backend: choice, device: backend.device, batch: trainBatch, images_per_s: step, pytorch_images_per_s: torch?.step ?? null, ratio: torch ? step / torch.step : null });
+  line({ task: 'train_step', backend: choice, device: backend.device, batch: trainBatch, images_per_s: step, pytorch_images_per_s: torchStep ?? null, ratio: torchStep ? step / torchStep : null });
 
   // AutoAttack's full cost is what a robust model costs: every point survives every attack. With
   // labels set to the model's own predictions and a tiny eps, all four attacks run to the end.
@@ -100,9 +96,9 @@ async function measure(choice: TfjsBackendChoice, net: Network, torch: ReturnTyp
 
 /**
  * PGD-10 and the PGD-3 adversarial training step on ONNX Runtime, with the same weights a tfjs
- * model starts from, at the threads PyTorch gets.
+ * model starts from, at the threads PyTorch gets, each taken turn about with PyTorch's.
  */
-async function measureOnnx(net: Network, torch: ReturnType<typeof pytorch>): Promise<void> {
+async function measureOnnx(net: Network, torch: TorchReference | undefined): Promise<void> {
   const problem = onnxRuntimeProblem();
   if (problem) {
     console.log(`onnxruntime: not available (${problem})`);
@@ -113,34 +109,59 @@ async function measureOnnx(net: Network, torch: ReturnType<typeof pytorch>): Pro
   const source = new TfjsClassifier(net, { inputShape: shape, numClasses: 10, seed: 0 });
   const state = await source.getState();
   source.dispose();
-  const model = OnnxClassifier.create(net, state, { inputShape: shape, numClasses: 10, threads: Math.min(2, os.cpus().length) });
+  const model = OnnxClassifier.create(net, state, { inputShape: shape, numClasses: 10, threads: THREADS });
   const random = new Random(1);
   const x = Float32Array.from({ length: BATCH * 32 * 32 * 3 }, () => random.next());
   const labels = Int32Array.from({ length: BATCH }, () => random.integer(10));
   const threat = { norm: 'Linf' as const, eps: EPS };
   await pgdExamples(model, x, labels, BATCH, threat, 1, EPS / 4, random);
-  const start = performance.now();
-  await pgdExamples(model, x, labels, BATCH, threat, 10, EPS / 4, random);
-  const pgd10 = BATCH / ((performance.now() - start) / 1000);
-  line({ task: 'pgd10', backend: 'onnxruntime', device: 'cpu', batch: BATCH, images_per_s: pgd10, pytorch_images_per_s: torch?.pgd10 ?? null, ratio: torch ? pgd10 / torch.pgd10 : null });
+  const pgd10 = await turnAbout(torch, () => torch?.pgd10(PGD_BATCHES), async () => {
+    const start = performance.now();
+    for (let i = 0; i < PGD_BATCHES; i++) await pgdExamples(model, x, labels, BATCH, threat, 10, EPS / 4, random);
+    return PGD_BATCHES * BATCH / ((performance.now() - start) / 1000);
+  });
+  line({ task: 'pgd10', backend: 'onnxruntime', device: 'cpu', batch: BATCH, ...pgd10 });
   await model.dispose();
 
-  const trainable = await OnnxTrainableClassifier.create(net, state, { inputShape: shape, numClasses: 10, threads: Math.min(2, os.cpus().length) });
+  const trainable = await OnnxTrainableClassifier.create(net, state, { inputShape: shape, numClasses: 10, threads: THREADS });
   const xt = x.subarray(0, TRAIN_BATCH * 32 * 32 * 3);
   const yt = labels.subarray(0, TRAIN_BATCH);
   const trainStep = async (): Promise<void> => {
     const xAdv = await pgdExamples(trainable, xt, yt, TRAIN_BATCH, threat, 3, EPS / 2, random);
     await trainable.trainStep({ kind: 'ce', x: xAdv, labels: yt }, TRAIN_BATCH, { learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, nesterov: false });
   };
-  // Two untimed steps (the first compiles the graphs, the second still runs slower in ORT), then
-  // eight timed ones; bench_pgd.py treats PyTorch's steps the same way.
+  // Two untimed steps (the first compiles the graphs, the second still runs slower in ORT);
+  // bench_pgd.py warms PyTorch's the same way.
   await trainStep();
   await trainStep();
-  const t0 = performance.now();
-  for (let i = 0; i < 8; i++) await trainStep();
-  const step = 8 * TRAIN_BATCH / ((performance.now() - t0) / 1000);
-  line({ task: 'train_step', backend: 'onnxruntime', device: 'cpu', batch: TRAIN_BATCH, images_per_s: step, pytorch_images_per_s: torch?.step ?? null, ratio: torch ? step / torch.step : null });
+  const step = await turnAbout(torch, () => torch?.trainSteps(TRAIN_STEPS), async () => {
+    const t0 = performance.now();
+    for (let i = 0; i < TRAIN_STEPS; i++) await trainStep();
+    return TRAIN_STEPS * TRAIN_BATCH / ((performance.now() - t0) / 1000);
+  });
+  line({ task: 'train_step', backend: 'onnxruntime', device: 'cpu', batch: TRAIN_BATCH, ...step });
   trainable.dispose();
+}
+
+/**
+ * ROUNDS measurements of the engine and of PyTorch, alternating which goes first: the medians
+ * of each side and of the rounds' ratios.
+ */
+async function turnAbout(torch: TorchReference | undefined, reference: () => Promise<number> | undefined, engine: () => Promise<number>): Promise<Record<string, number | number[] | null>> {
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    if (torch && round % 2 === 0) theirs.push(await (reference() as Promise<number>));
+    ours.push(await engine());
+    if (torch && round % 2 === 1) theirs.push(await (reference() as Promise<number>));
+  }
+  const ratios = theirs.map((t, i) => (ours[i] as number) / t);
+  return {
+    images_per_s: median(ours),
+    pytorch_images_per_s: torch ? median(theirs) : null,
+    ratio: torch ? median(ratios) : null,
+    round_ratios: torch ? ratios : null,
+  };
 }
 
 function line(record: Record<string, unknown>): void {
@@ -149,12 +170,16 @@ function line(record: Record<string, unknown>): void {
 
 async function main(): Promise<void> {
   const net = network();
-  const torch = pytorch(net);
-  if (torch) console.log(`PyTorch ${torch.version}, ${Math.min(2, os.cpus().length)} threads: PGD-10 ${torch.pgd10.toFixed(1)} images/s, PGD-3 training step ${torch.step.toFixed(1)} images/s (batch ${BATCH})`);
-  const only = process.argv[2] as TfjsBackendChoice | 'onnxruntime' | undefined;
-  if (only === undefined || only === 'onnxruntime') await measureOnnx(net, torch);
-  if (only === 'onnxruntime') return;
-  for (const choice of only ? [only] : (['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const)) await measure(choice, net, torch);
+  const torch = await TorchReference.start(ROOT, net, { batch: BATCH, trainBatch: TRAIN_BATCH, threads: THREADS });
+  if (torch) console.log(`PyTorch ${torch.version}, ${torch.threads} threads, measured turn about with each back end (PGD-10 batch ${BATCH}, training batch ${TRAIN_BATCH})`);
+  try {
+    const only = process.argv[2] as TfjsBackendChoice | 'onnxruntime' | undefined;
+    if (only === undefined || only === 'onnxruntime') await measureOnnx(net, torch);
+    if (only === 'onnxruntime') return;
+    for (const choice of only ? [only] : (['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const)) await measure(choice, net, torch);
+  } finally {
+    torch?.close();
+  }
 }
 
 void main();

@@ -7,7 +7,12 @@ export interface FloatAttr {
   readonly float: number;
 }
 
-export type Attr = number | readonly number[] | string | FloatAttr;
+/** A list of floats (a bare number list is written as integers). */
+export interface FloatsAttr {
+  readonly floats: readonly number[];
+}
+
+export type Attr = number | readonly number[] | string | FloatAttr | FloatsAttr;
 
 /** The opset our graphs are written against: every op we emit has its current form there. */
 export const OPSET = 17;
@@ -30,6 +35,8 @@ export class GraphBuilder {
   private readonly shapes = new Map<string, Shape>();
   private readonly intConstants = new Map<string, string>();
   private readonly scalarConstants = new Map<number, string>();
+  /** Operator domains other than ONNX's own that some node uses (ORT's contrib ops). */
+  private readonly domains = new Set<string>();
   private counter = 0;
 
   shape(name: string): Shape {
@@ -88,22 +95,75 @@ export class GraphBuilder {
     return out as string;
   }
 
-  nodeMulti(op: string, inputs: readonly string[], shapes: readonly Shape[], attrs: Readonly<Record<string, Attr>> = {}, names?: readonly string[]): string[] {
+  /** A node of an operator domain other than ONNX's (version 1 of it), e.g. ORT's `com.microsoft.nchwc`. */
+  domainNode(domain: string, op: string, inputs: readonly string[], shape: Shape, attrs: Readonly<Record<string, Attr>> = {}): string {
+    const [out] = this.nodeMulti(op, inputs, [shape], attrs, undefined, domain);
+    return out as string;
+  }
+
+  nodeMulti(op: string, inputs: readonly string[], shapes: readonly Shape[], attrs: Readonly<Record<string, Attr>> = {}, names?: readonly string[], domain = ''): string[] {
     for (const i of inputs) if (i !== '' && !this.shapes.has(i)) throw new Error(`${op}: input ${i} is not in the graph`);
     const outputs = shapes.map((s, k) => {
       const name = names?.[k] ?? this.fresh(op);
       this.claim(name, s);
       return name;
     });
-    this.nodes.push({ name: this.fresh(`n_${op}`), opType: op, input: [...inputs], output: outputs, attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) });
+    if (domain !== '') this.domains.add(domain);
+    this.nodes.push({ name: this.fresh(`n_${op}`), opType: op, domain, input: [...inputs], output: outputs, attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) });
     return outputs;
+  }
+
+  /**
+   * Removes and returns every node so far, in order, for a pass that rewrites the graph: it
+   * appends the nodes it keeps with `append` and new ones with `node`/`domainNode`, which claim
+   * fresh names as always.
+   */
+  takeNodes(): NodeMessage[] {
+    return this.nodes.splice(0, this.nodes.length);
+  }
+
+  /** Appends a node whose outputs are already values of the graph (one taken by `takeNodes`, or one that now produces such a value). */
+  append(node: NodeMessage): void {
+    for (const o of node.output) if (!this.shapes.has(o)) throw new Error(`${node.opType}: output ${o} is not a value of the graph`);
+    if (node.domain) this.domains.add(node.domain);
+    this.nodes.push(node);
+  }
+
+  /** A new value name of the given shape, for a node built by hand (`append`). */
+  freshValue(hint: string, shape: Shape): string {
+    const name = this.fresh(hint);
+    this.claim(name, shape);
+    return name;
+  }
+
+  /** A new node name. */
+  freshNodeName(op: string): string {
+    return this.fresh(`n_${op}`);
+  }
+
+  /** The names of the graph's outputs, in order. */
+  outputNames(): string[] {
+    return this.outputs.map((o) => o.name);
+  }
+
+  /** The values of a 1-d int64 constant made by `ints`, or undefined for any other value. */
+  intsOf(name: string): number[] | undefined {
+    for (const [key, value] of this.intConstants) if (value === name) return key === '' ? [] : key.split(',').map(Number);
+    return undefined;
+  }
+
+  /** The values of a float32 initializer made by `constant` or `scalar`, or undefined for any other value. */
+  floatsOf(name: string): Float32Array | undefined {
+    const init = this.initializers.find((t) => t.name === name && t.dataType === DataType.FLOAT);
+    if (!init) return undefined;
+    return new Float32Array(init.rawData.buffer.slice(init.rawData.byteOffset, init.rawData.byteOffset + init.rawData.byteLength));
   }
 
   toBytes(): Uint8Array {
     return encodeModel({
       irVersion: IR_VERSION,
       producerName: 'robustness-lens',
-      opsetImport: [{ domain: '', version: OPSET }],
+      opsetImport: [{ domain: '', version: OPSET }, ...[...this.domains].map((domain) => ({ domain, version: 1 }))],
       graph: { name: 'robustness-lens', node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs },
     });
   }
@@ -132,5 +192,6 @@ function attribute(name: string, value: Attr): AttributeMessage {
   if (typeof value === 'number') return { name, type: AttributeType.INT, i: value };
   if (typeof value === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
   if ('float' in value) return { name, type: AttributeType.FLOAT, f: value.float };
+  if ('floats' in value) return { name, type: AttributeType.FLOATS, floats: [...value.floats] };
   return { name, type: AttributeType.INTS, ints: [...value] };
 }

@@ -97,6 +97,8 @@ export interface AttributeMessage {
 export interface NodeMessage {
   readonly name: string;
   readonly opType: string;
+  /** '' for ONNX's own operators. */
+  readonly domain?: string;
   readonly input: readonly string[];
   readonly output: readonly string[];
   readonly attribute: readonly AttributeMessage[];

@@ -17,6 +17,7 @@ import { UnsupportedModelError } from '../tfjs/unsupported-model-error';
 import { yieldToEventLoop } from '../util/yield';
 import { bufferInput, paramInput, type BufferSpec, type ParamSpec } from './emit-train-network';
 import { loadOnnxRuntime, type OnnxRuntime } from './load-onnxruntime';
+import { nchwcBlockSize } from './block-size';
 import { FEED, objectiveFeeds } from './objective-graph';
 import { size } from './graph-builder';
 import { floats, graphBatch, imageTensor, padRows, rows, sessionOptions } from './session-io';
@@ -28,6 +29,11 @@ export interface OnnxTrainableOptions {
   readonly normalization?: InputNormalization;
   /** ORT's intra-op threads; default: every core this process may use. */
   readonly threads?: number;
+  /**
+   * Whether the graphs run their convs on ORT's blocked-layout kernels where this CPU has them
+   * (blocked-layout.ts; default true). False keeps every value NCHW, for comparisons.
+   */
+  readonly blockedLayout?: boolean;
 }
 
 interface CompiledGraph {
@@ -86,7 +92,8 @@ export class OnnxTrainableClassifier implements TrainableClassifier {
       throw new UnsupportedModelError(`${network.name} takes ${network.inputChannels}-channel images but the data has ${options.inputShape.channels} channels`);
     }
     const ort = loadOnnxRuntime();
-    const source: TrainGraphSource = { network, normalization: options.normalization, inputShape: options.inputShape, numClasses: options.numClasses };
+    const block = options.blockedLayout === false ? undefined : await nchwcBlockSize(ort);
+    const source: TrainGraphSource = { network, normalization: options.normalization, inputShape: options.inputShape, numClasses: options.numClasses, block };
     const { params, buffers } = modelValues(source);
     const names = new Set([...params.map((p) => p.name), ...buffers.map((b) => b.name)]);
     const order = [...state.tensors.keys()].filter((k) => names.delete(k));

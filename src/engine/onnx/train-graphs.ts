@@ -7,6 +7,7 @@ import { GraphBuilder } from './graph-builder';
 import { emitObjective, FEED, type ObjectiveKind } from './objective-graph';
 import { Tape } from './tape';
 import { transpose } from './tensor-ops';
+import { blockLayouts } from './blocked-layout';
 
 /** What every graph of a model in training shares. */
 export interface TrainGraphSource {
@@ -14,6 +15,11 @@ export interface TrainGraphSource {
   readonly normalization: InputNormalization | undefined;
   readonly inputShape: InputShape;
   readonly numClasses: number;
+  /**
+   * The channel block of ORT's blocked-layout CPU kernels (block-size.ts), or undefined to keep
+   * every value plain (no such kernels; another execution provider).
+   */
+  readonly block?: number;
 }
 
 /** A compiled graph's bytes and the parameters and buffers it reads (graph inputs). */
@@ -112,7 +118,7 @@ export function trainStepModel(source: TrainGraphSource, n: number, kind: 'ce' |
   }
   g.output(loss, TRAIN_IO.loss);
   g.output(natural, TRAIN_IO.logits);
-  return { bytes: g.toBytes(), params: [...params], buffers: [...registry.buffers] };
+  return { bytes: finish(g, source), params: [...params], buffers: [...registry.buffers] };
 }
 
 /** The evaluation-mode forward graph (running statistics), weights fed as inputs. */
@@ -122,7 +128,7 @@ export function evalLogitsModel(source: TrainGraphSource, n: number): EmittedGra
   const registry = new ValueRegistry(g);
   const logits = forwardFrom(tape, registry, source, n, TRAIN_IO.x, 'eval');
   g.output(logits, TRAIN_IO.logits);
-  return { bytes: g.toBytes(), params: [...registry.params], buffers: [...registry.buffers] };
+  return { bytes: finish(g, source), params: [...registry.params], buffers: [...registry.buffers] };
 }
 
 /** The evaluation-mode input-gradient graph of one objective (build-graphs.ts's, weights fed as inputs). */
@@ -136,7 +142,7 @@ export function evalGradientModel(source: TrainGraphSource, n: number, kind: Obj
   g.output(objective.loss, TRAIN_IO.loss);
   g.output(grad, TRAIN_IO.grad);
   g.output(logits, TRAIN_IO.logits);
-  return { bytes: g.toBytes(), params: [...registry.params], buffers: [...registry.buffers] };
+  return { bytes: finish(g, source), params: [...registry.params], buffers: [...registry.buffers] };
 }
 
 /** The parameters and buffers of the network (read from the training graph's emission, batch 2). */
@@ -145,6 +151,12 @@ export function modelValues(source: TrainGraphSource): { params: readonly ParamS
   const registry = new ValueRegistry(g);
   forwardFrom(new Tape(g), registry, source, 2, TRAIN_IO.x, 'train');
   return { params: registry.params, buffers: registry.buffers };
+}
+
+/** The graph's bytes, its convs on the blocked kernels where the source says there are some. */
+function finish(g: GraphBuilder, source: TrainGraphSource): Uint8Array {
+  if (source.block !== undefined) blockLayouts(g, source.block);
+  return g.toBytes();
 }
 
 function forwardFrom(tape: Tape, registry: ValueRegistry, source: TrainGraphSource, n: number, input: string, mode: EmitMode): string {
