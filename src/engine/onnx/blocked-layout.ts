@@ -378,7 +378,7 @@ class BlockedLayoutPass {
       return true;
     }
     const input = node.input.map((i) => (i === '' ? i : same(i) ? this.toBlocked(i) : this.plain(i)));
-    this.emitBlocked(node.opType, '', input, out, node.attribute);
+    this.emitBlocked(node.opType, node.domain ?? '', input, out, node.attribute);
     const castsToBool = node.opType === 'Cast' && intAttr(node, 'to') === 9;
     if (BOOLEAN.has(node.opType) || castsToBool) this.booleans.add(out);
     return true;

@@ -141,6 +141,11 @@ export class GraphBuilder {
     return this.fresh(`n_${op}`);
   }
 
+  /** The nodes so far, in order (read-only: for checks of what a pass made). */
+  nodeList(): readonly NodeMessage[] {
+    return this.nodes;
+  }
+
   /** The names of the graph's outputs, in order. */
   outputNames(): string[] {
     return this.outputs.map((o) => o.name);

@@ -124,9 +124,19 @@ export interface ModelMessage {
 
 let modelType: protobuf.Type | undefined;
 
-/** The serialised ModelProto. */
-export function encodeModel(model: ModelMessage): Uint8Array {
+function model(): protobuf.Type {
   modelType ??= protobuf.Root.fromJSON(DESCRIPTOR).lookupType('onnx.ModelProto');
+  return modelType;
+}
+
+/** The serialised ModelProto. */
+export function encodeModel(message: ModelMessage): Uint8Array {
   // protobufjs types messages as plain records; ours match the descriptor above field for field.
-  return modelType.encode(model as unknown as Record<string, unknown>).finish();
+  return model().encode(message as unknown as Record<string, unknown>).finish();
+}
+
+/** The nodes of a serialised model (ours), in order: for checks of what an emitter wrote. */
+export function decodeNodes(bytes: Uint8Array): NodeMessage[] {
+  const decoded = model().toObject(model().decode(bytes), { defaults: true }) as { graph?: { node?: NodeMessage[] } };
+  return decoded.graph?.node ?? [];
 }
