@@ -102,7 +102,10 @@ export function convWeightGradient(g: GraphBuilder, x: string, gy: string, geo: 
   const [ph, pw] = geo.padding;
   const groups = geo.groups;
   const im2col = kh * kw > 1 && kh * kw <= 9 && (sh > 1 || sw > 1 || ho * wo >= 1024);
-  const kind = WEIGHT_GRADIENT === 'auto' ? (groups > 1 ? (sh > 1 || sw > 1 ? 'conv' : 'gemm') : im2col ? 'im2col' : 'gemm') : WEIGHT_GRADIENT;
+  const batched = kh * kw === 1 && ph === 0 && pw === 0 && ho * wo >= 256;
+  const dense = batched ? 'batched' : im2col ? 'im2col' : 'gemm';
+  const kind = WEIGHT_GRADIENT === 'auto' ? (groups > 1 ? (sh > 1 || sw > 1 ? 'conv' : 'gemm') : dense) : WEIGHT_GRADIENT;
+  if (kind === 'batched' && groups === 1) return denseWeightGradientBatched(g, x, gy, geo, weightShape);
   if (kind === 'im2col' && groups === 1) return denseWeightGradientByIm2col(g, x, gy, geo, weightShape);
   if (kind === 'gemm' && groups === 1) {
     const m = n * ho * wo;
@@ -157,21 +160,22 @@ function shared(g: GraphBuilder, key: string, make: () => string): string {
 
 /**
  * Which formulation conv weight gradients use: GEMMs per kernel tap, the conv with swapped axes,
- * or (dense convs only) an im2col by a constant one-hot conv and one batched MatMul. 'auto' picks
- * per shape what measured faster (ORT 1.30, batch 64, 3x3 kernels, 16-64 channels per group):
- * the im2col for dense convs of 2-9 taps with strides or outputs of 32x32 and more (ORT's Slice
- * copies each tap's strided rows on one thread, the one-hot conv makes every tap at once on all
- * threads: 1.3-5x faster there; at 8x8 and 16x16 with stride 1 it was 0.9-1.05x, and larger
- * kernels, whose one-hot conv costs taps multiply-adds per value, were not measured), GEMMs for
- * other dense convs (1x1: the tap is the input itself, no copy) and for grouped convs at stride
- * 1 (1.6-1.8x faster than the
- * swapped conv), the swapped conv for grouped convs with strides, where the taps' strided slices
+ * (dense convs only) an im2col by a constant one-hot conv and one batched MatMul, or one MatMul
+ * per image on the activations as they are laid out. 'auto' picks per shape what measured faster
+ * (ORT 1.30, AVX2, 2 threads, batch 16 and 64, 16-256 channels): for dense 1x1 convs with 16x16
+ * outputs or more, the MatMul per image (1.2-2.9x the GEMM on transposed activations, which at 4x4
+ * won by 2-8x); the im2col for dense convs of 2-9 taps with strides or outputs of 32x32 and more
+ * (ORT's Slice copies each tap's strided rows on one thread, the one-hot conv makes every tap at
+ * once on all threads: 1.3-5x faster there; at 8x8 and 16x16 with stride 1 it was 0.9-1.05x, and
+ * larger kernels, whose one-hot conv costs taps multiply-adds per value, were not measured);
+ * GEMMs for other dense convs and for grouped convs at stride 1 (1.6-1.8x faster than the
+ * swapped conv); the swapped conv for grouped convs with strides, where the taps' strided slices
  * of the channels-last input made the GEMM route 1.6x slower. Settable for measurements and
  * tests ('gemm' keeps the per-tap GEMMs for dense convs too).
  */
-let WEIGHT_GRADIENT: 'auto' | 'conv' | 'gemm' | 'im2col' = 'auto';
+let WEIGHT_GRADIENT: 'auto' | 'conv' | 'gemm' | 'im2col' | 'batched' = 'auto';
 
-export function setWeightGradientFormulation(kind: 'auto' | 'conv' | 'gemm' | 'im2col'): void {
+export function setWeightGradientFormulation(kind: 'auto' | 'conv' | 'gemm' | 'im2col' | 'batched'): void {
   WEIGHT_GRADIENT = kind;
 }
 
@@ -201,6 +205,48 @@ function denseWeightGradientByIm2col(g: GraphBuilder, x: string, gy: string, geo
   const perImage = g.node('MatMul', [cols, gyT], [n, ct, o]);
   const summed = g.node('ReduceSum', [perImage, g.ints([0])], [ct, o], { keepdims: 0 });
   return g.node('Reshape', [g.node('Transpose', [summed], [o, ct], { perm: [1, 0] }), g.ints([o, c, kh, kw])], [o, c, kh, kw]);
+}
+
+/**
+ * A dense conv's weight gradient as one MatMul per image, summed over the batch: gy [N, O, P]
+ * times the image's patches [N, P, C T] (T taps; a 1x1 conv's patches are its input, strided
+ * by a Slice; a larger kernel's come from the one-hot conv of denseWeightGradientByIm2col),
+ * [N, O, C T], then the sum over N is [O, C, kh, kw] as it stands. Both operands stay in the
+ * activations' own NCHW order: no transpose of an activation-sized value.
+ */
+function denseWeightGradientBatched(g: GraphBuilder, x: string, gy: string, geo: ConvGeometry, weightShape: Shape): string {
+  const [n, c, h, wd] = g.shape(x) as [number, number, number, number];
+  const [o, , kh, kw] = weightShape as [number, number, number, number];
+  const [, , ho, wo] = g.shape(gy) as [number, number, number, number];
+  const taps = kh * kw;
+  const k = ho * wo;
+  const [sh, sw] = geo.stride;
+  const [ph, pw] = geo.padding;
+  let patches: string;
+  if (taps === 1 && ph === 0 && pw === 0) {
+    const strided = sh === 1 && sw === 1 && ho === h && wo === wd
+      ? x
+      : g.node('Slice', [x, g.ints([0, 0]), g.ints([(ho - 1) * sh + 1, (wo - 1) * sw + 1]), g.ints([2, 3]), g.ints([sh, sw])], [n, c, ho, wo]);
+    patches = g.node('Reshape', [strided, g.ints([n, c, k])], [n, c, k]);
+  } else {
+    patches = g.node('Reshape', [oneHotPatches(g, x, geo, kh, kw, ho, wo), g.ints([n, c * taps, k])], [n, c * taps, k]);
+  }
+  const rows = g.node('Transpose', [patches], [n, k, c * taps], { perm: [0, 2, 1] });
+  const perImage = g.node('MatMul', [g.node('Reshape', [gy, g.ints([n, o, k])], [n, o, k]), rows], [n, o, c * taps]);
+  const summed = g.node('ReduceSum', [perImage, g.ints([0])], [o, c * taps], { keepdims: 0 });
+  return g.node('Reshape', [summed, g.ints([o, c, kh, kw])], [o, c, kh, kw]);
+}
+
+/** The taps of every position: [N, C kh kw, Ho, Wo], channel c kh kw + a kw + b holding tap (a, b) of channel c. */
+function oneHotPatches(g: GraphBuilder, x: string, geo: ConvGeometry, kh: number, kw: number, ho: number, wo: number): string {
+  const [n, c] = g.shape(x) as [number, number];
+  const taps = kh * kw;
+  const oneHot = new Float32Array(c * taps * taps);
+  for (let ch = 0; ch < c; ch++) for (let t = 0; t < taps; t++) oneHot[(ch * taps + t) * taps + t] = 1;
+  const [ph, pw] = geo.padding;
+  return g.node('Conv', [x, g.constant(oneHot, [c * taps, 1, kh, kw], 'im2col')], [n, c * taps, ho, wo], {
+    kernel_shape: [kh, kw], strides: geo.stride, pads: [ph, pw, ph, pw], dilations: geo.dilation, group: c,
+  });
 }
 
 /**

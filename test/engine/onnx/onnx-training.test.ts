@@ -69,9 +69,9 @@ describe('onnxruntime training step against tfjs on the cpu back end', { skip: p
   });
 
   // 'auto' mixes the two weight-gradient formulations by shape; each one alone must be right too.
-  const runs: { c: (typeof CASES)[number]; s: Setting; formulation: 'auto' | 'conv' | 'gemm' }[] = [
+  const runs: { c: (typeof CASES)[number]; s: Setting; formulation: 'auto' | 'conv' | 'gemm' | 'batched' }[] = [
     ...CASES.flatMap((c) => SETTINGS.map((s) => ({ c, s, formulation: 'auto' as const }))),
-    ...(['conv', 'gemm'] as const).flatMap((formulation) => [CASES[1], CASES[4]].map((c) => ({ c: c as (typeof CASES)[number], s: SETTINGS[0] as Setting, formulation }))),
+    ...(['conv', 'gemm', 'batched'] as const).flatMap((formulation) => [CASES[1], CASES[4]].map((c) => ({ c: c as (typeof CASES)[number], s: SETTINGS[0] as Setting, formulation }))),
   ];
   for (const { c, s, formulation } of runs) {
     const label = formulation === 'auto' ? '' : ` (weight gradients by ${formulation} only)`;
