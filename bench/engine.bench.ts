@@ -32,6 +32,7 @@ const ROUNDS = 3;
 const PGD_BATCHES = 2;
 const TRAIN_STEPS = 8;
 const THREADS = Math.min(2, os.cpus().length);
+const SETTLE_MS = 1000;
 
 function network(): Network {
   const file = path.join(ROOT, 'examples', 'cifar-small.arch.yaml');
@@ -144,22 +145,33 @@ async function measureOnnx(net: Network, torch: TorchReference | undefined): Pro
 }
 
 /**
- * ROUNDS measurements of the engine and of PyTorch, alternating which goes first: the medians
- * of each side and of the rounds' ratios.
+ * ROUNDS measurements of the engine and of PyTorch, alternating which goes first, with a pause
+ * before each (PyTorch's OpenMP workers and ORT's pool spin a while after their work, taking a
+ * core from whoever runs next): the medians of each side and of the rounds' ratios.
  */
 async function turnAbout(torch: TorchReference | undefined, reference: () => Promise<number> | undefined, engine: () => Promise<number>): Promise<Record<string, number | number[] | null>> {
   const ours: number[] = [];
   const theirs: number[] = [];
+  const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   for (let round = 0; round < ROUNDS; round++) {
-    if (torch && round % 2 === 0) theirs.push(await (reference() as Promise<number>));
+    if (torch && round % 2 === 0) {
+      await settle();
+      theirs.push(await (reference() as Promise<number>));
+    }
+    await settle();
     ours.push(await engine());
-    if (torch && round % 2 === 1) theirs.push(await (reference() as Promise<number>));
+    if (torch && round % 2 === 1) {
+      await settle();
+      theirs.push(await (reference() as Promise<number>));
+    }
   }
   const ratios = theirs.map((t, i) => (ours[i] as number) / t);
   return {
     images_per_s: median(ours),
     pytorch_images_per_s: torch ? median(theirs) : null,
     ratio: torch ? median(ratios) : null,
+    rounds: ours,
+    pytorch_rounds: torch ? theirs : null,
     round_ratios: torch ? ratios : null,
   };
 }
