@@ -37,16 +37,17 @@ const ONNX_BN_EPSILON = 1e-5;
  * channels innermost ([N, C/B, H, W, B], B = `block`, 8 with AVX2 and 16 with AVX-512). The pass
  * walks the nodes in order and gives each value up to two representations, the original (plain)
  * name and a blocked twin, made on demand by ReorderInput and ReorderOutput:
- * - Conv becomes the blocked Conv with its weight reordered by graph ops (Reshape, Transpose) when
- *   its channels fit the kernels (outputs a multiple of B; inputs a multiple of B, or fewer than B
- *   read from a plain input; depthwise; groups of multiples of B);
+ * - Conv becomes the blocked Conv, its weight reordered in the graph, when its channels fit the
+ *   kernels (outputs a multiple of B; inputs a multiple of B, or fewer than B read from a plain
+ *   input; depthwise; groups of multiples of B) and it has the positions to pay for the reorder;
  * - element-wise ops follow their operands: blocked when an operand of the output's shape is
  *   blocked and every other operand is of that shape or a single value (per-channel broadcasting
  *   would read the wrong channels, and ORT vectorises it badly over blocks);
- * - BatchNormalization in inference form (a per-channel affine map) becomes a depthwise 1x1
- *   blocked Conv, and reductions over positions (and the batch) of a blocked value become the
- *   blocked global pools, whose [N, C, 1, 1] output is the same in both layouts;
- * - every other op, and every graph output, reads plain values.
+ * - a per-channel Mul, Add or Sub of a blocked value, and BatchNormalization in inference form,
+ *   become depthwise 1x1 blocked Convs; reductions over positions (and the batch) of a blocked
+ *   value become the blocked global pools, whose [N, C, 1, 1] output is the same in both layouts;
+ * - every other op, and every graph output, reads plain values;
+ * - last, residual Adds and activations fold into the blocked Convs that feed them.
  * The computation is unchanged up to the order of floating-point sums.
  */
 export function blockLayouts(g: GraphBuilder, block: number): void {
