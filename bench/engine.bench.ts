@@ -116,7 +116,7 @@ async function measureOnnx(net: Network, torch: TorchReference | undefined): Pro
   const labels = Int32Array.from({ length: BATCH }, () => random.integer(10));
   const threat = { norm: 'Linf' as const, eps: EPS };
   await pgdExamples(model, x, labels, BATCH, threat, 1, EPS / 4, random);
-  const pgd10 = await turnAbout(torch, () => torch?.pgd10(PGD_BATCHES), async () => {
+  const pgd10 = await turnAbout(torch && (() => torch.pgd10(PGD_BATCHES)), async () => {
     const start = performance.now();
     for (let i = 0; i < PGD_BATCHES; i++) await pgdExamples(model, x, labels, BATCH, threat, 10, EPS / 4, random);
     return PGD_BATCHES * BATCH / ((performance.now() - start) / 1000);
@@ -135,7 +135,7 @@ async function measureOnnx(net: Network, torch: TorchReference | undefined): Pro
   // bench_pgd.py warms PyTorch's the same way.
   await trainStep();
   await trainStep();
-  const step = await turnAbout(torch, () => torch?.trainSteps(TRAIN_STEPS), async () => {
+  const step = await turnAbout(torch && (() => torch.trainSteps(TRAIN_STEPS)), async () => {
     const t0 = performance.now();
     for (let i = 0; i < TRAIN_STEPS; i++) await trainStep();
     return TRAIN_STEPS * TRAIN_BATCH / ((performance.now() - t0) / 1000);
@@ -149,30 +149,31 @@ async function measureOnnx(net: Network, torch: TorchReference | undefined): Pro
  * before each (PyTorch's OpenMP workers and ORT's pool spin a while after their work, taking a
  * core from whoever runs next): the medians of each side and of the rounds' ratios.
  */
-async function turnAbout(torch: TorchReference | undefined, reference: () => Promise<number> | undefined, engine: () => Promise<number>): Promise<Record<string, number | number[] | null>> {
+async function turnAbout(reference: (() => Promise<number>) | undefined, engine: () => Promise<number>): Promise<Record<string, number | number[] | null>> {
   const ours: number[] = [];
   const theirs: number[] = [];
   const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   for (let round = 0; round < ROUNDS; round++) {
-    if (torch && round % 2 === 0) {
+    if (reference && round % 2 === 0) {
       await settle();
-      theirs.push(await (reference() as Promise<number>));
+      theirs.push(await reference());
     }
     await settle();
     ours.push(await engine());
-    if (torch && round % 2 === 1) {
+    if (reference && round % 2 === 1) {
       await settle();
-      theirs.push(await (reference() as Promise<number>));
+      theirs.push(await reference());
     }
   }
+  const measured = reference !== undefined;
   const ratios = theirs.map((t, i) => (ours[i] as number) / t);
   return {
     images_per_s: median(ours),
-    pytorch_images_per_s: torch ? median(theirs) : null,
-    ratio: torch ? median(ratios) : null,
+    pytorch_images_per_s: measured ? median(theirs) : null,
+    ratio: measured ? median(ratios) : null,
     rounds: ours,
-    pytorch_rounds: torch ? theirs : null,
-    round_ratios: torch ? ratios : null,
+    pytorch_rounds: measured ? theirs : null,
+    round_ratios: measured ? ratios : null,
   };
 }
 

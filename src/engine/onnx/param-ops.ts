@@ -193,14 +193,7 @@ function denseWeightGradientByIm2col(g: GraphBuilder, x: string, gy: string, geo
   const taps = kh * kw;
   const ct = c * taps;
   const k = ho * wo;
-  const oneHot = new Float32Array(ct * taps);
-  for (let ch = 0; ch < c; ch++) for (let t = 0; t < taps; t++) oneHot[(ch * taps + t) * taps + t] = 1;
-  const kernel = g.constant(oneHot, [ct, 1, kh, kw], 'im2col');
-  const [ph, pw] = geo.padding;
-  const col = g.node('Conv', [x, kernel], [n, ct, ho, wo], {
-    kernel_shape: [kh, kw], strides: geo.stride, pads: [ph, pw, ph, pw], dilations: geo.dilation, group: c,
-  });
-  const cols = g.node('Reshape', [col, g.ints([n, ct, k])], [n, ct, k]);
+  const cols = g.node('Reshape', [oneHotPatches(g, x, geo, kh, kw, ho, wo), g.ints([n, ct, k])], [n, ct, k]);
   const gyT = g.node('Transpose', [g.node('Reshape', [gy, g.ints([n, o, k])], [n, o, k])], [n, k, o], { perm: [0, 2, 1] });
   const perImage = g.node('MatMul', [cols, gyT], [n, ct, o]);
   const summed = g.node('ReduceSum', [perImage, g.ints([0])], [ct, o], { keepdims: 0 });
@@ -210,7 +203,7 @@ function denseWeightGradientByIm2col(g: GraphBuilder, x: string, gy: string, geo
 /**
  * A dense conv's weight gradient as one MatMul per image, summed over the batch: gy [N, O, P]
  * times the image's patches [N, P, C T] (T taps; a 1x1 conv's patches are its input, strided
- * by a Slice; a larger kernel's come from the one-hot conv of denseWeightGradientByIm2col),
+ * by a Slice; a larger kernel's come from oneHotPatches),
  * [N, O, C T], then the sum over N is [O, C, kh, kw] as it stands. Both operands stay in the
  * activations' own NCHW order: no transpose of an activation-sized value.
  */
