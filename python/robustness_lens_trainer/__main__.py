@@ -29,30 +29,39 @@ def main(argv=None):
     parser.add_argument('--amp', action='store_true')
     parser.add_argument('--sync-batch-norm', action='store_true')
     args = parser.parse_args(argv)
-    import torch
-    from .atomic import write_json_atomic
-    from .data import read_data_file
-    from .distributed import init_world, shutdown
+    from .distributed import init_world
     from .events import EventLog
-    from .models import build_model
-    from .trainer import Cancelled, train
+    from .trainer import Cancelled
 
     run_dir = os.path.abspath(args.run)
     with open(os.path.join(run_dir, 'config.json'), encoding='utf-8') as f:
         saved = json.load(f)
-    config, spec = saved['config'], saved['torch']
     world = init_world(None if args.device == 'auto' else args.device)
     events = EventLog(run_dir, world.main)
     run = RunPaths(run_dir)
-    run_id = os.path.basename(run_dir)
     stopping = {'flag': False}
 
     def on_term(signum, frame):
         # scancel, torchrun and Ctrl-C: stop now; every finished epoch is already on disk.
         stopping['flag'] = True
         raise Cancelled(-1)
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGINT, on_term)
+    previous = {s: signal.signal(s, on_term) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return _run(args, run_dir, saved, world, events, run, stopping)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _run(args, run_dir, saved, world, events, run, stopping):
+    import torch
+    from .atomic import write_json_atomic
+    from .data import read_data_file
+    from .distributed import shutdown
+    from .models import build_model
+    from .trainer import Cancelled, train
+    config, spec = saved['config'], saved['torch']
+    run_id = os.path.basename(run_dir)
 
     torch.manual_seed(config['seed'])
     threads = os.environ.get('ROBUSTNESS_LENS_THREADS')

@@ -36,6 +36,11 @@ CONFIG = {
 }
 
 
+def read_json(path):
+    with open(path, encoding='utf-8') as f:
+        return json.load(f)
+
+
 def make_run(run_dir, n_train=24, n_eval=12, entry='small()', init_seed=0, **overrides):
     """A run folder as the CLI writes it, with class-dependent 8x8 images (learnable, tiny)."""
     from robustness_lens_trainer.data import write_data_file
