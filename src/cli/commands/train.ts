@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
 import { executeTrain } from '../../engine/run/execute-train';
+import type { RunListener, RunSummary } from '../../engine/run/run-messages';
 import type { TrainConfig, TrainMethod } from '../../engine/train/train-config';
 import type { ScheduleKind } from '../../engine/train/schedule';
 import { UsageError, type CommandIO } from '../io';
 import { positiveIntegerOption } from '../options';
 import { formatDuration, pct, progressPrinter } from '../progress-printer';
 import { choiceOption, epsOption, normOption, numberOption, trainBackendOption } from '../run-options';
+import { isTorchRun, TORCH_OPTIONS, TORCH_USAGE, trainOnTorch } from './train-torch';
 
 export const TRAIN_USAGE = `Usage: robustness-lens train MODEL [options]
        robustness-lens train --resume RUN_FOLDER
@@ -35,12 +37,13 @@ Options:
   --eval-samples N   test images for the per-epoch clean / FGSM / PGD accuracy (default 500)
   --seed N           default 0
   --model NAME       which model, when the file defines several
-  --backend B        auto (default), tfjs-node-gpu, tfjs-node, wasm, cpu or onnxruntime
-                     (ONNX Runtime on the CPU; needs the optional onnxruntime-node)
+  --backend B        auto (default), tfjs-node-gpu, tfjs-node, wasm, cpu, onnxruntime
+                     (ONNX Runtime on the CPU; needs the optional onnxruntime-node) or torch
+                     (the user's PyTorch; MODEL may also be an entry FILE.py:factory(args))
   --workspace DIR    where .robustness-lens/runs/ goes (default: the current folder)
   --resume RUN       continue the run in that folder from its last finished epoch
   --json             print the result as JSON
-  -h, --help         show this help`;
+  -h, --help         show this help${TORCH_USAGE}`;
 
 export async function runTrain(argv: readonly string[], io: CommandIO, isCancelled: () => boolean): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -53,6 +56,7 @@ export async function runTrain(argv: readonly string[], io: CommandIO, isCancell
       'eps-ramp': { type: 'string' }, 'trades-beta': { type: 'string' }, 'train-samples': { type: 'string' }, 'eval-samples': { type: 'string' },
       seed: { type: 'string' }, model: { type: 'string' }, backend: { type: 'string' }, workspace: { type: 'string' },
       resume: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      ...TORCH_OPTIONS,
     },
   });
   if (values.help) {
@@ -82,14 +86,32 @@ export async function runTrain(argv: readonly string[], io: CommandIO, isCancell
     ...defined('seed', numberOption('seed', values.seed, 0, 2 ** 32 - 1)),
   };
   const print = progressPrinter(io, process.stderr.isTTY === true, (t) => process.stderr.write(t));
+  const torch = values.backend === 'torch' || (values.resume !== undefined && isTorchRun(values.resume));
+  const torchOnly = Object.keys(TORCH_OPTIONS).filter((k) => values[k as keyof typeof TORCH_OPTIONS] !== undefined);
+  if (!torch && torchOnly.length > 0) throw new UsageError(`--${torchOnly[0]} is an option of --backend torch`);
+  if (torch) {
+    const outcome = await trainOnTorch({
+      data, config, workspace: values.workspace ?? process.cwd(), values,
+      ...(modelFile ? { model: modelFile } : {}), ...(values.model ? { modelName: values.model } : {}), ...(values.resume ? { resume: values.resume } : {}),
+    }, print, isCancelled);
+    if ('submitted' in outcome) {
+      io.out(values.json ? JSON.stringify(outcome.submitted) : `submitted Slurm job ${outcome.submitted.jobId}\nrun folder: ${outcome.submitted.runDir}`);
+      return 0;
+    }
+    return report(outcome.summary, print, io, values.json === true);
+  }
   const summary = await executeTrain({
     modelFile: modelFile ?? '', data, config, workspace: values.workspace ?? process.cwd(),
     ...(values.model ? { modelName: values.model } : {}),
     ...defined('backend', trainBackendOption(values.backend)),
     ...(values.resume ? { resume: values.resume } : {}),
   }, print, isCancelled);
+  return report(summary, print, io, values.json === true);
+}
+
+function report(summary: RunSummary, print: RunListener, io: CommandIO, json: boolean): number {
   print({ type: 'result', result: summary });
-  if (values.json) io.out(JSON.stringify(summary, null, 2));
+  if (json) io.out(JSON.stringify(summary, null, 2));
   else {
     const last = summary.history?.[summary.history.length - 1];
     io.out(`${summary.status}${summary.message ? `: ${summary.message}` : ''}`);
