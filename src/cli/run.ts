@@ -2,6 +2,7 @@ import { EVAL_USAGE, runEval } from './commands/eval';
 import { LINT_USAGE, runLint } from './commands/lint';
 import { PARAMS_USAGE, runParams } from './commands/params';
 import { RULE_USAGE, runRule } from './commands/rule';
+import { CANCEL_USAGE, RUNS_USAGE, runCancel, runRuns } from './commands/runs';
 import { TRAIN_USAGE, runTrain } from './commands/train';
 import { UsageError, type CommandIO } from './io';
 
@@ -13,6 +14,8 @@ Commands:
   rule CODE        a guideline rule's documentation (--all lists them)
   train MODEL      adversarial training (PGD, Fast-AT, TRADES) with checkpoints and resume
   eval MODEL       clean and robust accuracy under FGSM, PGD or AutoAttack
+  runs             the workspace's runs, with their Slurm jobs' state
+  cancel RUN       stop a run (scancel for a Slurm job)
 
 Run 'robustness-lens <command> --help' for a command's options.`;
 
@@ -33,6 +36,10 @@ export function runCli(argv: readonly string[], io: CommandIO, isCancelled: () =
         return runParams(rest, io);
       case 'rule':
         return runRule(rest, io);
+      case 'runs':
+        return runRuns(rest, io);
+      case 'cancel':
+        return runCancel(rest, io);
       case undefined:
       case '-h':
       case '--help':
@@ -53,7 +60,7 @@ function failure(error: unknown, command: string | undefined, io: CommandIO): nu
   const code = (error as { code?: string }).code;
   if (error instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS')) {
     io.err(`robustness-lens: ${(error as Error).message}`);
-    const usage: Record<string, string> = { lint: LINT_USAGE, params: PARAMS_USAGE, rule: RULE_USAGE, train: TRAIN_USAGE, eval: EVAL_USAGE };
+    const usage: Record<string, string> = { lint: LINT_USAGE, params: PARAMS_USAGE, rule: RULE_USAGE, train: TRAIN_USAGE, eval: EVAL_USAGE, runs: RUNS_USAGE, cancel: CANCEL_USAGE };
     io.err(usage[command ?? ''] ?? USAGE);
     return 2;
   }
