@@ -1,0 +1,69 @@
+#!/bin/bash
+# A throw-away single-node Slurm for tests (needs root and Debian's slurm-wlm and munge):
+#   local-slurm.sh start DIR   writes DIR/slurm.conf, starts munged (unless one answers), slurmctld
+#                              and slurmd, waits for the node to be idle; prints SLURM_CONF=DIR/slurm.conf
+#   local-slurm.sh stop DIR    stops the daemons it started (by their pid files)
+# The daemons read DIR/slurm.conf (given with -f; clients find it through SLURM_CONF), use ports
+# chosen from the pid, and keep state, spool and logs under DIR, so /etc/slurm is left alone.
+# Settings from ../../shared/docs/environment.md ("Beyond one machine").
+set -euo pipefail
+action=${1:?start or stop}
+dir=$(realpath -m "${2:?give a folder}")
+
+if [ "$action" = stop ]; then
+  for pidfile in "$dir/slurmd.pid" "$dir/slurmctld.pid" "$dir/munged.pid"; do
+    if [ -s "$pidfile" ]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
+  done
+  exit 0
+fi
+
+for tool in slurmctld slurmd munged sbatch; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y slurm-wlm munge" >&2; exit 3; }
+done
+[ "$(id -u)" = 0 ] || { echo "the local Slurm runs its daemons as root" >&2; exit 3; }
+mkdir -p "$dir/state" "$dir/spool" "$dir/log"
+host=$(hostname -s)
+
+if ! (munge -n | unmunge) >/dev/null 2>&1; then
+  mkdir -p /run/munge /var/lib/munge /var/log/munge
+  chown munge:munge /run/munge /var/lib/munge /var/log/munge
+  runuser -u munge -- /usr/sbin/munged
+  pgrep -u munge -n munged > "$dir/munged.pid" || true
+  for _ in $(seq 50); do (munge -n | unmunge) >/dev/null 2>&1 && break; sleep 0.1; done
+fi
+
+base=$(( 20000 + ($$ % 20000) ))
+cat > "$dir/slurm.conf" <<CONF
+ClusterName=rltest
+SlurmctldHost=$host
+SlurmctldPort=$base
+SlurmdPort=$((base + 1))
+SlurmUser=root
+AuthType=auth/munge
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+ReturnToService=2
+KillWait=5
+MinJobAge=600
+StateSaveLocation=$dir/state
+SlurmdSpoolDir=$dir/spool
+SlurmctldPidFile=$dir/slurmctld.pid
+SlurmdPidFile=$dir/slurmd.pid
+SlurmctldLogFile=$dir/log/slurmctld.log
+SlurmdLogFile=$dir/log/slurmd.log
+NodeName=$host CPUs=$(nproc) State=UNKNOWN
+PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP
+CONF
+export SLURM_CONF=$dir/slurm.conf
+slurmctld -f "$SLURM_CONF"
+slurmd -f "$SLURM_CONF"
+for _ in $(seq 100); do
+  if sinfo -h -o %T 2>/dev/null | grep -q idle; then echo "SLURM_CONF=$SLURM_CONF"; exit 0; fi
+  sleep 0.2
+done
+echo "the local Slurm did not come up; see $dir/log" >&2
+sinfo >&2 || true
+exit 4
