@@ -11,8 +11,13 @@ action=${1:?start or stop}
 dir=$(realpath -m "${2:?give a folder}")
 
 if [ "$action" = stop ]; then
+  pids=()
   for pidfile in "$dir/slurmd.pid" "$dir/slurmctld.pid" "$dir/munged.pid"; do
-    if [ -s "$pidfile" ]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
+    if [ -s "$pidfile" ]; then pid=$(cat "$pidfile"); kill "$pid" 2>/dev/null && pids+=("$pid"); fi
+  done
+  # slurmctld saves its state on the way out: wait, so the caller can remove the folder.
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   done
   exit 0
 fi
