@@ -19,7 +19,12 @@ from .schedule import catastrophic_overfitting, eps_at, inner_step_size, learnin
 
 
 class Objective(torch.nn.Module):
-    """Both TRADES passes inside one forward, so DDP sees one forward per backward."""
+    """Both TRADES passes inside one forward, so DDP sees one forward per backward.
+
+    The engine's TRADES step moves BatchNorm's running statistics once, by the adversarial pass
+    (its graph computes both updates from the old values and the last one wins); PyTorch would
+    move them twice. The natural pass's update is undone so the statistics, and with them every
+    evaluation, follow the engine's."""
 
     def __init__(self, model):
         super().__init__()
@@ -28,7 +33,14 @@ class Objective(torch.nn.Module):
     def forward(self, x, x_adv=None):
         if x_adv is None:
             return self.model(x), None
-        return self.model(x), self.model(x_adv)
+        buffers = [b for m in self.model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+                   for b in (m.running_mean, m.running_var, m.num_batches_tracked) if b is not None]
+        saved = [b.detach().clone() for b in buffers]
+        natural = self.model(x)
+        with torch.no_grad():
+            for b, old in zip(buffers, saved):
+                b.copy_(old)
+        return natural, self.model(x_adv)
 
 
 def param_groups(model, weight_decay):

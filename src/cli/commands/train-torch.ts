@@ -14,13 +14,15 @@ export const TORCH_OPTIONS = {
   'nproc-per-node': { type: 'string' }, nnodes: { type: 'string' }, 'rdzv-endpoint': { type: 'string' },
   python: { type: 'string' }, device: { type: 'string' }, amp: { type: 'boolean' }, 'sync-batch-norm': { type: 'boolean' },
   'trust-code': { type: 'boolean' }, slurm: { type: 'boolean' }, partition: { type: 'string' },
-  'gpus-per-node': { type: 'string' }, time: { type: 'string' }, account: { type: 'string' },
+  'gpus-per-node': { type: 'string' }, time: { type: 'string' }, account: { type: 'string' }, 'max-restarts': { type: 'string' },
 } as const;
 
 export const TORCH_USAGE = `
 PyTorch (--backend torch: the user's PyTorch, one process or DistributedDataParallel):
   --nproc-per-node N processes per node (torchrun; default 1: one process, no torchrun)
   --nnodes M         nodes (default 1); with --rdzv-endpoint HOST:PORT for the rendezvous
+  --max-restarts K   torchrun restarts the workers after one dies, K times at most; they
+                     continue from the last finished epoch (default 0)
   --python PATH      the Python with torch (default python3)
   --device D         auto (default: GPUs when PyTorch sees them, nccl; else CPU, gloo), cpu or cuda
   --amp              mixed precision on GPUs
@@ -51,7 +53,15 @@ export function torchLaunch(values: Values, saved?: TorchLaunch): TorchLaunch {
     device: choiceOption('device', values.device, ['auto', 'cpu', 'cuda'] as const) ?? saved?.device ?? 'auto',
     amp: values.amp ?? saved?.amp ?? false,
     syncBatchNorm: values['sync-batch-norm'] ?? saved?.syncBatchNorm ?? false,
+    maxRestarts: nonNegative(values['max-restarts']) ?? saved?.maxRestarts ?? 0,
   };
+}
+
+function nonNegative(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new UsageError(`--max-restarts must be a whole number, got "${text}"`);
+  return value;
 }
 
 function slurmOptions(values: Values): SlurmOptions {

@@ -21,6 +21,8 @@ export interface TorchLaunch {
   readonly device: 'auto' | 'cpu' | 'cuda';
   readonly amp: boolean;
   readonly syncBatchNorm: boolean;
+  /** torchrun --max-restarts: workers restarted after one dies; they resume from checkpoint.pt. */
+  readonly maxRestarts?: number;
 }
 
 export interface TorchTrainRequest {

@@ -36,7 +36,8 @@ export function trainerCommand(runDir: string, launch: TorchLaunch, runId = path
     : ['--standalone', '--nnodes', '1'];
   return {
     command: launch.python,
-    args: ['-m', 'torch.distributed.run', ...rendezvous, '--nproc_per_node', String(launch.nprocPerNode), '--redirects', '1', '--tee', '1', ...trainer],
+    args: ['-m', 'torch.distributed.run', ...rendezvous, '--nproc_per_node', String(launch.nprocPerNode),
+      ...(launch.maxRestarts ? ['--max_restarts', String(launch.maxRestarts)] : []), '--redirects', '1', '--tee', '1', ...trainer],
     env,
   };
 }

@@ -19,7 +19,25 @@ function python(code: string): string {
   return out.stdout;
 }
 
+/** The workers torchrun started (its child processes), from /proc. */
+function childrenOf(pid: number): number[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function epochsDone(runDir: string): number {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoint.json'), 'utf8')) as { epochsDone: number }).epochsDone;
+  } catch {
+    return 0;
+  }
+}
+
 describe('the PyTorch trainer from the CLI', { skip: missing }, () => {
+  let uninterrupted: ReturnType<typeof metrics> = [];
   it('draws the engine\'s numbers: the same permutation, uniforms and normals from a seed', () => {
     const r = new Random(2024);
     const ours = { perm: Array.from(new Random(77).permutation(50)), u: Array.from({ length: 7 }, () => r.uniform(-0.3, 0.3)), g: Array.from({ length: 5 }, () => r.normal()) };
@@ -66,6 +84,7 @@ describe('the PyTorch trainer from the CLI', { skip: missing }, () => {
     const result = readResult(runDir);
     assert.equal(result.status, 'completed');
     assert.deepEqual(result.history.map((h) => h.epoch), [1, 2]);
+    uninterrupted = metrics(result.history);
     const environment = JSON.parse(fs.readFileSync(path.join(runDir, 'environment.json'), 'utf8')) as { worldSize: number; backend: string };
     assert.equal(environment.worldSize, 2);
     const seen: string[] = [];
@@ -82,6 +101,35 @@ describe('the PyTorch trainer from the CLI', { skip: missing }, () => {
     const listed = await cli(['runs', '--workspace', workspace, '--json']);
     const rows = JSON.parse(listed.out) as { id: string; backend: string; status: string }[];
     assert.deepEqual(rows.map((r) => [r.id, r.backend, r.status]), [[path.basename(runDir), 'torch', 'completed']]);
+  });
+
+  it('continues exactly after a killed rank: torchrun restarts the workers, which resume from the last epoch', async (t) => {
+    assert.equal(uninterrupted.length, 2, 'needs the uninterrupted torchrun run');
+    const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-killed-rank-'));
+    t.after(() => fs.rmSync(workspace, { recursive: true, force: true }));
+    const model = path.join(ROOT, 'examples', 'mnist-small.arch.yaml');
+    const running = cli(['train', model, '--backend', 'torch', '--nproc-per-node', '2', '--device', 'cpu', '--max-restarts', '1', '--workspace', workspace, ...TINY]);
+    const runs = path.join(workspace, '.robustness-lens', 'runs');
+    let killed = 0;
+    const deadline = Date.now() + 300_000;
+    while (!killed && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      const runDir = fs.existsSync(runs) ? fs.readdirSync(runs).map((d) => path.join(runs, d))[0] : undefined;
+      if (!runDir || epochsDone(runDir) < 1) continue;
+      const owner = JSON.parse(fs.readFileSync(path.join(runDir, 'process.json'), 'utf8')) as { pid: number };
+      const worker = childrenOf(owner.pid).pop();
+      if (worker === undefined) continue;
+      process.kill(worker, 'SIGKILL');
+      killed = worker;
+    }
+    assert.ok(killed, 'a worker to kill after the first epoch');
+    const done = await running;
+    assert.equal(done.code, 0, done.err + done.out);
+    const runDir = runFolderOf(done.out);
+    assert.deepEqual(metrics(readResult(runDir).history), uninterrupted);
+    // The workers really started twice: rank 0 announced itself once per start.
+    const starts = fs.readFileSync(path.join(runDir, 'events.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"type": "started"'));
+    assert.equal(starts.length, 2);
   });
 
   it('runs an entry FILE.py:factory(args) only with --trust-code', async (t) => {
