@@ -16,7 +16,7 @@ if HAS_TORCH:
     from robustness_lens_trainer.distributed import World
     from robustness_lens_trainer.events import EventLog
     from robustness_lens_trainer.models import build_model
-    from robustness_lens_trainer.trainer import Cancelled, train
+    from robustness_lens_trainer.trainer import Cancelled, Objective, train
 
 
 def direct(run_dir, stop=lambda: False):
@@ -116,6 +116,17 @@ class TrainerTest(unittest.TestCase):
                 status, history, _ = direct(run)
                 self.assertEqual(status, 'completed')
                 self.assertTrue(all(v == v for v in history[0].values()))
+
+    def test_trades_moves_batch_norm_statistics_once_by_the_adversarial_pass(self):
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Conv2d(1, 3, 3), torch.nn.BatchNorm2d(3))
+        reference = torch.nn.Sequential(torch.nn.Conv2d(1, 3, 3), torch.nn.BatchNorm2d(3))
+        reference.load_state_dict(model.state_dict())
+        x, x_adv = torch.rand(4, 1, 6, 6), torch.rand(4, 1, 6, 6) + 1
+        Objective(model).train()(x, x_adv)
+        reference.train()(x_adv)
+        for key, value in reference.state_dict().items():
+            self.assertTrue(torch.equal(model.state_dict()[key], value), key)
 
     def test_eps_ramp_grows_eps(self):
         run = self.run_folder('ramp', epochs=2, epsRampEpochs=2)
