@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunListener, RunSummary } from '../../engine/run/run-messages';
 import { runTorchLocally } from '../../engine/torch/run-local';
-import { submitRun, type SlurmOptions } from '../../engine/torch/slurm';
+import { jobState, readJob, submitRun, type SlurmOptions } from '../../engine/torch/slurm';
 import { prepareTorchRun, readTorchSection, type TorchLaunch } from '../../engine/torch/torch-run';
 import type { TrainConfig } from '../../engine/train/train-config';
 import { UsageError } from '../io';
@@ -73,6 +73,13 @@ function slurmOptions(values: Values): SlurmOptions {
   };
 }
 
+/** What still trains in a run folder (a queued or running Slurm job), so a resume does not start a second trainer. */
+function activeRun(runDir: string): string | undefined {
+  const job = readJob(runDir);
+  const state = job ? jobState(job.jobId) : undefined;
+  return state && /PENDING|RUNNING|CONFIGURING|COMPLETING|REQUEUED|SUSPENDED/.test(state) ? `its Slurm job ${job?.jobId} is ${state}` : undefined;
+}
+
 /** Whether a run folder was made by the PyTorch back end (so --resume goes back to it). */
 export function isTorchRun(runDir: string): boolean {
   try {
@@ -102,6 +109,8 @@ export async function trainOnTorch(args: TorchTrainArgs, listener: RunListener, 
   if (args.resume) {
     runDir = path.resolve(args.resume);
     const saved = readTorchSection(runDir);
+    const active = activeRun(runDir);
+    if (active) throw new Error(`cannot resume ${runDir}: ${active}; wait for it or cancel it first (robustness-lens cancel RUN)`);
     if (saved.model.kind === 'entry' && !values['trust-code']) throw new UsageError(`${runDir} trains the entry ${saved.model.entry}, which runs that Python file: add --trust-code if you trust it`);
     launch = torchLaunch(values, saved.launch);
   } else {
