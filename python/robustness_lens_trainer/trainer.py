@@ -37,9 +37,10 @@ class Objective(torch.nn.Module):
                    for b in (m.running_mean, m.running_var, m.num_batches_tracked) if b is not None]
         saved = [b.detach().clone() for b in buffers]
         natural = self.model(x)
-        with torch.no_grad():
-            for b, old in zip(buffers, saved):
-                b.copy_(old)
+        # Through .data: BatchNorm's backward keeps the buffers as saved inputs, and a tracked
+        # in-place write would invalidate the natural pass's graph.
+        for b, old in zip(buffers, saved):
+            b.data.copy_(old)
         return natural, self.model(x_adv)
 
 
