@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { codeServerInstalled, startCodeServer, type CodeServer } from './code-server';
+import { e2eSkip, startCodeServer, type CodeServer } from './code-server';
 import { chooseAction, clickAt, openFile, openWorkbench, problemRows, runCommand, screenshot, waitForEditorText, waitForLens } from './workbench';
 
 // End-to-end: the built extension in a real VS Code (code-server 4.100.3 = VS Code 1.100.3),
@@ -17,7 +17,7 @@ function findFiles(dir: string, pattern: RegExp): string[] {
   return (fs.readdirSync(dir, { recursive: true }) as string[]).map((f) => path.join(dir, String(f))).filter((f) => pattern.test(f));
 }
 
-describe('Robustness Lens in a real VS Code', { skip: codeServerInstalled() ? false : 'code-server is not installed: run test/e2e/install-code-server.sh' }, () => {
+describe('Robustness Lens in a real VS Code', { skip: e2eSkip() }, () => {
   let server: CodeServer;
   let context: BrowserContext;
   let page: Page;
