@@ -40,7 +40,16 @@ describe('the universal package in a real VS Code', { skip: e2eSkip() }, () => {
   it('evaluates from the lens on WebAssembly and names the package with the native engine', async () => {
     await openFile(page, 'mnist-small.arch.yaml');
     await waitForLens(page, /Evaluate robustness/);
-    await clickAt(page, '.codelens-decoration a', 'Evaluate robustness');
+    // The lenses are drawn again as the model's counts arrive: click once they hold still.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await clickAt(page, '.codelens-decoration a', 'Evaluate robustness');
+        break;
+      } catch (error) {
+        if (attempt === 5) throw error;
+        await page.waitForTimeout(1_000);
+      }
+    }
     await answerQuickInput(page, 'data set');
     await answerQuickInput(page, 'epsilon');
     await answerQuickInput(page, 'attacks', 'Quick');
