@@ -1,6 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /** A code-server (real VS Code, served to a browser) with our built extension installed. */
@@ -35,6 +36,14 @@ export function e2eSkip(): string | false {
   return 'code-server is not installed: run test/e2e/install-code-server.sh';
 }
 
+function resolveFrom(dir: string, request: string): string | undefined {
+  try {
+    return require.resolve(request, { paths: [dir] });
+  } catch {
+    return undefined;
+  }
+}
+
 /** Installs `vsix` with code-server's own --install-extension into an empty extensions folder. */
 function installExtension(vsix: string, dirs: Record<string, string>, env: NodeJS.ProcessEnv): string {
   if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing: build it with npm run package (or npm run package:all)`);
@@ -46,6 +55,9 @@ function installExtension(vsix: string, dirs: Record<string, string>, env: NodeJ
   const folder = path.join(dirs.extensions ?? '', installed[0] ?? '');
   // A copy unpacked from the package, not a link back to the repository.
   if (fs.lstatSync(folder).isSymbolicLink()) throw new Error(`${folder} is a link`);
+  // The engine must find ONNX Runtime in the package or nowhere, never in a node_modules above.
+  const ort = resolveFrom(path.join(folder, 'dist'), 'onnxruntime-node');
+  if (ort && !ort.startsWith(folder + path.sep)) throw new Error(`the installed extension would load ${ort}`);
   return folder;
 }
 
@@ -88,7 +100,11 @@ export interface StartOptions {
 export async function startCodeServer(runDir: string, workspaceSource: string, settings: Record<string, unknown>, options: StartOptions = {}): Promise<CodeServer> {
   if (!codeServerInstalled()) throw new Error(`code-server is not installed (${ENTRY}): run test/e2e/install-code-server.sh`);
   fs.rmSync(runDir, { recursive: true, force: true });
-  const dirs = Object.fromEntries(['user-data', 'extensions', 'xdg-config', 'xdg-data', 'xdg-cache', 'tmp', 'workspace'].map((d) => [d, path.join(runDir, d)]));
+  const dirs = Object.fromEntries(['user-data', 'xdg-config', 'xdg-data', 'xdg-cache', 'tmp', 'workspace'].map((d) => [d, path.join(runDir, d)]));
+  // Outside the repository: from inside it, Node would find the repository's node_modules above
+  // the installed extension, and a package without ONNX Runtime would still load it.
+  const extensionsRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'robustness-lens-e2e-'));
+  dirs.extensions = path.join(extensionsRoot, 'extensions');
   for (const dir of Object.values(dirs)) fs.mkdirSync(dir, { recursive: true });
   const env = { ...process.env, XDG_CONFIG_HOME: dirs['xdg-config'], XDG_DATA_HOME: dirs['xdg-data'], XDG_CACHE_HOME: dirs['xdg-cache'], TMPDIR: dirs.tmp };
   const extension = installExtension(options.vsix ?? process.env.ROBUSTNESS_LENS_VSIX ?? PLATFORM_VSIX, dirs, env);
@@ -134,6 +150,7 @@ export async function startCodeServer(runDir: string, workspaceSource: string, s
     } catch {
       // already gone
     }
+    fs.rmSync(extensionsRoot, { recursive: true, force: true });
   };
   try {
     await waitForHealth(url, child, 60_000);
