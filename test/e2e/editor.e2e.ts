@@ -138,7 +138,7 @@ describe('Robustness Lens in a real VS Code', { skip: e2eSkip() }, () => {
     await runCommandNamed(page, 'Robustness Lens: Show Output');
     const outputView = page.locator('.panel .view-lines', { hasText: 'Robustness Lens activated in' }).first();
     await outputView.waitFor({ timeout: 15_000 });
-    assert.match(await outputView.innerText(), /the language server is running again/);
+    assert.match((await outputView.innerText()).replace(/\u00a0/g, ' '), /the language server is running again/);
     // The tooltip offers both commands.
     const box = await item.boundingBox();
     assert.ok(box, 'the status item is on screen');

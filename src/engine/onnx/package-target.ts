@@ -60,3 +60,13 @@ export function onnxRuntimeAdvice(pkg: PackageTarget | undefined, machine: strin
   return `the ONNX Runtime in this package (${pkg.target}, onnxruntime-node ${version}) could not load${windows}: `
     + `${detail}; the tfjs back ends run without it`;
 }
+
+/** Why ONNX Runtime's CUDA provider is absent, and how to get it, for the package the engine runs from. */
+export function cudaProviderAdvice(pkg: PackageTarget | undefined, npmInstall: string): string {
+  if (!pkg || pkg.target === 'universal') {
+    return `its CUDA 12 provider is not installed (install it with \`${npmInstall}\`)`;
+  }
+  // The provider is several hundred megabytes: no extension package carries it.
+  return 'this extension package carries ONNX Runtime\'s CPU provider only; for CUDA 12, run the command-line tool '
+    + `installed from npm with \`${npmInstall}\``;
+}

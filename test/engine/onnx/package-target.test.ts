@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { NATIVE_TARGETS, onnxRuntimeAdvice, readPackageTarget } from '../../../src/engine/onnx/package-target';
+import {
+  cudaProviderAdvice, NATIVE_TARGETS, onnxRuntimeAdvice, readPackageTarget,
+} from '../../../src/engine/onnx/package-target';
 
 describe('which extension package the engine runs from', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'package-target-'));
@@ -85,5 +87,20 @@ describe('what the engine says when ONNX Runtime cannot load', () => {
     const shipped = fs.readdirSync(bin).flatMap(archs);
     for (const target of NATIVE_TARGETS) assert.ok(shipped.includes(target), `no ${target} binary: ${shipped}`);
     assert.deepEqual(shipped.filter((t) => !NATIVE_TARGETS.includes(t)), ['win32-arm64']);
+  });
+});
+
+describe('what the engine says when ONNX Runtime\'s CUDA provider is absent', () => {
+  const install = 'npm install onnxruntime-node --onnxruntime-node-install=cuda12';
+
+  it('from npm: the install command', () => {
+    const text = cudaProviderAdvice(undefined, install);
+    assert.equal(text, `its CUDA 12 provider is not installed (install it with \`${install}\`)`);
+  });
+
+  it('in a platform package: that the package has the CPU provider only, and where CUDA runs', () => {
+    const text = cudaProviderAdvice({ target: 'linux-x64', onnxruntime: '1.30.0' }, install);
+    assert.match(text, /carries ONNX Runtime's CPU provider only/);
+    assert.match(text, /command-line tool installed from npm/);
   });
 });
