@@ -92,6 +92,24 @@ describe('Robustness Lens in a real VS Code', { skip: e2eSkip() }, () => {
     await screenshot(page, SHOTS, '04-resnet50-after-quick-fix');
   });
 
+  it('applies "Ignore RA016 for this file": a comment at the top, RA016 gone from the whole file', async () => {
+    await clickAt(page, '.markers-panel .monaco-list-row', 'RA016');
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(800);
+    await page.keyboard.press('Control+.');
+    await page.locator('.action-widget .monaco-list-row').first().waitFor({ timeout: 15_000 });
+    await chooseAction(page, 'Ignore RA016 for this file');
+    await page.keyboard.press('Control+Home');
+    await waitForEditorText(page, /# robustness-lens: ignore-file\[RA016\]/);
+    await waitFor('RA016 to leave the Problems panel', async () => {
+      const rows = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+      return rows.some((r) => r.includes('RA016')) ? undefined : rows;
+    }, 15_000);
+    const rows = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+    assert.ok(rows.some((r) => r.includes('RA002')), `the other findings stay: ${rows.join(' | ')}`);
+    await screenshot(page, SHOTS, '04b-resnet50-ignore-for-this-file');
+  });
+
   it('opens the parameter breakdown panel from the code lens', async () => {
     await page.keyboard.press('Escape');
     await clickAt(page, '.codelens-decoration a', 'ResNet-50');

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { RunSummary } from '../../src/engine/run/run-messages';
 import { e2eSkip, startCodeServer, UNIVERSAL_VSIX, type CodeServer } from './code-server';
-import { answerQuickInput, outputLog, readJson, runFolders, toast, waitFor } from './run-helpers';
+import { answerQuickInput, outputLog, readJson, runCommandNamed, runFolders, toast, waitFor } from './run-helpers';
 import { clickAt, openFile, openWorkbench, screenshot, waitForLens } from './workbench';
 
 // End-to-end: the universal package (no native engine) installed as people install it. Its runs
@@ -66,6 +66,10 @@ describe('the universal package in a real VS Code', { skip: e2eSkip() }, () => {
     assert.match(log, /universal package, which carries no ONNX Runtime/);
     assert.ok(log.includes(`robustness-lens-${process.platform}-${process.arch}.vsix`), log);
     await toast(page, /Evaluation of MNIST-small: clean/).waitFor({ timeout: 15_000 });
+    // What a person reads when the run is slow: the output names the package to install.
+    await runCommandNamed(page, 'Robustness Lens: Show Output');
+    const outputView = page.locator('.panel .view-lines', { hasText: 'universal package' }).first();
+    await outputView.waitFor({ timeout: 15_000 });
     await screenshot(page, SHOTS, '20-universal-package-wasm-run');
   });
 });
