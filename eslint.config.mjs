@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-test/**', 'node_modules/**', 'test-output/**', '.e2e/**', '.scratch/**', '.robustness-lens/**'] },
+  { ignores: ['dist/**', 'dist-test/**', 'node_modules/**', 'test-output/**', '.e2e/**', '.scratch/**', '.robustness-lens/**', '.package/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -6,6 +6,7 @@ import { startLanguageClient } from './client';
 import { countWithPyTorchCommand } from './exact-count-command';
 import { openRuleDocumentation } from './rule-docs-command';
 import { registerRuns } from './runs/register-runs';
+import { registerServerStatus } from './server-status';
 import { createStatusBar } from './status-bar';
 import { REQUESTS } from '../server/protocol';
 
@@ -19,6 +20,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const languageClient = client;
   context.subscriptions.push(
     createStatusBar(languageClient),
+    registerServerStatus(languageClient, output),
     registerRuns(context, languageClient, output),
     vscode.commands.registerCommand('robustnessLens.showParameterBreakdown', (uri?: string, model?: string) =>
       showParameterBreakdown(context, languageClient, typeof uri === 'string' ? uri : undefined, typeof model === 'string' ? model : undefined)),

@@ -2,6 +2,9 @@ import { CodeActionKind, type CodeAction, type Diagnostic as LspDiagnostic, type
 import type { DiagnosticData } from './to-lsp';
 
 const IGNORE_COMMENT = /#\s*robustness-lens:\s*ignore\[([^\]]*)\]/i;
+const IGNORE_FILE_COMMENT = /#\s*robustness-lens:\s*ignore-file(?:\[([^\]]*)\])?/i;
+/** Lines that must stay first: a shebang, Python's encoding declaration (PEP 263), YAML directives. */
+const MUST_STAY_FIRST = /^(#!|#.*coding[:=]|%)/;
 
 /** "Ignore RA011 on this line": add the code to the line's suppression comment, or add one. */
 function ignoreEdit(lines: readonly string[], line: number, code: string): TextEdit | undefined {
@@ -18,7 +21,30 @@ function ignoreEdit(lines: readonly string[], line: number, code: string): TextE
   return { range: { start: { line, character: end }, end: { line, character: text.length } }, newText: `  # robustness-lens: ignore[${code}]` };
 }
 
-/** Quick fixes for the diagnostics in the request's context, plus a suppression action for each rule finding. */
+/**
+ * "Ignore RA011 for this file": add the code to the file's `ignore-file[...]` comment, or add one
+ * at the top (below a shebang or encoding line). Undefined when the file already ignores it.
+ */
+function ignoreFileEdit(lines: readonly string[], code: string): TextEdit | undefined {
+  for (let line = 0; line < lines.length; line++) {
+    const text = lines[line] ?? '';
+    const existing = IGNORE_FILE_COMMENT.exec(text);
+    if (!existing) continue;
+    // A bare ignore-file already silences every rule.
+    if (existing[1] === undefined) return undefined;
+    const codes = existing[1].split(',').map((c) => c.trim().toUpperCase()).filter(Boolean);
+    if (codes.includes(code)) return undefined;
+    const at = existing.index + existing[0].length - 1;
+    const where = { line, character: at };
+    return { range: { start: where, end: where }, newText: `${codes.length ? ', ' : ''}${code}` };
+  }
+  let line = 0;
+  while (line < lines.length && MUST_STAY_FIRST.test(lines[line] ?? '')) line++;
+  const top = { line, character: 0 };
+  return { range: { start: top, end: top }, newText: `# robustness-lens: ignore-file[${code}]\n` };
+}
+
+/** Quick fixes for the diagnostics in the request's context, plus suppression actions for each rule finding. */
 export function codeActionsFor(uri: string, text: string, diagnostics: readonly LspDiagnostic[]): CodeAction[] {
   const actions: CodeAction[] = [];
   const lines = text.split('\n');
@@ -44,6 +70,16 @@ export function codeActionsFor(uri: string, text: string, diagnostics: readonly 
           kind: CodeActionKind.QuickFix,
           diagnostics: [diagnostic],
           edit: { changes: { [uri]: [edit] } },
+        });
+      }
+      const fileEdit = ignoreFileEdit(lines, code);
+      // One per code, however many of its findings the request holds.
+      if (fileEdit && !actions.some((a) => a.title === `Ignore ${code} for this file`)) {
+        actions.push({
+          title: `Ignore ${code} for this file`,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [diagnostic],
+          edit: { changes: { [uri]: [fileEdit] } },
         });
       }
     }

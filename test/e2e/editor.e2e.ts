@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { codeServerInstalled, startCodeServer, type CodeServer } from './code-server';
+import { e2eSkip, startCodeServer, type CodeServer } from './code-server';
+import { outputLog, runCommandNamed, waitFor } from './run-helpers';
 import { chooseAction, clickAt, openFile, openWorkbench, problemRows, runCommand, screenshot, waitForEditorText, waitForLens } from './workbench';
 
 // End-to-end: the built extension in a real VS Code (code-server 4.100.3 = VS Code 1.100.3),
@@ -17,7 +18,7 @@ function findFiles(dir: string, pattern: RegExp): string[] {
   return (fs.readdirSync(dir, { recursive: true }) as string[]).map((f) => path.join(dir, String(f))).filter((f) => pattern.test(f));
 }
 
-describe('Robustness Lens in a real VS Code', { skip: codeServerInstalled() ? false : 'code-server is not installed: run test/e2e/install-code-server.sh' }, () => {
+describe('Robustness Lens in a real VS Code', { skip: e2eSkip() }, () => {
   let server: CodeServer;
   let context: BrowserContext;
   let page: Page;
@@ -91,6 +92,24 @@ describe('Robustness Lens in a real VS Code', { skip: codeServerInstalled() ? fa
     await screenshot(page, SHOTS, '04-resnet50-after-quick-fix');
   });
 
+  it('applies "Ignore RA016 for this file": a comment at the top, RA016 gone from the whole file', async () => {
+    await clickAt(page, '.markers-panel .monaco-list-row', 'RA016');
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(800);
+    await page.keyboard.press('Control+.');
+    await page.locator('.action-widget .monaco-list-row').first().waitFor({ timeout: 15_000 });
+    await chooseAction(page, 'Ignore RA016 for this file');
+    await page.keyboard.press('Control+Home');
+    await waitForEditorText(page, /# robustness-lens: ignore-file\[RA016\]/);
+    await waitFor('RA016 to leave the Problems panel', async () => {
+      const rows = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+      return rows.some((r) => r.includes('RA016')) ? undefined : rows;
+    }, 15_000);
+    const rows = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+    assert.ok(rows.some((r) => r.includes('RA002')), `the other findings stay: ${rows.join(' | ')}`);
+    await screenshot(page, SHOTS, '04b-resnet50-ignore-for-this-file');
+  });
+
   it('opens the parameter breakdown panel from the code lens', async () => {
     await page.keyboard.press('Escape');
     await clickAt(page, '.codelens-decoration a', 'ResNet-50');
@@ -119,6 +138,34 @@ describe('Robustness Lens in a real VS Code', { skip: codeServerInstalled() ? fa
     await page.keyboard.press('Enter');
     await waitForEditorText(page, /self\.conv1 = nn\.Conv2d\(3, self\.inplanes, kernel_size=7, stride=2, padding=3, bias=False\)\s+# 9,408 params ×2/);
     await screenshot(page, SHOTS, '07-pytorch-resnet');
+  });
+
+  it('shows the language server\'s state in the status bar, restarts it and shows its output on command', async () => {
+    const item = page.locator('.statusbar-item', { hasText: 'Robustness Lens' }).first();
+    await item.waitFor({ timeout: 15_000 });
+    assert.equal(await item.locator('.codicon-check').count(), 1, 'running');
+    await runCommandNamed(page, 'Robustness Lens: Restart Server');
+    const log = await waitFor('the restart in the output', () => {
+      const text = outputLog(server.userData);
+      return text.includes('the language server is running again') ? text : undefined;
+    }, 60_000);
+    assert.match(log, /restarting the language server \(Robustness Lens: Restart Server\)/);
+    await item.locator('.codicon-check').waitFor({ timeout: 30_000 });
+    // The restarted server analyses the open file again: its counts come back.
+    await waitForEditorText(page, /self\.conv1 = nn\.Conv2d\(3, self\.inplanes.*# 9,408 params/, 60_000);
+    await runCommandNamed(page, 'Robustness Lens: Show Output');
+    const outputView = page.locator('.panel .view-lines', { hasText: 'Robustness Lens activated in' }).first();
+    await outputView.waitFor({ timeout: 15_000 });
+    assert.match((await outputView.innerText()).replace(/\u00a0/g, ' '), /the language server is running again/);
+    // The tooltip offers both commands.
+    const box = await item.boundingBox();
+    assert.ok(box, 'the status item is on screen');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const hover = page.locator('.monaco-hover:visible, .workbench-hover:visible', { hasText: 'Restart Server' }).first();
+    await hover.waitFor({ timeout: 15_000 });
+    assert.match(await hover.innerText(), /language server is running[\s\S]*Show Output[\s\S]*Restart Server/);
+    await screenshot(page, SHOTS, '08-server-status-restart-output');
+    await page.mouse.move(5, 5);
   });
 
   it('activates in under 50 ms', () => {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
 import type { RunSummary } from '../../src/engine/run/run-messages';
-import { codeServerInstalled, startCodeServer, type CodeServer } from './code-server';
+import { e2eSkip, startCodeServer, type CodeServer } from './code-server';
 import { answerQuickInput, outputLog, postFromWebview, readJson, runCommandNamed, runFolders, toast, waitFor } from './run-helpers';
 import { clickAt, openFile, openWorkbench, runCommand, screenshot, waitForLens } from './workbench';
 
@@ -13,7 +13,7 @@ import { clickAt, openFile, openWorkbench, runCommand, screenshot, waitForLens }
 // results panel, a task from tasks.json. Screenshots go to test-output/e2e/screenshots.
 const OUT = path.join(process.cwd(), 'test-output', 'e2e');
 const SHOTS = path.join(OUT, 'screenshots');
-const skip = codeServerInstalled() ? false : 'code-server is not installed: run test/e2e/install-code-server.sh';
+const skip = e2eSkip();
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
 /** The examples folder plus a tasks.json with a quick evaluation (a task users would bind a key to). */
@@ -106,6 +106,18 @@ describe('one-click robustness runs in a real VS Code', { skip }, () => {
     assert.deepEqual(evalResult.evaluation?.attacks.map((a) => a.name), ['fgsm', 'pgd']);
     assert.deepEqual(readJson<{ threat: unknown }>(path.join(evalDir, 'config.json'))?.threat, { norm: 'Linf', eps: 0.3 });
     await toast(page, /Evaluation of MNIST-small: clean/).waitFor({ timeout: 15_000 });
+  });
+
+  it('ran both on the native ONNX Runtime the installed package carries, and says so in its output', () => {
+    // The package VS Code installed holds this platform's ONNX Runtime beside the engine.
+    assert.ok(fs.existsSync(path.join(server.extension, 'dist', 'node_modules', 'onnxruntime-node', 'package.json')));
+    const environment = readJson<{ backend: string; device: string }>(path.join(evalDir, 'environment.json'));
+    assert.equal(environment?.backend, 'onnxruntime', `the evaluation ran on ${JSON.stringify(environment)}`);
+    const log = outputLog(server.userData);
+    assert.match(log, /: on CPU \(onnxruntime-node \d+\.\d+\.\d+, \d+ threads\) \(onnxruntime\)/);
+    assert.match(log, / {2}attacks run on ONNX Runtime \(CPU execution provider\)/);
+    assert.match(log, / {2}training steps and attacks run on ONNX Runtime/);
+    assert.doesNotMatch(log, /Cannot find module 'onnxruntime-node'/);
   });
 
   it('opens the results panel on the finished run, showing the numbers of its result.json, in dark and light themes', async () => {

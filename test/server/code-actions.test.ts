@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { TextEdit } from 'vscode-languageserver/node';
-import { applyEdits } from '../../src/core';
+import { applyEdits, parseSuppressions } from '../../src/core';
 import { codeActionsFor } from '../../src/server/code-actions';
 import { toLspDiagnostic } from '../../src/server/to-lsp';
 import { repoPath } from '../helpers/paths';
@@ -26,7 +26,9 @@ describe('language server code actions', () => {
     const diagnostic = lspDiagnostics(TEXT).find((d) => d.code === 'RA006');
     assert.ok(diagnostic);
     const actions = codeActionsFor(URI, TEXT, [diagnostic]);
-    assert.deepEqual(actions.map((a) => a.title), ['Remove the stem max-pool and downsample in stage 1 (RA006)', 'Ignore RA006 on this line']);
+    const fix = 'Remove the stem max-pool and downsample in stage 1 (RA006)';
+    const titles = [fix, 'Ignore RA006 on this line', 'Ignore RA006 for this file'];
+    assert.deepEqual(actions.map((a) => a.title), titles);
     const edits = actions[0]?.edit?.changes?.[URI] as TextEdit[];
     const fixed = applyEdits(TEXT, edits);
     assert.ok(!lspDiagnostics(fixed).some((d) => d.code === 'RA006'));
@@ -46,6 +48,44 @@ describe('language server code actions', () => {
     const extend = codeActionsFor(URI, onSameLine, [ra012]).find((a) => a.title === 'Ignore RA012 on this line');
     const twice = applyEdits(onSameLine, extend?.edit?.changes?.[URI] as TextEdit[]);
     assert.match(twice, /# robustness-lens: ignore\[RA011, RA012\]\n/);
+  });
+
+  it('"Ignore for this file" silences that rule in the whole file, then extends its comment', () => {
+    const before = lspDiagnostics(TEXT);
+    const ra011 = before.filter((d) => d.code === 'RA011');
+    assert.ok(ra011.length > 0);
+    const actions = codeActionsFor(URI, TEXT, ra011).filter((a) => a.title === 'Ignore RA011 for this file');
+    assert.equal(actions.length, 1, 'one action however many findings');
+    const once = applyEdits(TEXT, actions[0]?.edit?.changes?.[URI] as TextEdit[]);
+    assert.ok(once.startsWith('# robustness-lens: ignore-file[RA011]\n'));
+    const after = lspDiagnostics(once);
+    assert.deepEqual(after.filter((d) => d.code === 'RA011'), []);
+    const others = (ds: typeof before): string[] =>
+      ds.filter((d) => d.code !== 'RA011').map((d) => String(d.code)).sort();
+    assert.deepEqual(others(after), others(before), 'every other rule still reports');
+
+    const ra016 = after.find((d) => d.code === 'RA016');
+    assert.ok(ra016);
+    const extend = codeActionsFor(URI, once, [ra016]).find((a) => a.title === 'Ignore RA016 for this file');
+    const twice = applyEdits(once, extend?.edit?.changes?.[URI] as TextEdit[]);
+    assert.ok(twice.startsWith('# robustness-lens: ignore-file[RA011, RA016]\n'));
+    assert.ok(!lspDiagnostics(twice).some((d) => d.code === 'RA016' || d.code === 'RA011'));
+    // Already ignored: nothing more to offer.
+    assert.ok(!codeActionsFor(URI, twice, [ra016]).some((a) => a.title === 'Ignore RA016 for this file'));
+  });
+
+  it('"Ignore for this file" keeps a shebang and an encoding line first', () => {
+    const python = '#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\nimport torch.nn as nn\n';
+    const range = { start: { line: 2, character: 0 }, end: { line: 2, character: 6 } };
+    const diagnostic = { range, message: 'm', source: 'robustness-lens', code: 'RA011' };
+    const actions = codeActionsFor('file:///m.py', python, [diagnostic]);
+    const action = actions.find((a) => a.title === 'Ignore RA011 for this file');
+    const edited = applyEdits(python, action?.edit?.changes?.['file:///m.py'] as TextEdit[]);
+    const expected = '#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\n# robustness-lens: ignore-file[RA011]\n';
+    assert.equal(edited, `${expected}import torch.nn as nn\n`);
+    const suppressions = parseSuppressions(edited);
+    assert.equal(suppressions.isSuppressed(2, 'RA011'), true);
+    assert.equal(suppressions.isSuppressed(2, 'RA013'), false, 'a file-wide code silences that rule only');
   });
 
   it('offers no comment-based suppression in JSON files', () => {

@@ -1,12 +1,14 @@
 import type * as Ort from 'onnxruntime-node';
+import { onnxRuntimeAdvice, readPackageTarget } from './package-target';
 
 export type OnnxRuntime = typeof Ort;
 
 /** onnxruntime-node is missing or cannot load here; the message says what to do. */
 export class OnnxRuntimeUnavailableError extends Error {
   constructor(cause: unknown) {
-    const detail = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-    super(`the onnxruntime back end needs the optional package onnxruntime-node (npm install onnxruntime-node), which could not be loaded: ${detail}; the tfjs back ends run without it`);
+    const detail = (cause instanceof Error ? cause.message.split('\n')[0] : undefined) ?? String(cause);
+    // The bundle's folder (dist/) says which extension package runs: the advice differs.
+    super(onnxRuntimeAdvice(readPackageTarget(__dirname), `${process.platform}-${process.arch}`, detail));
     this.name = 'OnnxRuntimeUnavailableError';
   }
 }
@@ -14,9 +16,10 @@ export class OnnxRuntimeUnavailableError extends Error {
 let loaded: OnnxRuntime | OnnxRuntimeUnavailableError | undefined;
 
 /**
- * The onnxruntime-node module, required on first use. It is an optional dependency the extension
- * package does not ship: esbuild leaves it external (esbuild.js), so it resolves at run time from
- * the install folder, and a machine without it only loses this back end.
+ * The onnxruntime-node module, required on first use. It is an optional dependency: esbuild leaves
+ * it external (esbuild.js), so it resolves at run time, from dist/node_modules in a platform's
+ * extension package (scripts/build/package-vsix.js puts it there) or from the npm install folder;
+ * a machine without it only loses this back end.
  */
 export function loadOnnxRuntime(): OnnxRuntime {
   if (loaded === undefined) {

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { GraphBuilder } from '../onnx/graph-builder';
 import { loadOnnxRuntime } from '../onnx/load-onnxruntime';
+import { cudaProviderAdvice, readPackageTarget } from '../onnx/package-target';
 import { cudaUnavailable } from '../tfjs/native-backends';
 import { selectTfjsBackend, type SelectedBackend, type TfjsBackendChoice } from '../tfjs/select-backend';
 
@@ -65,7 +66,7 @@ async function onnxRuntimeProblem(provider: OrtProvider): Promise<string | undef
     // Checked first: a session asked for a missing provider also prints a native error to stderr.
     const dir = ortBindingDir();
     const library = dir ? path.join(dir, process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so') : undefined;
-    if (!library || !fs.existsSync(library)) return `its CUDA 12 provider is not installed (install it with \`${CUDA_INSTALL}\`)`;
+    if (!library || !fs.existsSync(library)) return cudaProviderAdvice(readPackageTarget(__dirname), CUDA_INSTALL);
     const why = cudaUnavailable();
     if (why) return why;
   }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { EngineClient, forkWorker } from './engine-client';
+import type { RunMessage } from '../../engine/run/run-messages';
 import { RunQueue, type RunEntry } from './run-queue';
 import type { RunRequest } from './run-request';
 import { createRunStatusBar } from './run-status-bar';
@@ -20,7 +21,7 @@ export class RunService implements vscode.Disposable {
     this.engine = new EngineClient(forkWorker(context.asAbsolutePath('dist/engine-worker.js'), (line) => output.appendLine(line)));
     this.queue = new RunQueue(this.engine.execute);
     this.disposables.push(createRunStatusBar(this.queue));
-    const logged = this.queue.onEvent((entry, message) => this.log(entry, message?.type));
+    const logged = this.queue.onEvent((entry, message) => this.log(entry, message));
     this.disposables.push({ dispose: () => logged.dispose() });
   }
 
@@ -42,11 +43,15 @@ export class RunService implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
   }
 
-  private log(entry: RunEntry, messageType: string | undefined): void {
-    if (entry.state === 'queued' && messageType === undefined && entry.position > 0) {
+  private log(entry: RunEntry, message: RunMessage | undefined): void {
+    if (entry.state === 'queued' && message === undefined && entry.position > 0) {
       this.output.appendLine(`run ${entry.key}: ${entry.request.label} queued behind ${entry.position} run(s)`);
-    } else if (messageType === 'started') {
+    } else if (message?.type === 'started') {
       this.output.appendLine(`run ${entry.key}: ${entry.request.label} started as ${entry.runId ?? '?'} in ${entry.runDir ?? '?'}`);
+      // Which engine computes, and why faster ones were passed over (a missing native engine says
+      // how to get it): the first thing to read when a run is slow.
+      this.output.appendLine(`run ${entry.key}: on ${message.device} (${message.backend})`);
+      for (const note of message.notes) this.output.appendLine(`  ${note}`);
     } else if (entry.state === 'finished') {
       this.output.appendLine(`run ${entry.key}${entry.runId ? ` (${entry.runId})` : ''}: ${describeOutcome(entry)}`);
       this.announce(entry);
