@@ -16,6 +16,8 @@ export const READ_LIMITS = {
   config: 1024 * 1024,
   /** Hand-written model descriptions (same as MAX_MODEL_FILE_BYTES). */
   model: 4 * 1024 * 1024,
+  /** A TF.js model.json (topology and manifest, no weights). */
+  modelJson: 64 * 1024 * 1024,
   /** A run folder's config.json, environment.json, result.json. */
   run: 64 * 1024 * 1024,
   /** One image of an image-folder data set. */

@@ -1,0 +1,137 @@
+import { UnsupportedModelError } from './unsupported-model-error';
+
+/**
+ * Whether TF.js can rebuild a Keras topology, checked before it tries. tfjs-layers' functional
+ * `fromConfig` queues each layer call until the calls it takes inputs from exist and loops over
+ * the queue until it is empty; a call that can never be made (a cycle, a layer that is not in
+ * the model, a node index no call creates) keeps the loop going forever, synchronously, so not
+ * even Ctrl-C gets through. This replays that queue on the JSON alone (no tensors): when a pass
+ * makes no progress, the calls left are named and nothing is handed to TF.js.
+ */
+
+/** Layers a model may have: the deepest published image classifiers have about a thousand. */
+export const MAX_LAYERS = 20_000;
+const MAX_NESTING = 32;
+
+type Json = Record<string, unknown>;
+const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** One inbound reference of a call: [layer name, node index, tensor index, kwargs]. */
+interface Inbound {
+  readonly layer: string;
+  readonly node: number;
+}
+
+/** Checks `modelTopology` (with or without its `model_config` wrapper); throws UnsupportedModelError. */
+export function checkKerasTopology(modelTopology: unknown, file: string): void {
+  const model = isRecord(modelTopology) && isRecord(modelTopology.model_config) ? modelTopology.model_config : modelTopology;
+  let layers = 0;
+  const visit = (config: unknown, where: string, depth: number): void => {
+    if (!isRecord(config)) return;
+    if (depth > MAX_NESTING) throw new UnsupportedModelError(`${file}: models nested more than ${MAX_NESTING} deep (at ${where})`);
+    const inner = config.config;
+    const list = Array.isArray(inner) ? inner : isRecord(inner) && Array.isArray(inner.layers) ? inner.layers : undefined;
+    if (!list) return;
+    layers += list.length;
+    if (layers > MAX_LAYERS) throw new UnsupportedModelError(`${file}: has more than ${MAX_LAYERS.toLocaleString('en-US')} layers; it is not loaded`);
+    if (config.class_name !== 'Sequential' && !Array.isArray(inner)) checkCalls(list, file, where);
+    for (const layer of list) {
+      if (isRecord(layer) && isContainer(layer)) visit(layer, `${where} > ${String(layer.name ?? (layer.config as Json | undefined)?.name)}`, depth + 1);
+    }
+  };
+  visit(model, 'the model', 0);
+}
+
+function isContainer(layer: Json): boolean {
+  return layer.class_name === 'Sequential' || layer.class_name === 'Model' || layer.class_name === 'Functional';
+}
+
+function inboundOf(nodeData: unknown, file: string, layer: string): Inbound[] {
+  if (!Array.isArray(nodeData)) throw new UnsupportedModelError(`${file}: layer ${layer} has an inbound node that is not a list`);
+  return nodeData.map((entry) => {
+    if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !Number.isInteger(entry[1]) || (entry[1] as number) < 0) {
+      throw new UnsupportedModelError(`${file}: layer ${layer} has an inbound reference ${JSON.stringify(entry)?.slice(0, 80)}; expected [layer name, node index, tensor index, {}]`);
+    }
+    return { layer: entry[0], node: entry[1] as number };
+  });
+}
+
+/** Replays tfjs's queue of layer calls for one functional model's layer list. */
+function checkCalls(list: readonly unknown[], file: string, where: string): void {
+  // Calls made so far per layer: an InputLayer, and a nested model, start with one of their own.
+  const made = new Map<string, number>();
+  const queue = new Map<string, Inbound[][]>();
+  for (const [i, layer] of list.entries()) {
+    if (!isRecord(layer)) throw new UnsupportedModelError(`${file}: layer ${i} of ${where} is not an object`);
+    const name = layer.name;
+    const configName = isRecord(layer.config) ? layer.config.name : undefined;
+    if (typeof name !== 'string') throw new UnsupportedModelError(`${file}: layer ${i} of ${where} has no name`);
+    if (configName !== undefined && configName !== name) {
+      throw new UnsupportedModelError(`${file}: layer ${i} of ${where} is named ${name} but its config names it ${String(configName)}`);
+    }
+    if (made.has(name)) throw new UnsupportedModelError(`${file}: ${where} has two layers named ${name}`);
+    made.set(name, layer.class_name === 'InputLayer' || isContainer(layer) ? 1 : 0);
+    const nodes = layer.inbound_nodes ?? [];
+    if (!Array.isArray(nodes)) throw new UnsupportedModelError(`${file}: layer ${name}'s inbound_nodes is not a list`);
+    queue.set(name, nodes.map((node) => inboundOf(node, file, name)));
+  }
+  while (queue.size > 0) {
+    let progress = false;
+    for (const [name, calls] of [...queue]) {
+      const waiting: Inbound[][] = [];
+      for (const call of calls) {
+        if (call.every((input) => (made.get(input.layer) ?? 0) > input.node)) {
+          if (call.length > 0) made.set(name, (made.get(name) ?? 0) + 1);
+          progress = true;
+        } else {
+          waiting.push(call);
+        }
+      }
+      if (waiting.length > 0) queue.set(name, waiting);
+      else queue.delete(name);
+    }
+    if (!progress) throw new UnsupportedModelError(`${file}: ${describeStuck(queue, made, where)}; TF.js would loop forever loading it, so it is not loaded`);
+  }
+}
+
+function describeStuck(queue: ReadonlyMap<string, Inbound[][]>, made: ReadonlyMap<string, number>, where: string): string {
+  const missing = [...queue.values()].flat(2).find((input) => !made.has(input.layer));
+  if (missing) return `in ${where}, a layer takes its input from ${missing.layer}, which is not a layer of the model`;
+  const cycle = findCycle(queue);
+  if (cycle) return `in ${where}, the layers form a cycle (${cycle.join(' -> ')})`;
+  const [name, calls] = [...queue][0] as [string, Inbound[][]];
+  const input = (calls[0] ?? []).find((i) => (made.get(i.layer) ?? 0) <= i.node) as Inbound;
+  return `in ${where}, layer ${name} takes call ${input.node} of ${input.layer}, which is never made`;
+}
+
+/** A cycle among the waiting calls (each layer to the layers it waits on), if there is one. */
+function findCycle(queue: ReadonlyMap<string, Inbound[][]>): string[] | undefined {
+  const edges = new Map([...queue].map(([name, calls]) => [name, [...new Set(calls.flat().map((i) => i.layer))]]));
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  // Iterative depth-first search: a hostile file can chain tens of thousands of layers.
+  for (const start of edges.keys()) {
+    if (state.has(start)) continue;
+    const frames: { name: string; next: number }[] = [{ name: start, next: 0 }];
+    state.set(start, 'open');
+    stack.push(start);
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1] as { name: string; next: number };
+      const targets = edges.get(frame.name) ?? [];
+      if (frame.next >= targets.length) {
+        state.set(frame.name, 'done');
+        stack.pop();
+        frames.pop();
+        continue;
+      }
+      const target = targets[frame.next++] as string;
+      if (state.get(target) === 'open') return [...stack.slice(stack.indexOf(target)), target];
+      if (!state.has(target) && edges.has(target)) {
+        state.set(target, 'open');
+        stack.push(target);
+        frames.push({ name: target, next: 0 });
+      }
+    }
+  }
+  return undefined;
+}
