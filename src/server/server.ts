@@ -208,7 +208,7 @@ connection.onRequest(REQUESTS.lintWorkspace, (): { files: number; findings: numb
   let files = 0;
   let findings = 0;
   for (const folder of workspaceFolders) {
-    for (const file of findModelFiles(folder, (_, message) => connection.console.warn(message))) {
+    for (const file of findModelFiles(folder, (file, message) => connection.console.warn(`${file}: ${message}`))) {
       const uri = URI.file(file).toString();
       if (documents.get(uri)) continue;
       let text: string;

@@ -79,7 +79,7 @@ export function runLint(args: readonly string[], io: CommandIO): number {
   for (const target of positionals) {
     if (fs.existsSync(target) && fs.statSync(target).isDirectory()) {
       const unread = (file: string, message: string): void => {
-        diagnostics.push({ file, range: pointRange(0, 0), severity: 'warning', code: 'RL100', message: `${message.slice(file.length + 2)}; its rules are not applied` });
+        diagnostics.push({ file, range: pointRange(0, 0), severity: 'warning', code: 'RL100', message: `${message}; its rules are not applied` });
       };
       files.push(...findModelFiles(target, unread).map((f) => path.relative(process.cwd(), f) || f));
     } else {

@@ -175,13 +175,13 @@ export function readTextBounded(file: string, options: BoundedReadOptions): stri
 
 /**
  * A text file's content; undefined when it does not exist (discovery probes many paths); a
- * `problem` when it exists but is refused or unreadable, which the caller reports.
+ * `problem` (without the path) when it exists but is refused or unreadable, which the caller reports.
  */
 export function readTextIfPresent(file: string, options: BoundedReadOptions): string | undefined | { problem: string } {
   try {
     return readTextBounded(file, options);
   } catch (error) {
-    if (error instanceof FileReadError) return error.reason === 'missing' ? undefined : { problem: error.message };
+    if (error instanceof FileReadError) return error.reason === 'missing' ? undefined : { problem: error.detail };
     throw error;
   }
 }
