@@ -56,9 +56,9 @@ export function runChildCase(cases: Record<string, Case>): boolean {
 
 /**
  * Runs case `name` of this test file in a child and waits at most `budgetMs` (then kills it).
- * `onStart` gets the child (to send it a signal, say).
+ * `signalOn`: once the child's stderr holds that text, it is sent that signal (a Ctrl-C, say).
  */
-export function runIsolated(name: string, arg: string, budgetMs: number, onStart?: (pid: number) => void): Promise<IsolatedResult> {
+export function runIsolated(name: string, arg: string, budgetMs: number, signalOn?: { stderr: string; signal: NodeJS.Signals }): Promise<IsolatedResult> {
   const started = Date.now();
   const env: NodeJS.ProcessEnv = { ...process.env, HOSTILE_CASE: name, HOSTILE_ARG: arg };
   delete env.NODE_TEST_CONTEXT;
@@ -66,13 +66,19 @@ export function runIsolated(name: string, arg: string, budgetMs: number, onStart
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let signalled = false;
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    if (signalOn && !signalled && stderr.includes(signalOn.stderr)) {
+      signalled = true;
+      child.kill(signalOn.signal);
+    }
+  });
   let overBudget = false;
   const timer = setTimeout(() => {
     overBudget = true;
     child.kill('SIGKILL');
   }, budgetMs);
-  if (child.pid !== undefined) onStart?.(child.pid);
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
