@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, describe, it, type TestContext } from 'node:test';
 import * as zlib from 'node:zlib';
 import { cliAsync } from '../helpers/cli';
 import { repoPath } from '../helpers/paths';
@@ -21,7 +21,8 @@ const isChild = runChildCase({
   eval: (data) => cliAsync('eval', MODEL, '--data', data, '--n', '5', '--attacks', 'fgsm', '--backend', 'cpu', '--workspace', path.join(data, '..', 'ws')),
 });
 
-function assertBounded(result: IsolatedResult): void {
+function assertBounded(t: TestContext, result: IsolatedResult): void {
+  t.diagnostic(`${result.ms} ms, peak ${result.peakMiB.toFixed(0)} MiB`);
   assert.equal(result.killed, undefined, `the case did not end by itself within ${BUDGET_MS} ms (${result.killed}); stderr: ${result.rawStderr.slice(0, 500)}`);
   assert.ok(result.peakMiB < MEMORY_LIMIT_MIB, `peak memory ${result.peakMiB.toFixed(0)} MiB`);
 }
@@ -89,51 +90,51 @@ if (!isChild) {
   const labels = Buffer.concat([idxHeader([10]), Buffer.alloc(10)]);
 
   describe('hostile data: gzipped IDX', () => {
-    it('a file whose gzip members inflate to 4 GiB past a 10-image header stops at the declared size', async () => {
+    it('a file whose gzip members inflate to 4 GiB past a 10-image header stops at the declared size', async (t) => {
       // gzip members are concatenated, so a 1 MiB run of zeros compressed once, repeated 4096
       // times, is a 4 MiB file that inflates to 4 GiB after a well-formed header.
       const zeros = zlib.gzipSync(Buffer.alloc(1024 * 1024), { level: 9 });
       const bomb = Buffer.concat([zlib.gzipSync(Buffer.concat([idxHeader([10, 28, 28]), Buffer.alloc(7840)])), ...Array.from({ length: 4096 }, () => zeros)]);
       const dir = folder('gzip-members', { 't10k-images-idx3-ubyte.gz': bomb, 't10k-labels-idx1-ubyte': labels });
       const result = await runIsolated('eval', dir, BUDGET_MS);
-      assertBounded(result);
+      assertBounded(t, result);
       assert.equal(result.code, 1, result.stderr);
       assert.match(result.stderr, /t10k-images-idx3-ubyte\.gz: the gzip data inflates to more than the 7,856 bytes its header declares; it is not read/);
     });
 
-    it('a header that declares 100,000 images of 1000x1000 is refused before anything is inflated', async () => {
+    it('a header that declares 100,000 images of 1000x1000 is refused before anything is inflated', async (t) => {
       const bomb = zlib.gzipSync(Buffer.concat([idxHeader([100_000, 1000, 1000]), Buffer.alloc(1024 * 1024)]));
       const dir = folder('gzip-header', { 't10k-images-idx3-ubyte.gz': bomb, 't10k-labels-idx1-ubyte': labels });
       const result = await runIsolated('eval', dir, BUDGET_MS);
-      assertBounded(result);
+      assertBounded(t, result);
       assert.equal(result.code, 1, result.stderr);
       assert.match(result.stderr, /t10k-images-idx3-ubyte\.gz: its header declares 100000 x 1000 x 1000 = 100,000,000,000 values, more than the 536,870,912 a data set may hold/);
     });
   });
 
   describe('hostile data: image folders', () => {
-    it('a PNG whose IHDR claims 60000x60000 is refused from its header', async () => {
+    it('a PNG whose IHDR claims 60000x60000 is refused from its header', async (t) => {
       const dir = folder('png-huge', { 'a/0.png': pngClaiming(60_000, 60_000) });
       const result = await runIsolated('eval', dir, BUDGET_MS);
-      assertBounded(result);
+      assertBounded(t, result);
       assert.equal(result.code, 1, result.stderr);
       assert.match(result.stderr, /a\/0\.png: its header declares 60000x60000 pixels, more than the 16,777,216 an image may have; it is not decoded/);
     });
 
-    it('a JPEG whose start of frame claims 65000x65000 is refused from its header', async () => {
+    it('a JPEG whose start of frame claims 65000x65000 is refused from its header', async (t) => {
       const dir = folder('jpeg-huge', { 'a/0.jpg': jpegClaiming(65_000, 65_000) });
       const result = await runIsolated('eval', dir, BUDGET_MS);
-      assertBounded(result);
+      assertBounded(t, result);
       assert.equal(result.code, 1, result.stderr);
       assert.match(result.stderr, /a\/0\.jpg: its header declares 65000x65000 pixels/);
     });
 
-    it('forty small PNGs that each claim 4000x4000 are refused before any is decoded', async () => {
+    it('forty small PNGs that each claim 4000x4000 are refused before any is decoded', async (t) => {
       const png = pngClaiming(4000, 4000);
       const files = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`${i % 2 === 0 ? 'a' : 'b'}/${i}.png`, png]));
       const dir = folder('png-many', files);
       const result = await runIsolated('eval', dir, BUDGET_MS);
-      assertBounded(result);
+      assertBounded(t, result);
       assert.equal(result.code, 1, result.stderr);
       assert.match(result.stderr, /a\/0\.png: 40 images of 4000x4000 pixels make 1,920,000,000 values, more than the 536,870,912 a data set may hold .*; nothing was decoded/);
     });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, describe, it, type TestContext } from 'node:test';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { selectTfjsBackend } from '../../src/engine/tfjs/select-backend';
 import { withWatchdog } from '../../src/engine/util/watchdog';
@@ -47,7 +47,8 @@ const isChild = runChildCase({
   },
 });
 
-function assertBounded(result: IsolatedResult): void {
+function assertBounded(t: TestContext, result: IsolatedResult): void {
+  t.diagnostic(`${result.ms} ms, peak ${result.peakMiB.toFixed(0)} MiB`);
   assert.equal(result.killed, undefined, `the case did not end by itself within ${BUDGET_MS} ms (${result.killed}); stderr: ${result.rawStderr.slice(0, 500)}`);
   assert.ok(result.peakMiB < MEMORY_LIMIT_MIB, `peak memory ${result.peakMiB.toFixed(0)} MiB`);
 }
@@ -80,14 +81,14 @@ if (!isChild) {
       assert.equal(result.killed, 'budget', `tfjs ended by itself: ${result.stdout} ${result.rawStderr.slice(0, 300)}`);
     });
 
-    it('eval refuses a cyclic model.json and names the cycle', async () => {
+    it('eval refuses a cyclic model.json and names the cycle', async (t) => {
       const result = await runIsolated('eval', cyclic, BUDGET_MS);
-      assertBounded(result);
+      assertBounded(t, result);
       assert.equal(result.code, 1, result.stderr);
       assert.match(result.stderr, /cyclic\/model\.json: in the model, the layers form a cycle \(normalize -> \S+ -> .* -> normalize\); TF\.js would loop forever loading it/);
     });
 
-    it('eval refuses a layer fed by a layer that does not exist, and a call that is never made', async () => {
+    it('eval refuses a layer fed by a layer that does not exist, and a call that is never made', async (t) => {
       const unknown = rewired('unknown', (layers) => {
         layerNamed(layers, 'stem_conv').inbound_nodes = [[['no_such_layer', 0, 0, {}]]];
       });
@@ -95,16 +96,16 @@ if (!isChild) {
         layerNamed(layers, 'stem_conv').inbound_nodes = [[['normalize', 3, 0, {}]]];
       });
       const first = await runIsolated('eval', unknown, BUDGET_MS);
-      assertBounded(first);
+      assertBounded(t, first);
       assert.match(first.stderr, /unknown\/model\.json: in the model, a layer takes its input from no_such_layer, which is not a layer of the model/);
       const second = await runIsolated('eval', missingCall, BUDGET_MS);
-      assertBounded(second);
+      assertBounded(t, second);
       assert.match(second.stderr, /missing-call\/model\.json: in the model, layer stem_conv takes call 3 of normalize, which is never made/);
     });
 
-    it('lint and params read the cyclic model.json and end', async () => {
+    it('lint and params read the cyclic model.json and end', async (t) => {
       const result = await runIsolated('lint', cyclic, BUDGET_MS);
-      assertBounded(result);
+      assertBounded(t, result);
       assert.notEqual(result.code, 70, result.stderr);
     });
   });

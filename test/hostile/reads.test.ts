@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, describe, it, type TestContext } from 'node:test';
 import { FileReadError, readTextBounded, readTextIfPresent } from '../../src/core';
 import { readRunFolders } from '../../src/extension/runs/run-folders';
 import { cli, cliAsync } from '../helpers/cli';
@@ -29,7 +29,8 @@ const isChild = runChildCase({
   },
 });
 
-function assertBounded(result: IsolatedResult): void {
+function assertBounded(t: TestContext, result: IsolatedResult): void {
+  t.diagnostic(`${result.ms} ms, peak ${result.peakMiB.toFixed(0)} MiB`);
   assert.equal(result.killed, undefined, `the case did not end by itself within ${BUDGET_MS} ms (${result.killed}); stderr: ${result.rawStderr.slice(0, 500)}`);
   assert.ok(result.peakMiB < MEMORY_LIMIT_MIB, `peak memory ${result.peakMiB.toFixed(0)} MiB`);
 }
@@ -62,10 +63,10 @@ if (!isChild) {
       ['robustness-lens.toml of 2 MiB', (d) => fs.writeFileSync(path.join(d, 'robustness-lens.toml'), `# ${'x'.repeat(2 * 1024 * 1024)}\n`), /robustness-lens\.toml:1:1: RL120 is 2\.0 MiB; a configuration file is limited to 1\.0 MiB/],
     ];
     for (const [name, setup, message] of cases) {
-      it(`${name}: lint says so with the path and does not read it`, async () => {
+      it(`${name}: lint says so with the path and does not read it`, async (t) => {
         const dir = project(name.replace(/\W+/g, '-'), setup);
         const result = await runIsolated('lint', dir, BUDGET_MS);
-        assertBounded(result);
+        assertBounded(t, result);
         // 2: lint could not read everything it was asked to.
         assert.equal(result.code, 2, result.stderr);
         assert.match(result.stderr, message);
@@ -76,14 +77,14 @@ if (!isChild) {
       ['linked to /dev/zero', (f: string) => fs.symlinkSync('/dev/zero', f), 'a character device'],
       ['a FIFO', (f: string) => mkfifo(f), 'a named pipe \\(FIFO\\)'],
     ] as const) {
-      it(`a .gitignore ${name} is reported with its path and the other files are still linted`, async () => {
+      it(`a .gitignore ${name} is reported with its path and the other files are still linted`, async (t) => {
         const dir = project(`gitignore-${name.replace(/\W+/g, '-')}`, (d) => {
           fs.mkdirSync(path.join(d, 'sub'));
           fs.writeFileSync(path.join(d, 'sub', 'other.arch.yaml'), model);
           setup(path.join(d, 'sub', '.gitignore'));
         });
         const result = await runIsolated('lint', dir, BUDGET_MS);
-        assertBounded(result);
+        assertBounded(t, result);
         assert.match(result.stderr, new RegExp(`sub/\\.gitignore:1:1: RL100 is ${kind}[^\\n]*; its rules are not applied`));
         // Both model files were read and linted.
         assert.match(result.stdout + result.stderr, /net\.arch\.yaml/);
@@ -104,26 +105,26 @@ if (!isChild) {
   });
 
   describe('hostile reads: model files', () => {
-    it('params on a FIFO says it is a named pipe, at once', async () => {
+    it('params on a FIFO says it is a named pipe, at once', async (t) => {
       const file = path.join(root, 'pipe.arch.yaml');
       mkfifo(file);
       const result = await runIsolated('params', file, BUDGET_MS);
-      assertBounded(result);
+      assertBounded(t, result);
       assert.notEqual(result.code, 0);
       assert.match(result.stderr, /pipe\.arch\.yaml:1:1: error RL100 is a named pipe \(FIFO\), not a regular file/);
     });
 
-    it('lint on a model file linked to /dev/zero says where the link leads', async () => {
+    it('lint on a model file linked to /dev/zero says where the link leads', async (t) => {
       const file = path.join(root, 'zero.arch.yaml');
       fs.symlinkSync('/dev/zero', file);
       const result = await runIsolated('lint', file, BUDGET_MS);
-      assertBounded(result);
+      assertBounded(t, result);
       assert.match(result.stderr, /zero\.arch\.yaml:1:1: RL100 is a character device \(it leads to \/dev\/zero\)/);
     });
   });
 
   describe('hostile reads: run folders in the results panel', () => {
-    it('config.json or result.json linked to /dev/zero or a FIFO is skipped with a reason, and good runs are still listed', async () => {
+    it('config.json or result.json linked to /dev/zero or a FIFO is skipped with a reason, and good runs are still listed', async (t) => {
       const runs = path.join(root, 'ws', '.robustness-lens', 'runs');
       const good = path.join(runs, '20260101-000000-eval-aaaa');
       fs.mkdirSync(good, { recursive: true });
@@ -142,7 +143,7 @@ if (!isChild) {
       fs.mkdirSync(outside);
       fs.symlinkSync(path.join(good, 'config.json'), path.join(outside, 'config.json'));
       const listed = await runIsolated('runs', path.join(root, 'ws'), BUDGET_MS);
-      assertBounded(listed);
+      assertBounded(t, listed);
       assert.deepEqual(listed.stdout.split('\n').sort(), ['20260101-000000-eval-aaaa', '20260101-000003-eval-dddd']);
       assert.match(listed.stderr, /skipped \S+bbbb: config\.json is a character device \(it leads to \/dev\/zero\)/);
       assert.match(listed.stderr, /skipped \S+cccc: config\.json is a named pipe \(FIFO\)/);
@@ -170,15 +171,35 @@ if (!isChild) {
       ['a link to /dev/zero', modelWith('link-zero', ['weights.bin'], (d) => fs.symlinkSync('/dev/zero', path.join(d, 'weights.bin'))), /weights\.bin: is a character device \(it leads to \/dev\/zero\)/],
     ];
     for (const [name, modelJson, message] of cases) {
-      it(`a weightsManifest path to ${name} is refused before anything is read`, async () => {
+      it(`a weightsManifest path to ${name} is refused before anything is read`, async (t) => {
         const workspace = path.join(root, 'eval-ws');
         const args = [modelJson, '--data', repoPath('test', 'fixtures', 'data', 'mnist-idx'), '--n', '5', '--attacks', 'fgsm', '--backend', 'cpu', '--workspace', workspace];
         const result = await runIsolated('eval', JSON.stringify(args), BUDGET_MS);
-        assertBounded(result);
+        assertBounded(t, result);
         assert.equal(result.code, 1, result.stderr);
         assert.match(result.stderr, message);
       });
     }
+  });
+
+  describe('hostile reads: data files', () => {
+    it('an MNIST images file that is a FIFO, or linked to /dev/zero, is refused with its path', async (t) => {
+      const source = repoPath('test', 'fixtures', 'data', 'mnist-idx');
+      for (const [name, setup, kind] of [
+        ['fifo', (f: string) => mkfifo(f), /t10k-images-idx3-ubyte: cannot read the file \(is a named pipe \(FIFO\), not a regular file/],
+        ['zero', (f: string) => fs.symlinkSync('/dev/zero', f), /t10k-images-idx3-ubyte: cannot read the file \(is a character device \(it leads to \/dev\/zero\)/],
+      ] as const) {
+        const dir = path.join(root, `data-${name}`);
+        fs.mkdirSync(dir);
+        fs.copyFileSync(path.join(source, 't10k-labels-idx1-ubyte'), path.join(dir, 't10k-labels-idx1-ubyte'));
+        setup(path.join(dir, 't10k-images-idx3-ubyte'));
+        const args = [repoPath('examples', 'mnist-small.arch.yaml'), '--data', dir, '--n', '5', '--attacks', 'fgsm', '--backend', 'cpu', '--workspace', path.join(root, 'eval-ws')];
+        const result = await runIsolated('eval', JSON.stringify(args), BUDGET_MS);
+        assertBounded(t, result);
+        assert.equal(result.code, 1, result.stderr);
+        assert.match(result.stderr, kind);
+      }
+    });
   });
 
   describe('the bounded reader', () => {
