@@ -56,11 +56,16 @@ function inboundOf(nodeData: unknown, file: string, layer: string): Inbound[] {
   });
 }
 
-/** Replays tfjs's queue of layer calls for one functional model's layer list. */
+/**
+ * Which calls of one functional model's layer list tfjs's queue can ever make. Whether its loop
+ * ends does not depend on the order it visits calls in (making a call only adds to what others
+ * can use), so this replays it with a work list rather than tfjs's repeated passes: linear in
+ * the calls, where the passes are quadratic on a list written in reverse.
+ */
 function checkCalls(list: readonly unknown[], file: string, where: string): void {
   // Calls made so far per layer: an InputLayer, and a nested model, start with one of their own.
   const made = new Map<string, number>();
-  const queue = new Map<string, Inbound[][]>();
+  const pending: { layer: string; inputs: Inbound[] }[] = [];
   for (const [i, layer] of list.entries()) {
     if (!isRecord(layer)) throw new UnsupportedModelError(`${file}: layer ${i} of ${where} is not an object`);
     const name = layer.name;
@@ -73,25 +78,33 @@ function checkCalls(list: readonly unknown[], file: string, where: string): void
     made.set(name, layer.class_name === 'InputLayer' || isContainer(layer) ? 1 : 0);
     const nodes = layer.inbound_nodes ?? [];
     if (!Array.isArray(nodes)) throw new UnsupportedModelError(`${file}: layer ${name}'s inbound_nodes is not a list`);
-    queue.set(name, nodes.map((node) => inboundOf(node, file, name)));
+    for (const node of nodes) pending.push({ layer: name, inputs: inboundOf(node, file, name) });
   }
-  while (queue.size > 0) {
-    let progress = false;
-    for (const [name, calls] of [...queue]) {
-      const waiting: Inbound[][] = [];
-      for (const call of calls) {
-        if (call.every((input) => (made.get(input.layer) ?? 0) > input.node)) {
-          if (call.length > 0) made.set(name, (made.get(name) ?? 0) + 1);
-          progress = true;
-        } else {
-          waiting.push(call);
-        }
-      }
-      if (waiting.length > 0) queue.set(name, waiting);
-      else queue.delete(name);
+  // Calls waiting for one more call of a layer; woken (checked again) when that layer is called.
+  const waiting = new Map<string, { layer: string; inputs: Inbound[] }[]>();
+  const work = [...pending];
+  for (let call = work.pop(); call !== undefined; call = work.pop()) {
+    const unmet = call.inputs.find((input) => (made.get(input.layer) ?? 0) <= input.node);
+    if (unmet) {
+      const list = waiting.get(unmet.layer);
+      if (list) list.push(call);
+      else waiting.set(unmet.layer, [call]);
+      continue;
     }
-    if (!progress) throw new UnsupportedModelError(`${file}: ${describeStuck(queue, made, where)}; TF.js would loop forever loading it, so it is not loaded`);
+    if (call.inputs.length === 0) continue;
+    made.set(call.layer, (made.get(call.layer) ?? 0) + 1);
+    const woken = waiting.get(call.layer);
+    if (woken) {
+      waiting.delete(call.layer);
+      work.push(...woken);
+    }
   }
+  if (waiting.size === 0) return;
+  // In the file's order, so the message starts where a reader of the file would.
+  const left = new Set([...waiting.values()].flat());
+  const stuck = new Map<string, Inbound[][]>();
+  for (const call of pending.filter((c) => left.has(c))) stuck.set(call.layer, [...(stuck.get(call.layer) ?? []), call.inputs]);
+  throw new UnsupportedModelError(`${file}: ${describeStuck(stuck, made, where)}; TF.js would loop forever loading it, so it is not loaded`);
 }
 
 function describeStuck(queue: ReadonlyMap<string, Inbound[][]>, made: ReadonlyMap<string, number>, where: string): string {
