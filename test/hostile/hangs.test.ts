@@ -103,10 +103,12 @@ if (!isChild) {
       assert.match(second.stderr, /missing-call\/model\.json: in the model, layer stem_conv takes call 3 of normalize, which is never made/);
     });
 
-    it('lint and params read the cyclic model.json and end', async (t) => {
+    it('lint reports the cyclic model.json as an error at its topology, with no findings or counts', async (t) => {
       const result = await runIsolated('lint', cyclic, BUDGET_MS);
       assertBounded(t, result);
-      assert.notEqual(result.code, 70, result.stderr);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, /cyclic\/model\.json:1:\d+: RL103 in the model, the layers form a cycle \(normalize -> /);
+      assert.doesNotMatch(result.stdout, /RA\d{3}/);
     });
   });
 

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { FileReadError, READ_LIMITS, readFileBounded, readTextBounded } from '../../core/workspace/read-bounded';
-import { checkKerasTopology } from './check-topology';
+import { kerasTopologyProblem } from '../../core/frontends/keras/check-topology';
 import { UnsupportedModelError } from './unsupported-model-error';
 
 export interface ModelJson {
@@ -20,7 +20,7 @@ function refused(modelJson: string, error: unknown): UnsupportedModelError {
 
 /**
  * A TF.js model.json, read bounded, parsed, and with a topology TF.js can rebuild without looping
- * (check-topology.ts). Everything that loads a model.json goes through here.
+ * (core/frontends/keras/check-topology.ts). Everything that loads a model.json goes through here.
  */
 export function readModelJson(modelJson: string): ModelJson {
   let json: ModelJson;
@@ -30,7 +30,8 @@ export function readModelJson(modelJson: string): ModelJson {
     throw refused(modelJson, error);
   }
   if (typeof json !== 'object' || json === null) throw new UnsupportedModelError(`${modelJson} is not a TF.js layers model (not a JSON object)`);
-  if (json.modelTopology) checkKerasTopology(json.modelTopology, modelJson);
+  const problem = json.modelTopology ? kerasTopologyProblem(json.modelTopology) : undefined;
+  if (problem) throw new UnsupportedModelError(`${modelJson}: ${problem}; it is not loaded`);
   return json;
 }
 

@@ -1,12 +1,11 @@
-import { UnsupportedModelError } from './unsupported-model-error';
-
 /**
  * Whether TF.js can rebuild a Keras topology, checked before it tries. tfjs-layers' functional
  * `fromConfig` queues each layer call until the calls it takes inputs from exist and loops over
  * the queue until it is empty; a call that can never be made (a cycle, a layer that is not in
  * the model, a node index no call creates) keeps the loop going forever, synchronously, so not
  * even Ctrl-C gets through. This replays that queue on the JSON alone (no tensors): when a pass
- * makes no progress, the calls left are named and nothing is handed to TF.js.
+ * makes no progress, the calls left are named and nothing is handed to TF.js. The lint front end
+ * reports the same problem, since such a file describes no model.
  */
 
 /** Layers a model may have: the deepest published image classifiers have about a thousand. */
@@ -22,19 +21,31 @@ interface Inbound {
   readonly node: number;
 }
 
-/** Checks `modelTopology` (with or without its `model_config` wrapper); throws UnsupportedModelError. */
-export function checkKerasTopology(modelTopology: unknown, file: string): void {
+/** Why TF.js cannot rebuild `modelTopology` (with or without its `model_config` wrapper), or undefined when it can. */
+export function kerasTopologyProblem(modelTopology: unknown): string | undefined {
+  try {
+    checkTopology(modelTopology);
+    return undefined;
+  } catch (error) {
+    if (error instanceof TopologyProblem) return error.message;
+    throw error;
+  }
+}
+
+class TopologyProblem extends Error {}
+
+function checkTopology(modelTopology: unknown): void {
   const model = isRecord(modelTopology) && isRecord(modelTopology.model_config) ? modelTopology.model_config : modelTopology;
   let layers = 0;
   const visit = (config: unknown, where: string, depth: number): void => {
     if (!isRecord(config)) return;
-    if (depth > MAX_NESTING) throw new UnsupportedModelError(`${file}: models nested more than ${MAX_NESTING} deep (at ${where})`);
+    if (depth > MAX_NESTING) throw new TopologyProblem(`models nested more than ${MAX_NESTING} deep (at ${where})`);
     const inner = config.config;
     const list = Array.isArray(inner) ? inner : isRecord(inner) && Array.isArray(inner.layers) ? inner.layers : undefined;
     if (!list) return;
     layers += list.length;
-    if (layers > MAX_LAYERS) throw new UnsupportedModelError(`${file}: has more than ${MAX_LAYERS.toLocaleString('en-US')} layers; it is not loaded`);
-    if (config.class_name !== 'Sequential' && !Array.isArray(inner)) checkCalls(list, file, where);
+    if (layers > MAX_LAYERS) throw new TopologyProblem(`the model has more than ${MAX_LAYERS.toLocaleString('en-US')} layers`);
+    if (config.class_name !== 'Sequential' && !Array.isArray(inner)) checkCalls(list, where);
     for (const layer of list) {
       if (isRecord(layer) && isContainer(layer)) visit(layer, `${where} > ${String(layer.name ?? (layer.config as Json | undefined)?.name)}`, depth + 1);
     }
@@ -46,11 +57,11 @@ function isContainer(layer: Json): boolean {
   return layer.class_name === 'Sequential' || layer.class_name === 'Model' || layer.class_name === 'Functional';
 }
 
-function inboundOf(nodeData: unknown, file: string, layer: string): Inbound[] {
-  if (!Array.isArray(nodeData)) throw new UnsupportedModelError(`${file}: layer ${layer} has an inbound node that is not a list`);
+function inboundOf(nodeData: unknown, layer: string): Inbound[] {
+  if (!Array.isArray(nodeData)) throw new TopologyProblem(`layer ${layer} has an inbound node that is not a list`);
   return nodeData.map((entry) => {
     if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !Number.isInteger(entry[1]) || (entry[1] as number) < 0) {
-      throw new UnsupportedModelError(`${file}: layer ${layer} has an inbound reference ${JSON.stringify(entry)?.slice(0, 80)}; expected [layer name, node index, tensor index, {}]`);
+      throw new TopologyProblem(`layer ${layer} has an inbound reference ${JSON.stringify(entry)?.slice(0, 80)}; expected [layer name, node index, tensor index, {}]`);
     }
     return { layer: entry[0], node: entry[1] as number };
   });
@@ -62,23 +73,23 @@ function inboundOf(nodeData: unknown, file: string, layer: string): Inbound[] {
  * can use), so this replays it with a work list rather than tfjs's repeated passes: linear in
  * the calls, where the passes are quadratic on a list written in reverse.
  */
-function checkCalls(list: readonly unknown[], file: string, where: string): void {
+function checkCalls(list: readonly unknown[], where: string): void {
   // Calls made so far per layer: an InputLayer, and a nested model, start with one of their own.
   const made = new Map<string, number>();
   const pending: { layer: string; inputs: Inbound[] }[] = [];
   for (const [i, layer] of list.entries()) {
-    if (!isRecord(layer)) throw new UnsupportedModelError(`${file}: layer ${i} of ${where} is not an object`);
+    if (!isRecord(layer)) throw new TopologyProblem(`layer ${i} of ${where} is not an object`);
     const name = layer.name;
     const configName = isRecord(layer.config) ? layer.config.name : undefined;
-    if (typeof name !== 'string') throw new UnsupportedModelError(`${file}: layer ${i} of ${where} has no name`);
+    if (typeof name !== 'string') throw new TopologyProblem(`layer ${i} of ${where} has no name`);
     if (configName !== undefined && configName !== name) {
-      throw new UnsupportedModelError(`${file}: layer ${i} of ${where} is named ${name} but its config names it ${String(configName)}`);
+      throw new TopologyProblem(`layer ${i} of ${where} is named ${name} but its config names it ${String(configName)}`);
     }
-    if (made.has(name)) throw new UnsupportedModelError(`${file}: ${where} has two layers named ${name}`);
+    if (made.has(name)) throw new TopologyProblem(`${where} has two layers named ${name}`);
     made.set(name, layer.class_name === 'InputLayer' || isContainer(layer) ? 1 : 0);
     const nodes = layer.inbound_nodes ?? [];
-    if (!Array.isArray(nodes)) throw new UnsupportedModelError(`${file}: layer ${name}'s inbound_nodes is not a list`);
-    for (const node of nodes) pending.push({ layer: name, inputs: inboundOf(node, file, name) });
+    if (!Array.isArray(nodes)) throw new TopologyProblem(`layer ${name}'s inbound_nodes is not a list`);
+    for (const node of nodes) pending.push({ layer: name, inputs: inboundOf(node, name) });
   }
   // Calls waiting for one more call of a layer; woken (checked again) when that layer is called.
   const waiting = new Map<string, { layer: string; inputs: Inbound[] }[]>();
@@ -104,7 +115,7 @@ function checkCalls(list: readonly unknown[], file: string, where: string): void
   const left = new Set([...waiting.values()].flat());
   const stuck = new Map<string, Inbound[][]>();
   for (const call of pending.filter((c) => left.has(c))) stuck.set(call.layer, [...(stuck.get(call.layer) ?? []), call.inputs]);
-  throw new UnsupportedModelError(`${file}: ${describeStuck(stuck, made, where)}; TF.js would loop forever loading it, so it is not loaded`);
+  throw new TopologyProblem(`${describeStuck(stuck, made, where)}; TF.js would loop forever loading it`);
 }
 
 function describeStuck(queue: ReadonlyMap<string, Inbound[][]>, made: ReadonlyMap<string, number>, where: string): string {
