@@ -1,23 +1,20 @@
-import * as fs from 'node:fs';
-import { checkFileSize, pointRange, readModelFile, type ReadOptions, type ReadResult } from '../core';
+import { checkFileSize, FileReadError, MAX_MODEL_FILE_BYTES, pointRange, readModelFile, readTextBounded, type ReadOptions, type ReadResult } from '../core';
 
 /**
- * Reads a model file from disk, refusing oversized files before loading them. The text comes
- * back too (suppression comments live in it), so callers do not read the file twice.
+ * Reads a model file from disk with the bounded reader (a FIFO, a device or an oversized file is
+ * refused before anything is read). The text comes back too (suppression comments live in it),
+ * so callers do not read the file twice. `root`, when given, is the folder the file must be in.
  */
-export function readModelFromDisk(file: string, options: ReadOptions): { result: ReadResult; text?: string } {
-  let stat: fs.Stats;
+export function readModelFromDisk(file: string, options: ReadOptions, root?: string): { result: ReadResult; text?: string } {
+  let text: string;
   try {
-    stat = fs.statSync(file);
+    text = readTextBounded(file, { maxBytes: MAX_MODEL_FILE_BYTES, what: 'model file', ...(root !== undefined ? { root } : {}) });
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    return { result: { diagnostics: [{ file, range: pointRange(0, 0), severity: 'error', code: 'RL100', message: `cannot read: ${reason}` }] } };
+    if (!(error instanceof FileReadError)) throw error;
+    const tooLarge = error.size !== undefined ? checkFileSize(file, error.size) : undefined;
+    if (tooLarge) return { result: { diagnostics: [tooLarge] } };
+    const message = error.reason === 'missing' ? 'cannot read: no such file' : error.detail;
+    return { result: { diagnostics: [{ file, range: pointRange(0, 0), severity: 'error', code: 'RL100', message }] } };
   }
-  if (!stat.isFile()) {
-    return { result: { diagnostics: [{ file, range: pointRange(0, 0), severity: 'error', code: 'RL100', message: 'not a file' }] } };
-  }
-  const tooLarge = checkFileSize(file, stat.size);
-  if (tooLarge) return { result: { diagnostics: [tooLarge] } };
-  const text = fs.readFileSync(file, 'utf8');
   return { result: readModelFile(file, text, options), text };
 }

@@ -28,3 +28,6 @@ export { ruleDocMarkdown, rulesIndexMarkdown } from './rules/rule-docs';
 export { applyEdits } from './edit/apply-edits';
 export { findModelFiles } from './workspace/find-model-files';
 export { readTextIfExists } from './workspace/read-text';
+export {
+  checkReadable, FileReadError, READ_LIMITS, readFileBounded, readTextBounded, readTextIfPresent, type BoundedReadOptions, type ReadFailure,
+} from './workspace/read-bounded';

@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
@@ -7,7 +6,9 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
-import { ensurePythonParser, findModelFiles, formatCompact, formatThousands, layerLabel, paramsReport, type ParamsReport } from '../core';
+import {
+  ensurePythonParser, findModelFiles, formatCompact, formatThousands, layerLabel, MAX_MODEL_FILE_BYTES, paramsReport, readTextBounded, type ParamsReport,
+} from '../core';
 import { codeActionsFor } from './code-actions';
 import { Analyzer, type DocumentAnalysis } from './document-analysis';
 import { countsByLine } from './line-counts';
@@ -207,10 +208,16 @@ connection.onRequest(REQUESTS.lintWorkspace, (): { files: number; findings: numb
   let files = 0;
   let findings = 0;
   for (const folder of workspaceFolders) {
-    for (const file of findModelFiles(folder)) {
+    for (const file of findModelFiles(folder, (file, message) => connection.console.warn(`${file}: ${message}`))) {
       const uri = URI.file(file).toString();
       if (documents.get(uri)) continue;
-      const text = fs.readFileSync(file, 'utf8');
+      let text: string;
+      try {
+        text = readTextBounded(file, { maxBytes: MAX_MODEL_FILE_BYTES, root: folder, what: 'model file' });
+      } catch (error) {
+        connection.console.warn(`lint workspace: ${(error as Error).message}`);
+        continue;
+      }
       const analysis = analyzer.analyse(uri, file, text, -1, false);
       files++;
       findings += analysis.diagnostics.filter((d) => d.code.startsWith('RA')).length;

@@ -11,7 +11,7 @@ import {
   type LintConfig,
 } from '../../core';
 import { readModelFromDisk } from '../read-file';
-import { findModelFiles } from '../../core';
+import { findModelFiles, pointRange } from '../../core';
 import { toSarif } from '../formats/sarif';
 import { toLintJson } from '../formats/lint-json';
 import { UsageError, type CommandIO } from '../io';
@@ -78,7 +78,10 @@ export function runLint(args: readonly string[], io: CommandIO): number {
   const diagnostics: Diagnostic[] = [];
   for (const target of positionals) {
     if (fs.existsSync(target) && fs.statSync(target).isDirectory()) {
-      files.push(...findModelFiles(target).map((f) => path.relative(process.cwd(), f) || f));
+      const unread = (file: string, message: string): void => {
+        diagnostics.push({ file, range: pointRange(0, 0), severity: 'warning', code: 'RL100', message: `${message}; its rules are not applied` });
+      };
+      files.push(...findModelFiles(target, unread).map((f) => path.relative(process.cwd(), f) || f));
     } else {
       files.push(target);
     }

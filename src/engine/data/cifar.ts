@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Dataset, DatasetSplit } from './dataset';
 import { DatasetError } from './dataset-error';
+import { formatCount, MAX_DATASET_VALUES } from './data-limits';
 import { readDataFile, readFolder } from './read-file';
 import { planesToUnitHwc } from './pixels';
 
@@ -80,9 +81,14 @@ function readSplit(
 
 function readRecords(files: string[], format: RecordFormat, name: string, classNames: string[] | undefined): Dataset {
   const recordBytes = format.labelBytes + PIXEL_BYTES;
+  let values = 0;
   const contents = files.map((file) => {
-    const bytes = readDataFile(file);
+    const bytes = readDataFile(file, { maxInflated: MAX_DATASET_VALUES });
     checkRecordCount(file, bytes.length, format);
+    values += (bytes.length / recordBytes) * PIXEL_BYTES;
+    if (values > MAX_DATASET_VALUES) {
+      throw new DatasetError(`${file}: with the files before it, the data set has more than the ${formatCount(MAX_DATASET_VALUES)} pixel values a data set may hold (it is held in memory as 32-bit floats)`, file);
+    }
     return bytes;
   });
   const n = contents.reduce((sum, bytes) => sum + bytes.length / recordBytes, 0);
@@ -125,7 +131,7 @@ function checkRecordCount(file: string, length: number, format: RecordFormat): v
 /** A names file's names, one a line (blank lines ignored), or undefined where there is no such file. */
 function readClassNames(file: string, format: RecordFormat): string[] | undefined {
   if (!fs.existsSync(file)) return undefined;
-  const names = readDataFile(file).toString('utf8').split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
+  const names = readDataFile(file, { maxInflated: 1024 * 1024 }).toString('utf8').split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
   if (names.length !== format.numClasses) {
     throw new DatasetError(`${file}: lists ${names.length} class names where ${format.title} has ${format.numClasses}, one a line`, file);
   }

@@ -1,4 +1,5 @@
 import { DatasetError } from './dataset-error';
+import { formatCount, MAX_DATASET_VALUES } from './data-limits';
 import { readDataFile } from './read-file';
 
 /**
@@ -29,12 +30,25 @@ export interface IdxArray {
   data: Uint8Array;
 }
 
-/** Reads an IDX file (gzipped or not) that must hold `content`. */
+/** Reads an IDX file (gzipped or not) that must hold `content`; a gzipped one inflates to at most what its header declares. */
 export function readIdxFile(file: string, content: IdxContent): IdxArray {
-  return parseIdx(readDataFile(file), file, content);
+  const inflatedSize = (head: Uint8Array): number => {
+    const header = parseIdxHeader(head, file, content);
+    return header.length + header.elements;
+  };
+  return parseIdx(readDataFile(file, { inflatedSize }), file, content);
 }
 
-export function parseIdx(bytes: Uint8Array, file: string, content: IdxContent): IdxArray {
+interface IdxHeader {
+  dims: number[];
+  /** Header bytes. */
+  length: number;
+  /** Elements the header declares (the product of dims). */
+  elements: number;
+}
+
+/** Checks an IDX header (magic number, type, dimensions, size limit) from the file's first bytes. */
+export function parseIdxHeader(bytes: Uint8Array, file: string, content: IdxContent): IdxHeader {
   const expectedMagic = magicHex(UNSIGNED_BYTE, DIMENSIONS[content]);
   if (bytes.length < 4) {
     throw new DatasetError(`${file}: ${bytes.length} bytes is too short for an IDX ${content} file (expected magic number ${expectedMagic})`, file);
@@ -53,13 +67,21 @@ export function parseIdx(bytes: Uint8Array, file: string, content: IdxContent): 
     const hint = ndims === DIMENSIONS[other] ? ` It looks like a ${other} file: are the images and labels files swapped?` : '';
     throw new DatasetError(`${file}: has ${ndims} dimensions where IDX ${content} have ${DIMENSIONS[content]} (magic number ${expectedMagic}).${hint}`, file);
   }
-  const headerLength = 4 + 4 * ndims;
-  if (bytes.length < headerLength) {
-    throw new DatasetError(`${file}: is truncated inside its header (${bytes.length} of ${headerLength} bytes)`, file);
+  const length = 4 + 4 * ndims;
+  if (bytes.length < length) {
+    throw new DatasetError(`${file}: is truncated inside its header (${bytes.length} of ${length} bytes)`, file);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i, false));
-  const expectedLength = dims.reduce((product, size) => product * size, 1);
+  const elements = dims.reduce((product, size) => product * size, 1);
+  if (elements > MAX_DATASET_VALUES) {
+    throw new DatasetError(`${file}: its header declares ${dims.join(' x ')} = ${formatCount(elements)} values, more than the ${formatCount(MAX_DATASET_VALUES)} a data set may hold (it is held in memory as 32-bit floats); it is not read`, file);
+  }
+  return { dims, length, elements };
+}
+
+export function parseIdx(bytes: Uint8Array, file: string, content: IdxContent): IdxArray {
+  const { dims, length: headerLength, elements: expectedLength } = parseIdxHeader(bytes, file, content);
   const actualLength = bytes.length - headerLength;
   if (actualLength !== expectedLength) {
     const declared = content === 'images'

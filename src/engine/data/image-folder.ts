@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Dataset, DatasetSplit } from './dataset';
+import { formatCount, MAX_DATASET_VALUES } from './data-limits';
 import { DatasetError } from './dataset-error';
 import { decodeImage, isImageFile, type DecodedImage } from './decode-image';
 import { entryKind, readFolder } from './read-file';
@@ -119,24 +120,36 @@ function countImages(split: Split): number {
   return split.classes.reduce((sum, c) => sum + c.files.length, 0);
 }
 
-/** Decodes every image of the splits, in order, checking that all have the first one's size. */
+/**
+ * Decodes every image of the splits, in order. Each image's header is checked before it is
+ * decoded: the same size as the first, and the first's size times the number of images within
+ * what a data set may hold, so a folder of small files that declare huge pictures fails at once.
+ */
 function decodeAll(splits: Split[]): DecodedImage[] {
   const decoded: DecodedImage[] = [];
-  let first: { file: string; image: DecodedImage } | undefined;
-  for (const split of splits) {
-    for (const file of split.classes.flatMap((c) => c.files)) {
-      const image = decodeImage(file);
-      first ??= { file, image };
-      if (image.width !== first.image.width || image.height !== first.image.height) {
-        throw new DatasetError(`${file}: is ${describeSize(image)} but ${first.file} is ${describeSize(first.image)}; every image must have the same size (resize them beforehand: the reader does not)`, file);
+  const files = splits.flatMap((split) => split.classes.flatMap((c) => c.files));
+  let first: { file: string; size: { width: number; height: number } } | undefined;
+  for (const file of files) {
+    const image = decodeImage(file, (size) => {
+      if (!first) {
+        first = { file, size };
+        const values = files.length * size.width * size.height * 3;
+        if (values > MAX_DATASET_VALUES) {
+          throw new DatasetError(`${file}: ${files.length} images of ${size.width}x${size.height} pixels make ${formatCount(values)} values, more than the ${formatCount(MAX_DATASET_VALUES)} a data set may hold (it is held in memory as 32-bit floats); nothing was decoded`, file);
+        }
+      } else if (size.width !== first.size.width || size.height !== first.size.height) {
+        throw new DatasetError(`${file}: is ${describeSize(size)} but ${first.file} is ${describeSize(first.size)}; every image must have the same size (resize them beforehand: the reader does not)`, file);
       }
-      decoded.push(image);
+    });
+    if (image.width !== first?.size.width || image.height !== first.size.height) {
+      throw new DatasetError(`${file}: decodes to ${describeSize(image)} where its header declares ${first ? describeSize(first.size) : 'another size'}; the file is damaged`, file);
     }
+    decoded.push(image);
   }
   return decoded;
 }
 
-function describeSize(image: DecodedImage): string {
+function describeSize(image: { width: number; height: number }): string {
   return `${image.width} pixels wide and ${image.height} high`;
 }
 

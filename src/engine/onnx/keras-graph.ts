@@ -1,6 +1,7 @@
-import * as fs from 'node:fs';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ModelState } from '../model/classifier';
+import { readModelJson } from '../tfjs/model-json-files';
+import { loadBudgetSeconds, withWatchdog } from '../util/watchdog';
 import { UnsupportedModelError } from '../tfjs/unsupported-model-error';
 
 /** One weight of a layer, by its Keras name within the layer ('kernel', 'moving_mean', ...). */
@@ -94,15 +95,11 @@ export function kerasGraphOf(model: tfl.LayersModel, state?: ModelState): KerasG
  * the layers (with throwaway initial weights), exactly as it does when it loads the model.
  */
 export async function readKerasGraph(modelJson: string, state: ModelState): Promise<KerasGraph> {
-  let json: { modelTopology?: object; format?: string };
-  try {
-    json = JSON.parse(fs.readFileSync(modelJson, 'utf8')) as typeof json;
-  } catch (error) {
-    throw new UnsupportedModelError(`cannot read ${modelJson}: ${(error as Error).message}`);
-  }
+  const json = readModelJson(modelJson);
   const { modelTopology } = json;
   if (!modelTopology) throw new UnsupportedModelError(`${modelJson} is not a TF.js layers model (no modelTopology)`);
-  const model = await tfl.loadLayersModel({ load: async () => ({ modelTopology, format: json.format ?? 'layers-model' }) });
+  const handler = { load: async () => ({ modelTopology, format: json.format ?? 'layers-model' }) };
+  const model = await withWatchdog(`reading the layers of ${modelJson}`, loadBudgetSeconds(), () => tfl.loadLayersModel(handler));
   try {
     return kerasGraphOf(model, state);
   } finally {

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { FileReadError, READ_LIMITS, readTextBounded } from '../../core/workspace/read-bounded';
 import type { ThreatModel } from '../attacks/attack';
 import { attackByName, runSequence, type AttackName } from '../attacks/autoattack';
 import { batchOf, take } from '../data/dataset';
@@ -126,9 +127,10 @@ function locateWeights(weights: string): TrainedWeights {
   const configFile = path.join(runDir, 'config.json');
   let config: { model?: { file?: string; name?: string; normalization?: InputNormalization | null } };
   try {
-    config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as typeof config;
-  } catch {
-    throw new Error(`${weights}: ${configFile} is missing or damaged, so the model these weights belong to is unknown`);
+    config = JSON.parse(readTextBounded(configFile, { maxBytes: READ_LIMITS.run, root: runDir, what: 'run file' })) as typeof config;
+  } catch (error) {
+    const why = error instanceof FileReadError && error.reason !== 'missing' ? ` (${error.detail})` : '';
+    throw new Error(`${weights}: ${configFile} is missing or damaged${why}, so the model these weights belong to is unknown`, { cause: error });
   }
   if (!config.model?.file || !config.model.name) throw new Error(`${configFile} does not name the model`);
   return { checkpoint, modelFile: config.model.file, modelName: config.model.name, normalization: config.model.normalization ?? undefined };

@@ -1,5 +1,5 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { READ_LIMITS, readTextBounded } from '../../core/workspace/read-bounded';
 import { openDataset } from '../data/open-dataset';
 import type { Dataset } from '../data/dataset';
 import type { TrainableClassifier } from '../model/classifier';
@@ -101,7 +101,7 @@ function savedTrainOptions(runDir: string): Pick<TrainRunOptions, 'modelFile' | 
   const file = path.join(path.resolve(runDir), 'config.json');
   let saved: SavedTrainConfig;
   try {
-    saved = JSON.parse(fs.readFileSync(file, 'utf8')) as SavedTrainConfig;
+    saved = JSON.parse(readTextBounded(file, { maxBytes: READ_LIMITS.run, root: path.dirname(file), what: 'run file' })) as SavedTrainConfig;
   } catch (error) {
     throw new Error(`cannot resume ${runDir}: ${file} is missing or damaged (${(error as Error).message})`, { cause: error });
   }

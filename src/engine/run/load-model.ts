@@ -1,6 +1,7 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ensurePythonParser, networksOf, readModelFile, summarize, valueOf, type Network } from '../../core';
+import {
+  ensurePythonParser, FileReadError, MAX_MODEL_FILE_BYTES, networksOf, READ_LIMITS, readModelFile, readTextBounded, summarize, valueOf, type Network,
+} from '../../core';
 import type { Dataset } from '../data/dataset';
 import { UnsupportedModelError } from '../tfjs/build-forward';
 import { KNOWN_NORMALIZATIONS, type InputNormalization } from '../tfjs/normalize-input';
@@ -12,9 +13,10 @@ import type { TrainableClassifier } from '../model/classifier';
 export async function readNetwork(file: string, name?: string): Promise<Network> {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readTextBounded(file, { maxBytes: MAX_MODEL_FILE_BYTES, what: 'model file' });
   } catch (error) {
-    throw new UnsupportedModelError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    if (error instanceof FileReadError) throw new UnsupportedModelError(`cannot read ${error.message}`);
+    throw error;
   }
   if (file.endsWith('.py')) await ensurePythonParser();
   const read = readModelFile(file, text);
@@ -89,7 +91,7 @@ export async function loadModel(file: string, name: string | undefined, data: Da
 function isTfjsModelJson(file: string): boolean {
   if (!file.endsWith('.json') || file.endsWith('.arch.json')) return false;
   try {
-    const head = fs.readFileSync(file, 'utf8').slice(0, 4096);
+    const head = readTextBounded(file, { maxBytes: READ_LIMITS.modelJson, what: 'model file' }).slice(0, 4096);
     return /"modelTopology"/.test(head) || /"format"\s*:\s*"layers-model"/.test(head);
   } catch {
     return false;

@@ -1,5 +1,3 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -13,9 +11,11 @@ import {
   type TrainableClassifier,
   type TrainObjective,
 } from '../model/classifier';
+import { loadBudgetSeconds, withWatchdog } from '../util/watchdog';
 import { yieldToEventLoop } from '../util/yield';
 import { addMomentum, assignFromState, disposeAll, hostValues, imageTensor, inputGradientOf, restoreMomentum, trainingLoss } from './classifier-ops';
 import { withMemoryCheck } from './memory-error';
+import { readModelJson, readWeightFiles } from './model-json-files';
 import type { NamedParameter } from './parameter-store';
 import { sgdStep } from './sgd';
 import { UnsupportedModelError } from './unsupported-model-error';
@@ -45,7 +45,7 @@ export class LayersClassifier implements TrainableClassifier {
   }
 
   static async load(modelJson: string): Promise<LayersClassifier> {
-    const model = await tfl.loadLayersModel(fileHandler(modelJson));
+    const model = await withWatchdog(`loading ${modelJson}`, loadBudgetSeconds(), () => tfl.loadLayersModel(fileHandler(modelJson)));
     const last = model.layers[model.layers.length - 1];
     const activation = (last?.getConfig() as { activation?: unknown } | undefined)?.activation;
     return new LayersClassifier(model, activation === 'softmax');
@@ -118,34 +118,14 @@ export class LayersClassifier implements TrainableClassifier {
   }
 }
 
-/** Reads model.json and the weight files its manifest names from disk, in Node. */
+/** Reads model.json and the weight files its manifest names from disk, in Node (bounded: model-json-files.ts). */
 function fileHandler(modelJson: string): tf.io.IOHandler {
   return {
     load: async () => {
-      let json: { modelTopology?: object; weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]; format?: string };
-      try {
-        json = JSON.parse(fs.readFileSync(modelJson, 'utf8')) as typeof json;
-      } catch (error) {
-        throw new UnsupportedModelError(`cannot read ${modelJson}: ${(error as Error).message}`);
-      }
+      const json = readModelJson(modelJson);
       if (!json.modelTopology || !json.weightsManifest) throw new UnsupportedModelError(`${modelJson} is not a TF.js layers model (no modelTopology or weightsManifest)`);
-      const dir = path.dirname(modelJson);
-      const specs: tf.io.WeightsManifestEntry[] = [];
-      const buffers: Buffer[] = [];
-      for (const group of json.weightsManifest) {
-        for (const p of group.paths) {
-          const file = path.join(dir, p);
-          try {
-            buffers.push(fs.readFileSync(file));
-          } catch {
-            throw new UnsupportedModelError(`${modelJson} names weight file ${p}, which is missing`);
-          }
-        }
-        specs.push(...group.weights);
-      }
-      const all = Buffer.concat(buffers);
-      const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
-      return { modelTopology: json.modelTopology, weightSpecs: specs, weightData, format: json.format ?? 'layers-model' };
+      const { specs, data } = readWeightFiles(modelJson, json.weightsManifest);
+      return { modelTopology: json.modelTopology, weightSpecs: specs, weightData: data, format: json.format ?? 'layers-model' };
     },
   };
 }

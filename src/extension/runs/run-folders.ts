@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { FileReadError, READ_LIMITS, readTextBounded } from '../../core/workspace/read-bounded';
 import type { RunSummary } from '../../engine/run/run-messages';
 import type { RunRecord } from '../../../webview/src/results/protocol';
 
@@ -11,13 +12,18 @@ export function runsFolder(workspace: string): string {
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A JSON file that is there and parses; `missing` and `damaged` are told apart for the log. */
+/**
+ * A JSON file that is there and parses; `missing` and `damaged` are told apart for the log. The
+ * read is bounded and stays in the run's folder: a run folder is workspace content, and a
+ * `config.json` linked to /dev/zero or a FIFO must not hold the extension host.
+ */
 function readJson(file: string): { value?: unknown; problem?: 'missing' | string } {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readTextBounded(file, { maxBytes: READ_LIMITS.run, root: path.dirname(file), what: 'run file' });
   } catch (error) {
-    return { problem: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (error as Error).message };
+    if (!(error instanceof FileReadError)) throw error;
+    return { problem: error.reason === 'missing' ? 'missing' : error.detail };
   }
   try {
     return { value: JSON.parse(text) as unknown };

@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../../ir/diagnostic';
 import { YamlSource, type PathSegment } from '../../yaml/yaml-source';
 import type { ReadResult } from '../read-result';
+import { kerasTopologyProblem } from '../keras/check-topology';
 import { kerasGraphToNetwork } from '../keras/graph-to-network';
 import type { KerasGraph, KerasLayerNode, KerasWeight } from '../keras/keras-graph';
 
@@ -63,6 +64,9 @@ export function readTfjsModel(file: string, text: string): ReadResult {
   const layerList = Array.isArray(config) ? config : isRecord(config) && Array.isArray(config.layers) ? config.layers : undefined;
   const layersPath: PathSegment[] = Array.isArray(config) ? [...modelPath, 'config'] : [...modelPath, 'config', 'layers'];
   if (!layerList) return fail(modelPath, `the model topology (${className || 'no class_name'}) has no layer list`);
+  // A graph TF.js cannot build (a cycle, a missing layer) describes no model: no counts for it.
+  const unbuildable = kerasTopologyProblem(topology);
+  if (unbuildable) return fail(modelPath, unbuildable);
 
   // Weights by layer: "conv1/kernel" and "model/conv1/kernel" both belong to conv1.
   const weights = new Map<string, KerasWeight[]>();
