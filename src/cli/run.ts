@@ -3,6 +3,7 @@ import { LINT_USAGE, runLint } from './commands/lint';
 import { PARAMS_USAGE, runParams } from './commands/params';
 import { RULE_USAGE, runRule } from './commands/rule';
 import { TRAIN_USAGE, runTrain } from './commands/train';
+import { asDiskFull, DiskFullError, isDiskFull } from '../engine/util/atomic-write';
 import { UsageError, type CommandIO } from './io';
 
 export const USAGE = `Usage: robustness-lens <command> [options]
@@ -57,6 +58,12 @@ function failure(error: unknown, command: string | undefined, io: CommandIO): nu
     io.err(usage[command ?? ''] ?? USAGE);
     return 2;
   }
+  // A full disk is the machine's state, not a bug: say so with the path, whatever the command.
+  if (isDiskFull(error) || error instanceof DiskFullError) {
+    const full = asDiskFull(error, (error as { path?: string }).path ?? 'unknown path') as Error;
+    io.err(`robustness-lens${command ? ` ${command}` : ''}: ${full.message}`);
+    return 1;
+  }
   if ((command === 'train' || command === 'eval') && isUserFacing(error)) {
     io.err(`robustness-lens ${command}: ${(error as Error).message}`);
     return 1;
@@ -67,5 +74,5 @@ function failure(error: unknown, command: string | undefined, io: CommandIO): nu
 /** Errors about the user's model, data or run folder, as opposed to bugs. */
 function isUserFacing(error: unknown): boolean {
   const name = (error as { name?: string }).name;
-  return (error instanceof Error && /back end is not available|no tfjs back end could start/.test(error.message)) || name === 'DatasetError' || name === 'EngineMemoryError' || name === 'UnsupportedModelError' || name === 'CheckpointError' || name === 'BackendUnavailableError' || (error instanceof Error && /^(cannot resume|give a model file|.*: no checkpoint|.*config\.json)/.test(error.message));
+  return (error instanceof Error && /back end is not available|no tfjs back end could start/.test(error.message)) || name === 'DatasetError' || name === 'EngineMemoryError' || name === 'UnsupportedModelError' || name === 'CheckpointError' || name === 'RunLockedError' || name === 'NonFiniteModelError' || name === 'BackendUnavailableError' || (error instanceof Error && /^(cannot resume|give a model file|.*: no checkpoint|.*config\.json)/.test(error.message));
 }
