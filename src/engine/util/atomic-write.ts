@@ -10,7 +10,7 @@ export class DiskFullError extends Error {
   readonly code: string;
 
   constructor(file: string, code: string) {
-    super(`disk full: ${file} (${code}: no space left; free some and run again, nothing finished was lost)`);
+    super(`disk full: ${file} (${code}: no space left on the device; the file it would replace is unchanged)`);
     this.name = 'DiskFullError';
     this.path = file;
     this.code = code;
