@@ -59,7 +59,7 @@ export function lockRun(dir: string): RunLock {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw asDiskFull(error, file);
       }
       const owner = readOwner(file);
-      if (owner && owner.pid === process.pid && owner.host === me.host) throw new RunLockedError(`${dir} is already in use by this process (pid ${owner.pid})`);
+      if (owner && owner.pid === process.pid && owner.host === me.host) throw new RunLockedError(`run is in use by pid ${owner.pid} (this process) (${dir})`);
       if (owner && owner.host !== me.host) throw new RunLockedError(`run is in use by pid ${owner.pid} on ${owner.host} since ${owner.startedAt} (${file}); delete that file if the process is gone`);
       if (owner && processAlive(owner.pid)) throw new RunLockedError(`run is in use by pid ${owner.pid} since ${owner.startedAt} (${dir}); wait for it to finish or stop it`);
       // A dead owner's lock (or an unreadable one, which only a hand edit makes): remove it and try again.
