@@ -54,7 +54,16 @@ export function lockRun(dir: string): RunLock {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         fs.linkSync(staged, file);
-        return { file, release: () => releaseLock(file, mine) };
+        // process.exit (a second Ctrl-C) skips the callers' finally blocks, not 'exit' listeners.
+        const onExit = (): void => releaseLock(file, mine);
+        process.once('exit', onExit);
+        return {
+          file,
+          release: () => {
+            process.removeListener('exit', onExit);
+            releaseLock(file, mine);
+          },
+        };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw asDiskFull(error, file);
       }
