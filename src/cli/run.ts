@@ -74,5 +74,6 @@ function failure(error: unknown, command: string | undefined, io: CommandIO): nu
 /** Errors about the user's model, data or run folder, as opposed to bugs. */
 function isUserFacing(error: unknown): boolean {
   const name = (error as { name?: string }).name;
-  return (error instanceof Error && /back end is not available|no tfjs back end could start/.test(error.message)) || name === 'DatasetError' || name === 'EngineMemoryError' || name === 'UnsupportedModelError' || name === 'CheckpointError' || name === 'RunLockedError' || name === 'NonFiniteModelError' || name === 'BackendUnavailableError' || (error instanceof Error && /^(cannot resume|give a model file|.*: no checkpoint|.*config\.json)/.test(error.message));
+  if (name === 'RunLockedError' || name === 'NonFiniteModelError') return true;
+  return (error instanceof Error && /back end is not available|no tfjs back end could start/.test(error.message)) || name === 'DatasetError' || name === 'EngineMemoryError' || name === 'UnsupportedModelError' || name === 'CheckpointError' || name === 'BackendUnavailableError' || (error instanceof Error && /^(cannot resume|give a model file|.*: no checkpoint|.*config\.json)/.test(error.message));
 }

@@ -13,7 +13,9 @@ import { repoPath } from '../helpers/paths';
 
 const MODEL = repoPath('examples', 'mnist-small.arch.yaml');
 const DATA = repoPath('test', 'fixtures', 'data', 'mnist-idx');
-const TRAIN = ['--data', DATA, '--method', 'standard', '--eval-samples', '10', '--batch-size', '10', '--backend', 'wasm'];
+const TINY = ['--method', 'standard', '--eval-samples', '10', '--batch-size', '10', '--backend', 'wasm'];
+const TRAIN = ['--data', DATA, ...TINY];
+const EVAL = ['--data', DATA, '--attacks', 'fgsm', '--n', '5', '--backend', 'wasm'];
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-corrupt-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -26,7 +28,9 @@ function sampleState(): Map<string, { shape: number[]; data: Float32Array }> {
 }
 
 /** A checkpoint as the first version wrote it: no digest after the data. */
-function versionOneFile(file: string, tensors: { name: string; shape: number[]; offset: number; length: number }[], values: Float32Array): void {
+type Entry = { name: string; shape: number[]; offset: number; length: number };
+
+function versionOneFile(file: string, tensors: Entry[], values: Float32Array): void {
   const header = Buffer.from(JSON.stringify({ version: 1, meta: { epochsDone: 1 }, tensors }), 'utf8');
   const head = Buffer.alloc(8);
   head.write('RLCK', 0, 'ascii');
@@ -35,7 +39,8 @@ function versionOneFile(file: string, tensors: { name: string; shape: number[]; 
 }
 
 function trainingMeta(epochsDone: number, epochs: number, historyEpochs: number[]): unknown {
-  return { kind: 'robustness-lens-training', epochsDone, history: historyEpochs.map((epoch) => ({ epoch, trainLoss: 1 })), config: { epochs } };
+  const history = historyEpochs.map((epoch) => ({ epoch, trainLoss: 1 }));
+  return { kind: 'robustness-lens-training', epochsDone, history, config: { epochs } };
 }
 
 describe('checkpoint files', () => {
@@ -48,7 +53,8 @@ describe('checkpoint files', () => {
       const bad = Buffer.from(good);
       bad[at] = (bad[at] as number) ^ (1 << (at % 8));
       fs.writeFileSync(file, bad);
-      assert.throws(() => readCheckpoint(file), (e: unknown) => e instanceof CheckpointError, `a flipped bit at byte ${at} of ${good.length}`);
+      const where = `a flipped bit at byte ${at} of ${good.length}`;
+      assert.throws(() => readCheckpoint(file), (e: unknown) => e instanceof CheckpointError, where);
       const headerEnd = 8 + good.readUInt32LE(4);
       if (at >= headerEnd) {
         dataFlips++;
@@ -101,15 +107,22 @@ describe('checkpoint files', () => {
     ];
     for (const [meta, message] of cases) {
       writeCheckpoint(file, { tensors: sampleState() }, meta);
-      assert.throws(() => readTrainingCheckpoint(file, 4), (e: unknown) => e instanceof CheckpointError && message.test(e.message), JSON.stringify(meta));
+      const refused = (e: unknown): boolean => e instanceof CheckpointError && message.test(e.message);
+      assert.throws(() => readTrainingCheckpoint(file, 4), refused, JSON.stringify(meta));
     }
     writeCheckpoint(file, { tensors: sampleState() }, trainingMeta(2, 4, [1, 2]));
     assert.equal(readTrainingCheckpoint(file, 4).meta.epochsDone, 2);
   });
 
   it('refuses NaN or infinite logits instead of scoring them', async () => {
-    const model = { logits: (_x: Float32Array, n: number) => Promise.resolve(Float32Array.from({ length: n * 10 }, (_, i) => (i === 23 ? Number.NaN : 0))) } as unknown as Classifier;
-    await assert.rejects(checkFiniteLogits(model, new Float32Array(4), 4, 100, 'm.arch.yaml'), (e: unknown) => e instanceof NonFiniteModelError && /output for test image 102 is NaN/.test(e.message));
+    // Ten logits per image; the 24th is image 2's (the batch starts at test image 100).
+    const logits = (_x: Float32Array, n: number): Promise<Float32Array> =>
+      Promise.resolve(Float32Array.from({ length: n * 10 }, (_, i) => (i === 23 ? Number.NaN : 0)));
+    const model = { logits } as unknown as Classifier;
+    await assert.rejects(
+      checkFiniteLogits(model, new Float32Array(4), 4, 100, 'm.arch.yaml'),
+      (e: unknown) => e instanceof NonFiniteModelError && /output for test image 102 is NaN/.test(e.message),
+    );
   });
 });
 
@@ -122,7 +135,8 @@ describe('damaged run folders through the CLI', () => {
   before(async () => {
     const done = await cliAsync('train', MODEL, ...TRAIN, '--epochs', '2', '--workspace', workspace);
     assert.equal(done.code, 0, done.stderr);
-    run = path.join(workspace, '.robustness-lens', 'runs', fs.readdirSync(path.join(workspace, '.robustness-lens', 'runs'))[0] ?? '');
+    const runs = path.join(workspace, '.robustness-lens', 'runs');
+    run = path.join(runs, fs.readdirSync(runs)[0] ?? '');
     checkpoint = path.join(run, CHECKPOINT_FILE);
     good = fs.readFileSync(checkpoint);
   });
@@ -132,7 +146,8 @@ describe('damaged run folders through the CLI', () => {
     assert.equal(config.backend, 'wasm');
     const again = await cliAsync('train', '--resume', run, '--json');
     assert.equal(again.code, 0, again.stderr);
-    const environment = JSON.parse(fs.readFileSync(path.join(run, 'environment.json'), 'utf8')) as { backend: string; notes: string[] };
+    type Environment = { backend: string; notes: string[] };
+    const environment = JSON.parse(fs.readFileSync(path.join(run, 'environment.json'), 'utf8')) as Environment;
     assert.equal(environment.backend, 'wasm');
     assert.ok(environment.notes.includes("resumed on the run's own back end, wasm"), environment.notes.join('; '));
   });
@@ -146,7 +161,7 @@ describe('damaged run folders through the CLI', () => {
       const resumed = await cliAsync('train', '--resume', run);
       assert.equal(resumed.code, 1);
       assert.match(resumed.stderr, /checkpoint\.rlck is damaged: its SHA-256 checksum does not match/);
-      const evaluated = await cliAsync('eval', '--weights', run, '--data', DATA, '--attacks', 'fgsm', '--n', '5', '--backend', 'wasm', '--workspace', workspace);
+      const evaluated = await cliAsync('eval', '--weights', run, ...EVAL, '--workspace', workspace);
       assert.equal(evaluated.code, 1);
       assert.match(evaluated.stderr, /SHA-256 checksum does not match/);
     } finally {
@@ -179,9 +194,9 @@ describe('damaged run folders through the CLI', () => {
     first.data[3] = Number.NaN;
     try {
       writeCheckpoint(checkpoint, state, meta);
-      const evaluated = await cliAsync('eval', '--weights', run, '--data', DATA, '--attacks', 'fgsm', '--n', '5', '--backend', 'wasm', '--workspace', workspace);
+      const evaluated = await cliAsync('eval', '--weights', run, ...EVAL, '--workspace', workspace);
       assert.equal(evaluated.code, 1);
-      assert.match(evaluated.stderr, new RegExp(`a weight is not a number \\(${name.replace(/[.[\]]/g, '\\$&')}\\[3\\] = NaN\\)`));
+      assert.ok(evaluated.stderr.includes(`a weight is not a number (${name}[3] = NaN)`), evaluated.stderr);
       assert.doesNotMatch(evaluated.stdout, /robust accuracy/);
       const resumed = await cliAsync('train', '--resume', run);
       assert.equal(resumed.code, 1);
@@ -194,7 +209,9 @@ describe('damaged run folders through the CLI', () => {
   it('a data set with no test images is an error, not an accuracy', async () => {
     const empty = path.join(dir, 'no-test-images');
     fs.mkdirSync(empty);
-    for (const name of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte']) fs.copyFileSync(path.join(DATA, name), path.join(empty, name));
+    for (const name of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte']) {
+      fs.copyFileSync(path.join(DATA, name), path.join(empty, name));
+    }
     const header = (dims: number[]): Buffer => {
       const b = Buffer.alloc(4 + 4 * dims.length);
       b.writeUInt8(8, 2);
@@ -204,10 +221,10 @@ describe('damaged run folders through the CLI', () => {
     };
     fs.writeFileSync(path.join(empty, 't10k-images-idx3-ubyte'), header([0, 28, 28]));
     fs.writeFileSync(path.join(empty, 't10k-labels-idx1-ubyte'), header([0]));
-    const evaluated = await cliAsync('eval', MODEL, '--data', empty, '--attacks', 'fgsm', '--n', '5', '--backend', 'wasm', '--workspace', workspace);
+    const evaluated = await cliAsync('eval', MODEL, ...EVAL, '--data', empty, '--workspace', workspace);
     assert.notEqual(evaluated.code, 0);
     assert.match(evaluated.stderr, /no test images|0 images|empty/);
-    const trained = await cliAsync('train', MODEL, ...TRAIN.slice(2), '--data', empty, '--epochs', '1', '--workspace', workspace);
+    const trained = await cliAsync('train', MODEL, ...TINY, '--data', empty, '--epochs', '1', '--workspace', workspace);
     assert.notEqual(trained.code, 0);
     assert.match(trained.stderr, /no test images|0 images|empty/);
   });

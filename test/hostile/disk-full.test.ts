@@ -14,7 +14,8 @@ import { repoPath } from '../helpers/paths';
 const MODEL = repoPath('examples', 'mnist-small.arch.yaml');
 // Tiny runs: what is tested is what happens at the writes, not what is learned.
 const DATA = repoPath('test', 'fixtures', 'data', 'mnist-idx');
-const TRAIN = ['--data', DATA, '--method', 'standard', '--eval-samples', '10', '--batch-size', '10', '--backend', 'wasm'];
+const TRAIN = ['--data', DATA, '--method', 'standard', '--eval-samples', '10', '--batch-size', '10',
+  '--backend', 'wasm'];
 
 function runFolders(workspace: string): string[] {
   const root = path.join(workspace, '.robustness-lens', 'runs');
@@ -47,7 +48,9 @@ describe('the atomic writer under a fault-injecting file system', () => {
   it('finishes a write that the system takes in short pieces', () => {
     const file = path.join(dir, 'pieces.bin');
     const real = fsModule.writeSync;
-    const calls = mock.method(fsModule, 'writeSync', (fd: number, buffer: Uint8Array, offset: number, length: number) => real(fd, buffer, offset, Math.min(length, 7)));
+    const sevenAtATime = (fd: number, buffer: Uint8Array, offset: number, length: number): number =>
+      real(fd, buffer, offset, Math.min(length, 7));
+    const calls = mock.method(fsModule, 'writeSync', sevenAtATime);
     try {
       writeFileAtomic(file, Buffer.from('x'.repeat(100)));
     } finally {
@@ -67,14 +70,18 @@ describe('the atomic writer under a fault-injecting file system', () => {
       writeFileAtomic(file, 'the good old content');
       const real = fsModule.writeSync;
       let call = 0;
-      const shim = mock.method(fsModule, 'writeSync', (fd: number, buffer: Uint8Array, offset: number, length: number) => {
+      type Write = (fd: number, buffer: Uint8Array, offset: number, length: number) => number;
+      const shim = mock.method(fsModule, 'writeSync', ((fd, buffer, offset, length) => {
         call++;
         if (fault === 'zero') return 0;
         if (call === 1) return real(fd, buffer, offset, Math.min(length, 3));
         throw Object.assign(new Error(`${fault.toUpperCase()}: no space`), { code: fault.toUpperCase() });
-      });
+      }) as Write);
       try {
-        assert.throws(() => writeFileAtomic(file, 'a much longer new content that does not fit'), (e: unknown) => e instanceof DiskFullError && e.path === file && /^disk full: /.test(e.message));
+        assert.throws(
+          () => writeFileAtomic(file, 'a much longer new content that does not fit'),
+          (e: unknown) => e instanceof DiskFullError && e.path === file && /^disk full: /.test(e.message),
+        );
       } finally {
         shim.mock.restore();
       }
@@ -122,7 +129,7 @@ describe('train and eval on a full disk (tmpfs)', () => {
     checkpointBytes = fs.statSync(path.join(goodRun, CHECKPOINT_FILE)).size;
   });
 
-  it('train stops with "disk full" at a checkpoint, keeps the last good one, and resumes from it', { skip }, async () => {
+  it('train stops with "disk full" at a checkpoint, keeps the last good one, and it resumes', { skip }, async () => {
     const workspace = path.join(mountPoint, 'train');
     fs.mkdirSync(workspace);
     // Room for the settings files and one checkpoint, not for a second one beside it.
@@ -144,7 +151,8 @@ describe('train and eval on a full disk (tmpfs)', () => {
     const summary = JSON.parse(resumed.stdout) as { status: string; history: { epoch: number; trainLoss: number }[] };
     assert.equal(summary.status, 'completed');
     assert.deepEqual(summary.history.map((h) => h.epoch), [1, 2, 3]);
-    assert.equal(summary.history[0]?.trainLoss, kept.meta.history[0]?.trainLoss, 'epoch 1 is the one saved before the disk filled');
+    const saved = kept.meta.history[0]?.trainLoss;
+    assert.equal(summary.history[0]?.trainLoss, saved, 'epoch 1 is the one saved before the disk filled');
   });
 
   it('eval stops with "disk full" when its result does not fit, and leaves no cut result.json', { skip }, async () => {
@@ -153,7 +161,8 @@ describe('train and eval on a full disk (tmpfs)', () => {
     // Two pages: config.json and environment.json fit, result.json does not.
     const filler = fillTo(mountPoint, 2 * fs.statfsSync(mountPoint).bsize);
     try {
-      const full = await cliAsync('eval', '--weights', goodRun, '--data', DATA, '--attacks', 'fgsm', '--n', '10', '--backend', 'wasm', '--workspace', workspace);
+      const evalArgs = ['--data', DATA, '--attacks', 'fgsm', '--n', '10', '--backend', 'wasm'];
+      const full = await cliAsync('eval', '--weights', goodRun, ...evalArgs, '--workspace', workspace);
       assert.equal(full.code, 1, full.stdout);
       assert.match(full.stderr, /disk full: .*result\.json/);
       for (const run of runFolders(workspace)) {

@@ -46,14 +46,18 @@ export async function executeTrain(requested: TrainRunOptions, listener: RunList
     const data = openDataset(options.data);
     if (!data.train) throw new Error(`${options.data} has no training split; training needs one (a train/ folder, the train-*-idx files, data_batch_*.bin)`);
     if (data.train.n === 0) throw new DatasetError(`${options.data} has no training images`, options.data);
-    if (data.test.n === 0) throw new DatasetError(`${options.data} has no test images; training measures each epoch on them`, options.data);
+    if (data.test.n === 0) {
+      throw new DatasetError(`${options.data} has no test images; training measures each epoch on them`, options.data);
+    }
     const loaded = await loadModel(options.modelFile, options.modelName, data.test, normalizationFor(data.test), config.seed);
     const normalization = loaded.normalized ? normalizationFor(data.test) : undefined;
     const { model, backend } = chosen.onnx ? await onnxModel(chosen, loaded, data.test, normalization) : { model: loaded.model, backend: chosen };
     try {
-      const notes = [...backend.notes, ...(saved ? [resumeBackendNote(saved.backend, requested.backend, backend)] : [])];
+      const resumeNote = saved ? [resumeBackendNote(saved.backend, requested.backend, backend)] : [];
+      const notes = [...backend.notes, ...resumeNote];
       const modelInfo = { file: path.resolve(options.modelFile), name: loaded.name, params: model.paramCount(), parts: loaded.parts ?? [], budget: loaded.budget ?? null, inputShape: data.test.shape, numClasses: data.test.numClasses, normalization: normalization ?? null };
       const files = {
+        // The back end is recorded so that a resume computes on the same one.
         'config.json': { kind: 'train', model: modelInfo, data: options.data, config, backend: backendChoiceOf(backend) },
         'environment.json': describeEnvironment(backend.name, backend.device, notes),
       };
@@ -106,10 +110,14 @@ function backendChoiceOf(backend: SelectedBackend): TrainBackendChoice {
   return /GPU/.test(backend.device) ? 'tfjs-node-gpu' : 'tfjs-node';
 }
 
-function resumeBackendNote(saved: TrainBackendChoice | undefined, requested: TrainBackendChoice | undefined, now: SelectedBackend): string {
+function resumeBackendNote(
+  saved: TrainBackendChoice | undefined, requested: TrainBackendChoice | undefined, now: SelectedBackend,
+): string {
   const used = backendChoiceOf(now);
   if (!saved) return `the run folder does not record its back end (an older version wrote it): resumed on ${used}`;
-  if (requested && requested !== saved) return `resumed on ${used} as --backend asked; the run began on ${saved} (results may differ in the last digits)`;
+  if (requested && requested !== saved) {
+    return `resumed on ${used} as --backend asked; the run began on ${saved} (results may differ in the last digits)`;
+  }
   return `resumed on the run's own back end, ${saved}`;
 }
 
@@ -161,16 +169,23 @@ function savedTrainOptions(runDir: string): SavedTrainRun {
   }
   const bad = (why: string): Error => new Error(`cannot resume ${runDir}: ${file} ${why}`);
   if (typeof saved !== 'object' || saved === null || saved.kind !== 'train') throw bad('is not a training run\'s settings');
-  if (typeof saved.model?.file !== 'string' || typeof saved.model.name !== 'string' || typeof saved.data !== 'string') throw bad('does not name the model and data');
+  const model = saved.model;
+  if (typeof model?.file !== 'string' || typeof model.name !== 'string' || typeof saved.data !== 'string') {
+    throw bad('does not name the model and data');
+  }
   const config = saved.config;
   if (typeof config !== 'object' || config === null) throw bad('has no training settings');
   for (const key of ['epochs', 'batchSize', 'evalSamples'] as const) {
-    if (!Number.isSafeInteger(config[key]) || config[key] < 1) throw bad(`has ${key} ${JSON.stringify(config[key])}, not a whole number of at least 1`);
+    const value = config[key];
+    if (!Number.isSafeInteger(value) || value < 1) throw bad(`has ${key} ${JSON.stringify(value)}, not a whole number of at least 1`);
   }
-  if (typeof config.threat !== 'object' || config.threat === null || !(config.threat.eps > 0 && config.threat.eps <= 1)) throw bad('has no valid eps');
-  if (saved.backend !== undefined && !TRAIN_BACKENDS.includes(saved.backend)) throw bad(`names an unknown back end ${JSON.stringify(saved.backend)}`);
+  const eps = (config.threat as Partial<TrainConfig['threat']> | null | undefined)?.eps;
+  if (typeof eps !== 'number' || !(eps > 0 && eps <= 1)) throw bad('has no valid eps');
+  if (saved.backend !== undefined && !TRAIN_BACKENDS.includes(saved.backend)) {
+    throw bad(`names an unknown back end ${JSON.stringify(saved.backend)}`);
+  }
   return {
-    options: { modelFile: saved.model.file, modelName: saved.model.name, data: saved.data, config },
+    options: { modelFile: model.file, modelName: model.name, data: saved.data, config },
     backend: saved.backend as TrainBackendChoice | undefined,
   };
 }

@@ -27,7 +27,8 @@ export interface RunLock {
 function readOwner(file: string): LockOwner | undefined {
   try {
     const owner = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LockOwner>;
-    return typeof owner.pid === 'number' && typeof owner.host === 'string' ? { pid: owner.pid, host: owner.host, startedAt: String(owner.startedAt) } : undefined;
+    if (typeof owner.pid !== 'number' || typeof owner.host !== 'string') return undefined;
+    return { pid: owner.pid, host: owner.host, startedAt: String(owner.startedAt) };
   } catch {
     return undefined;
   }
@@ -68,9 +69,8 @@ export function lockRun(dir: string): RunLock {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw asDiskFull(error, file);
       }
       const owner = readOwner(file);
-      if (owner && owner.pid === process.pid && owner.host === me.host) throw new RunLockedError(`run is in use by pid ${owner.pid} (this process) (${dir})`);
-      if (owner && owner.host !== me.host) throw new RunLockedError(`run is in use by pid ${owner.pid} on ${owner.host} since ${owner.startedAt} (${file}); delete that file if the process is gone`);
-      if (owner && processAlive(owner.pid)) throw new RunLockedError(`run is in use by pid ${owner.pid} since ${owner.startedAt} (${dir}); wait for it to finish or stop it`);
+      const refusal = owner && whyRefused(owner, me, dir, file);
+      if (refusal) throw new RunLockedError(refusal);
       // A dead owner's lock (or an unreadable one, which only a hand edit makes): remove it and try again.
       fs.rmSync(file, { force: true });
     }
@@ -78,6 +78,17 @@ export function lockRun(dir: string): RunLock {
   } finally {
     fs.rmSync(staged, { force: true });
   }
+}
+
+/** Why a lock's owner keeps us out, or undefined when its lock is stale. */
+function whyRefused(owner: LockOwner, me: LockOwner, dir: string, file: string): string | undefined {
+  const since = `since ${owner.startedAt}`;
+  if (owner.host !== me.host) {
+    return `run is in use by pid ${owner.pid} on ${owner.host} ${since} (${file}); delete that file if the process is gone`;
+  }
+  if (owner.pid === process.pid) return `run is in use by pid ${owner.pid} (this process) (${dir})`;
+  if (processAlive(owner.pid)) return `run is in use by pid ${owner.pid} ${since} (${dir}); wait for it to finish or stop it`;
+  return undefined;
 }
 
 function releaseLock(file: string, mine: string): void {

@@ -69,10 +69,15 @@ export function readCheckpoint(file: string): { state: ModelState; meta: unknown
   const total = header.tensors.reduce((s, e) => Math.max(s, e.offset + e.length), 0);
   const body = dataStart + total * 4;
   const expected = body + (header.version >= 2 ? DIGEST_BYTES : 0);
-  if (bytes.length < expected) throw new CheckpointError(`${file} is truncated (${bytes.length} bytes, expected ${expected})`);
-  if (bytes.length > expected) throw new CheckpointError(`${file} is damaged: ${bytes.length - expected} bytes past its end`);
+  if (bytes.length < expected) {
+    throw new CheckpointError(`${file} is truncated (${bytes.length} bytes, expected ${expected})`);
+  }
+  if (bytes.length > expected) {
+    throw new CheckpointError(`${file} is damaged: ${bytes.length - expected} bytes past its end`);
+  }
   if (header.version >= 2 && !digestMatches(bytes, body)) {
-    throw new CheckpointError(`${file} is damaged: its SHA-256 checksum does not match its contents (a changed or corrupted file); resume from a copy, or train again`);
+    throw new CheckpointError(`${file} is damaged: its SHA-256 checksum does not match its contents `
+      + '(a changed or corrupted file); resume from a copy, or train again');
   }
   // Copy into an aligned buffer: the data's byte offset inside the file need not be a multiple of 4.
   const data = new Float32Array(total);
@@ -103,12 +108,14 @@ const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isS
 
 /** The header's structure: every tensor's shape agrees with its length, and names are unique. */
 function checkedHeader(parsed: unknown, file: string, bytes: Buffer): CheckpointHeader {
-  const bad = (why: string): CheckpointError => new CheckpointError(`${file} has a damaged header: ${why}${digestNote(bytes)}`);
+  const bad = (why: string): CheckpointError =>
+    new CheckpointError(`${file} has a damaged header: ${why}${digestNote(bytes)}`);
   if (typeof parsed !== 'object' || parsed === null) throw bad('not an object');
   const h = parsed as { version?: unknown; meta?: unknown; tensors?: unknown };
   if (h.version !== 1 && h.version !== VERSION) {
     throw isCount(h.version) && h.version > VERSION
-      ? new CheckpointError(`${file} is a version ${h.version} checkpoint; this Robustness Lens reads versions 1 and ${VERSION}`)
+      ? new CheckpointError(`${file} is a version ${h.version} checkpoint; `
+        + `this Robustness Lens reads versions 1 and ${VERSION}`)
       : bad(`version ${JSON.stringify(h.version)}`);
   }
   if (!Array.isArray(h.tensors)) throw bad('no tensor list');
@@ -118,7 +125,10 @@ function checkedHeader(parsed: unknown, file: string, bytes: Buffer): Checkpoint
     if (typeof t !== 'object' || t === null || typeof t.name !== 'string') throw bad(`tensor ${i} has no name`);
     if (names.has(t.name)) throw bad(`tensor ${t.name} appears twice`);
     names.add(t.name);
-    if (!isCount(t.offset) || !isCount(t.length) || !Array.isArray(t.shape) || !t.shape.every(isCount)) throw bad(`tensor ${t.name} has a bad offset, length or shape`);
+    const shapeOk = Array.isArray(t.shape) && t.shape.every(isCount);
+    if (!isCount(t.offset) || !isCount(t.length) || !shapeOk) {
+      throw bad(`tensor ${t.name} has a bad offset, length or shape`);
+    }
     const size = t.shape.reduce((p, d) => p * d, 1);
     if (size !== t.length) throw bad(`tensor ${t.name} has shape [${t.shape.join(', ')}] but ${t.length} values`);
   }

@@ -73,7 +73,9 @@ export async function train(model: TrainableClassifier, data: { train: Dataset; 
     const mismatch = configMismatch(meta.config, config);
     if (mismatch) throw new Error(`cannot resume: the checkpoint was trained with ${mismatch}`);
     const broken = firstNonFinite(state);
-    if (broken) throw new Error(`cannot resume: ${options.checkpointFile} holds a weight that is not a number (${broken})`);
+    if (broken) {
+      throw new Error(`cannot resume: ${options.checkpointFile} holds a weight that is not a number (${broken})`);
+    }
     await loadState(model, state, options.checkpointFile);
     history.push(...meta.history);
     startEpoch = meta.epochsDone;
@@ -151,7 +153,9 @@ export async function train(model: TrainableClassifier, data: { train: Dataset; 
     }
   }
   // A run is completed only when every epoch's record is there; anything else is a bug to report.
-  if (history.length !== config.epochs) throw new Error(`training ended with ${history.length} of ${config.epochs} epochs recorded`);
+  if (history.length !== config.epochs) {
+    throw new Error(`training ended with ${history.length} of ${config.epochs} epochs recorded`);
+  }
   return { status: 'completed', history };
 }
 

@@ -25,17 +25,26 @@ export function readTrainingCheckpoint(file: string, epochs: number): TrainingCh
   const saved = readCheckpoint(file);
   const meta = saved.meta as Partial<TrainingCheckpointMeta> | null;
   const bad = (why: string): CheckpointError => new CheckpointError(`${file} has inconsistent metadata: ${why}`);
-  if (typeof meta !== 'object' || meta === null || meta.kind !== 'robustness-lens-training') throw new CheckpointError(`${file} is not a training checkpoint`);
+  if (typeof meta !== 'object' || meta === null || meta.kind !== 'robustness-lens-training') {
+    throw new CheckpointError(`${file} is not a training checkpoint`);
+  }
   const done = meta.epochsDone;
   if (typeof done !== 'number' || !Number.isSafeInteger(done) || done < 0 || done > epochs) {
     throw bad(`${JSON.stringify(done)} epochs finished, not a whole number from 0 to the run's ${epochs}`);
   }
   if (typeof meta.config !== 'object' || meta.config === null) throw bad('no training settings');
-  if (meta.config.epochs !== epochs) throw bad(`it was written by a run of ${JSON.stringify(meta.config.epochs)} epochs, the run folder's settings say ${epochs}`);
+  if (meta.config.epochs !== epochs) {
+    const written = JSON.stringify(meta.config.epochs);
+    throw bad(`it was written by a run of ${written} epochs, the run folder's settings say ${epochs}`);
+  }
   const history = meta.history;
-  if (!Array.isArray(history) || history.length !== done) throw bad(`${done} epochs finished but ${Array.isArray(history) ? history.length : 'no'} epoch records`);
+  if (!Array.isArray(history) || history.length !== done) {
+    throw bad(`${done} epochs finished but ${Array.isArray(history) ? history.length : 'no'} epoch records`);
+  }
   history.forEach((h: Partial<EpochMetrics> | null, i) => {
-    if (typeof h !== 'object' || h === null || h.epoch !== i + 1) throw bad(`epoch record ${i + 1} says epoch ${JSON.stringify(h?.epoch)}`);
+    if (typeof h !== 'object' || h === null || h.epoch !== i + 1) {
+      throw bad(`epoch record ${i + 1} says epoch ${JSON.stringify(h?.epoch)}`);
+    }
   });
   return { state: saved.state, meta: meta as TrainingCheckpointMeta };
 }
