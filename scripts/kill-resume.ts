@@ -40,10 +40,15 @@ interface Finished {
   readonly stdout: string;
   readonly stderr: string;
   readonly seconds: number;
+  /** Seconds from the start until `when` first held. */
+  readonly whenSeconds: number | undefined;
 }
 
-/** When to kill: after a delay, or as soon as a condition holds (polled every 2 ms). */
-type KillAt = { readonly afterMs: number } | { readonly when: () => boolean };
+/** When to kill: `afterMs` after `when` first holds (polled every 2 ms); never when afterMs is infinite. */
+interface KillAt {
+  readonly when: () => boolean;
+  readonly afterMs: number;
+}
 
 /** Runs the CLI, sending SIGKILL at `kill` when given. */
 function runCli(args: readonly string[], kill?: KillAt): Promise<Finished> {
@@ -54,16 +59,19 @@ function runCli(args: readonly string[], kill?: KillAt): Promise<Finished> {
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    let timer: NodeJS.Timeout | undefined;
-    if (kill && 'afterMs' in kill) timer = setTimeout(() => child.kill('SIGKILL'), kill.afterMs);
-    else if (kill) {
-      timer = setInterval(() => {
-        if (kill.when()) child.kill('SIGKILL');
-      }, 2);
-    }
+    let whenSeconds: number | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
+    const poll = kill && setInterval(() => {
+      if (!kill.when()) return;
+      clearInterval(poll);
+      whenSeconds = (Date.now() - started) / 1000;
+      if (kill.afterMs === 0) child.kill('SIGKILL');
+      else if (Number.isFinite(kill.afterMs)) killTimer = setTimeout(() => child.kill('SIGKILL'), kill.afterMs);
+    }, 2);
     child.on('close', (code, signal) => {
-      if (timer) clearInterval(timer);
-      resolve({ code, signal, stdout, stderr, seconds: (Date.now() - started) / 1000 });
+      clearInterval(poll);
+      clearTimeout(killTimer);
+      resolve({ code, signal, stdout, stderr, seconds: (Date.now() - started) / 1000, whenSeconds });
     });
   });
 }
@@ -96,23 +104,34 @@ async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-kill-resume-'));
   console.log(`kill-resume: ${RUNS} runs, seed ${seed}, back end ${BACKEND}, in ${work}`);
 
-  // An unbroken run: how long a run lasts (to spread the kills over it) and the metrics every resumed run must end with.
-  const reference = await runCli(['train', MODEL, ...SETTINGS, '--workspace', path.join(work, 'reference'), '--json']);
+  // An unbroken run: how long it trains once its folder exists (to spread the kills over that)
+  // and the metrics every resumed run must end with.
+  const referenceWorkspace = path.join(work, 'reference');
+  const reference = await runCli(
+    ['train', MODEL, ...SETTINGS, '--workspace', referenceWorkspace, '--json'],
+    { when: () => runFolders(referenceWorkspace).visible.length > 0, afterMs: Infinity },
+  );
   if (reference.code !== 0) throw new Error(`the unbroken reference run failed:\n${reference.stderr}`);
   const referenceHistory = (JSON.parse(reference.stdout) as { history: EpochMetrics[] }).history;
-  console.log(`reference run: ${reference.seconds.toFixed(1)} s, ${referenceHistory.length} epochs`);
+  const trainingSeconds = reference.seconds - (reference.whenSeconds ?? 0);
+  console.log(`reference run: ${reference.seconds.toFixed(1)} s, ${trainingSeconds.toFixed(1)} s of it after its folder appeared`);
 
-  const counts = { killedAtFirstWrite: 0, resumed: 0, completedBeforeKill: 0, noFolderYet: 0, epochsKeptAtKill: 0, epochsPrintedAtKill: 0, matchesReference: 0 };
+  const counts = {
+    killedAtFirstWrite: 0, resumed: 0, completedBeforeKill: 0, noFolderYet: 0,
+    epochsKeptAtKill: 0, epochsPrintedAtKill: 0, matchesReference: 0,
+  };
   const failures: string[] = [];
   for (let i = 0; i < RUNS; i++) {
     const workspace = path.join(work, `run-${i}`);
-    // Every fourth run is killed at its very first write (the moment its runs folder appears);
-    // the others at a uniformly random time over an unbroken run's length.
+    // Every fourth run is killed at its very first write (its staging folder appears), every
+    // fourth the moment its run folder appears, the others at a uniformly random time after that.
     const atFirstWrite = i % 4 === 0;
-    const killAfter = Math.round(random() * reference.seconds * 1000 * 1.05);
-    const when = atFirstWrite ? 'at the first write' : `after ${(killAfter / 1000).toFixed(1)} s`;
+    const atFolder = i % 4 === 1;
+    const killAfter = atFirstWrite || atFolder ? 0 : Math.round(random() * trainingSeconds * 1000 * 1.05);
+    const when = atFirstWrite ? 'at the first write' : `${(killAfter / 1000).toFixed(1)} s after its folder appeared`;
     const runsDir = path.join(workspace, '.robustness-lens', 'runs');
-    const killed = await runCli(['train', MODEL, ...SETTINGS, '--workspace', workspace], atFirstWrite ? { when: () => fs.existsSync(runsDir) } : { afterMs: killAfter });
+    const appeared = atFirstWrite ? (): boolean => fs.existsSync(runsDir) : (): boolean => runFolders(workspace).visible.length > 0;
+    const killed = await runCli(['train', MODEL, ...SETTINGS, '--workspace', workspace], { when: appeared, afterMs: killAfter });
     if (atFirstWrite) counts.killedAtFirstWrite++;
     const printed = printedEpochs(killed.stderr);
     const fail = (why: string): void => {
