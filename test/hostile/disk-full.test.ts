@@ -92,6 +92,75 @@ describe('the atomic writer under a fault-injecting file system', () => {
 });
 
 /**
+ * A full disk faked inside this process: writes to files whose name matches `target` fail with
+ * ENOSPC from the `allowed + 1`-th such file on (after a few bytes, as a real full disk does).
+ */
+function fullDiskShim(target: RegExp, allowed: number): { restore(): void } {
+  const real = { open: fsModule.openSync, write: fsModule.writeSync };
+  const doomed = new Set<number>();
+  const short = new Set<number>();
+  let opened = 0;
+  type Open = (file: fs.PathLike, flags: fs.OpenMode, mode?: fs.Mode | null) => number;
+  type Write = (fd: number, buffer: Uint8Array, offset: number, length: number) => number;
+  const open = mock.method(fsModule, 'openSync', ((file, flags, mode) => {
+    const fd = real.open(file, flags, mode);
+    if (target.test(String(file)) && ++opened > allowed) doomed.add(fd);
+    return fd;
+  }) as Open);
+  const write = mock.method(fsModule, 'writeSync', ((fd, buffer, offset, length) => {
+    if (!doomed.has(fd)) return real.write(fd, buffer, offset, length);
+    // The first write to a doomed file gets its first 100 bytes down; every later one finds no room.
+    if (!short.has(fd) && length > 100) {
+      short.add(fd);
+      return real.write(fd, buffer, offset, 100);
+    }
+    throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+  }) as Write);
+  return {
+    restore: () => {
+      open.mock.restore();
+      write.mock.restore();
+    },
+  };
+}
+
+describe('train and eval on a full disk faked by a fault-injecting fs (needs no root)', () => {
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-disk-fake-'));
+  after(() => fs.rmSync(workspace, { recursive: true, force: true }));
+
+  it('train says "disk full" at its second checkpoint, keeps the first, which resumes; eval likewise', async () => {
+    const shim = fullDiskShim(/checkpoint\.rlck\.\d+\.\d+\.tmp$/, 1);
+    let full;
+    try {
+      full = await cliAsync('train', MODEL, ...TRAIN, '--epochs', '2', '--workspace', workspace);
+    } finally {
+      shim.restore();
+    }
+    assert.equal(full.code, 1, full.stdout);
+    assert.match(full.stderr, /disk full: .*checkpoint\.rlck/);
+    const [run] = runFolders(workspace);
+    assert.ok(run);
+    assert.equal(readTrainingCheckpoint(path.join(run, CHECKPOINT_FILE), 2).meta.epochsDone, 1);
+    assert.deepEqual(temporaries(run), []);
+    const resumed = await cliAsync('train', '--resume', run);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stdout, /^completed/);
+
+    const evalShim = fullDiskShim(/result\.json\.\d+\.\d+\.tmp$/, 0);
+    let evaluated;
+    try {
+      const evalArgs = ['--data', DATA, '--attacks', 'fgsm', '--n', '10', '--backend', 'wasm'];
+      evaluated = await cliAsync('eval', '--weights', run, ...evalArgs, '--workspace', workspace);
+    } finally {
+      evalShim.restore();
+    }
+    assert.equal(evaluated.code, 1, evaluated.stdout);
+    assert.match(evaluated.stderr, /disk full: .*result\.json/);
+    for (const r of runFolders(workspace)) assert.deepEqual(temporaries(r), []);
+  });
+});
+
+/**
  * The real thing: a small tmpfs (mounting needs root, which CI and the dev container have).
  * Elsewhere the shim tests above cover the writer, and this suite says why it is skipped.
  */
