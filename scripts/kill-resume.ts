@@ -13,14 +13,19 @@ import { readTrainingCheckpoint } from '../src/engine/train/training-checkpoint'
 import type { EpochMetrics } from '../src/engine/train/train-loop';
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' }, keep: { type: 'boolean' } },
+  options: {
+    runs: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' }, keep: { type: 'boolean' },
+  },
 });
 const RUNS = Number(values.runs ?? 20);
 const BACKEND = values.backend ?? 'onnxruntime';
 const EPOCHS = 3;
 const CLI = path.resolve('dist', 'cli.js');
 const MODEL = path.resolve('examples', 'mnist-small.arch.yaml');
-const SETTINGS = ['--method', 'fast', '--epochs', String(EPOCHS), '--train-samples', '256', '--eval-samples', '100', '--batch-size', '64', '--backend', BACKEND];
+const SETTINGS = [
+  '--method', 'fast', '--epochs', String(EPOCHS), '--train-samples', '256', '--eval-samples', '100', '--batch-size', '64',
+  '--backend', BACKEND,
+];
 
 /** mulberry32: a small seeded generator, so a failing sequence of kill times can be replayed. */
 function generator(seed: number): () => number {
@@ -84,7 +89,8 @@ function printedEpochs(stderr: string): number[] {
 function runFolders(workspace: string): { visible: string[]; staging: string[] } {
   const root = path.join(workspace, '.robustness-lens', 'runs');
   const names = fs.existsSync(root) ? fs.readdirSync(root) : [];
-  return { visible: names.filter((n) => !n.startsWith('.')).map((n) => path.join(root, n)), staging: names.filter((n) => n.startsWith('.')) };
+  const visible = names.filter((n) => !n.startsWith('.')).map((n) => path.join(root, n));
+  return { visible, staging: names.filter((n) => n.startsWith('.')) };
 }
 
 function leftovers(dir: string): string[] {
@@ -98,7 +104,9 @@ function sameMetrics(a: EpochMetrics | undefined, b: EpochMetrics | undefined): 
 }
 
 async function main(): Promise<void> {
-  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`node esbuild.js\` first (npm run kill-resume does)`);
+  if (!fs.existsSync(CLI)) {
+    throw new Error(`${CLI} is missing: run \`node esbuild.js\` first (npm run kill-resume does)`);
+  }
   const seed = Number(values.seed ?? Date.now() % 1_000_000);
   const random = generator(seed);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-kill-resume-'));
@@ -114,7 +122,8 @@ async function main(): Promise<void> {
   if (reference.code !== 0) throw new Error(`the unbroken reference run failed:\n${reference.stderr}`);
   const referenceHistory = (JSON.parse(reference.stdout) as { history: EpochMetrics[] }).history;
   const trainingSeconds = reference.seconds - (reference.whenSeconds ?? 0);
-  console.log(`reference run: ${reference.seconds.toFixed(1)} s, ${trainingSeconds.toFixed(1)} s of it after its folder appeared`);
+  const total = reference.seconds.toFixed(1);
+  console.log(`reference run: ${total} s, ${trainingSeconds.toFixed(1)} s of it after its folder appeared`);
 
   const counts = {
     killedAtFirstWrite: 0, resumed: 0, completedBeforeKill: 0, noFolderYet: 0,
@@ -130,8 +139,11 @@ async function main(): Promise<void> {
     const killAfter = atFirstWrite || atFolder ? 0 : Math.round(random() * trainingSeconds * 1000 * 1.05);
     const when = atFirstWrite ? 'at the first write' : `${(killAfter / 1000).toFixed(1)} s after its folder appeared`;
     const runsDir = path.join(workspace, '.robustness-lens', 'runs');
-    const appeared = atFirstWrite ? (): boolean => fs.existsSync(runsDir) : (): boolean => runFolders(workspace).visible.length > 0;
-    const killed = await runCli(['train', MODEL, ...SETTINGS, '--workspace', workspace], { when: appeared, afterMs: killAfter });
+    const appeared = atFirstWrite
+      ? (): boolean => fs.existsSync(runsDir)
+      : (): boolean => runFolders(workspace).visible.length > 0;
+    const args = ['train', MODEL, ...SETTINGS, '--workspace', workspace];
+    const killed = await runCli(args, { when: appeared, afterMs: killAfter });
     if (atFirstWrite) counts.killedAtFirstWrite++;
     const printed = printedEpochs(killed.stderr);
     const fail = (why: string): void => {
@@ -166,9 +178,12 @@ async function main(): Promise<void> {
       }
       counts.epochsKeptAtKill += kept.length;
       counts.epochsPrintedAtKill += printed.length;
-      if (printed.some((e) => e > kept.length)) fail(`epochs ${printed.join(', ')} were printed but the checkpoint holds ${kept.length}`);
+      if (printed.some((e) => e > kept.length)) {
+        fail(`epochs ${printed.join(', ')} were printed but the checkpoint holds ${kept.length}`);
+      }
       const resumed = await runCli(['train', '--resume', run, '--json']);
-      if (resumed.code !== 0) fail(`resume failed (exit ${resumed.code}): ${resumed.stderr.trim().split('\n').pop() ?? ''}`);
+      const lastLine = resumed.stderr.trim().split('\n').pop() ?? '';
+      if (resumed.code !== 0) fail(`resume failed (exit ${resumed.code}): ${lastLine}`);
       else {
         counts.resumed++;
         const history = (JSON.parse(resumed.stdout) as { history: EpochMetrics[] }).history;
@@ -188,9 +203,11 @@ async function main(): Promise<void> {
   }
 
   console.log('');
-  console.log(`runs: ${RUNS} (${counts.killedAtFirstWrite} killed at their first write); killed before the folder existed: ${counts.noFolderYet}; finished before the kill: ${counts.completedBeforeKill}; resumed: ${counts.resumed}`);
+  console.log(`runs: ${RUNS} (${counts.killedAtFirstWrite} killed at their first write)`);
+  console.log(`killed before the folder existed: ${counts.noFolderYet}; finished before the kill: ${counts.completedBeforeKill}`);
+  console.log(`resumed: ${counts.resumed}`);
   console.log(`epochs saved at the kills: ${counts.epochsKeptAtKill} (printed: ${counts.epochsPrintedAtKill}); lost: 0 unless listed below`);
-  console.log(`resumed runs whose 3 epochs equal the unbroken run's bit for bit: ${counts.matchesReference} of ${counts.resumed}`);
+  console.log(`resumed runs whose ${EPOCHS} epochs equal the unbroken run's bit for bit: ${counts.matchesReference} of ${counts.resumed}`);
   console.log(`failures: ${failures.length}`);
   for (const f of failures) console.log(`  ${f}`);
   if (!values.keep) fs.rmSync(work, { recursive: true, force: true });

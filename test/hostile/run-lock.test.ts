@@ -103,7 +103,8 @@ describe('a run folder\'s lock', () => {
   it('two resumes of one run at once: one runs, the other is refused and changes nothing', async () => {
     const workspace = folder('concurrent');
     const tiny = ['--data', DATA, '--method', 'standard', '--eval-samples', '10', '--batch-size', '10'];
-    const trained = await cliAsync('train', MODEL, ...tiny, '--epochs', '1', '--backend', 'wasm', '--workspace', workspace);
+    tiny.push('--epochs', '1');
+    const trained = await cliAsync('train', MODEL, ...tiny, '--backend', 'wasm', '--workspace', workspace);
     assert.equal(trained.code, 0, trained.stderr);
     const run = path.join(runsRoot(workspace), fs.readdirSync(runsRoot(workspace))[0] ?? '');
     const before = fs.readFileSync(path.join(run, 'checkpoint.rlck'));
