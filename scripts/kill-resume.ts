@@ -23,8 +23,8 @@ const EPOCHS = 3;
 const CLI = path.resolve('dist', 'cli.js');
 const MODEL = path.resolve('examples', 'mnist-small.arch.yaml');
 const SETTINGS = [
-  '--method', 'fast', '--epochs', String(EPOCHS), '--train-samples', '256', '--eval-samples', '100', '--batch-size', '64',
-  '--backend', BACKEND,
+  '--method', 'fast', '--epochs', String(EPOCHS), '--train-samples', '256', '--eval-samples', '100',
+  '--batch-size', '64', '--backend', BACKEND,
 ];
 
 /** mulberry32: a small seeded generator, so a failing sequence of kill times can be replayed. */
@@ -204,10 +204,12 @@ async function main(): Promise<void> {
 
   console.log('');
   console.log(`runs: ${RUNS} (${counts.killedAtFirstWrite} killed at their first write)`);
-  console.log(`killed before the folder existed: ${counts.noFolderYet}; finished before the kill: ${counts.completedBeforeKill}`);
-  console.log(`resumed: ${counts.resumed}`);
-  console.log(`epochs saved at the kills: ${counts.epochsKeptAtKill} (printed: ${counts.epochsPrintedAtKill}); lost: 0 unless listed below`);
-  console.log(`resumed runs whose ${EPOCHS} epochs equal the unbroken run's bit for bit: ${counts.matchesReference} of ${counts.resumed}`);
+  console.log(`killed before the folder existed: ${counts.noFolderYet}`);
+  console.log(`finished before the kill: ${counts.completedBeforeKill}; resumed: ${counts.resumed}`);
+  const saved = counts.epochsKeptAtKill;
+  console.log(`epochs saved at the kills: ${saved} (printed: ${counts.epochsPrintedAtKill}); lost: 0 unless listed below`);
+  const equal = `${counts.matchesReference} of ${counts.resumed}`;
+  console.log(`resumed runs whose ${EPOCHS} epochs equal the unbroken run's bit for bit: ${equal}`);
   console.log(`failures: ${failures.length}`);
   for (const f of failures) console.log(`  ${f}`);
   if (!values.keep) fs.rmSync(work, { recursive: true, force: true });
