@@ -207,7 +207,8 @@ async function main(): Promise<void> {
   console.log(`killed before the folder existed: ${counts.noFolderYet}`);
   console.log(`finished before the kill: ${counts.completedBeforeKill}; resumed: ${counts.resumed}`);
   const saved = counts.epochsKeptAtKill;
-  console.log(`epochs saved at the kills: ${saved} (printed: ${counts.epochsPrintedAtKill}); lost: 0 unless listed below`);
+  const printed = counts.epochsPrintedAtKill;
+  console.log(`epochs saved at the kills: ${saved} (printed: ${printed}); lost: 0 unless listed below`);
   const equal = `${counts.matchesReference} of ${counts.resumed}`;
   console.log(`resumed runs whose ${EPOCHS} epochs equal the unbroken run's bit for bit: ${equal}`);
   console.log(`failures: ${failures.length}`);
