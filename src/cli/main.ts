@@ -1,4 +1,5 @@
 import { ensurePythonParser } from '../core';
+import { DiskFullError } from '../engine/util/atomic-write';
 import { processIO } from './io';
 import { runCli } from './run';
 
@@ -18,6 +19,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof DiskFullError) {
+    process.stderr.write(`robustness-lens: ${error.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
   // A bug, not a user error: say so in one line, keep the stack for a bug report.
   process.stderr.write(`robustness-lens: internal error: ${(error as Error).message}\n`);
   if (process.env.ROBUSTNESS_LENS_DEBUG) process.stderr.write(`${(error as Error).stack ?? ''}\n`);

@@ -4,6 +4,7 @@ import { PARAMS_USAGE, runParams } from './commands/params';
 import { RULE_USAGE, runRule } from './commands/rule';
 import { CANCEL_USAGE, RUNS_USAGE, runCancel, runRuns } from './commands/runs';
 import { TRAIN_USAGE, runTrain } from './commands/train';
+import { asDiskFull, DiskFullError, isDiskFull } from '../engine/util/atomic-write';
 import { UsageError, type CommandIO } from './io';
 
 export const USAGE = `Usage: robustness-lens <command> [options]
@@ -64,6 +65,12 @@ function failure(error: unknown, command: string | undefined, io: CommandIO): nu
     io.err(usage[command ?? ''] ?? USAGE);
     return 2;
   }
+  // A full disk is the machine's state, not a bug: say so with the path, whatever the command.
+  if (isDiskFull(error) || error instanceof DiskFullError) {
+    const full = asDiskFull(error, (error as { path?: string }).path ?? 'unknown path') as Error;
+    io.err(`robustness-lens${command ? ` ${command}` : ''}: ${full.message}`);
+    return 1;
+  }
   if ((command === 'train' || command === 'eval') && isUserFacing(error)) {
     io.err(`robustness-lens ${command}: ${(error as Error).message}`);
     return 1;
@@ -71,8 +78,28 @@ function failure(error: unknown, command: string | undefined, io: CommandIO): nu
   throw error;
 }
 
+/** Error classes about the user's model, data, machine or run folder, as opposed to bugs. */
+const USER_FACING_NAMES = new Set([
+  'DatasetError',
+  'EngineMemoryError',
+  'UnsupportedModelError',
+  'CheckpointError',
+  'BackendUnavailableError',
+  'SlurmError',
+  'RunLockedError',
+  'NonFiniteModelError',
+]);
+
+/** Messages of plain Errors that describe the user's set-up (back ends, Python, run folders). */
+const USER_FACING_MESSAGES = [
+  /back end is not available|no tfjs back end could start/,
+  /^(no Python at|the PyTorch trainer)/,
+  /^(cannot resume|give a model file|.*: no checkpoint|.*config\.json)/,
+];
+
 /** Errors about the user's model, data or run folder, as opposed to bugs. */
 function isUserFacing(error: unknown): boolean {
   const name = (error as { name?: string }).name;
-  return (error instanceof Error && /back end is not available|no tfjs back end could start/.test(error.message)) || name === 'DatasetError' || name === 'EngineMemoryError' || name === 'UnsupportedModelError' || name === 'CheckpointError' || name === 'BackendUnavailableError' || name === 'SlurmError' || (error instanceof Error && /^(no Python at|the PyTorch trainer)/.test(error.message)) || (error instanceof Error && /^(cannot resume|give a model file|.*: no checkpoint|.*config\.json)/.test(error.message));
+  if (name !== undefined && USER_FACING_NAMES.has(name)) return true;
+  return error instanceof Error && USER_FACING_MESSAGES.some((pattern) => pattern.test(error.message));
 }

@@ -7,6 +7,9 @@ import { batchOf, take } from '../data/dataset';
 import { openDataset } from '../data/open-dataset';
 import type { InputNormalization } from '../tfjs/normalize-input';
 import { readCheckpoint } from '../train/checkpoint';
+import { loadState } from '../train/training-checkpoint';
+import { DatasetError } from '../data/dataset-error';
+import { checkFiniteLogits, checkFiniteWeights } from './non-finite';
 import { cancellationCheckpoint, RunCancelled } from '../util/cancellation';
 import type { EvalResult } from './eval-result';
 import { attackedModel, selectEvalBackend, type AttackedModel, type EvalBackendChoice } from './eval-backend';
@@ -42,13 +45,17 @@ export async function executeEval(options: EvalRunOptions, listener: RunListener
   if (!modelFile) throw new Error('give a model file, or --weights with a training run folder');
   const split = openDataset(options.data);
   const data = take(split.test, options.samples);
+  // An accuracy over no images is no result; saying 0% or 100% would be a number we cannot prove.
+  if (data.n === 0) throw new DatasetError(`${options.data} has no test images to evaluate`, options.data);
   const normalization = trained ? trained.normalization : normalizationFor(split.test);
   const loaded = await loadModel(modelFile, options.modelName ?? trained?.modelName, data, normalization, options.seed);
   const model = loaded.model;
   const network = { name: loaded.name };
   let attacked: AttackedModel | undefined;
   try {
-    if (trained) await model.setState(readCheckpoint(trained.checkpoint).state);
+    if (trained) await loadState(model, readCheckpoint(trained.checkpoint).state, trained.checkpoint);
+    const weightsSource = trained?.checkpoint ?? modelFile;
+    checkFiniteWeights(await model.getState(), weightsSource);
     const ready = await attackedModel(chosen, loaded, data, normalization);
     attacked = ready.model;
     // Announced once the model is built: an automatic choice of ONNX Runtime may have fallen back to tfjs.
@@ -71,6 +78,7 @@ export async function executeEval(options: EvalRunOptions, listener: RunListener
       for (let start = 0; start < data.n; start += options.batchSize) {
         const idx = Array.from({ length: Math.min(options.batchSize, data.n - start) }, (_, i) => start + i);
         const batch = batchOf(data, idx);
+        await checkFiniteLogits(attacked, batch.x, batch.n, start, weightsSource);
         const timed = attacks.map((a, i) => ({ name: a.name, run: async (...args: Parameters<typeof a.run>) => {
           // Long attacks on one batch would otherwise show no movement for minutes.
           listener({ type: 'progress', phase: `${a.name} (${i + 1}/${attacks.length}) on ${args[1].n} images still robust`, done, total: data.n });

@@ -1,5 +1,7 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { READ_LIMITS, readTextBounded } from '../../core/workspace/read-bounded';
+import { DatasetError } from '../data/dataset-error';
 import { openDataset } from '../data/open-dataset';
 import type { Dataset } from '../data/dataset';
 import type { TrainableClassifier } from '../model/classifier';
@@ -32,40 +34,92 @@ export const CHECKPOINT_FILE = 'checkpoint.rlck';
 
 /** A whole training run: data, model, back end, the loop, and the run folder's files. */
 export async function executeTrain(requested: TrainRunOptions, listener: RunListener, isCancelled: () => boolean): Promise<RunSummary> {
-  // A resumed run takes its model, data and settings from its own folder, not from new flags.
-  const options = requested.resume ? { ...requested, ...savedTrainOptions(requested.resume) } : requested;
-  const config: TrainConfig = { ...TRAIN_DEFAULTS, ...options.config };
-  const run = options.resume ? new RunDirectory(path.resolve(options.resume), path.basename(path.resolve(options.resume))) : RunDirectory.create(options.workspace, 'train');
-  const chosen = await selectTrainBackend(options.backend);
-  const data = openDataset(options.data);
-  if (!data.train) throw new Error(`${options.data} has no training split; training needs one (a train/ folder, the train-*-idx files, data_batch_*.bin)`);
-  const loaded = await loadModel(options.modelFile, options.modelName, data.test, normalizationFor(data.test), config.seed);
-  const normalization = loaded.normalized ? normalizationFor(data.test) : undefined;
-  const { model, backend } = chosen.onnx ? await onnxModel(chosen, loaded, data.test, normalization) : { model: loaded.model, backend: chosen };
-  // Sent once the model is built, so it names the back end that really computes.
-  listener({ type: 'started', runId: run.id, runDir: run.dir, backend: backend.name, device: backend.device, notes: backend.notes });
-  const modelInfo = { file: path.resolve(options.modelFile), name: loaded.name, params: model.paramCount(), parts: loaded.parts ?? [], budget: loaded.budget ?? null, inputShape: data.test.shape, numClasses: data.test.numClasses, normalization: normalization ?? null };
-  run.writeJson('config.json', { kind: 'train', model: modelInfo, data: options.data, config });
-  run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, backend.notes));
+  // A resumed run's folder is locked before anything is read from it, so a second resume stops at once.
+  let run = requested.resume ? openRunToResume(requested.resume) : undefined;
+  let lock = run?.lock();
   try {
-    const outcome = await train(model, { train: data.train, test: data.test }, config, {
-      checkpointFile: run.file(CHECKPOINT_FILE),
-      resume: options.resume !== undefined,
-      isCancelled,
-      events: {
-        progress: (p) => listener({ type: 'progress', phase: `epoch ${p.epoch}/${p.epochs}`, done: (p.epoch - 1) * p.steps + p.step, total: p.epochs * p.steps, etaSeconds: p.etaSeconds, imagesPerSecond: p.imagesPerSecond, detail: p }),
-        epoch: (m) => {
-          listener({ type: 'metric', epoch: m });
+    // A resumed run takes its model, data, settings and back end from its own folder, not from new flags.
+    const saved = requested.resume ? savedTrainOptions(requested.resume) : undefined;
+    const options = saved ? { ...requested, ...saved.options } : requested;
+    const config: TrainConfig = { ...TRAIN_DEFAULTS, ...options.config };
+    const backendChoice = requested.backend ?? saved?.backend;
+    const chosen = await selectTrainBackend(backendChoice);
+    const data = openDataset(options.data);
+    if (!data.train) throw new Error(`${options.data} has no training split; training needs one (a train/ folder, the train-*-idx files, data_batch_*.bin)`);
+    if (data.train.n === 0) throw new DatasetError(`${options.data} has no training images`, options.data);
+    if (data.test.n === 0) {
+      throw new DatasetError(`${options.data} has no test images; training measures each epoch on them`, options.data);
+    }
+    const loaded = await loadModel(options.modelFile, options.modelName, data.test, normalizationFor(data.test), config.seed);
+    const normalization = loaded.normalized ? normalizationFor(data.test) : undefined;
+    const { model, backend } = chosen.onnx ? await onnxModel(chosen, loaded, data.test, normalization) : { model: loaded.model, backend: chosen };
+    try {
+      const resumeNote = saved ? [resumeBackendNote(saved.backend, requested.backend, backend)] : [];
+      const notes = [...backend.notes, ...resumeNote];
+      const modelInfo = { file: path.resolve(options.modelFile), name: loaded.name, params: model.paramCount(), parts: loaded.parts ?? [], budget: loaded.budget ?? null, inputShape: data.test.shape, numClasses: data.test.numClasses, normalization: normalization ?? null };
+      const files = {
+        // The back end is recorded so that a resume computes on the same one.
+        'config.json': { kind: 'train', model: modelInfo, data: options.data, config, backend: backendChoiceOf(backend) },
+        'environment.json': describeEnvironment(backend.name, backend.device, notes),
+      };
+      if (run) for (const [name, value] of Object.entries(files)) run.writeJson(name, value);
+      else {
+        run = RunDirectory.publish(options.workspace, 'train', files);
+        lock = run.lock();
+      }
+      // Sent once the model is built and the folder holds its settings, so it names the back end that really computes.
+      listener({ type: 'started', runId: run.id, runDir: run.dir, backend: backend.name, device: backend.device, notes });
+      const outcome = await train(model, { train: data.train, test: data.test }, config, {
+        checkpointFile: run.file(CHECKPOINT_FILE),
+        resume: saved !== undefined,
+        isCancelled,
+        events: {
+          progress: (p) => listener({ type: 'progress', phase: `epoch ${p.epoch}/${p.epochs}`, done: (p.epoch - 1) * p.steps + p.step, total: p.epochs * p.steps, etaSeconds: p.etaSeconds, imagesPerSecond: p.imagesPerSecond, detail: p }),
+          epoch: (m) => {
+            listener({ type: 'metric', epoch: m });
+          },
+          checkpoint: (file, epoch) => listener({ type: 'checkpoint', file, epoch }),
         },
-        checkpoint: (file, epoch) => listener({ type: 'checkpoint', file, epoch }),
-      },
-    });
-    const summary: RunSummary = { runId: run.id, runDir: run.dir, kind: 'train', status: outcome.status, history: outcome.history, ...(outcome.message ? { message: outcome.message } : {}) };
-    run.writeJson('result.json', summary);
-    return summary;
+      });
+      const summary: RunSummary = { runId: run.id, runDir: run.dir, kind: 'train', status: outcome.status, history: outcome.history, ...(outcome.message ? { message: outcome.message } : {}) };
+      run.writeJson('result.json', summary);
+      return summary;
+    } finally {
+      model.dispose();
+    }
   } finally {
-    model.dispose();
+    lock?.release();
   }
+}
+
+/** The folder named by --resume, which must be a run folder. */
+function openRunToResume(folder: string): RunDirectory {
+  const dir = path.resolve(folder);
+  let isFolder = false;
+  try {
+    isFolder = fs.statSync(dir).isDirectory();
+  } catch {
+    // Reported below.
+  }
+  if (!isFolder) throw new Error(`cannot resume ${folder}: not a run folder (it does not exist or is not a folder)`);
+  return new RunDirectory(dir, path.basename(dir));
+}
+
+/** The --backend value that selects the back end a run computed on. */
+function backendChoiceOf(backend: SelectedBackend): TrainBackendChoice {
+  if (backend.name === 'onnxruntime' || backend.name === 'wasm' || backend.name === 'cpu') return backend.name;
+  return /GPU/.test(backend.device) ? 'tfjs-node-gpu' : 'tfjs-node';
+}
+
+function resumeBackendNote(
+  saved: TrainBackendChoice | undefined, requested: TrainBackendChoice | undefined, now: SelectedBackend,
+): string {
+  const used = backendChoiceOf(now);
+  if (!saved) return `the run folder does not record its back end (an older version wrote it): resumed on ${used}`;
+  if (requested && requested !== saved) {
+    return `resumed on ${used} as --backend asked; the run began on ${saved} (results may differ in the last digits)`;
+  }
+  return `resumed on the run's own back end, ${saved}`;
 }
 
 /**
@@ -92,12 +146,21 @@ async function onnxModel(chosen: EvalBackend, loaded: LoadedModel, data: Dataset
 }
 
 interface SavedTrainConfig {
-  readonly model: { readonly file: string; readonly name: string };
-  readonly data: string;
-  readonly config: TrainConfig;
+  readonly kind?: string;
+  readonly model?: { readonly file?: string; readonly name?: string };
+  readonly data?: string;
+  readonly config?: TrainConfig;
+  readonly backend?: string;
 }
 
-function savedTrainOptions(runDir: string): Pick<TrainRunOptions, 'modelFile' | 'modelName' | 'data' | 'config'> {
+const TRAIN_BACKENDS: readonly string[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu', 'onnxruntime'];
+
+interface SavedTrainRun {
+  readonly options: Pick<TrainRunOptions, 'modelFile' | 'modelName' | 'data' | 'config'>;
+  readonly backend: TrainBackendChoice | undefined;
+}
+
+function savedTrainOptions(runDir: string): SavedTrainRun {
   const file = path.join(path.resolve(runDir), 'config.json');
   let saved: SavedTrainConfig;
   try {
@@ -105,5 +168,25 @@ function savedTrainOptions(runDir: string): Pick<TrainRunOptions, 'modelFile' | 
   } catch (error) {
     throw new Error(`cannot resume ${runDir}: ${file} is missing or damaged (${(error as Error).message})`, { cause: error });
   }
-  return { modelFile: saved.model.file, modelName: saved.model.name, data: saved.data, config: saved.config };
+  const bad = (why: string): Error => new Error(`cannot resume ${runDir}: ${file} ${why}`);
+  if (typeof saved !== 'object' || saved === null || saved.kind !== 'train') throw bad('is not a training run\'s settings');
+  const model = saved.model;
+  if (typeof model?.file !== 'string' || typeof model.name !== 'string' || typeof saved.data !== 'string') {
+    throw bad('does not name the model and data');
+  }
+  const config = saved.config;
+  if (typeof config !== 'object' || config === null) throw bad('has no training settings');
+  for (const key of ['epochs', 'batchSize', 'evalSamples'] as const) {
+    const value = config[key];
+    if (!Number.isSafeInteger(value) || value < 1) throw bad(`has ${key} ${JSON.stringify(value)}, not a whole number of at least 1`);
+  }
+  const eps = (config.threat as Partial<TrainConfig['threat']> | null | undefined)?.eps;
+  if (typeof eps !== 'number' || !(eps > 0 && eps <= 1)) throw bad('has no valid eps');
+  if (saved.backend !== undefined && !TRAIN_BACKENDS.includes(saved.backend)) {
+    throw bad(`names an unknown back end ${JSON.stringify(saved.backend)}`);
+  }
+  return {
+    options: { modelFile: model.file, modelName: model.name, data: saved.data, config },
+    backend: saved.backend as TrainBackendChoice | undefined,
+  };
 }

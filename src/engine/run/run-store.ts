@@ -1,7 +1,9 @@
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { writeJsonAtomic } from '../util/atomic-write';
+import { asDiskFull, processAlive, removeStaleTemporaries, writeJsonAtomic } from '../util/atomic-write';
+import { lockRun, type RunLock } from './run-lock';
 
 /** Where every run keeps its files, so nothing depends on the editor staying open. */
 export function runsRoot(workspace: string): string {
@@ -43,5 +45,48 @@ export class RunDirectory {
 
   writeJson(name: string, value: unknown): void {
     writeJsonAtomic(this.file(name), value);
+  }
+
+  /**
+   * Creates a run folder holding `files` from its first moment: they are written into a hidden
+   * staging folder that is renamed into place, so a kill at the first write leaves either no run
+   * or one whose settings are all there (and resume can use it). Staging folders of processes
+   * that died are removed on the way.
+   */
+  static publish(workspace: string, kind: 'train' | 'eval', files: Readonly<Record<string, unknown>>): RunDirectory {
+    const root = runsRoot(workspace);
+    removeDeadStaging(root);
+    const id = newRunId(kind);
+    const staging = new RunDirectory(path.join(root, `.${id}.${process.pid}.partial`), id);
+    try {
+      for (const [name, value] of Object.entries(files)) staging.writeJson(name, value);
+      fs.renameSync(staging.dir, path.join(root, id));
+    } catch (error) {
+      fs.rmSync(staging.dir, { recursive: true, force: true });
+      throw asDiskFull(error, staging.dir);
+    }
+    return new RunDirectory(path.join(root, id), id);
+  }
+
+  /** Takes the folder's lock (see lockRun) and removes what killed writers left in it. */
+  lock(): RunLock {
+    const lock = lockRun(this.dir);
+    removeStaleTemporaries(this.dir);
+    return lock;
+  }
+}
+
+const STAGING = /^\..*\.(\d+)\.partial$/;
+
+function removeDeadStaging(root: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = STAGING.exec(name);
+    if (m && !processAlive(Number(m[1]))) fs.rmSync(path.join(root, name), { recursive: true, force: true });
   }
 }

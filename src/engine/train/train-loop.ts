@@ -7,11 +7,12 @@ import { correctness, fraction } from '../evaluate/accuracy';
 import type { TrainableClassifier, TrainObjective } from '../model/classifier';
 import { cancellationCheckpoint, RunCancelled } from '../util/cancellation';
 import { Random } from '../util/random';
-import { readCheckpoint, writeCheckpoint } from './checkpoint';
+import { writeCheckpoint } from './checkpoint';
 import { fastExamples, pgdExamples, tradesExamples } from './inner-max';
 import { catastrophicOverfitting } from './overfitting';
 import { learningRateAt } from './schedule';
 import { innerStepSize, type TrainConfig } from './train-config';
+import { firstNonFinite, loadState, readTrainingCheckpoint, type TrainingCheckpointMeta } from './training-checkpoint';
 
 export interface EpochMetrics {
   readonly epoch: number;
@@ -58,13 +59,6 @@ export interface TrainOptions {
   readonly events?: TrainEvents;
 }
 
-interface CheckpointMeta {
-  readonly kind: 'robustness-lens-training';
-  readonly epochsDone: number;
-  readonly history: EpochMetrics[];
-  readonly config: TrainConfig;
-}
-
 /**
  * Trains `model` on `data.train`, evaluating clean, FGSM and PGD accuracy on part of `data.test`
  * after every epoch. The order of examples and every random start depend only on the seed, the
@@ -75,13 +69,15 @@ export async function train(model: TrainableClassifier, data: { train: Dataset; 
   const history: EpochMetrics[] = [];
   let startEpoch = 0;
   if (options.resume && fs.existsSync(options.checkpointFile)) {
-    const saved = readCheckpoint(options.checkpointFile);
-    const meta = saved.meta as Partial<CheckpointMeta>;
-    if (meta.kind !== 'robustness-lens-training' || typeof meta.epochsDone !== 'number') throw new Error(`${options.checkpointFile} is not a training checkpoint`);
+    const { state, meta } = readTrainingCheckpoint(options.checkpointFile, config.epochs);
     const mismatch = configMismatch(meta.config, config);
     if (mismatch) throw new Error(`cannot resume: the checkpoint was trained with ${mismatch}`);
-    await model.setState(saved.state);
-    history.push(...(meta.history ?? []));
+    const broken = firstNonFinite(state);
+    if (broken) {
+      throw new Error(`cannot resume: ${options.checkpointFile} holds a weight that is not a number (${broken})`);
+    }
+    await loadState(model, state, options.checkpointFile);
+    history.push(...meta.history);
     startEpoch = meta.epochsDone;
   }
   const trainSet = config.trainSamples !== undefined ? take(data.train, config.trainSamples) : data.train;
@@ -140,7 +136,7 @@ export async function train(model: TrainableClassifier, data: { train: Dataset; 
         seconds: (Date.now() - epochStart) / 1000,
       };
       history.push(metrics);
-      const meta: CheckpointMeta = { kind: 'robustness-lens-training', epochsDone: epoch + 1, history, config };
+      const meta: TrainingCheckpointMeta = { kind: 'robustness-lens-training', epochsDone: epoch + 1, history, config };
       writeCheckpoint(options.checkpointFile, await model.getState(), meta);
       options.events?.checkpoint?.(options.checkpointFile, epoch + 1);
       options.events?.epoch?.(metrics);
@@ -155,6 +151,10 @@ export async function train(model: TrainableClassifier, data: { train: Dataset; 
       }
       throw error;
     }
+  }
+  // A run is completed only when every epoch's record is there; anything else is a bug to report.
+  if (history.length !== config.epochs) {
+    throw new Error(`training ended with ${history.length} of ${config.epochs} epochs recorded`);
   }
   return { status: 'completed', history };
 }
