@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
+import { READ_LIMITS, readFileBounded } from '../../core/workspace/read-bounded';
 import type { ModelState } from '../model/classifier';
 import { writeFileAtomic } from '../util/atomic-write';
 
@@ -51,9 +51,10 @@ export class CheckpointError extends Error {
 export function readCheckpoint(file: string): { state: ModelState; meta: unknown } {
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(file);
+    bytes = readFileBounded(file, { maxBytes: READ_LIMITS.weights, what: 'checkpoint' });
   } catch (error) {
-    throw new CheckpointError(`cannot read checkpoint ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new CheckpointError(`cannot read checkpoint ${file}: ${reason}`);
   }
   if (bytes.length < 8 || bytes.toString('ascii', 0, 4) !== MAGIC) throw new CheckpointError(`${file} is not a Robustness Lens checkpoint`);
   const headerLength = bytes.readUInt32LE(4);
