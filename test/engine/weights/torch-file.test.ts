@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { TensorDict } from '../../../src/engine/weights/host-tensor';
+import { readSafetensors, writeSafetensors } from '../../../src/engine/weights/safetensors';
+import { readStateDictFile } from '../../../src/engine/weights/state-dict';
+import { torchStateDictFile } from '../../../src/engine/weights/torch-writer';
+import { WeightsFileError } from '../../../src/engine/weights/weights-error';
+import { NO_TORCH, PYTHON, tempDir, torchScript } from './torch-support';
+
+const dir = tempDir();
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('torch.save files read without Python', { skip: NO_TORCH }, () => {
+  it('reads every dtype, transposed and offset views and shared storages as float32', () => {
+    const file = path.join(dir, 'dtypes.pt');
+    const expectedFile = path.join(dir, 'dtypes.json');
+    torchScript('dtypes', file, expectedFile);
+    const expected = JSON.parse(fs.readFileSync(expectedFile, 'utf8')) as Record<string, { shape: number[]; values: number[] }>;
+    const read = readStateDictFile(file);
+    assert.deepEqual(read.notes, ['the weights are under "model_state_dict"']);
+    assert.deepEqual([...read.tensors.keys()], Object.keys(expected));
+    for (const [name, want] of Object.entries(expected)) {
+      const got = read.tensors.get(name);
+      assert.ok(got, name);
+      assert.deepEqual(got.shape, want.shape, name);
+      assert.deepEqual(Array.from(got.data), want.values.map((v) => Math.fround(v)), name);
+    }
+    assert.equal(read.tensors.get('f16')?.dtype, 'float16');
+    assert.equal(read.tensors.get('i64')?.dtype, 'int64');
+  });
+
+  it('refuses a pickle that references os.system, by name, without running it', () => {
+    const file = path.join(dir, 'evil.pt');
+    const marker = path.join(dir, 'ran-os-system');
+    torchScript('evil', file, marker);
+    assert.equal(fs.existsSync(marker), false, 'saving must not have run the payload');
+    assert.throws(() => readStateDictFile(file), (error: Error) => {
+      assert.ok(error instanceof WeightsFileError);
+      assert.match(error.message, /^refused: evil\.pt references (posix|os|nt)\.system/);
+      return true;
+    });
+    assert.equal(fs.existsSync(marker), false, 'reading must not have run the payload');
+  });
+
+  it('says where a truncated or foreign file goes wrong instead of reading past it', () => {
+    const whole = fs.readFileSync(path.join(dir, 'dtypes.pt'));
+    const cut = path.join(dir, 'cut.pt');
+    fs.writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    assert.throws(() => readStateDictFile(cut), /cut\.pt: not a zip archive|cut\.pt: .*(past the end|truncated)/);
+    const text = path.join(dir, 'notes.pt');
+    fs.writeFileSync(text, 'hello');
+    assert.throws(() => readStateDictFile(text), /notes\.pt is not a torch\.save zip file/);
+  });
+
+  it('writes a state dict torch.load reads back exactly (float32 and int64 counters)', () => {
+    const tensors: TensorDict = new Map([
+      ['conv.weight', { shape: [2, 3, 1, 2], data: Float32Array.from({ length: 12 }, (_, i) => i / 3 - 1), dtype: 'float32' }],
+      ['bn.num_batches_tracked', { shape: [], data: Float32Array.of(42), dtype: 'int64' }],
+      ['scale', { shape: [1], data: Float32Array.of(-0.125), dtype: 'float32' }],
+    ]);
+    const file = path.join(dir, 'ours.pt');
+    fs.writeFileSync(file, torchStateDictFile(tensors));
+    const check = `import torch, json, sys
+sd = torch.load(sys.argv[1])
+print(json.dumps({k: [list(v.shape), str(v.dtype), v.reshape(-1).tolist()] for k, v in sd.items()}))`;
+    const out = spawnSync(PYTHON, ['-c', check, file], { encoding: 'utf8' });
+    assert.equal(out.status, 0, out.stderr);
+    const loaded = JSON.parse(out.stdout) as Record<string, [number[], string, number[]]>;
+    assert.deepEqual(loaded['conv.weight'], [[2, 3, 1, 2], 'torch.float32', Array.from(tensors.get('conv.weight')?.data ?? [])]);
+    assert.deepEqual(loaded['bn.num_batches_tracked'], [[], 'torch.int64', [42]]);
+    assert.deepEqual(loaded.scale, [[1], 'torch.float32', [-0.125]]);
+    // And our own reader reads what we wrote.
+    const again = readStateDictFile(file).tensors;
+    assert.deepEqual(Array.from(again.get('conv.weight')?.data ?? []), Array.from(tensors.get('conv.weight')?.data ?? []));
+  });
+});
+
+describe('safetensors', () => {
+  it('round-trips float32 and int64 tensors and refuses offsets outside the file', () => {
+    const tensors: TensorDict = new Map([
+      ['a.weight', { shape: [2, 2], data: Float32Array.of(1, -2, 3.5, 0), dtype: 'float32' }],
+      ['n', { shape: [], data: Float32Array.of(9), dtype: 'int64' }],
+    ]);
+    const bytes = writeSafetensors(tensors, { format: 'pt' });
+    assert.equal(Number(Buffer.from(bytes).readBigUInt64LE(0)) % 8, 0);
+    const read = readSafetensors(bytes, 'x.safetensors');
+    assert.deepEqual([...read.keys()], ['a.weight', 'n']);
+    assert.deepEqual(Array.from(read.get('a.weight')?.data ?? []), [1, -2, 3.5, 0]);
+    assert.equal(read.get('n')?.dtype, 'int64');
+    assert.throws(() => readSafetensors(bytes.subarray(0, bytes.length - 4), 'short.safetensors'), /short\.safetensors: n's data \[16, 24\) lies outside the file/);
+    const huge = Buffer.from(bytes);
+    huge.writeBigUInt64LE(1n << 40n, 0);
+    assert.throws(() => readSafetensors(huge, 'huge.safetensors'), /header claims \d+ bytes, more than the file holds/);
+  });
+});
