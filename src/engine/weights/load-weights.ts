@@ -6,7 +6,7 @@ import { toEngineLayout, toTorchLayout, torchSlots, type TorchSlot } from './tor
 import { WeightsFileError } from './weights-error';
 
 export interface MatchedWeights {
-  /** The model's state with every tensor replaced by the file's, in the engine's layouts. */
+  /** Every parameter and buffer of the model, from the file, in the engine's names and layouts. */
   readonly state: ModelState;
   /**
    * The IR model's `mean`/`std` buffers when the file holds them: `null` for the identity
@@ -25,14 +25,14 @@ const LISTED = 12;
  * mismatches are reported in one message. BatchNorm's `num_batches_tracked` and the normalisation
  * buffers are optional.
  */
-export function matchWeights(network: Network, input: InputShape, current: ModelState, tensors: TensorDict, label: string): MatchedWeights {
+export function matchWeights(network: Network, input: InputShape, tensors: TensorDict, label: string): MatchedWeights {
   const slots = torchSlots(network, input);
   const hits = (scheme: 'ir' | 'source'): number => slots.filter((s) => tensors.has(nameIn(s, scheme))).length;
   const scheme = hits('source') > hits('ir') ? 'source' : 'ir';
   const missing: string[] = [];
   const wrong: string[] = [];
   const expected = new Set<string>();
-  const replaced = new Map(current.tensors);
+  const replaced = new Map<string, { shape: readonly number[]; data: Float32Array }>();
   let mean: Float32Array | undefined;
   let std: Float32Array | undefined;
   for (const slot of slots) {
@@ -69,6 +69,17 @@ export function matchWeights(network: Network, input: InputShape, current: Model
     throw new WeightsFileError(`${label} does not fit ${network.name}: ${parts.join('; ')} (${hint})`);
   }
   return { state: { tensors: replaced }, scheme, ...normalizationOf(mean, std) };
+}
+
+/**
+ * The input normalisation a state dict carries as the IR model's `mean`/`std` buffers (null: the
+ * identity; undefined: the file has none), known before the model is built.
+ */
+export function fileNormalization(tensors: TensorDict): InputNormalization | null | undefined {
+  const mean = tensors.get('mean');
+  const std = tensors.get('std');
+  if (!mean || !std || mean.data.length !== std.data.length) return undefined;
+  return normalizationOf(mean.data, std.data).normalization;
 }
 
 function normalizationOf(mean: Float32Array | undefined, std: Float32Array | undefined): { normalization?: InputNormalization | null } {

@@ -52,7 +52,27 @@ def write(spec):
         state = type(state)((prefix + k, v) for k, v in state.items())
     obj = {spec['wrap']: state, 'epoch': 3, 'best_acc': 0.5} if spec.get('wrap') else state
     torch.save(obj, spec['file'])
+    if spec.get('safetensorsFile'):
+        write_safetensors(model.state_dict(), spec['safetensorsFile'])
     logits_of(model, spec)
+
+
+def write_safetensors(state, file):
+    # The documented layout (u64 header length, JSON header, raw little-endian data), written
+    # here with numpy because Debian has no safetensors package.
+    kinds = {torch.float32: 'F32', torch.float16: 'F16', torch.int64: 'I64'}
+    header, chunks, offset = {'__metadata__': {'format': 'pt'}}, [], 0
+    for name, t in state.items():
+        raw = t.contiguous().numpy().tobytes()
+        header[name] = {'dtype': kinds[t.dtype], 'shape': list(t.shape), 'data_offsets': [offset, offset + len(raw)]}
+        chunks.append(raw)
+        offset += len(raw)
+    text = json.dumps(header).encode('utf-8')
+    with open(file, 'wb') as f:
+        f.write(len(text).to_bytes(8, 'little'))
+        f.write(text)
+        for chunk in chunks:
+            f.write(chunk)
 
 
 def read(spec):
