@@ -1,4 +1,5 @@
 import { EVAL_USAGE, runEval } from './commands/eval';
+import { EXPORT_USAGE, runExport } from './commands/export';
 import { LINT_USAGE, runLint } from './commands/lint';
 import { PARAMS_USAGE, runParams } from './commands/params';
 import { RULE_USAGE, runRule } from './commands/rule';
@@ -13,6 +14,7 @@ Commands:
   rule CODE        a guideline rule's documentation (--all lists them)
   train MODEL      adversarial training (PGD, Fast-AT, TRADES) with checkpoints and resume
   eval MODEL       clean and robust accuracy under FGSM, PGD or AutoAttack
+  export RUN       a training run's weights as a PyTorch state dict (.pt or .safetensors)
 
 Run 'robustness-lens <command> --help' for a command's options.`;
 
@@ -27,6 +29,8 @@ export function runCli(argv: readonly string[], io: CommandIO, isCancelled: () =
         return runTrain(rest, io, isCancelled).catch(usageFailure);
       case 'eval':
         return runEval(rest, io, isCancelled).catch(usageFailure);
+      case 'export':
+        return runExport(rest, io).catch(usageFailure);
       case 'lint':
         return runLint(rest, io);
       case 'params':
@@ -53,11 +57,11 @@ function failure(error: unknown, command: string | undefined, io: CommandIO): nu
   const code = (error as { code?: string }).code;
   if (error instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS')) {
     io.err(`robustness-lens: ${(error as Error).message}`);
-    const usage: Record<string, string> = { lint: LINT_USAGE, params: PARAMS_USAGE, rule: RULE_USAGE, train: TRAIN_USAGE, eval: EVAL_USAGE };
+    const usage: Record<string, string> = { lint: LINT_USAGE, params: PARAMS_USAGE, rule: RULE_USAGE, train: TRAIN_USAGE, eval: EVAL_USAGE, export: EXPORT_USAGE };
     io.err(usage[command ?? ''] ?? USAGE);
     return 2;
   }
-  if ((command === 'train' || command === 'eval') && isUserFacing(error)) {
+  if ((command === 'train' || command === 'eval' || command === 'export') && isUserFacing(error)) {
     io.err(`robustness-lens ${command}: ${(error as Error).message}`);
     return 1;
   }
@@ -67,5 +71,5 @@ function failure(error: unknown, command: string | undefined, io: CommandIO): nu
 /** Errors about the user's model, data or run folder, as opposed to bugs. */
 function isUserFacing(error: unknown): boolean {
   const name = (error as { name?: string }).name;
-  return (error instanceof Error && /back end is not available|no tfjs back end could start/.test(error.message)) || name === 'DatasetError' || name === 'EngineMemoryError' || name === 'UnsupportedModelError' || name === 'CheckpointError' || name === 'BackendUnavailableError' || (error instanceof Error && /^(cannot resume|give a model file|.*: no checkpoint|.*config\.json)/.test(error.message));
+  return (error instanceof Error && /back end is not available|no tfjs back end could start/.test(error.message)) || name === 'DatasetError' || name === 'EngineMemoryError' || name === 'UnsupportedModelError' || name === 'CheckpointError' || name === 'WeightsFileError' || name === 'BackendUnavailableError' || (error instanceof Error && /^(cannot resume|give a model file|.*: no checkpoint|.*config\.json)/.test(error.message));
 }

@@ -39,6 +39,8 @@ Options:
                      (ONNX Runtime on the CPU; needs the optional onnxruntime-node)
   --workspace DIR    where .robustness-lens/runs/ goes (default: the current folder)
   --resume RUN       continue the run in that folder from its last finished epoch
+  --init-weights W   start from PyTorch weights (fine-tuning): a torch.save state dict (.pt,
+                     .pth) or .safetensors, matched by PyTorch parameter names
   --json             print the result as JSON
   -h, --help         show this help`;
 
@@ -52,7 +54,7 @@ export async function runTrain(argv: readonly string[], io: CommandIO, isCancell
       lr: { type: 'string' }, schedule: { type: 'string' }, momentum: { type: 'string' }, 'weight-decay': { type: 'string' },
       'eps-ramp': { type: 'string' }, 'trades-beta': { type: 'string' }, 'train-samples': { type: 'string' }, 'eval-samples': { type: 'string' },
       seed: { type: 'string' }, model: { type: 'string' }, backend: { type: 'string' }, workspace: { type: 'string' },
-      resume: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      resume: { type: 'string' }, 'init-weights': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -62,6 +64,7 @@ export async function runTrain(argv: readonly string[], io: CommandIO, isCancell
   const modelFile = positionals[0];
   if (!modelFile && !values.resume) throw new UsageError('give the model file to train (or --resume RUN_FOLDER)');
   if (positionals.length > 1) throw new UsageError('train takes one model file');
+  if (values.resume && values['init-weights']) throw new UsageError('--init-weights starts a new run; a resumed run continues from its own checkpoint');
   const data = values.data ?? 'mnist';
   const defaultEps = data === 'mnist' ? 0.3 : 8 / 255;
   const config: Partial<TrainConfig> & Pick<TrainConfig, 'threat'> = {
@@ -87,6 +90,7 @@ export async function runTrain(argv: readonly string[], io: CommandIO, isCancell
     ...(values.model ? { modelName: values.model } : {}),
     ...defined('backend', trainBackendOption(values.backend)),
     ...(values.resume ? { resume: values.resume } : {}),
+    ...defined('initWeights', values['init-weights']),
   }, print, isCancelled);
   print({ type: 'result', result: summary });
   if (values.json) io.out(JSON.stringify(summary, null, 2));

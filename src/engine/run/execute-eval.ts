@@ -6,6 +6,7 @@ import { batchOf, take } from '../data/dataset';
 import { openDataset } from '../data/open-dataset';
 import type { InputNormalization } from '../tfjs/normalize-input';
 import { readCheckpoint } from '../train/checkpoint';
+import { applyTorchWeights, isTorchWeightsFile, readTorchWeights } from '../weights/torch-weights';
 import { cancellationCheckpoint, RunCancelled } from '../util/cancellation';
 import type { EvalResult } from './eval-result';
 import { attackedModel, selectEvalBackend, type AttackedModel, type EvalBackendChoice } from './eval-backend';
@@ -18,7 +19,7 @@ export interface EvalRunOptions {
   /** The model file; optional when `weights` names a training run, whose model is used. */
   readonly modelFile?: string;
   readonly modelName?: string;
-  /** A training run's folder or checkpoint file whose weights to evaluate. */
+  /** A training run's folder or checkpoint file, or a PyTorch .pt / .safetensors file, whose weights to evaluate. */
   readonly weights?: string;
   readonly data: string;
   readonly backend?: EvalBackendChoice;
@@ -36,26 +37,32 @@ export interface EvalRunOptions {
 export async function executeEval(options: EvalRunOptions, listener: RunListener, isCancelled: () => boolean): Promise<RunSummary> {
   const run = RunDirectory.create(options.workspace, 'eval');
   const chosen = await selectEvalBackend(options.backend);
-  const trained = options.weights ? locateWeights(options.weights) : undefined;
+  const torchWeights = options.weights && isTorchWeightsFile(options.weights) ? readTorchWeights(options.weights) : undefined;
+  const trained = options.weights && !torchWeights ? locateWeights(options.weights) : undefined;
   const modelFile = options.modelFile ?? trained?.modelFile;
-  if (!modelFile) throw new Error('give a model file, or --weights with a training run folder');
+  if (!modelFile) throw new Error(`give a model file${torchWeights ? ` for ${options.weights ?? ''}` : ', or --weights with a training run folder'}`);
   const split = openDataset(options.data);
   const data = take(split.test, options.samples);
-  const normalization = trained ? trained.normalization : normalizationFor(split.test);
+  // A checkpoint of the IR model carries its normalisation (mean/std buffers); it wins over the data set's.
+  const fromFile = torchWeights?.normalization;
+  const normalization = trained ? trained.normalization : fromFile !== undefined ? (fromFile ?? undefined) : normalizationFor(split.test);
   const loaded = await loadModel(modelFile, options.modelName ?? trained?.modelName, data, normalization, options.seed);
   const model = loaded.model;
   const network = { name: loaded.name };
   let attacked: AttackedModel | undefined;
   try {
     if (trained) await model.setState(readCheckpoint(trained.checkpoint).state);
+    if (torchWeights) await applyTorchWeights(model, loaded.network, data.shape, torchWeights);
     const ready = await attackedModel(chosen, loaded, data, normalization);
     attacked = ready.model;
     // Announced once the model is built: an automatic choice of ONNX Runtime may have fallen back to tfjs.
     const backend = ready.backend;
     listener({ type: 'started', runId: run.id, runDir: run.dir, backend: backend.name, device: backend.device, notes: backend.notes });
-    const untrained = !trained;
-    run.writeJson('config.json', { kind: 'eval', model: { file: path.resolve(modelFile), name: network.name, params: model.paramCount(), parts: loaded.parts ?? [], budget: loaded.budget ?? null, weights: trained?.checkpoint ?? null }, data: options.data, threat: options.threat, attacks: options.attacks, samples: data.n, seed: options.seed });
-    run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, [...backend.notes, ...(untrained ? ['no --weights given: the model has its random initial weights'] : [])]));
+    const untrained = !trained && !torchWeights;
+    const weightsFile = trained?.checkpoint ?? torchWeights?.file ?? null;
+    run.writeJson('config.json', { kind: 'eval', model: { file: path.resolve(modelFile), name: network.name, params: model.paramCount(), parts: loaded.parts ?? [], budget: loaded.budget ?? null, weights: weightsFile, normalization: normalization ?? null }, data: options.data, threat: options.threat, attacks: options.attacks, samples: data.n, seed: options.seed });
+    const weightNotes = torchWeights ? [`PyTorch weights from ${torchWeights.file}${torchWeights.notes.length ? ` (${torchWeights.notes.join('; ')})` : ''}`] : [];
+    run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, [...backend.notes, ...weightNotes, ...(untrained ? ['no --weights given: the model has its random initial weights'] : [])]));
 
     const started = Date.now();
     const attacks = options.attacks.map((a) => attackByName(a, options.pgdSteps));

@@ -10,6 +10,7 @@ import { fallbackBackend, selectTrainBackend, type EvalBackend, type TrainBacken
 import { UnsupportedModelError } from '../tfjs/unsupported-model-error';
 import { train } from '../train/train-loop';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../train/train-config';
+import { applyTorchWeights, readTorchWeights } from '../weights/torch-weights';
 import { loadModel, normalizationFor, type LoadedModel } from './load-model';
 import type { RunListener, RunSummary } from './run-messages';
 import { describeEnvironment, RunDirectory } from './run-store';
@@ -26,6 +27,8 @@ export interface TrainRunOptions {
   readonly config: Partial<TrainConfig> & Pick<TrainConfig, 'threat'>;
   /** A run folder to continue from its last finished epoch. */
   readonly resume?: string;
+  /** A PyTorch .pt / .safetensors file to start from (fine-tuning) instead of random weights. */
+  readonly initWeights?: string;
 }
 
 export const CHECKPOINT_FILE = 'checkpoint.rlck';
@@ -39,12 +42,23 @@ export async function executeTrain(requested: TrainRunOptions, listener: RunList
   const chosen = await selectTrainBackend(options.backend);
   const data = openDataset(options.data);
   if (!data.train) throw new Error(`${options.data} has no training split; training needs one (a train/ folder, the train-*-idx files, data_batch_*.bin)`);
-  const loaded = await loadModel(options.modelFile, options.modelName, data.test, normalizationFor(data.test), config.seed);
-  const normalization = loaded.normalized ? normalizationFor(data.test) : undefined;
+  const init = options.initWeights ? readTorchWeights(options.initWeights) : undefined;
+  // A checkpoint of the IR model carries its normalisation (mean/std buffers); it wins over the data set's.
+  const wanted = init && init.normalization !== undefined ? (init.normalization ?? undefined) : normalizationFor(data.test);
+  const loaded = await loadModel(options.modelFile, options.modelName, data.test, wanted, config.seed);
+  if (init) {
+    try {
+      await applyTorchWeights(loaded.model, loaded.network, data.test.shape, init);
+    } catch (error) {
+      loaded.model.dispose();
+      throw error;
+    }
+  }
+  const normalization = loaded.normalized ? wanted : undefined;
   const { model, backend } = chosen.onnx ? await onnxModel(chosen, loaded, data.test, normalization) : { model: loaded.model, backend: chosen };
   // Sent once the model is built, so it names the back end that really computes.
   listener({ type: 'started', runId: run.id, runDir: run.dir, backend: backend.name, device: backend.device, notes: backend.notes });
-  const modelInfo = { file: path.resolve(options.modelFile), name: loaded.name, params: model.paramCount(), parts: loaded.parts ?? [], budget: loaded.budget ?? null, inputShape: data.test.shape, numClasses: data.test.numClasses, normalization: normalization ?? null };
+  const modelInfo = { file: path.resolve(options.modelFile), name: loaded.name, initWeights: init?.file ?? null, params: model.paramCount(), parts: loaded.parts ?? [], budget: loaded.budget ?? null, inputShape: data.test.shape, numClasses: data.test.numClasses, normalization: normalization ?? null };
   run.writeJson('config.json', { kind: 'train', model: modelInfo, data: options.data, config });
   run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, backend.notes));
   try {
@@ -92,12 +106,12 @@ async function onnxModel(chosen: EvalBackend, loaded: LoadedModel, data: Dataset
 }
 
 interface SavedTrainConfig {
-  readonly model: { readonly file: string; readonly name: string };
+  readonly model: { readonly file: string; readonly name: string; readonly initWeights?: string | null };
   readonly data: string;
   readonly config: TrainConfig;
 }
 
-function savedTrainOptions(runDir: string): Pick<TrainRunOptions, 'modelFile' | 'modelName' | 'data' | 'config'> {
+function savedTrainOptions(runDir: string): Pick<TrainRunOptions, 'modelFile' | 'modelName' | 'data' | 'config' | 'initWeights'> {
   const file = path.join(path.resolve(runDir), 'config.json');
   let saved: SavedTrainConfig;
   try {
@@ -105,5 +119,7 @@ function savedTrainOptions(runDir: string): Pick<TrainRunOptions, 'modelFile' | 
   } catch (error) {
     throw new Error(`cannot resume ${runDir}: ${file} is missing or damaged (${(error as Error).message})`, { cause: error });
   }
-  return { modelFile: saved.model.file, modelName: saved.model.name, data: saved.data, config: saved.config };
+  // The initial weights are read again on resume for their normalisation; the checkpoint then replaces them.
+  const init = saved.model.initWeights ? { initWeights: saved.model.initWeights } : {};
+  return { modelFile: saved.model.file, modelName: saved.model.name, data: saved.data, config: saved.config, ...init };
 }

@@ -64,9 +64,9 @@ export function matchWeights(network: Network, input: InputShape, tensors: Tenso
       listed(`${wrong.length} of the wrong shape`, wrong),
     ].filter((p) => p !== undefined);
     const hint = scheme === 'ir'
-      ? `names are compared with the IR model's (python/ir_model.py: stem.0.weight ...) and with ${network.name}'s own layer names`
-      : `names are compared with ${network.name}'s own layer names and with the IR model's`;
-    throw new WeightsFileError(`${label} does not fit ${network.name}: ${parts.join('; ')} (${hint})`);
+      ? `names were compared with the IR model's (python/ir_model.py: stem.0.weight ...), then with ${network.name}'s own layer names`
+      : `names were compared with ${network.name}'s own layer names, then with the IR model's`;
+    throw new WeightsFileError(`${label} does not fit ${network.name}: ${parts.join('; ')}; ${hint}`);
   }
   return { state: { tensors: replaced }, scheme, ...normalizationOf(mean, std) };
 }
