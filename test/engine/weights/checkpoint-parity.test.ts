@@ -151,6 +151,32 @@ describe('PyTorch checkpoints of IR models give PyTorch\'s logits in the engine'
     }
   });
 
+  it('reads a checkpoint of the user\'s own nn.Module by its own names (a flatten of a 2x2 map, BatchNorm1d)', async () => {
+    const c = TRAINING_CASES.find((x) => x.file.endsWith('.py'));
+    assert.ok(c);
+    const network = await networkFromText(c.file, c.text, 10);
+    const base = path.join(dir, 'own-module');
+    const spec = {
+      source: c.text, className: 'Tiny', seed: 5, file: `${base}.pt`,
+      input: [N, c.size, c.size, 3], inputFile: `${base}.input.bin`, logitsFile: `${base}.logits.json`,
+    };
+    fs.writeFileSync(`${base}.json`, JSON.stringify(spec));
+    torchScript('module', `${base}.json`);
+    const w: Written = {
+      network, shape: { height: c.size, width: c.size, channels: 3 }, file: spec.file,
+      input: new Float32Array(fs.readFileSync(spec.inputFile).buffer.slice(0)),
+      logits: Float32Array.from(JSON.parse(fs.readFileSync(spec.logitsFile, 'utf8')) as number[]),
+    };
+    const { model, normalization } = await loadedModel(w, w.file);
+    try {
+      assert.equal(normalization, undefined, 'the module has no normalisation buffers');
+      const gap = relativeGap(await model.logits(w.input, N), w.logits);
+      assert.ok(gap <= 1e-5, `Tiny: logits differ by ${gap} of their scale`);
+    } finally {
+      model.dispose();
+    }
+  });
+
   it('lists missing, unexpected and wrongly shaped tensors in one message', async () => {
     const w = written[0];
     assert.ok(w);

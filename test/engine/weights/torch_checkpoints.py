@@ -5,6 +5,8 @@
                and BatchNorm statistic away from its initial value, saves its state_dict with
                torch.save (under `wrap` when given, each name prefixed by `prefix`), and writes the
                eval-mode logits of a random NHWC float32 input (also written) as JSON.
+  module SPEC  as write, but for the user's own nn.Module: SPEC has "source" (Python text) and "className"
+               instead of "network"; the checkpoint holds that module's own state_dict names.
   read SPEC    SPEC: {"network", "file", "inputFile", "input", "logitsFile"}: torch.load(file) into IrModel
                with load_state_dict(strict=True) and writes the logits of the input.
   dtypes FILE OUT   saves tensors of every dtype, views and strides; OUT gets their float32 values.
@@ -31,9 +33,10 @@ def logits_of(model, spec):
         json.dump(out.reshape(-1).tolist(), f)
 
 
-def write(spec):
+def write(spec, model=None):
     torch.manual_seed(spec['seed'])
-    model = IrModel(spec['network'], spec.get('mean'), spec.get('std'))
+    if model is None:
+        model = IrModel(spec['network'], spec.get('mean'), spec.get('std'))
     with torch.no_grad():
         for name, p in model.named_parameters():
             p.add_(0.05 * torch.randn_like(p))
@@ -55,6 +58,12 @@ def write(spec):
     if spec.get('safetensorsFile'):
         write_safetensors(model.state_dict(), spec['safetensorsFile'])
     logits_of(model, spec)
+
+
+def module(spec):
+    scope = {}
+    exec(compile(spec['source'], 'model.py', 'exec'), scope)  # the test's own model text
+    write(spec, scope[spec['className']]())
 
 
 def write_safetensors(state, file):
@@ -120,9 +129,9 @@ def evil(file, marker):
 
 if __name__ == '__main__':
     command = sys.argv[1]
-    if command in ('write', 'read'):
+    if command in ('write', 'read', 'module'):
         with open(sys.argv[2], encoding='utf-8') as f:
-            (write if command == 'write' else read)(json.load(f))
+            {'write': write, 'read': read, 'module': module}[command](json.load(f))
     elif command == 'dtypes':
         dtypes(sys.argv[2], sys.argv[3])
     elif command == 'evil':
