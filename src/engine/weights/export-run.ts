@@ -40,7 +40,9 @@ export async function exportRun(runDir: string, format: ExportFormat, out?: stri
   try {
     config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as SavedRunConfig;
   } catch (error) {
-    throw new WeightsFileError(`${runDir} is not a training run folder: ${configFile} is missing or damaged (${(error as Error).message})`);
+    throw new WeightsFileError(
+      `${runDir} is not a training run folder: ${configFile} is missing or damaged (${(error as Error).message})`,
+    );
   }
   const model = config.model;
   if (config.kind !== 'train' || !model?.file || !model.name || !model.inputShape) {
@@ -50,7 +52,9 @@ export async function exportRun(runDir: string, format: ExportFormat, out?: stri
   const { state } = readCheckpoint(path.join(dir, 'checkpoint.rlck'));
   const tensors = torchStateDict(network, model.inputShape, state, model.normalization ?? undefined);
   const file = path.resolve(out ?? path.join(dir, `weights.${format}`));
-  const bytes = format === 'pt' ? torchStateDictFile(tensors) : writeSafetensors(tensors, { format: 'pt', model: network.name });
+  const bytes = format === 'pt'
+    ? torchStateDictFile(tensors)
+    : writeSafetensors(tensors, { format: 'pt', model: network.name });
   writeFileAtomic(file, bytes);
   return { file, tensors: tensors.size, model: network.name };
 }

@@ -64,7 +64,8 @@ export function matchWeights(network: Network, input: InputShape, tensors: Tenso
       listed(`${wrong.length} of the wrong shape`, wrong),
     ].filter((p) => p !== undefined);
     const hint = scheme === 'ir'
-      ? `names were compared with the IR model's (python/ir_model.py: stem.0.weight ...), then with ${network.name}'s own layer names`
+      ? `names were compared with the IR model's (python/ir_model.py: stem.0.weight ...), `
+        + `then with ${network.name}'s own layer names`
       : `names were compared with ${network.name}'s own layer names, then with the IR model's`;
     throw new WeightsFileError(`${label} does not fit ${network.name}: ${parts.join('; ')}; ${hint}`);
   }
@@ -82,7 +83,10 @@ export function fileNormalization(tensors: TensorDict): InputNormalization | nul
   return normalizationOf(mean.data, std.data).normalization;
 }
 
-function normalizationOf(mean: Float32Array | undefined, std: Float32Array | undefined): { normalization?: InputNormalization | null } {
+function normalizationOf(
+  mean: Float32Array | undefined,
+  std: Float32Array | undefined,
+): { normalization?: InputNormalization | null } {
   if (!mean || !std) return {};
   if (mean.every((m) => m === 0) && std.every((s) => s === 1)) return { normalization: null };
   return { normalization: { mean: Array.from(mean), std: Array.from(std) } };
@@ -107,17 +111,29 @@ function listed(title: string, names: readonly string[]): string | undefined {
  * its input normalisation as the `mean`/`std` buffers and zero `num_batches_tracked` counters.
  * `load_state_dict(strict=True)` accepts it.
  */
-export function torchStateDict(network: Network, input: InputShape, state: ModelState, normalization: InputNormalization | undefined): TensorDict {
+export function torchStateDict(
+  network: Network,
+  input: InputShape,
+  state: ModelState,
+  normalization: InputNormalization | undefined,
+): TensorDict {
   const out: TensorDict = new Map();
   const c = network.inputChannels;
   for (const slot of torchSlots(network, input)) {
-    if (slot.role === 'mean') out.set(slot.irName, { shape: slot.torchShape, data: Float32Array.from(normalization?.mean ?? new Array<number>(c).fill(0)), dtype: 'float32' });
-    else if (slot.role === 'std') out.set(slot.irName, { shape: slot.torchShape, data: Float32Array.from(normalization?.std ?? new Array<number>(c).fill(1)), dtype: 'float32' });
+    if (slot.role === 'mean' || slot.role === 'std') {
+      const values = slot.role === 'mean' ? normalization?.mean : normalization?.std;
+      const data = Float32Array.from(values ?? new Array<number>(c).fill(slot.role === 'mean' ? 0 : 1));
+      out.set(slot.irName, { shape: slot.torchShape, data, dtype: 'float32' });
+    }
     else if (slot.role === 'counter') out.set(slot.irName, { shape: [], data: new Float32Array(1), dtype: 'int64' });
     else if (slot.engineName) {
       const entry = state.tensors.get(slot.engineName);
       if (!entry) throw new WeightsFileError(`the model's state has no ${slot.engineName}`);
-      if (!sameShape(entry.shape, slot.engineShape)) throw new WeightsFileError(`the model's ${slot.engineName} is ${shapeText(entry.shape)}, expected ${shapeText(slot.engineShape)}`);
+      if (!sameShape(entry.shape, slot.engineShape)) {
+        throw new WeightsFileError(
+          `the model's ${slot.engineName} is ${shapeText(entry.shape)}, expected ${shapeText(slot.engineShape)}`,
+        );
+      }
       out.set(slot.irName, { shape: slot.torchShape, data: toTorchLayout(slot, entry.data), dtype: 'float32' });
     }
   }

@@ -23,7 +23,7 @@ export interface PickleOptions {
   readonly globals: ReadonlyMap<string, AllowedGlobal>;
   /** BINPERSID's argument to the object it stands for (torch: a storage in data/<key>). */
   readonly persistentLoad?: (pid: unknown) => unknown;
-  /** What BUILD may set state on (torch: an OrderedDict's `_metadata`, a Parameter's hooks): returns false to refuse. */
+  /** Whether BUILD may set state on a value (torch: an OrderedDict's `_metadata`, a Parameter's hooks). */
   readonly build?: (target: unknown, state: unknown) => boolean;
   /** For messages. */
   readonly label: string;
@@ -52,7 +52,8 @@ export function readPickle(bytes: Uint8Array, options: PickleOptions): unknown {
     if (value > BigInt(bytes.length)) fail(`a length of ${value} bytes exceeds the pickle`);
     return Number(value);
   };
-  const text = (n: number, encoding: 'utf8' | 'latin1'): string => Buffer.from(bytes.buffer, bytes.byteOffset + need(n), n).toString(encoding);
+  const text = (n: number, encoding: 'utf8' | 'latin1'): string =>
+    Buffer.from(bytes.buffer, bytes.byteOffset + need(n), n).toString(encoding);
   const raw = (n: number): Uint8Array => bytes.slice(need(n), at);
   const line = (): string => {
     const end = bytes.indexOf(0x0a, at);
@@ -60,7 +61,8 @@ export function readPickle(bytes: Uint8Array, options: PickleOptions): unknown {
     return text(end - at + 1, 'utf8').slice(0, -1);
   };
   const pop = (): unknown => {
-    if (stack.length === 0 || (marks.length > 0 && stack.length <= (marks[marks.length - 1] as number))) fail('the pickle pops an empty stack');
+    const floor = marks.length > 0 ? (marks[marks.length - 1] as number) : 0;
+    if (stack.length === 0 || stack.length <= floor) fail('the pickle pops an empty stack');
     return stack.pop();
   };
   const top = (): unknown => {
@@ -76,7 +78,10 @@ export function readPickle(bytes: Uint8Array, options: PickleOptions): unknown {
     const full = `${module}.${name}`;
     const allowed = options.globals.get(full);
     if (!allowed) {
-      throw new WeightsFileError(`refused: ${options.label} references ${full}; only tensors and plain containers are read, and nothing in the file is run`);
+      throw new WeightsFileError(
+        `refused: ${options.label} references ${full}; `
+          + 'only tensors and plain containers are read, and nothing in the file is run',
+      );
     }
     return allowed;
   };
@@ -104,7 +109,12 @@ export function readPickle(bytes: Uint8Array, options: PickleOptions): unknown {
       case 0x74: stack.push(new PickleTuple(popMark())); break; // TUPLE
       case 0x85: stack.push(new PickleTuple([pop()])); break; // TUPLE1
       case 0x86: { const b = pop(); const a = pop(); stack.push(new PickleTuple([a, b])); break; } // TUPLE2
-      case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push(new PickleTuple([a, b, c])); break; } // TUPLE3
+      case 0x87: { // TUPLE3
+        const c = pop();
+        const b = pop();
+        stack.push(new PickleTuple([pop(), b, c]));
+        break;
+      }
       case 0x7d: stack.push(new Map()); break; // EMPTY_DICT
       case 0x64: { const m = new Map(); setItems(m, popMark()); stack.push(m); break; } // DICT
       case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
@@ -123,7 +133,12 @@ export function readPickle(bytes: Uint8Array, options: PickleOptions): unknown {
       case 0x4b: stack.push(u8()); break; // BININT1
       case 0x4d: stack.push(u16()); break; // BININT2
       case 0x8a: stack.push(long(raw(u8()))); break; // LONG1
-      case 0x8b: { const n = u32(); if (n > 64) fail('a LONG4 integer is too long'); stack.push(long(raw(n))); break; } // LONG4
+      case 0x8b: { // LONG4
+        const n = u32();
+        if (n > 64) fail('a LONG4 integer is too long');
+        stack.push(long(raw(n)));
+        break;
+      }
       case 0x47: stack.push(view.getFloat64(need(8), false)); break; // BINFLOAT (big-endian)
       case 0x58: stack.push(text(u32(), 'utf8')); break; // BINUNICODE
       case 0x8c: stack.push(text(u8(), 'utf8')); break; // SHORT_BINUNICODE
@@ -155,7 +170,8 @@ export function readPickle(bytes: Uint8Array, options: PickleOptions): unknown {
         const args = pop();
         const callable = pop();
         if (!(callable instanceof AllowedGlobal) || !callable.call) {
-          fail(`refused: the pickle calls ${callable instanceof AllowedGlobal ? callable.name : 'something that is not an allowed function'}`);
+          const what = callable instanceof AllowedGlobal ? callable.name : 'something that is not an allowed function';
+          fail(`refused: the pickle calls ${what}`);
         }
         if (!(args instanceof PickleTuple)) fail('REDUCE without an argument tuple');
         stack.push((callable as AllowedGlobal).call?.((args as PickleTuple).items));
@@ -163,7 +179,9 @@ export function readPickle(bytes: Uint8Array, options: PickleOptions): unknown {
       }
       case 0x62: { // BUILD
         const state = pop();
-        if (!options.build?.(top(), state)) fail('refused: the pickle sets the state of an object that is not a tensor or a dict');
+        if (!options.build?.(top(), state)) {
+          fail('refused: the pickle sets the state of an object that is not a tensor or a dict');
+        }
         break;
       }
       case 0x51: { // BINPERSID
@@ -183,7 +201,8 @@ export function readPickle(bytes: Uint8Array, options: PickleOptions): unknown {
         break;
       }
       default:
-        fail(`unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')} (the text opcodes of protocols 0 and 1, object construction and extensions are not read)`);
+        fail(`unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')} `
+          + '(the text opcodes of protocols 0 and 1, object construction and extensions are not read)');
     }
   }
 }

@@ -6,8 +6,13 @@ import { WeightsFileError } from './weights-error';
  * length, a JSON header mapping each name to {dtype, shape, data_offsets: [begin, end]} relative
  * to the data that follows, and an optional "__metadata__" of strings; data little-endian, C order.
  */
-const BYTES: Readonly<Record<string, number>> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
-const NAMES: Readonly<Record<string, string>> = { F64: 'float64', F32: 'float32', F16: 'float16', BF16: 'bfloat16', I64: 'int64', I32: 'int32', I16: 'int16', I8: 'int8', U8: 'uint8', BOOL: 'bool' };
+const BYTES: Readonly<Record<string, number>> = {
+  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+};
+const NAMES: Readonly<Record<string, string>> = {
+  F64: 'float64', F32: 'float32', F16: 'float16', BF16: 'bfloat16', I64: 'int64',
+  I32: 'int32', I16: 'int16', I8: 'int8', U8: 'uint8', BOOL: 'bool',
+};
 const MAX_HEADER = 100 * 1024 * 1024;
 
 interface HeaderEntry {
@@ -20,32 +25,43 @@ export function readSafetensors(bytes: Uint8Array, label: string): TensorDict {
   if (bytes.length < 8) throw new WeightsFileError(`${label} is too short to be a safetensors file`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
-  if (headerLength > BigInt(Math.min(MAX_HEADER, bytes.length - 8))) throw new WeightsFileError(`${label}: its header claims ${headerLength} bytes, more than the file holds`);
+  if (headerLength > BigInt(Math.min(MAX_HEADER, bytes.length - 8))) {
+    throw new WeightsFileError(`${label}: its header claims ${headerLength} bytes, more than the file holds`);
+  }
   const dataStart = 8 + Number(headerLength);
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 8, Number(headerLength)).toString('utf8')) as Record<string, unknown>;
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset + 8, Number(headerLength)).toString('utf8');
+    header = JSON.parse(text) as Record<string, unknown>;
   } catch (error) {
     throw new WeightsFileError(`${label}: its JSON header is damaged (${(error as Error).message})`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new WeightsFileError(`${label}: its header is not a JSON object`);
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    throw new WeightsFileError(`${label}: its header is not a JSON object`);
+  }
   const tensors: TensorDict = new Map();
   for (const [name, value] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const entry = value as Partial<HeaderEntry>;
     const size = BYTES[entry.dtype ?? ''];
-    if (size === undefined) throw new WeightsFileError(`${label}: ${name} has type ${String(entry.dtype)}, which is not read`);
+    if (size === undefined) {
+      throw new WeightsFileError(`${label}: ${name} has type ${String(entry.dtype)}, which is not read`);
+    }
     const shape = entry.shape;
     const offsets = entry.data_offsets;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0) || !Array.isArray(offsets) || offsets.length !== 2) {
+    const goodShape = Array.isArray(shape) && shape.every((d) => Number.isSafeInteger(d) && d >= 0);
+    if (!goodShape || !Array.isArray(offsets) || offsets.length !== 2) {
       throw new WeightsFileError(`${label}: ${name} has a malformed header entry`);
     }
     const [begin, end] = offsets as [number, number];
-    if (!Number.isSafeInteger(begin) || !Number.isSafeInteger(end) || begin < 0 || end < begin || dataStart + end > bytes.length) {
+    const inside = Number.isSafeInteger(begin) && Number.isSafeInteger(end) && begin >= 0 && end >= begin;
+    if (!inside || dataStart + end > bytes.length) {
       throw new WeightsFileError(`${label}: ${name}'s data [${begin}, ${end}) lies outside the file`);
     }
     if (end - begin !== elementCount(shape) * size) {
-      throw new WeightsFileError(`${label}: ${name} has shape ${shapeText(shape)} of ${entry.dtype} but ${end - begin} bytes`);
+      throw new WeightsFileError(
+        `${label}: ${name} has shape ${shapeText(shape)} of ${entry.dtype} but ${end - begin} bytes`,
+      );
     }
     tensors.set(name, decode(bytes.subarray(dataStart + begin, dataStart + end), entry.dtype as string, shape));
   }
@@ -84,7 +100,8 @@ export function writeSafetensors(tensors: TensorDict, metadata: Readonly<Record<
   let offset = 0;
   for (const [name, t] of tensors) {
     const chunk = t.dtype === 'int64' ? int64Bytes(t.data) : new Uint8Array(Float32Array.from(t.data).buffer);
-    header[name] = { dtype: t.dtype === 'int64' ? 'I64' : 'F32', shape: t.shape, data_offsets: [offset, offset + chunk.length] };
+    const dtype = t.dtype === 'int64' ? 'I64' : 'F32';
+    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + chunk.length] };
     chunks.push(chunk);
     offset += chunk.length;
   }

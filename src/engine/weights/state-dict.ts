@@ -24,9 +24,15 @@ export function readStateDictFile(file: string): ReadStateDict {
   try {
     size = fs.statSync(file).size;
   } catch (error) {
-    throw new WeightsFileError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new WeightsFileError(
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
-  if (size > MAX_FILE_BYTES) throw new WeightsFileError(`${file} is ${(size / 1024 ** 3).toFixed(1)} GiB; weights files over 8 GiB are not read`);
+  if (size > MAX_FILE_BYTES) {
+    throw new WeightsFileError(
+      `${file} is ${(size / 1024 ** 3).toFixed(1)} GiB; weights files over 8 GiB are not read`,
+    );
+  }
   const bytes = fs.readFileSync(file);
   if (file.toLowerCase().endsWith('.safetensors')) return stripPrefixes(readSafetensors(bytes, label), []);
   return findStateDict(readTorchFile(bytes, label), label);
@@ -46,7 +52,10 @@ export function findStateDict(root: unknown, label: string): ReadStateDict {
     current = current.get(key);
   }
   const keys = root instanceof Map ? [...root.keys()].map(String).slice(0, 12) : [];
-  throw new WeightsFileError(`${label}: no state dict found (a dict of tensors, or one under ${CONTAINER_KEYS.join(', ')})${keys.length ? `; its top-level keys are ${keys.join(', ')}` : ''}`);
+  throw new WeightsFileError(
+    `${label}: no state dict found (a dict of tensors, or one under ${CONTAINER_KEYS.join(', ')})`
+      + (keys.length ? `; its top-level keys are ${keys.join(', ')}` : ''),
+  );
 }
 
 /** A dict whose values are tensors (other values, such as a step count, are dropped); undefined if it holds none. */
@@ -59,7 +68,8 @@ function tensorEntries(map: Map<unknown, unknown>): TensorDict | undefined {
 }
 
 function isHostTensor(v: unknown): v is HostTensor {
-  return typeof v === 'object' && v !== null && (v as HostTensor).data instanceof Float32Array && Array.isArray((v as HostTensor).shape);
+  const t = v as HostTensor | null;
+  return typeof t === 'object' && t !== null && t.data instanceof Float32Array && Array.isArray(t.shape);
 }
 
 function stripPrefixes(tensors: TensorDict, notes: string[]): ReadStateDict {

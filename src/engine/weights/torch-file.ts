@@ -11,21 +11,35 @@ import { ZipArchive } from './zip-archive';
  */
 export function readTorchFile(bytes: Uint8Array, label: string): unknown {
   if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] === 0x02) {
-    throw new WeightsFileError(`${label} is in the legacy torch.save format (before PyTorch 1.6), which is not read; re-save it with torch.save(obj, path) from PyTorch 1.6 or later`);
+    throw new WeightsFileError(
+      `${label} is in the legacy torch.save format (before PyTorch 1.6), which is not read; `
+        + 're-save it with torch.save(obj, path) from PyTorch 1.6 or later',
+    );
   }
-  if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) throw new WeightsFileError(`${label} is not a torch.save zip file`);
+  if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) {
+    throw new WeightsFileError(`${label} is not a torch.save zip file`);
+  }
   const archive = new ZipArchive(bytes, label);
   const pickleName = archive.names.find((n) => n === 'data.pkl' || n.endsWith('/data.pkl'));
-  if (!pickleName) throw new WeightsFileError(`${label}: the archive has no data.pkl, so it was not written by torch.save`);
+  if (!pickleName) {
+    throw new WeightsFileError(`${label}: the archive has no data.pkl, so it was not written by torch.save`);
+  }
   const prefix = pickleName.slice(0, -'data.pkl'.length);
-  const byteOrder = archive.has(`${prefix}byteorder`) ? Buffer.from(archive.read(`${prefix}byteorder`)).toString('ascii').trim() : 'little';
-  if (byteOrder !== 'little') throw new WeightsFileError(`${label} was written on a ${byteOrder}-endian machine; only little-endian files are read`);
+  const orderEntry = `${prefix}byteorder`;
+  const byteOrder = archive.has(orderEntry) ? Buffer.from(archive.read(orderEntry)).toString('ascii').trim() : 'little';
+  if (byteOrder !== 'little') {
+    throw new WeightsFileError(
+      `${label} was written on a ${byteOrder}-endian machine; only little-endian files are read`,
+    );
+  }
 
   const storages = new Map<string, StorageRef>();
   const persistentLoad = (pid: unknown): StorageRef => {
     const items = pid instanceof PickleTuple ? pid.items : [];
     const [kind, type, key, , numel] = items;
-    if (kind !== 'storage' || !(type instanceof AllowedGlobal) || typeof key !== 'string' || typeof numel !== 'number') {
+    const valid = kind === 'storage' && type instanceof AllowedGlobal
+      && typeof key === 'string' && typeof numel === 'number';
+    if (!valid) {
       throw new WeightsFileError(`${label}: a persistent id is not a storage reference`);
     }
     const storageType = STORAGE_TYPES.get(type.name.slice('torch.'.length));
@@ -34,14 +48,17 @@ export function readTorchFile(bytes: Uint8Array, label: string): unknown {
     const size = archive.size(entry);
     if (size === undefined) throw new WeightsFileError(`${label}: storage ${key} is missing from the archive`);
     // Checked before anything is allocated for it.
-    if (numel < 0 || numel * storageType.bytes > size) throw new WeightsFileError(`${label}: storage ${key} claims ${numel} values but holds ${size} bytes`);
+    if (numel < 0 || numel * storageType.bytes > size) {
+      throw new WeightsFileError(`${label}: storage ${key} claims ${numel} values but holds ${size} bytes`);
+    }
     const existing = storages.get(key);
     if (existing) return existing;
     const ref = new StorageRef(key, storageType.dtype, storageType.bytes, numel);
     storages.set(key, ref);
     return ref;
   };
-  const root = readPickle(archive.read(pickleName), { label, globals: torchGlobals(label), persistentLoad, build: acceptBuild });
+  const options = { label, globals: torchGlobals(label), persistentLoad, build: acceptBuild };
+  const root = readPickle(archive.read(pickleName), options);
 
   const cache = new Map<TensorRef, HostTensor>();
   const resolve = (value: unknown, path: string): unknown => {
@@ -53,7 +70,9 @@ export function readTorchFile(bytes: Uint8Array, label: string): unknown {
       }
       return tensor;
     }
-    if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, resolve(v, path ? `${path}.${String(k)}` : String(k))]));
+    if (value instanceof Map) {
+      return new Map([...value].map(([k, v]) => [k, resolve(v, path ? `${path}.${String(k)}` : String(k))]));
+    }
     if (Array.isArray(value)) return value.map((v, i) => resolve(v, `${path}[${i}]`));
     if (value instanceof PickleTuple) return new PickleTuple(value.items.map((v, i) => resolve(v, `${path}[${i}]`)));
     return value;
@@ -63,7 +82,8 @@ export function readTorchFile(bytes: Uint8Array, label: string): unknown {
 
 /** An OrderedDict's `_metadata` (module versions) and a Parameter's state are kept out of the result. */
 function acceptBuild(target: unknown, state: unknown): boolean {
-  return (target instanceof Map || target instanceof TensorRef) && (state === null || state instanceof Map || state instanceof PickleTuple);
+  const settable = target instanceof Map || target instanceof TensorRef;
+  return settable && (state === null || state instanceof Map || state instanceof PickleTuple);
 }
 
 function torchGlobals(label: string): Map<string, AllowedGlobal> {
@@ -76,13 +96,16 @@ function torchGlobals(label: string): Map<string, AllowedGlobal> {
     const map = new Map<unknown, unknown>();
     const items = args[0];
     if (Array.isArray(items)) {
-      for (const pair of items) if (pair instanceof PickleTuple && pair.items.length === 2) map.set(pair.items[0], pair.items[1]);
+      for (const pair of items) {
+        if (pair instanceof PickleTuple && pair.items.length === 2) map.set(pair.items[0], pair.items[1]);
+      }
     }
     return map;
   });
   const rebuild = (args: readonly unknown[]): TensorRef => {
     const [storage, offset, size, stride] = args;
-    const ints = (v: unknown): number[] | undefined => (v instanceof PickleTuple && v.items.every((d) => Number.isSafeInteger(d)) ? (v.items as number[]) : undefined);
+    const ints = (v: unknown): number[] | undefined =>
+      (v instanceof PickleTuple && v.items.every((d) => Number.isSafeInteger(d)) ? (v.items as number[]) : undefined);
     const shape = ints(size);
     const strides = ints(stride);
     if (!(storage instanceof StorageRef) || typeof offset !== 'number' || !shape || !strides) {

@@ -30,6 +30,8 @@ export interface TorchSlot {
   readonly role: 'tensor' | 'counter' | 'mean' | 'std';
 }
 
+const SAME: TorchLayout = { kind: 'same' };
+
 interface MapShape {
   c: number;
   h: number;
@@ -44,8 +46,9 @@ interface MapShape {
 export function torchSlots(network: Network, input: InputShape): TorchSlot[] {
   const slots: TorchSlot[] = [];
   const c = network.inputChannels;
-  slots.push({ irName: 'mean', sourceName: 'mean', torchShape: [1, c, 1, 1], engineShape: [c], layout: { kind: 'same' }, role: 'mean' });
-  slots.push({ irName: 'std', sourceName: 'std', torchShape: [1, c, 1, 1], engineShape: [c], layout: { kind: 'same' }, role: 'std' });
+  for (const role of ['mean', 'std'] as const) {
+    slots.push({ irName: role, sourceName: role, torchShape: [1, c, 1, 1], engineShape: [c], layout: SAME, role });
+  }
   const shape: MapShape = { c, h: input.height, w: input.width };
   network.stem.layers.forEach((layer, i) => layerSlots(layer, `stem.${i}`, shape, slots));
   let block = 0;
@@ -65,8 +68,9 @@ export function torchSlots(network: Network, input: InputShape): TorchSlot[] {
 
 function layerSlots(layer: Layer, ir: string, shape: MapShape, slots: TorchSlot[]): void {
   const name = layer.name;
-  const tensor = (irName: string, suffix: string, torchShape: number[], engineShape: number[], layout: TorchLayout = { kind: 'same' }): void => {
-    slots.push({ irName, sourceName: `${name}.${suffix}`, engineName: `${name}.${suffix}`, torchShape, engineShape, layout, role: 'tensor' });
+  const tensor = (irName: string, suffix: string, torchShape: number[], engineShape: number[], layout = SAME): void => {
+    const own = `${name}.${suffix}`;
+    slots.push({ irName, sourceName: own, engineName: own, torchShape, engineShape, layout, role: 'tensor' });
   };
   switch (layer.kind) {
     case 'conv': {
@@ -87,7 +91,9 @@ function layerSlots(layer: Layer, ir: string, shape: MapShape, slots: TorchSlot[
     case 'linear': {
       const fin = known(layer.inFeatures);
       const fout = known(layer.outFeatures);
-      const from = shape.features === undefined ? { c: shape.c, h: shape.h, w: shape.w } : (shape.flattened ?? { c: fin, h: 1, w: 1 });
+      const from = shape.features === undefined
+        ? { c: shape.c, h: shape.h, w: shape.w }
+        : (shape.flattened ?? { c: fin, h: 1, w: 1 });
       const map = from.c * from.h * from.w === fin ? from : { c: fin, h: 1, w: 1 };
       tensor(`${ir}.1.weight`, 'weight', [fout, fin], [fin, fout], { kind: 'linear', ...map });
       if (known(layer.bias)) tensor(`${ir}.1.bias`, 'bias', [fout], [fout]);
@@ -105,7 +111,10 @@ function layerSlots(layer: Layer, ir: string, shape: MapShape, slots: TorchSlot[
       if (layer.norm === 'batch') {
         tensor(`${ir}.running_mean`, 'running_mean', [c], [c]);
         tensor(`${ir}.running_var`, 'running_var', [c], [c]);
-        slots.push({ irName: `${ir}.num_batches_tracked`, sourceName: `${name}.num_batches_tracked`, torchShape: [], engineShape: [], layout: { kind: 'same' }, role: 'counter' });
+        slots.push({
+          irName: `${ir}.num_batches_tracked`, sourceName: `${name}.num_batches_tracked`,
+          torchShape: [], engineShape: [], layout: SAME, role: 'counter',
+        });
       }
       return;
     }
@@ -125,7 +134,9 @@ function layerSlots(layer: Layer, ir: string, shape: MapShape, slots: TorchSlot[
       tensor(`${ir}.fc2.weight`, 'fc2.weight', [c, s, 1, 1], [1, 1, s, c], { kind: 'conv' });
       if (layer.bias) tensor(`${ir}.fc2.bias`, 'fc2.bias', [c], [c]);
       if (layer.activation) {
-        for (const param of Object.keys(activationInitialParams(layer.activation))) tensor(`${ir}.activation.${param}`, `activation.${param}`, [1], [1]);
+        for (const param of Object.keys(activationInitialParams(layer.activation))) {
+          tensor(`${ir}.activation.${param}`, `activation.${param}`, [1], [1]);
+        }
       }
       return;
     }
@@ -168,7 +179,9 @@ export function toEngineLayout(slot: TorchSlot, data: Float32Array): Float32Arra
     for (let o = 0; o < cout; o++) {
       for (let i = 0; i < cin; i++) {
         for (let y = 0; y < kh; y++) {
-          for (let x = 0; x < kw; x++) out[((y * kw + x) * cin + i) * cout + o] = data[((o * cin + i) * kh + y) * kw + x] as number;
+          for (let x = 0; x < kw; x++) {
+            out[((y * kw + x) * cin + i) * cout + o] = data[((o * cin + i) * kh + y) * kw + x] as number;
+          }
         }
       }
     }
@@ -192,7 +205,9 @@ export function toTorchLayout(slot: TorchSlot, data: Float32Array): Float32Array
     for (let o = 0; o < cout; o++) {
       for (let i = 0; i < cin; i++) {
         for (let y = 0; y < kh; y++) {
-          for (let x = 0; x < kw; x++) out[((o * cin + i) * kh + y) * kw + x] = data[((y * kw + x) * cin + i) * cout + o] as number;
+          for (let x = 0; x < kw; x++) {
+            out[((o * cin + i) * kh + y) * kw + x] = data[((y * kw + x) * cin + i) * cout + o] as number;
+          }
         }
       }
     }
@@ -207,10 +222,10 @@ export function toTorchLayout(slot: TorchSlot, data: Float32Array): Float32Array
 }
 
 /** PyTorch flattens (c, y, x); the engine flattens channels last, (y, x, c). */
-function linearEngineRow(layout: { readonly c: number; readonly h: number; readonly w: number }, torchFeature: number): number {
+function linearEngineRow(layout: Extract<TorchLayout, { kind: 'linear' }>, feature: number): number {
   const { c, h, w } = layout;
-  if (h * w === 1) return torchFeature;
-  const channel = Math.floor(torchFeature / (h * w));
-  const rest = torchFeature % (h * w);
+  if (h * w === 1) return feature;
+  const channel = Math.floor(feature / (h * w));
+  const rest = feature % (h * w);
   return rest * c + channel;
 }

@@ -34,13 +34,20 @@ export class TensorRef {
 export function materialize(ref: TensorRef, bytes: Uint8Array, name: string): HostTensor {
   const { storage, offset, shape, stride } = ref;
   if (bytes.length < storage.numel * storage.elementBytes) {
-    throw new WeightsFileError(`${name}: its storage holds ${bytes.length} bytes, fewer than ${storage.numel} ${storage.dtype} values`);
+    throw new WeightsFileError(
+      `${name}: its storage holds ${bytes.length} bytes, fewer than ${storage.numel} ${storage.dtype} values`,
+    );
   }
   const count = elementCount(shape);
-  if (shape.length !== stride.length) throw new WeightsFileError(`${name}: shape ${shapeText(shape)} and stride ${shapeText(stride)} differ in rank`);
+  if (shape.length !== stride.length) {
+    throw new WeightsFileError(`${name}: shape ${shapeText(shape)} and stride ${shapeText(stride)} differ in rank`);
+  }
   const last = count === 0 ? offset : shape.reduce((s, d, i) => s + (d - 1) * (stride[i] as number), offset);
   if (offset < 0 || stride.some((s) => s < 0) || (count > 0 && last >= storage.numel)) {
-    throw new WeightsFileError(`${name}: the view (offset ${offset}, shape ${shapeText(shape)}, stride ${shapeText(stride)}) reaches outside its storage of ${storage.numel} values`);
+    throw new WeightsFileError(
+      `${name}: the view (offset ${offset}, shape ${shapeText(shape)}, stride ${shapeText(stride)}) `
+        + `reaches outside its storage of ${storage.numel} values`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const read = reader(storage.dtype, view);

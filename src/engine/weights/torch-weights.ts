@@ -43,7 +43,8 @@ export function isTorchWeightsFile(file: string): boolean {
 
 export function readTorchWeights(file: string): TorchWeights {
   const read = readStateDictFile(path.resolve(file));
-  return { file: path.resolve(file), tensors: read.tensors, normalization: fileNormalization(read.tensors), notes: read.notes };
+  const normalization = fileNormalization(read.tensors);
+  return { file: path.resolve(file), tensors: read.tensors, normalization, notes: read.notes };
 }
 
 /**
@@ -58,7 +59,12 @@ export async function applyTorchWeights(
   weights: TorchWeights,
 ): Promise<void> {
   const label = path.basename(weights.file);
-  if (!network) throw new WeightsFileError(`${label}: PyTorch weights load into models the engine builds from their architecture; a TF.js model.json brings its own weights`);
+  if (!network) {
+    throw new WeightsFileError(
+      `${label}: PyTorch weights load into models the engine builds from their architecture; `
+        + 'a TF.js model.json brings its own weights',
+    );
+  }
   const matched = matchWeights(network, input, weights.tensors, label);
   await model.setState(matched.state);
 }

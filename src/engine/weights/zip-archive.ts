@@ -46,18 +46,28 @@ export class ZipArchive {
     if (!entry) throw new WeightsFileError(`${this.label}: the archive has no entry ${name}`);
     const view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
     const at = entry.localHeaderOffset;
-    if (at + 30 > this.bytes.length || view.getUint32(at, true) !== LOCAL) throw new WeightsFileError(`${this.label}: ${name}'s local header is damaged`);
+    if (at + 30 > this.bytes.length || view.getUint32(at, true) !== LOCAL) {
+      throw new WeightsFileError(`${this.label}: ${name}'s local header is damaged`);
+    }
     const start = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
     const end = start + entry.compressedSize;
-    if (end > this.bytes.length) throw new WeightsFileError(`${this.label}: ${name} runs past the end of the file (truncated?)`);
+    if (end > this.bytes.length) {
+      throw new WeightsFileError(`${this.label}: ${name} runs past the end of the file (truncated?)`);
+    }
     const raw = this.bytes.subarray(start, end);
     if (entry.method === 0) return raw;
     if (entry.method === 8) {
       const inflated = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) });
-      if (inflated.length !== entry.size) throw new WeightsFileError(`${this.label}: ${name} inflates to ${inflated.length} bytes, its header says ${entry.size}`);
+      if (inflated.length !== entry.size) {
+        throw new WeightsFileError(
+          `${this.label}: ${name} inflates to ${inflated.length} bytes, its header says ${entry.size}`,
+        );
+      }
       return inflated;
     }
-    throw new WeightsFileError(`${this.label}: ${name} uses zip compression method ${entry.method}; only stored and deflated entries are read`);
+    throw new WeightsFileError(
+      `${this.label}: ${name} uses zip compression method ${entry.method}; only stored and deflated entries are read`,
+    );
   }
 }
 
@@ -78,18 +88,26 @@ function readCentralDirectory(bytes: Uint8Array, label: string): ZipEntry[] {
   const locator = eocd - 20;
   if (locator >= 0 && view.getUint32(locator, true) === EOCD64_LOCATOR) {
     const at = safeNumber(view.getBigUint64(locator + 8, true), label);
-    if (at + 56 > bytes.length || view.getUint32(at, true) !== EOCD64) throw new WeightsFileError(`${label}: damaged zip64 end record`);
+    if (at + 56 > bytes.length || view.getUint32(at, true) !== EOCD64) {
+      throw new WeightsFileError(`${label}: damaged zip64 end record`);
+    }
     count = safeNumber(view.getBigUint64(at + 32, true), label);
     dirSize = safeNumber(view.getBigUint64(at + 40, true), label);
     dirOffset = safeNumber(view.getBigUint64(at + 48, true), label);
   }
-  if (dirOffset + dirSize > bytes.length) throw new WeightsFileError(`${label}: the zip directory runs past the end of the file (truncated?)`);
+  if (dirOffset + dirSize > bytes.length) {
+    throw new WeightsFileError(`${label}: the zip directory runs past the end of the file (truncated?)`);
+  }
   // A central record is at least 46 bytes: a count beyond that is a lie, not an allocation.
-  if (count * 46 > dirSize) throw new WeightsFileError(`${label}: the zip directory claims ${count} entries in ${dirSize} bytes`);
+  if (count * 46 > dirSize) {
+    throw new WeightsFileError(`${label}: the zip directory claims ${count} entries in ${dirSize} bytes`);
+  }
   const entries: ZipEntry[] = [];
   let at = dirOffset;
   for (let i = 0; i < count; i++) {
-    if (at + 46 > dirOffset + dirSize || view.getUint32(at, true) !== CENTRAL) throw new WeightsFileError(`${label}: zip directory entry ${i} is damaged`);
+    if (at + 46 > dirOffset + dirSize || view.getUint32(at, true) !== CENTRAL) {
+      throw new WeightsFileError(`${label}: zip directory entry ${i} is damaged`);
+    }
     const method = view.getUint16(at + 10, true);
     let compressedSize = view.getUint32(at + 20, true);
     let size = view.getUint32(at + 24, true);
@@ -98,7 +116,9 @@ function readCentralDirectory(bytes: Uint8Array, label: string): ZipEntry[] {
     const commentLength = view.getUint16(at + 32, true);
     let localHeaderOffset = view.getUint32(at + 42, true);
     const next = at + 46 + nameLength + extraLength + commentLength;
-    if (next > dirOffset + dirSize) throw new WeightsFileError(`${label}: zip directory entry ${i} runs past the directory`);
+    if (next > dirOffset + dirSize) {
+      throw new WeightsFileError(`${label}: zip directory entry ${i} runs past the directory`);
+    }
     const name = Buffer.from(bytes.buffer, bytes.byteOffset + at + 46, nameLength).toString('utf8');
     // Zip64: each field saturated at 0xffffffff is in the extra field, in this order.
     let extra = at + 46 + nameLength;
@@ -120,7 +140,9 @@ function readCentralDirectory(bytes: Uint8Array, label: string): ZipEntry[] {
       }
       extra += 4 + length;
     }
-    if (localHeaderOffset + 30 + compressedSize > bytes.length) throw new WeightsFileError(`${label}: ${name} runs past the end of the file (truncated?)`);
+    if (localHeaderOffset + 30 + compressedSize > bytes.length) {
+      throw new WeightsFileError(`${label}: ${name} runs past the end of the file (truncated?)`);
+    }
     entries.push({ name, method, compressedSize, size, localHeaderOffset });
     at = next;
   }
