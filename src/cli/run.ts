@@ -57,7 +57,9 @@ function failure(error: unknown, command: string | undefined, io: CommandIO): nu
   const code = (error as { code?: string }).code;
   if (error instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS')) {
     io.err(`robustness-lens: ${(error as Error).message}`);
-    const usage: Record<string, string> = { lint: LINT_USAGE, params: PARAMS_USAGE, rule: RULE_USAGE, train: TRAIN_USAGE, eval: EVAL_USAGE, export: EXPORT_USAGE };
+    const usage: Record<string, string> = {
+      lint: LINT_USAGE, params: PARAMS_USAGE, rule: RULE_USAGE, train: TRAIN_USAGE, eval: EVAL_USAGE, export: EXPORT_USAGE,
+    };
     io.err(usage[command ?? ''] ?? USAGE);
     return 2;
   }
@@ -71,5 +73,7 @@ function failure(error: unknown, command: string | undefined, io: CommandIO): nu
 /** Errors about the user's model, data or run folder, as opposed to bugs. */
 function isUserFacing(error: unknown): boolean {
   const name = (error as { name?: string }).name;
-  return (error instanceof Error && /back end is not available|no tfjs back end could start/.test(error.message)) || name === 'DatasetError' || name === 'EngineMemoryError' || name === 'UnsupportedModelError' || name === 'CheckpointError' || name === 'WeightsFileError' || name === 'BackendUnavailableError' || (error instanceof Error && /^(cannot resume|give a model file|.*: no checkpoint|.*config\.json)/.test(error.message));
+  // A PyTorch weights file that cannot be read, is refused, or does not fit the model.
+  if (name === 'WeightsFileError') return true;
+  return (error instanceof Error && /back end is not available|no tfjs back end could start/.test(error.message)) || name === 'DatasetError' || name === 'EngineMemoryError' || name === 'UnsupportedModelError' || name === 'CheckpointError' || name === 'BackendUnavailableError' || (error instanceof Error && /^(cannot resume|give a model file|.*: no checkpoint|.*config\.json)/.test(error.message));
 }

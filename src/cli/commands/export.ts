@@ -19,7 +19,10 @@ export async function runExport(argv: readonly string[], io: CommandIO): Promise
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
-    options: { format: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      format: { type: 'string' }, out: { type: 'string' },
+      json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     io.out(EXPORT_USAGE);

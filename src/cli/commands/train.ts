@@ -54,7 +54,8 @@ export async function runTrain(argv: readonly string[], io: CommandIO, isCancell
       lr: { type: 'string' }, schedule: { type: 'string' }, momentum: { type: 'string' }, 'weight-decay': { type: 'string' },
       'eps-ramp': { type: 'string' }, 'trades-beta': { type: 'string' }, 'train-samples': { type: 'string' }, 'eval-samples': { type: 'string' },
       seed: { type: 'string' }, model: { type: 'string' }, backend: { type: 'string' }, workspace: { type: 'string' },
-      resume: { type: 'string' }, 'init-weights': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      resume: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'init-weights': { type: 'string' },
     },
   });
   if (values.help) {
@@ -64,7 +65,9 @@ export async function runTrain(argv: readonly string[], io: CommandIO, isCancell
   const modelFile = positionals[0];
   if (!modelFile && !values.resume) throw new UsageError('give the model file to train (or --resume RUN_FOLDER)');
   if (positionals.length > 1) throw new UsageError('train takes one model file');
-  if (values.resume && values['init-weights']) throw new UsageError('--init-weights starts a new run; a resumed run continues from its own checkpoint');
+  if (values.resume && values['init-weights']) {
+    throw new UsageError('--init-weights starts a new run; a resumed run continues from its own checkpoint');
+  }
   const data = values.data ?? 'mnist';
   const defaultEps = data === 'mnist' ? 0.3 : 8 / 255;
   const config: Partial<TrainConfig> & Pick<TrainConfig, 'threat'> = {

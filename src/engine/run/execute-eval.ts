@@ -37,15 +37,21 @@ export interface EvalRunOptions {
 export async function executeEval(options: EvalRunOptions, listener: RunListener, isCancelled: () => boolean): Promise<RunSummary> {
   const run = RunDirectory.create(options.workspace, 'eval');
   const chosen = await selectEvalBackend(options.backend);
-  const torchWeights = options.weights && isTorchWeightsFile(options.weights) ? readTorchWeights(options.weights) : undefined;
+  const isTorch = options.weights !== undefined && isTorchWeightsFile(options.weights);
+  const torchWeights = isTorch && options.weights ? readTorchWeights(options.weights) : undefined;
   const trained = options.weights && !torchWeights ? locateWeights(options.weights) : undefined;
   const modelFile = options.modelFile ?? trained?.modelFile;
-  if (!modelFile) throw new Error(`give a model file${torchWeights ? ` for ${options.weights ?? ''}` : ', or --weights with a training run folder'}`);
+  if (!modelFile) {
+    const hint = torchWeights ? ` for ${torchWeights.file}` : ', or --weights with a training run folder';
+    throw new Error(`give a model file${hint}`);
+  }
   const split = openDataset(options.data);
   const data = take(split.test, options.samples);
   // A checkpoint of the IR model carries its normalisation (mean/std buffers); it wins over the data set's.
   const fromFile = torchWeights?.normalization;
-  const normalization = trained ? trained.normalization : fromFile !== undefined ? (fromFile ?? undefined) : normalizationFor(split.test);
+  const normalization = trained
+    ? trained.normalization
+    : fromFile !== undefined ? (fromFile ?? undefined) : normalizationFor(split.test);
   const loaded = await loadModel(modelFile, options.modelName ?? trained?.modelName, data, normalization, options.seed);
   const model = loaded.model;
   const network = { name: loaded.name };
@@ -60,9 +66,21 @@ export async function executeEval(options: EvalRunOptions, listener: RunListener
     listener({ type: 'started', runId: run.id, runDir: run.dir, backend: backend.name, device: backend.device, notes: backend.notes });
     const untrained = !trained && !torchWeights;
     const weightsFile = trained?.checkpoint ?? torchWeights?.file ?? null;
-    run.writeJson('config.json', { kind: 'eval', model: { file: path.resolve(modelFile), name: network.name, params: model.paramCount(), parts: loaded.parts ?? [], budget: loaded.budget ?? null, weights: weightsFile, normalization: normalization ?? null }, data: options.data, threat: options.threat, attacks: options.attacks, samples: data.n, seed: options.seed });
-    const weightNotes = torchWeights ? [`PyTorch weights from ${torchWeights.file}${torchWeights.notes.length ? ` (${torchWeights.notes.join('; ')})` : ''}`] : [];
-    run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, [...backend.notes, ...weightNotes, ...(untrained ? ['no --weights given: the model has its random initial weights'] : [])]));
+    const modelInfo = {
+      file: path.resolve(modelFile), name: network.name, params: model.paramCount(), parts: loaded.parts ?? [],
+      budget: loaded.budget ?? null, weights: weightsFile, normalization: normalization ?? null,
+    };
+    run.writeJson('config.json', {
+      kind: 'eval', model: modelInfo, data: options.data, threat: options.threat, attacks: options.attacks,
+      samples: data.n, seed: options.seed,
+    });
+    const notes = [...backend.notes];
+    if (torchWeights) {
+      const how = torchWeights.notes.length ? ` (${torchWeights.notes.join('; ')})` : '';
+      notes.push(`PyTorch weights from ${torchWeights.file}${how}`);
+    }
+    if (untrained) notes.push('no --weights given: the model has its random initial weights');
+    run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, notes));
 
     const started = Date.now();
     const attacks = options.attacks.map((a) => attackByName(a, options.pgdSteps));

@@ -44,7 +44,9 @@ export async function executeTrain(requested: TrainRunOptions, listener: RunList
   if (!data.train) throw new Error(`${options.data} has no training split; training needs one (a train/ folder, the train-*-idx files, data_batch_*.bin)`);
   const init = options.initWeights ? readTorchWeights(options.initWeights) : undefined;
   // A checkpoint of the IR model carries its normalisation (mean/std buffers); it wins over the data set's.
-  const wanted = init && init.normalization !== undefined ? (init.normalization ?? undefined) : normalizationFor(data.test);
+  const wanted = init && init.normalization !== undefined
+    ? (init.normalization ?? undefined)
+    : normalizationFor(data.test);
   const loaded = await loadModel(options.modelFile, options.modelName, data.test, wanted, config.seed);
   if (init) {
     try {
@@ -58,7 +60,11 @@ export async function executeTrain(requested: TrainRunOptions, listener: RunList
   const { model, backend } = chosen.onnx ? await onnxModel(chosen, loaded, data.test, normalization) : { model: loaded.model, backend: chosen };
   // Sent once the model is built, so it names the back end that really computes.
   listener({ type: 'started', runId: run.id, runDir: run.dir, backend: backend.name, device: backend.device, notes: backend.notes });
-  const modelInfo = { file: path.resolve(options.modelFile), name: loaded.name, initWeights: init?.file ?? null, params: model.paramCount(), parts: loaded.parts ?? [], budget: loaded.budget ?? null, inputShape: data.test.shape, numClasses: data.test.numClasses, normalization: normalization ?? null };
+  const modelInfo = {
+    file: path.resolve(options.modelFile), name: loaded.name, initWeights: init?.file ?? null,
+    params: model.paramCount(), parts: loaded.parts ?? [], budget: loaded.budget ?? null,
+    inputShape: data.test.shape, numClasses: data.test.numClasses, normalization: normalization ?? null,
+  };
   run.writeJson('config.json', { kind: 'train', model: modelInfo, data: options.data, config });
   run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, backend.notes));
   try {
@@ -111,7 +117,9 @@ interface SavedTrainConfig {
   readonly config: TrainConfig;
 }
 
-function savedTrainOptions(runDir: string): Pick<TrainRunOptions, 'modelFile' | 'modelName' | 'data' | 'config' | 'initWeights'> {
+type SavedOptions = Pick<TrainRunOptions, 'modelFile' | 'modelName' | 'data' | 'config' | 'initWeights'>;
+
+function savedTrainOptions(runDir: string): SavedOptions {
   const file = path.join(path.resolve(runDir), 'config.json');
   let saved: SavedTrainConfig;
   try {

@@ -80,10 +80,13 @@ function relativeGap(ours: Float32Array, theirs: Float32Array): number {
   return Math.max(...Array.from(theirs, (v, i) => Math.abs(v - (ours[i] as number)))) / scale;
 }
 
-async function loadedModel(w: Written, file: string): Promise<{ model: TfjsClassifier; normalization: InputNormalization | undefined }> {
+type Loaded = { model: TfjsClassifier; normalization: InputNormalization | undefined };
+
+async function loadedModel(w: Written, file: string): Promise<Loaded> {
   const weights = readTorchWeights(file);
   const normalization = weights.normalization ?? undefined;
-  const model = new TfjsClassifier(w.network, { inputShape: w.shape, numClasses: 10, seed: 1, ...(normalization ? { normalization } : {}) });
+  const options = { inputShape: w.shape, numClasses: 10, seed: 1, ...(normalization ? { normalization } : {}) };
+  const model = new TfjsClassifier(w.network, options);
   await applyTorchWeights(model, w.network, w.shape, weights);
   return { model, normalization };
 }
@@ -92,19 +95,23 @@ describe('PyTorch checkpoints of IR models give PyTorch\'s logits in the engine'
   const written: Written[] = [];
   before(async () => {
     await selectTfjsBackend('cpu');
-    for (const [i, c] of CASES.entries()) written.push(writeCheckpoint(c, await networkFromText(c.file, c.text, 10), i));
+    for (const [i, c] of CASES.entries()) {
+      written.push(writeCheckpoint(c, await networkFromText(c.file, c.text, 10), i));
+    }
   });
 
-  it('reads each design\'s torch.save checkpoint (plain, in a dict, DataParallel-prefixed) into tfjs and ONNX Runtime', async (t) => {
-    assert.ok(written.length >= 3 && written.some((w) => w.network.name === 'design'), 'the designs include SE and grouped convs');
+  it('reads each design\'s torch.save file (plain, in a dict, DataParallel) into tfjs and ONNX Runtime', async (t) => {
+    const withSe = written.some((w) => w.network.name === 'design');
+    assert.ok(written.length >= 3 && withSe, 'the designs include SE and grouped convs');
     for (const w of written) {
       const { model, normalization } = await loadedModel(w, w.file);
       try {
         const gap = relativeGap(await model.logits(w.input, N), w.logits);
         assert.ok(gap <= 1e-5, `${w.network.name} on tfjs cpu: logits differ by ${gap} of their scale`);
-        t.diagnostic(`${w.network.name} (${path.basename(w.file)}): tfjs cpu ${gap.toExponential(2)} of the logit scale`);
+        t.diagnostic(`${w.network.name} (${path.basename(w.file)}): tfjs cpu ${gap.toExponential(2)} of the scale`);
         if (!onnxProblem) {
-          const onnx = OnnxClassifier.create(w.network, await model.getState(), { inputShape: w.shape, numClasses: 10, ...(normalization ? { normalization } : {}) });
+          const options = { inputShape: w.shape, numClasses: 10, ...(normalization ? { normalization } : {}) };
+          const onnx = OnnxClassifier.create(w.network, await model.getState(), options);
           try {
             const onnxGap = relativeGap(await (onnx as Classifier).logits(w.input, N), w.logits);
             assert.ok(onnxGap <= 1e-5, `${w.network.name} on onnxruntime: logits differ by ${onnxGap} of their scale`);
@@ -136,8 +143,12 @@ describe('PyTorch checkpoints of IR models give PyTorch\'s logits in the engine'
       try {
         const ours = await model.logits(w.input, N);
         const exported = path.join(dir, `${w.network.name}-export.pt`);
-        fs.writeFileSync(exported, torchStateDictFile(torchStateDict(w.network, w.shape, await model.getState(), normalization)));
-        const spec = { network: networkJson(w.network), file: exported, input: [N, w.shape.height, w.shape.width, w.shape.channels], inputFile: `${exported}.input.bin`, logitsFile: `${exported}.logits.json` };
+        const state = await model.getState();
+        fs.writeFileSync(exported, torchStateDictFile(torchStateDict(w.network, w.shape, state, normalization)));
+        const spec = {
+          network: networkJson(w.network), file: exported, input: [N, w.shape.height, w.shape.width, w.shape.channels],
+          inputFile: `${exported}.input.bin`, logitsFile: `${exported}.logits.json`,
+        };
         fs.writeFileSync(spec.inputFile, new Uint8Array(w.input.buffer, w.input.byteOffset, w.input.byteLength));
         fs.writeFileSync(`${exported}.json`, JSON.stringify(spec));
         torchScript('read', `${exported}.json`);
@@ -151,7 +162,7 @@ describe('PyTorch checkpoints of IR models give PyTorch\'s logits in the engine'
     }
   });
 
-  it('reads a checkpoint of the user\'s own nn.Module by its own names (a flatten of a 2x2 map, BatchNorm1d)', async () => {
+  it('reads a checkpoint of the user\'s own nn.Module by its own names (2x2 flatten, BatchNorm1d)', async () => {
     const c = TRAINING_CASES.find((x) => x.file.endsWith('.py'));
     assert.ok(c);
     const network = await networkFromText(c.file, c.text, 10);
@@ -194,11 +205,16 @@ describe('PyTorch checkpoints of IR models give PyTorch\'s logits in the engine'
       const before = await model.getState();
       await assert.rejects(applyTorchWeights(model, w.network, w.shape, { ...weights, tensors }), (error: Error) => {
         assert.ok(error instanceof WeightsFileError);
-        assert.match(error.message, new RegExp(`1 missing: ${first.replace(/\./g, '\\.')}; 1 unexpected: classifier\\.extra; 1 of the wrong shape: ${second.replace(/\./g, '\\.')} is \\[`));
+        const quote = (s: string): string => s.replace(/\./g, '\\.');
+        const wanted = `1 missing: ${quote(first)}; 1 unexpected: classifier\\.extra; `
+          + `1 of the wrong shape: ${quote(second)} is \\[`;
+        assert.match(error.message, new RegExp(wanted));
         return true;
       });
       const afterState: ModelState = await model.getState();
-      for (const [name, entry] of before.tensors) assert.deepEqual(afterState.tensors.get(name)?.data, entry.data, `${name} must be left as it was`);
+      for (const [name, entry] of before.tensors) {
+        assert.deepEqual(afterState.tensors.get(name)?.data, entry.data, `${name} must be left as it was`);
+      }
     } finally {
       model.dispose();
     }

@@ -18,7 +18,8 @@ describe('torch.save files read without Python', { skip: NO_TORCH }, () => {
     const file = path.join(dir, 'dtypes.pt');
     const expectedFile = path.join(dir, 'dtypes.json');
     torchScript('dtypes', file, expectedFile);
-    const expected = JSON.parse(fs.readFileSync(expectedFile, 'utf8')) as Record<string, { shape: number[]; values: number[] }>;
+    type Expected = Record<string, { shape: number[]; values: number[] }>;
+    const expected = JSON.parse(fs.readFileSync(expectedFile, 'utf8')) as Expected;
     const read = readStateDictFile(file);
     assert.deepEqual(read.notes, ['the weights are under "model_state_dict"']);
     assert.deepEqual([...read.tensors.keys()], Object.keys(expected));
@@ -56,8 +57,9 @@ describe('torch.save files read without Python', { skip: NO_TORCH }, () => {
   });
 
   it('writes a state dict torch.load reads back exactly (float32 and int64 counters)', () => {
+    const dtype = 'float32';
     const tensors: TensorDict = new Map([
-      ['conv.weight', { shape: [2, 3, 1, 2], data: Float32Array.from({ length: 12 }, (_, i) => i / 3 - 1), dtype: 'float32' }],
+      ['conv.weight', { shape: [2, 3, 1, 2], data: Float32Array.from({ length: 12 }, (_, i) => i / 3 - 1), dtype }],
       ['bn.num_batches_tracked', { shape: [], data: Float32Array.of(42), dtype: 'int64' }],
       ['scale', { shape: [1], data: Float32Array.of(-0.125), dtype: 'float32' }],
     ]);
@@ -69,12 +71,13 @@ print(json.dumps({k: [list(v.shape), str(v.dtype), v.reshape(-1).tolist()] for k
     const out = spawnSync(PYTHON, ['-c', check, file], { encoding: 'utf8' });
     assert.equal(out.status, 0, out.stderr);
     const loaded = JSON.parse(out.stdout) as Record<string, [number[], string, number[]]>;
-    assert.deepEqual(loaded['conv.weight'], [[2, 3, 1, 2], 'torch.float32', Array.from(tensors.get('conv.weight')?.data ?? [])]);
+    const conv = Array.from(tensors.get('conv.weight')?.data ?? []);
+    assert.deepEqual(loaded['conv.weight'], [[2, 3, 1, 2], 'torch.float32', conv]);
     assert.deepEqual(loaded['bn.num_batches_tracked'], [[], 'torch.int64', [42]]);
     assert.deepEqual(loaded.scale, [[1], 'torch.float32', [-0.125]]);
     // And our own reader reads what we wrote.
     const again = readStateDictFile(file).tensors;
-    assert.deepEqual(Array.from(again.get('conv.weight')?.data ?? []), Array.from(tensors.get('conv.weight')?.data ?? []));
+    assert.deepEqual(Array.from(again.get('conv.weight')?.data ?? []), conv);
   });
 });
 
@@ -90,7 +93,8 @@ describe('safetensors', () => {
     assert.deepEqual([...read.keys()], ['a.weight', 'n']);
     assert.deepEqual(Array.from(read.get('a.weight')?.data ?? []), [1, -2, 3.5, 0]);
     assert.equal(read.get('n')?.dtype, 'int64');
-    assert.throws(() => readSafetensors(bytes.subarray(0, bytes.length - 4), 'short.safetensors'), /short\.safetensors: n's data \[16, 24\) lies outside the file/);
+    const short = bytes.subarray(0, bytes.length - 4);
+    assert.throws(() => readSafetensors(short, 'short.st'), /short\.st: n's data \[16, 24\) lies outside the file/);
     const huge = Buffer.from(bytes);
     huge.writeBigUInt64LE(1n << 40n, 0);
     assert.throws(() => readSafetensors(huge, 'huge.safetensors'), /header claims \d+ bytes, more than the file holds/);
