@@ -58,7 +58,8 @@ function failure(error: unknown, command: string | undefined, io: CommandIO): nu
   if (error instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS')) {
     io.err(`robustness-lens: ${(error as Error).message}`);
     const usage: Record<string, string> = {
-      lint: LINT_USAGE, params: PARAMS_USAGE, rule: RULE_USAGE, train: TRAIN_USAGE, eval: EVAL_USAGE, export: EXPORT_USAGE,
+      lint: LINT_USAGE, params: PARAMS_USAGE, rule: RULE_USAGE,
+      train: TRAIN_USAGE, eval: EVAL_USAGE, export: EXPORT_USAGE,
     };
     io.err(usage[command ?? ''] ?? USAGE);
     return 2;

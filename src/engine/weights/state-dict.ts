@@ -9,7 +9,8 @@ import { WeightsFileError } from './weights-error';
 const CONTAINER_KEYS = ['state_dict', 'model_state_dict', 'model_state', 'model', 'net', 'state'];
 /** Prefixes wrappers add to every name: DataParallel and DDP (`module.`), torch.compile (`_orig_mod.`). */
 const WRAPPER_PREFIXES = ['module.', '_orig_mod.'];
-const MAX_FILE_BYTES = 8 * 1024 ** 3;
+/** Node reads at most 2 GiB into one buffer. */
+const MAX_FILE_BYTES = 2 ** 31 - 1;
 
 export interface ReadStateDict {
   readonly tensors: TensorDict;
@@ -30,7 +31,7 @@ export function readStateDictFile(file: string): ReadStateDict {
   }
   if (size > MAX_FILE_BYTES) {
     throw new WeightsFileError(
-      `${file} is ${(size / 1024 ** 3).toFixed(1)} GiB; weights files over 8 GiB are not read`,
+      `${file} is ${(size / 1024 ** 3).toFixed(1)} GiB; weights files of 2 GiB or more are not read`,
     );
   }
   const bytes = fs.readFileSync(file);

@@ -61,7 +61,8 @@ export function readTorchFile(bytes: Uint8Array, label: string): unknown {
   const root = readPickle(archive.read(pickleName), options);
 
   const cache = new Map<TensorRef, HostTensor>();
-  const resolve = (value: unknown, path: string): unknown => {
+  const resolve = (value: unknown, path: string, depth = 0): unknown => {
+    if (depth > 64) throw new WeightsFileError(`${label}: containers nest deeper than 64 levels at ${path}`);
     if (value instanceof TensorRef) {
       let tensor = cache.get(value);
       if (!tensor) {
@@ -71,10 +72,12 @@ export function readTorchFile(bytes: Uint8Array, label: string): unknown {
       return tensor;
     }
     if (value instanceof Map) {
-      return new Map([...value].map(([k, v]) => [k, resolve(v, path ? `${path}.${String(k)}` : String(k))]));
+      return new Map([...value].map(([k, v]) => [k, resolve(v, path ? `${path}.${String(k)}` : String(k), depth + 1)]));
     }
-    if (Array.isArray(value)) return value.map((v, i) => resolve(v, `${path}[${i}]`));
-    if (value instanceof PickleTuple) return new PickleTuple(value.items.map((v, i) => resolve(v, `${path}[${i}]`)));
+    if (Array.isArray(value)) return value.map((v, i) => resolve(v, `${path}[${i}]`, depth + 1));
+    if (value instanceof PickleTuple) {
+      return new PickleTuple(value.items.map((v, i) => resolve(v, `${path}[${i}]`, depth + 1)));
+    }
     return value;
   };
   return resolve(root, '');

@@ -1,6 +1,8 @@
 import { elementCount, halfToFloat, shapeText, type HostTensor } from './host-tensor';
 import { WeightsFileError } from './weights-error';
 
+const MAX_ELEMENTS = 2 ** 28;
+
 /** The storage classes `torch.save` names in its persistent ids, with their element types. */
 export const STORAGE_TYPES: ReadonlyMap<string, { readonly dtype: string; readonly bytes: number }> = new Map([
   ['FloatStorage', { dtype: 'float32', bytes: 4 }],
@@ -39,6 +41,8 @@ export function materialize(ref: TensorRef, bytes: Uint8Array, name: string): Ho
     );
   }
   const count = elementCount(shape);
+  // Stride-0 (expanded) views may be larger than their storage, but not without bound.
+  if (count > MAX_ELEMENTS) throw new WeightsFileError(`${name}: shape ${shapeText(shape)} has more than 2^28 values`);
   if (shape.length !== stride.length) {
     throw new WeightsFileError(`${name}: shape ${shapeText(shape)} and stride ${shapeText(stride)} differ in rank`);
   }

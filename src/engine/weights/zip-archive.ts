@@ -13,6 +13,7 @@ export interface ZipEntry {
   readonly compressedSize: number;
   readonly size: number;
   readonly localHeaderOffset: number;
+  readonly crc: number;
 }
 
 const EOCD = 0x06054b50;
@@ -55,7 +56,7 @@ export class ZipArchive {
       throw new WeightsFileError(`${this.label}: ${name} runs past the end of the file (truncated?)`);
     }
     const raw = this.bytes.subarray(start, end);
-    if (entry.method === 0) return raw;
+    if (entry.method === 0) return this.checked(entry, raw);
     if (entry.method === 8) {
       const inflated = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) });
       if (inflated.length !== entry.size) {
@@ -63,11 +64,19 @@ export class ZipArchive {
           `${this.label}: ${name} inflates to ${inflated.length} bytes, its header says ${entry.size}`,
         );
       }
-      return inflated;
+      return this.checked(entry, inflated);
     }
     throw new WeightsFileError(
       `${this.label}: ${name} uses zip compression method ${entry.method}; only stored and deflated entries are read`,
     );
+  }
+
+  /** A damaged weight would otherwise load silently as a wrong number. */
+  private checked(entry: ZipEntry, data: Uint8Array): Uint8Array {
+    if (crc32(data) !== entry.crc) {
+      throw new WeightsFileError(`${this.label}: ${entry.name} is damaged (its CRC-32 does not match)`);
+    }
+    return data;
   }
 }
 
@@ -109,6 +118,7 @@ function readCentralDirectory(bytes: Uint8Array, label: string): ZipEntry[] {
       throw new WeightsFileError(`${label}: zip directory entry ${i} is damaged`);
     }
     const method = view.getUint16(at + 10, true);
+    const crc = view.getUint32(at + 16, true);
     let compressedSize = view.getUint32(at + 20, true);
     let size = view.getUint32(at + 24, true);
     const nameLength = view.getUint16(at + 28, true);
@@ -143,7 +153,7 @@ function readCentralDirectory(bytes: Uint8Array, label: string): ZipEntry[] {
     if (localHeaderOffset + 30 + compressedSize > bytes.length) {
       throw new WeightsFileError(`${label}: ${name} runs past the end of the file (truncated?)`);
     }
-    entries.push({ name, method, compressedSize, size, localHeaderOffset });
+    entries.push({ name, method, compressedSize, size, localHeaderOffset, crc });
     at = next;
   }
   return entries;

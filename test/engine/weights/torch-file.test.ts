@@ -8,6 +8,7 @@ import { readSafetensors, writeSafetensors } from '../../../src/engine/weights/s
 import { readStateDictFile } from '../../../src/engine/weights/state-dict';
 import { torchStateDictFile } from '../../../src/engine/weights/torch-writer';
 import { WeightsFileError } from '../../../src/engine/weights/weights-error';
+import { random } from '../../helpers/fuzz';
 import { NO_TORCH, PYTHON, tempDir, torchScript } from './torch-support';
 
 const dir = tempDir();
@@ -98,5 +99,48 @@ describe('safetensors', () => {
     const huge = Buffer.from(bytes);
     huge.writeBigUInt64LE(1n << 40n, 0);
     assert.throws(() => readSafetensors(huge, 'huge.safetensors'), /header claims \d+ bytes, more than the file holds/);
+  });
+});
+
+const F32 = 'float32';
+
+describe('damaged weights files', () => {
+  it('fail with a WeightsFileError, never another error, whatever bytes are changed', () => {
+    const tensors: TensorDict = new Map([
+      ['stem.0.weight', { shape: [4, 3, 3, 3], data: Float32Array.from({ length: 108 }, (_, i) => i), dtype: F32 }],
+      ['stem.1.num_batches_tracked', { shape: [], data: Float32Array.of(3), dtype: 'int64' }],
+      ['head.1.1.bias', { shape: [10], data: new Float32Array(10), dtype: 'float32' }],
+    ]);
+    const sources = [
+      { name: 'w.pt', bytes: torchStateDictFile(tensors) },
+      { name: 'w.safetensors', bytes: writeSafetensors(tensors) },
+    ];
+    const rand = random(7);
+    const refused = new Map<string, number>();
+    for (const source of sources) {
+      for (let c = 0; c < 400; c++) {
+        const bytes = Buffer.from(source.bytes);
+        for (let e = 0, edits = 1 + Math.floor(rand() * 6); e < edits; e++) {
+          bytes[Math.floor(rand() * bytes.length)] = Math.floor(rand() * 256);
+        }
+        const file = path.join(dir, `fuzz-${c}-${source.name}`);
+        fs.writeFileSync(file, rand() < 0.2 ? bytes.subarray(0, Math.floor(rand() * bytes.length)) : bytes);
+        try {
+          readStateDictFile(file);
+        } catch (error) {
+          const what = (error as Error).stack ?? String(error);
+          assert.ok(error instanceof WeightsFileError, `${source.name} case ${c}: ${what}`);
+          refused.set(source.name, (refused.get(source.name) ?? 0) + 1);
+        } finally {
+          fs.rmSync(file);
+        }
+      }
+    }
+    // Zip entries carry a CRC-32: a changed weight is refused, not loaded as a wrong number (bytes
+    // that carry nothing, such as alignment padding, may change unnoticed)
+    // (safetensors has no checksum: a changed data byte is a changed weight).
+    assert.ok((refused.get('w.pt') ?? 0) >= 350, `only ${refused.get('w.pt')} of 400 damaged .pt files were refused`);
+    const safetensors = refused.get('w.safetensors') ?? 0;
+    assert.ok(safetensors > 100, `${safetensors} damaged .safetensors refused`);
   });
 });
