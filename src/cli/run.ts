@@ -1,4 +1,5 @@
 import { EVAL_USAGE, runEval } from './commands/eval';
+import { EXPORT_USAGE, runExport } from './commands/export';
 import { LINT_USAGE, runLint } from './commands/lint';
 import { PARAMS_USAGE, runParams } from './commands/params';
 import { RULE_USAGE, runRule } from './commands/rule';
@@ -17,6 +18,7 @@ Commands:
   eval MODEL       clean and robust accuracy under FGSM, PGD or AutoAttack
   runs             the workspace's runs, with their Slurm jobs' state
   cancel RUN       stop a run (scancel for a Slurm job)
+  export RUN       a training run's weights as a PyTorch state dict (.pt or .safetensors)
 
 Run 'robustness-lens <command> --help' for a command's options.`;
 
@@ -31,6 +33,8 @@ export function runCli(argv: readonly string[], io: CommandIO, isCancelled: () =
         return runTrain(rest, io, isCancelled).catch(usageFailure);
       case 'eval':
         return runEval(rest, io, isCancelled).catch(usageFailure);
+      case 'export':
+        return runExport(rest, io).catch(usageFailure);
       case 'lint':
         return runLint(rest, io);
       case 'params':
@@ -61,7 +65,10 @@ function failure(error: unknown, command: string | undefined, io: CommandIO): nu
   const code = (error as { code?: string }).code;
   if (error instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS')) {
     io.err(`robustness-lens: ${(error as Error).message}`);
-    const usage: Record<string, string> = { lint: LINT_USAGE, params: PARAMS_USAGE, rule: RULE_USAGE, train: TRAIN_USAGE, eval: EVAL_USAGE, runs: RUNS_USAGE, cancel: CANCEL_USAGE };
+    const usage: Record<string, string> = {
+      lint: LINT_USAGE, params: PARAMS_USAGE, rule: RULE_USAGE, train: TRAIN_USAGE, eval: EVAL_USAGE,
+      export: EXPORT_USAGE, runs: RUNS_USAGE, cancel: CANCEL_USAGE,
+    };
     io.err(usage[command ?? ''] ?? USAGE);
     return 2;
   }
@@ -71,7 +78,7 @@ function failure(error: unknown, command: string | undefined, io: CommandIO): nu
     io.err(`robustness-lens${command ? ` ${command}` : ''}: ${full.message}`);
     return 1;
   }
-  if ((command === 'train' || command === 'eval') && isUserFacing(error)) {
+  if ((command === 'train' || command === 'eval' || command === 'export') && isUserFacing(error)) {
     io.err(`robustness-lens ${command}: ${(error as Error).message}`);
     return 1;
   }
@@ -88,6 +95,8 @@ const USER_FACING_NAMES = new Set([
   'SlurmError',
   'RunLockedError',
   'NonFiniteModelError',
+  // A PyTorch weights file that cannot be read, is refused, or does not fit the model.
+  'WeightsFileError',
 ]);
 
 /** Messages of plain Errors that describe the user's set-up (back ends, Python, run folders). */

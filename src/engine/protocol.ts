@@ -57,6 +57,7 @@ function isTrainOptions(v: unknown): v is TrainRunOptions {
   if (!optional(v.resume, isString) && v.resume !== undefined) return false;
   if (!isString(v.modelFile) && v.resume === undefined) return false;
   if (!optional(v.modelName, isString) || !optional(v.backend, oneOf(RUN_BACKENDS))) return false;
+  if (!optional(v.initWeights, isString)) return false;
   const c = v.config;
   if (!isThreat(c.threat) || !optional(c.method, oneOf(METHODS)) || !optional(c.schedule, oneOf(SCHEDULES))) return false;
   const numeric = ['epochs', 'batchSize', 'attackSteps', 'attackStepSize', 'tradesBeta', 'learningRate', 'momentum', 'weightDecay', 'epsRampEpochs', 'evalSamples', 'evalPgdSteps', 'seed', 'trainSamples'];

@@ -11,10 +11,13 @@ export const EVAL_USAGE = `Usage: robustness-lens eval [MODEL] [options]
 
 Clean and robust accuracy of a model under adversarial attacks on the first N test images.
 With --weights RUN it evaluates the weights a 'train' run saved (the model file is taken
-from the run); without, the model's random initial weights.
+from the run); with --weights x.pt or x.safetensors, PyTorch weights of MODEL (read without
+Python; nothing in the file is run); without, the model's random initial weights.
 
 Options:
-  --weights RUN      a training run folder (or its checkpoint.rlck)
+  --weights W        a training run folder (or its checkpoint.rlck), or a PyTorch state dict:
+                     a torch.save file (.pt, .pth; a dict under state_dict, model, net ...,
+                     'module.' prefixes removed) or .safetensors, by PyTorch parameter names
   --data D           mnist (bundled, default) or a folder of MNIST IDX files, CIFAR binary
                      batches, or one sub-folder of images per class
   --attacks A        autoattack (default: APGD-CE, APGD-T, FAB-T, Square, each on the points

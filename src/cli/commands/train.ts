@@ -42,6 +42,8 @@ Options:
                      (the user's PyTorch; MODEL may also be an entry FILE.py:factory(args))
   --workspace DIR    where .robustness-lens/runs/ goes (default: the current folder)
   --resume RUN       continue the run in that folder from its last finished epoch
+  --init-weights W   start from PyTorch weights (fine-tuning): a torch.save state dict (.pt,
+                     .pth) or .safetensors, matched by PyTorch parameter names
   --json             print the result as JSON
   -h, --help         show this help${TORCH_USAGE}`;
 
@@ -57,6 +59,7 @@ export async function runTrain(argv: readonly string[], io: CommandIO, isCancell
       seed: { type: 'string' }, model: { type: 'string' }, backend: { type: 'string' }, workspace: { type: 'string' },
       resume: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       ...TORCH_OPTIONS,
+      'init-weights': { type: 'string' },
     },
   });
   if (values.help) {
@@ -66,6 +69,9 @@ export async function runTrain(argv: readonly string[], io: CommandIO, isCancell
   const modelFile = positionals[0];
   if (!modelFile && !values.resume) throw new UsageError('give the model file to train (or --resume RUN_FOLDER)');
   if (positionals.length > 1) throw new UsageError('train takes one model file');
+  if (values.resume && values['init-weights']) {
+    throw new UsageError('--init-weights starts a new run; a resumed run continues from its own checkpoint');
+  }
   const data = values.data ?? 'mnist';
   const defaultEps = data === 'mnist' ? 0.3 : 8 / 255;
   const config: Partial<TrainConfig> & Pick<TrainConfig, 'threat'> = {
@@ -90,6 +96,8 @@ export async function runTrain(argv: readonly string[], io: CommandIO, isCancell
   const torchOnly = Object.keys(TORCH_OPTIONS).filter((k) => values[k as keyof typeof TORCH_OPTIONS] !== undefined);
   if (!torch && torchOnly.length > 0) throw new UsageError(`--${torchOnly[0]} is an option of --backend torch`);
   if (torch) {
+    // The PyTorch trainer starts from the engine's own initial weights (init.rlck); PyTorch files are not read there yet.
+    if (values['init-weights']) throw new UsageError('--init-weights is not supported with --backend torch yet');
     const outcome = await trainOnTorch({
       data, config, workspace: values.workspace ?? process.cwd(), values,
       ...(modelFile ? { model: modelFile } : {}), ...(values.model ? { modelName: values.model } : {}), ...(values.resume ? { resume: values.resume } : {}),
@@ -105,6 +113,7 @@ export async function runTrain(argv: readonly string[], io: CommandIO, isCancell
     ...(values.model ? { modelName: values.model } : {}),
     ...defined('backend', trainBackendOption(values.backend)),
     ...(values.resume ? { resume: values.resume } : {}),
+    ...defined('initWeights', values['init-weights']),
   }, print, isCancelled);
   return report(summary, print, io, values.json === true);
 }

@@ -10,6 +10,7 @@ import { readCheckpoint } from '../train/checkpoint';
 import { loadState } from '../train/training-checkpoint';
 import { DatasetError } from '../data/dataset-error';
 import { checkFiniteLogits, checkFiniteWeights } from './non-finite';
+import { applyTorchWeights, isTorchWeightsFile, readTorchWeights } from '../weights/torch-weights';
 import { cancellationCheckpoint, RunCancelled } from '../util/cancellation';
 import type { EvalResult } from './eval-result';
 import { attackedModel, selectEvalBackend, type AttackedModel, type EvalBackendChoice } from './eval-backend';
@@ -22,7 +23,7 @@ export interface EvalRunOptions {
   /** The model file; optional when `weights` names a training run, whose model is used. */
   readonly modelFile?: string;
   readonly modelName?: string;
-  /** A training run's folder or checkpoint file whose weights to evaluate. */
+  /** A training run's folder or checkpoint file, or a PyTorch .pt / .safetensors file, whose weights to evaluate. */
   readonly weights?: string;
   readonly data: string;
   readonly backend?: EvalBackendChoice;
@@ -40,30 +41,54 @@ export interface EvalRunOptions {
 export async function executeEval(options: EvalRunOptions, listener: RunListener, isCancelled: () => boolean): Promise<RunSummary> {
   const run = RunDirectory.create(options.workspace, 'eval');
   const chosen = await selectEvalBackend(options.backend);
-  const trained = options.weights ? locateWeights(options.weights) : undefined;
+  const isTorch = options.weights !== undefined && isTorchWeightsFile(options.weights);
+  const torchWeights = isTorch && options.weights ? readTorchWeights(options.weights) : undefined;
+  const trained = options.weights && !torchWeights ? locateWeights(options.weights) : undefined;
   const modelFile = options.modelFile ?? trained?.modelFile;
-  if (!modelFile) throw new Error('give a model file, or --weights with a training run folder');
+  if (!modelFile) {
+    const hint = torchWeights ? ` for ${torchWeights.file}` : ', or --weights with a training run folder';
+    throw new Error(`give a model file${hint}`);
+  }
   const split = openDataset(options.data);
   const data = take(split.test, options.samples);
   // An accuracy over no images is no result; saying 0% or 100% would be a number we cannot prove.
   if (data.n === 0) throw new DatasetError(`${options.data} has no test images to evaluate`, options.data);
-  const normalization = trained ? trained.normalization : normalizationFor(split.test);
+  // A checkpoint of the IR model carries its normalisation (mean/std buffers); it wins over the data set's.
+  const fromFile = torchWeights?.normalization;
+  const normalization = trained
+    ? trained.normalization
+    : fromFile !== undefined ? (fromFile ?? undefined) : normalizationFor(split.test);
   const loaded = await loadModel(modelFile, options.modelName ?? trained?.modelName, data, normalization, options.seed);
   const model = loaded.model;
   const network = { name: loaded.name };
   let attacked: AttackedModel | undefined;
   try {
     if (trained) await loadState(model, readCheckpoint(trained.checkpoint).state, trained.checkpoint);
-    const weightsSource = trained?.checkpoint ?? modelFile;
+    if (torchWeights) await applyTorchWeights(model, loaded.network, data.shape, torchWeights);
+    const weightsSource = trained?.checkpoint ?? torchWeights?.file ?? modelFile;
     checkFiniteWeights(await model.getState(), weightsSource);
     const ready = await attackedModel(chosen, loaded, data, normalization);
     attacked = ready.model;
     // Announced once the model is built: an automatic choice of ONNX Runtime may have fallen back to tfjs.
     const backend = ready.backend;
     listener({ type: 'started', runId: run.id, runDir: run.dir, backend: backend.name, device: backend.device, notes: backend.notes });
-    const untrained = !trained;
-    run.writeJson('config.json', { kind: 'eval', model: { file: path.resolve(modelFile), name: network.name, params: model.paramCount(), parts: loaded.parts ?? [], budget: loaded.budget ?? null, weights: trained?.checkpoint ?? null }, data: options.data, threat: options.threat, attacks: options.attacks, samples: data.n, seed: options.seed });
-    run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, [...backend.notes, ...(untrained ? ['no --weights given: the model has its random initial weights'] : [])]));
+    const untrained = !trained && !torchWeights;
+    const weightsFile = trained?.checkpoint ?? torchWeights?.file ?? null;
+    const modelInfo = {
+      file: path.resolve(modelFile), name: network.name, params: model.paramCount(), parts: loaded.parts ?? [],
+      budget: loaded.budget ?? null, weights: weightsFile, normalization: normalization ?? null,
+    };
+    run.writeJson('config.json', {
+      kind: 'eval', model: modelInfo, data: options.data, threat: options.threat, attacks: options.attacks,
+      samples: data.n, seed: options.seed,
+    });
+    const notes = [...backend.notes];
+    if (torchWeights) {
+      const how = torchWeights.notes.length ? ` (${torchWeights.notes.join('; ')})` : '';
+      notes.push(`PyTorch weights from ${torchWeights.file}${how}`);
+    }
+    if (untrained) notes.push('no --weights given: the model has its random initial weights');
+    run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, notes));
 
     const started = Date.now();
     const attacks = options.attacks.map((a) => attackByName(a, options.pgdSteps));

@@ -12,6 +12,7 @@ import { fallbackBackend, selectTrainBackend, type EvalBackend, type TrainBacken
 import { UnsupportedModelError } from '../tfjs/unsupported-model-error';
 import { train } from '../train/train-loop';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../train/train-config';
+import { applyTorchWeights, readTorchWeights } from '../weights/torch-weights';
 import { loadModel, normalizationFor, type LoadedModel } from './load-model';
 import type { RunListener, RunSummary } from './run-messages';
 import { describeEnvironment, RunDirectory } from './run-store';
@@ -28,6 +29,8 @@ export interface TrainRunOptions {
   readonly config: Partial<TrainConfig> & Pick<TrainConfig, 'threat'>;
   /** A run folder to continue from its last finished epoch. */
   readonly resume?: string;
+  /** A PyTorch .pt / .safetensors file to start from (fine-tuning) instead of random weights. */
+  readonly initWeights?: string;
 }
 
 export const CHECKPOINT_FILE = 'checkpoint.rlck';
@@ -50,13 +53,28 @@ export async function executeTrain(requested: TrainRunOptions, listener: RunList
     if (data.test.n === 0) {
       throw new DatasetError(`${options.data} has no test images; training measures each epoch on them`, options.data);
     }
-    const loaded = await loadModel(options.modelFile, options.modelName, data.test, normalizationFor(data.test), config.seed);
-    const normalization = loaded.normalized ? normalizationFor(data.test) : undefined;
+    const init = options.initWeights ? readTorchWeights(options.initWeights) : undefined;
+    // A checkpoint of the IR model carries its normalisation (mean/std buffers); it wins over the data set's.
+    const wanted = init && init.normalization !== undefined ? (init.normalization ?? undefined) : normalizationFor(data.test);
+    const loaded = await loadModel(options.modelFile, options.modelName, data.test, wanted, config.seed);
+    if (init) {
+      try {
+        await applyTorchWeights(loaded.model, loaded.network, data.test.shape, init);
+      } catch (error) {
+        loaded.model.dispose();
+        throw error;
+      }
+    }
+    const normalization = loaded.normalized ? wanted : undefined;
     const { model, backend } = chosen.onnx ? await onnxModel(chosen, loaded, data.test, normalization) : { model: loaded.model, backend: chosen };
     try {
       const resumeNote = saved ? [resumeBackendNote(saved.backend, requested.backend, backend)] : [];
       const notes = [...backend.notes, ...resumeNote];
-      const modelInfo = { file: path.resolve(options.modelFile), name: loaded.name, params: model.paramCount(), parts: loaded.parts ?? [], budget: loaded.budget ?? null, inputShape: data.test.shape, numClasses: data.test.numClasses, normalization: normalization ?? null };
+      const modelInfo = {
+        file: path.resolve(options.modelFile), name: loaded.name, initWeights: init?.file ?? null,
+        params: model.paramCount(), parts: loaded.parts ?? [], budget: loaded.budget ?? null,
+        inputShape: data.test.shape, numClasses: data.test.numClasses, normalization: normalization ?? null,
+      };
       const files = {
         // The back end is recorded so that a resume computes on the same one.
         'config.json': { kind: 'train', model: modelInfo, data: options.data, config, backend: backendChoiceOf(backend) },
@@ -147,7 +165,7 @@ async function onnxModel(chosen: EvalBackend, loaded: LoadedModel, data: Dataset
 
 interface SavedTrainConfig {
   readonly kind?: string;
-  readonly model?: { readonly file?: string; readonly name?: string };
+  readonly model?: { readonly file?: string; readonly name?: string; readonly initWeights?: string | null };
   readonly data?: string;
   readonly config?: TrainConfig;
   readonly backend?: string;
@@ -156,7 +174,7 @@ interface SavedTrainConfig {
 const TRAIN_BACKENDS: readonly string[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu', 'onnxruntime'];
 
 interface SavedTrainRun {
-  readonly options: Pick<TrainRunOptions, 'modelFile' | 'modelName' | 'data' | 'config'>;
+  readonly options: Pick<TrainRunOptions, 'modelFile' | 'modelName' | 'data' | 'config' | 'initWeights'>;
   readonly backend: TrainBackendChoice | undefined;
 }
 
@@ -186,7 +204,11 @@ function savedTrainOptions(runDir: string): SavedTrainRun {
     throw bad(`names an unknown back end ${JSON.stringify(saved.backend)}`);
   }
   return {
-    options: { modelFile: model.file, modelName: model.name, data: saved.data, config },
+    // The initial weights are read again on resume for their normalisation; the checkpoint then replaces them.
+    options: {
+      modelFile: model.file, modelName: model.name, data: saved.data, config,
+      ...(typeof model.initWeights === 'string' ? { initWeights: model.initWeights } : {}),
+    },
     backend: saved.backend as TrainBackendChoice | undefined,
   };
 }

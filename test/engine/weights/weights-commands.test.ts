@@ -1,0 +1,97 @@
+/**
+ * The CLI round trip: a run's weights exported to .pt and .safetensors evaluate exactly as the
+ * run itself does, PyTorch loads the export strictly, and training starts from a .pt file.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { readModelFile } from '../../../src/core';
+import type { RunSummary } from '../../../src/engine/run/run-messages';
+import { networkJson } from '../../../src/engine/pytorch/network-json';
+import { readCheckpoint } from '../../../src/engine/train/checkpoint';
+import { cliAsync } from '../../helpers/cli';
+import { repoPath } from '../../helpers/paths';
+import { NO_TORCH, tempDir, torchScript } from './torch-support';
+
+const MODEL = repoPath('examples', 'mnist-small.arch.yaml');
+const workspace = tempDir();
+after(() => fs.rmSync(workspace, { recursive: true, force: true }));
+// The digits the build bundles (in-process, 'mnist' would look beside this test's bundle).
+const DIGITS = repoPath('dist-test', 'data', 'mnist-bundled');
+const common = ['--backend', 'cpu', '--data', DIGITS, '--workspace', workspace, '--json'];
+const trainFlags = [
+  '--epochs', '1', '--train-samples', '64', '--eval-samples', '16', '--batch-size', '32', '--method', 'standard',
+];
+
+async function run(...argv: string[]): Promise<RunSummary> {
+  const result = await cliAsync(...argv);
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout) as RunSummary;
+}
+
+describe('export, eval --weights x.pt and train --init-weights', () => {
+  let trained: RunSummary;
+  before(async () => {
+    trained = await run('train', MODEL, ...trainFlags, ...common);
+  });
+
+  it('exports a run as .pt and .safetensors that evaluate exactly as the run does', async () => {
+    for (const format of ['pt', 'safetensors']) {
+      const out = await cliAsync('export', trained.runDir, '--format', format);
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stdout, new RegExp(`wrote \\d+ tensors of MNIST-small to .*weights\\.${format}`));
+    }
+    const flags = ['--attacks', 'fgsm', '--n', '40', '--batch-size', '20', ...common];
+    const fromRun = await run('eval', '--weights', trained.runDir, ...flags);
+    for (const file of ['weights.pt', 'weights.safetensors']) {
+      const fromFile = await run('eval', MODEL, '--weights', path.join(trained.runDir, file), ...flags);
+      assert.deepEqual(fromFile.evaluation?.perSample, fromRun.evaluation?.perSample, file);
+      const env = fs.readFileSync(path.join(fromFile.runDir, 'environment.json'), 'utf8');
+      assert.ok(env.includes(`PyTorch weights from ${path.join(trained.runDir, file)}`));
+      assert.ok(!env.includes('random initial weights'));
+    }
+  });
+
+  it('gives PyTorch a state dict IrModel loads with strict=True', { skip: NO_TORCH }, () => {
+    const network = readModelFile(MODEL, fs.readFileSync(MODEL, 'utf8')).network;
+    assert.ok(network);
+    const base = path.join(workspace, 'strict');
+    const spec = {
+      network: networkJson(network), file: path.join(trained.runDir, 'weights.pt'), input: [2, 28, 28, 1],
+      inputFile: `${base}.bin`, logitsFile: `${base}.json`,
+    };
+    fs.writeFileSync(spec.inputFile, new Uint8Array(new Float32Array(2 * 28 * 28).fill(0.5).buffer));
+    fs.writeFileSync(`${base}.spec.json`, JSON.stringify(spec));
+    torchScript('read', `${base}.spec.json`);
+    const logits = JSON.parse(fs.readFileSync(spec.logitsFile, 'utf8')) as number[];
+    assert.equal(logits.length, 20);
+    assert.ok(logits.every(Number.isFinite));
+  });
+
+  it('fine-tunes from a .pt file: with a zero learning rate the weights stay the file\'s', async () => {
+    const init = path.join(trained.runDir, 'weights.pt');
+    const tuned = await run('train', MODEL, '--init-weights', init, '--lr', '0', ...trainFlags, ...common);
+    type Config = { model: { initWeights: string } };
+    const config = JSON.parse(fs.readFileSync(path.join(tuned.runDir, 'config.json'), 'utf8')) as Config;
+    assert.equal(config.model.initWeights, init);
+    const before = readCheckpoint(path.join(trained.runDir, 'checkpoint.rlck')).state;
+    const afterTuning = readCheckpoint(path.join(tuned.runDir, 'checkpoint.rlck')).state;
+    const weights = [...before.tensors.keys()].filter((k) => k.endsWith('.weight') && !k.startsWith('momentum:'));
+    assert.ok(weights.length > 5);
+    for (const name of weights) {
+      assert.deepEqual(afterTuning.tensors.get(name)?.data, before.tensors.get(name)?.data, name);
+    }
+  });
+
+  it('says which tensors do not fit when the weights belong to another model', async () => {
+    const other = path.join(workspace, 'other.arch.yaml');
+    fs.writeFileSync(other, fs.readFileSync(MODEL, 'utf8').replace('width: 64', 'width: 48'));
+    const weights = path.join(trained.runDir, 'weights.pt');
+    const out = await cliAsync('eval', other, '--weights', weights, '--attacks', 'fgsm', '--n', '10', ...common);
+    assert.equal(out.code, 1);
+    assert.match(out.stderr, /robustness-lens eval: weights\.pt does not fit MNIST-small: .*21 of the wrong shape: /);
+    assert.match(out.stderr, /blocks\.1\.branch\.0\.weight is \[32, 32, 1, 1\] in the file, \[24, 32, 1, 1\] in the/);
+    assert.match(out.stderr, /, and 9 more; names were compared/);
+  });
+});
