@@ -9,6 +9,11 @@ export interface HostileModel {
   /** The file name the front ends see (its extension picks the reader). */
   readonly file: string;
   readonly text: string;
+  /**
+   * What ends it: `limit` a reader's budget or the server's (a message naming the limit), `any`
+   * that or a full read (the file is slow or large but within every budget on a fast machine).
+   */
+  readonly ends: 'limit' | 'any';
 }
 
 const HYDRA_CLASS = (path: string): string => `    - _target_: hydra.utils.get_class\n      path: ${path}\n`;
@@ -47,9 +52,9 @@ export function listMultiplication(): string {
 }
 
 export const HOSTILE_MODELS: readonly HostileModel[] = [
-  { name: 'a spec with depth 100,000,000', file: 'deep.arch.yaml', text: archSpec([{ depth: 100_000_000, width: 256 }]) },
-  { name: 'a Hydra config with depth 100,000,000', file: 'deep_hydra.yaml', text: hydraConfig([3, 100_000_000]) },
-  { name: 'a spec with 16,000 stages', file: 'wide.arch.yaml', text: archSpec(Array.from({ length: 16_000 }, () => ({ depth: 1, width: 8 }))) },
-  { name: 'a Python list doubled 64 times', file: 'doubling.py', text: listDoubling() },
-  { name: 'a Python list multiplied by 10**9 twice', file: 'multiply.py', text: listMultiplication() },
+  { name: 'a spec with depth 100,000,000', file: 'deep.arch.yaml', text: archSpec([{ depth: 100_000_000, width: 256 }]), ends: 'limit' },
+  { name: 'a Hydra config with depth 100,000,000', file: 'deep_hydra.yaml', text: hydraConfig([3, 100_000_000]), ends: 'limit' },
+  { name: 'a spec with 16,000 stages', file: 'wide.arch.yaml', text: archSpec(Array.from({ length: 16_000 }, () => ({ depth: 1, width: 8 }))), ends: 'any' },
+  { name: 'a Python list doubled 64 times', file: 'doubling.py', text: listDoubling(), ends: 'limit' },
+  { name: 'a Python list multiplied by 10**9 twice', file: 'multiply.py', text: listMultiplication(), ends: 'any' },
 ];
