@@ -1,5 +1,6 @@
 import { ensurePythonParser } from '../core';
 import { processIO } from './io';
+import { terminalSafe } from './terminal-text';
 import { runCli } from './run';
 
 async function main(): Promise<void> {
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // A bug, not a user error: say so in one line, keep the stack for a bug report.
-  process.stderr.write(`robustness-lens: internal error: ${(error as Error).message}\n`);
-  if (process.env.ROBUSTNESS_LENS_DEBUG) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
+  process.stderr.write(`robustness-lens: internal error: ${terminalSafe((error as Error).message)}\n`);
+  if (process.env.ROBUSTNESS_LENS_DEBUG) process.stderr.write(`${terminalSafe((error as Error).stack ?? '')}\n`);
   process.exitCode = 70;
 });

@@ -24,23 +24,23 @@ export interface ServerUnderTest {
 }
 
 /**
- * Bundles the language server as `node esbuild.js` does (its own entry, the Python grammar next
- * to it) into a temporary folder, so the test runs the real server built from this checkout.
+ * Bundles an entry point as `node esbuild.js` does (the Python grammar next to it) into a
+ * temporary folder, so a test runs the real program built from this checkout.
  */
-export async function buildServer(): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'robustness-lens-server-'));
+export async function bundleEntry(name: string, source: string): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `robustness-lens-${name}-`));
   // Not after(): called from a before() hook, that would remove it as soon as the hook ends,
   // while the server still forks analysis processes from it.
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   await esbuild.build({
-    entryPoints: { server: repoPath('src/server/server.ts') },
+    entryPoints: { [name]: repoPath(source) },
     outdir: dir,
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'cjs',
     mainFields: ['module', 'main'],
-    external: ['vscode'],
+    external: ['vscode', 'onnxruntime-node', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
     banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
     define: { 'import.meta.url': '__importMetaUrl' },
     logLevel: 'silent',
@@ -48,7 +48,12 @@ export async function buildServer(): Promise<string> {
   for (const wasm of ['node_modules/web-tree-sitter/tree-sitter.wasm', 'node_modules/tree-sitter-python/tree-sitter-python.wasm']) {
     fs.copyFileSync(repoPath(wasm), path.join(dir, path.basename(wasm)));
   }
-  return path.join(dir, 'server.js');
+  return path.join(dir, `${name}.js`);
+}
+
+/** The language server built from this checkout. */
+export function buildServer(): Promise<string> {
+  return bundleEntry('server', 'src/server/server.ts');
 }
 
 /** Starts the built server over stdio and initializes it as an editor would. */
