@@ -46,3 +46,6 @@ export interface AnalysisRequest<K extends QueryKind = QueryKind> {
 export type AnalysisResponse =
   | { readonly id: number; readonly ok: true; readonly answer: unknown }
   | { readonly id: number; readonly ok: false; readonly error: string };
+
+/** What the analysis process sends once it can answer. */
+export const READY = 'robustness-lens-analysis-ready';

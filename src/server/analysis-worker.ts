@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensurePythonParser, findModelFiles } from '../core';
-import type { AnalysisQueries, AnalysisRequest, AnalysisResponse, DocumentRef, QueryKind } from './analysis-protocol';
+import { READY, type AnalysisQueries, type AnalysisRequest, type AnalysisResponse, type DocumentRef, type QueryKind } from './analysis-protocol';
 import { Analyzer, type DocumentAnalysis } from './document-analysis';
 import { codeLensesOf, hoverOf, inlayHintsOf, paramsReportsOf, shownKey, summaryInfoOf } from './document-views';
 import { DEFAULT_SETTINGS, type ServerSettings } from './settings';
@@ -90,10 +90,12 @@ export function runAnalysisWorker(): void {
   const send = (response: AnalysisResponse): void => {
     process.send?.(response);
   };
-  // Requests that arrive while the Python grammar loads wait for it, in order.
-  const ready = ensurePythonParser();
-  process.on('message', (request: AnalysisRequest) => {
-    void ready.then(() => send(answer(request)), (error: unknown) => send({ id: request.id, ok: false, error: String(error) }));
+  // The server sends nothing before this process says it is ready (the Python grammar loaded),
+  // so a request's time budget counts the analysis, not the start.
+  process.on('message', (request: AnalysisRequest) => send(answer(request)));
+  ensurePythonParser().then(() => process.send?.(READY), (error: unknown) => {
+    process.stderr.write(`the Python grammar did not load: ${String(error)}\n`);
+    process.exit(1);
   });
   // The server went away: nothing is left to answer.
   process.on('disconnect', () => process.exit(0));

@@ -6,7 +6,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
 import type { ParamsReport } from '../core';
-import { AnalysisClient, AnalysisStopped, Superseded } from './analysis-client';
+import { AnalysisPool, AnalysisStopped, Superseded } from './analysis-client';
 import type { AnalysisQueries, DocumentRef, QueryKind } from './analysis-protocol';
 import { codeActionsFor } from './code-actions';
 import { REQUESTS, type ModelSummaryInfo } from './protocol';
@@ -53,7 +53,9 @@ export function startLanguageServer(): void {
   const stopped = new Map<string, { version: number; reason: string }>();
   let settings: ServerSettings = DEFAULT_SETTINGS;
   let workspaceFolders: string[] = [];
-  const analysis = new AnalysisClient(__filename, () => settings);
+  const analysis = new AnalysisPool(__filename, () => settings);
+  /** The newest version whose diagnostics were published: an older answer from the other process must not replace them. */
+  const publishedVersion = new Map<string, number>();
 
   const debounceFor = (uri: string): number => {
     const cost = analysisCost.get(uri) ?? DEBOUNCE_MAX_MS;
@@ -108,7 +110,8 @@ export function startLanguageServer(): void {
     if (result === undefined) return;
     analysisCost.set(doc.uri, performance.now() - started);
     // Closed while it ran: its diagnostics were cleared and must stay so.
-    if (!documents.get(doc.uri)) return;
+    if (!documents.get(doc.uri) || (publishedVersion.get(doc.uri) ?? -Infinity) > doc.version) return;
+    publishedVersion.set(doc.uri, doc.version);
     void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: result.diagnostics });
     // The editor may have asked for lenses and hints before this analysis existed: ask again,
     // but only when what they show changed (each refresh makes every editor re-request).
@@ -224,6 +227,7 @@ export function startLanguageServer(): void {
     void analysis.request('forget', { uri }).catch(() => undefined);
     lastShown.delete(uri);
     analysisCost.delete(uri);
+    publishedVersion.delete(uri);
     stopped.delete(uri);
     void connection.sendDiagnostics({ uri, diagnostics: [] });
   });

@@ -82,6 +82,9 @@ export async function startServer(script: string, env: NodeJS.ProcessEnv = {}): 
     log,
     diagnosticsFor: (uri, accept = () => true) => new Promise((resolve) => waiters.push({ uri, accept, resolve })),
     stop: () => {
+      // Writes still pending when the stream closes would reject after the test ended.
+      child.stdin.on('error', () => undefined);
+      connection.onError(() => undefined);
       connection.dispose();
       child.kill();
     },
