@@ -1,6 +1,7 @@
 import { ensurePythonParser } from '../core';
 import { DiskFullError } from '../engine/util/atomic-write';
 import { processIO } from './io';
+import { terminalSafe } from './terminal-text';
 import { runCli } from './run';
 
 async function main(): Promise<void> {
@@ -25,7 +26,7 @@ main().catch((error: unknown) => {
     return;
   }
   // A bug, not a user error: say so in one line, keep the stack for a bug report.
-  process.stderr.write(`robustness-lens: internal error: ${(error as Error).message}\n`);
-  if (process.env.ROBUSTNESS_LENS_DEBUG) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
+  process.stderr.write(`robustness-lens: internal error: ${terminalSafe((error as Error).message)}\n`);
+  if (process.env.ROBUSTNESS_LENS_DEBUG) process.stderr.write(`${terminalSafe((error as Error).stack ?? '')}\n`);
   process.exitCode = 70;
 });

@@ -1,5 +1,6 @@
 import type { RunMessage } from '../engine/run/run-messages';
 import type { CommandIO } from './io';
+import { terminalSafe } from './terminal-text';
 
 /**
  * Shows a run's messages on a terminal: a progress bar redrawn in place on a TTY, else one line
@@ -27,7 +28,7 @@ export function progressPrinter(io: CommandIO, tty: boolean, write: (text: strin
         const loss = m.detail ? ` loss ${m.detail.loss.toFixed(4)}` : '';
         const text = `${m.phase} ${bar(share)} ${(100 * share).toFixed(0)}%${loss}${rate}${eta}`;
         if (tty) {
-          write(`\r\x1b[2K${text}`);
+          write(`\r\x1b[2K${terminalSafe(text)}`);
           drawn = true;
         } else if (Math.floor(share * 10) > lastTenth || m.phase !== lastPhase) {
           lastTenth = Math.floor(share * 10);

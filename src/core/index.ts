@@ -4,7 +4,7 @@ export * from './ir/source';
 export * from './ir/diagnostic';
 export * from './ir/layers';
 export * from './ir/network';
-export { readModelFile, detectFormat, type ReadOptions, type ModelFileFormat } from './frontends/read-model-file';
+export { readModelFile, detectFormat, internalErrorDiagnostic, type ReadOptions, type ModelFileFormat } from './frontends/read-model-file';
 export { networksOf, type ReadResult } from './frontends/read-result';
 export { ensurePythonParser, isPythonParserReady } from './frontends/pytorch/python-parser';
 export { PythonReadMemo } from './frontends/pytorch/read-memo';

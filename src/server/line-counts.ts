@@ -20,7 +20,10 @@ export function countsByLine(summaries: readonly ModelSummary[]): LineCount[] {
       // Two models of one file share their classes' lines: count each layer object once per line.
       if (line === undefined || seen.has(row)) continue;
       seen.add(row);
-      byLine.set(line, [...(byLine.get(line) ?? []), row]);
+      // Pushed in place: a stage line stands for every layer of its blocks (copying was quadratic).
+      const onLine = byLine.get(line);
+      if (onLine) onLine.push(row);
+      else byLine.set(line, [row]);
     }
   }
   const counts: LineCount[] = [];

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   findLintConfig,
+  internalErrorDiagnostic,
   formatLocation,
   lintReadResult,
   mergeConfigs,
@@ -77,27 +78,42 @@ export function runLint(args: readonly string[], io: CommandIO): number {
   const files: string[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const target of positionals) {
-    if (fs.existsSync(target) && fs.statSync(target).isDirectory()) {
-      const unread = (file: string, message: string): void => {
-        diagnostics.push({ file, range: pointRange(0, 0), severity: 'warning', code: 'RL100', message: `${message}; its rules are not applied` });
-      };
-      files.push(...findModelFiles(target, unread).map((f) => path.relative(process.cwd(), f) || f));
-    } else {
-      files.push(target);
+    try {
+      if (fs.existsSync(target) && fs.statSync(target).isDirectory()) {
+        const unread = (file: string, message: string): void => {
+          const problem = `${message}; its rules are not applied`;
+          diagnostics.push({ file, range: pointRange(0, 0), severity: 'warning', code: 'RL100', message: problem });
+        };
+        files.push(...findModelFiles(target, unread).map((f) => path.relative(process.cwd(), f) || f));
+      } else {
+        files.push(target);
+      }
+    } catch (error) {
+      diagnostics.push(internalErrorDiagnostic(target, error));
     }
   }
   const configs = new Map<string, ReturnType<typeof findLintConfig>>();
   for (const file of files) {
+    // A file that makes a reader or a rule throw is reported at its start; the others go on.
+    try {
+      diagnostics.push(...lintOneFile(file));
+    } catch (error) {
+      diagnostics.push(internalErrorDiagnostic(file, error));
+    }
+  }
+  function lintOneFile(file: string): Diagnostic[] {
+    const found: Diagnostic[] = [];
     let fileConfig: LintConfig | undefined;
     if (!values['no-config']) {
       const dir = path.dirname(path.resolve(file));
-      const found = configs.get(dir) ?? findLintConfig(dir, readTextIfExists);
-      configs.set(dir, found);
-      for (const d of found.diagnostics) if (!diagnostics.includes(d)) diagnostics.push(d);
-      fileConfig = found.config;
+      const config = configs.get(dir) ?? findLintConfig(dir, readTextIfExists);
+      configs.set(dir, config);
+      for (const d of config.diagnostics) if (!diagnostics.includes(d) && !found.includes(d)) found.push(d);
+      fileConfig = config.config;
     }
     const { result: read, text } = readModelFromDisk(file, { numClasses });
-    diagnostics.push(...lintReadResult(read, text ?? '', { config: mergeConfigs(fileConfig, cliLayer), budgetOverride }));
+    found.push(...lintReadResult(read, text ?? '', { config: mergeConfigs(fileConfig, cliLayer), budgetOverride }));
+    return found;
   }
   const failed = diagnostics.some((d) => !/^RA\d{3}$/.test(d.code) && d.severity === 'error');
   const findings = diagnostics.filter((d) => /^RA\d{3}$/.test(d.code));

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import {
+  internalErrorDiagnostic,
   formatCompact,
   networksOf,
   formatThousands,
@@ -115,42 +116,49 @@ export function runParams(args: readonly string[], io: CommandIO): number {
   const reports: ParamsReport[] = [];
   const texts: string[] = [];
   for (const file of positionals) {
-    const { result } = readModelFromDisk(file, { numClasses });
-    for (const d of result.diagnostics) {
-      if (d.severity === 'error') failed = true;
-      if (d.severity === 'error' || !values.json) io.err(formatDiagnostic(d));
-    }
-    const networks = networksOf(result);
-    const exact = values.exact && networks[0]?.format === 'pytorch'
-      ? countWithPyTorch(file, networks.map((n) => n.name), { python: values.python, script: inspectModelScript() })
-      : undefined;
-    if (exact?.failure) io.err(`${file}: --exact: ${exact.failure}`);
-    for (const network of networks) {
-      const summary = summarize(network, inputSize ?? network.inputSize ?? 224);
-      const report = paramsReport(summary, result.diagnostics);
-      if (budget !== undefined) report.budget = { params: budget, used: summary.knownParams / budget };
-      const measured = exact?.models[network.name];
-      if (exact && !exact.failure) {
-        report.exact = measured
-          ? { total: measured.total, torch: exact.torch ?? '', matchesStatic: summary.total.known && summary.total.value === measured.total, ...(measured.fx ? { fx: forwardGraphCheck(measured.fx, network) } : {}) }
-          : { total: null, torch: exact.torch ?? '', matchesStatic: false, error: exact.errors[network.name] ?? 'not instantiated' };
+    // A file that makes a reader or the counter throw is reported at its start; the rest go on.
+    try {
+      const { result } = readModelFromDisk(file, { numClasses });
+      for (const d of result.diagnostics) {
+        if (d.severity === 'error') failed = true;
+        if (d.severity === 'error' || !values.json) io.err(formatDiagnostic(d));
       }
-      reports.push(report);
-      let text = values.summary ? renderSummaryLine(summary, budget) : renderFull(summary, report, budget);
-      if (report.exact) {
-        text += report.exact.total === null
-          ? `\n  PyTorch ${report.exact.torch}: could not instantiate (${report.exact.error ?? ''})`
-          : `\n  PyTorch ${report.exact.torch}: ${formatThousands(report.exact.total)} parameters, ${report.exact.matchesStatic ? 'equal to the static count' : 'DIFFERENT from the static count'}`;
-        const fx = report.exact.fx;
-        if (fx) {
-          text += 'error' in fx
-            ? `\n  torch.fx: does not trace (${fx.error})`
-            : `\n  torch.fx: ${fx.ops} operations, ${fx.residualAdds} residual additions; ${fx.staticShortcuts} blocks with a shortcut statically${fx.matchesStatic ? '' : ' (DIFFERENT)'}`;
+      const networks = networksOf(result);
+      const exact = values.exact && networks[0]?.format === 'pytorch'
+        ? countWithPyTorch(file, networks.map((n) => n.name), { python: values.python, script: inspectModelScript() })
+        : undefined;
+      if (exact?.failure) io.err(`${file}: --exact: ${exact.failure}`);
+      for (const network of networks) {
+        const summary = summarize(network, inputSize ?? network.inputSize ?? 224);
+        const report = paramsReport(summary, result.diagnostics);
+        if (budget !== undefined) report.budget = { params: budget, used: summary.knownParams / budget };
+        const measured = exact?.models[network.name];
+        if (exact && !exact.failure) {
+          report.exact = measured
+            ? { total: measured.total, torch: exact.torch ?? '', matchesStatic: summary.total.known && summary.total.value === measured.total, ...(measured.fx ? { fx: forwardGraphCheck(measured.fx, network) } : {}) }
+            : { total: null, torch: exact.torch ?? '', matchesStatic: false, error: exact.errors[network.name] ?? 'not instantiated' };
         }
+        reports.push(report);
+        let text = values.summary ? renderSummaryLine(summary, budget) : renderFull(summary, report, budget);
+        if (report.exact) {
+          text += report.exact.total === null
+            ? `\n  PyTorch ${report.exact.torch}: could not instantiate (${report.exact.error ?? ''})`
+            : `\n  PyTorch ${report.exact.torch}: ${formatThousands(report.exact.total)} parameters, ${report.exact.matchesStatic ? 'equal to the static count' : 'DIFFERENT from the static count'}`;
+          const fx = report.exact.fx;
+          if (fx) {
+            text += 'error' in fx
+              ? `\n  torch.fx: does not trace (${fx.error})`
+              : `\n  torch.fx: ${fx.ops} operations, ${fx.residualAdds} residual additions; ${fx.staticShortcuts} blocks with a shortcut statically${fx.matchesStatic ? '' : ' (DIFFERENT)'}`;
+          }
+        }
+        texts.push(text);
       }
-      texts.push(text);
+    } catch (error) {
+      failed = true;
+      io.err(formatDiagnostic(internalErrorDiagnostic(file, error)));
     }
   }
+
   if (values.json) {
     if (reports.length > 0) io.out(JSON.stringify(positionals.length === 1 ? reports[0] : reports, null, 2));
   } else if (texts.length > 0) {

@@ -1,4 +1,5 @@
 import { parse } from 'yaml';
+import type { Diagnostic } from '../ir/diagnostic';
 import { pointRange } from '../ir/source';
 import { readArchSpec } from './arch-spec/read-arch-spec';
 import { looksLikePyTorch, readPyTorch } from './pytorch/read-pytorch';
@@ -40,8 +41,27 @@ export function detectFormat(file: string, text: string): ModelFileFormat | unde
   return undefined;
 }
 
-/** Reads any model description file the core understands. */
+/**
+ * Reads any model description file the core understands. A reader that throws is a bug, but it
+ * stays one file's problem: it becomes RL112 at the start of that file, and callers go on.
+ */
 export function readModelFile(file: string, text: string, options: ReadOptions = {}): ReadResult {
+  try {
+    return readAnyModelFile(file, text, options);
+  } catch (error) {
+    return { diagnostics: [internalErrorDiagnostic(file, error)] };
+  }
+}
+
+/** RL112: what a caller reports when reading, counting or linting one file threw. */
+export function internalErrorDiagnostic(file: string, error: unknown): Diagnostic {
+  const reason = error instanceof RangeError && /call stack/i.test(error.message)
+    ? 'the file nests too deeply to analyse'
+    : `internal error: ${error instanceof Error ? error.message : String(error)} (please report this file)`;
+  return { file, range: pointRange(0, 0), severity: 'error', code: 'RL112', message: `could not analyse this file: ${reason}` };
+}
+
+function readAnyModelFile(file: string, text: string, options: ReadOptions): ReadResult {
   const tooLarge = checkFileSize(file, utf8ByteLength(text));
   if (tooLarge) return { diagnostics: [tooLarge] };
   switch (detectFormat(file, text)) {

@@ -7,6 +7,7 @@ import type { ActivationFunction, NormKind } from '../../ir/layers';
 import { parseCount } from '../../util/parse-count';
 import { YamlSource } from '../../yaml/yaml-source';
 import type { ReadResult } from '../read-result';
+import { checkDesignSize } from '../design-limits';
 import { allowedKeysAt } from '../schema-keys';
 import { schemaErrorToDiagnostic } from '../schema-errors';
 import { SpecEditor } from './spec-editor';
@@ -96,6 +97,9 @@ export function readArchSpec(file: string, text: string): ReadResult {
       },
     });
   }
+
+  const tooLarge = checkDesignSize(file, stages, source.rangeOfKey([], 'stages'));
+  if (tooLarge) return { diagnostics: [tooLarge] };
 
   const notes: Diagnostic[] = [];
   let budget: { params: number; source: ReturnType<YamlSource['rangeOf']> } | undefined;

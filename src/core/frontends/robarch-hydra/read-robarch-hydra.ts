@@ -1,5 +1,6 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import schema from '../../../../schemas/robarch-hydra.schema.json';
+import { checkDesignSize } from '../design-limits';
 import { buildResidualNetwork } from '../../build/residual-network';
 import { resolveInnerConv, type StageDesign } from '../../build/residual-design';
 import type { Diagnostic } from '../../ir/diagnostic';
@@ -216,6 +217,9 @@ export function readRobArchHydra(file: string, text: string, options: HydraReadO
       },
     });
   }
+
+  const tooLarge = checkDesignSize(file, stages, source.rangeOfKey(base, 'depths'));
+  if (tooLarge) return { diagnostics: [tooLarge] };
 
   const patch = k.stem_patch_size ?? null;
   const poolStride = Math.floor(k.stem_downsample_factor / 2);
