@@ -6,6 +6,6 @@ export function versionOption(text: string | undefined, attacks: string | undefi
   if (text === undefined) return undefined;
   const version = AUTOATTACK_VERSIONS.find((v) => v === text.trim().toLowerCase());
   if (!version) throw new UsageError(`--version: unknown version "${text}"; choose ${AUTOATTACK_VERSIONS.join(', ')}`);
-  if (attacks !== undefined) throw new UsageError('--version fixes the attacks: give either --version or --attacks, not both');
+  if (attacks !== undefined) throw new UsageError('--version fixes the attacks: give --version or --attacks, not both');
   return version;
 }

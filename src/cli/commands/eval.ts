@@ -58,7 +58,9 @@ export async function runEval(argv: readonly string[], io: CommandIO, isCancelle
     options: {
       weights: { type: 'string' }, data: { type: 'string' }, attacks: { type: 'string' }, eps: { type: 'string' }, norm: { type: 'string' },
       n: { type: 'string' }, 'batch-size': { type: 'string' }, 'pgd-steps': { type: 'string' }, seed: { type: 'string' },
-      model: { type: 'string' }, backend: { type: 'string' }, version: { type: 'string' }, workspace: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      model: { type: 'string' }, backend: { type: 'string' },
+      version: { type: 'string' },
+      workspace: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -89,7 +91,8 @@ export async function runEval(argv: readonly string[], io: CommandIO, isCancelle
   if (values.json) io.out(JSON.stringify(summary, null, 2));
   else if (e) {
     const untrained = e.warnings?.some((w) => w.code === 'untrained-weights') ? ', UNTRAINED weights' : '';
-    io.out(`${e.samples} images, ${e.threat.norm} eps ${e.threat.eps.toFixed(4)}${untrained}${summary.message ? ` (${summary.message})` : ''}`);
+    const threat = `${e.threat.norm} eps ${e.threat.eps.toFixed(4)}`;
+    io.out(`${e.samples} images, ${threat}${untrained}${summary.message ? ` (${summary.message})` : ''}`);
     for (const line of warningLines(e.warnings ?? [])) io.out(line);
     io.out(`  clean accuracy        ${pct(e.cleanAccuracy)}`);
     for (const a of e.attacks) io.out(`  after ${a.name.padEnd(16)}${pct(a.robustAccuracy)}  (${formatDuration(a.seconds)})`);

@@ -9,13 +9,18 @@ export type AutoAttackVersion = 'standard' | 'plus' | 'rand';
 
 export const AUTOATTACK_VERSIONS: readonly AutoAttackVersion[] = ['standard', 'plus', 'rand'];
 
+export interface VersionAttacks {
+  readonly attacks: NamedAttack[];
+  readonly notes: string[];
+}
+
 /**
  * - standard: APGD-CE, APGD-T (9 targets), FAB-T (9 targets), Square (5000 queries), one restart each.
  * - plus: APGD-CE and APGD-DLR with 5 restarts, FAB (5 restarts), Square, APGD-T, FAB-T (9 targets).
  *   The engine has no untargeted FAB, so `plus` here leaves it out (see `notes`).
  * - rand: APGD-CE and APGD-DLR, one restart, each gradient the mean over 20 samples (EOT).
  */
-export function autoAttackVersion(version: AutoAttackVersion): { readonly attacks: NamedAttack[]; readonly notes: string[] } {
+export function autoAttackVersion(version: AutoAttackVersion): VersionAttacks {
   switch (version) {
     case 'standard':
       return { attacks: (['apgd-ce', 'apgd-t', 'fab-t', 'square'] as const).map((a) => attackByName(a)), notes: [] };

@@ -58,7 +58,9 @@ export async function executeEval(options: EvalRunOptions, listener: RunListener
     const backend = ready.backend;
     listener({ type: 'started', runId: run.id, runDir: run.dir, backend: backend.name, device: backend.device, notes: backend.notes });
     const untrained = !trained;
-    const attacks = options.version ? autoAttackVersion(options.version).attacks : options.attacks.map((a) => attackByName(a, options.pgdSteps));
+    const attacks = options.version
+      ? autoAttackVersion(options.version).attacks
+      : options.attacks.map((a) => attackByName(a, options.pgdSteps));
     run.writeJson('config.json', { kind: 'eval', model: { file: path.resolve(modelFile), name: network.name, params: model.paramCount(), parts: loaded.parts ?? [], budget: loaded.budget ?? null, weights: trained?.checkpoint ?? null }, data: options.data, threat: options.threat, attacks: attacks.map((a) => a.name), version: options.version ?? null, samples: data.n, seed: options.seed });
     run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, [...backend.notes, ...(untrained ? ['no --weights given: the model has its random initial weights'] : [])]));
 

@@ -9,7 +9,9 @@ import { arrayOf, count, figure, finite, isFields, isRunId, LIMITS, share, str }
 // The engine's records (result.json, streamed metrics). Unknown fields are dropped rather than
 // refused: the engine may add a field in a later version and the panel should still show the rest.
 
-const ATTACKS = ['fgsm', 'pgd', 'apgd-ce', 'apgd-dlr', 'apgd-t', 'fab-t', 'square'] as const satisfies readonly AttackName[];
+const ATTACKS = [
+  'fgsm', 'pgd', 'apgd-ce', 'apgd-dlr', 'apgd-t', 'fab-t', 'square',
+] as const satisfies readonly AttackName[];
 // Fails to compile when the engine gains an attack this list lacks.
 const everyAttackListed: [Exclude<AttackName, (typeof ATTACKS)[number]>] extends [never] ? true : false = true;
 void everyAttackListed;
@@ -82,7 +84,9 @@ export function parseEvalResult(value: unknown): EvalResult | undefined {
   if (!threat || samples === undefined || cleanAccuracy === undefined || robustAccuracy === undefined || seconds === undefined
     || !attacks || !indices || !clean || !robust || clean.length !== indices.length || robust.length !== indices.length) return undefined;
   const warnings = parseWarnings(value.warnings);
-  return { threat, samples, cleanAccuracy, attacks, robustAccuracy, perSample: { indices, clean, robust }, seconds, ...(warnings ? { warnings } : {}) };
+  const perSample = { indices, clean, robust };
+  const extra = warnings ? { warnings } : {};
+  return { threat, samples, cleanAccuracy, attacks, robustAccuracy, perSample, seconds, ...extra };
 }
 
 export function parseRunSummary(value: unknown): RunSummary | undefined {
