@@ -3,11 +3,9 @@ import { attackByName, type NamedAttack } from './autoattack';
 import { withEot } from './eot';
 import { fabTargeted } from './fab';
 import { squareAttack } from './square';
+import type { AutoAttackVersion } from './version-names';
 
-/** The versions of AutoAttack (Croce and Hein, ICML 2020; reference autoattack.py, set_version). */
-export type AutoAttackVersion = 'standard' | 'plus' | 'rand';
-
-export const AUTOATTACK_VERSIONS: readonly AutoAttackVersion[] = ['standard', 'plus', 'rand'];
+export { AUTOATTACK_VERSIONS, type AutoAttackVersion } from './version-names';
 
 export interface VersionAttacks {
   readonly attacks: NamedAttack[];
@@ -15,6 +13,7 @@ export interface VersionAttacks {
 }
 
 /**
+ * AutoAttack's versions as its reference code sets them (autoattack.py, set_version):
  * - standard: APGD-CE, APGD-T (9 targets), FAB-T (9 targets), Square (5000 queries), one restart each.
  * - plus: APGD-CE and APGD-DLR with 5 restarts, FAB (5 restarts), Square, APGD-T, FAB-T (9 targets).
  *   The engine has no untargeted FAB, so `plus` here leaves it out (see `notes`).
