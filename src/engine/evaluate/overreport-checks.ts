@@ -149,7 +149,7 @@ export class OverreportChecks {
     if (square > 0) {
       const share = pct(square / Math.max(samples, 1));
       this.add('black-box-beats-gradient',
-        `Square broke ${square} images (${share}) that the gradient attacks left robust`,
+        `Square broke ${square} image${square === 1 ? '' : 's'} (${share}) that the gradient attacks left robust`,
         'a black-box attack beating white-box ones points to gradient masking: gradient attacks alone over-report');
     }
     return [...head, ...this.warnings];
