@@ -35,7 +35,8 @@ export function describeOutcome(entry: RunEntry): string {
   const status = s.status === 'completed' ? '' : `${s.status}${s.message ? ` (${s.message})` : ''}: `;
   const e = s.evaluation;
   if (e) {
-    const figures = `clean ${pct(e.cleanAccuracy)}, robust ${pct(e.robustAccuracy)} (${e.attacks.map((a) => a.name).join(', ')})`;
+    const attacks = e.attacks.map((a) => a.name).join(', ');
+    const figures = `clean ${pct(e.cleanAccuracy)}, robust ${pct(e.robustAccuracy)} (${attacks})`;
     return `${status}${untrainedPrefix(e.warnings)}${figures} on ${e.samples} images${warningSuffix(e.warnings)}`;
   }
   const last = s.history?.[s.history.length - 1];
