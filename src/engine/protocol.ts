@@ -1,5 +1,6 @@
 import type { Diagnostic, ParamsReport } from '../core';
 import type { AttackName } from './attacks/autoattack';
+import { AUTOATTACK_VERSIONS } from './attacks/version-names';
 import type { EvalRunOptions } from './run/execute-eval';
 import type { TrainRunOptions } from './run/execute-train';
 import type { RunMessage } from './run/run-messages';
@@ -44,7 +45,7 @@ const oneOf = <T extends string>(choices: readonly T[]) => (v: unknown): boolean
 const BACKENDS: readonly TfjsBackendChoice[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
 /** Both kinds of run take ONNX Runtime when asked (training on it is TrainRunOptions's 'onnxruntime'). */
 const RUN_BACKENDS: readonly EvalBackendChoice[] = [...BACKENDS, 'onnxruntime'];
-const ATTACKS: readonly AttackName[] = ['fgsm', 'pgd', 'apgd-ce', 'apgd-t', 'fab-t', 'square'];
+const ATTACKS: readonly AttackName[] = ['fgsm', 'pgd', 'apgd-ce', 'apgd-dlr', 'apgd-t', 'fab-t', 'square'];
 const METHODS: readonly TrainMethod[] = ['standard', 'pgd', 'fast', 'trades'];
 const SCHEDULES: readonly ScheduleKind[] = ['cosine', 'step', 'cyclic', 'constant'];
 
@@ -69,6 +70,7 @@ function isEvalOptions(v: unknown): v is EvalRunOptions {
   if (!isString(v.modelFile) && !isString(v.weights)) return false;
   if (!optional(v.modelFile, isString) || !optional(v.weights, isString) || !optional(v.modelName, isString) || !optional(v.backend, oneOf(RUN_BACKENDS))) return false;
   if (!Array.isArray(v.attacks) || v.attacks.length === 0 || !v.attacks.every(oneOf(ATTACKS))) return false;
+  if (!optional(v.version, oneOf(AUTOATTACK_VERSIONS))) return false;
   return [v.samples, v.batchSize].every((x) => isNumber(x) && Number.isInteger(x) && x > 0) && isNumber(v.seed) && optional(v.pgdSteps, (x) => isNumber(x) && x > 0);
 }
 

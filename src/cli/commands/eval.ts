@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { AUTOATTACK_STANDARD, type AttackName } from '../../engine/attacks/autoattack';
+import { versionOption } from './eval-version';
+import { warningLines } from './eval-warning-lines';
 import { executeEval } from '../../engine/run/execute-eval';
 import { UsageError, type CommandIO } from '../io';
 import { positiveIntegerOption } from '../options';
@@ -21,8 +23,12 @@ Options:
   --data D           mnist (bundled, default) or a folder of MNIST IDX files, CIFAR binary
                      batches, or one sub-folder of images per class
   --attacks A        autoattack (default: APGD-CE, APGD-T, FAB-T, Square, each on the points
-                     still robust), or a comma-separated list of fgsm, pgd, apgd-ce, apgd-t,
-                     fab-t, square
+                     still robust), or a comma-separated list of fgsm, pgd, apgd-ce, apgd-dlr,
+                     apgd-t, fab-t, square
+  --version V        AutoAttack's version instead of --attacks: standard (as the default),
+                     plus (APGD-CE and APGD-DLR with 5 restarts, Square, APGD-T, FAB-T; its
+                     untargeted FAB is not implemented yet) or rand (APGD-CE and APGD-DLR with
+                     EOT over 20 samples, for randomised models)
   --eps E            radius, e.g. 0.3 or 8/255 (default 0.3 for 1-channel data, else 8/255)
   --norm N           Linf (default) or L2
   --n N              test images (default 1000)
@@ -38,7 +44,7 @@ Options:
   --json             print the result as JSON
   -h, --help         show this help`;
 
-const ATTACKS: readonly AttackName[] = ['fgsm', 'pgd', 'apgd-ce', 'apgd-t', 'fab-t', 'square'];
+const ATTACKS: readonly AttackName[] = ['fgsm', 'pgd', 'apgd-ce', 'apgd-dlr', 'apgd-t', 'fab-t', 'square'];
 
 export function attacksOption(text: string | undefined): AttackName[] {
   if (text === undefined || text === 'autoattack') return [...AUTOATTACK_STANDARD];
@@ -55,7 +61,9 @@ export async function runEval(argv: readonly string[], io: CommandIO, isCancelle
     options: {
       weights: { type: 'string' }, data: { type: 'string' }, attacks: { type: 'string' }, eps: { type: 'string' }, norm: { type: 'string' },
       n: { type: 'string' }, 'batch-size': { type: 'string' }, 'pgd-steps': { type: 'string' }, seed: { type: 'string' },
-      model: { type: 'string' }, backend: { type: 'string' }, workspace: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      model: { type: 'string' }, backend: { type: 'string' },
+      version: { type: 'string' },
+      workspace: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -71,6 +79,7 @@ export async function runEval(argv: readonly string[], io: CommandIO, isCancelle
     ...defined('modelName', values.model),
     ...defined('weights', values.weights),
     ...defined('backend', evalBackendOption(values.backend)),
+    ...defined('version', versionOption(values.version, values.attacks)),
     ...defined('pgdSteps', positiveIntegerOption('pgd-steps', values['pgd-steps'])),
     data,
     workspace: values.workspace ?? process.cwd(),
@@ -84,7 +93,10 @@ export async function runEval(argv: readonly string[], io: CommandIO, isCancelle
   const e = summary.evaluation;
   if (values.json) io.out(JSON.stringify(summary, null, 2));
   else if (e) {
-    io.out(`${e.samples} images, ${e.threat.norm} eps ${e.threat.eps.toFixed(4)}${summary.message ? ` (${summary.message})` : ''}`);
+    const untrained = e.warnings?.some((w) => w.code === 'untrained-weights') ? ', UNTRAINED weights' : '';
+    const threat = `${e.threat.norm} eps ${e.threat.eps.toFixed(4)}`;
+    io.out(`${e.samples} images, ${threat}${untrained}${summary.message ? ` (${summary.message})` : ''}`);
+    for (const line of warningLines(e.warnings ?? [])) io.out(line);
     io.out(`  clean accuracy        ${pct(e.cleanAccuracy)}`);
     for (const a of e.attacks) io.out(`  after ${a.name.padEnd(16)}${pct(a.robustAccuracy)}  (${formatDuration(a.seconds)})`);
     io.out(`  robust accuracy       ${pct(e.robustAccuracy)}`);

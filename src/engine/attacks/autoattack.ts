@@ -1,5 +1,5 @@
 import type { Classifier } from '../model/classifier';
-import { apgdCe, apgdTargeted, APGD_DEFAULTS, APGD_T_DEFAULTS, subBatch } from './apgd';
+import { apgdCe, apgdDlr, apgdTargeted, APGD_DEFAULTS, APGD_T_DEFAULTS, subBatch } from './apgd';
 import type { Attack, AttackBatch, AttackContext, ThreatModel } from './attack';
 import { setIndices } from './batch-rows';
 import { fabTargeted } from './fab';
@@ -8,7 +8,7 @@ import { fgsm, pgd } from './pgd';
 import { squareAttack } from './square';
 
 /** The attacks an evaluation can run, by the names the CLI and the editor use. */
-export type AttackName = 'fgsm' | 'pgd' | 'apgd-ce' | 'apgd-t' | 'fab-t' | 'square';
+export type AttackName = 'fgsm' | 'pgd' | 'apgd-ce' | 'apgd-dlr' | 'apgd-t' | 'fab-t' | 'square';
 
 export interface NamedAttack {
   readonly name: AttackName;
@@ -21,6 +21,7 @@ export function attackByName(name: AttackName, pgdSteps = 20): NamedAttack {
     case 'fgsm': return { name, run: fgsm };
     case 'pgd': return { name, run: (m, b, t, c) => pgd(m, b, t, c, { steps: pgdSteps, randomStart: true, restarts: 1, loss: 'ce' }) };
     case 'apgd-ce': return { name, run: (m, b, t, c) => apgdCe(m, b, t, c, APGD_DEFAULTS) };
+    case 'apgd-dlr': return { name, run: (m, b, t, c) => apgdDlr(m, b, t, c, APGD_DEFAULTS) };
     case 'apgd-t': return { name, run: (m, b, t, c) => apgdTargeted(m, b, t, c, APGD_T_DEFAULTS) };
     case 'fab-t': return { name, run: (m, b, t, c) => fabTargeted(m, b, t, c) };
     case 'square': return { name, run: (m, b, t, c) => squareAttack(m, b, t, c) };

@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import { FileReadError, READ_LIMITS, readTextBounded } from '../../core/workspace/read-bounded';
 import type { ThreatModel } from '../attacks/attack';
 import { attackByName, runSequence, type AttackName } from '../attacks/autoattack';
+import { autoAttackVersion, type AutoAttackVersion } from '../attacks/autoattack-versions';
+import { OverreportChecks } from '../evaluate/overreport-checks';
 import { batchOf, take } from '../data/dataset';
 import { openDataset } from '../data/open-dataset';
 import type { InputNormalization } from '../tfjs/normalize-input';
@@ -35,6 +37,8 @@ export interface EvalRunOptions {
   readonly batchSize: number;
   readonly seed: number;
   readonly pgdSteps?: number;
+  /** AutoAttack's version; replaces `attacks` when given. */
+  readonly version?: AutoAttackVersion;
 }
 
 /** Clean and robust accuracy of a model on the first `samples` test images under a list of attacks. */
@@ -73,14 +77,17 @@ export async function executeEval(options: EvalRunOptions, listener: RunListener
     const backend = ready.backend;
     listener({ type: 'started', runId: run.id, runDir: run.dir, backend: backend.name, device: backend.device, notes: backend.notes });
     const untrained = !trained && !torchWeights;
+    const attacks = options.version
+      ? autoAttackVersion(options.version).attacks
+      : options.attacks.map((a) => attackByName(a, options.pgdSteps));
     const weightsFile = trained?.checkpoint ?? torchWeights?.file ?? null;
     const modelInfo = {
       file: path.resolve(modelFile), name: network.name, params: model.paramCount(), parts: loaded.parts ?? [],
       budget: loaded.budget ?? null, weights: weightsFile, normalization: normalization ?? null,
     };
     run.writeJson('config.json', {
-      kind: 'eval', model: modelInfo, data: options.data, threat: options.threat, attacks: options.attacks,
-      samples: data.n, seed: options.seed,
+      kind: 'eval', model: modelInfo, data: options.data, threat: options.threat, attacks: attacks.map((a) => a.name),
+      version: options.version ?? null, samples: data.n, seed: options.seed,
     });
     const notes = [...backend.notes];
     if (torchWeights) {
@@ -91,7 +98,7 @@ export async function executeEval(options: EvalRunOptions, listener: RunListener
     run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, notes));
 
     const started = Date.now();
-    const attacks = options.attacks.map((a) => attackByName(a, options.pgdSteps));
+    const checks = new OverreportChecks(untrained);
     const clean = new Uint8Array(data.n);
     const robust = new Uint8Array(data.n);
     const afterEach = attacks.map(() => new Uint8Array(data.n));
@@ -104,6 +111,7 @@ export async function executeEval(options: EvalRunOptions, listener: RunListener
         const idx = Array.from({ length: Math.min(options.batchSize, data.n - start) }, (_, i) => start + i);
         const batch = batchOf(data, idx);
         await checkFiniteLogits(attacked, batch.x, batch.n, start, weightsSource);
+        if (start === 0) await checks.before(attacked, batch);
         const timed = attacks.map((a, i) => ({ name: a.name, run: async (...args: Parameters<typeof a.run>) => {
           // Long attacks on one batch would otherwise show no movement for minutes.
           listener({ type: 'progress', phase: `${a.name} (${i + 1}/${attacks.length}) on ${args[1].n} images still robust`, done, total: data.n });
@@ -126,6 +134,7 @@ export async function executeEval(options: EvalRunOptions, listener: RunListener
       if (!(error instanceof RunCancelled)) throw error;
       status = 'cancelled';
     }
+    if (status === 'completed') await checks.after(attacked);
     const share = (flags: Uint8Array): number => (done === 0 ? 0 : flags.subarray(0, done).reduce((s, f) => s + f, 0) / done);
     const evaluation: EvalResult = {
       threat: options.threat,
@@ -135,6 +144,7 @@ export async function executeEval(options: EvalRunOptions, listener: RunListener
       robustAccuracy: share(robust),
       perSample: { indices: Array.from({ length: done }, (_, i) => i), clean: Array.from(clean.subarray(0, done)), robust: Array.from(robust.subarray(0, done)) },
       seconds: (Date.now() - started) / 1000,
+      warnings: checks.finish(share(clean), done, attacked.numClasses, attacks.map((a) => a.name), afterEach),
     };
     const summary: RunSummary = { runId: run.id, runDir: run.dir, kind: 'eval', status, evaluation, ...(status === 'cancelled' ? { message: `cancelled after ${done} of ${data.n} images; the figures cover those` } : {}) };
     run.writeJson('result.json', summary);

@@ -34,8 +34,25 @@ export function describeOutcome(entry: RunEntry): string {
   if (!s) return entry.outcome === 'cancelled' ? 'cancelled before it started' : (entry.outcome ?? 'finished');
   const status = s.status === 'completed' ? '' : `${s.status}${s.message ? ` (${s.message})` : ''}: `;
   const e = s.evaluation;
-  if (e) return `${status}clean ${pct(e.cleanAccuracy)}, robust ${pct(e.robustAccuracy)} (${e.attacks.map((a) => a.name).join(', ')}) on ${e.samples} images`;
+  if (e) {
+    const attacks = e.attacks.map((a) => a.name).join(', ');
+    const figures = `clean ${pct(e.cleanAccuracy)}, robust ${pct(e.robustAccuracy)} (${attacks})`;
+    return `${status}${untrainedPrefix(e.warnings)}${figures} on ${e.samples} images${warningSuffix(e.warnings)}`;
+  }
   const last = s.history?.[s.history.length - 1];
   if (last) return `${status}after epoch ${last.epoch}: clean ${pct(last.cleanAccuracy)}, PGD ${pct(last.pgdAccuracy)}`;
   return status ? status.replace(/: $/, '') : 'completed';
+}
+
+type Warnings = readonly { readonly code: string }[] | undefined;
+
+/** An evaluation of untrained weights says so first: its figures describe no trained model. */
+function untrainedPrefix(warnings: Warnings): string {
+  return warnings?.some((w) => w.code === 'untrained-weights') ? 'UNTRAINED weights: ' : '';
+}
+
+/** The other over-reporting warnings, by code (the panel shows them in full). */
+function warningSuffix(warnings: Warnings): string {
+  const codes = (warnings ?? []).map((w) => w.code).filter((c) => c !== 'untrained-weights');
+  return codes.length > 0 ? ` · may over-report: ${codes.join(', ')}` : '';
 }

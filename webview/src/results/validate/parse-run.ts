@@ -3,12 +3,15 @@ import type { ThreatModel } from '../../../../src/engine/attacks/attack';
 import type { EvalResult } from '../../../../src/engine/run/eval-result';
 import type { RunSummary } from '../../../../src/engine/run/run-messages';
 import type { EpochMetrics, StepProgress } from '../../../../src/engine/train/train-loop';
+import { parseWarnings } from './parse-warnings';
 import { arrayOf, count, figure, finite, isFields, isRunId, LIMITS, share, str } from './guards';
 
 // The engine's records (result.json, streamed metrics). Unknown fields are dropped rather than
 // refused: the engine may add a field in a later version and the panel should still show the rest.
 
-const ATTACKS = ['fgsm', 'pgd', 'apgd-ce', 'apgd-t', 'fab-t', 'square'] as const satisfies readonly AttackName[];
+const ATTACKS = [
+  'fgsm', 'pgd', 'apgd-ce', 'apgd-dlr', 'apgd-t', 'fab-t', 'square',
+] as const satisfies readonly AttackName[];
 // Fails to compile when the engine gains an attack this list lacks.
 const everyAttackListed: [Exclude<AttackName, (typeof ATTACKS)[number]>] extends [never] ? true : false = true;
 void everyAttackListed;
@@ -80,7 +83,10 @@ export function parseEvalResult(value: unknown): EvalResult | undefined {
   const robust = per && parseFlags(per.robust);
   if (!threat || samples === undefined || cleanAccuracy === undefined || robustAccuracy === undefined || seconds === undefined
     || !attacks || !indices || !clean || !robust || clean.length !== indices.length || robust.length !== indices.length) return undefined;
-  return { threat, samples, cleanAccuracy, attacks, robustAccuracy, perSample: { indices, clean, robust }, seconds };
+  const warnings = parseWarnings(value.warnings);
+  const perSample = { indices, clean, robust };
+  const extra = warnings ? { warnings } : {};
+  return { threat, samples, cleanAccuracy, attacks, robustAccuracy, perSample, seconds, ...extra };
 }
 
 export function parseRunSummary(value: unknown): RunSummary | undefined {

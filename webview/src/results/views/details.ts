@@ -10,6 +10,7 @@ import { exportToolbar } from './exports';
 import { stateText } from './history';
 import { factSections } from './model-facts';
 import { progressView } from './progress';
+import { warningNotes } from './warnings';
 
 export interface DetailActions {
   cancel(runId: string): void;
@@ -32,7 +33,7 @@ function evaluationSection(run: ViewRun, all: readonly ViewRun[], charts: ChartH
   const breakdown = table(`${label} breakdown: accuracy on the images every attack so far left correct`, [
     { label: 'Step' }, { label: 'Accuracy', numeric: true }, { label: 'Change', numeric: true }, { label: 'Seconds', numeric: true },
   ], rows, 'data attacks');
-  const children: HTMLElement[] = [summary, breakdown];
+  const children: HTMLElement[] = [...warningNotes(e.warnings ?? []), summary, breakdown];
   const chart = attacksChart(run);
   if (chart) children.push(charts.figure(chart));
   const curve = epsCurve(run, all);
