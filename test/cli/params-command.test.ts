@@ -53,6 +53,14 @@ describe('robustness-lens params', () => {
     assert.match(result.stdout, /^Budget: budget 26M: 98\.3% \(-1\.7%\)$/m);
   });
 
+  it('one file with several models in --json gives an array of every model, in order', () => {
+    const result = cli('params', repoPath('examples/pytorch/resnet.py'), '--json');
+    assert.equal(result.code, 0, result.stderr);
+    const reports = JSON.parse(result.stdout) as ParamsReport[];
+    assert.ok(Array.isArray(reports));
+    assert.deepEqual(reports.map((r) => r.total), [11_689_512, 25_557_032]);
+  });
+
   it('several files in --json give an array, in order', () => {
     const result = cli('params', repoPath('examples/robarch-m.arch.yaml'), repoPath('examples/hydra/robarch_m.yaml'), '--json');
     const reports = JSON.parse(result.stdout) as ParamsReport[];

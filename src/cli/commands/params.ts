@@ -152,7 +152,7 @@ export function runParams(args: readonly string[], io: CommandIO): number {
     }
   }
   if (values.json) {
-    if (reports.length > 0) io.out(JSON.stringify(positionals.length === 1 ? reports[0] : reports, null, 2));
+    if (reports.length > 0) io.out(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2));
   } else if (texts.length > 0) {
     io.out(texts.join(values.summary ? '\n' : '\n\n'));
   }
