@@ -4,10 +4,11 @@ import { activation as activationLayer, conv, pool } from '../../build/layers';
 import type { ActivationFunction } from '../../ir/layers';
 import { bindArguments, buildTorchLayer, intFact, isTorchLayerClass, torchActivation } from './torch-layers';
 import type { PythonSourceMap } from './python-parser';
+import type { SourceRange } from '../../ir/source';
 import { KerasRecorder } from '../keras/keras-recorder';
 import { GlobalScope, mergeDependencies, noDependencies, type Dependencies } from './dependencies';
 import {
-  asNumber, NONE, num, Scope, truthy, unknownValue,
+  asNumber, NONE, num, Scope, truthy, unknownModule, unknownValue,
   type ModuleNode, type PyValue, type TensorOp, type UserClass, type UserFunction,
 } from './values';
 
@@ -19,8 +20,16 @@ const MAX_DEPTH = 60;
 const MAX_LOOP = 10_000;
 /** Far above the largest real CNNs (ResNet-152 and RobArch-L have under 600 layers). */
 const MAX_LAYERS = 5_000;
+/** Lists, tuples and strings past these are hostile or not model code (`l = l + l` 64 times). */
+const MAX_ITEMS = 100_000;
+const MAX_STRING = 1_000_000;
 
-class Abort extends Error {}
+/** Evaluation stopped: why, and where (the statement or expression it was at). */
+class Abort extends Error {
+  constructor(message: string, readonly range?: SourceRange) {
+    super(message);
+  }
+}
 
 type Signal = { kind: 'return'; value: PyValue } | { kind: 'break' } | { kind: 'continue' } | undefined;
 
@@ -59,10 +68,12 @@ export class Interpreter {
   private depth = 0;
   private layersBuilt = 0;
 
-  constructor(private readonly map: PythonSourceMap) {
-    for (const name of ['range', 'len', 'int', 'float', 'round', 'min', 'max', 'sum', 'abs', 'list', 'tuple', 'enumerate', 'zip', 'isinstance', 'print', 'getattr', 'setattr', 'hasattr', 'dict', 'bool', 'str', 'reversed', 'sorted', 'any', 'all', 'super']) {
+  constructor(private readonly map: PythonSourceMap, moduleName = 'model') {
+    for (const name of ['range', 'len', 'int', 'float', 'round', 'min', 'max', 'sum', 'abs', 'list', 'tuple', 'enumerate', 'zip', 'isinstance', 'print', 'getattr', 'setattr', 'hasattr', 'dict', 'bool', 'str', 'reversed', 'sorted', 'any', 'all', 'super', 'object']) {
       this.globals.set(name, { kind: 'builtin', name });
     }
+    // Read as a library, never as a script: `if __name__ == "__main__":` blocks do not run.
+    this.globals.set('__name__', { kind: 'string', value: moduleName });
   }
 
   // ---------- syntax access ----------
@@ -120,20 +131,44 @@ export class Interpreter {
   // ---------- module level ----------
 
   runModule(root: Node): void {
-    this.execBlock(this.kids(root).filter((c): c is Node => c !== null), this.globals, { tracing: false });
+    this.entryProblem = undefined;
+    try {
+      this.execBlock(this.kids(root).filter((c): c is Node => c !== null), this.globals, { tracing: false });
+    } finally {
+      this.moduleProblem = this.entryProblem;
+    }
   }
 
   private fileSteps = 0;
 
-  private step(): void {
-    if (++this.steps > MAX_STEPS) throw new Abort('the model takes too long to evaluate statically');
-    if (++this.fileSteps > MAX_FILE_STEPS) throw new Abort('the file takes too long to evaluate statically');
+  /** The node being evaluated, where an abort points. */
+  private at: Node | undefined;
+
+  private step(node: Node): void {
+    this.at = node;
+    if (++this.steps > MAX_STEPS) this.abort('the model takes too long to evaluate statically');
+    if (++this.fileSteps > MAX_FILE_STEPS) this.abort('the file takes too long to evaluate statically');
+  }
+
+  /** Stops evaluation with a reason and the location being evaluated. */
+  abort(message: string, node: Node | undefined = this.at): never {
+    throw new Abort(message, node ? this.map.range(node) : undefined);
+  }
+
+  /** A list or tuple of `length` items, or an abort when that is more than any model needs. */
+  private checkItems(length: number): void {
+    if (length > MAX_ITEMS) this.abort(`a list of ${length.toLocaleString('en-US')} items is too large to evaluate statically`);
+  }
+
+  private checkString(length: number): void {
+    if (length > MAX_STRING) this.abort(`a string of ${length.toLocaleString('en-US')} characters is too large to evaluate statically`);
   }
 
   /** Each model (factory call, class instantiation) gets its own step and layer budget. */
   beginEntry(): void {
     this.steps = 0;
     this.layersBuilt = 0;
+    this.entryProblem = this.moduleProblem;
   }
 
   /** Set by a caller that reuses results across edits: instance clones then carry their dependencies. */
@@ -167,7 +202,7 @@ export class Interpreter {
   }
 
   private exec(node: Node, scope: Scope, frame: Frame): Signal {
-    this.step();
+    this.step(node);
     switch (this.typeOf(node)) {
       case 'expression_statement': {
         const inner = this.kids(node)[0];
@@ -237,9 +272,11 @@ export class Interpreter {
       }
       return;
     }
-    const moduleName = this.field(node, 'module_name')?.text ?? '';
+    const moduleNode = this.field(node, 'module_name');
+    const moduleName = moduleNode?.text ?? '';
     for (const child of this.kids(node)) {
-      if (!child || child === this.field(node, 'module_name')) continue;
+      // Node objects are wrappers made per access: compare ids, not objects.
+      if (!child || child.id === moduleNode?.id) continue;
       let name = child.text;
       let alias = child.text;
       if (this.typeOf(child) === 'aliased_import') {
@@ -259,7 +296,11 @@ export class Interpreter {
     const bases = (superclasses ? this.kids(superclasses) : [])
       .filter((c): c is Node => c !== null && this.typeOf(c) !== 'keyword_argument')
       .map((c) => this.eval(c, scope, frame));
-    const cls: UserClass = { name, node, bases, attributes: new Map(), methods: new Map() };
+    const baseNodes = (superclasses ? this.kids(superclasses) : []).filter((c) => this.typeOf(c) !== 'keyword_argument');
+    const unresolved = bases.findIndex((b) => !isResolvedBase(b));
+    const unresolvedBase = unresolved < 0 ? undefined
+      : `the base class ${baseNodes[unresolved]?.text.slice(0, 60) ?? '?'} of ${name} is not statically known (${describeValue(bases[unresolved] as PyValue)})`;
+    const cls: UserClass = { name, node, bases, attributes: new Map(), methods: new Map(), ...(unresolvedBase ? { unresolvedBase } : {}) };
     const classScope = new Scope(scope);
     for (const statement of this.body(this.field(node, 'body'))) {
       const def = this.typeOf(statement) === 'decorated_definition' ? this.field(statement, 'definition') : statement;
@@ -282,27 +323,93 @@ export class Interpreter {
 
   private execIf(node: Node, scope: Scope, frame: Frame): Signal {
     const condition = this.field(node, 'condition');
+    const alternatives = this.fields(node, 'alternative');
+    const bodyOf = (clause: Node): Node[] => this.body(this.field(clause, this.typeOf(clause) === 'else_clause' ? 'body' : 'consequence'));
     const decided = condition ? truthy(this.eval(condition, scope, frame)) : undefined;
-    if (decided === undefined) {
-      this.markIncomplete(frame, `the condition "${condition?.text.slice(0, 60) ?? ''}" is not statically known`);
-      return undefined;
-    }
-    if (decided) return this.execBlock(this.body(this.field(node, 'consequence')), scope, frame);
-    for (const alternative of this.fields(node, 'alternative')) {
-      if (!alternative) continue;
+    if (decided === undefined) return this.uncertainBranches([bodyOf(node), ...alternatives.map(bodyOf)], condition, scope, frame);
+    if (decided) return this.execBlock(bodyOf(node), scope, frame);
+    for (const [i, alternative] of alternatives.entries()) {
       if (this.typeOf(alternative) === 'elif_clause') {
         const c = this.field(alternative, 'condition');
         const d = c ? truthy(this.eval(c, scope, frame)) : undefined;
-        if (d === undefined) {
-          this.markIncomplete(frame, `the condition "${c?.text.slice(0, 60) ?? ''}" is not statically known`);
-          return undefined;
-        }
-        if (d) return this.execBlock(this.body(this.field(alternative, 'consequence')), scope, frame);
+        if (d === undefined) return this.uncertainBranches(alternatives.slice(i).map(bodyOf), c, scope, frame);
+        if (d) return this.execBlock(bodyOf(alternative), scope, frame);
       } else {
-        return this.execBlock(this.body(this.field(alternative, 'body')), scope, frame);
+        return this.execBlock(bodyOf(alternative), scope, frame);
       }
     }
     return undefined;
+  }
+
+  /**
+   * Branches of which any (or none) may run. Ones that only raise, pass or log change nothing
+   * (a raise means there is no model on that path). Names they assign become unknown; any other
+   * effect makes what is being built incomplete, and a return makes the function's result unknown.
+   */
+  private uncertainBranches(bodies: readonly Node[][], condition: Node | null, scope: Scope, frame: Frame): Signal {
+    const reason = `the condition "${condition?.text.slice(0, 60) ?? ''}" is not statically known`;
+    const effects = { names: new Set<string>(), other: false, returns: false };
+    for (const body of bodies) this.collectEffects(body, effects);
+    for (const name of effects.names) scope.set(name, unknownModule(reason));
+    if (effects.other || effects.returns) this.markIncomplete(frame, reason);
+    return effects.returns ? { kind: 'return', value: unknownModule(reason) } : undefined;
+  }
+
+  private collectEffects(statements: readonly Node[], effects: { names: Set<string>; other: boolean; returns: boolean }): void {
+    const names = (target: Node): boolean => {
+      const type = this.typeOf(target);
+      if (type === 'identifier') {
+        effects.names.add(target.text);
+        return true;
+      }
+      if (['pattern_list', 'tuple_pattern', 'list_pattern', 'tuple', 'list'].includes(type)) return this.kids(target).every(names);
+      return false;
+    };
+    for (const statement of statements) {
+      switch (this.typeOf(statement)) {
+        case 'pass_statement': case 'raise_statement': case 'comment': case 'break_statement': case 'continue_statement':
+          break;
+        case 'return_statement':
+          effects.returns = true;
+          break;
+        case 'function_definition': case 'class_definition': {
+          const name = this.field(statement, 'name');
+          if (name) effects.names.add(name.text);
+          break;
+        }
+        case 'expression_statement': {
+          const inner = this.kids(statement)[0];
+          const type = inner ? this.typeOf(inner) : 'string';
+          if (type === 'string' || type === 'concatenated_string') break;
+          if (type === 'assignment' && inner) {
+            const left = this.field(inner, 'left');
+            if (left && names(left)) break;
+          }
+          if (type === 'call' && inner && /^(print|warnings\.warn|logging\.\w+|logger\.\w+|log\.\w+)$/.test(this.field(inner, 'function')?.text ?? '')) break;
+          effects.other = true;
+          break;
+        }
+        case 'if_statement': case 'for_statement': case 'while_statement': case 'with_statement': case 'try_statement': {
+          // Every block inside: the consequence, alternatives, loop bodies, handlers.
+          const blocks = statement.descendantsOfType('block').filter((b): b is Node => b !== null);
+          for (const block of blocks) if (this.nearestStatementAbove(block) === statement) this.collectEffects(this.body(block), effects);
+          if (this.typeOf(statement) === 'for_statement') {
+            const left = this.field(statement, 'left');
+            if (left && !names(left)) effects.other = true;
+          }
+          break;
+        }
+        default:
+          effects.other = true;
+      }
+    }
+  }
+
+  /** The compound statement a block belongs to. */
+  private nearestStatementAbove(block: Node): Node | null {
+    let current = block.parent;
+    while (current && ['elif_clause', 'else_clause', 'except_clause', 'finally_clause', 'except_group_clause'].includes(current.type)) current = current.parent;
+    return current;
   }
 
   private execFor(node: Node, scope: Scope, frame: Frame): Signal {
@@ -318,7 +425,7 @@ export class Interpreter {
     }
     let count = 0;
     for (const item of items) {
-      if (++count > MAX_LOOP) throw new Abort('a loop runs too long to evaluate statically');
+      if (++count > MAX_LOOP) this.abort('a loop runs too long to evaluate statically', node);
       this.assign(left, item, scope, frame);
       const signal = this.execBlock(this.body(this.field(node, 'body')), scope, frame);
       if (signal?.kind === 'break') break;
@@ -329,6 +436,7 @@ export class Interpreter {
 
   /** The items of an iterable, 'opaque' for iterations that only initialise weights, undefined when unknown. */
   private iterate(value: PyValue): PyValue[] | 'opaque' | undefined {
+    if ((value.kind === 'list' || value.kind === 'dict') && value.tainted) return undefined;
     if (value.kind === 'list') return value.items;
     if (value.kind === 'dict') return [...value.entries.keys()].map((k) => ({ kind: 'string', value: k }));
     if (value.kind === 'string') return [...value.value].map((c) => ({ kind: 'string', value: c }));
@@ -348,7 +456,8 @@ export class Interpreter {
     for (const arg of [...positional, ...keywords.values()]) {
       if (arg.kind === 'list' || arg.kind === 'dict') arg.tainted ??= `it was passed to ${reason}`;
     }
-    return unknownValue(reason);
+    // What it returns may be a module (a model from a factory we cannot read).
+    return unknownModule(reason);
   }
 
   /** A call whose arguments are unknown: its result is unknown, and so is the module being built. */
@@ -359,8 +468,17 @@ export class Interpreter {
 
   private markIncomplete(frame: Frame, reason: string): void {
     if (frame.tracing) this.traceProblem ??= reason;
-    else if (frame.self && !frame.self.incomplete) frame.self.incomplete = reason;
+    else if (frame.self) frame.self.incomplete ??= reason;
+    else this.entryProblem ??= reason;
   }
+
+  /**
+   * Something the current model's code (a factory, outside any module's __init__) could not
+   * follow and that may change what it builds: the model it returns is then incomplete.
+   */
+  entryProblem: string | undefined;
+  /** The same for the file's module level, which every model may read. */
+  moduleProblem: string | undefined;
 
   // ---------- assignment ----------
 
@@ -389,6 +507,10 @@ export class Interpreter {
         if (!object || !attribute) return;
         const owner = this.eval(object, scope, frame);
         if (owner.kind === 'module') this.setModuleAttribute(owner.module, attribute, value);
+        else if (value.kind === 'module' || (value.kind === 'unknown' && value.maybeModule)) {
+          // A module stored where we cannot see it may still be registered on the model.
+          this.markIncomplete(frame, `a module is stored on "${object.text.slice(0, 60)}", which is not statically known`);
+        }
         return;
       }
       case 'subscript': {
@@ -397,9 +519,19 @@ export class Interpreter {
         if (!object || !index) return;
         const owner = this.eval(object, scope, frame);
         const key = this.eval(index, scope, frame);
-        if (owner.kind === 'list' && key.kind === 'number') owner.items[key.value < 0 ? owner.items.length + key.value : key.value] = value;
-        else if (owner.kind === 'dict' && key.kind === 'string') owner.entries.set(key.value, value);
-        else if (owner.kind === 'module' && value.kind === 'module') owner.module.children.set(this.keyText(key), value.module);
+        const text = keyText(key);
+        const at = key.kind === 'number' && key.isInt && owner.kind === 'list' ? (key.value < 0 ? owner.items.length + key.value : key.value) : -1;
+        if (owner.kind === 'list' && at >= 0 && at < owner.items.length) owner.items[at] = value;
+        else if (owner.kind === 'list') owner.tainted ??= `an item assigned at "${index.text.slice(0, 60)}" is not statically known`;
+        else if (owner.kind === 'dict' && text !== undefined) owner.entries.set(text, value);
+        else if (owner.kind === 'dict') owner.tainted ??= `the key "${index.text.slice(0, 60)}" is not statically known`;
+        else if (owner.kind === 'module' && value.kind === 'module' && text !== undefined) owner.module.children.set(text, value.module);
+        else if (owner.kind === 'module') {
+          const what = text === undefined ? `the key "${index.text.slice(0, 60)}" is not statically known` : `${owner.module.className}[${text}] is not a module statically known`;
+          if (!owner.module.incomplete) owner.module.incomplete = what;
+        } else if (value.kind === 'module' || (value.kind === 'unknown' && value.maybeModule)) {
+          this.markIncomplete(frame, `a module is stored in "${object.text.slice(0, 60)}", which is not statically known`);
+        }
         return;
       }
       default:
@@ -407,13 +539,21 @@ export class Interpreter {
     }
   }
 
-  private keyText(key: PyValue): string {
-    return key.kind === 'string' ? key.value : key.kind === 'number' ? String(key.value) : '?';
+
+  /** ModuleList.append/insert: children keyed 0, 1, ... in order (insert renumbers, as PyTorch does). */
+  private addIndexed(module: ModuleNode, child: ModuleNode, at: number | undefined): void {
+    const children = [...module.children.values()];
+    const index = at === undefined ? children.length : Math.max(0, Math.min(children.length, at < 0 ? children.length + at : at));
+    children.splice(index, 0, child);
+    module.children.clear();
+    children.forEach((c, i) => module.children.set(String(i), c));
   }
 
   setModuleAttribute(module: ModuleNode, name: string, value: PyValue): void {
     if (value.kind === 'unknown' && value.maybeModule && !module.incomplete) {
-      module.incomplete = `${name} is ${value.reason.replace(/\(\.\.\.\)$/, '')}(...), a class this file does not define: its parameters are unknown`;
+      module.incomplete = /^[\w.]+\(\.\.\.\)$/.test(value.reason)
+        ? `${name} is ${value.reason}, a class this file does not define: its parameters are unknown`
+        : `${name} may be a module not statically known (${value.reason}): its parameters are unknown`;
     }
     if (value.kind === 'module') {
       module.children.set(name, value.module);
@@ -429,12 +569,12 @@ export class Interpreter {
   // ---------- expressions ----------
 
   eval(node: Node, scope: Scope, frame: Frame): PyValue {
-    this.step();
+    this.step(node);
     switch (this.typeOf(node)) {
       case 'integer': {
         const text = node.text.replace(/_/g, '').toLowerCase();
         const value = text.startsWith('0x') ? parseInt(text, 16) : text.startsWith('0o') ? parseInt(text.slice(2), 8) : text.startsWith('0b') ? parseInt(text.slice(2), 2) : Number(text);
-        return Number.isFinite(value) ? num(value, true) : unknownValue('an unreadable number');
+        return Number.isSafeInteger(value) ? num(value, true) : unknownValue('an integer past 2^53, which is not computed exactly here');
       }
       case 'float':
         return num(Number(node.text.replace(/_/g, '')), false);
@@ -460,11 +600,22 @@ export class Interpreter {
         return { kind: 'list', items: this.evalItems(this.kids(node), scope, frame), tuple: this.typeOf(node) !== 'list' };
       case 'dictionary': {
         const entries = new Map<string, PyValue>();
-        for (const pair of this.kids(node)) {
-          if (pair?.type !== 'pair') continue;
-          const key = this.field(pair, 'key');
-          const value = this.field(pair, 'value');
-          if (key && value) entries.set(this.keyText(this.eval(key, scope, frame)), this.eval(value, scope, frame));
+        for (const item of this.kids(node)) {
+          const type = this.typeOf(item);
+          if (type === 'comment') continue;
+          if (type === 'dictionary_splat') {
+            const inner = this.kids(item)[0];
+            const spread = inner ? this.eval(inner, scope, frame) : NONE;
+            if (spread.kind !== 'dict' || spread.tainted) return unknownValue(`the dict **${inner?.text.slice(0, 60) ?? ''} is not statically known`);
+            for (const [k, v] of spread.entries) entries.set(k, v);
+            continue;
+          }
+          const key = type === 'pair' ? this.field(item, 'key') : null;
+          const value = type === 'pair' ? this.field(item, 'value') : null;
+          if (!key || !value) return unknownValue('a dict entry that is not statically known');
+          const text = keyText(this.eval(key, scope, frame));
+          if (text === undefined) return unknownValue(`the dict key "${key.text.slice(0, 60)}" is not statically known`);
+          entries.set(text, this.eval(value, scope, frame));
         }
         return { kind: 'dict', entries };
       }
@@ -506,7 +657,7 @@ export class Interpreter {
         if (!left || !right) return unknownValue('a boolean expression');
         const l = this.eval(left, scope, frame);
         const lt = truthy(l);
-        if (lt === undefined) return unknownValue('a boolean of an unknown value');
+        if (lt === undefined) return unknownModule(`"${left.text.slice(0, 60)}" is not statically known`);
         if (op === 'and') return lt ? this.eval(right, scope, frame) : l;
         return lt ? l : this.eval(right, scope, frame);
       }
@@ -516,7 +667,7 @@ export class Interpreter {
         const [whenTrue, condition, whenFalse] = this.kids(node);
         if (!whenTrue || !condition || !whenFalse) return unknownValue('a conditional expression');
         const t = truthy(this.eval(condition, scope, frame));
-        if (t === undefined) return unknownValue(`the condition "${condition.text.slice(0, 60)}" is not statically known`);
+        if (t === undefined) return unknownModule(`the condition "${condition.text.slice(0, 60)}" is not statically known`);
         return this.eval(t ? whenTrue : whenFalse, scope, frame);
       }
       case 'assignment': {
@@ -557,6 +708,7 @@ export class Interpreter {
         const value = this.eval(expression, scope, frame);
         const text = displayString(value);
         if (text === undefined) return unknownValue('an f-string of an unknown value');
+        this.checkString(out.length + text.length);
         out += text;
       }
     }
@@ -570,8 +722,10 @@ export class Interpreter {
       if (this.typeOf(child) === 'list_splat') {
         const inner = this.kids(child)[0];
         const value = inner ? this.eval(inner, scope, frame) : NONE;
-        if (value.kind === 'list') items.push(...value.items);
-        else items.push(unknownValue('a starred unknown value'));
+        if (value.kind === 'list') {
+          this.checkItems(items.length + value.items.length);
+          items.push(...value.items);
+        } else items.push(unknownValue('a starred unknown value'));
       } else {
         items.push(this.eval(child, scope, frame));
       }
@@ -621,11 +775,12 @@ export class Interpreter {
       return { kind: 'list', items: object.items.slice(start, end), tuple: object.tuple };
     }
     const key = this.eval(index, scope, frame);
+    if (object.kind === 'list' && object.tainted) return unknownValue(object.tainted);
     if (object.kind === 'list' && key.kind === 'number') {
       const i = key.value < 0 ? object.items.length + key.value : key.value;
       return object.items[i] ?? unknownValue('an index out of range');
     }
-    if (object.kind === 'dict' && (key.kind === 'string' || key.kind === 'number')) return object.entries.get(this.keyText(key)) ?? unknownValue('a missing key');
+    if (object.kind === 'dict' && keyText(key) !== undefined) return object.entries.get(keyText(key) as string) ?? unknownValue(object.tainted ?? 'a missing key');
     if (object.kind === 'module') {
       const children = [...object.module.children.values()];
       if (key.kind === 'number') {
@@ -638,6 +793,8 @@ export class Interpreter {
       }
     }
     if (object.kind === 'tensor') return object;
+    // typing's generics (Optional[int], Generic[T]) in annotations and bases.
+    if (object.kind === 'namespace') return object;
     return unknownValue('a subscript of an unknown value');
   }
 
@@ -657,25 +814,54 @@ export class Interpreter {
       if (op === '*') return { kind: 'tensor', ops: [{ kind: 'mul', branches, source }] };
       return l.kind === 'tensor' ? l : r;
     }
-    if (l.kind === 'number' && r.kind === 'number') {
-      const a = l.value;
-      const b = r.value;
-      const ints = l.isInt && r.isInt;
+    if ((l.kind === 'number' || l.kind === 'bool') && (r.kind === 'number' || r.kind === 'bool')) {
+      const a = asNumber(l) as number;
+      const b = asNumber(r) as number;
+      const ints = (l.kind === 'bool' || l.isInt) && (r.kind === 'bool' || r.isInt);
       switch (op) {
-        case '+': return num(a + b, ints);
-        case '-': return num(a - b, ints);
-        case '*': return num(a * b, ints);
+        case '+': return exactNumber(a + b, ints);
+        case '-': return exactNumber(a - b, ints);
+        case '*': return exactNumber(a * b, ints);
         case '/': return b === 0 ? unknownValue('a division by zero') : num(a / b, false);
-        case '//': return b === 0 ? unknownValue('a division by zero') : num(Math.floor(a / b), ints);
-        case '%': return b === 0 ? unknownValue('a division by zero') : num(((a % b) + b) % b, ints);
-        case '**': return num(a ** b, ints && b >= 0);
+        case '//': return b === 0 ? unknownValue('a division by zero') : exactNumber(Math.floor(a / b), ints);
+        case '%': return b === 0 ? unknownValue('a division by zero') : exactNumber(((a % b) + b) % b, ints);
+        case '**': return exactNumber(a ** b, ints && b >= 0);
+        case '<<': return ints && b >= 0 ? exactNumber(a * 2 ** b, true) : unknownValue(`the operator ${op}`);
+        case '>>': return ints && b >= 0 ? exactNumber(Math.floor(a / 2 ** b), true) : unknownValue(`the operator ${op}`);
         default: return unknownValue(`the operator ${op}`);
       }
     }
-    if (op === '+' && l.kind === 'list' && r.kind === 'list') return { kind: 'list', items: [...l.items, ...r.items], tuple: l.tuple };
-    if (op === '*' && l.kind === 'list' && r.kind === 'number') return { kind: 'list', items: Array.from({ length: Math.max(0, Math.min(MAX_LOOP, r.value)) }, () => l.items).flat(), tuple: l.tuple };
-    if (op === '+' && l.kind === 'string' && r.kind === 'string') return { kind: 'string', value: l.value + r.value };
-    if (op === '%' && l.kind === 'string') return percentFormat(l.value, r.kind === 'list' && r.tuple ? r.items : [r]);
+    if (op === '+' && l.kind === 'list' && r.kind === 'list' && l.tuple === r.tuple) {
+      this.checkItems(l.items.length + r.items.length);
+      return { kind: 'list', items: [...l.items, ...r.items], tuple: l.tuple };
+    }
+    const times = (v: PyValue): number | undefined => (v.kind === 'number' && v.isInt ? v.value : v.kind === 'bool' ? Number(v.value) : undefined);
+    if (op === '*' && (l.kind === 'list' || r.kind === 'list')) {
+      const list = l.kind === 'list' ? l : r;
+      const count = times(l.kind === 'list' ? r : l);
+      if (list.kind !== 'list' || count === undefined) return unknownValue('a list repeated an unknown number of times');
+      const copies = Math.max(0, count);
+      this.checkItems(list.items.length * copies);
+      const items: PyValue[] = [];
+      for (let i = 0; i < copies; i++) items.push(...list.items);
+      return { kind: 'list', items, tuple: list.tuple };
+    }
+    if (op === '*' && (l.kind === 'string' || r.kind === 'string')) {
+      const text = l.kind === 'string' ? l : r;
+      const count = times(l.kind === 'string' ? r : l);
+      if (text.kind !== 'string' || count === undefined) return unknownValue('a string repeated an unknown number of times');
+      this.checkString(text.value.length * Math.max(0, count));
+      return { kind: 'string', value: text.value.repeat(Math.max(0, count)) };
+    }
+    if (op === '+' && l.kind === 'string' && r.kind === 'string') {
+      this.checkString(l.value.length + r.value.length);
+      return { kind: 'string', value: l.value + r.value };
+    }
+    if (op === '%' && l.kind === 'string') {
+      const formatted = percentFormat(l.value, r.kind === 'list' && r.tuple ? r.items : [r]);
+      if (formatted.kind === 'string') this.checkString(formatted.value.length);
+      return formatted;
+    }
     return unknownValue(`${op} on ${l.kind === 'unknown' ? l.reason : l.kind} and ${r.kind === 'unknown' ? r.reason : r.kind}`);
   }
 
@@ -748,6 +934,10 @@ export class Interpreter {
     const callee = this.eval(fnNode, scope, frame);
     const positional: PyValue[] = [];
     const keywords = new Map<string, PyValue>();
+    // f(x for x in y): the call's only argument is the generator itself.
+    if (argsNode && this.typeOf(argsNode) === 'generator_expression') {
+      return this.call(callee, [this.comprehension(argsNode, scope, frame)], keywords, node, scope, frame);
+    }
     for (const arg of argsNode ? this.kids(argsNode) : []) {
       if (!arg || this.typeOf(arg) === 'comment') continue;
       if (this.typeOf(arg) === 'keyword_argument') {
@@ -823,10 +1013,12 @@ export class Interpreter {
       if (fn) return num(fn(x), name === 'ceil' || name === 'floor');
     }
     const result = this.opaqueCall(`${path}(...)`, positional, _keywords);
-    // A class (CapWords, by Python convention) from a module other than these may be a layer we
-    // cannot see into: where it lands in a model, the model's count is unknown, never short.
-    const root = path.split('.')[0] ?? '';
-    return /^[A-Z]/.test(name) && !NON_MODULE_ROOTS.has(root) && result.kind === 'unknown' ? { ...result, maybeModule: true } : result;
+    // Anything from a module other than these may build a layer we cannot see into (a class, a
+    // factory): where it lands in a model, the model's count is unknown, never short. torch's own
+    // functions (torch.zeros...) make tensors, which are buffers, not parameters.
+    const parts = path.split('.');
+    const plain = NON_MODULE_ROOTS.has(parts[0] ?? '') || (parts.length === 2 && parts[0] === 'torch' && /^[a-z_]/.test(name));
+    return plain ? unknownValue(`${path}(...)`) : result;
   }
 
   /** Calling a module: in a traced forward, records the operation on the tensor. */
@@ -849,17 +1041,28 @@ export class Interpreter {
     switch (name) {
       case 'Sequential': {
         const only = positional[0];
-        if (positional.length === 1 && only?.kind === 'dict') return container(name, [...only.entries]);
+        if (positional.length === 1 && only?.kind === 'dict') {
+          return only.tainted ? unknownModule(`a Sequential of modules not statically known (${only.tainted})`) : container(name, [...only.entries]);
+        }
         return container(name, positional.map((v, i) => [String(i), v]));
       }
       case 'ModuleList': {
         const list = positional[0] ?? keywords.get('modules');
-        if (list && list.kind !== 'list') return list.kind === 'none' || !list ? container(name, []) : unknownValue('a ModuleList of unknown modules');
-        return container(name, (list?.items ?? []).map((v, i) => [String(i), v]));
+        if (!list || list.kind === 'none') return container(name, []);
+        const items = this.iterate(list);
+        if (!Array.isArray(items)) return unknownModule(`a ModuleList of modules not statically known (${list.kind === 'unknown' ? list.reason : list.kind})`);
+        return container(name, items.map((v, i) => [String(i), v]));
       }
       case 'ModuleDict': {
-        const dict = positional[0];
-        return container(name, dict?.kind === 'dict' ? [...dict.entries] : []);
+        const dict = positional[0] ?? keywords.get('modules');
+        if (!dict || dict.kind === 'none') return container(name, []);
+        if (dict.kind === 'dict' && !dict.tainted) return container(name, [...dict.entries]);
+        const pairs = this.iterate(dict);
+        const entries = Array.isArray(pairs) && dict.kind === 'list' ? pairs.map((p) => (p.kind === 'list' && p.items.length === 2 ? [keyText(p.items[0] ?? NONE), p.items[1]] : [undefined, undefined])) : undefined;
+        if (!entries || entries.some(([k, v]) => k === undefined || v === undefined)) {
+          return unknownModule(`a ModuleDict of modules not statically known (${dict.kind === 'unknown' ? dict.reason : dict.kind})`);
+        }
+        return container(name, entries as [string, PyValue][]);
       }
       case 'Module':
         return container(name, []);
@@ -868,7 +1071,7 @@ export class Interpreter {
       case 'Conv2dNormActivation':
         return this.convNormActivation(bindArguments(name, positional, keywords), node, frame);
       default: {
-        if (++this.layersBuilt > MAX_LAYERS) throw new Abort(`the model has more than ${MAX_LAYERS.toLocaleString('en-US')} layers, too many to evaluate statically`);
+        if (++this.layersBuilt > MAX_LAYERS) this.abort(`the model has more than ${MAX_LAYERS.toLocaleString('en-US')} layers, too many to evaluate statically`, node);
         const built = buildTorchLayer(name, bindArguments(name, positional, keywords), source);
         return built ? { kind: 'module', module: built } : unknownValue(`torch.nn.${name} is not supported`);
       }
@@ -937,7 +1140,7 @@ export class Interpreter {
     const cached = key ? this.instances.get(key) : undefined;
     if (cached) {
       this.layersBuilt += countLeaves(cached.module);
-      if (this.layersBuilt > MAX_LAYERS) throw new Abort(`the model has more than ${MAX_LAYERS.toLocaleString('en-US')} layers, too many to evaluate statically`);
+      if (this.layersBuilt > MAX_LAYERS) this.abort(`the model has more than ${MAX_LAYERS.toLocaleString('en-US')} layers, too many to evaluate statically`, node);
       // A clone depends on everything the original's construction read.
       if (this.globals.recording && cached.dependencies) mergeDependencies(this.globals.recording, cached.dependencies);
       return { kind: 'module', module: cloneModule(cached.module, true) };
@@ -952,6 +1155,8 @@ export class Interpreter {
 
   private instantiateFresh(cls: UserClass, positional: PyValue[], keywords: Map<string, PyValue>, node: Node): PyValue {
     const module: ModuleNode = { className: cls.name, userClass: cls, children: new Map(), attributes: new Map(), source: this.map.range(node) };
+    const unresolved = unresolvedBaseOf(cls);
+    if (unresolved) module.incomplete = unresolved;
     const init = findMethod(cls, '__init__');
     if (init) {
       this.invoke(init, module, positional, keywords, { self: module, tracing: false });
@@ -968,7 +1173,7 @@ export class Interpreter {
   invoke(fn: UserFunction, self: ModuleNode | undefined, positional: PyValue[], keywords: Map<string, PyValue>, outer: Frame): PyValue {
     if (++this.depth > MAX_DEPTH) {
       this.depth--;
-      throw new Abort('calls nest too deeply to evaluate statically');
+      this.abort('calls nest too deeply to evaluate statically');
     }
     this.globals.recording?.executed.add(fn.node);
     try {
@@ -1042,12 +1247,13 @@ export class Interpreter {
         if (stepBy === 0) return unknownValue('a range with step 0');
         const items: PyValue[] = [];
         for (let i = start; stepBy > 0 ? i < stop : i > stop; i += stepBy) {
-          if (items.length > MAX_LOOP) throw new Abort('a range too long to evaluate statically');
+          if (items.length > MAX_LOOP) this.abort('a range too long to evaluate statically', node);
           items.push(num(i, true));
         }
         return { kind: 'list', items, tuple: false };
       }
       case 'len':
+        if ((a?.kind === 'list' || a?.kind === 'dict') && a.tainted) return unknownValue(`len of a value not statically known (${a.tainted})`);
         if (a?.kind === 'list') return num(a.items.length, true);
         if (a?.kind === 'module') return num(a.module.children.size, true);
         if (a?.kind === 'dict') return num(a.entries.size, true);
@@ -1119,8 +1325,18 @@ export class Interpreter {
       case 'dict':
       case 'OrderedDict': {
         const entries = new Map<string, PyValue>();
-        if (a?.kind === 'list') for (const pair of a.items) if (pair.kind === 'list' && pair.items.length === 2) entries.set(this.keyText(pair.items[0] ?? NONE), pair.items[1] ?? NONE);
-        if (a?.kind === 'dict') for (const [k, v] of a.entries) entries.set(k, v);
+        if (a && (a.kind === 'list' || a.kind === 'dict') && a.tainted) return unknownValue(`${callee.name} of a value not statically known (${a.tainted})`);
+        if (a?.kind === 'list') {
+          for (const pair of a.items) {
+            const text = pair.kind === 'list' && pair.items.length === 2 ? keyText(pair.items[0] ?? NONE) : undefined;
+            if (pair.kind !== 'list' || text === undefined) return unknownValue(`${callee.name} with an entry not statically known`);
+            entries.set(text, pair.items[1] ?? NONE);
+          }
+        } else if (a?.kind === 'dict') {
+          for (const [k, v] of a.entries) entries.set(k, v);
+        } else if (a && a.kind !== 'none') {
+          return unknownValue(`${callee.name} of a value not statically known${a.kind === 'unknown' ? ` (${a.reason})` : ''}`);
+        }
         for (const [k, v] of keywords) entries.set(k, v);
         return { kind: 'dict', entries };
       }
@@ -1173,18 +1389,25 @@ export class Interpreter {
     const [owner, name] = callee.name.split('.') as [string, string];
     const self = callee.self;
     const [a, b] = args;
+    if ((owner === 'list' || owner === 'dict') && (self?.kind === 'list' || self?.kind === 'dict') && self.tainted
+      && !['append', 'extend', 'insert', 'update'].includes(name)) {
+      return unknownValue(self.tainted);
+    }
     if (owner === 'list' && self?.kind === 'list') {
       switch (name) {
         case 'append': self.items.push(a ?? NONE); return NONE;
         case 'extend': {
           const items = a ? this.iterate(a) : [];
-          if (Array.isArray(items)) self.items.push(...items);
-          else self.items.push(unknownValue('extended with unknown items'));
+          if (Array.isArray(items)) {
+            this.checkItems(self.items.length + items.length);
+            self.items.push(...items);
+          } else self.items.push(unknownValue('extended with unknown items'));
           return NONE;
         }
         case 'insert': {
           const at = asNumber(a);
           if (at !== undefined && b) self.items.splice(at, 0, b);
+          else self.tainted ??= 'an item inserted at a position not statically known';
           return NONE;
         }
         case 'pop': return self.items.pop() ?? NONE;
@@ -1203,7 +1426,11 @@ export class Interpreter {
           if (a?.kind === 'string') self.entries.delete(a.value);
           return value ?? b ?? NONE;
         }
-        case 'update': if (a?.kind === 'dict') for (const [k, v] of a.entries) self.entries.set(k, v); return NONE;
+        case 'update':
+          if (a?.kind === 'dict' && !a.tainted) for (const [k, v] of a.entries) self.entries.set(k, v);
+          else self.tainted ??= 'updated with entries not statically known';
+          for (const [k, v] of keywords) self.entries.set(k, v);
+          return NONE;
         default: return unknownValue(`dict.${name}`);
       }
     }
@@ -1240,19 +1467,30 @@ export class Interpreter {
           else if (!module.incomplete) module.incomplete = `${module.className}.${name} with a name or module not statically known`;
           return NONE;
         case 'append':
-          if (a?.kind === 'module') module.children.set(String(module.children.size), a.module);
-          return self;
+        case 'insert':
         case 'extend': {
-          const items = a ? this.iterate(a) : [];
-          if (Array.isArray(items)) for (const item of items) if (item.kind === 'module') module.children.set(String(module.children.size), item.module);
+          const items = name === 'extend' ? (a ? this.iterate(a) : []) : [name === 'insert' ? b : a];
+          if (!Array.isArray(items)) {
+            module.incomplete ??= `${module.className}.${name} of modules not statically known`;
+            return self;
+          }
+          for (const item of items) {
+            if (item?.kind === 'module') this.addIndexed(module, item.module, name === 'insert' ? asNumber(a) : undefined);
+            else module.incomplete ??= `${module.className}.${name} of something not a module statically known (${item?.kind === 'unknown' ? item.reason : item?.kind ?? 'nothing'})`;
+          }
           return self;
+        }
+        case 'update': {
+          if (a?.kind === 'dict' && !a.tainted) for (const [k, v] of a.entries) this.setModuleAttribute(module, k, v);
+          else module.incomplete ??= `${module.className}.update with modules not statically known`;
+          return NONE;
         }
         case '__init__':
           return NONE;
         default:
           if (OPAQUE_ITERATORS.has(name)) return unknownValue('opaque');
           // Calling a child module by attribute name inside a traced forward is handled by `call`.
-          return unknownValue(`${module.className}.${name}()`);
+          return unknownModule(`${module.className}.${name}()`);
       }
     }
     if (owner === 'super' && self?.kind === 'super') {
@@ -1273,6 +1511,20 @@ export class Interpreter {
     void scope;
     return unknownValue(`${callee.name}()`);
   }
+}
+
+/** A number from arithmetic: an integer past 2^53 is no longer exact in a double, so it is unknown. */
+function exactNumber(value: number, isInt: boolean): PyValue {
+  if (isInt && !Number.isSafeInteger(value)) return unknownValue('an integer past 2^53, which is not computed exactly here');
+  if (!Number.isFinite(value)) return unknownValue('a number too large to compute');
+  return num(value, isInt);
+}
+
+/** A dict key as the evaluator stores it, or undefined when it cannot tell which key it is. */
+function keyText(key: PyValue): string | undefined {
+  if (key.kind === 'string') return key.value;
+  if (key.kind === 'number' && Number.isInteger(key.value)) return String(key.value);
+  return undefined;
 }
 
 function displayString(value: PyValue): string | undefined {
@@ -1374,7 +1626,7 @@ function compareValues(op: string, l: PyValue, r: PyValue): boolean | undefined 
     const found = r.kind === 'dict'
       ? r.entries.has(l.kind === 'string' ? l.value : String(asNumber(l)))
       : r.kind === 'string' ? (l.kind === 'string' ? r.value.includes(l.value) : undefined)
-        : r.items.some((item) => sameValue(item, l) === true);
+        : inList(r.items, l);
     if (found === undefined) return undefined;
     return op === 'in' ? found : !found;
   }
@@ -1390,8 +1642,21 @@ function compareValues(op: string, l: PyValue, r: PyValue): boolean | undefined 
   }
 }
 
+/** Whether a list holds a value: undefined when an item it cannot compare might be it. */
+function inList(items: readonly PyValue[], value: PyValue): boolean | undefined {
+  let unsure = false;
+  for (const item of items) {
+    const same = sameValue(item, value);
+    if (same === true) return true;
+    if (same === undefined) unsure = true;
+  }
+  return unsure ? undefined : false;
+}
+
 function sameValue(l: PyValue, r: PyValue): boolean | undefined {
   if (l.kind === 'unknown' || r.kind === 'unknown' || l.kind === 'tensor' || r.kind === 'tensor') return undefined;
+  // A name imported from a module not read could be any value.
+  if (l.kind === 'namespace' || r.kind === 'namespace') return l.kind === 'namespace' && r.kind === 'namespace' && l.path === r.path ? true : undefined;
   if (l.kind === 'none' || r.kind === 'none') return l.kind === r.kind;
   if ((l.kind === 'number' || l.kind === 'bool') && (r.kind === 'number' || r.kind === 'bool')) return asNumber(l) === asNumber(r);
   if (l.kind === 'string' && r.kind === 'string') return l.value === r.value;
@@ -1415,6 +1680,30 @@ function isInstance(value: PyValue | undefined, cls: PyValue | undefined): PyVal
   if (value.kind === 'number') return { kind: 'bool', value: classes.some((c) => c.kind === 'builtin' && (c.name === 'int' ? value.isInt : c.name === 'float')) };
   if (value.kind === 'list') return { kind: 'bool', value: classes.some((c) => c.kind === 'builtin' && (c.name === (value.tuple ? 'tuple' : 'list'))) };
   return unknownValue('isinstance of an unknown value');
+}
+
+/** Bases the evaluator knows all about: user classes, torch classes, object and typing/enum/abc types. */
+function isResolvedBase(base: PyValue): boolean {
+  if (base.kind === 'userClass' || base.kind === 'torchClass' || base.kind === 'kerasClass') return true;
+  if (base.kind === 'builtin') return base.name === 'object';
+  return base.kind === 'namespace' && NON_MODULE_ROOTS.has(base.path.split('.')[0] ?? '');
+}
+
+function unresolvedBaseOf(cls: UserClass, seen = new Set<UserClass>()): string | undefined {
+  if (seen.has(cls)) return undefined;
+  seen.add(cls);
+  if (cls.unresolvedBase) return cls.unresolvedBase;
+  for (const base of cls.bases) if (base.kind === 'userClass') {
+    const found = unresolvedBaseOf(base.cls, seen);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function describeValue(value: PyValue): string {
+  if (value.kind === 'unknown') return value.reason;
+  if (value.kind === 'namespace') return `${value.path}, from a file not read`;
+  return `a ${value.kind}`;
 }
 
 function inherits(cls: UserClass, target: UserClass): boolean {

@@ -48,7 +48,7 @@ export function readPythonProgram(file: string, text: string, read: (program: Py
     try {
       interpreter.runModule(tree.rootNode);
     } catch (e) {
-      if (e instanceof Abort) return { diagnostics: [diagnostic(origin, 'RL107', e.message)] };
+      if (e instanceof Abort) return { diagnostics: [diagnostic(e.range ?? origin, 'RL107', e.message)] };
       throw e;
     }
     return read({ file, root: tree.rootNode, map, interpreter, diagnostics: [], origin, diagnostic });

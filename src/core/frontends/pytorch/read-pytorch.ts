@@ -77,10 +77,12 @@ export function readPyTorch(file: string, text: string, memo?: PythonReadMemo): 
         try {
           interpreter.beginEntry();
           const built = build(found);
+          // Something its code could not follow (an unknown branch in a factory) may change the model.
+          if (built && interpreter.entryProblem) built.module.incomplete ??= interpreter.entryProblem;
           return { diagnostics: found, ...(built ? { model: describe(built.module, name, built.source) } : {}) };
         } catch (e) {
           if (!(e instanceof Abort)) throw e;
-          return { diagnostics: [...found, at(map.range(siteOf), 'RL107', `${name}: ${e.message}`)] };
+          return { diagnostics: [...found, at(e.range ?? map.range(siteOf), 'RL107', `${name}: ${e.message}`)] };
         }
       };
       if (!memo || !table) return run();
@@ -95,6 +97,7 @@ export function readPyTorch(file: string, text: string, memo?: PythonReadMemo): 
     for (const [name, value] of interpreter.globals.vars) {
       if (value.kind === 'module' && value.module.userClass) {
         const module = value.module;
+        if (interpreter.moduleProblem) module.incomplete ??= interpreter.moduleProblem;
         candidates.push({ name, outcome: { diagnostics: [], model: describe(module, name, module.source ?? origin) } });
       } else if (value.kind === 'function' && value.fn.scope === interpreter.globals && requiredParameters(value.fn.node, false) === 0) {
         if (!/\breturn\b/.test(value.fn.node.childForFieldName('body')?.text ?? '')) continue;

@@ -70,6 +70,12 @@ export function intFact(value: PyValue | undefined, what: string): Fact<number> 
   return unknown(`${what} is not statically known (${describe(value)})`);
 }
 
+/** A size PyTorch accepts: a non-negative integer. */
+function sizeFact(value: PyValue | undefined, what: string): Fact<number> {
+  const fact = intFact(value, what);
+  return fact.known && fact.value < 0 ? unknown(`${what} is ${fact.value}: PyTorch refuses a negative size`) : fact;
+}
+
 function pairFact(value: PyValue | undefined, what: string): Fact<Pair> {
   if (value?.kind === 'number') return known([value.value, value.value]);
   if (value?.kind === 'list' && value.items.length === 2 && value.items.every((v) => v.kind === 'number')) {
@@ -148,7 +154,7 @@ export function buildTorchLayer(className: string, args: Args, source: SourceRan
     case 'GroupNorm':
       return leaf(className, norm({ ...at, norm: 'group', channels: intFact(args.get('num_channels'), 'num_channels'), affine: boolFact(args.get('affine'), 'affine'), groups: intFact(args.get('num_groups'), 'num_groups') }), source);
     case 'PReLU':
-      return leaf(className, activation({ ...at, fn: 'prelu', learnedCount: intFact(args.get('num_parameters'), 'num_parameters') }), source);
+      return leaf(className, activation({ ...at, fn: 'prelu', learnedCount: sizeFact(args.get('num_parameters'), 'num_parameters') }), source);
     case 'MaxPool2d':
     case 'AvgPool2d': {
       const kernel = pairFact(args.get('kernel_size'), 'kernel_size');

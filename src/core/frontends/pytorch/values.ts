@@ -50,6 +50,8 @@ export interface UserClass {
   readonly bases: PyValue[];
   readonly attributes: Map<string, PyValue>;
   readonly methods: Map<string, UserFunction>;
+  /** Why a base class is not statically known (imported from a file not read): instances are then incomplete. */
+  readonly unresolvedBase?: string;
 }
 
 /** An nn.Module instance: a leaf layer (conv, norm...) or a container of named children. */
@@ -101,6 +103,11 @@ export function unknownValue(reason: string): PyValue {
   return { kind: 'unknown', reason };
 }
 
+/** An unknown value that may be a module holding parameters (where it lands, the count is unknown). */
+export function unknownModule(reason: string): PyValue {
+  return { kind: 'unknown', reason, maybeModule: true };
+}
+
 export function truthy(value: PyValue): boolean | undefined {
   switch (value.kind) {
     case 'number': return value.value !== 0;
@@ -109,7 +116,8 @@ export function truthy(value: PyValue): boolean | undefined {
     case 'none': return false;
     case 'list': return value.items.length > 0;
     case 'dict': return value.entries.size > 0;
-    case 'unknown': case 'tensor': return undefined;
+    // A namespace may be a name imported from a module not read: any value.
+    case 'unknown': case 'tensor': case 'namespace': return undefined;
     default: return true;
   }
 }
