@@ -115,17 +115,17 @@ export abstract class Builtins extends Calls {
       }
       case 'keras.Input': {
         const name = keywords.get('name');
-        return this.keras.input(keywords.get('shape') ?? a, name?.kind === 'string' ? name.value : undefined, this.map.range(node));
+        return this.keras.input(keywords.get('shape') ?? a, name?.kind === 'string' ? name.value : undefined, this.rangeOf(node));
       }
       case 'keras.Sequential': {
         const list = a ?? keywords.get('layers');
         const name = keywords.get('name');
-        return { kind: 'kerasModel', graph: this.keras.sequential(list?.kind === 'list' ? list.items : [], name?.kind === 'string' ? name.value : 'sequential', this.map.range(node)) };
+        return { kind: 'kerasModel', graph: this.keras.sequential(list?.kind === 'list' ? list.items : [], name?.kind === 'string' ? name.value : 'sequential', this.rangeOf(node)) };
       }
       case 'keras.Model': {
         const outputs = keywords.get('outputs') ?? b;
         const name = keywords.get('name');
-        const graph = this.keras.functional(outputs, name?.kind === 'string' ? name.value : 'model', this.map.range(node));
+        const graph = this.keras.functional(outputs, name?.kind === 'string' ? name.value : 'model', this.rangeOf(node));
         return graph ? { kind: 'kerasModel', graph } : unknownValue('a Keras model whose outputs are not statically known');
       }
       case 'partial':
@@ -221,7 +221,7 @@ export abstract class Builtins extends Calls {
       return unknownValue(`str.${name}`);
     }
     if (owner === 'tensor' && self?.kind === 'tensor') {
-      const source = this.map.range(node);
+      const source = this.rangeOf(node);
       const activationName = FUNCTIONAL_ACTIVATIONS[name];
       if (activationName) {
         const fn = torchActivation(activationName);

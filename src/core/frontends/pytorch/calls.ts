@@ -60,7 +60,7 @@ export abstract class Calls extends Expressions {
       case 'userClass':
         return this.instantiate(callee.cls, positional, keywords, node);
       case 'function':
-        return this.invoke(callee.fn, undefined, positional, keywords, frame);
+        return this.invoke(callee.fn, undefined, callee.first ? [callee.first, ...positional] : positional, keywords, frame);
       case 'bound':
         return this.invoke(callee.fn, callee.self, positional, keywords, frame);
       case 'module':
@@ -70,7 +70,7 @@ export abstract class Calls extends Expressions {
       case 'namespace':
         return this.namespaceCall(callee.path, positional, keywords, node);
       case 'kerasClass':
-        return { kind: 'kerasLayer', layer: this.keras.createLayer(callee.name, positional, keywords, this.map.range(node)) };
+        return { kind: 'kerasLayer', layer: this.keras.createLayer(callee.name, positional, keywords, this.rangeOf(node)) };
       case 'kerasLayer':
         return this.keras.call(callee.layer, positional);
       default:
@@ -81,7 +81,7 @@ export abstract class Calls extends Expressions {
   protected namespaceCall(path: string, positional: PyValue[], _keywords: Map<string, PyValue>, node: Node): PyValue {
     const name = path.split('.').pop() ?? '';
     const first = positional[0];
-    const source = this.map.range(node);
+    const source = this.rangeOf(node);
     if (/^torch(\.nn\.functional)?$/.test(path.slice(0, path.lastIndexOf('.'))) || path.startsWith('torch.')) {
       if (FUNCTIONAL_ACTIVATIONS[name] && first?.kind === 'tensor') {
         const fn = torchActivation(FUNCTIONAL_ACTIVATIONS[name] ?? '');
@@ -115,11 +115,11 @@ export abstract class Calls extends Expressions {
   protected callModule(module: ModuleNode, positional: PyValue[], node: Node): PyValue {
     const input = positional[0];
     if (input?.kind !== 'tensor') return unknownValue('a module called outside a traced forward');
-    return { kind: 'tensor', ops: [...input.ops, { kind: 'module', module, source: this.map.range(node) }] };
+    return { kind: 'tensor', ops: [...input.ops, { kind: 'module', module, source: this.rangeOf(node) }] };
   }
 
   protected construct(name: string, positional: PyValue[], keywords: Map<string, PyValue>, node: Node, frame: Frame): PyValue {
-    const source = this.map.range(node);
+    const source = this.rangeOf(node);
     const container = (className: string, children: [string, PyValue][]): PyValue => {
       const module: ModuleNode = { className, children: new Map(), attributes: new Map(), source };
       for (const [key, value] of children) {
@@ -170,7 +170,7 @@ export abstract class Calls extends Expressions {
 
   /** torchvision.ops.SqueezeExcitation: avgpool, fc1 and fc2 (biased 1x1 convs), activation, scale_activation. */
   protected squeezeExcitation(args: Map<string, PyValue>, node: Node, frame: Frame): PyValue {
-    const source = this.map.range(node);
+    const source = this.rangeOf(node);
     const channels = intFact(args.get('input_channels'), 'input_channels');
     const squeeze = intFact(args.get('squeeze_channels'), 'squeeze_channels');
     const module: ModuleNode = { className: 'SqueezeExcitation', children: new Map(), attributes: new Map(), source };
@@ -192,7 +192,7 @@ export abstract class Calls extends Expressions {
 
   /** torchvision.ops.misc.Conv2dNormActivation: a Sequential of conv, norm (if any), activation (if any). */
   protected convNormActivation(args: Map<string, PyValue>, node: Node, frame: Frame): PyValue {
-    const source = this.map.range(node);
+    const source = this.rangeOf(node);
     const kernel = asNumber(args.get('kernel_size'));
     const dilation = asNumber(args.get('dilation')) ?? 1;
     const normClass = args.get('norm_layer') ?? { kind: 'torchClass', name: 'BatchNorm2d', preset: new Map() };
@@ -242,9 +242,17 @@ export abstract class Calls extends Expressions {
   }
 
   protected instantiateFresh(cls: UserClass, positional: PyValue[], keywords: Map<string, PyValue>, node: Node): PyValue {
-    const module: ModuleNode = { className: cls.name, userClass: cls, children: new Map(), attributes: new Map(), source: this.map.range(node) };
+    const module: ModuleNode = { className: cls.name, userClass: cls, children: new Map(), attributes: new Map(), source: this.rangeOf(node) };
     const unresolved = unresolvedBaseOf(cls);
     if (unresolved) module.incomplete = unresolved;
+    if (cls.fields && !findMethod(cls, '__init__')) {
+      // A dataclass: arguments bind to its fields in order, the rest keep their class defaults.
+      cls.fields.forEach((field, i) => {
+        const value = i < positional.length ? positional[i] : keywords.get(field);
+        if (value) module.attributes.set(field, value);
+      });
+      return { kind: 'module', module };
+    }
     const init = findMethod(cls, '__init__');
     if (init) {
       this.invoke(init, module, positional, keywords, { self: module, tracing: false });

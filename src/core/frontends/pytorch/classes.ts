@@ -9,7 +9,8 @@ export const NON_MODULE_ROOTS = new Set(['typing', 'collections', 'dataclasses',
 /** Bases the evaluator knows all about: user classes, torch classes, object and typing/enum/abc types. */
 export function isResolvedBase(base: PyValue): boolean {
   if (base.kind === 'userClass' || base.kind === 'torchClass' || base.kind === 'kerasClass') return true;
-  if (base.kind === 'builtin') return base.name === 'object';
+  // object, dict, list...: Python's own types hold no parameters.
+  if (base.kind === 'builtin') return true;
   return base.kind === 'namespace' && NON_MODULE_ROOTS.has(base.path.split('.')[0] ?? '');
 }
 

@@ -1,4 +1,5 @@
-import type { Node } from 'web-tree-sitter';
+import type { Node, Tree } from 'web-tree-sitter';
+import type { ModuleLoader } from './module-loader';
 import { KerasRecorder } from '../keras/keras-recorder';
 import type { SourceRange } from '../../ir/source';
 import type { PythonSourceMap } from './python-parser';
@@ -65,11 +66,28 @@ export abstract class EvaluatorBase {
   protected layersBuilt = 0;
 
   constructor(protected readonly map: PythonSourceMap, moduleName = 'model') {
-    for (const name of ['range', 'len', 'int', 'float', 'round', 'min', 'max', 'sum', 'abs', 'list', 'tuple', 'enumerate', 'zip', 'isinstance', 'print', 'getattr', 'setattr', 'hasattr', 'dict', 'bool', 'str', 'reversed', 'sorted', 'any', 'all', 'super', 'object']) {
-      this.globals.set(name, { kind: 'builtin', name });
-    }
-    // Read as a library, never as a script: `if __name__ == "__main__":` blocks do not run.
-    this.globals.set('__name__', { kind: 'string', value: moduleName });
+    populateModuleScope(this.globals, moduleName);
+  }
+
+  /** Follows imports to other module files when set (a read of a file on disk). */
+  loader: ModuleLoader | undefined;
+  /** The main file's syntax tree: nodes of other trees come from imported modules. */
+  protected mainTree: Tree | undefined;
+  /** The last node of the main file evaluated: where what imported code builds is shown. */
+  protected lastLocal: Node | undefined;
+
+  /**
+   * A node's range in the main file. Code from an imported module has no place in it: what it
+   * builds is shown where the main file's evaluation was (the call into it).
+   */
+  /** Whether a node is the main file's (not an imported module's). */
+  isLocal(node: Node): boolean {
+    return !this.mainTree || node.tree === this.mainTree;
+  }
+
+  rangeOf(node: Node): SourceRange {
+    if (!this.mainTree || node.tree === this.mainTree) return this.map.range(node);
+    return this.lastLocal ? this.map.range(this.lastLocal) : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   }
 
   // ---------- syntax access ----------
@@ -131,13 +149,14 @@ export abstract class EvaluatorBase {
 
   protected step(node: Node): void {
     this.at = node;
+    if (!this.mainTree || node.tree === this.mainTree) this.lastLocal = node;
     if (++this.steps > MAX_STEPS) this.abort('the model takes too long to evaluate statically');
     if (++this.fileSteps > MAX_FILE_STEPS) this.abort('the file takes too long to evaluate statically');
   }
 
   /** Stops evaluation with a reason and the location being evaluated. */
   abort(message: string, node: Node | undefined = this.at): never {
-    throw new Abort(message, node ? this.map.range(node) : undefined);
+    throw new Abort(message, node ? this.rangeOf(node) : undefined);
   }
 
   /** A list or tuple of `length` items, or an abort when that is more than any model needs. */
@@ -228,4 +247,13 @@ export abstract class EvaluatorBase {
 
   abstract eval(node: Node, scope: Scope, frame: Frame): PyValue;
   abstract execBlock(statements: readonly Node[], scope: Scope, frame: Frame): Signal;
+}
+
+/** A module's scope before its code runs: Python's builtins and its __name__. */
+export function populateModuleScope(scope: Scope, moduleName: string): void {
+  for (const name of ['range', 'len', 'int', 'float', 'round', 'min', 'max', 'sum', 'abs', 'list', 'tuple', 'enumerate', 'zip', 'isinstance', 'print', 'getattr', 'setattr', 'hasattr', 'dict', 'bool', 'str', 'reversed', 'sorted', 'any', 'all', 'super', 'object']) {
+    scope.set(name, { kind: 'builtin', name });
+  }
+  // Read as a library, never as a script: `if __name__ == "__main__":` blocks do not run.
+  scope.set('__name__', { kind: 'string', value: moduleName });
 }

@@ -5,7 +5,7 @@ import { findClassAttribute, findMethod } from './classes';
 import { compareValues, displayString, exactNumber, keyText, percentFormat, stringValue } from './value-ops';
 import {
   asNumber, NONE, num, Scope, truthy, unknownModule, unknownValue,
-  type ModuleNode, type PyValue, type TensorOp, type UserFunction,
+  type ModuleNode, type PyValue, type TensorOp,
 } from './values';
 
 /** Expressions, assignment and attribute access. */
@@ -339,7 +339,7 @@ export abstract class Expressions extends EvaluatorBase {
   arithmetic(op: string, l: PyValue, r: PyValue, node: Node): PyValue {
     if (l.kind === 'tensor' || r.kind === 'tensor') {
       const branches = [l, r].filter((v): v is { kind: 'tensor'; ops: TensorOp[] } => v.kind === 'tensor').map((v) => v.ops);
-      const source = this.map.range(node);
+      const source = this.rangeOf(node);
       if (op === '+') return { kind: 'tensor', ops: [{ kind: 'add', branches, source }] };
       if (op === '*') return { kind: 'tensor', ops: [{ kind: 'mul', branches, source }] };
       return l.kind === 'tensor' ? l : r;
@@ -414,6 +414,19 @@ export abstract class Expressions extends EvaluatorBase {
 
   // ---------- attributes ----------
 
+  /** A name of a module: from its file when imports are followed, else a name we do not know. */
+  private moduleAttribute(modulePath: string, name: string): PyValue {
+    const path = `${modulePath}.${name}`;
+    const loaded = this.loader?.module(modulePath);
+    if (!loaded) return { kind: 'namespace', path };
+    const value = loaded.scope.vars.get(name);
+    if (value) return value;
+    if (this.loader?.exists(path)) return { kind: 'namespace', path };
+    if (loaded.state === 'failed') return unknownModule(`${path} is not known (${loaded.reason ?? ''})`);
+    if (loaded.state === 'loading') return unknownModule(`${path} is not defined yet where it is imported (a circular import)`);
+    return unknownModule(`${path} is not defined in ${loaded.file}`);
+  }
+
   attributeOf(object: PyValue, name: string): PyValue {
     switch (object.kind) {
       case 'namespace': {
@@ -427,7 +440,7 @@ export abstract class Expressions extends EvaluatorBase {
         if (isKerasLayers(object.path) && name === 'Input') return { kind: 'builtin', name: 'keras.Input' };
         if (isKerasLayers(object.path) && /^[A-Z]/.test(name)) return { kind: 'kerasClass', name };
         if (isKeras(object.path) && ['Sequential', 'Model', 'Input'].includes(name)) return { kind: 'builtin', name: `keras.${name}` };
-        return { kind: 'namespace', path };
+        return this.moduleAttribute(object.path, name);
       }
       case 'module': {
         const child = object.module.children.get(name);
@@ -435,13 +448,20 @@ export abstract class Expressions extends EvaluatorBase {
         const attr = object.module.attributes.get(name);
         if (attr) return attr;
         const method = object.module.userClass ? findMethod(object.module.userClass, name) : undefined;
+        if (method?.binding === 'static') return { kind: 'function', fn: method };
+        if (method?.binding === 'class' && object.module.userClass) return { kind: 'function', fn: method, first: { kind: 'userClass', cls: object.module.userClass } };
         if (method) return { kind: 'bound', self: object.module, fn: method };
         const classAttr = object.module.userClass ? findClassAttribute(object.module.userClass, name) : undefined;
         if (classAttr) return classAttr;
         return { kind: 'builtin', name: `module.${name}`, self: object };
       }
-      case 'userClass':
-        return findClassAttribute(object.cls, name) ?? (findMethod(object.cls, name) ? { kind: 'function', fn: findMethod(object.cls, name) as UserFunction } : unknownValue(`${object.cls.name}.${name}`));
+      case 'userClass': {
+        const attribute = findClassAttribute(object.cls, name);
+        if (attribute) return attribute;
+        const method = findMethod(object.cls, name);
+        if (method) return { kind: 'function', fn: method, ...(method.binding === 'class' ? { first: object } : {}) };
+        return unknownModule(`${object.cls.name}.${name}${object.cls.unresolvedBase ? ` (${object.cls.unresolvedBase})` : ''}`);
+      }
       case 'list':
       case 'dict':
       case 'tensor':

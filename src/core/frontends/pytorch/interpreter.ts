@@ -1,5 +1,6 @@
 import type { Node } from 'web-tree-sitter';
-import { MAX_LOOP, type Frame, type Signal } from './evaluator-base';
+import { Abort, MAX_LOOP, type Frame, type Signal } from './evaluator-base';
+import type { LoadedModule } from './module-loader';
 import { Builtins } from './builtins';
 import { describeValue, isResolvedBase } from './classes';
 import { NONE, Scope, truthy, unknownModule, unknownValue, type PyValue, type UserClass } from './values';
@@ -17,6 +18,7 @@ export class Interpreter extends Builtins {
   // ---------- module level ----------
 
   runModule(root: Node): void {
+    this.mainTree = root.tree;
     this.entryProblem = undefined;
     try {
       this.execBlock(this.kids(root).filter((c): c is Node => c !== null), this.globals, { tracing: false });
@@ -107,7 +109,13 @@ export class Interpreter extends Builtins {
       return;
     }
     const moduleNode = this.field(node, 'module_name');
-    const moduleName = moduleNode?.text ?? '';
+    const written = moduleNode?.text ?? '';
+    // Relative imports name modules of this file's package; without a package they stay as written.
+    const moduleName = (this.loader && written ? this.loader.absolute(written) : undefined) ?? written;
+    if (this.kids(node).some((c) => this.typeOf(c) === 'wildcard_import')) {
+      this.importAll(moduleName, scope);
+      return;
+    }
     for (const child of this.kids(node)) {
       // Node objects are wrappers made per access: compare ids, not objects.
       if (!child || child.id === moduleNode?.id) continue;
@@ -123,6 +131,35 @@ export class Interpreter extends Builtins {
     }
   }
 
+  /** `from m import *`: the module's public names (its __all__ when it lists them). */
+  private importAll(moduleName: string, scope: Scope): void {
+    const module = this.loader?.module(moduleName);
+    if (!module) return;
+    const all = module.scope.vars.get('__all__');
+    const names = all?.kind === 'list' && all.items.every((i) => i.kind === 'string')
+      ? all.items.map((i) => (i as { value: string }).value)
+      : [...module.scope.vars.keys()].filter((n) => !n.startsWith('_'));
+    for (const name of names) scope.set(name, this.attributeOf({ kind: 'namespace', path: moduleName }, name));
+  }
+
+  /** Runs an imported module's top level into its own scope (the loader calls it once per module). */
+  readonly runImported = (root: Node, scope: Scope, module: LoadedModule): void => {
+    // Its own budget and problems: an imported module's unknowns are in the values it defines.
+    const saved = { steps: this.steps, entryProblem: this.entryProblem, depth: this.depth };
+    this.depth = 0;
+    try {
+      this.execBlock(this.kids(root), scope, { tracing: false });
+    } catch (e) {
+      if (!(e instanceof Abort)) throw e;
+      module.state = 'failed';
+      module.reason = `${module.file}: ${e.message}`;
+    } finally {
+      this.steps = saved.steps;
+      this.entryProblem = saved.entryProblem;
+      this.depth = saved.depth;
+    }
+  };
+
   protected defineClass(node: Node, scope: Scope, frame: Frame): void {
     const name = this.field(node, 'name')?.text;
     if (!name) return;
@@ -134,15 +171,26 @@ export class Interpreter extends Builtins {
     const unresolved = bases.findIndex((b) => !isResolvedBase(b));
     const unresolvedBase = unresolved < 0 ? undefined
       : `the base class ${baseNodes[unresolved]?.text.slice(0, 60) ?? '?'} of ${name} is not statically known (${describeValue(bases[unresolved] as PyValue)})`;
-    const cls: UserClass = { name, node, bases, attributes: new Map(), methods: new Map(), ...(unresolvedBase ? { unresolvedBase } : {}) };
+    const fields: string[] = [];
+    const decorated = node.parent?.type === 'decorated_definition' ? node.parent : null;
+    const isDataclass = (decorated ? this.kids(decorated) : []).some((c) => this.typeOf(c) === 'decorator' && /^@(dataclasses\.)?dataclass\b/.test(c.text))
+      || bases.some((b) => b.kind === 'namespace' && /(^|\.)NamedTuple$/.test(b.path));
+    const cls: UserClass = {
+      name, node, bases, attributes: new Map(), methods: new Map(), ...(unresolvedBase ? { unresolvedBase } : {}), ...(isDataclass ? { fields } : {}),
+    };
     const classScope = new Scope(scope);
     for (const statement of this.body(this.field(node, 'body'))) {
       const def = this.typeOf(statement) === 'decorated_definition' ? this.field(statement, 'definition') : statement;
       if (def?.type === 'function_definition') {
         const method = this.field(def, 'name')?.text;
-        if (method) cls.methods.set(method, { name: method, node: def, scope });
+        const decorators = this.typeOf(statement) === 'decorated_definition' ? this.kids(statement).filter((c) => this.typeOf(c) === 'decorator').map((c) => c.text) : [];
+        const binding = decorators.includes('@staticmethod') ? 'static' : decorators.includes('@classmethod') ? 'class' : undefined;
+        if (method) cls.methods.set(method, { name: method, node: def, scope, ...(binding ? { binding } : {}) });
       } else if (this.typeOf(statement) === 'expression_statement') {
         const assignment = this.kids(statement)[0];
+        const annotated = assignment?.type === 'assignment' ? this.field(assignment, 'type') : null;
+        const fieldName = annotated ? this.field(assignment as Node, 'left') : null;
+        if (fieldName?.type === 'identifier') fields.push(fieldName.text);
         const target = assignment ? this.field(assignment, 'left') : null;
         const right = assignment ? this.field(assignment, 'right') : null;
         if (assignment?.type === 'assignment' && target?.type === 'identifier' && right) {

@@ -16,7 +16,7 @@ export type PyValue =
   | { kind: 'module'; module: ModuleNode }
   | { kind: 'userClass'; cls: UserClass }
   | { kind: 'torchClass'; name: string; preset: Map<string, PyValue> }
-  | { kind: 'function'; fn: UserFunction }
+  | { kind: 'function'; fn: UserFunction; first?: PyValue }
   | { kind: 'bound'; self: ModuleNode; fn: UserFunction }
   | { kind: 'namespace'; path: string }
   | { kind: 'builtin'; name: string; self?: PyValue }
@@ -42,6 +42,8 @@ export interface UserFunction {
   readonly name: string;
   readonly node: Node;
   readonly scope: Scope;
+  /** @staticmethod (no self) or @classmethod (the class as first argument). */
+  readonly binding?: 'static' | 'class';
 }
 
 export interface UserClass {
@@ -52,6 +54,8 @@ export interface UserClass {
   readonly methods: Map<string, UserFunction>;
   /** Why a base class is not statically known (imported from a file not read): instances are then incomplete. */
   readonly unresolvedBase?: string;
+  /** A @dataclass (or NamedTuple): its annotated fields, in order, are its constructor's parameters. */
+  readonly fields?: readonly string[];
 }
 
 /** An nn.Module instance: a leaf layer (conv, norm...) or a container of named children. */
