@@ -129,8 +129,9 @@ export abstract class Builtins extends Calls {
         return graph ? { kind: 'kerasModel', graph } : unknownValue('a Keras model whose outputs are not statically known');
       }
       case 'partial':
-        if (a?.kind === 'torchClass') return { kind: 'torchClass', name: a.name, preset: new Map([...a.preset, ...keywords]) };
-        return unknownValue('functools.partial of a non-layer');
+        if (a?.kind === 'torchClass' && args.length === 1) return { kind: 'torchClass', name: a.name, preset: new Map([...a.preset, ...keywords]) };
+        if (!a) return unknownValue('functools.partial of nothing');
+        return { kind: 'partial', fn: a, args: args.slice(1), keywords: new Map(keywords) };
       case 'getattr':
         if (a && b?.kind === 'string') {
           const value = this.attributeOf(a, b.value);
@@ -218,6 +219,18 @@ export abstract class Builtins extends Calls {
     if (owner === 'string' && self?.kind === 'string') {
       if (name === 'format') return unknownValue('string formatting');
       if (name === 'lower' || name === 'upper') return { kind: 'string', value: name === 'lower' ? self.value.toLowerCase() : self.value.toUpperCase() };
+      if ((name === 'startswith' || name === 'endswith') && (a?.kind === 'string' || a?.kind === 'list')) {
+        const options = a.kind === 'string' ? [a] : a.items;
+        if (!options.every((o) => o.kind === 'string')) return unknownValue(`str.${name} of unknown values`);
+        const texts = options.map((o) => (o as { value: string }).value);
+        return { kind: 'bool', value: texts.some((t) => (name === 'startswith' ? self.value.startsWith(t) : self.value.endsWith(t))) };
+      }
+      if (name === 'replace' && a?.kind === 'string' && b?.kind === 'string' && args.length === 2) {
+        const replaced = self.value.split(a.value).join(b.value);
+        this.checkString(replaced.length);
+        return { kind: 'string', value: replaced };
+      }
+      if (name === 'strip' && args.length === 0) return { kind: 'string', value: self.value.trim() };
       return unknownValue(`str.${name}`);
     }
     if (owner === 'tensor' && self?.kind === 'tensor') {
@@ -273,6 +286,10 @@ export abstract class Builtins extends Calls {
       if (base?.kind === 'userClass') {
         const init = findMethod(base.cls, '__init__');
         if (init) this.invoke(init, self.self, args, keywords, { self: self.self, tracing: false });
+        else if (base.cls.fields) base.cls.fields.forEach((field, i) => {
+          const value = i < args.length ? args[i] : keywords.get(field);
+          if (value) self.self.attributes.set(field, value);
+        });
         return NONE;
       }
       if (base?.kind === 'torchClass' && base.name !== 'Module') {

@@ -63,6 +63,8 @@ export abstract class Calls extends Expressions {
         return this.invoke(callee.fn, undefined, callee.first ? [callee.first, ...positional] : positional, keywords, frame);
       case 'bound':
         return this.invoke(callee.fn, callee.self, positional, keywords, frame);
+      case 'partial':
+        return this.call(callee.fn, [...callee.args, ...positional], new Map([...callee.keywords, ...keywords]), node, scope, frame);
       case 'module':
         return this.callModule(callee.module, positional, node);
       case 'builtin':
@@ -94,6 +96,13 @@ export abstract class Calls extends Expressions {
       if (path.startsWith('torch.nn.init')) return NONE;
     }
     if (path === 'typing.cast') return positional[1] ?? unknownValue('typing.cast');
+    if ((path === 'copy.copy' || path === 'copy.deepcopy') && first) {
+      // A copy is a new object: PyTorch counts a copied module's parameters again.
+      if (first.kind === 'module') return { kind: 'module', module: cloneModule(first.module, false) };
+      if (first.kind === 'list' && !first.tainted && path === 'copy.copy') return { ...first, items: [...first.items] };
+      if (first.kind === 'dict' && !first.tainted && path === 'copy.copy') return { ...first, entries: new Map(first.entries) };
+      if (first.kind === 'number' || first.kind === 'string' || first.kind === 'bool' || first.kind === 'none') return first;
+    }
     if (path.startsWith('torch.nn.init')) return NONE;
     if (path.startsWith('math.')) {
       const x = asNumber(first);

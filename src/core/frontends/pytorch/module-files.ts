@@ -19,11 +19,8 @@ const NATIVE_ROOTS = new Set([
   'warnings', 'copy', 'inspect', 'importlib', 'types', 'PIL', 'matplotlib', 'pandas', 'yaml', 'tqdm', 'requests',
 ]);
 
-/** torchvision modules whose layers the evaluator builds natively (Conv2dNormActivation, SqueezeExcitation...). */
-const NATIVE_MODULES = new Set(['torchvision.ops', 'torchvision.ops.misc']);
-
 export function isNativeModule(name: string): boolean {
-  return NATIVE_ROOTS.has(name.split('.')[0] ?? '') || NATIVE_MODULES.has(name);
+  return NATIVE_ROOTS.has(name.split('.')[0] ?? '');
 }
 
 /** A regular file no larger than a model file may be, or undefined (FIFOs, devices, links to them). */

@@ -41,7 +41,8 @@ const SIGNATURES: Record<string, Signature> = {
   },
 };
 
-const PARAMETER_FREE = new Set(['Dropout', 'Dropout2d', 'AlphaDropout', 'Upsample', 'Softmax', 'LogSoftmax', 'ZeroPad2d', 'PixelShuffle']);
+/** torchvision.ops' StochasticDepth and Permute hold no parameters either. */
+const PARAMETER_FREE = new Set(['Dropout', 'Dropout2d', 'AlphaDropout', 'Upsample', 'Softmax', 'LogSoftmax', 'ZeroPad2d', 'PixelShuffle', 'StochasticDepth', 'Permute']);
 
 export function bindArguments(className: string, positional: readonly PyValue[], keywords: Args): Args {
   const signature = SIGNATURES[className];

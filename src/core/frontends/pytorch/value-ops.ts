@@ -100,15 +100,45 @@ export function sameValue(l: PyValue, r: PyValue): boolean | undefined {
 export function isInstance(value: PyValue | undefined, cls: PyValue | undefined): PyValue {
   if (!value || !cls) return unknownValue('isinstance');
   const classes = cls.kind === 'list' ? cls.items : [cls];
-  if (value.kind === 'module') {
-    return {
-      kind: 'bool',
-      value: classes.some((c) => (c.kind === 'torchClass' && (c.name === value.module.className || c.name === 'Module'))
-        || (c.kind === 'userClass' && value.module.userClass !== undefined && inherits(value.module.userClass, c.cls))),
-    };
+  let unsure = false;
+  for (const c of classes) {
+    const match = instanceOf(value, c);
+    if (match === true) return { kind: 'bool', value: true };
+    if (match === undefined) unsure = true;
   }
-  if (value.kind === 'number') return { kind: 'bool', value: classes.some((c) => c.kind === 'builtin' && (c.name === 'int' ? value.isInt : c.name === 'float')) };
-  if (value.kind === 'list') return { kind: 'bool', value: classes.some((c) => c.kind === 'builtin' && (c.name === (value.tuple ? 'tuple' : 'list'))) };
-  return unknownValue('isinstance of an unknown value');
+  return unsure ? unknownValue('isinstance against a class not statically known') : { kind: 'bool', value: false };
+}
+
+/** typing and collections.abc types by what they accept, for the values that can be told apart. */
+const ABSTRACT_TYPES: Record<string, readonly string[]> = {
+  Sequence: ['list', 'tuple', 'string'], MutableSequence: ['list'], List: ['list'], Tuple: ['tuple'], Iterable: ['list', 'tuple', 'string', 'dict'],
+  Collection: ['list', 'tuple', 'string', 'dict'], Mapping: ['dict'], MutableMapping: ['dict'], Dict: ['dict'], OrderedDict: ['dict'],
+};
+
+function instanceOf(value: PyValue, c: PyValue): boolean | undefined {
+  if (value.kind === 'unknown' || value.kind === 'namespace' || value.kind === 'tensor') return undefined;
+  const kind = value.kind === 'list' ? (value.tuple ? 'tuple' : 'list') : value.kind;
+  switch (c.kind) {
+    case 'torchClass':
+      return value.kind === 'module' && (c.name === value.module.className || c.name === 'Module');
+    case 'userClass':
+      return value.kind === 'module' && value.module.userClass !== undefined && inherits(value.module.userClass, c.cls);
+    case 'builtin':
+      switch (c.name) {
+        case 'int': return (value.kind === 'number' && value.isInt) || value.kind === 'bool';
+        case 'float': return value.kind === 'number' && !value.isInt;
+        case 'bool': return value.kind === 'bool';
+        case 'str': return value.kind === 'string';
+        case 'list': case 'tuple': case 'dict': return kind === c.name;
+        case 'object': return true;
+        default: return undefined;
+      }
+    case 'namespace': {
+      const accepted = /^(typing|collections(\.abc)?)\./.test(c.path) ? ABSTRACT_TYPES[c.path.split('.').pop() ?? ''] : undefined;
+      return accepted ? accepted.includes(kind) : undefined;
+    }
+    default:
+      return undefined;
+  }
 }
 

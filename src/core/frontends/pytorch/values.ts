@@ -17,6 +17,8 @@ export type PyValue =
   | { kind: 'userClass'; cls: UserClass }
   | { kind: 'torchClass'; name: string; preset: Map<string, PyValue> }
   | { kind: 'function'; fn: UserFunction; first?: PyValue }
+  /** functools.partial: a callable with arguments given in advance. */
+  | { kind: 'partial'; fn: PyValue; args: PyValue[]; keywords: Map<string, PyValue> }
   | { kind: 'bound'; self: ModuleNode; fn: UserFunction }
   | { kind: 'namespace'; path: string }
   | { kind: 'builtin'; name: string; self?: PyValue }
