@@ -236,6 +236,53 @@ class Net(nn.Module):
     assertUnknown(outcome, 'Net', /big|not statically known/);
   });
 
+  it('nn.Parameter of a known shape counts its elements; of an unknown one, the count is unknown', () => {
+    assert.equal(read(`${HEADER}
+class Net(nn.Module):
+    def __init__(self, dim=4):
+        super().__init__()
+        self.token = nn.Parameter(torch.zeros(1, 3, dim))
+        self.scale = nn.Parameter(torch.ones(dim, 1, 1) * 1e-6)
+        self.fc = nn.Linear(dim, 2)
+`).totals.get('Net'), 12 + 4 + 10);
+    assertUnknown(read(`${HEADER}from config import weights
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(weights)
+`), 'Net', /Parameter/);
+  });
+
+  it('a class deriving from a torch layer keeps its weights; from a torch class not built here, unknown', () => {
+    assert.equal(read(`${HEADER}from functools import partial
+
+class LayerNorm2d(nn.LayerNorm):
+    def forward(self, x):
+        return x
+
+class Norm(nn.BatchNorm2d):
+    def __init__(self, channels):
+        super().__init__(channels)
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        norm = partial(LayerNorm2d, eps=1e-6)
+        self.a = norm(8)
+        self.b = Norm(4)
+`).totals.get('Net'), 16 + 8);
+    assertUnknown(read(`${HEADER}
+class Attention(nn.MultiheadAttention):
+    pass
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.attn = Attention(8, 2)
+`), 'Net', /MultiheadAttention|not statically known/);
+  });
+
   it('totals past 2^53 are not printed as exact numbers', () => {
     const outcome = read(`${HEADER}
 class Net(nn.Module):

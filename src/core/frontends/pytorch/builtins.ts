@@ -233,6 +233,11 @@ export abstract class Builtins extends Calls {
       if (name === 'strip' && args.length === 0) return { kind: 'string', value: self.value.trim() };
       return unknownValue(`str.${name}`);
     }
+    if (owner === 'array' && self?.kind === 'array') {
+      // In-place initialisers and copies keep the shape.
+      if (/^(normal_|uniform_|zero_|fill_|trunc_normal_|clone|detach|float|contiguous)$/.test(name)) return self;
+      return unknownValue(`Tensor.${name}`);
+    }
     if (owner === 'tensor' && self?.kind === 'tensor') {
       const source = this.rangeOf(node);
       const activationName = FUNCTIONAL_ACTIVATIONS[name];
@@ -292,10 +297,7 @@ export abstract class Builtins extends Calls {
         });
         return NONE;
       }
-      if (base?.kind === 'torchClass' && base.name !== 'Module') {
-        const made = this.construct(base.name, args, keywords, node, frame);
-        if (made.kind === 'module') for (const [k, v] of made.module.children) self.self.children.set(k, v);
-      }
+      if (base?.kind === 'torchClass' && base.name !== 'Module') this.adoptTorchBase(self.self, base.name, args, keywords, node, frame);
       return NONE;
     }
     void scope;

@@ -1,6 +1,8 @@
 import type { Node } from 'web-tree-sitter';
-import { activation as activationLayer, conv, pool } from '../../build/layers';
+import { activation as activationLayer, conv, other, pool } from '../../build/layers';
 import type { ActivationFunction } from '../../ir/layers';
+import { known, unknown } from '../../ir/fact';
+import type { SourceRange } from '../../ir/source';
 import { bindArguments, buildTorchLayer, intFact, torchActivation } from './torch-layers';
 import { mergeDependencies, type Dependencies } from './dependencies';
 import { FUNCTIONAL_ACTIVATIONS, MAX_DEPTH, MAX_LAYERS, type Frame } from './evaluator-base';
@@ -84,6 +86,10 @@ export abstract class Calls extends Expressions {
     const name = path.split('.').pop() ?? '';
     const first = positional[0];
     const source = this.rangeOf(node);
+    if (path.startsWith('torch.')) {
+      const made = this.shapedTensor(path, name, positional, source);
+      if (made) return made;
+    }
     if (/^torch(\.nn\.functional)?$/.test(path.slice(0, path.lastIndexOf('.'))) || path.startsWith('torch.')) {
       if (FUNCTIONAL_ACTIVATIONS[name] && first?.kind === 'tensor') {
         const fn = torchActivation(FUNCTIONAL_ACTIVATIONS[name] ?? '');
@@ -118,6 +124,45 @@ export abstract class Calls extends Expressions {
     const parts = path.split('.');
     const plain = NON_MODULE_ROOTS.has(parts[0] ?? '') || (parts.length === 2 && parts[0] === 'torch' && /^[a-z_]/.test(name));
     return plain ? unknownValue(`${path}(...)`) : result;
+  }
+
+  /**
+   * Tensors of a known shape made at construction (torch.zeros, ones, empty, randn, rand, full,
+   * and element-wise functions of them), and nn.Parameter of one: a leaf holding that many parameters.
+   */
+  private shapedTensor(path: string, name: string, positional: PyValue[], source: SourceRange): PyValue | undefined {
+    const first = positional[0];
+    if (/^torch\.nn\.(parameter\.)?Parameter$/.test(path)) {
+      if (first?.kind !== 'array') return undefined;
+      const count = first.shape.reduce((p, d) => p * d, 1);
+      const params = Number.isSafeInteger(count) ? known(count) : unknown<number>('a parameter past 2^53 elements');
+      return { kind: 'module', module: { className: 'Parameter', layer: { ...other({ name: '', className: 'Parameter', source }), params }, children: new Map(), attributes: new Map(), source } };
+    }
+    if (path !== `torch.${name}`) return undefined;
+    if (['zeros', 'ones', 'empty', 'randn', 'rand', 'full'].includes(name)) {
+      const dims = name === 'full' || first?.kind === 'list' ? (first?.kind === 'list' ? first.items : [first]) : positional;
+      const shape = dims.map((d) => (d?.kind === 'number' && d.isInt && d.value >= 0 ? d.value : undefined));
+      if (shape.length === 0 || shape.some((d) => d === undefined)) return undefined;
+      return { kind: 'array', shape: shape as number[] };
+    }
+    if (['log', 'exp', 'sqrt', 'abs', 'sigmoid', 'tanh'].includes(name) && first?.kind === 'array') return first;
+    return undefined;
+  }
+
+  /**
+   * A user class deriving from a torch class gets what that class's constructor makes: a
+   * container's children, a layer's weights (class LayerNorm2d(nn.LayerNorm)), or, for a torch
+   * class not built here, an unknown count.
+   */
+  protected adoptTorchBase(module: ModuleNode, base: string, positional: PyValue[], keywords: Map<string, PyValue>, node: Node, frame: Frame): void {
+    const made = this.construct(base, positional, keywords, node, frame);
+    if (made.kind !== 'module') {
+      module.incomplete ??= `its base class torch.nn.${base} is not statically known (${made.kind === 'unknown' ? made.reason : made.kind})`;
+      return;
+    }
+    for (const [k, v] of made.module.children) module.children.set(k, v);
+    if (made.module.layer) module.layer = made.module.layer;
+    if (made.module.incomplete) module.incomplete ??= made.module.incomplete;
   }
 
   /** Calling a module: in a traced forward, records the operation on the tensor. */
@@ -267,10 +312,7 @@ export abstract class Calls extends Expressions {
       this.invoke(init, module, positional, keywords, { self: module, tracing: false });
     } else {
       const torchBase = torchBaseOf(cls);
-      if (torchBase) {
-        const made = this.construct(torchBase, positional, keywords, node, { tracing: false });
-        if (made.kind === 'module') for (const [k, v] of made.module.children) module.children.set(k, v);
-      }
+      if (torchBase) this.adoptTorchBase(module, torchBase, positional, keywords, node, { tracing: false });
     }
     return { kind: 'module', module };
   }

@@ -337,6 +337,14 @@ export abstract class Expressions extends EvaluatorBase {
   }
 
   arithmetic(op: string, l: PyValue, r: PyValue, node: Node): PyValue {
+    if (l.kind === 'array' || r.kind === 'array') {
+      // Element-wise with a number, or with a tensor of the same shape: the shape stays.
+      const scalar = (v: PyValue): boolean => v.kind === 'number' || v.kind === 'bool';
+      if (['+', '-', '*', '/'].includes(op) && (scalar(l) || scalar(r) || (l.kind === 'array' && r.kind === 'array' && l.shape.join() === r.shape.join()))) {
+        return l.kind === 'array' ? l : r;
+      }
+      return unknownValue(`${op} on tensors of shapes not statically known`);
+    }
     if (l.kind === 'tensor' || r.kind === 'tensor') {
       const branches = [l, r].filter((v): v is { kind: 'tensor'; ops: TensorOp[] } => v.kind === 'tensor').map((v) => v.ops);
       const source = this.rangeOf(node);
@@ -465,6 +473,7 @@ export abstract class Expressions extends EvaluatorBase {
       case 'list':
       case 'dict':
       case 'tensor':
+      case 'array':
       case 'string':
       case 'kerasModel':
         return { kind: 'builtin', name: `${object.kind}.${name}`, self: object };

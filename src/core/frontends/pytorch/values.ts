@@ -24,6 +24,8 @@ export type PyValue =
   | { kind: 'builtin'; name: string; self?: PyValue }
   | { kind: 'super'; self: ModuleNode; after: UserClass | undefined }
   | { kind: 'tensor'; ops: TensorOp[] }
+  /** A tensor made outside a forward with a known shape (torch.zeros(1, 1, 768)): nn.Parameter counts it. */
+  | { kind: 'array'; shape: number[] }
   | { kind: 'kerasClass'; name: string }
   | { kind: 'kerasLayer'; layer: KerasLayerValue }
   | { kind: 'kerasTensor'; node: string }
