@@ -35,6 +35,8 @@ Options:
   --exact            also run PyTorch model files under real PyTorch and compare (this
                      executes the file: use it only on code you trust)
   --python PATH      the Python with torch for --exact (default python3)
+  --python-path DIR  where a Python file's imports are looked for besides its own package
+                     (site-packages, a checkout); repeatable. Files found are read, never run
   -h, --help         show this help`;
 
 function budgetLine(summary: ModelSummary, budgetOverride: number | undefined): string {
@@ -98,6 +100,7 @@ export function runParams(args: readonly string[], io: CommandIO): number {
       budget: { type: 'string' },
       'num-classes': { type: 'string' },
       exact: { type: 'boolean', default: false },
+      'python-path': { type: 'string', multiple: true },
       python: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -115,7 +118,7 @@ export function runParams(args: readonly string[], io: CommandIO): number {
   const reports: ParamsReport[] = [];
   const texts: string[] = [];
   for (const file of positionals) {
-    const { result } = readModelFromDisk(file, { numClasses });
+    const { result } = readModelFromDisk(file, { numClasses, python: { searchPath: values['python-path'] ?? [] } });
     for (const d of result.diagnostics) {
       if (d.severity === 'error') failed = true;
       if (d.severity === 'error' || !values.json) io.err(formatDiagnostic(d));

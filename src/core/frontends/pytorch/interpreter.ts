@@ -111,7 +111,9 @@ export class Interpreter extends Builtins {
     const moduleNode = this.field(node, 'module_name');
     const written = moduleNode?.text ?? '';
     // Relative imports name modules of this file's package; without a package they stay as written.
-    const moduleName = (this.loader && written ? this.loader.absolute(written) : undefined) ?? written;
+    let root = scope;
+    while (root.parent) root = root.parent;
+    const moduleName = (this.loader && written ? this.loader.absolute(written, this.loader.moduleOfScope(root)) : undefined) ?? written;
     if (this.kids(node).some((c) => this.typeOf(c) === 'wildcard_import')) {
       this.importAll(moduleName, scope);
       return;

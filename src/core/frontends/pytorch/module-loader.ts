@@ -4,6 +4,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import { parsePython } from './python-parser';
 import { findModuleFile, isNativeModule, moduleNameOf, readModuleText, type PythonSearchOptions } from './module-files';
 import type { GlobalScope } from './dependencies';
+import type { Scope } from './values';
 
 /** A file as it was on disk: a result computed from it holds while the stamp is unchanged. */
 export interface FileStamp {
@@ -63,15 +64,25 @@ export class ModuleLoader {
   }
   private readonly stampsByFile = new Map<string, FileStamp>();
 
-  /** The absolute name of `from <dots><name> import ...` in this file, or undefined outside a package. */
-  absolute(relative: string): string | undefined {
+  /** The module whose top-level scope this is (undefined for the main file's). */
+  moduleOfScope(scope: GlobalScope | Scope): LoadedModule | undefined {
+    return this.byScope.get(scope);
+  }
+  private readonly byScope = new Map<Scope, LoadedModule>();
+
+  /**
+   * The absolute name of `from <dots><name> import ...` written in `from` (an imported module) or
+   * in the main file, or undefined outside a package.
+   */
+  absolute(relative: string, from?: LoadedModule): string | undefined {
     const match = /^(\.*)(.*)$/.exec(relative);
     const dots = match?.[1]?.length ?? 0;
     const rest = match?.[2] ?? '';
     if (dots === 0) return rest;
-    if (!this.self) return undefined;
-    const parts = this.self.name ? this.self.name.split('.') : [];
-    const packageParts = this.self.isPackage ? parts : parts.slice(0, -1);
+    const importer = from ? { name: from.name, isPackage: path.basename(from.file) === '__init__.py' } : this.self;
+    if (!importer) return undefined;
+    const parts = importer.name ? importer.name.split('.') : [];
+    const packageParts = importer.isPackage ? parts : parts.slice(0, -1);
     if (dots - 1 > packageParts.length) return undefined;
     const base = packageParts.slice(0, packageParts.length - (dots - 1));
     return [...base, ...(rest ? [rest] : [])].join('.') || undefined;
@@ -98,6 +109,7 @@ export class ModuleLoader {
     }
     const module: LoadedModule = { name, file, scope: this.newScope(name), state: 'loading' };
     this.modules.set(name, module);
+    this.byScope.set(module.scope, module);
     if (this.trees.length >= MAX_MODULES) return this.fail(module, `more than ${MAX_MODULES} module files imported`);
     this.stampsByFile.set(file, stampOf(file));
     const text = readModuleText(file);
