@@ -1,4 +1,7 @@
 import { describe, it } from 'node:test';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import type { ParamsReport } from '../../src/core';
 import { cli } from '../helpers/cli';
@@ -51,6 +54,30 @@ describe('robustness-lens params', () => {
     assert.match(result.stdout, /^stages\.stage1\.stage1-block0\.proj\.0\s+Conv2d\(64->256, k1\)\s+\[256, 56, 56\]\s+16,384\s+51,380,224\s+21$/m);
     assert.match(result.stdout, /^Total params: 25,557,032 \(25\.56M\)$/m);
     assert.match(result.stdout, /^Budget: budget 26M: 98\.3% \(-1\.7%\)$/m);
+  });
+
+  it('one file with several models in --json gives an array of every model, in order', () => {
+    const result = cli('params', repoPath('examples/pytorch/resnet.py'), '--json');
+    assert.equal(result.code, 0, result.stderr);
+    const reports = JSON.parse(result.stdout) as ParamsReport[];
+    assert.ok(Array.isArray(reports));
+    assert.deepEqual(reports.map((r) => r.total), [11_689_512, 25_557_032]);
+  });
+
+  it('--python-path finds a package the file imports', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-python-path-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'lib', 'blocks'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'lib', 'blocks', '__init__.py'), 'from .conv import Block\n');
+      fs.writeFileSync(path.join(dir, 'lib', 'blocks', 'conv.py'), 'import torch.nn as nn\n\nclass Block(nn.Module):\n    def __init__(self, c):\n        super().__init__()\n        self.fc = nn.Linear(c, c)\n');
+      const model = path.join(dir, 'model.py');
+      fs.writeFileSync(model, 'import torch\nimport torch.nn as nn\nfrom blocks import Block\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.block = Block(10)\n');
+      const without = JSON.parse(cli('params', model, '--json').stdout) as ParamsReport;
+      assert.equal(without.total, null, 'without the search path, Block is not known');
+      assert.equal(json(model, '--python-path', path.join(dir, 'lib')).total, 110);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('several files in --json give an array, in order', () => {

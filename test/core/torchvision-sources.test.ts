@@ -31,7 +31,7 @@ describe('torchvision\'s own model files', { skip: available ? false : 'Debian\'
   for (const file of FILES) {
     it(`${file}: every stated count equals PyTorch's, the rest is unknown with a reason`, () => {
       const text = fs.readFileSync(`${MODELS}/${file}`, 'utf8');
-      const read = readModelFile(file, text);
+      const read = readModelFile(`${MODELS}/${file}`, text);
       assert.deepEqual(read.diagnostics.filter((d) => d.severity === 'error'), []);
       const stated = networksOf(read).map((n) => ({ name: n.name, total: summarize(n).total }));
       const known = stated.filter((s) => s.total.known);
@@ -44,7 +44,7 @@ describe('torchvision\'s own model files', { skip: available ? false : 'Debian\'
   it('counts the common families exactly', () => {
     const counted = new Set<string>();
     for (const file of ['resnet.py', 'vgg.py', 'densenet.py', 'squeezenet.py']) {
-      for (const n of networksOf(readModelFile(file, fs.readFileSync(`${MODELS}/${file}`, 'utf8')))) {
+      for (const n of networksOf(readModelFile(`${MODELS}/${file}`, fs.readFileSync(`${MODELS}/${file}`, 'utf8')))) {
         if (summarize(n).total.known) counted.add(n.name);
       }
     }

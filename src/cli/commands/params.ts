@@ -36,6 +36,8 @@ Options:
   --exact            also run PyTorch model files under real PyTorch and compare (this
                      executes the file: use it only on code you trust)
   --python PATH      the Python with torch for --exact (default python3)
+  --python-path DIR  where a Python file's imports are looked for besides its own package
+                     (site-packages, a checkout); repeatable. Files found are read, never run
   -h, --help         show this help`;
 
 function budgetLine(summary: ModelSummary, budgetOverride: number | undefined): string {
@@ -99,6 +101,7 @@ export function runParams(args: readonly string[], io: CommandIO): number {
       budget: { type: 'string' },
       'num-classes': { type: 'string' },
       exact: { type: 'boolean', default: false },
+      'python-path': { type: 'string', multiple: true },
       python: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -118,7 +121,7 @@ export function runParams(args: readonly string[], io: CommandIO): number {
   for (const file of positionals) {
     // A file that makes a reader or the counter throw is reported at its start; the rest go on.
     try {
-      const { result } = readModelFromDisk(file, { numClasses });
+      const { result } = readModelFromDisk(file, { numClasses, python: { searchPath: values['python-path'] ?? [] } });
       for (const d of result.diagnostics) {
         if (d.severity === 'error') failed = true;
         if (d.severity === 'error' || !values.json) io.err(formatDiagnostic(d));
@@ -160,7 +163,7 @@ export function runParams(args: readonly string[], io: CommandIO): number {
   }
 
   if (values.json) {
-    if (reports.length > 0) io.out(JSON.stringify(positionals.length === 1 ? reports[0] : reports, null, 2));
+    if (reports.length > 0) io.out(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2));
   } else if (texts.length > 0) {
     io.out(texts.join(values.summary ? '\n' : '\n\n'));
   }

@@ -4,6 +4,7 @@ import { pointRange } from '../ir/source';
 import { readArchSpec } from './arch-spec/read-arch-spec';
 import { looksLikePyTorch, readPyTorch } from './pytorch/read-pytorch';
 import type { PythonReadMemo } from './pytorch/read-memo';
+import type { PythonSearchOptions } from './pytorch/module-files';
 import { looksLikeTfjsModel, readTfjsModel } from './tfjs/read-tfjs-model';
 import { looksLikeKeras, readKeras } from './keras/read-keras';
 import { checkFileSize } from './limits';
@@ -14,6 +15,8 @@ import { findKwargsPath, readRobArchHydra, type HydraReadOptions } from './robar
 export interface ReadOptions extends HydraReadOptions {
   /** Kept by the caller per open document: a PyTorch file is then re-read incrementally. */
   readonly memo?: PythonReadMemo;
+  /** Where a Python file's imports are looked for, besides its own package root. */
+  readonly python?: PythonSearchOptions;
 }
 
 export type ModelFileFormat = 'arch-spec' | 'robarch-hydra' | 'pytorch' | 'keras' | 'tfjs';
@@ -70,7 +73,7 @@ function readAnyModelFile(file: string, text: string, options: ReadOptions): Rea
     case 'robarch-hydra':
       return readRobArchHydra(file, text, options);
     case 'pytorch':
-      return readPyTorch(file, text, options.memo);
+      return readPyTorch(file, text, options.memo, options.python ?? {});
     case 'tfjs':
       return readTfjsModel(file, text);
     case 'keras':

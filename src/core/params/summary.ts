@@ -45,6 +45,8 @@ function sumFacts(facts: readonly Fact<number>[]): Fact<number> {
   for (const f of facts) {
     if (!f.known) return unknown(f.reason);
     sum += f.value;
+    // Past 2^53 a double is no longer the exact integer PyTorch would print.
+    if (!Number.isSafeInteger(sum)) return unknown('the total is past 2^53, beyond what is counted exactly here');
   }
   return known(sum);
 }

@@ -5,6 +5,10 @@ import type { ReadResult } from '../read-result';
 import { Abort, Interpreter } from './interpreter';
 import { isPythonParserReady, parsePython, PythonSourceMap } from './python-parser';
 import type { PythonReadMemo } from './read-memo';
+import { ModuleLoader } from './module-loader';
+import type { PythonSearchOptions } from './module-files';
+import { GlobalScope } from './dependencies';
+import { populateModuleScope } from './evaluator-base';
 
 export interface PythonProgram {
   readonly file: string;
@@ -31,7 +35,7 @@ function firstSyntaxError(root: Node): Node | undefined {
  * Parses a Python file and evaluates its module level, then hands the program to `read`
  * (which finds the models); syntax errors and evaluation limits become diagnostics.
  */
-export function readPythonProgram(file: string, text: string, read: (program: PythonProgram) => ReadResult, memo?: PythonReadMemo): ReadResult {
+export function readPythonProgram(file: string, text: string, read: (program: PythonProgram) => ReadResult, memo?: PythonReadMemo, search?: PythonSearchOptions): ReadResult {
   const origin = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   const diagnostic = (range: SourceRange, code: string, message: string, severity: Diagnostic['severity'] = 'error'): Diagnostic => ({ file, range, severity, code, message });
   if (!isPythonParserReady()) return { diagnostics: [diagnostic(origin, 'RL106', 'the Python parser is not loaded (call ensurePythonParser first)')] };
@@ -45,13 +49,24 @@ export function readPythonProgram(file: string, text: string, read: (program: Py
       return { diagnostics: [diagnostic(map.range(error), 'RL101', `invalid Python: ${what} near "${error.text.slice(0, 30).split('\n')[0] ?? ''}"`)] };
     }
     const interpreter = new Interpreter(map);
-    try {
-      interpreter.runModule(tree.rootNode);
-    } catch (e) {
-      if (e instanceof Abort) return { diagnostics: [diagnostic(origin, 'RL107', e.message)] };
-      throw e;
+    if (search) {
+      interpreter.loader = new ModuleLoader(file, search, (name) => {
+        const scope = new GlobalScope();
+        populateModuleScope(scope, name);
+        return scope;
+      }, interpreter.runImported);
     }
-    return read({ file, root: tree.rootNode, map, interpreter, diagnostics: [], origin, diagnostic });
+    try {
+      try {
+        interpreter.runModule(tree.rootNode);
+      } catch (e) {
+        if (e instanceof Abort) return { diagnostics: [diagnostic(e.range ?? origin, 'RL107', e.message)] };
+        throw e;
+      }
+      return read({ file, root: tree.rootNode, map, interpreter, diagnostics: [], origin, diagnostic });
+    } finally {
+      interpreter.loader?.dispose();
+    }
   } finally {
     if (!memo?.owns(tree)) tree.delete();
   }

@@ -1,4 +1,5 @@
-import type { Tree } from 'web-tree-sitter';
+import type { Node, Tree } from 'web-tree-sitter';
+import { stampOf, type FileStamp } from './module-loader';
 import type { Diagnostic } from '../../ir/diagnostic';
 import type { Network } from '../../ir/network';
 import { derivedValues, setDerivedValues } from '../../ir/network-memo';
@@ -42,6 +43,8 @@ interface Entry {
   readonly executed: readonly Anchor[];
   /** Every statement the outcome's positions may point into, sorted by startRow. */
   readonly anchors: readonly Anchor[];
+  /** Module files the read imported: the outcome holds only while none changed on disk. */
+  readonly imports: readonly FileStamp[];
 }
 
 function anchorOf(statement: TopLevelStatement, table: StatementTable): Anchor {
@@ -99,6 +102,7 @@ export class PythonReadMemo {
   lookup(name: string, kind: CandidateKind, file: string, table: StatementTable, text: string): CandidateOutcome | undefined {
     const entry = this.entries.get(name);
     if (!entry || entry.file !== file || entry.kind !== kind || entry.othersKey !== table.othersKey) return undefined;
+    if (entry.imports.some((stamp) => { const now = stampOf(stamp.file); return now.mtimeMs !== stamp.mtimeMs || now.size !== stamp.size; })) return undefined;
     if (bindingsOf(entry.reads, table) !== entry.bindings) return undefined;
     if (entry.executed.some((a) => table.countOf(a.text) !== a.count)) return undefined;
     const moves: { readonly start: number; readonly end: number; readonly delta: number }[] = [];
@@ -139,13 +143,19 @@ export class PythonReadMemo {
     return moved.outcome;
   }
 
-  store(name: string, kind: CandidateKind, file: string, table: StatementTable, outcome: CandidateOutcome, dependencies: Dependencies): void {
+  /**
+   * `isLocal` tells the main file's nodes from imported modules' (their statements are not in the
+   * table; their files are compared by `imports`).
+   */
+  store(name: string, kind: CandidateKind, file: string, table: StatementTable, outcome: CandidateOutcome, dependencies: Dependencies,
+    imports: readonly FileStamp[] = [], isLocal: (node: Node) => boolean = () => true): void {
     this.stats.evaluated++;
     // A function that assigns module-level names makes evaluations depend on their order.
     if (dependencies.wroteGlobals) return;
     const reads = [...dependencies.reads].sort();
     const executed = new Set<TopLevelStatement>();
     for (const node of dependencies.executed) {
+      if (!isLocal(node)) continue;
       const statement = table.statementOf(node);
       if (!statement) return;
       if (statement.kind === 'definition') executed.add(statement);
@@ -156,7 +166,7 @@ export class PythonReadMemo {
     const anchors = [...anchored].sort((a, b) => a.startRow - b.startRow).map((s) => anchorOf(s, table));
     this.next.set(name, {
       file, kind, outcome, othersKey: table.othersKey, reads, bindings: bindingsOf(reads, table),
-      executed: [...executed].map((s) => anchorOf(s, table)), anchors,
+      executed: [...executed].map((s) => anchorOf(s, table)), anchors, imports,
     });
   }
 

@@ -9,6 +9,7 @@ import type { Diagnostic } from '../../ir/diagnostic';
 import type { SourceRange } from '../../ir/source';
 import type { CandidateKind, CandidateOutcome, PythonReadMemo } from './read-memo';
 import { StatementTable } from './top-level-statements';
+import type { PythonSearchOptions } from './module-files';
 
 /** A Python file that uses PyTorch. */
 export function looksLikePyTorch(text: string): boolean {
@@ -38,7 +39,7 @@ function classKeyOf(keys: Map<UserClass, string>, cls: UserClass): string {
  * module classes constructible with defaults that no other model uses. With a memo (one per
  * open document), candidates whose code a keystroke did not touch are not evaluated again.
  */
-export function readPyTorch(file: string, text: string, memo?: PythonReadMemo): ReadResult {
+export function readPyTorch(file: string, text: string, memo?: PythonReadMemo, search?: PythonSearchOptions): ReadResult {
   return readPythonProgram(file, text, ({ root, map, interpreter, diagnostics, origin, diagnostic: at }) => {
     const table = memo ? new StatementTable(root) : undefined;
     memo?.begin();
@@ -77,15 +78,17 @@ export function readPyTorch(file: string, text: string, memo?: PythonReadMemo): 
         try {
           interpreter.beginEntry();
           const built = build(found);
+          // Something its code could not follow (an unknown branch in a factory) may change the model.
+          if (built && interpreter.entryProblem) built.module.incomplete ??= interpreter.entryProblem;
           return { diagnostics: found, ...(built ? { model: describe(built.module, name, built.source) } : {}) };
         } catch (e) {
           if (!(e instanceof Abort)) throw e;
-          return { diagnostics: [...found, at(map.range(siteOf), 'RL107', `${name}: ${e.message}`)] };
+          return { diagnostics: [...found, at(e.range ?? map.range(siteOf), 'RL107', `${name}: ${e.message}`)] };
         }
       };
       if (!memo || !table) return run();
       const { value, dependencies } = interpreter.recordDependencies(run);
-      memo.store(name, kind, file, table, value, dependencies);
+      memo.store(name, kind, file, table, value, dependencies, interpreter.loader?.stamps ?? [], (node) => interpreter.isLocal(node));
       return value;
     };
 
@@ -93,8 +96,9 @@ export function readPyTorch(file: string, text: string, memo?: PythonReadMemo): 
     const moduleClassNames = [...interpreter.globals.vars].filter(([, v]) => v.kind === 'userClass' && isModuleClass(v.cls)).map(([n]) => n);
     // Module-level instances and factory functions.
     for (const [name, value] of interpreter.globals.vars) {
-      if (value.kind === 'module' && value.module.userClass) {
+      if (value.kind === 'module' && value.module.userClass && (isModuleClass(value.module.userClass) || value.module.incomplete !== undefined)) {
         const module = value.module;
+        if (interpreter.moduleProblem) module.incomplete ??= interpreter.moduleProblem;
         candidates.push({ name, outcome: { diagnostics: [], model: describe(module, name, module.source ?? origin) } });
       } else if (value.kind === 'function' && value.fn.scope === interpreter.globals && requiredParameters(value.fn.node, false) === 0) {
         if (!/\breturn\b/.test(value.fn.node.childForFieldName('body')?.text ?? '')) continue;
@@ -142,7 +146,7 @@ export function readPyTorch(file: string, text: string, memo?: PythonReadMemo): 
       diagnostics.push(at(origin, 'RL108', 'no PyTorch model found: expected an nn.Module class constructible with its defaults, an argument-free function returning one, or a module-level instance', 'info'));
     }
     return { network: networks[0], networks, diagnostics };
-  }, memo);
+  }, memo, search);
 }
 
 /** Whether a function's code names one of the file's module classes (a model factory). */

@@ -144,7 +144,7 @@ export function moduleTreeToNetwork(input: BuildInput): Network {
       const after = analysis ? pick(analysis.after) : [];
       // Registered but not seen in forward: still parameters (PyTorch counts them).
       const rest = leavesOf(blockModule).map(layerOf).filter((l): l is Layer => l !== undefined);
-      const classSource = blockModule.userClass ? map.range(blockModule.userClass.node.childForFieldName('name') ?? blockModule.userClass.node) : blockModule.source;
+      const classSource = blockModule.userClass && interpreter.isLocal(blockModule.userClass.node) ? map.range(blockModule.userClass.node.childForFieldName('name') ?? blockModule.userClass.node) : blockModule.source;
       blocks.push({
         name: names.get(blockModule) ?? '',
         index: blockIndex,

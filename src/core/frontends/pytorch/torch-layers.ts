@@ -41,7 +41,8 @@ const SIGNATURES: Record<string, Signature> = {
   },
 };
 
-const PARAMETER_FREE = new Set(['Dropout', 'Dropout2d', 'AlphaDropout', 'Upsample', 'Softmax', 'LogSoftmax', 'ZeroPad2d', 'PixelShuffle']);
+/** torchvision.ops' StochasticDepth and Permute hold no parameters either. */
+const PARAMETER_FREE = new Set(['Dropout', 'Dropout2d', 'AlphaDropout', 'Upsample', 'Softmax', 'LogSoftmax', 'ZeroPad2d', 'PixelShuffle', 'StochasticDepth', 'Permute']);
 
 export function bindArguments(className: string, positional: readonly PyValue[], keywords: Args): Args {
   const signature = SIGNATURES[className];
@@ -68,6 +69,12 @@ export function intFact(value: PyValue | undefined, what: string): Fact<number> 
   if (value?.kind === 'number' && Number.isInteger(value.value)) return known(value.value);
   if (value?.kind === 'bool') return known(value.value ? 1 : 0);
   return unknown(`${what} is not statically known (${describe(value)})`);
+}
+
+/** A size PyTorch accepts: a non-negative integer. */
+function sizeFact(value: PyValue | undefined, what: string): Fact<number> {
+  const fact = intFact(value, what);
+  return fact.known && fact.value < 0 ? unknown(`${what} is ${fact.value}: PyTorch refuses a negative size`) : fact;
 }
 
 function pairFact(value: PyValue | undefined, what: string): Fact<Pair> {
@@ -148,7 +155,7 @@ export function buildTorchLayer(className: string, args: Args, source: SourceRan
     case 'GroupNorm':
       return leaf(className, norm({ ...at, norm: 'group', channels: intFact(args.get('num_channels'), 'num_channels'), affine: boolFact(args.get('affine'), 'affine'), groups: intFact(args.get('num_groups'), 'num_groups') }), source);
     case 'PReLU':
-      return leaf(className, activation({ ...at, fn: 'prelu', learnedCount: intFact(args.get('num_parameters'), 'num_parameters') }), source);
+      return leaf(className, activation({ ...at, fn: 'prelu', learnedCount: sizeFact(args.get('num_parameters'), 'num_parameters') }), source);
     case 'MaxPool2d':
     case 'AvgPool2d': {
       const kernel = pairFact(args.get('kernel_size'), 'kernel_size');

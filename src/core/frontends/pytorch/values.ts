@@ -16,12 +16,16 @@ export type PyValue =
   | { kind: 'module'; module: ModuleNode }
   | { kind: 'userClass'; cls: UserClass }
   | { kind: 'torchClass'; name: string; preset: Map<string, PyValue> }
-  | { kind: 'function'; fn: UserFunction }
+  | { kind: 'function'; fn: UserFunction; first?: PyValue }
+  /** functools.partial: a callable with arguments given in advance. */
+  | { kind: 'partial'; fn: PyValue; args: PyValue[]; keywords: Map<string, PyValue> }
   | { kind: 'bound'; self: ModuleNode; fn: UserFunction }
   | { kind: 'namespace'; path: string }
   | { kind: 'builtin'; name: string; self?: PyValue }
   | { kind: 'super'; self: ModuleNode; after: UserClass | undefined }
   | { kind: 'tensor'; ops: TensorOp[] }
+  /** A tensor made outside a forward with a known shape (torch.zeros(1, 1, 768)): nn.Parameter counts it. */
+  | { kind: 'array'; shape: number[] }
   | { kind: 'kerasClass'; name: string }
   | { kind: 'kerasLayer'; layer: KerasLayerValue }
   | { kind: 'kerasTensor'; node: string }
@@ -42,6 +46,8 @@ export interface UserFunction {
   readonly name: string;
   readonly node: Node;
   readonly scope: Scope;
+  /** @staticmethod (no self) or @classmethod (the class as first argument). */
+  readonly binding?: 'static' | 'class';
 }
 
 export interface UserClass {
@@ -50,6 +56,10 @@ export interface UserClass {
   readonly bases: PyValue[];
   readonly attributes: Map<string, PyValue>;
   readonly methods: Map<string, UserFunction>;
+  /** Why a base class is not statically known (imported from a file not read): instances are then incomplete. */
+  readonly unresolvedBase?: string;
+  /** A @dataclass (or NamedTuple): its annotated fields, in order, are its constructor's parameters. */
+  readonly fields?: readonly string[];
 }
 
 /** An nn.Module instance: a leaf layer (conv, norm...) or a container of named children. */
@@ -101,6 +111,11 @@ export function unknownValue(reason: string): PyValue {
   return { kind: 'unknown', reason };
 }
 
+/** An unknown value that may be a module holding parameters (where it lands, the count is unknown). */
+export function unknownModule(reason: string): PyValue {
+  return { kind: 'unknown', reason, maybeModule: true };
+}
+
 export function truthy(value: PyValue): boolean | undefined {
   switch (value.kind) {
     case 'number': return value.value !== 0;
@@ -109,7 +124,8 @@ export function truthy(value: PyValue): boolean | undefined {
     case 'none': return false;
     case 'list': return value.items.length > 0;
     case 'dict': return value.entries.size > 0;
-    case 'unknown': case 'tensor': return undefined;
+    // A namespace may be a name imported from a module not read: any value.
+    case 'unknown': case 'tensor': case 'namespace': return undefined;
     default: return true;
   }
 }

@@ -1,0 +1,306 @@
+import type { Node } from 'web-tree-sitter';
+import { pythonRound } from '../../util/python-round';
+import { torchActivation } from './torch-layers';
+import { FUNCTIONAL_ACTIVATIONS, MAX_LOOP, OPAQUE_ITERATORS, type Frame } from './evaluator-base';
+import { Calls } from './calls';
+import { enclosingClass, findMethod } from './classes';
+import { isInstance, keyText } from './value-ops';
+import { asNumber, NONE, num, truthy, unknownModule, unknownValue, type PyValue, type Scope } from './values';
+
+/** Python's builtins (range, len, zip...) and the methods of lists, dicts, strings, tensors and modules. */
+export abstract class Builtins extends Calls {
+  protected builtin(callee: { kind: 'builtin'; name: string; self?: PyValue }, args: PyValue[], keywords: Map<string, PyValue>, node: Node, scope: Scope, frame: Frame): PyValue {
+    const [a, b] = args;
+    const numbers = args.map(asNumber);
+    switch (callee.name) {
+      case 'range': {
+        const [x, y, z] = numbers;
+        if (numbers.some((v) => v === undefined) || args.length === 0) return unknownValue('a range of unknown length');
+        const [start, stop, stepBy] = args.length === 1 ? [0, x ?? 0, 1] : [x ?? 0, y ?? 0, z ?? 1];
+        if (stepBy === 0) return unknownValue('a range with step 0');
+        const items: PyValue[] = [];
+        for (let i = start; stepBy > 0 ? i < stop : i > stop; i += stepBy) {
+          if (items.length > MAX_LOOP) this.abort('a range too long to evaluate statically', node);
+          items.push(num(i, true));
+        }
+        return { kind: 'list', items, tuple: false };
+      }
+      case 'len':
+        if ((a?.kind === 'list' || a?.kind === 'dict') && a.tainted) return unknownValue(`len of a value not statically known (${a.tainted})`);
+        if (a?.kind === 'list') return num(a.items.length, true);
+        if (a?.kind === 'module') return num(a.module.children.size, true);
+        if (a?.kind === 'dict') return num(a.entries.size, true);
+        if (a?.kind === 'string') return num(a.value.length, true);
+        return unknownValue('len of an unknown value');
+      case 'int': return numbers[0] === undefined ? unknownValue('int of an unknown value') : num(Math.trunc(numbers[0]), true);
+      case 'float': return numbers[0] === undefined ? unknownValue('float of an unknown value') : num(numbers[0], false);
+      case 'bool': return a ? (truthy(a) === undefined ? unknownValue('bool of an unknown value') : { kind: 'bool', value: truthy(a) as boolean }) : { kind: 'bool', value: false };
+      case 'round': {
+        if (numbers[0] === undefined) return unknownValue('round of an unknown value');
+        if (args.length > 1 && numbers[1] !== undefined) {
+          const scale = 10 ** numbers[1];
+          return num(pythonRound(numbers[0] * scale) / scale, false);
+        }
+        return num(pythonRound(numbers[0]), true);
+      }
+      case 'abs': return numbers[0] === undefined ? unknownValue('abs of an unknown value') : num(Math.abs(numbers[0]), a?.kind === 'number' && a.isInt);
+      case 'min':
+      case 'max': {
+        const values = args.length === 1 && a?.kind === 'list' ? a.items.map(asNumber) : numbers;
+        if (values.length === 0 || values.some((v) => v === undefined)) return unknownValue(`${callee.name} of unknown values`);
+        const result = callee.name === 'min' ? Math.min(...(values as number[])) : Math.max(...(values as number[]));
+        return num(result);
+      }
+      case 'sum': {
+        if (a?.kind !== 'list') return unknownValue('sum of an unknown value');
+        const values = a.items.map(asNumber);
+        if (values.some((v) => v === undefined)) return unknownValue('sum of unknown values');
+        return num((values as number[]).reduce((s, v) => s + v, 0));
+      }
+      case 'list':
+      case 'tuple':
+      case 'sorted':
+      case 'reversed': {
+        if (!a) return { kind: 'list', items: [], tuple: callee.name === 'tuple' };
+        const items = this.iterate(a);
+        if (!Array.isArray(items)) return unknownValue(`${callee.name} of an unknown value`);
+        const copy = [...items];
+        if (callee.name === 'reversed') copy.reverse();
+        return { kind: 'list', items: copy, tuple: callee.name === 'tuple' };
+      }
+      case 'enumerate': {
+        const items = a ? this.iterate(a) : undefined;
+        const start = asNumber(b ?? keywords.get('start')) ?? 0;
+        if (!Array.isArray(items)) return unknownValue('enumerate of an unknown value');
+        return { kind: 'list', items: items.map((v, i) => ({ kind: 'list', items: [num(i + start, true), v], tuple: true })), tuple: false };
+      }
+      case 'zip': {
+        const lists = args.map((v) => this.iterate(v));
+        if (lists.some((l) => !Array.isArray(l))) return unknownValue('zip of unknown values');
+        const arrays = lists as PyValue[][];
+        const length = Math.min(...arrays.map((l) => l.length));
+        return { kind: 'list', items: Array.from({ length }, (_, i) => ({ kind: 'list', items: arrays.map((l) => l[i] ?? NONE), tuple: true })), tuple: false };
+      }
+      case 'any':
+      case 'all': {
+        const items = a ? this.iterate(a) : undefined;
+        if (!Array.isArray(items)) return unknownValue(`${callee.name} of an unknown value`);
+        const values = items.map(truthy);
+        if (values.some((v) => v === undefined)) return unknownValue(`${callee.name} of unknown values`);
+        return { kind: 'bool', value: callee.name === 'any' ? values.some(Boolean) : values.every(Boolean) };
+      }
+      case 'isinstance':
+        return isInstance(a, b);
+      case 'print':
+        return NONE;
+      case 'str':
+        return a?.kind === 'number' || a?.kind === 'string' ? { kind: 'string', value: String(a.kind === 'number' ? a.value : a.value) } : unknownValue('str of an unknown value');
+      case 'dict':
+      case 'OrderedDict': {
+        const entries = new Map<string, PyValue>();
+        if (a && (a.kind === 'list' || a.kind === 'dict') && a.tainted) return unknownValue(`${callee.name} of a value not statically known (${a.tainted})`);
+        if (a?.kind === 'list') {
+          for (const pair of a.items) {
+            const text = pair.kind === 'list' && pair.items.length === 2 ? keyText(pair.items[0] ?? NONE) : undefined;
+            if (pair.kind !== 'list' || text === undefined) return unknownValue(`${callee.name} with an entry not statically known`);
+            entries.set(text, pair.items[1] ?? NONE);
+          }
+        } else if (a?.kind === 'dict') {
+          for (const [k, v] of a.entries) entries.set(k, v);
+        } else if (a && a.kind !== 'none') {
+          return unknownValue(`${callee.name} of a value not statically known${a.kind === 'unknown' ? ` (${a.reason})` : ''}`);
+        }
+        for (const [k, v] of keywords) entries.set(k, v);
+        return { kind: 'dict', entries };
+      }
+      case 'keras.Input': {
+        const name = keywords.get('name');
+        return this.keras.input(keywords.get('shape') ?? a, name?.kind === 'string' ? name.value : undefined, this.rangeOf(node));
+      }
+      case 'keras.Sequential': {
+        const list = a ?? keywords.get('layers');
+        const name = keywords.get('name');
+        return { kind: 'kerasModel', graph: this.keras.sequential(list?.kind === 'list' ? list.items : [], name?.kind === 'string' ? name.value : 'sequential', this.rangeOf(node)) };
+      }
+      case 'keras.Model': {
+        const outputs = keywords.get('outputs') ?? b;
+        const name = keywords.get('name');
+        const graph = this.keras.functional(outputs, name?.kind === 'string' ? name.value : 'model', this.rangeOf(node));
+        return graph ? { kind: 'kerasModel', graph } : unknownValue('a Keras model whose outputs are not statically known');
+      }
+      case 'partial':
+        if (a?.kind === 'torchClass' && args.length === 1) return { kind: 'torchClass', name: a.name, preset: new Map([...a.preset, ...keywords]) };
+        if (!a) return unknownValue('functools.partial of nothing');
+        return { kind: 'partial', fn: a, args: args.slice(1), keywords: new Map(keywords) };
+      case 'getattr':
+        if (a && b?.kind === 'string') {
+          const value = this.attributeOf(a, b.value);
+          return value.kind === 'builtin' && value.name.startsWith('module.') ? (args[2] ?? unknownValue('a missing attribute')) : value;
+        }
+        return unknownValue('getattr with an unknown name');
+      case 'setattr':
+        if (a?.kind === 'module' && b?.kind === 'string' && args[2]) this.setModuleAttribute(a.module, b.value, args[2]);
+        else if (a?.kind === 'module' && !a.module.incomplete) a.module.incomplete = 'setattr with a name not statically known';
+        return NONE;
+      case 'hasattr':
+        if (a?.kind === 'module' && b?.kind === 'string') {
+          const value = this.attributeOf(a, b.value);
+          return { kind: 'bool', value: !(value.kind === 'builtin' && value.name.startsWith('module.')) };
+        }
+        return unknownValue('hasattr of an unknown value');
+      case 'super': {
+        const self = frame.self;
+        if (!self) return unknownValue('super() outside a module');
+        const owner = enclosingClass(node, self.userClass);
+        return { kind: 'super', self, after: owner };
+      }
+      default:
+        return this.method(callee, args, keywords, node, scope, frame);
+    }
+  }
+
+  protected method(callee: { kind: 'builtin'; name: string; self?: PyValue }, args: PyValue[], keywords: Map<string, PyValue>, node: Node, scope: Scope, frame: Frame): PyValue {
+    const [owner, name] = callee.name.split('.') as [string, string];
+    const self = callee.self;
+    const [a, b] = args;
+    if ((owner === 'list' || owner === 'dict') && (self?.kind === 'list' || self?.kind === 'dict') && self.tainted
+      && !['append', 'extend', 'insert', 'update'].includes(name)) {
+      return unknownValue(self.tainted);
+    }
+    if (owner === 'list' && self?.kind === 'list') {
+      switch (name) {
+        case 'append': self.items.push(a ?? NONE); return NONE;
+        case 'extend': {
+          const items = a ? this.iterate(a) : [];
+          if (Array.isArray(items)) {
+            this.checkItems(self.items.length + items.length);
+            self.items.push(...items);
+          } else self.items.push(unknownValue('extended with unknown items'));
+          return NONE;
+        }
+        case 'insert': {
+          const at = asNumber(a);
+          if (at !== undefined && b) self.items.splice(at, 0, b);
+          else self.tainted ??= 'an item inserted at a position not statically known';
+          return NONE;
+        }
+        case 'pop': return self.items.pop() ?? NONE;
+        case 'index': return unknownValue('list.index');
+        default: return unknownValue(`list.${name}`);
+      }
+    }
+    if (owner === 'dict' && self?.kind === 'dict') {
+      switch (name) {
+        case 'items': return { kind: 'list', items: [...self.entries].map(([k, v]) => ({ kind: 'list', items: [{ kind: 'string', value: k }, v], tuple: true })), tuple: false };
+        case 'keys': return { kind: 'list', items: [...self.entries.keys()].map((k) => ({ kind: 'string', value: k })), tuple: false };
+        case 'values': return { kind: 'list', items: [...self.entries.values()], tuple: false };
+        case 'get': return (a?.kind === 'string' ? self.entries.get(a.value) : undefined) ?? b ?? NONE;
+        case 'pop': {
+          const value = a?.kind === 'string' ? self.entries.get(a.value) : undefined;
+          if (a?.kind === 'string') self.entries.delete(a.value);
+          return value ?? b ?? NONE;
+        }
+        case 'update':
+          if (a?.kind === 'dict' && !a.tainted) for (const [k, v] of a.entries) self.entries.set(k, v);
+          else self.tainted ??= 'updated with entries not statically known';
+          for (const [k, v] of keywords) self.entries.set(k, v);
+          return NONE;
+        default: return unknownValue(`dict.${name}`);
+      }
+    }
+    if (owner === 'kerasModel' && self?.kind === 'kerasModel' && name === 'add' && a?.kind === 'kerasLayer') {
+      const layers = self.graph.layers as import('../keras/keras-graph').KerasLayerNode[];
+      const previous = layers[layers.length - 1];
+      const shape = a.layer.config.input_shape;
+      if (!self.graph.inputShape && Array.isArray(shape)) (self.graph as { inputShape?: (number | null)[] }).inputShape = shape.map((d) => (typeof d === 'number' ? d : null));
+      layers.push({ name: a.layer.name, className: a.layer.className, config: a.layer.config, inbound: previous ? [previous.name] : [], source: a.layer.source });
+      return NONE;
+    }
+    if (owner === 'string' && self?.kind === 'string') {
+      if (name === 'format') return unknownValue('string formatting');
+      if (name === 'lower' || name === 'upper') return { kind: 'string', value: name === 'lower' ? self.value.toLowerCase() : self.value.toUpperCase() };
+      if ((name === 'startswith' || name === 'endswith') && (a?.kind === 'string' || a?.kind === 'list')) {
+        const options = a.kind === 'string' ? [a] : a.items;
+        if (!options.every((o) => o.kind === 'string')) return unknownValue(`str.${name} of unknown values`);
+        const texts = options.map((o) => (o as { value: string }).value);
+        return { kind: 'bool', value: texts.some((t) => (name === 'startswith' ? self.value.startsWith(t) : self.value.endsWith(t))) };
+      }
+      if (name === 'replace' && a?.kind === 'string' && b?.kind === 'string' && args.length === 2) {
+        const replaced = self.value.split(a.value).join(b.value);
+        this.checkString(replaced.length);
+        return { kind: 'string', value: replaced };
+      }
+      if (name === 'strip' && args.length === 0) return { kind: 'string', value: self.value.trim() };
+      return unknownValue(`str.${name}`);
+    }
+    if (owner === 'array' && self?.kind === 'array') {
+      // In-place initialisers and copies keep the shape.
+      if (/^(normal_|uniform_|zero_|fill_|trunc_normal_|clone|detach|float|contiguous)$/.test(name)) return self;
+      return unknownValue(`Tensor.${name}`);
+    }
+    if (owner === 'tensor' && self?.kind === 'tensor') {
+      const source = this.rangeOf(node);
+      const activationName = FUNCTIONAL_ACTIVATIONS[name];
+      if (activationName) {
+        const fn = torchActivation(activationName);
+        if (fn && fn !== 'identity') return { kind: 'tensor', ops: [...self.ops, { kind: 'activation', fn, source }] };
+      }
+      if (name === 'flatten' || name === 'view' || name === 'reshape') return { kind: 'tensor', ops: [...self.ops, { kind: 'flatten', source }] };
+      if (name === 'mean') return { kind: 'tensor', ops: [...self.ops, { kind: 'pool', source }] };
+      return self;
+    }
+    if (owner === 'module' && self?.kind === 'module') {
+      const module = self.module;
+      switch (name) {
+        case 'add_module':
+        case 'register_module':
+          if (a?.kind === 'string' && b) this.setModuleAttribute(module, a.value, b);
+          else if (!module.incomplete) module.incomplete = `${module.className}.${name} with a name or module not statically known`;
+          return NONE;
+        case 'append':
+        case 'insert':
+        case 'extend': {
+          const items = name === 'extend' ? (a ? this.iterate(a) : []) : [name === 'insert' ? b : a];
+          if (!Array.isArray(items)) {
+            module.incomplete ??= `${module.className}.${name} of modules not statically known`;
+            return self;
+          }
+          for (const item of items) {
+            if (item?.kind === 'module') this.addIndexed(module, item.module, name === 'insert' ? asNumber(a) : undefined);
+            else module.incomplete ??= `${module.className}.${name} of something not a module statically known (${item?.kind === 'unknown' ? item.reason : item?.kind ?? 'nothing'})`;
+          }
+          return self;
+        }
+        case 'update': {
+          if (a?.kind === 'dict' && !a.tainted) for (const [k, v] of a.entries) this.setModuleAttribute(module, k, v);
+          else module.incomplete ??= `${module.className}.update with modules not statically known`;
+          return NONE;
+        }
+        case '__init__':
+          return NONE;
+        default:
+          if (OPAQUE_ITERATORS.has(name)) return unknownValue('opaque');
+          // Calling a child module by attribute name inside a traced forward is handled by `call`.
+          return unknownModule(`${module.className}.${name}()`);
+      }
+    }
+    if (owner === 'super' && self?.kind === 'super') {
+      if (name !== '__init__') return unknownValue(`super().${name}`);
+      const bases = self.after?.bases ?? [];
+      const base = bases[0];
+      if (base?.kind === 'userClass') {
+        const init = findMethod(base.cls, '__init__');
+        if (init) this.invoke(init, self.self, args, keywords, { self: self.self, tracing: false });
+        else if (base.cls.fields) base.cls.fields.forEach((field, i) => {
+          const value = i < args.length ? args[i] : keywords.get(field);
+          if (value) self.self.attributes.set(field, value);
+        });
+        return NONE;
+      }
+      if (base?.kind === 'torchClass' && base.name !== 'Module') this.adoptTorchBase(self.self, base.name, args, keywords, node, frame);
+      return NONE;
+    }
+    void scope;
+    return unknownValue(`${callee.name}()`);
+  }
+}
