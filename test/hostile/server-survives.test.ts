@@ -82,7 +82,7 @@ describe('the language server survives hostile files', () => {
       await hover;
       console.log(`${model.name}: diagnostic after ${took} ms (${messages[0] ?? 'none'}), another file answered meanwhile in ${blockedMs} ms, next answer after ${Date.now() - answered} ms, peak ${peakMb.toFixed(0)} MB`);
       assert.ok(peakMb < MEMORY_LIMIT_MB, `the server and its analysis process reached ${peakMb.toFixed(0)} MB`);
-      server.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+      await server.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
     });
   }
 });
