@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { READ_LIMITS, readFileBounded } from '../../core/workspace/read-bounded';
+import { FileReadError, READ_LIMITS, readFileBounded } from '../../core/workspace/read-bounded';
 import type { ModelState } from '../model/classifier';
 import { writeFileAtomic } from '../util/atomic-write';
 
@@ -53,7 +53,7 @@ export function readCheckpoint(file: string): { state: ModelState; meta: unknown
   try {
     bytes = readFileBounded(file, { maxBytes: READ_LIMITS.weights, what: 'checkpoint' });
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    const reason = error instanceof FileReadError ? error.detail : (error as Error).message;
     throw new CheckpointError(`cannot read checkpoint ${file}: ${reason}`);
   }
   if (bytes.length < 8 || bytes.toString('ascii', 0, 4) !== MAGIC) throw new CheckpointError(`${file} is not a Robustness Lens checkpoint`);
