@@ -26,9 +26,12 @@ describe('what each process loads', () => {
     assert.deepEqual(inputs.filter((f) => /web-tree-sitter|node_modules\/yaml\/|node_modules\/ajv\//.test(f)), []);
     assert.ok(inputs.some((f) => f.includes('vscode-languageclient')), 'it talks to the server through the language client');
     // Runs go to the engine worker process; of the engine the host takes only its atomic file
-    // writer and the launcher of the PyTorch exact count (a Python subprocess).
+    // writer, the launcher of the PyTorch exact count (a Python subprocess) and the list of
+    // evaluation warning codes the results panel validates run folders against (constants).
     assert.ok(inputs.includes('src/extension/runs/engine-client.ts'), 'it starts runs');
-    const allowed = new Set(['src/engine/util/atomic-write.ts', 'src/engine/pytorch/exact-count.ts']);
+    const allowed = new Set([
+      'src/engine/util/atomic-write.ts', 'src/engine/pytorch/exact-count.ts', 'src/engine/evaluate/eval-warnings.ts',
+    ]);
     assert.deepEqual(inputs.filter((f) => f.startsWith('src/engine/') && !allowed.has(f)), []);
   });
 
