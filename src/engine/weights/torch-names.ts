@@ -169,55 +169,47 @@ function known<T>(fact: { known: true; value: T } | { known: false; reason: stri
   return fact.value;
 }
 
-/** PyTorch's layout to the engine's. */
-export function toEngineLayout(slot: TorchSlot, data: Float32Array): Float32Array {
+/** For each element in PyTorch's layout, its index in the engine's; undefined when they are the same. */
+function engineIndexOfTorch(slot: TorchSlot): Int32Array | undefined {
   const layout = slot.layout;
-  if (layout.kind === 'same') return data;
+  if (layout.kind === 'same') return undefined;
   if (layout.kind === 'conv') {
+    // PyTorch OIHW, the engine HWIO.
     const [kh, kw, cin, cout] = slot.engineShape as [number, number, number, number];
-    const out = new Float32Array(data.length);
+    const map = new Int32Array(kh * kw * cin * cout);
     for (let o = 0; o < cout; o++) {
       for (let i = 0; i < cin; i++) {
         for (let y = 0; y < kh; y++) {
-          for (let x = 0; x < kw; x++) {
-            out[((y * kw + x) * cin + i) * cout + o] = data[((o * cin + i) * kh + y) * kw + x] as number;
-          }
+          for (let x = 0; x < kw; x++) map[((o * cin + i) * kh + y) * kw + x] = ((y * kw + x) * cin + i) * cout + o;
         }
       }
     }
-    return out;
+    return map;
   }
+  // PyTorch [out, in], the engine [in, out] with its own order of the inputs.
   const [fin, fout] = slot.engineShape as [number, number];
-  const out = new Float32Array(data.length);
+  const map = new Int32Array(fin * fout);
   for (let o = 0; o < fout; o++) {
-    for (let f = 0; f < fin; f++) out[linearEngineRow(layout, f) * fout + o] = data[o * fin + f] as number;
+    for (let f = 0; f < fin; f++) map[o * fin + f] = linearEngineRow(layout, f) * fout + o;
   }
+  return map;
+}
+
+/** PyTorch's layout to the engine's. */
+export function toEngineLayout(slot: TorchSlot, data: Float32Array): Float32Array {
+  const map = engineIndexOfTorch(slot);
+  if (!map) return data;
+  const out = new Float32Array(data.length);
+  for (let t = 0; t < map.length; t++) out[map[t] as number] = data[t] as number;
   return out;
 }
 
 /** The engine's layout to PyTorch's. */
 export function toTorchLayout(slot: TorchSlot, data: Float32Array): Float32Array {
-  const layout = slot.layout;
-  if (layout.kind === 'same') return data;
-  if (layout.kind === 'conv') {
-    const [kh, kw, cin, cout] = slot.engineShape as [number, number, number, number];
-    const out = new Float32Array(data.length);
-    for (let o = 0; o < cout; o++) {
-      for (let i = 0; i < cin; i++) {
-        for (let y = 0; y < kh; y++) {
-          for (let x = 0; x < kw; x++) {
-            out[((o * cin + i) * kh + y) * kw + x] = data[((y * kw + x) * cin + i) * cout + o] as number;
-          }
-        }
-      }
-    }
-    return out;
-  }
-  const [fin, fout] = slot.engineShape as [number, number];
+  const map = engineIndexOfTorch(slot);
+  if (!map) return data;
   const out = new Float32Array(data.length);
-  for (let o = 0; o < fout; o++) {
-    for (let f = 0; f < fin; f++) out[o * fin + f] = data[linearEngineRow(layout, f) * fout + o] as number;
-  }
+  for (let t = 0; t < map.length; t++) out[t] = data[map[t] as number] as number;
   return out;
 }
 
