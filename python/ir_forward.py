@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import torch
 
-from ir_model import IrModel
+from ir_model import IrModel, assign_engine_tensors
 
 
 def main():
@@ -21,20 +21,12 @@ def main():
     out = []
     for entry in manifest:
         model = IrModel(entry['network'], entry.get('mean'), entry.get('std'))
-        tensors = [torch.from_numpy(data[o:o + int(np.prod(s))].reshape(s).copy()) for s, o in entry['tensors']]
-        params = list(model.parameters())
-        stats = [b for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for b in (m.running_mean, m.running_var)]
-        if len(tensors) != len(params) + len(stats):
-            raise SystemExit(f"{entry['network']['name']}: {len(tensors)} tensors for {len(params)} parameters and {len(stats)} statistics")
-        with torch.no_grad():
-            for target, t in zip(params + stats, tensors):
-                if t.dim() == 4:
-                    t = t.permute(3, 2, 0, 1)
-                elif t.dim() == 2:
-                    t = t.t()
-                if tuple(t.shape) != tuple(target.shape):
-                    raise SystemExit(f'shape {tuple(t.shape)} does not fit {tuple(target.shape)}')
-                target.copy_(t)
+        tensors = [(f'tensor {i}', torch.from_numpy(data[o:o + int(np.prod(s))].reshape(s).copy()))
+                   for i, (s, o) in enumerate(entry['tensors'])]
+        try:
+            assign_engine_tensors(model, tensors)
+        except ValueError as error:
+            raise SystemExit(f"{entry['network']['name']}: {error}") from error
         n, h, w, c, o = entry['input']
         x = torch.from_numpy(data[o:o + n * h * w * c].reshape(n, h, w, c).copy()).permute(0, 3, 1, 2)
         model.eval()

@@ -126,6 +126,27 @@ class IrModel(nn.Module):
         return self.head(self.blocks(self.stem((x - self.mean) / self.std)))
 
 
+def assign_engine_tensors(model, tensors):
+    """Tensors in the engine's order (parameters, then BatchNorm running mean and variance per
+    layer) and layouts (HWIO convs, [in, out] linear weights) onto the model's PyTorch parameters.
+
+    `tensors` is a list of (name, torch tensor); raises ValueError naming what does not fit."""
+    params = list(model.parameters())
+    stats = [b for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)
+             for b in (m.running_mean, m.running_var)]
+    if len(tensors) != len(params) + len(stats):
+        raise ValueError(f'{len(tensors)} engine tensors for {len(params)} parameters and {len(stats)} statistics')
+    with torch.no_grad():
+        for target, (name, t) in zip(params + stats, tensors):
+            if t.dim() == 4:
+                t = t.permute(3, 2, 0, 1)
+            elif t.dim() == 2:
+                t = t.t()
+            if tuple(t.shape) != tuple(target.shape):
+                raise ValueError(f'{name}: shape {tuple(t.shape)} does not fit {tuple(target.shape)}')
+            target.copy_(t)
+
+
 def load(path):
     with open(path, encoding='utf-8') as f:
         return IrModel(json.load(f))

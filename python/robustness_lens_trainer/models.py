@@ -36,24 +36,13 @@ def read_rlck(path):
 
 
 def assign_engine_tensors(model, tensors):
-    """Engine order (parameters, then BatchNorm running mean and variance) and layouts (HWIO convs,
-    [in, out] linear weights) onto PyTorch's parameter order, as python/ir_forward.py does."""
-    params = list(model.parameters())
-    stats = [b for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
-             for b in (m.running_mean, m.running_var)]
-    tensors = [(n, t) for n, t in tensors if not n.startswith('momentum:')]
-    if len(tensors) != len(params) + len(stats):
-        raise ModelError(f'{len(tensors)} engine tensors for {len(params)} parameters and {len(stats)} statistics')
-    with torch.no_grad():
-        for target, (name, array) in zip(params + stats, tensors):
-            t = torch.from_numpy(array)
-            if t.dim() == 4:
-                t = t.permute(3, 2, 0, 1)
-            elif t.dim() == 2:
-                t = t.t()
-            if tuple(t.shape) != tuple(target.shape):
-                raise ModelError(f'{name}: shape {tuple(t.shape)} does not fit {tuple(target.shape)}')
-            target.copy_(t)
+    """The engine's (name, array) pairs onto an IR model (python/ir_model.py), momentum slots left out."""
+    from ir_model import assign_engine_tensors as assign
+    kept = [(n, torch.from_numpy(t)) for n, t in tensors if not n.startswith('momentum:')]
+    try:
+        assign(model, kept)
+    except ValueError as error:
+        raise ModelError(str(error)) from error
 
 
 def parse_entry(entry):
