@@ -65,7 +65,8 @@ describe('the universal package in a real VS Code', { skip: e2eSkip() }, () => {
     assert.match(log, /: on CPU \(WebAssembly SIMD, 1 thread\) \(wasm\)/);
     assert.match(log, /universal package, which carries no ONNX Runtime/);
     assert.ok(log.includes(`robustness-lens-${process.platform}-${process.arch}.vsix`), log);
-    await toast(page, /Evaluation of MNIST-small: clean/).waitFor({ timeout: 15_000 });
+    // No weights were picked: the notification says first that the figures are of untrained weights.
+    await toast(page, /Evaluation of MNIST-small: UNTRAINED weights: clean/).waitFor({ timeout: 15_000 });
     // What a person reads when the run is slow: the output names the package to install.
     await runCommandNamed(page, 'Robustness Lens: Show Output');
     const outputView = page.locator('.panel .view-lines', { hasText: 'universal package' }).first();

@@ -105,7 +105,8 @@ describe('one-click robustness runs in a real VS Code', { skip }, () => {
     assert.equal(evalResult.evaluation?.samples, 50);
     assert.deepEqual(evalResult.evaluation?.attacks.map((a) => a.name), ['fgsm', 'pgd']);
     assert.deepEqual(readJson<{ threat: unknown }>(path.join(evalDir, 'config.json'))?.threat, { norm: 'Linf', eps: 0.3 });
-    await toast(page, /Evaluation of MNIST-small: clean/).waitFor({ timeout: 15_000 });
+    // No weights were picked: the notification says first that the figures are of untrained weights.
+    await toast(page, /Evaluation of MNIST-small: UNTRAINED weights: clean/).waitFor({ timeout: 15_000 });
   });
 
   it('ran both on the native ONNX Runtime the installed package carries, and says so in its output', () => {
