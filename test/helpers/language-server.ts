@@ -91,6 +91,15 @@ export async function startServer(script: string, env: NodeJS.ProcessEnv = {}): 
   };
 }
 
+/** `promise`, or a rejection naming `what` when it has not settled within `ms`. */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Resident memory of a process and all its descendants, in MB (Linux /proc; 0 elsewhere). */
 export function treeResidentMb(pid: number): number {
   let total = 0;

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildServer, startServer, type ServerUnderTest } from '../helpers/language-server';
+import { buildServer, startServer, within, type ServerUnderTest } from '../helpers/language-server';
 import { repoPath } from '../helpers/paths';
 
 // The read-path classes of hostile input, as the language server meets them in a workspace
@@ -13,14 +13,6 @@ import { repoPath } from '../helpers/paths';
 // model, and a .gitignore linked to /dev/zero under "lint workspace". Budget: each answer within
 // 15 s (a read that followed /dev/zero or waited on the FIFO would never answer).
 const ANSWER_WITHIN_MS = 15_000;
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 describe('the language server reads nothing that is not a bounded regular file', { skip: process.platform === 'win32' }, () => {
   let server: ServerUnderTest;

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { HOSTILE_MODELS } from '../helpers/hostile-models';
-import { buildServer, startServer, treeResidentMb, type ServerUnderTest } from '../helpers/language-server';
+import { buildServer, startServer, within, treeResidentMb, type ServerUnderTest } from '../helpers/language-server';
 import { repoPath } from '../helpers/paths';
 
 // Budgets: the server's own (10 s of analysis time, 640 MB of heap per request); each hostile
@@ -13,14 +13,6 @@ const DIAGNOSTIC_WITHIN_MS = 30_000;
 const ANSWER_WITHIN_MS = 15_000;
 const NOT_BLOCKED_MS = 5_000;
 const MEMORY_LIMIT_MB = 2048;
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 describe('the language server survives hostile files', () => {
   let server: ServerUnderTest;
