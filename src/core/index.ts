@@ -10,6 +10,7 @@ export { ensurePythonParser, isPythonParserReady } from './frontends/pytorch/pyt
 export { PythonReadMemo } from './frontends/pytorch/read-memo';
 export { checkFileSize, MAX_MODEL_FILE_BYTES } from './frontends/limits';
 export { summarize, type ModelSummary, type LayerRow, type PartTotal } from './params/summary';
+export { impliedInputSize, type ImpliedInput } from './params/input-size';
 export { formatShape, type Shape } from './params/shapes';
 export { parseCount, formatCompact, formatThousands } from './util/parse-count';
 export { layerLabel, activationClassName, normClassName } from './describe/layer-label';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import {
   budgetInForce, detectFormat, readTextIfExists, findLintConfig, lintReadResult, mergeConfigs, networksOf, PythonReadMemo, readModelFile, summarize,
-  type Diagnostic, type FoundConfig, type ModelSummary, type ReadResult,
+  impliedInputSize, type Diagnostic, type FoundConfig, type ModelSummary, type ReadResult,
 } from '../core';
 import type { ServerSettings } from './settings';
 
@@ -12,6 +12,11 @@ export interface DocumentAnalysis {
   readonly summaries: readonly ModelSummary[];
   readonly diagnostics: readonly Diagnostic[];
   readonly budgets: readonly (number | undefined)[];
+  /**
+   * Set when a syntax error (mid-edit) lost the file's models: `summaries` are then the last
+   * valid parse's, shown as such (never as the file's count now), and `line` is the error's.
+   */
+  readonly stale?: { readonly line: number };
 }
 
 /** Reads, counts and lints documents, caching per version and config files per folder. */
@@ -63,13 +68,18 @@ export class Analyzer {
     }
     const read = readModelFile(file, text, { memo });
     const networks = networksOf(read);
-    const analysis: DocumentAnalysis = {
+    let analysis: DocumentAnalysis = {
       version,
       read,
-      summaries: networks.map((n) => summarize(n, n.inputSize ?? settings.inputSize)),
+      summaries: networks.map((n) => summarize(n, impliedInputSize(n)?.size ?? settings.inputSize)),
       diagnostics: lintReadResult(read, text, options),
       budgets: networks.map((n) => budgetInForce(n, options)),
     };
+    const syntax = read.diagnostics.find((d) => d.code === 'RL101');
+    if (open && syntax && networks.length === 0 && cached && cached.summaries.length > 0) {
+      const stale = { line: syntax.range.start.line };
+      analysis = { ...analysis, summaries: cached.summaries, budgets: cached.budgets, stale };
+    }
     this.cache.set(uri, analysis);
     return analysis;
   }

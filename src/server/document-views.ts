@@ -23,15 +23,23 @@ export function codeLensesOf(uri: string, analysis: DocumentAnalysis): CodeLens[
       ? budgetText(summary.total.value + summary.nonTrainable, analysis.budgets[i])
       : `at least ${formatCompact(summary.knownParams)} params (some unknown)`;
     const macs = summary.macs.known ? ` · ${(summary.macs.value / 1e9).toFixed(2)} GMACs @${summary.inputSize}` : '';
+    // Mid-edit, a syntax error hides the models: the last valid parse's count, said to be that.
+    const stale = analysis.stale ? ` at the last valid parse (syntax error on line ${analysis.stale.line + 1})` : '';
     const count: CodeLens = {
       range: { start: { line, character: 0 }, end: { line, character: 0 } },
-      command: { title: `${network.name}: ${total}${macs}`, command: 'robustnessLens.showParameterBreakdown', arguments: [uri, network.name] },
+      command: {
+        title: `${network.name}: ${total}${stale || macs}`,
+        command: 'robustnessLens.showParameterBreakdown',
+        arguments: [uri, network.name],
+      },
     };
-    return [count, ...runLenses(uri, summary)];
+    return analysis.stale ? [count] : [count, ...runLenses(uri, summary)];
   });
 }
 
 export function inlayHintsOf(analysis: DocumentAnalysis, text: string, fromLine: number, toLine: number): InlayHint[] {
+  // The last valid parse's lines no longer match the text being edited.
+  if (analysis.stale) return [];
   const lines = text.split('\n');
   return countsByLine(analysis.summaries)
     .filter((c) => c.line >= fromLine && c.line <= toLine)
@@ -44,6 +52,7 @@ export function inlayHintsOf(analysis: DocumentAnalysis, text: string, fromLine:
 
 /** The layers a line creates and the guideline findings on it; model text only in code spans or escaped. */
 export function hoverOf(analysis: DocumentAnalysis, line: number): Hover | undefined {
+  if (analysis.stale) return undefined;
   const entry = countsByLine(analysis.summaries).find((c) => c.line === line);
   if (!entry) return undefined;
   const rows = entry.rows.slice(0, 12).map((r) => `| ${codeSpan(r.layer.name, true)} | ${codeSpan(layerLabel(r.layer), true)} `
@@ -70,7 +79,7 @@ export function summaryInfoOf(analysis: DocumentAnalysis): ModelSummaryInfo | nu
   if (!summary) return null;
   return {
     name: summary.network.name,
-    total: summary.total.known ? summary.total.value + summary.nonTrainable : null,
+    total: summary.total.known && !analysis.stale ? summary.total.value + summary.nonTrainable : null,
     knownParams: summary.knownParams,
     budget: analysis.budgets[0] ?? null,
     models: analysis.summaries.length,
@@ -79,5 +88,7 @@ export function summaryInfoOf(analysis: DocumentAnalysis): ModelSummaryInfo | nu
 
 /** What lenses and hints show: a change of it makes the editor ask for them again. */
 export function shownKey(analysis: DocumentAnalysis | undefined): string {
-  return analysis ? analysis.summaries.map((s) => `${s.network.name}:${s.knownParams}:${s.rows.length}`).join('|') : '';
+  if (!analysis) return '';
+  return analysis.summaries.map((s) => `${s.network.name}:${s.knownParams}:${s.rows.length}`).join('|')
+    + (analysis.stale ? `|stale:${analysis.stale.line}` : '');
 }

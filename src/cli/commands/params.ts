@@ -5,6 +5,7 @@ import {
   networksOf,
   formatThousands,
   paramsReport,
+  impliedInputSize,
   summarize,
   type ForwardGraphCheck,
   type ModelSummary,
@@ -132,7 +133,7 @@ export function runParams(args: readonly string[], io: CommandIO): number {
         : undefined;
       if (exact?.failure) io.err(`${file}: --exact: ${exact.failure}`);
       for (const network of networks) {
-        const summary = summarize(network, inputSize ?? network.inputSize ?? 224);
+        const summary = summarize(network, inputSize ?? impliedInputSize(network)?.size ?? 224);
         const report = paramsReport(summary, result.diagnostics);
         if (budget !== undefined) report.budget = { params: budget, used: summary.knownParams / budget };
         const measured = exact?.models[network.name];

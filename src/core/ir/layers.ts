@@ -18,6 +18,11 @@ interface LayerBase {
   /** Dotted module path, the name PyTorch's `named_modules()` would give where the front end knows it. */
   readonly name: string;
   readonly source?: SourceRange;
+  /**
+   * Where the model's own code called the helper function that built this layer
+   * (`self.conv1 = conv3x3(...)`): its count is shown there, not on the helper's shared `return`.
+   */
+  readonly callSite?: SourceRange;
   /** Learned parameters, counted the way PyTorch's `parameters()` counts them (buffers excluded). */
   readonly params: Fact<number>;
   /**

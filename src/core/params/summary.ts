@@ -2,6 +2,7 @@ import { known, unknown, type Fact } from '../ir/fact';
 import type { Layer } from '../ir/layers';
 import type { Network } from '../ir/network';
 import { NetworkMemo } from '../ir/network-memo';
+import { impliedInputSize } from './input-size';
 import { layerMacs } from './macs';
 import { outputShape, type Shape } from './shapes';
 
@@ -57,7 +58,7 @@ function sumFacts(facts: readonly Fact<number>[]): Fact<number> {
  */
 const summaries = new NetworkMemo<Map<number, ModelSummary>>('summary');
 
-export function summarize(network: Network, inputSize = network.inputSize ?? 224): ModelSummary {
+export function summarize(network: Network, inputSize = impliedInputSize(network)?.size ?? 224): ModelSummary {
   // The IR is immutable: lint, hints and reports of one analysis share one summary.
   const cached = summaries.get(network)?.get(inputSize);
   if (cached) return cached;

@@ -5,10 +5,10 @@ import { known, unknown } from '../../ir/fact';
 import type { SourceRange } from '../../ir/source';
 import { bindArguments, buildTorchLayer, intFact, torchActivation } from './torch-layers';
 import { mergeDependencies, type Dependencies } from './dependencies';
-import { FUNCTIONAL_ACTIVATIONS, MAX_DEPTH, MAX_LAYERS, type Frame } from './evaluator-base';
+import { CONTAINERS, FUNCTIONAL_ACTIVATIONS, MAX_DEPTH, MAX_LAYERS, type Frame } from './evaluator-base';
 import { Expressions } from './expressions';
 import { findMethod, NON_MODULE_ROOTS, torchBaseOf, unresolvedBaseOf } from './classes';
-import { cloneModule, countLeaves, hasIncomplete, instanceKey } from './module-tree';
+import { cloneModule, countLeaves, hasIncomplete, instanceKey, markCallSite } from './module-tree';
 import { keyText } from './value-ops';
 import {
   asNumber, NONE, num, Scope, unknownModule, unknownValue,
@@ -61,8 +61,12 @@ export abstract class Calls extends Expressions {
         return this.construct(callee.name, positional, new Map([...callee.preset, ...keywords]), node, frame);
       case 'userClass':
         return this.instantiate(callee.cls, positional, keywords, node);
-      case 'function':
-        return this.invoke(callee.fn, undefined, callee.first ? [callee.first, ...positional] : positional, keywords, frame);
+      case 'function': {
+        // The outermost helper called from a module's or factory's code (not a top-level statement).
+        const site = this.helperCall ?? (this.depth > 0 ? node : undefined);
+        const args = callee.first ? [callee.first, ...positional] : positional;
+        return this.builtAt(site, () => this.invoke(callee.fn, undefined, args, keywords, frame));
+      }
       case 'bound':
         return this.invoke(callee.fn, callee.self, positional, keywords, frame);
       case 'partial':
@@ -173,6 +177,17 @@ export abstract class Calls extends Expressions {
   }
 
   protected construct(name: string, positional: PyValue[], keywords: Map<string, PyValue>, node: Node, frame: Frame): PyValue {
+    const made = this.constructHere(name, positional, keywords, node, frame);
+    // A container holds modules made before (marked then, or passed in from elsewhere): only what is made here.
+    if (made.kind === 'module' && this.helperCall && !CONTAINERS.has(name)) {
+      markCallSite(made.module, this.rangeOf(this.helperCall));
+    }
+    return made;
+  }
+
+  private constructHere(
+    name: string, positional: PyValue[], keywords: Map<string, PyValue>, node: Node, frame: Frame,
+  ): PyValue {
     const source = this.rangeOf(node);
     const container = (className: string, children: [string, PyValue][]): PyValue => {
       const module: ModuleNode = { className, children: new Map(), attributes: new Map(), source };
@@ -309,7 +324,8 @@ export abstract class Calls extends Expressions {
     }
     const init = findMethod(cls, '__init__');
     if (init) {
-      this.invoke(init, module, positional, keywords, { self: module, tracing: false });
+      // A class's own lines say where its layers are made, even when a helper instantiates it.
+      this.builtAt(undefined, () => this.invoke(init, module, positional, keywords, { self: module, tracing: false }));
     } else {
       const torchBase = torchBaseOf(cls);
       if (torchBase) this.adoptTorchBase(module, torchBase, positional, keywords, node, { tracing: false });

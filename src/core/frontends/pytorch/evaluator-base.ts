@@ -144,6 +144,23 @@ export abstract class EvaluatorBase {
 
   protected fileSteps = 0;
 
+  /**
+   * The call of a helper function (`conv3x3(...)`) from a module's or factory's own code while it
+   * runs: the layers it builds are counted at that call, not on the helper's lines every caller shares.
+   */
+  protected helperCall: Node | undefined;
+
+  /** Runs `body` with the layers it builds counted at `site` (undefined: on their own lines). */
+  protected builtAt<T>(site: Node | undefined, body: () => T): T {
+    const outer = this.helperCall;
+    this.helperCall = site;
+    try {
+      return body();
+    } finally {
+      this.helperCall = outer;
+    }
+  }
+
   /** The node being evaluated, where an abort points. */
   protected at: Node | undefined;
 

@@ -80,7 +80,10 @@ export abstract class Expressions extends EvaluatorBase {
   }
 
   setModuleAttribute(module: ModuleNode, name: string, value: PyValue): void {
-    if (value.kind === 'unknown' && value.maybeModule && !module.incomplete) {
+    // A name not defined (mid-edit, a typo) may be the module meant here: the count is then "at least", never short.
+    const lost = value.kind === 'unknown'
+      && (value.maybeModule || /^"[\w.]+" is not defined statically$/.test(value.reason));
+    if (value.kind === 'unknown' && lost && !module.incomplete) {
       module.incomplete = /^[\w.]+\(\.\.\.\)$/.test(value.reason)
         ? `${name} is ${value.reason}, a class this file does not define: its parameters are unknown`
         : `${name} may be a module not statically known (${value.reason}): its parameters are unknown`;

@@ -1,4 +1,5 @@
 import type { ModuleNode, PyValue, UserClass } from './values';
+import type { SourceRange } from '../../ir/source';
 
 /** Module trees as the evaluator builds them: cache keys for instances, structural copies. */
 
@@ -64,3 +65,14 @@ export function cloneModule(original: ModuleNode, track: boolean): ModuleNode {
   return root;
 }
 
+
+/**
+ * Marks the layers of a module a helper function built with the helper's call site, down to
+ * (not into) instances of user classes, whose own lines say where their layers come from.
+ */
+export function markCallSite(module: ModuleNode, site: SourceRange, seen = new Set<ModuleNode>()): void {
+  if (seen.has(module) || module.userClass) return;
+  seen.add(module);
+  if (module.layer && !module.layer.callSite) module.layer = { ...module.layer, callSite: site };
+  for (const child of module.children.values()) markCallSite(child, site, seen);
+}
