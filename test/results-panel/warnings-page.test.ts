@@ -44,7 +44,11 @@ describe('results panel: over-reporting warnings (headless Chromium)', { skip },
       code: (p as HTMLElement).dataset.warning, text: p.textContent,
     })));
     assert.deepEqual(notes.map((n) => n.code), ['untrained-weights', 'black-box-beats-gradient']);
-    assert.equal(notes[0]?.text, 'untrained weights: no --weights given. train the model.');
+    // The engine's words name CLI flags; the panel's name the editor's commands, capitalised.
+    const untrained = /^Untrained weights: these figures describe a randomly initialised model\. Run "Train adv/;
+    assert.match(notes[0]?.text ?? '', untrained);
+    assert.doesNotMatch(notes[0]?.text ?? '', /--weights/);
+    assert.equal(notes[1]?.text, 'Square broke 3 images (3.0%). Gradient masking.');
     const order = await panel.page.evaluate(() => {
       const first = document.querySelector('p[data-warning]');
       const summary = document.querySelector('p.summary');

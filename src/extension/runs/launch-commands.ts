@@ -5,7 +5,8 @@ import type { ParamsReport } from '../../core/params/summary-report';
 import { REQUESTS } from '../../server/protocol';
 import { RUN_COMMANDS } from '../../server/run-lenses';
 import { pickEvaluation, pickTraining } from './run-picks';
-import { evalRequest, trainRequest } from './run-request';
+import { trainThenEvaluate } from './train-then-evaluate';
+import { evalRequest, trainRequest, type RunRequest } from './run-request';
 import type { RunService } from './run-service';
 import { readRunSettings } from './run-settings';
 import { trainedWeightsFor } from './trained-weights';
@@ -67,11 +68,18 @@ export function registerLaunchCommands(client: LanguageClient, runs: RunService)
       const trained = trainedWeightsFor(target.workspace, target.file, target.modelName);
       const picked = await pickEvaluation(settings, target.workspace, trained);
       if (!picked) return;
-      runs.start(evalRequest({
-        modelFile: target.file, workspace: target.workspace, ...(target.modelName ? { modelName: target.modelName } : {}),
-        data: picked.data, eps: picked.eps, attacks: picked.attacks, samples: settings.evalSamples, backend: settings.backend,
-        ...(picked.weights ? { weights: picked.weights } : {}),
-      }));
+      const name = target.modelName ? { modelName: target.modelName } : {};
+      const named = { modelFile: target.file, workspace: target.workspace, ...name };
+      const threat = { data: picked.data, eps: picked.eps, backend: settings.backend };
+      const evaluation = (weights: string | undefined): RunRequest => evalRequest({
+        ...named, ...threat, attacks: picked.attacks, samples: settings.evalSamples, ...(weights ? { weights } : {}),
+      });
+      if (picked.trainFirst) {
+        const training = trainRequest({ ...named, ...threat, config: { epochs: picked.trainFirst.epochs } });
+        trainThenEvaluate(runs, training, evaluation);
+        return;
+      }
+      runs.start(evaluation(picked.weights));
     }),
     vscode.commands.registerCommand(RUN_COMMANDS.train, async (uri?: unknown, model?: unknown) => {
       if (!(await ensureTrusted())) return;

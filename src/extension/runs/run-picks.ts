@@ -12,7 +12,12 @@ export interface Picked {
   readonly attacks: readonly AttackName[];
   /** A training run folder whose weights to attack; absent: the model's random initial weights. */
   readonly weights?: string;
+  /** Train this many epochs first, then attack the weights that training saves. */
+  readonly trainFirst?: { readonly epochs: number };
 }
+
+/** "Train briefly first": a few epochs, enough for figures that describe a trained model. */
+export const BRIEF_EPOCHS = 2;
 
 type Item<T> = vscode.QuickPickItem & { readonly value: T };
 
@@ -61,30 +66,65 @@ async function pickAttacks(title: string): Promise<readonly AttackName[] | undef
 
 const pct = (x: number | undefined): string => (x === undefined ? '?' : `${(100 * x).toFixed(1)}%`);
 
-/** Asked only when this model has trained weights: the newest run's is the default. */
-async function pickWeights(title: string, trained: readonly TrainedWeights[]): Promise<TrainedWeights | 'random' | undefined> {
-  return pickOne<TrainedWeights | 'random'>(title, [
+type WeightsChoice = TrainedWeights | 'random' | 'train';
+
+/**
+ * The newest trained weights are the default; a model with none is offered a brief training
+ * first (an evaluation of random weights describes no model anyone would use).
+ */
+async function pickWeights(
+  title: string, trained: readonly TrainedWeights[], epochs: number,
+): Promise<WeightsChoice | undefined> {
+  const brief = Math.min(BRIEF_EPOCHS, epochs);
+  const train: Item<WeightsChoice> = {
+    label: '$(rocket) Train briefly first',
+    description: `${brief} epoch${brief === 1 ? '' : 's'} of adversarial training, then evaluate its weights`,
+    detail: 'You can change the number of epochs next',
+    value: 'train',
+  };
+  return pickOne<WeightsChoice>(title, [
+    ...(trained.length === 0 ? [train] : []),
     ...trained.map((t, i) => ({
       label: `${i === 0 ? '$(star-full) ' : ''}Weights of ${t.runId}`,
       description: `${t.epochs} epoch${t.epochs === 1 ? '' : 's'}${t.cleanAccuracy !== undefined ? `, clean ${pct(t.cleanAccuracy)}, PGD ${pct(t.pgdAccuracy)}` : ''}`,
       value: t,
     })),
-    { label: '$(debug-restart) Random initial weights', description: 'the untrained model', value: 'random' as const },
+    {
+      label: '$(debug-restart) Random initial weights',
+      description: 'the untrained model (its figures say so)',
+      value: 'random' as const,
+    },
   ]);
 }
 
+async function pickBriefEpochs(title: string, epochs: number): Promise<number | undefined> {
+  const text = await vscode.window.showInputBox({
+    title,
+    value: String(Math.min(BRIEF_EPOCHS, epochs)),
+    prompt: `Epochs of adversarial training before the evaluation (robustnessLens.train.epochs is ${epochs})`,
+    ignoreFocusOut: true,
+    validateInput: (v) => (/^\s*[1-9]\d{0,3}\s*$/.test(v) ? undefined : 'A whole number of epochs, 1 to 9999'),
+  });
+  return text === undefined ? undefined : Number(text.trim());
+}
+
 export async function pickEvaluation(settings: RunSettings, workspace: string, trained: readonly TrainedWeights[] = []): Promise<Picked | undefined> {
-  const steps = trained.length > 0 ? 4 : 3;
-  const step = (n: number, what: string): string => `Evaluate robustness (${n + steps - 3}/${steps}): ${what}`;
-  const weights = trained.length > 0 ? await pickWeights('Evaluate robustness (1/4): weights', trained) : 'random';
+  const step = (n: number, what: string): string => `Evaluate robustness (${n + 1}/4): ${what}`;
+  const weights = await pickWeights('Evaluate robustness (1/4): weights', trained, settings.trainEpochs);
   if (!weights) return undefined;
-  const chosen = weights === 'random' ? undefined : weights;
+  const trainFirst = weights === 'train'
+    ? await pickBriefEpochs('Train briefly first: epochs', settings.trainEpochs)
+    : undefined;
+  if (weights === 'train' && trainFirst === undefined) return undefined;
+  const chosen = weights === 'random' || weights === 'train' ? undefined : weights;
   const data = await pickData(step(1, 'data set'), settings, workspace, chosen?.data);
   if (!data) return undefined;
   const eps = await pickEps(step(2, 'epsilon'), settings, data);
   if (eps === undefined) return undefined;
   const attacks = await pickAttacks(step(3, 'attacks'));
-  return attacks ? { data, eps, attacks, ...(chosen ? { weights: chosen.runDir } : {}) } : undefined;
+  if (!attacks) return undefined;
+  const first = trainFirst ? { trainFirst: { epochs: trainFirst } } : {};
+  return { data, eps, attacks, ...(chosen ? { weights: chosen.runDir } : {}), ...first };
 }
 
 export async function pickTraining(settings: RunSettings, workspace: string): Promise<Omit<Picked, 'attacks'> | undefined> {

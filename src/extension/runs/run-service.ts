@@ -65,7 +65,8 @@ export class RunService implements vscode.Disposable {
       void vscode.window.showErrorMessage(`Robustness Lens: ${text}`, 'Show Output').then((choice) => {
         if (choice) this.output.show(true);
       });
-    } else if (entry.outcome !== 'cancelled') {
+    } else if (entry.outcome !== 'cancelled' || entry.summary) {
+      // A run cancelled once started says what it kept; one cancelled in the queue needs no word.
       void vscode.window.showInformationMessage(`Robustness Lens: ${text}`);
     }
   }

@@ -1,3 +1,4 @@
+import { cancelledTrainingText } from '../../engine/run/cancelled-text';
 import type { RunEntry } from './run-queue';
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
@@ -32,6 +33,11 @@ export function describeOutcome(entry: RunEntry): string {
   if (entry.outcome === 'failed') return `failed: ${entry.error ?? 'unknown error'}`;
   const s = entry.summary;
   if (!s) return entry.outcome === 'cancelled' ? 'cancelled before it started' : (entry.outcome ?? 'finished');
+  const last = s.history?.[s.history.length - 1];
+  if (s.status === 'cancelled' && entry.request.kind === 'train') {
+    const kept = cancelledTrainingText(last?.epoch);
+    return last ? `${kept}: clean ${pct(last.cleanAccuracy)}, PGD ${pct(last.pgdAccuracy)}` : kept;
+  }
   const status = s.status === 'completed' ? '' : `${s.status}${s.message ? ` (${s.message})` : ''}: `;
   const e = s.evaluation;
   if (e) {
@@ -39,7 +45,6 @@ export function describeOutcome(entry: RunEntry): string {
     const figures = `clean ${pct(e.cleanAccuracy)}, robust ${pct(e.robustAccuracy)} (${attacks})`;
     return `${status}${untrainedPrefix(e.warnings)}${figures} on ${e.samples} images${warningSuffix(e.warnings)}`;
   }
-  const last = s.history?.[s.history.length - 1];
   if (last) return `${status}after epoch ${last.epoch}: clean ${pct(last.cleanAccuracy)}, PGD ${pct(last.pgdAccuracy)}`;
   return status ? status.replace(/: $/, '') : 'completed';
 }

@@ -11,6 +11,7 @@ import { stateText } from './history';
 import { factSections } from './model-facts';
 import { progressView } from './progress';
 import { warningNotes } from './warnings';
+import { cancelledTrainingText } from '../../../../src/engine/run/cancelled-text';
 
 export interface DetailActions {
   cancel(runId: string): void;
@@ -89,7 +90,10 @@ export function detailsView(run: ViewRun, all: readonly ViewRun[], charts: Chart
   const children: HTMLElement[] = [header];
   if (run.state === 'running' || run.state === 'queued') children.push(progressView(run, () => actions.cancel(run.id)));
   if (run.error !== undefined) children.push(el('p', { className: 'alert', attrs: { role: 'alert' }, text: `The run failed: ${run.error}` }));
-  if (run.message !== undefined) children.push(el('p', { className: 'note', text: run.message }));
+  // A cancelled training says what it kept in the editor's words (the engine's message is the CLI's).
+  const cancelledTraining = run.kind === 'train' && run.status === 'cancelled';
+  const note = cancelledTraining ? cancelledTrainingText(run.history.at(-1)?.epoch) : run.message;
+  if (note !== undefined) children.push(el('p', { className: 'note', text: note }));
   children.push(exportToolbar(run.kind === 'train' ? 'the per-epoch curves as CSV' : 'the per-attack table as CSV', actions.exportText));
   const evaluation = evaluationSection(run, all, charts);
   const training = trainingSection(run, all, charts);
