@@ -136,8 +136,19 @@ describe('Robustness Lens in a real VS Code', { skip: e2eSkip() }, () => {
     await page.keyboard.press('Control+G');
     await page.keyboard.type('84');
     await page.keyboard.press('Enter');
-    await waitForEditorText(page, /self\.conv1 = nn\.Conv2d\(3, self\.inplanes, kernel_size=7, stride=2, padding=3, bias=False\)\s+# 9,408 params ×2/);
+    // The stem line both models build says so, instead of a bare "×2".
+    const stem = /self\.conv1 = nn\.Conv2d\(3, self\.inplanes, kernel_size=7, stride=2, padding=3, bias=False\)\s+/;
+    await waitForEditorText(page, new RegExp(`${stem.source}# 9,408 params · used by 2 models`));
     await screenshot(page, SHOTS, '07-pytorch-resnet');
+    // A helper's layers are counted where a block calls it, not on the helper's return line.
+    await page.keyboard.press('Control+G');
+    await page.keyboard.type('12');
+    await page.keyboard.press('Enter');
+    await waitForEditorText(page, /self\.conv1 = conv3x3\(inplanes, planes, stride\)\s+# [\d,]+ params in 8 blocks/);
+    const helperReturn = page.locator('.view-line', { hasText: 'return nn.Conv2d(in_planes, out_planes, kernel_size=3' });
+    const returnLine = await helperReturn.first().innerText();
+    assert.doesNotMatch(returnLine.replace(/\u00a0/g, ' '), /# [\d,]+ params/, returnLine);
+    await screenshot(page, SHOTS, '07b-pytorch-helper-call-counts');
   });
 
   it('shows the language server\'s state in the status bar, restarts it and shows its output on command', async () => {

@@ -50,6 +50,7 @@ describe('the universal package in a real VS Code', { skip: e2eSkip() }, () => {
         await page.waitForTimeout(1_000);
       }
     }
+    await answerQuickInput(page, 'weights', 'Random initial weights');
     await answerQuickInput(page, 'data set');
     await answerQuickInput(page, 'epsilon');
     await answerQuickInput(page, 'attacks', 'Quick');

@@ -72,6 +72,12 @@ describe('one-click robustness runs in a real VS Code', { skip }, () => {
     await page.locator('.statusbar-item', { hasText: /Training MNIST-small \d+%/ }).first().waitFor({ timeout: 15_000 });
 
     await clickAt(page, '.codelens-decoration a', 'Evaluate robustness');
+    // No trained weights yet: the first pick offers a brief training, with its epochs; this run takes random ones.
+    const weights = page.locator('.quick-input-widget:visible', { hasText: 'weights' });
+    await weights.waitFor({ timeout: 20_000 });
+    const offered = (await weights.locator('.monaco-list-row').allInnerTexts()).join(' | ');
+    assert.match(offered, /Train briefly first[\s\S]*2 epochs of adversarial training, then evaluate its weights/);
+    await answerQuickInput(page, 'weights', 'Random initial weights');
     await answerQuickInput(page, 'data set');
     await answerQuickInput(page, 'epsilon');
     await answerQuickInput(page, 'attacks', 'Quick');
@@ -94,6 +100,12 @@ describe('one-click robustness runs in a real VS Code', { skip }, () => {
       return dir ? readJson<RunSummary>(path.join(dir, 'result.json')) : undefined;
     }, 60_000);
     assert.equal(trainResult.status, 'cancelled');
+    // The notification says what the cancel kept: the last finished epoch's checkpoint, if any.
+    const epochs = trainResult.history?.length ?? 0;
+    const kept = epochs > 0
+      ? `Cancelled after epoch ${epochs} (checkpoint kept)`
+      : 'Cancelled during epoch 1, before any checkpoint';
+    await toast(page, `Training of MNIST-small: ${kept}`).waitFor({ timeout: 15_000 });
     const started = Date.now();
     const evalResult = await waitFor('the evaluation result', () => {
       const dir = runFolders(server.workspace, 'eval').at(-1);
