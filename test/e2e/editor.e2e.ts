@@ -145,7 +145,9 @@ describe('Robustness Lens in a real VS Code', { skip: e2eSkip() }, () => {
     await page.keyboard.type('12');
     await page.keyboard.press('Enter');
     await waitForEditorText(page, /self\.conv1 = conv3x3\(inplanes, planes, stride\)\s+# [\d,]+ params in 8 blocks/);
-    const helperReturn = page.locator('.view-line', { hasText: 'return nn.Conv2d(in_planes, out_planes, kernel_size=3' });
+    const helperReturn = page.locator('.view-line', {
+      hasText: 'return nn.Conv2d(in_planes, out_planes, kernel_size=3',
+    });
     const returnLine = await helperReturn.first().innerText();
     assert.doesNotMatch(returnLine.replace(/\u00a0/g, ' '), /# [\d,]+ params/, returnLine);
     await screenshot(page, SHOTS, '07b-pytorch-helper-call-counts');
