@@ -132,6 +132,7 @@ async function robustLike(): Promise<void> {
     const logits = await model.logits(x, N);
     const labels = Int32Array.from({ length: N }, (_, i) => argmax(logits, i * 10, 10));
     const our = await ours(model, x, labels, EPS_ROBUST);
+    console.error(`robust-like: ours ${our.total_s.toFixed(1)} s ${JSON.stringify(our.seconds)}; now the reference`);
     const dir = process.env.AUTOATTACK_DIR;
     const ref = dir
       ? runReference(ROOT, dir, { network, state, normalization, x, labels, shape: SHAPE, eps: EPS_ROBUST, seed: SEED }, THREADS)

@@ -55,6 +55,7 @@ def main():
             start = time.perf_counter()
             adv = inner(xb, yb)
             seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - start
+            print(f'reference {name}: {seconds[name]:.1f} s', file=sys.stderr, flush=True)
             with torch.no_grad():
                 broken[name] = broken.get(name, 0) + int((model(adv).argmax(1) != yb).sum())
             return adv

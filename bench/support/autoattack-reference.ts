@@ -70,9 +70,10 @@ export function runReference(root: string, autoattackDir: string, work: Referenc
       path.join(root, 'python', 'bench_autoattack.py'), path.join(dir, 'manifest.json'), path.join(dir, 'data.bin'),
       '--autoattack-dir', autoattackDir, '--threads', String(threads),
     ];
-    const out = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+    // The reference's progress (one line per attack) shows on our stderr as it runs.
+    const out = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
     if (out.status !== 0) {
-      console.log(`reference AutoAttack: not measured (${(out.stderr || out.error?.message || '').trim().split('\n').pop()})`);
+      console.log(`reference AutoAttack: not measured (exit ${out.status ?? out.signal}${out.error ? `: ${out.error.message}` : ''})`);
       return undefined;
     }
     return JSON.parse(out.stdout.trim().split('\n').pop() ?? '{}') as ReferenceRun;
