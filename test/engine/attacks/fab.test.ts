@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AttackBatch, ThreatModel, ThreatNorm } from '../../../src/engine/attacks/attack';
-import { fabTargeted } from '../../../src/engine/attacks/fab';
+import { fabTargeted, FAB_STANDARD } from '../../../src/engine/attacks/fab';
 import { imageSize } from '../../../src/engine/model/classifier';
 import { assertOutcomeValid, perturbationNorms } from '../support/attack-checks';
 import { countingClassifier, cancelAfter } from '../support/counting-classifier';
@@ -79,8 +79,9 @@ describe('FAB-T', () => {
     await assertOutcomeValid(linear, batch, threat, outcome);
     assert.deepEqual(Array.from(outcome.robust), [0, 1, 0, 1]);
     assert.deepEqual(outcome.xAdv, batch.x);
-    // After the clean pass, only the two correctly classified points are sent to the model.
-    assert.ok(counting.batchSizes.slice(1).every((m) => m === 2));
+    // After the clean pass, only the two correctly classified points are sent to the model, once per target.
+    const targets = Math.min(FAB_STANDARD.nTargetClasses, CLASSES - 1);
+    assert.ok(counting.batchSizes.slice(1).every((m) => m === 2 * targets), JSON.stringify(counting.batchSizes));
   });
 
   it('attacks only the top classes after the true one, at most classes - 1 of them', async () => {
@@ -88,8 +89,9 @@ describe('FAB-T', () => {
     const batch = await labelledBatch(model, 3, 35);
     const counting = countingClassifier(model);
     await fabTargeted(counting, batch, { norm: 'L2', eps: 1e-6 }, { seed: 0 }, { nIter: 2 });
-    // Clean logits, then per target: two passes per iteration and the final check.
-    assert.equal(counting.batchSizes.length, 1 + 3 * (2 * 2 + 1));
+    // Clean logits, then the runs toward all 3 targets in one batch: two passes per iteration and the final check.
+    assert.equal(counting.batchSizes.length, 1 + (2 * 2 + 1));
+    assert.ok(counting.batchSizes.slice(1).every((m) => m === 3 * batch.n), JSON.stringify(counting.batchSizes));
   });
 
   it('stops when the checkpoint throws', async () => {

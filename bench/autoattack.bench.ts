@@ -1,0 +1,174 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { readModelFile, type Network } from '../src/core';
+import { autoAttackVersion } from '../src/engine/attacks/autoattack-versions';
+import { runSequence, type NamedAttack } from '../src/engine/attacks/autoattack';
+import { argmax } from '../src/engine/attacks/geometry';
+import { loadBundledMnist } from '../src/engine/data/bundled-mnist';
+import type { Classifier, ModelState } from '../src/engine/model/classifier';
+import { readKerasGraph } from '../src/engine/onnx/keras-graph';
+import { onnxRuntimeProblem } from '../src/engine/onnx/load-onnxruntime';
+import { OnnxClassifier } from '../src/engine/onnx/onnx-classifier';
+import { LayersClassifier } from '../src/engine/tfjs/layers-classifier';
+import { KNOWN_NORMALIZATIONS } from '../src/engine/tfjs/normalize-input';
+import { selectTfjsBackend } from '../src/engine/tfjs/select-backend';
+import { TfjsClassifier } from '../src/engine/tfjs/tfjs-classifier';
+import { Random } from '../src/engine/util/random';
+import { runReference, type ReferenceRun } from './support/autoattack-reference';
+
+// AutoAttack "standard" (Linf) seconds per 100 images, per attack, on ONNX Runtime, and, where
+// AUTOATTACK_DIR names a checkout of fra31/auto-attack, the reference's seconds on the same
+// weights, images, labels, eps and threads in the same run (Debian's PyTorch, python/bench_autoattack.py),
+// with per-attack ratios (reference / ours) and both robust accuracies. Workloads:
+// - robust-like: examples/mnist-small.arch.yaml with seeded non-trivial weights on the bundled test
+//   digits, labelled with the model's own predictions, at a small eps, so most points survive and
+//   every attack runs in full (the case an evaluation of a robust model spends its time in);
+// - mnist-bundled: the bundled trained CNN (examples/tfjs/mnist-small/model.json) on the digits'
+//   true labels. A TF.js model.json has no PyTorch export, so it runs on our side only.
+// Settings: AA_N (images, default 100), AA_THREADS (default min(2, cores)), AA_EPS_ROBUST (0.02),
+// AA_EPS_MNIST (0.08), AUTOATTACK_DIR. Never run beside another heavy process.
+
+const ROOT = process.cwd();
+const N = Number(process.env.AA_N ?? 100);
+const THREADS = Number(process.env.AA_THREADS ?? Math.min(2, os.cpus().length));
+const EPS_ROBUST = Number(process.env.AA_EPS_ROBUST ?? 0.02);
+const EPS_MNIST = Number(process.env.AA_EPS_MNIST ?? 0.08);
+const SEED = 0;
+const SHAPE = { height: 28, width: 28, channels: 1 };
+
+interface OurRun {
+  readonly seconds: Record<string, number>;
+  readonly total_s: number;
+  readonly robustAfter: Record<string, number>;
+  readonly clean: number;
+  readonly robust: Uint8Array;
+}
+
+async function ours(model: Classifier, x: Float32Array, labels: Int32Array, eps: number): Promise<OurRun> {
+  const seconds: Record<string, number> = {};
+  const timed: NamedAttack[] = autoAttackVersion('standard').attacks.map((a) => ({
+    name: a.name,
+    run: async (m, b, t, c) => {
+      const start = performance.now();
+      try {
+        return await a.run(m, b, t, c);
+      } finally {
+        seconds[a.name] = (seconds[a.name] ?? 0) + (performance.now() - start) / 1000;
+      }
+    },
+  }));
+  const start = performance.now();
+  const out = await runSequence(model, { x, labels, n: labels.length }, { norm: 'Linf', eps }, timed, { seed: SEED });
+  const total = (performance.now() - start) / 1000;
+  const robustAfter: Record<string, number> = {};
+  for (const step of out.afterEach) robustAfter[step.name] = step.robust.reduce((s, v) => s + v, 0);
+  return { seconds, total_s: total, robustAfter, clean: out.clean.reduce((s, v) => s + v, 0), robust: out.robust };
+}
+
+function per100(seconds: number, n: number): number {
+  return Number(((seconds * 100) / n).toFixed(2));
+}
+
+function report(workload: string, eps: number, n: number, our: OurRun, ref: ReferenceRun | undefined): void {
+  const attacks = Object.keys(our.seconds);
+  const rows = attacks.map((a) => {
+    const r = ref?.seconds[a];
+    return {
+      attack: a,
+      ours_s_per_100: per100(our.seconds[a] ?? 0, n),
+      reference_s_per_100: r === undefined ? null : per100(r, n),
+      ratio: r === undefined ? null : Number((r / (our.seconds[a] ?? Infinity)).toFixed(2)),
+    };
+  });
+  const ourRobust = our.robust.reduce((s, v) => s + v, 0);
+  const refRobust = ref ? ref.robust.reduce((s, v) => s + v, 0) : null;
+  const differ = ref ? ref.robust.filter((v, i) => v !== our.robust[i]).length : null;
+  console.log(JSON.stringify({
+    task: 'autoattack-standard', workload, n, eps, threads: THREADS,
+    ours_total_s_per_100: per100(our.total_s, n),
+    reference_total_s_per_100: ref ? per100(ref.total_s, n) : null,
+    ratio_total: ref ? Number((ref.total_s / our.total_s).toFixed(2)) : null,
+    ours_clean: our.clean, ours_robust_after: our.robustAfter, ours_robust_accuracy: ourRobust / n,
+    reference_clean: ref?.clean ?? null, reference_robust_accuracy: refRobust === null ? null : refRobust / n,
+    flags_differing: differ, reference_torch: ref?.torch ?? null,
+  }));
+  console.table(rows);
+}
+
+function digits(): { x: Float32Array; labels: Int32Array } {
+  const test = loadBundledMnist(path.join(ROOT, 'dist-test', 'data', 'mnist-bundled')).test;
+  const size = test.images.length / test.n;
+  if (N > test.n) throw new Error(`AA_N=${N}: only ${test.n} bundled test digits`);
+  return { x: test.images.slice(0, N * size), labels: test.labels.slice(0, N) };
+}
+
+/** Seeded weights moved off their initial values (BN statistics too), as the PyTorch parity test does. */
+async function seededState(network: Network): Promise<ModelState> {
+  const init = new TfjsClassifier(network, { inputShape: SHAPE, numClasses: 10, seed: 5, normalization: KNOWN_NORMALIZATIONS.mnist });
+  try {
+    const random = new Random(11);
+    const state = await init.getState();
+    const tensors = new Map([...state.tensors].map(([name, t]) => [name, {
+      shape: t.shape,
+      data: Float32Array.from(t.data, (v) => (name.endsWith('running_var') ? 0.5 + random.next() : v + 0.05 * random.normal())),
+    }]));
+    return { tensors };
+  } finally {
+    init.dispose();
+  }
+}
+
+async function robustLike(): Promise<void> {
+  const file = path.join(ROOT, 'examples', 'mnist-small.arch.yaml');
+  const network = readModelFile(file, fs.readFileSync(file, 'utf8')).network;
+  if (!network) throw new Error('examples/mnist-small.arch.yaml did not read');
+  const state = await seededState(network);
+  const normalization = KNOWN_NORMALIZATIONS.mnist;
+  const model = OnnxClassifier.create(network, state, { inputShape: SHAPE, numClasses: 10, threads: THREADS, ...(normalization ? { normalization } : {}) });
+  try {
+    const { x } = digits();
+    const logits = await model.logits(x, N);
+    const labels = Int32Array.from({ length: N }, (_, i) => argmax(logits, i * 10, 10));
+    const our = await ours(model, x, labels, EPS_ROBUST);
+    console.error(`robust-like: ours ${our.total_s.toFixed(1)} s ${JSON.stringify(our.seconds)}; now the reference`);
+    const dir = process.env.AUTOATTACK_DIR;
+    const ref = dir
+      ? runReference(ROOT, dir, { network, state, normalization, x, labels, shape: SHAPE, eps: EPS_ROBUST, seed: SEED }, THREADS)
+      : undefined;
+    if (!dir) console.log('reference AutoAttack: not measured (set AUTOATTACK_DIR to a checkout of fra31/auto-attack)');
+    report('robust-like (examples/mnist-small.arch.yaml, seeded weights)', EPS_ROBUST, N, our, ref);
+  } finally {
+    await model.dispose();
+  }
+}
+
+async function bundledMnist(): Promise<void> {
+  const file = path.join(ROOT, 'examples', 'tfjs', 'mnist-small', 'model.json');
+  const layers = await LayersClassifier.load(file);
+  const model = OnnxClassifier.fromKerasGraph(await readKerasGraph(file, await layers.getState()), { inputShape: SHAPE, numClasses: 10, threads: THREADS });
+  try {
+    const { x, labels } = digits();
+    report('mnist-bundled (examples/tfjs/mnist-small, ours only: no PyTorch export of a model.json)', EPS_MNIST, N, await ours(model, x, labels, EPS_MNIST), undefined);
+  } finally {
+    await model.dispose();
+    layers.dispose();
+  }
+}
+
+async function main(): Promise<void> {
+  const problem = onnxRuntimeProblem();
+  if (problem) {
+    console.log(`autoattack: not measured (${problem})`);
+    return;
+  }
+  await selectTfjsBackend('cpu');
+  await robustLike();
+  await bundledMnist();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
