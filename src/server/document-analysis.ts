@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import {
-  budgetInForce, detectFormat, readTextIfExists, findLintConfig, lintReadResult, mergeConfigs, networksOf, PythonReadMemo, readModelFile, summarize,
+  budgetInForce, detectFormat, readTextIfExists, findLintConfig, lintReadResult, mergeConfigs, ModuleFileCache, networksOf, PythonReadMemo,
+  readModelFile, summarize,
   type Diagnostic, type FoundConfig, type ModelSummary, type ReadResult,
 } from '../core';
 import type { ServerSettings } from './settings';
@@ -20,6 +21,8 @@ export class Analyzer {
   private readonly configs = new Map<string, FoundConfig>();
   /** Per open document: what lets a PyTorch file be re-read incrementally after a keystroke. */
   private readonly memos = new Map<string, PythonReadMemo>();
+  /** Imported Python module files, parsed once and again only when they change on disk. */
+  readonly modules = new ModuleFileCache();
 
   constructor(private settings: () => ServerSettings) {}
 
@@ -61,7 +64,7 @@ export class Analyzer {
       memo = new PythonReadMemo();
       this.memos.set(uri, memo);
     }
-    const read = readModelFile(file, text, { memo });
+    const read = readModelFile(file, text, { memo, python: { searchPath: settings.pythonSearchPath, modules: this.modules } });
     const networks = networksOf(read);
     const analysis: DocumentAnalysis = {
       version,
