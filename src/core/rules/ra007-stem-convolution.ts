@@ -1,4 +1,5 @@
 import type { Rule, RuleFinding } from './rule';
+import type { SourceRange } from '../ir/source';
 import { factValue, rangeOf } from './support';
 
 /** The stem the study found best: 96 channels, kernel 7. */
@@ -37,16 +38,27 @@ export const ra007: Rule = {
       }];
     }
     const findings: RuleFinding[] = [];
-    if (kernel === 3 || kernel === 5) {
+    const badKernel = kernel === 3 || kernel === 5;
+    const kernelRange = rangeOf(network.stem, 'kernel', network);
+    const widthRange = rangeOf(network.stem, 'width', network);
+    if (badKernel && width < BEST_STEM_WIDTH && sameRange(kernelRange, widthRange)) {
+      // One conv, two findings: said once there.
+      return [{
+        range: kernelRange,
+        message: `Stem kernel ${kernel} and width ${width}; kernels 3 and 5 made fast adversarial training collapse, a 96-channel 7x7 stem was best`,
+        ...fix,
+      }];
+    }
+    if (badKernel) {
       findings.push({
-        range: rangeOf(network.stem, 'kernel', network),
+        range: kernelRange,
         message: `Stem kernel ${kernel}; kernels 3 and 5 made fast adversarial training collapse, a 96-channel 7x7 stem was best`,
         ...fix,
       });
     }
     if (width < BEST_STEM_WIDTH) {
       findings.push({
-        range: rangeOf(network.stem, 'width', network),
+        range: widthRange,
         message: `Stem width ${width}; a 96-channel stem (kernel 7) was more robust for about 0.01M more parameters`,
         ...fix,
       });
@@ -54,3 +66,7 @@ export const ra007: Rule = {
     return findings;
   },
 };
+
+function sameRange(a: SourceRange, b: SourceRange): boolean {
+  return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
+}
