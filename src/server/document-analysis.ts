@@ -40,6 +40,9 @@ export class Analyzer {
   invalidate(): void {
     this.cache.clear();
     this.configs.clear();
+    // A memo's reuse does not know the settings (the search path): start the documents afresh.
+    for (const memo of this.memos.values()) memo.dispose();
+    this.memos.clear();
   }
 
   forget(uri: string): void {

@@ -65,8 +65,9 @@ export class ModuleFileCache implements ModuleSource {
     }
   }
 
-  get size(): number {
-    return this.entries.size;
+  /** The files held, least recently used first. */
+  get files(): readonly string[] {
+    return [...this.entries.keys()];
   }
 
   dispose(): void {
