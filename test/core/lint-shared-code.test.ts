@@ -2,7 +2,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { Diagnostic } from '../../src/core';
-import { mergeSharedFindings, nameModels, type ModelFinding } from '../../src/core/lint/shared-findings';
+import { mergeSharedFindings, nameModels, onFirstLine, type ModelFinding } from '../../src/core/lint/shared-findings';
 import { lintText } from '../helpers/lint';
 import { repoPath } from '../helpers/paths';
 import { usePythonParser } from '../helpers/python';
@@ -63,7 +63,7 @@ describe('lint on code several models share', () => {
     assert.doesNotMatch(bottleneck?.message ?? '', /here it costs/);
     const stem = diagnostics.filter((d) => d.code === 'RA007');
     assert.equal(stem.length, 1);
-    assert.match(stem[0]?.message ?? '', /^Stem width 64; .*\(in resnet18, resnet50 and 3 more\)$/);
+    assert.match(stem[0]?.message ?? '', /^Stem under 96 channels; .* \(width 64\) \(in resnet18, resnet50 and 3 more\)$/);
   });
 
   it('puts model findings on the factory name and block findings on the class or layer name', () => {
@@ -119,6 +119,19 @@ describe('merging findings of several models', () => {
     assert.deepEqual(merged.map((d) => d.message), ['A (in m1 and m3); B (in m2)']);
   });
 
+  it('writes out two differing forms and counts the rest, naming their models', () => {
+    const merged = mergeSharedFindings(['A', 'B', 'C', 'D'].map((m, i) => finding(`m${i}`, m)));
+    assert.deepEqual(merged.map((d) => d.message), ['A (in m0); B (in m1); 2 more forms in m2 and m3']);
+  });
+
+  it('shows a finding on a call written over several lines on the callee\'s name', () => {
+    const lines = ['        layers.append(', '            Conv2dNormActivation(', '                3,', '            )'];
+    const d = { ...finding('m', 'A'), range: { start: { line: 1, character: 12 }, end: { line: 3, character: 13 } } };
+    const shown = onFirstLine(d, lines);
+    assert.deepEqual(shown.range, { start: { line: 1, character: 12 }, end: { line: 1, character: 32 } });
+    assert.equal(lines[1]?.slice(12, 32), 'Conv2dNormActivation');
+  });
+
   it('leaves findings at other places or of other rules apart', () => {
     const merged = mergeSharedFindings([finding('m1', 'A'), finding('m2', 'A', { range: at(4) }), finding('m1', 'A', { code: 'RA098' })]);
     assert.equal(merged.length, 3);
@@ -144,12 +157,22 @@ describe('lint on torchvision\'s own files, read in place', { skip: fs.existsSyn
     for (const d of diagnostics.filter((x) => x.code === 'RA002')) assert.match(textAt(text, d), /^(resnet|resnext|wide_resnet)\w+$/);
   });
 
+  it('efficientnet.py: RA007 judges the stem conv, not the first block\'s depthwise conv, on one line', () => {
+    const { text, diagnostics } = lintTorchvision('efficientnet.py');
+    assertOnePerLocation(diagnostics);
+    assertMessageStyle(diagnostics);
+    const stem = diagnostics.filter((d) => d.code === 'RA007');
+    assert.equal(stem.length, 1, stem.map((d) => d.message).join('\n'));
+    assert.equal(textAt(text, stem[0] as Diagnostic), 'Conv2dNormActivation');
+    assert.match(text.split('\n').slice(stem[0]?.range.start.line, (stem[0]?.range.start.line ?? 0) + 3).join('\n'), /3, firstconv_output_channels/);
+  });
+
   it('densenet.py: RA007 judges conv0 on the input path, not a dense layer\'s conv', () => {
     const { text, diagnostics } = lintTorchvision('densenet.py');
     const stem = diagnostics.filter((d) => d.code === 'RA007');
     assert.equal(stem.length, 1, stem.map((d) => d.message).join('\n'));
     assert.match(text.split('\n')[stem[0]?.range.start.line ?? 0] ?? '', /"conv0", nn\.Conv2d/);
     // densenet161 starts with 96 channels: it is not among the models named.
-    assert.match(stem[0]?.message ?? '', /^Stem width 64; .*\(in densenet121, densenet169 and densenet201\)$/);
+    assert.match(stem[0]?.message ?? '', /^Stem under 96 channels; .* \(width 64\) \(in densenet121, densenet169 and densenet201\)$/);
   });
 });

@@ -64,9 +64,14 @@ export interface NetworkParts {
  */
 function inputPathConvs(stem: readonly Layer[]): ConvLayer[] {
   const start = stem.findIndex((l) => l.kind === 'conv');
+  const first = stem[start];
+  // Named layers (PyTorch's dotted paths): a conv in another module than the first (EfficientNet's
+  // first block after its Conv2dNormActivation stem) is not the stem's.
+  const parentOf = (name: string): string => name.slice(0, Math.max(0, name.lastIndexOf('.')));
+  const parent = first?.name.includes('.') ? parentOf(first.name) : undefined;
   const convs: ConvLayer[] = [];
   for (const layer of start < 0 ? [] : stem.slice(start)) {
-    if (layer.kind === 'conv') convs.unshift(layer);
+    if (layer.kind === 'conv' && (parent === undefined || parentOf(layer.name) === parent)) convs.unshift(layer);
     else if (layer.kind !== 'norm' && layer.kind !== 'activation' && layer.kind !== 'identity') break;
   }
   return convs;

@@ -7,7 +7,7 @@ import { summarize } from '../params/summary';
 import { isRuleEnabled, type LintConfig } from '../config/lint-config';
 import { RULES } from '../rules/registry';
 import type { RuleContext } from '../rules/rule';
-import { mergeSharedFindings, withDetail, type ModelFinding } from './shared-findings';
+import { mergeSharedFindings, onFirstLine, withDetail, type ModelFinding } from './shared-findings';
 import { parseSuppressions, type Suppressions } from './suppression';
 
 export interface LintOptions {
@@ -23,7 +23,8 @@ export function budgetInForce(network: Network, options: LintOptions): number | 
 
 /** Runs the enabled guideline rules on a network; `text` is its file, for suppression comments. */
 export function lintNetwork(network: Network, text: string, options: LintOptions = {}): Diagnostic[] {
-  return lintWithSuppressions(network, parseSuppressions(text), options).map(withDetail);
+  const lines = text.split('\n');
+  return lintWithSuppressions(network, parseSuppressions(text), options).map((d) => onFirstLine(withDetail(d), lines));
 }
 
 /**
@@ -76,7 +77,8 @@ function runRules(network: Network, options: LintOptions): ModelFinding[] {
 export function lintReadResult(read: ReadResult, text: string, options: LintOptions = {}): Diagnostic[] {
   const suppressions = parseSuppressions(text);
   const findings = networksOf(read).flatMap((network) => lintWithSuppressions(network, suppressions, options));
-  return [...read.diagnostics, ...mergeSharedFindings(findings).sort(byPosition)];
+  const lines = text.split('\n');
+  return [...read.diagnostics, ...mergeSharedFindings(findings).map((d) => onFirstLine(d, lines)).sort(byPosition)];
 }
 
 function byPosition(a: Diagnostic, b: Diagnostic): number {

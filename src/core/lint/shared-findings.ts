@@ -25,6 +25,8 @@ function toDiagnostic(finding: ModelFinding, message: string): Diagnostic {
 }
 
 const SEVERITY_ORDER: readonly Severity[] = ['error', 'warning', 'info', 'hint'];
+/** Differing findings of one rule at one place written out in full; the rest are counted. */
+const MAX_FORMS = 2;
 
 /** "a", "a and b", "a, b and c", "a, b and 3 more". */
 export function nameModels(models: readonly string[]): string {
@@ -64,14 +66,33 @@ function mergeGroup(group: readonly ModelFinding[]): Diagnostic {
     if (same) same.push(finding);
     else byMessage.set(finding.message, [finding]);
   }
-  const parts = [...byMessage.entries()].map(([message, same]) => {
+  const forms = [...byMessage.entries()];
+  const parts = forms.slice(0, MAX_FORMS).map(([message, same]) => {
     const models = [...new Set(same.map((f) => f.model))];
     const details = new Set(same.map((f) => f.detail ?? ''));
     const detail = details.size === 1 ? [...details][0] ?? '' : '';
     const named = models.length > 1 || byMessage.size > 1 ? ` (in ${nameModels(models)})` : '';
     return `${message}${detail}${named}`;
   });
+  const others = forms.slice(MAX_FORMS);
+  if (others.length > 0) {
+    const models = [...new Set(others.flatMap(([, same]) => same.map((f) => f.model)))];
+    parts.push(`${others.length} more form${others.length > 1 ? 's' : ''} in ${nameModels(models)}`);
+  }
   const severity = SEVERITY_ORDER.find((s) => group.some((f) => f.severity === s)) ?? first.severity;
   const withFix = group.find((f) => f.fix) ?? first;
   return { ...toDiagnostic(withFix, parts.join('; ')), severity };
+}
+
+/**
+ * A finding spanning several lines (a layer built by a call written over ten lines) is shown on its
+ * first line only, up to the call's parenthesis: the callee's name, not the whole expression.
+ */
+export function onFirstLine(d: Diagnostic, lines: readonly string[]): Diagnostic {
+  const { start, end } = d.range;
+  if (start.line === end.line) return d;
+  const line = lines[start.line] ?? '';
+  const paren = line.indexOf('(', start.character);
+  const stop = paren > start.character ? paren : line.trimEnd().length;
+  return { ...d, range: { start, end: { line: start.line, character: Math.max(start.character, stop) } } };
 }
