@@ -51,7 +51,8 @@ export class SysPathCache {
       answer = this.ask(python);
       this.answers.set(python, answer);
       const settled = await answer;
-      this.report('problem' in settled ? settled.problem : `Imports of Python model files are also looked for on ${python}'s sys.path (${settled.folders.length} folders).`);
+      const found = 'folders' in settled ? `${settled.folders.length} folders` : '';
+      this.report('problem' in settled ? settled.problem : `Imports of Python model files are also looked for on ${python}'s sys.path (${found}).`);
     }
     const settled = await answer;
     return 'folders' in settled ? settled.folders : [];
