@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
-import { CodeLensRequest, LanguageClient, TransportKind, type DocumentSelector, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { CodeLensRequest, DidChangeConfigurationNotification, LanguageClient, TransportKind, type DocumentSelector, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { RUN_COMMANDS } from '../server/run-lenses';
+import { INTERPRETER_SEARCH_PATH_KEY } from '../server/protocol';
+import { SysPathCache } from './interpreter-search-path';
 
 /** The documents the server analyses: our specs by name, YAML for RobArch's Hydra configs, Python for PyTorch. */
 export const MODEL_DOCUMENTS: DocumentSelector = [
@@ -22,6 +24,20 @@ function withoutRunLensesUntrusted(lenses: vscode.CodeLens[] | null | undefined)
   return lenses.filter((lens) => !RUN_COMMAND_IDS.has(lens.command?.command ?? ''));
 }
 
+/**
+ * The server pulls `robustnessLens` settings; in a trusted workspace with `robustnessLens.python.path`
+ * set, the interpreter's `sys.path` is added under `python.interpreterSearchPath`, so imports of
+ * installed packages (torchvision, timm) are followed. Nothing is run in an untrusted workspace.
+ */
+async function withInterpreterSearchPath(section: unknown, sysPaths: SysPathCache): Promise<unknown> {
+  if (!vscode.workspace.isTrusted || typeof section !== 'object' || section === null) return section;
+  const python = vscode.workspace.getConfiguration('robustnessLens').get<string>('python.path')?.trim();
+  if (!python) return section;
+  const settings = section as Record<string, unknown>;
+  const own = typeof settings.python === 'object' && settings.python !== null ? settings.python : {};
+  return { ...settings, python: { ...own, [INTERPRETER_SEARCH_PATH_KEY]: await sysPaths.folders(python) } };
+}
+
 /** Starts the language server in its own Node process; all analysis happens there. */
 export function startLanguageClient(context: vscode.ExtensionContext, output: vscode.OutputChannel): LanguageClient {
   const module = context.asAbsolutePath('dist/server.js');
@@ -29,11 +45,19 @@ export function startLanguageClient(context: vscode.ExtensionContext, output: vs
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6029'] } },
   };
+  const sysPaths = new SysPathCache((line) => output.appendLine(line));
   const clientOptions: LanguageClientOptions = {
     documentSelector: MODEL_DOCUMENTS,
     outputChannel: output,
     middleware: {
       provideCodeLenses: async (document, token, next) => withoutRunLensesUntrusted(await next(document, token)),
+      workspace: {
+        configuration: async (params, token, next) => {
+          const answers = await next(params, token);
+          if (!Array.isArray(answers)) return answers;
+          return Promise.all(answers.map((a, i) => (params.items[i]?.section === 'robustnessLens' ? withInterpreterSearchPath(a, sysPaths) : a)));
+        },
+      },
     },
     synchronize: {
       fileEvents: vscode.workspace.createFileSystemWatcher('**/{robustness-lens.toml,pyproject.toml}'),
@@ -43,8 +67,13 @@ export function startLanguageClient(context: vscode.ExtensionContext, output: vs
   void client.start();
   // Trusting the folder adds the run lenses to the editors already open.
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => {
+    // The interpreter may be asked now: the server pulls its settings again.
+    void client.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
     const feature = client.getFeature(CodeLensRequest.method);
     for (const editor of vscode.window.visibleTextEditors) feature.getProvider(editor.document)?.onDidChangeCodeLensEmitter.fire();
+  }));
+  context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((event) => {
+    if (event.affectsConfiguration('robustnessLens.python.path')) sysPaths.clear();
   }));
   return client;
 }

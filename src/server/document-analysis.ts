@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import {
-  budgetInForce, detectFormat, readTextIfExists, findLintConfig, lintReadResult, mergeConfigs, networksOf, PythonReadMemo, readModelFile, summarize,
-  impliedInputSize, type Diagnostic, type FoundConfig, type ModelSummary, type ReadResult,
+  budgetInForce, detectFormat, readTextIfExists, findLintConfig, lintReadResult, mergeConfigs, ModuleFileCache, networksOf, PythonReadMemo,
+  readModelFile, summarize, impliedInputSize,
+  type Diagnostic, type FoundConfig, type ModelSummary, type ReadResult,
 } from '../core';
 import type { ServerSettings } from './settings';
 
@@ -25,6 +26,8 @@ export class Analyzer {
   private readonly configs = new Map<string, FoundConfig>();
   /** Per open document: what lets a PyTorch file be re-read incrementally after a keystroke. */
   private readonly memos = new Map<string, PythonReadMemo>();
+  /** Imported Python module files, parsed once and again only when they change on disk. */
+  readonly modules = new ModuleFileCache();
 
   constructor(private settings: () => ServerSettings) {}
 
@@ -42,6 +45,9 @@ export class Analyzer {
   invalidate(): void {
     this.cache.clear();
     this.configs.clear();
+    // A memo's reuse does not know the settings (the search path): start the documents afresh.
+    for (const memo of this.memos.values()) memo.dispose();
+    this.memos.clear();
   }
 
   forget(uri: string): void {
@@ -66,7 +72,7 @@ export class Analyzer {
       memo = new PythonReadMemo();
       this.memos.set(uri, memo);
     }
-    const read = readModelFile(file, text, { memo });
+    const read = readModelFile(file, text, { memo, python: { searchPath: settings.pythonSearchPath, modules: this.modules } });
     const networks = networksOf(read);
     let analysis: DocumentAnalysis = {
       version,

@@ -10,7 +10,7 @@ import { AnalysisPool, AnalysisStopped, Superseded } from './analysis-client';
 import type { AnalysisQueries, DocumentRef, QueryKind } from './analysis-protocol';
 import { codeActionsFor } from './code-actions';
 import { REQUESTS, type ModelSummaryInfo } from './protocol';
-import { DEFAULT_SETTINGS, parseSettings, type ServerSettings } from './settings';
+import { DEFAULT_SETTINGS, parseSettings, resolveSearchPath, type ServerSettings } from './settings';
 
 /**
  * Analysis waits for a pause in typing. A re-read after a keystroke reuses what the edit did not
@@ -136,7 +136,7 @@ export function startLanguageServer(): void {
   };
 
   const refreshSettings = async (): Promise<void> => {
-    settings = parseSettings(await connection.workspace.getConfiguration('robustnessLens'));
+    settings = resolveSearchPath(parseSettings(await connection.workspace.getConfiguration('robustnessLens')), workspaceFolders);
     revalidateAll();
     refreshViews();
   };

@@ -16,3 +16,6 @@ export interface ModelSummaryInfo {
   readonly budget: number | null;
   readonly models: number;
 }
+
+/** Where, under `robustnessLens.python`, the client adds the configured interpreter's `sys.path` to the settings it answers. */
+export const INTERPRETER_SEARCH_PATH_KEY = 'interpreterSearchPath';

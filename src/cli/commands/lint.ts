@@ -33,6 +33,7 @@ Options:
   --ignore CODES         rules to skip
   --budget N             parameter budget (26M, 26000000); overrides the model file's
   --num-classes N        classes of the head when a RobArch config leaves num_classes to Hydra
+  --python-path DIR      where a Python file's imports are looked for besides its own package (repeatable)
   --no-config            ignore configuration files
   -h, --help             show this help
 
@@ -56,6 +57,7 @@ export function runLint(args: readonly string[], io: CommandIO): number {
       ignore: { type: 'string' },
       budget: { type: 'string' },
       'num-classes': { type: 'string' },
+      'python-path': { type: 'string', multiple: true },
       'no-config': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -111,7 +113,7 @@ export function runLint(args: readonly string[], io: CommandIO): number {
       for (const d of config.diagnostics) if (!diagnostics.includes(d) && !found.includes(d)) found.push(d);
       fileConfig = config.config;
     }
-    const { result: read, text } = readModelFromDisk(file, { numClasses });
+    const { result: read, text } = readModelFromDisk(file, { numClasses, python: { searchPath: values['python-path'] ?? [] } });
     found.push(...lintReadResult(read, text ?? '', { config: mergeConfigs(fileConfig, cliLayer), budgetOverride }));
     return found;
   }

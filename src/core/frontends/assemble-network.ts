@@ -57,11 +57,31 @@ export interface NetworkParts {
   readonly inputSize?: number;
 }
 
+/**
+ * The stem's convs on the input path, last first: from the first conv through the convs that follow it
+ * with only norms and activations between, up to the first other layer (a pool). When no stage of
+ * residual blocks is recognised (DenseNet), the stem holds every layer: a dense layer's conv is not it.
+ */
+function inputPathConvs(stem: readonly Layer[]): ConvLayer[] {
+  const start = stem.findIndex((l) => l.kind === 'conv');
+  const first = stem[start];
+  // Named layers (PyTorch's dotted paths): a conv in another module than the first (EfficientNet's
+  // first block after its Conv2dNormActivation stem) is not the stem's.
+  const parentOf = (name: string): string => name.slice(0, Math.max(0, name.lastIndexOf('.')));
+  const parent = first?.name.includes('.') ? parentOf(first.name) : undefined;
+  const convs: ConvLayer[] = [];
+  for (const layer of start < 0 ? [] : stem.slice(start)) {
+    if (layer.kind === 'conv' && (parent === undefined || parentOf(layer.name) === parent)) convs.unshift(layer);
+    else if (layer.kind !== 'norm' && layer.kind !== 'activation' && layer.kind !== 'identity') break;
+  }
+  return convs;
+}
+
 export function assembleNetwork(parts: NetworkParts): Network {
   const { stem, stages, head } = parts;
   const stemConvs = stem.filter((l): l is ConvLayer => l.kind === 'conv');
   const stemConv = stemConvs[0];
-  const lastStemConv = stemConvs[stemConvs.length - 1];
+  const lastStemConv = inputPathConvs(stem)[0] ?? stemConv;
   const maxPool = stem.find((l) => l.kind === 'pool' && l.pool === 'max' && !l.outputSize);
   const stemNorm = stem.find((l) => l.kind === 'norm');
   const stemActivation = stem.find((l) => l.kind === 'activation');

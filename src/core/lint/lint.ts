@@ -7,6 +7,7 @@ import { summarize } from '../params/summary';
 import { isRuleEnabled, type LintConfig } from '../config/lint-config';
 import { RULES } from '../rules/registry';
 import type { RuleContext } from '../rules/rule';
+import { mergeSharedFindings, onFirstLine, withDetail, type ModelFinding } from './shared-findings';
 import { parseSuppressions, type Suppressions } from './suppression';
 
 export interface LintOptions {
@@ -22,7 +23,8 @@ export function budgetInForce(network: Network, options: LintOptions): number | 
 
 /** Runs the enabled guideline rules on a network; `text` is its file, for suppression comments. */
 export function lintNetwork(network: Network, text: string, options: LintOptions = {}): Diagnostic[] {
-  return lintWithSuppressions(network, parseSuppressions(text), options);
+  const lines = text.split('\n');
+  return lintWithSuppressions(network, parseSuppressions(text), options).map((d) => onFirstLine(withDetail(d), lines));
 }
 
 /**
@@ -30,9 +32,9 @@ export function lintNetwork(network: Network, text: string, options: LintOptions
  * definitions a keystroke did not touch, and their findings with them. Suppressions are applied
  * afterwards because they live in the text, which every keystroke changes.
  */
-const findingsMemo = new NetworkMemo<{ readonly key: string; readonly findings: readonly Diagnostic[] }>('findings');
+const findingsMemo = new NetworkMemo<{ readonly key: string; readonly findings: readonly ModelFinding[] }>('findings');
 
-function lintWithSuppressions(network: Network, suppressions: Suppressions, options: LintOptions): Diagnostic[] {
+function lintWithSuppressions(network: Network, suppressions: Suppressions, options: LintOptions): ModelFinding[] {
   if (suppressions.file) return [];
   const key = JSON.stringify([options.config ?? {}, options.budgetOverride ?? null]);
   let memo = findingsMemo.get(network);
@@ -43,7 +45,7 @@ function lintWithSuppressions(network: Network, suppressions: Suppressions, opti
   return memo.findings.filter((d) => !suppressions.isSuppressed(d.range.start.line, d.code));
 }
 
-function runRules(network: Network, options: LintOptions): Diagnostic[] {
+function runRules(network: Network, options: LintOptions): ModelFinding[] {
   const config = options.config ?? {};
   const total = summarize(network).total;
   const context: RuleContext = {
@@ -52,7 +54,7 @@ function runRules(network: Network, options: LintOptions): Diagnostic[] {
     params: total.known ? total.value : undefined,
     design: designFromNetwork(network),
   };
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics: ModelFinding[] = [];
   for (const rule of RULES) {
     if (!isRuleEnabled(rule.code, config)) continue;
     for (const finding of rule.check(context)) {
@@ -63,25 +65,20 @@ function runRules(network: Network, options: LintOptions): Diagnostic[] {
         code: rule.code,
         message: finding.message,
         ...(finding.fix ? { fix: finding.fix } : {}),
+        model: network.name,
+        ...(finding.detail ? { detail: finding.detail } : {}),
       });
     }
   }
   return diagnostics.sort(byPosition);
 }
 
-/** Front-end diagnostics of a read file plus the guideline findings on its network. */
+/** Front-end diagnostics of a read file plus the guideline findings on its networks, one per location and rule. */
 export function lintReadResult(read: ReadResult, text: string, options: LintOptions = {}): Diagnostic[] {
   const suppressions = parseSuppressions(text);
   const findings = networksOf(read).flatMap((network) => lintWithSuppressions(network, suppressions, options));
-  // Two models of one file built from the same classes point at the same lines: report each once.
-  const seen = new Set<string>();
-  const unique = findings.filter((d) => {
-    const key = `${d.code}:${d.range.start.line}:${d.range.start.character}:${d.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-  return [...read.diagnostics, ...unique.sort(byPosition)];
+  const lines = text.split('\n');
+  return [...read.diagnostics, ...mergeSharedFindings(findings).map((d) => onFirstLine(d, lines)).sort(byPosition)];
 }
 
 function byPosition(a: Diagnostic, b: Diagnostic): number {

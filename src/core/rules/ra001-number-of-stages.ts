@@ -23,7 +23,7 @@ export const ra001: Rule = {
     if (count === undefined || count < 5) return [];
     return [{
       range: rangeOf(network, 'stages', network),
-      message: `${count} body stages; the RobArch study found 5- and 6-stage networks clearly less robust than 3- or 4-stage ones (guideline 1, Fig. 2a)`,
+      message: `${count} body stages; use 3 or 4, as 5- and 6-stage networks were clearly less robust`,
     }];
   },
 };

@@ -32,7 +32,7 @@ export const ra002: Rule = {
     if (broken.length === 0) return [];
     return [{
       range: rangeOf(network, 'stages', network),
-      message: `stage depths ${formatDepths(depths)} break ${broken.join(', ')}; the RobArch study found D-5-8-13-1 best, +1.15pp natural and +2.03/+2.62/+2.75pp PGD10-2/4/8 over D-3-4-6-3 at the same budget (guideline 2)`,
+      message: `Stage depths ${formatDepths(depths)} break ${broken.join(', ')}; D-5-8-13-1 was the most robust`,
     }];
   },
 };

@@ -31,7 +31,8 @@ export const ra004: Rule = {
     if (!(halfBottleneck && twoGroups && expansion)) return [];
     return [{
       range: rangeOf(network, 'stages', network),
-      message: `the width configuration combines b = 0.5-0.5-0.25-0.25, g = 2 and e = ${ratios.map((e) => e.toFixed(2)).join('/')}: each helps alone but the RobArch study found all three together hurt; its best are (e = 2, g = 2) or (e = 1.5, g = 1) with b = 0.25 (guideline 4, Table 1)`,
+      message: `The widths combine b = 0.5-0.5-0.25-0.25, g = 2 and e = ${ratios.map((e) => e.toFixed(2)).join('/')}, which hurt together;`
+        + ' use b = 0.25 with (e = 2, g = 2) or (e = 1.5, g = 1)',
     }];
   },
 };

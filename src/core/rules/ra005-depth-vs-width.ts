@@ -30,7 +30,7 @@ export const ra005: Rule = {
     const suggestion = fittedSuggestion(design, OPTIMAL_DEPTHS, sized.size);
     return [{
       range: rangeOf(network, 'stages', network),
-      message: `${depth} blocks (${formatDepths(design.stages.map((s) => s.depth))}) is wide and shallow for ${sized.label}; the RobArch study deepens to its optimal depth ratio first and fills the rest with width, deep and narrow beating wide and shallow (guideline 5, Fig. 2c)`
+      message: `${depth} blocks (${formatDepths(design.stages.map((s) => s.depth))}) is wide and shallow for ${sized.label}; deepen first`
         + (suggestion ? `: ${suggestion} fits` : ''),
     }];
   },

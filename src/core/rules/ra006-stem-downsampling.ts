@@ -29,7 +29,7 @@ export const ra006: Rule = {
     }
     return [{
       range: rangeOf(network.stem, 'maxPool', network),
-      message: `the stem downsamples with a max-pool${firstStride === 1 ? ' and stage 1 keeps stride 1' : ''}; the RobArch study replaced it by a stride-2 first stage, +0.99pp natural and +2.65pp PGD10-4 (guideline 6)`,
+      message: `The stem downsamples with a max-pool${firstStride === 1 ? ' and stage 1 keeps stride 1' : ''}; a stride-2 first stage was more robust`,
       ...(edits ? { fix: { title: 'Remove the stem max-pool and downsample in stage 1', edits, safety } } : {}),
     }];
   },

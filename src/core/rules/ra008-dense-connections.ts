@@ -25,7 +25,7 @@ export const ra008: Rule = {
       const block = stage.blocks[0];
       return [{
         range: block ? rangeOf(block, 'denseRatio', network) : rangeOf(stage, 'denseRatio', network),
-        message: `dense connections (dense ratio ${ratio}); DenseNet-style dense connections did not help robustness in the RobArch study (guideline 8, Table 1 row 10)`,
+        message: `Dense connections (dense ratio ${ratio}) did not help robustness; plain residual blocks do as well`,
         ...(edits ? { fix: { title: 'Remove the dense connections', edits, safety: 'safe' as const } } : {}),
       }];
     }));

@@ -27,25 +27,24 @@ export const ra009: Rule = {
       if (kernel === undefined || kernel <= 3) return [];
       const range = rangeOf(stage, 'kernel', network);
       if (!design) {
-        return [{ range, message: `kernel ${kernel} in the grouped conv raises capacity as much as robustness (ResNet-50: 25.56M at k3, 45.68M at k5, 75.86M at k7); count it against your budget (guideline 9)`, severity: 'info' as const }];
+        return [{ range, message: `Kernel ${kernel} in the grouped conv raises capacity as much as robustness; count it against your budget`, severity: 'info' as const }];
       }
       const params = paramsOf(design);
       const small = withKernel(design, 3);
       const cost = params - paramsOf(small);
       const sized = sizeInForce(context);
-      const base = `kernel ${kernel} here costs ${signedMillions(cost)} params over kernel 3 (${millions(params)} in all)`;
+      const base = `Kernel ${kernel} here costs ${signedMillions(cost)} params over kernel 3 (${millions(params)} in all)`;
       if (context.budget !== undefined && sized && params > sized.size) {
         // Spend the budget on depth instead: the study's optimal depths for this size, at kernel 3.
         const depths = design.stages.length === 4 ? (sized.size >= SCALED_UP_PARAMS ? SCALED_DEPTHS : [...OPTIMAL_DEPTHS]) : undefined;
         const suggestion = depths ? fittedSuggestion(small, depths, sized.size) : undefined;
         return [{
           range,
-          message: `${base}, over ${sized.label}; larger kernels raise capacity as much as robustness (ResNet-50: 25.56M at k3, 45.68M at k5, 75.86M at k7)`
-            + (suggestion ? `; with kernel 3, ${suggestion} fits` : '') + ' (guideline 9)',
+          message: `${base}, over ${sized.label}` + (suggestion ? `; with kernel 3, ${suggestion} fits` : ''),
         }];
       }
       if (context.budget === undefined) {
-        return [{ range, message: `${base}; larger kernels raise capacity as much as robustness, an option when scaling up: set a budget to check it (guideline 9)`, severity: 'info' as const }];
+        return [{ range, message: `${base}; set a budget to check it`, severity: 'info' as const }];
       }
       return [];
     });

@@ -24,7 +24,7 @@ export const ra010: Rule = {
       const edits = network.editor?.setDilation(1);
       return [{
         range: rangeOf(stage, 'dilation', network),
-        message: `dilation ${dilation} in the grouped conv; a larger dilation enlarges the attacked area and lowered robustness in the RobArch study, with no change in capacity (guideline 10, Table 1 rows 13-14)`,
+        message: `Dilation ${dilation} in the grouped conv lowered robustness at no change in capacity; use 1`,
         ...(edits ? { fix: { title: 'Set dilation to 1', edits, safety: 'safe' as const } } : {}),
       }];
     }));

@@ -39,14 +39,24 @@ export const ra011: Rule = {
       // One fix for the whole block: every weak activation becomes SiLU, so RA011 is gone at once.
       const edits = dedupeEdits(weak.map((a) => network.editor?.setBlockActivation(a.position, 'silu')));
       const anyParametric = weak.some((a) => PARAMETRIC_ACTIVATIONS.has(a.fn));
-      return weak.map(({ fn, position }) => {
+      // One self.relu applied at several places is one finding there, naming every place.
+      const byRange = new Map<string, { fn: ActivationFunction; positions: number[] }>();
+      for (const { fn, position } of weak) {
+        const { start, end } = rangeOf(block, `activations.${position}`, network);
+        const key = `${fn}:${start.line}:${start.character}:${end.line}:${end.character}`;
+        const entry = byRange.get(key);
+        if (entry) entry.positions.push(position);
+        else byRange.set(key, { fn, positions: [position] });
+      }
+      return [...byRange.values()].map(({ fn, positions }) => {
         const parametric = PARAMETRIC_ACTIVATIONS.has(fn);
-        const found = `${activationClassName(fn)} as ${activationPlace(position, postOrder, block)}`;
+        const places = positions.map((p) => activationPlace(p, postOrder, block).replace(/^the activation /, ''));
+        const found = `${activationClassName(fn)} as the activation ${joinPlaces(places)}`;
         const message = parametric
-          ? `parametric ${found}; the RobArch study found parametric activations (PReLU, PSiLU, PSSiLU) less robust than non-parametric ones, with SiLU best (guideline 11, Table 1 rows 15-17)`
-          : `${found}; the RobArch study found non-parametric SiLU the most robust block activation, GELU also good and ReLU worse (guideline 11, Table 1 rows 15-17)`;
+          ? `Parametric ${found}; use SiLU, non-parametric ones were more robust`
+          : `${found}; SiLU was more robust`;
         return {
-          range: rangeOf(block, `activations.${position}`, network),
+          range: rangeOf(block, `activations.${positions[0] ?? 0}`, network),
           message,
           ...(edits ? { fix: { title: weak.length > 1 ? 'Use SiLU for the block\'s activations' : `Replace ${activationClassName(fn)} by SiLU`, edits, safety: anyParametric ? 'unsafe' as const : 'safe' as const } } : {}),
         };
@@ -54,6 +64,11 @@ export const ra011: Rule = {
     }));
   },
 };
+
+/** "of the first conv, of the second conv and after the residual addition". */
+function joinPlaces(places: readonly string[]): string {
+  return places.length <= 1 ? places.join('') : `${places.slice(0, -1).join(', ')} and ${places[places.length - 1] ?? ''}`;
+}
 
 /** Edits for several positions, or undefined when one of them cannot be made; one edit per range. */
 function dedupeEdits(lists: (TextEdit[] | undefined)[]): TextEdit[] | undefined {

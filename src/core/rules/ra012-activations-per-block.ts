@@ -29,7 +29,8 @@ export const ra012: Rule = {
         const edits = network.editor?.setBlockActivation(position, 'silu');
         return [{
           range: rangeOf(block, `activations.${position}`, network),
-          message: `the block has no ${activationPlace(position, postOrder, block).replace(/^the /, '')} (${missing} of ${activations.length} removed); removing activation layers from a residual block severely hurt robustness in the RobArch study, the more the worse (guideline 12)`,
+          message: `The block has no ${activationPlace(position, postOrder, block).replace(/^the /, '')} (${missing} of ${activations.length} removed);`
+            + ' removing activations severely hurt robustness',
           ...(edits ? { fix: { title: 'Add SiLU here', edits, safety: 'safe' as const } } : {}),
         }];
       });

@@ -26,12 +26,13 @@ export const ra013: Rule = {
     let cost = '';
     if (design && !design.block.se) {
       const withSe = { ...design, block: { ...design.block, se: { ratio: SE_RATIO, activation: 'relu' as const } } };
-      cost = `; here it would cost ${signedMillions(paramsOf(withSe) - paramsOf(design))} params`;
+      cost = `; here it costs ${signedMillions(paramsOf(withSe) - paramsOf(design))} params`;
     }
     const edits = network.editor?.setSqueezeExcitation(SE_RATIO, 'relu');
     return unique(blocks.map((block) => ({
       range: rangeOf(block, 'se', network),
-      message: `no squeeze-and-excitation in the blocks; an SE module between the last two convs (reduction 1/4) significantly improved robustness in the RobArch study, even when other components gave up the parameters it costs (+2.17M params on ResNet-50)${cost} (guideline 13)`,
+      message: 'No squeeze-and-excitation in the blocks; an SE module (reduction 1/4) before the last conv improved robustness',
+      ...(cost ? { detail: cost } : {}),
       ...(edits ? { fix: { title: 'Add squeeze-and-excitation (ratio 0.25, ReLU)', edits, safety: 'unsafe' as const } } : {}),
     })));
   },

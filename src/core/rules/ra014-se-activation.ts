@@ -29,7 +29,7 @@ export const ra014: Rule = {
       const seName = activationClassName(se.activation);
       return [{
         range: rangeOf(block, 'se.activation', network),
-        message: `${seName} inside SE while the block uses ${[...new Set(blockFns.map(activationClassName))].join('/')}; changing the SE activation helped only when the block kept its own, so RobArch keeps ReLU in SE with SiLU in the block (guideline 14)`,
+        message: `${seName} inside SE while the block uses ${[...new Set(blockFns.map(activationClassName))].join('/')}; keep ReLU in SE`,
         ...(edits ? { fix: { title: 'Use ReLU inside SE', edits, safety: se.activation === 'prelu' || se.activation === 'psilu' || se.activation === 'pssilu' ? 'unsafe' as const : 'safe' as const } } : {}),
       }];
     }));

@@ -1,7 +1,7 @@
 import type { Rule, RuleFinding } from './rule';
 import { allBlocks, factValue, positionName, rangeOf, unique } from './support';
 
-const EVIDENCE_TEXT = 'switching BatchNorm to InstanceNorm harmed robustness in the RobArch study, training barely converged (17.15% natural, 8.54% PGD10-4 against 56.09/30.43; guideline 15)';
+const EVIDENCE_TEXT = 'BatchNorm was far more robust (with InstanceNorm training barely converged)';
 
 export const ra015: Rule = {
   code: 'RA015',

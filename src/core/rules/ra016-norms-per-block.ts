@@ -27,7 +27,7 @@ export const ra016: Rule = {
       const edits = network.editor?.setBlockNorm(0, null);
       return [{
         range: rangeOf(block, 'norms.0', network),
-        message: `the block's first conv is followed by ${normClassName(first)} (${pattern}); removing the first norm of each block helped in the RobArch study, 0-BN-BN 56.18/31.61 against BN-BN-BN 56.09/30.43 natural/PGD10-4, and removing two gave nothing more (guideline 16)`,
+        message: `The block's first conv is followed by ${normClassName(first)} (${pattern}); removing the first norm of each block helped`,
         ...(edits ? { fix: { title: 'Remove the first norm of each block', edits, safety: 'unsafe' as const } } : {}),
       }];
     }));

@@ -32,7 +32,7 @@ export const ra017: Rule = {
     const suggestion = fittedSuggestion(design, SCALED_DEPTHS, sized.size);
     return [{
       range: rangeOf(network, 'stages', network),
-      message: `a scaled-up model (${sized.label}) with ${depth} blocks (${formatDepths(design.stages.map((s) => s.depth))}); when scaling up, proportionally deepening the optimal depths helped most in the RobArch study, M2 (depth x1.4) beating M3 (width) and M1 (kernel 5) (guideline 17)`
+      message: `A scaled-up model (${sized.label}) with ${depth} blocks (${formatDepths(design.stages.map((s) => s.depth))}); deepen first`
         + (suggestion ? `: ${suggestion} fits` : ''),
     }];
   },

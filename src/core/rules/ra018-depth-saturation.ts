@@ -31,7 +31,7 @@ export const ra018: Rule = {
     const suggestion = fittedSuggestion(design, SCALED_DEPTHS, sized.size);
     return [{
       range: rangeOf(network, 'stages', network),
-      message: `${depth} blocks (${formatDepths(design.stages.map((s) => s.depth))}) goes beyond ${formatDepths(SCALED_DEPTHS)}, the optimal depths x1.4; purely adding depth saturated in the RobArch study, L3/L4 (depth x1.6, x2) falling below L2, so widen instead (guideline 18)`
+      message: `${depth} blocks (${formatDepths(design.stages.map((s) => s.depth))}) is deeper than ${formatDepths(SCALED_DEPTHS)}, where depth saturates; widen instead`
         + (suggestion ? `: ${suggestion} fits ${sized.label}` : ''),
     }];
   },

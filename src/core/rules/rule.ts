@@ -8,7 +8,13 @@ export type RuleLevel = 'network' | 'stage' | 'block' | 'layer' | 'scaling';
 
 export interface RuleFinding {
   readonly range: SourceRange;
+  /**
+   * The finding first, from a capital, under ~160 characters; the evidence is on the rule's page.
+   * It should hold for every model built from the code at `range` (a shared block class).
+   */
   readonly message: string;
+  /** What holds only for this model ("; here it costs +2.17M params"), dropped when models sharing the code differ. */
+  readonly detail?: string;
   readonly fix?: Fix;
   /** Softer than the rule's default, e.g. `info` for what the rule could not judge fully. */
   readonly severity?: Severity;

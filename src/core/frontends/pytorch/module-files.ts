@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MAX_MODEL_FILE_BYTES } from '../limits';
+import type { ModuleSource } from './module-cache';
 
 /**
  * Where Python module files are found, as Python's import system would find them, without
@@ -10,6 +11,8 @@ import { MAX_MODEL_FILE_BYTES } from '../limits';
 export interface PythonSearchOptions {
   /** Directories searched for package-absolute imports, in order, after the file's own root. */
   readonly searchPath?: readonly string[];
+  /** Where module files are parsed: a cache kept across reads (the language server's), else fresh. */
+  readonly modules?: ModuleSource;
 }
 
 /** Top-level packages the evaluator models itself, or that hold no model code: never read from disk. */

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node, Tree } from 'web-tree-sitter';
-import { parsePython } from './python-parser';
-import { findModuleFile, isNativeModule, moduleNameOf, readModuleText, type PythonSearchOptions } from './module-files';
+import { FRESH_MODULES } from './module-cache';
+import { findModuleFile, isNativeModule, moduleNameOf, type PythonSearchOptions } from './module-files';
 import type { GlobalScope } from './dependencies';
 import type { Scope } from './values';
 
@@ -51,7 +51,7 @@ export class ModuleLoader {
   /** The file's own dotted name ('' when it is not in a package) and whether it is a package's __init__. */
   readonly self: { readonly name: string; readonly isPackage: boolean } | undefined;
 
-  constructor(file: string | undefined, options: PythonSearchOptions, private readonly newScope: (name: string) => GlobalScope, private readonly run: RunModule) {
+  constructor(file: string | undefined, private readonly options: PythonSearchOptions, private readonly newScope: (name: string) => GlobalScope, private readonly run: RunModule) {
     const exists = file !== undefined && fs.existsSync(file);
     const own = exists ? moduleNameOf(file) : undefined;
     this.self = own ? { name: own.name, isPackage: own.isPackage } : undefined;
@@ -110,13 +110,12 @@ export class ModuleLoader {
     const module: LoadedModule = { name, file, scope: this.newScope(name), state: 'loading' };
     this.modules.set(name, module);
     this.byScope.set(module.scope, module);
-    if (this.trees.length >= MAX_MODULES) return this.fail(module, `more than ${MAX_MODULES} module files imported`);
-    this.stampsByFile.set(file, stampOf(file));
-    const text = readModuleText(file);
-    if (text === undefined) return this.fail(module, `${file} cannot be read`);
-    const tree = parsePython(text);
-    if (!tree) return this.fail(module, `${file} cannot be parsed`);
-    this.trees.push(tree);
+    if (this.stampsByFile.size >= MAX_MODULES) return this.fail(module, `more than ${MAX_MODULES} module files imported`);
+    const parsed = (this.options.modules ?? FRESH_MODULES).parse(file);
+    this.stampsByFile.set(file, parsed.stamp);
+    if (!('tree' in parsed)) return this.fail(module, parsed.reason);
+    const tree = parsed.tree;
+    if (parsed.owned) this.trees.push(tree);
     if (tree.rootNode.hasError) return this.fail(module, `${file} has a syntax error`);
     this.run(tree.rootNode, module.scope, module);
     if (module.state === 'loading') module.state = 'done';

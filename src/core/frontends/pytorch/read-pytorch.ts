@@ -112,8 +112,10 @@ export function readPyTorch(file: string, text: string, memo?: PythonReadMemo, s
               found.push(at(map.range(nameNode), 'RL109', `${name}: the model it returns is not statically known (${result.reason})`, 'info'));
             }
             if (result.kind !== 'module' || !result.module.userClass) return undefined;
+            // On the name, not the decorators or the body: findings on the model sit there.
             const def = definitionOf(name);
-            return { module: result.module, source: def ? map.range(def.childForFieldName('name') ?? def) : origin };
+            const fnDef = def?.type === 'decorated_definition' ? def.childForFieldName('definition') ?? def : def;
+            return { module: result.module, source: fnDef ? map.range(fnDef.childForFieldName('name') ?? fnDef) : origin };
           }),
         });
       }
