@@ -8,6 +8,7 @@ export { readModelFile, detectFormat, internalErrorDiagnostic, type ReadOptions,
 export { networksOf, type ReadResult } from './frontends/read-result';
 export { ensurePythonParser, isPythonParserReady } from './frontends/pytorch/python-parser';
 export { PythonReadMemo } from './frontends/pytorch/read-memo';
+export type { NamedModels } from './frontends/pytorch/named-models';
 export { checkFileSize, MAX_MODEL_FILE_BYTES } from './frontends/limits';
 export { summarize, type ModelSummary, type LayerRow, type PartTotal } from './params/summary';
 export { formatShape, type Shape } from './params/shapes';
