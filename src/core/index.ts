@@ -21,6 +21,7 @@ export { parseSuppressions } from './lint/suppression';
 export { mergeConfigs, isRuleEnabled, type LintConfig } from './config/lint-config';
 export { parseLintConfig } from './config/parse-config';
 export { findLintConfig, CONFIG_FILES, type FoundConfig } from './config/find-config';
+export { configModels } from './config/config-models';
 export { RULES, ruleByCode } from './rules/registry';
 export type { Rule, RuleLevel, RuleFinding } from './rules/rule';
 export { designFromNetwork } from './whatif/design-from-network';

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import {
-  budgetInForce, detectFormat, readTextIfExists, findLintConfig, lintReadResult, mergeConfigs, networksOf, PythonReadMemo, readModelFile, summarize,
+  budgetInForce, configModels, detectFormat, readTextIfExists, findLintConfig, lintReadResult, mergeConfigs, networksOf, PythonReadMemo, readModelFile, summarize,
   type Diagnostic, type FoundConfig, type ModelSummary, type ReadResult,
 } from '../core';
 import type { ServerSettings } from './settings';
@@ -61,7 +61,9 @@ export class Analyzer {
       memo = new PythonReadMemo();
       this.memos.set(uri, memo);
     }
-    const read = readModelFile(file, text, { memo });
+    const found = this.configFor(file);
+    const models = configModels(found.config, found.file);
+    const read = readModelFile(file, text, { memo, ...(models ? { models } : {}) });
     const networks = networksOf(read);
     const analysis: DocumentAnalysis = {
       version,
