@@ -102,6 +102,7 @@ export function runLint(args: readonly string[], io: CommandIO): number {
     }
   }
   const configs = new Map<string, ReturnType<typeof findLintConfig>>();
+  const dir = (file: string): string => path.dirname(path.resolve(file));
   for (const file of files) {
     // A file that makes a reader or a rule throw is reported at its start; the others go on.
     try {
@@ -110,7 +111,6 @@ export function runLint(args: readonly string[], io: CommandIO): number {
       diagnostics.push(internalErrorDiagnostic(file, error));
     }
   }
-  const dir = (file: string): string => path.dirname(path.resolve(file));
   function lintOneFile(file: string): Diagnostic[] {
     const found: Diagnostic[] = [];
     let fileConfig: LintConfig | undefined;
