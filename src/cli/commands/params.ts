@@ -127,7 +127,8 @@ export function runParams(args: readonly string[], io: CommandIO): number {
     // A file that makes a reader or the counter throw is reported at its start; the rest go on.
     try {
       const models = namedModels(file, values.model);
-      const { result } = readModelFromDisk(file, { numClasses, python: { searchPath: values['python-path'] ?? [] }, ...(models ? { models } : {}) });
+      const python = { searchPath: values['python-path'] ?? [] };
+      const { result } = readModelFromDisk(file, { numClasses, python, ...(models ? { models } : {}) });
       for (const d of result.diagnostics) {
         if (d.severity === 'error') failed = true;
         if (d.severity === 'error' || !values.json) io.err(formatDiagnostic(d));

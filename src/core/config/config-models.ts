@@ -7,5 +7,6 @@ import type { LintConfig } from './lint-config';
  */
 export function configModels(config: LintConfig | undefined, from: string | undefined): NamedModels | undefined {
   const models = config?.models;
-  return models && models.length > 0 ? { expressions: models, from: from ?? 'the configuration', strict: false } : undefined;
+  if (!models || models.length === 0) return undefined;
+  return { expressions: models, from: from ?? 'the configuration', strict: false };
 }

@@ -73,10 +73,11 @@ export function parseLintConfig(file: string, text: string): { config?: LintConf
   }
   if (settings.models !== undefined) {
     const models = settings.models;
-    const valid = Array.isArray(models) && models.length <= MAX_MODELS
-      && models.every((m) => typeof m === 'string' && m.trim().length > 0 && m.length <= MAX_MODEL_EXPRESSION && !/[\r\n]/.test(m));
-    if (!valid) {
-      return error(lineOf(text, 'models'), `models must be a list of at most ${MAX_MODELS} one-line Python expressions such as "get_model('ra_wrn70_16')"`);
+    const oneLine = (m: unknown): boolean =>
+      typeof m === 'string' && m.trim().length > 0 && m.length <= MAX_MODEL_EXPRESSION && !/[\r\n]/.test(m);
+    if (!Array.isArray(models) || models.length > MAX_MODELS || !models.every(oneLine)) {
+      const example = `"get_model('ra_wrn70_16')"`;
+      return error(lineOf(text, 'models'), `models must be a list of at most ${MAX_MODELS} one-line Python expressions such as ${example}`);
     }
     config.models = models as string[];
   }

@@ -18,7 +18,7 @@ export interface ReadOptions extends HydraReadOptions {
   readonly memo?: PythonReadMemo;
   /** Where a Python file's imports are looked for, besides its own package root. */
   readonly python?: PythonSearchOptions;
-  /** Models the user named (`--model`, the config's `models`): in a Python file that defines them, they are its models. */
+  /** Models the user named (`--model`, the config's `models`): in a Python file defining them, they are its models. */
   readonly models?: NamedModels;
 }
 

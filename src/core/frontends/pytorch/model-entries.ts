@@ -127,7 +127,7 @@ function literalKeys(node: Node | null): string[] | undefined {
   }
 }
 
-/** The literal keys of the collection a name is bound to: last in the function's body, else at its module's top level. */
+/** The literal keys of the collection a name is bound to: last in the function's body, else at its module's top. */
 function keysOfName(name: string, body: Node, root: Node): string[] | undefined {
   const assigned = (statements: readonly (Node | null)[]): string[] | undefined => {
     let found: string[] | undefined;
@@ -141,7 +141,7 @@ function keysOfName(name: string, body: Node, root: Node): string[] | undefined 
   return assigned(body.namedChildren) ?? assigned(root.namedChildren);
 }
 
-/** `p`, or `p.lower()`/`p.upper()`/`p.strip()`: the parameter itself, and how a literal it is compared with must look. */
+/** `p`, or `p.lower()`/`.upper()`/`.strip()`: the parameter itself, and which literals compared with it fit. */
 function parameterUse(node: Node, param: string): ((literal: string) => boolean) | undefined {
   if (node.type === 'identifier') return node.text === param ? () => true : undefined;
   if (node.type !== 'call' || (node.childForFieldName('arguments')?.namedChildCount ?? 1) !== 0) return undefined;
@@ -217,14 +217,20 @@ export function selectorCalls(name: string, fn: Node, skipSelf: boolean): Select
   const selectors = required.length > 1 ? [] : required.length === 1 ? required : params;
   for (const param of selectors) {
     const p = param.name;
-    const compared = new RegExp(`\\b${p}\\b(\\.(lower|upper|strip)\\(\\))?\\s*(==|!=|\\bis\\b|\\bin\\b|\\bnot\\s+in\\b)|(==|!=)\\s*${p}\\b|\\[\\s*${p}\\b|\\.get\\(\\s*${p}\\b`);
+    const compared = new RegExp([
+      `\\b${p}\\b(\\.(lower|upper|strip)\\(\\))?\\s*(==|!=|\\bis\\b|\\bin\\b|\\bnot\\s+in\\b)`,
+      `(==|!=)\\s*${p}\\b`, `\\[\\s*${p}\\b`, `\\.get\\(\\s*${p}\\b`,
+    ].join('|'));
     if (!compared.test(bodyText)) continue;
     const byDefault = param.defaultText === undefined ? undefined : stringFromText(param.defaultText);
     const literals = selectorLiterals(fn, param.name).filter((l) => l !== byDefault);
     if (literals.length === 0) continue;
     const positional = params[0]?.name === param.name;
     const calls = literals.slice(0, MAX_SELECTOR_LITERALS).map((literal) => ({
-      name: `${name}(${positional ? '' : `${param.name}=`}${pythonRepr(literal)})`, literal, parameter: param.name, positional,
+      name: `${name}(${positional ? '' : `${param.name}=`}${pythonRepr(literal)})`,
+      literal,
+      parameter: param.name,
+      positional,
     }));
     return { calls, omitted: Math.max(0, literals.length - MAX_SELECTOR_LITERALS) };
   }
@@ -251,7 +257,8 @@ function constantText(node: Node): string | undefined {
     case 'unary_operator': {
       const operand = node.childForFieldName('argument');
       const sign = node.childForFieldName('operator')?.text;
-      return operand && (sign === '-' || sign === '+') && ['integer', 'float'].includes(operand.type) ? `${sign === '-' ? '-' : ''}${operand.text}` : undefined;
+      if (!operand || (sign !== '-' && sign !== '+') || !['integer', 'float'].includes(operand.type)) return undefined;
+      return `${sign === '-' ? '-' : ''}${operand.text}`;
     }
     case 'tuple': case 'list': {
       const items = node.namedChildren.map((c) => (c ? constantText(c) : undefined));
@@ -294,7 +301,8 @@ function isMainGuard(node: Node): boolean {
   const [a, b] = condition.namedChildren;
   const operator = condition.children.filter((c) => c && !c.isNamed).map((c) => c?.text).join(' ');
   if (operator !== '==' || !a || !b) return false;
-  return (a.text === '__name__' && stringLiteral(b) === '__main__') || (b.text === '__name__' && stringLiteral(a) === '__main__');
+  const reads = (name: Node, literal: Node): boolean => name.text === '__name__' && stringLiteral(literal) === '__main__';
+  return reads(a, b) || reads(b, a);
 }
 
 /** Calls of a name with constant arguments in the file's `if __name__ == "__main__":` blocks, in order. */
@@ -302,7 +310,8 @@ export function mainBlockCalls(root: Node): { readonly node: Node; readonly name
   const out: { node: Node; name: string; callee: string }[] = [];
   for (const statement of root.namedChildren) {
     if (statement?.type !== 'if_statement' || !isMainGuard(statement)) continue;
-    const stack: Node[] = statement.childForFieldName('consequence') ? [statement.childForFieldName('consequence') as Node] : [];
+    const consequence = statement.childForFieldName('consequence');
+    const stack: Node[] = consequence ? [consequence] : [];
     const calls: Node[] = [];
     while (stack.length > 0) {
       const node = stack.pop() as Node;
@@ -316,7 +325,8 @@ export function mainBlockCalls(root: Node): { readonly node: Node; readonly name
     for (const call of calls) {
       const name = constantCallName(call);
       const callee = call.childForFieldName('function')?.text;
-      if (name !== undefined && callee !== undefined && !out.some((o) => o.name === name)) out.push({ node: call, name, callee });
+      if (name === undefined || callee === undefined || out.some((o) => o.name === name)) continue;
+      out.push({ node: call, name, callee });
     }
   }
   return out;

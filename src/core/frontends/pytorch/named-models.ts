@@ -33,13 +33,16 @@ export interface ParsedModelExpression {
 export function parseModelExpression(text: string): ParsedModelExpression | { readonly problem: string } {
   const trimmed = text.trim();
   if (trimmed.length === 0) return { problem: 'the model expression is empty' };
-  if (trimmed.length > MAX_MODEL_EXPRESSION) return { problem: `the model expression is longer than ${MAX_MODEL_EXPRESSION} characters` };
+  if (trimmed.length > MAX_MODEL_EXPRESSION) {
+    return { problem: `the model expression is longer than ${MAX_MODEL_EXPRESSION} characters` };
+  }
   if (/[\r\n]/.test(trimmed)) return { problem: 'the model expression must be on one line' };
   const tree = parsePython(trimmed);
   if (!tree) return { problem: 'the Python parser is not loaded' };
   const statements = tree.rootNode.namedChildren;
   const statement = statements.length === 1 ? statements[0] : null;
-  const node = statement?.type === 'expression_statement' && statement.namedChildCount === 1 ? statement.namedChildren[0] : null;
+  const single = statement?.type === 'expression_statement' && statement.namedChildCount === 1;
+  const node = single ? statement.namedChildren[0] : null;
   if (tree.rootNode.hasError || !node) {
     tree.delete();
     return { problem: `"${trimmed.slice(0, 80)}" is not a Python expression` };
@@ -53,7 +56,8 @@ export function parseModelExpression(text: string): ParsedModelExpression | { re
   }
   if (!first) {
     tree.delete();
-    return { problem: `"${trimmed.slice(0, 80)}" does not start with a name the file defines (write e.g. get_model('name'))` };
+    const example = "write e.g. get_model('name')";
+    return { problem: `"${trimmed.slice(0, 80)}" does not start with a name the file defines (${example})` };
   }
   return { text: trimmed, name: constantCallName(node) ?? trimmed.replace(/\s+/g, ' '), root: first.text, node, tree };
 }

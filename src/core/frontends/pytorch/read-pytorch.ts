@@ -19,6 +19,9 @@ export function looksLikePyTorch(text: string): boolean {
   return /^\s*(import\s+torch\b|from\s+torch(\.|\s+import)\b|from\s+torchvision\b|import\s+torchvision\b)/m.test(text);
 }
 
+/** A model built by a candidate's code, and where it is shown. */
+type Built = { module: ModuleNode; source: SourceRange } | undefined;
+
 interface Candidate {
   readonly name: string;
   readonly outcome: CandidateOutcome;
@@ -44,7 +47,8 @@ function classKeyOf(keys: Map<UserClass, string>, cls: UserClass): string {
  * module classes constructible with defaults that no other model uses. With a memo (one per
  * open document), candidates whose code a keystroke did not touch are not evaluated again.
  */
-export function readPyTorch(file: string, text: string, memo?: PythonReadMemo, search?: PythonSearchOptions, named?: NamedModels): ReadResult {
+export function readPyTorch(file: string, text: string, memo?: PythonReadMemo, search?: PythonSearchOptions,
+  named?: NamedModels): ReadResult {
   // Parsed for the whole read: the evaluator caches syntax by node id, which a freed tree's successor may reuse.
   const namedExpressions = named ? parseNamedModels(named) : undefined;
   try {
@@ -54,8 +58,9 @@ export function readPyTorch(file: string, text: string, memo?: PythonReadMemo, s
   }
 }
 
-function readModels(file: string, text: string, memo: PythonReadMemo | undefined, search: PythonSearchOptions | undefined,
-  named: NamedModels | undefined, namedExpressions: ReturnType<typeof parseNamedModels> | undefined): ReadResult {
+function readModels(file: string, text: string, memo: PythonReadMemo | undefined,
+  search: PythonSearchOptions | undefined, named: NamedModels | undefined,
+  namedExpressions: ReturnType<typeof parseNamedModels> | undefined): ReadResult {
   return readPythonProgram(file, text, ({ root, map, interpreter, diagnostics, origin, diagnostic: at }) => {
     const table = memo ? new StatementTable(root) : undefined;
     memo?.begin();
@@ -86,7 +91,8 @@ function readModels(file: string, text: string, memo: PythonReadMemo | undefined
       };
     };
     /** Evaluates one candidate, or reuses its outcome from the memo when nothing it read changed. */
-    const evaluate = (name: string, kind: CandidateKind, site: Node | SourceRange, build: (found: Diagnostic[]) => { module: ModuleNode; source: SourceRange } | undefined): CandidateOutcome => {
+    const evaluate = (name: string, kind: CandidateKind, site: Node | SourceRange,
+      build: (found: Diagnostic[]) => Built): CandidateOutcome => {
       const reused = memo && table ? memo.lookup(name, kind, file, table, text) : undefined;
       if (reused) return reused;
       const run = (): CandidateOutcome => {
@@ -111,13 +117,17 @@ function readModels(file: string, text: string, memo: PythonReadMemo | undefined
 
     /** One model per literal that selects it, from a factory or a class of this file. */
     const selectorCandidates = (name: string, code: Node, skipSelf: boolean, nameNode: Node,
-      build: (call: SelectorCall, found: Diagnostic[]) => { module: ModuleNode; source: SourceRange } | undefined, kind: CandidateKind = 'factory'): Candidate[] => {
+      build: (call: SelectorCall, found: Diagnostic[]) => Built, kind: CandidateKind = 'factory'): Candidate[] => {
       const { calls, omitted } = selectorCalls(name, code, skipSelf);
       if (omitted > 0) {
-        const more = `${name}: ${omitted} more models it selects by name are not read; name them with --model or \`models\` in robustness-lens.toml`;
+        const more = `${name}: ${omitted} more models it selects by name are not read; `
+          + 'name them with --model or `models` in robustness-lens.toml';
         diagnostics.push(at(map.range(nameNode), 'RL109', more, 'info'));
       }
-      return calls.map((call) => ({ name: call.name, outcome: evaluate(call.name, kind, nameNode, (found) => build(call, found)) }));
+      return calls.map((call) => ({
+        name: call.name,
+        outcome: evaluate(call.name, kind, nameNode, (found) => build(call, found)),
+      }));
     };
     /** The models the user named, or undefined when none of them is this file's (discovery then finds them). */
     const namedModelCandidates = (given: NamedModels): Candidate[] | undefined => {
@@ -125,11 +135,13 @@ function readModels(file: string, text: string, memo: PythonReadMemo | undefined
       let applies = false;
       for (const parsed of namedExpressions?.entries ?? []) {
         if ('problem' in parsed) {
-          if (given.strict) diagnostics.push(at(origin, 'RL114', `${given.from} ${parsed.text.slice(0, 80)}: ${parsed.problem}`));
+          const problem = `${given.from} ${parsed.text.slice(0, 80)}: ${parsed.problem}`;
+          if (given.strict) diagnostics.push(at(origin, 'RL114', problem));
           continue;
         }
         if (!interpreter.globals.vars.has(parsed.root)) {
-          if (given.strict) diagnostics.push(at(origin, 'RL114', `${given.from} ${parsed.name}: this file does not define ${parsed.root}`));
+          const problem = `${given.from} ${parsed.name}: this file does not define ${parsed.root}`;
+          if (given.strict) diagnostics.push(at(origin, 'RL114', problem));
           continue;
         }
         applies = true;
@@ -143,7 +155,9 @@ function readModels(file: string, text: string, memo: PythonReadMemo | undefined
             if (value.kind === 'function') value = interpreter.invoke(value.fn, undefined, [], new Map(), frame);
             else if (value.kind === 'userClass') value = interpreter.instantiate(value.cls, [], new Map(), value.cls.node);
             if (value.kind === 'module') return { module: value.module, source: site };
-            const what = value.kind === 'unknown' ? `the model it gives is not statically known (${value.reason})` : `it gives ${describeValue(value)}, not an nn.Module`;
+            const what = value.kind === 'unknown'
+              ? `the model it gives is not statically known (${value.reason})`
+              : `it gives ${describeValue(value)}, not an nn.Module`;
             found.push(at(site, 'RL114', `${parsed.name}: ${what}`));
             return undefined;
           }),
@@ -159,7 +173,7 @@ function readModels(file: string, text: string, memo: PythonReadMemo | undefined
       return def ? map.range(def.childForFieldName('name') ?? def) : origin;
     };
     /** What a factory call gave, as a model; a factory we could not follow says so rather than vanish. */
-    const factoryModel = (name: string, code: Node, result: PyValue, found: Diagnostic[], site: SourceRange): { module: ModuleNode; source: SourceRange } | undefined => {
+    const factoryModel = (name: string, code: Node, result: PyValue, found: Diagnostic[], site: SourceRange): Built => {
       if (result.kind === 'unknown' && buildsModule(code.text, moduleClassNames)) {
         found.push(at(site, 'RL109', `${name}: the model it returns is not statically known (${result.reason})`, 'info'));
       }
@@ -186,12 +200,16 @@ function readModels(file: string, text: string, memo: PythonReadMemo | undefined
         if (requiredParameters(fn.node, false) === 0) {
           candidates.push({
             name,
-            outcome: evaluate(name, 'factory', nameNode, (found) => factoryModel(name, fn.node, interpreter.invoke(fn, undefined, [], new Map(), frame), found, nameRange(name))),
+            outcome: evaluate(name, 'factory', nameNode, (found) => {
+              const result = interpreter.invoke(fn, undefined, [], new Map(), frame);
+              return factoryModel(name, fn.node, result, found, nameRange(name));
+            }),
           });
         }
         candidates.push(...selectorCandidates(name, fn.node, false, nameNode, (call, found) => {
           const { positional, keywords } = selectorArguments(call);
-          return factoryModel(call.name, fn.node, interpreter.invoke(fn, undefined, positional, keywords, frame), found, nameRange(name));
+          const result = interpreter.invoke(fn, undefined, positional, keywords, frame);
+          return factoryModel(call.name, fn.node, result, found, nameRange(name));
         }));
       }
       const used = new Set(candidates.flatMap((c) => c.outcome.model?.classes ?? []));
@@ -223,14 +241,18 @@ function readModels(file: string, text: string, memo: PythonReadMemo | undefined
       // Calls in the `if __name__ == "__main__":` block: the models the file's author runs.
       for (const call of mainBlockCalls(root)) {
         const callee = interpreter.globals.vars.get(call.callee);
-        const code = callee?.kind === 'function' ? callee.fn.node : callee?.kind === 'userClass' && isModuleClass(callee.cls) ? callee.cls.node : undefined;
+        const isClass = callee?.kind === 'userClass' && isModuleClass(callee.cls);
+        const code = callee?.kind === 'function' ? callee.fn.node : isClass ? callee.cls.node : undefined;
         if (!code || candidates.some((c) => c.name === call.name)) continue;
         // Argument-free ones are found above (or left out as a component of another model).
         if (call.name === `${call.callee}()`) continue;
         const site = map.range(call.node);
         candidates.push({
           name: call.name,
-          outcome: evaluate(call.name, 'factory', site, (found) => factoryModel(call.name, code, interpreter.eval(call.node, interpreter.globals, frame), found, site)),
+          outcome: evaluate(call.name, 'factory', site, (found) => {
+            const result = interpreter.eval(call.node, interpreter.globals, frame);
+            return factoryModel(call.name, code, result, found, site);
+          }),
         });
       }
     }
@@ -243,8 +265,9 @@ function readModels(file: string, text: string, memo: PythonReadMemo | undefined
       return own !== undefined && !candidates.some((other) => other !== c && other.outcome.model?.below.includes(own));
     }).map((c) => (c.outcome.model as NonNullable<CandidateOutcome['model']>).network);
     if (networks.length === 0 && !diagnostics.some((d) => d.severity === 'error')) {
-      diagnostics.push(at(origin, 'RL108', 'no PyTorch model found: expected an nn.Module class constructible with its defaults, a function returning one '
-        + '(argument-free, or selecting it by a string), a module-level instance or a call in the __main__ block; name one with --model', 'info'));
+      const expected = 'expected an nn.Module class constructible with its defaults, a function returning one '
+        + '(argument-free, or selecting it by a string), a module-level instance or a call in the __main__ block';
+      diagnostics.push(at(origin, 'RL108', `no PyTorch model found: ${expected}; name one with --model`, 'info'));
     }
     return { network: networks[0], networks, diagnostics };
   }, memo, search);
@@ -253,7 +276,8 @@ function readModels(file: string, text: string, memo: PythonReadMemo | undefined
 /** The arguments of a call that selects a model by a literal. */
 function selectorArguments(call: SelectorCall): { positional: PyValue[]; keywords: Map<string, PyValue> } {
   const literal: PyValue = { kind: 'string', value: call.literal };
-  return call.positional ? { positional: [literal], keywords: new Map() } : { positional: [], keywords: new Map([[call.parameter, literal]]) };
+  if (call.positional) return { positional: [literal], keywords: new Map() };
+  return { positional: [], keywords: new Map([[call.parameter, literal]]) };
 }
 
 /** Whether a function's code names one of the file's module classes (a model factory). */
