@@ -2,7 +2,8 @@
 
 Usage: python3 inspect_model.py FILE NAME [NAME ...]
 Each NAME is a module-level factory function or nn.Module class of FILE, called without
-arguments. Prints one JSON object:
+arguments, a module-level nn.Module instance, or a Python expression on FILE's names that gives
+a model (get_model('ra_wrn70_16')), as the static reader names the models it finds. Prints one JSON object:
   {"torch": version, "models": {NAME: {"total": int, "modules": [{"name", "class", "params", "line"}],
                                        "fx": {"ops": [{"op", "target", "line"}]} or {"error": message}}},
    "errors": {NAME: message}}
@@ -43,7 +44,7 @@ def main() -> None:
     models, errors = {}, {}
     for name in names:
         try:
-            model = getattr(module, name)()
+            model = build(module, name)
         except Exception as error:  # report, do not crash: the other models may still count
             errors[name] = f"{type(error).__name__}: {error}"
             continue
@@ -54,6 +55,17 @@ def main() -> None:
                 entries.append({"name": module_name, "class": type(sub).__name__, "params": own, "line": created_at.get(id(sub))})
         models[name] = {"total": sum(p.numel() for p in model.parameters()), "modules": entries, "fx": forward_graph(model, created_at)}
     print(json.dumps({"torch": torch.__version__, "models": models, "errors": errors}))
+
+
+def build(module, name):
+    """The model NAME stands for in MODULE: an instance, a callable called with no arguments, an expression's value."""
+    import torch
+
+    # An expression on the file's names (get_model('ra_wrn70_16')): the file is the user's own, run only when trusted.
+    value = getattr(module, name) if name.isidentifier() else eval(name, vars(module))  # noqa: S307
+    if isinstance(value, torch.nn.Module):
+        return value
+    return value() if callable(value) else value
 
 
 def forward_graph(model, created_at):

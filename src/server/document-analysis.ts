@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import {
-  budgetInForce, detectFormat, readTextIfExists, findLintConfig, lintReadResult, mergeConfigs, ModuleFileCache, networksOf, PythonReadMemo,
-  readModelFile, summarize, impliedInputSize,
+  budgetInForce, configModels, detectFormat, readTextIfExists, findLintConfig, lintReadResult, mergeConfigs, ModuleFileCache,
+  networksOf, PythonReadMemo, readModelFile, summarize, impliedInputSize,
   type Diagnostic, type FoundConfig, type ModelSummary, type ReadResult,
 } from '../core';
 import type { ServerSettings } from './settings';
@@ -72,7 +72,10 @@ export class Analyzer {
       memo = new PythonReadMemo();
       this.memos.set(uri, memo);
     }
-    const read = readModelFile(file, text, { memo, python: { searchPath: settings.pythonSearchPath, modules: this.modules } });
+    const found = this.configFor(file);
+    const models = configModels(found.config, found.file);
+    const python = { searchPath: settings.pythonSearchPath, modules: this.modules };
+    const read = readModelFile(file, text, { memo, python, ...(models ? { models } : {}) });
     const networks = networksOf(read);
     let analysis: DocumentAnalysis = {
       version,

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  configModels,
   findLintConfig,
   internalErrorDiagnostic,
   formatLocation,
@@ -33,7 +34,12 @@ Options:
   --ignore CODES         rules to skip
   --budget N             parameter budget (26M, 26000000); overrides the model file's
   --num-classes N        classes of the head when a RobArch config leaves num_classes to Hydra
-  --python-path DIR      where a Python file's imports are looked for besides its own package (repeatable)
+  --model EXPR           the model of a Python file to check, as a Python expression on what
+                         the file defines: --model "get_model('ra_wrn70_16')"; repeatable
+                         (default: the config's \`models\` where the file defines them, else
+                         the models found in it)
+  --python-path DIR      where a Python file's imports are looked for besides its own package;
+                         repeatable. Files found are read, never run
   --no-config            ignore configuration files
   -h, --help             show this help
 
@@ -57,6 +63,7 @@ export function runLint(args: readonly string[], io: CommandIO): number {
       ignore: { type: 'string' },
       budget: { type: 'string' },
       'num-classes': { type: 'string' },
+      model: { type: 'string', multiple: true },
       'python-path': { type: 'string', multiple: true },
       'no-config': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -95,6 +102,7 @@ export function runLint(args: readonly string[], io: CommandIO): number {
     }
   }
   const configs = new Map<string, ReturnType<typeof findLintConfig>>();
+  const dir = (file: string): string => path.dirname(path.resolve(file));
   for (const file of files) {
     // A file that makes a reader or a rule throw is reported at its start; the others go on.
     try {
@@ -107,13 +115,16 @@ export function runLint(args: readonly string[], io: CommandIO): number {
     const found: Diagnostic[] = [];
     let fileConfig: LintConfig | undefined;
     if (!values['no-config']) {
-      const dir = path.dirname(path.resolve(file));
-      const config = configs.get(dir) ?? findLintConfig(dir, readTextIfExists);
-      configs.set(dir, config);
+      const config = configs.get(dir(file)) ?? findLintConfig(dir(file), readTextIfExists);
+      configs.set(dir(file), config);
       for (const d of config.diagnostics) if (!diagnostics.includes(d) && !found.includes(d)) found.push(d);
       fileConfig = config.config;
     }
-    const { result: read, text } = readModelFromDisk(file, { numClasses, python: { searchPath: values['python-path'] ?? [] } });
+    const models = values.model?.length
+      ? { expressions: values.model, from: '--model', strict: true }
+      : configModels(fileConfig, configs.get(dir(file))?.file);
+    const python = { searchPath: values['python-path'] ?? [] };
+    const { result: read, text } = readModelFromDisk(file, { numClasses, python, ...(models ? { models } : {}) });
     found.push(...lintReadResult(read, text ?? '', { config: mergeConfigs(fileConfig, cliLayer), budgetOverride }));
     return found;
   }

@@ -15,6 +15,7 @@ import {
 } from '../../core';
 import { formatDiagnostic } from '../diagnostics';
 import { readModelFromDisk } from '../read-file';
+import { namedModels } from '../named-models';
 import { budgetOption, positiveIntegerOption } from '../options';
 import { countWithPyTorch, residualAdds, type ForwardGraph } from '../../engine/pytorch/exact-count';
 import { inspectModelScript } from '../python-script';
@@ -39,6 +40,9 @@ Options:
   --python PATH      the Python with torch for --exact (default python3)
   --python-path DIR  where a Python file's imports are looked for besides its own package
                      (site-packages, a checkout); repeatable. Files found are read, never run
+  --model EXPR       the model of a Python file to count, as a Python expression on what the
+                     file defines: --model "get_model('ra_wrn70_16')"; repeatable. Without it,
+                     the \`models\` list of robustness-lens.toml applies, else the models found
   -h, --help         show this help`;
 
 function budgetLine(summary: ModelSummary, budgetOverride: number | undefined): string {
@@ -103,6 +107,7 @@ export function runParams(args: readonly string[], io: CommandIO): number {
       'num-classes': { type: 'string' },
       exact: { type: 'boolean', default: false },
       'python-path': { type: 'string', multiple: true },
+      model: { type: 'string', multiple: true },
       python: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -122,7 +127,9 @@ export function runParams(args: readonly string[], io: CommandIO): number {
   for (const file of positionals) {
     // A file that makes a reader or the counter throw is reported at its start; the rest go on.
     try {
-      const { result } = readModelFromDisk(file, { numClasses, python: { searchPath: values['python-path'] ?? [] } });
+      const models = namedModels(file, values.model);
+      const python = { searchPath: values['python-path'] ?? [] };
+      const { result } = readModelFromDisk(file, { numClasses, python, ...(models ? { models } : {}) });
       for (const d of result.diagnostics) {
         if (d.severity === 'error') failed = true;
         if (d.severity === 'error' || !values.json) io.err(formatDiagnostic(d));

@@ -11,6 +11,11 @@ export interface LintConfig {
   /** Per-rule severity, e.g. `{ RA011: 'error' }`. */
   readonly severity?: Readonly<Record<string, Severity>>;
   readonly budget?: number;
+  /**
+   * Python expressions naming models (`get_model('ra_wrn70_16')`): in a Python file that defines
+   * what they call, they are its models instead of the ones found by reading it.
+   */
+  readonly models?: readonly string[];
 }
 
 /** Later layers override earlier ones, key by key (config file, then editor settings, then CLI). */
@@ -23,6 +28,7 @@ export function mergeConfigs(...layers: (LintConfig | undefined)[]): LintConfig 
     if (layer.ignore) merged.ignore = [...(merged.ignore ?? []), ...layer.ignore];
     if (layer.severity) merged.severity = { ...merged.severity, ...layer.severity };
     if (layer.budget !== undefined) merged.budget = layer.budget;
+    if (layer.models) merged.models = layer.models;
   }
   return merged;
 }

@@ -3,10 +3,13 @@ import type { Diagnostic, Severity } from '../ir/diagnostic';
 import { pointRange } from '../ir/source';
 import { parseCount } from '../util/parse-count';
 import type { LintConfig } from './lint-config';
+import { MAX_MODEL_EXPRESSION } from '../frontends/pytorch/named-models';
 
 const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info', 'hint'];
-const KEYS = ['select', 'extend-select', 'ignore', 'severity', 'budget'];
+const KEYS = ['select', 'extend-select', 'ignore', 'severity', 'budget', 'models'];
 const CODE = /^(ALL|RA\d{0,3})$/i;
+/** More named models than anyone lists by hand: a mistake, refused before any is evaluated. */
+const MAX_MODELS = 100;
 
 function lineOf(text: string, needle: string): number {
   const index = text.search(new RegExp(`^\\s*["']?${needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*=`, 'm'));
@@ -67,6 +70,16 @@ export function parseLintConfig(file: string, text: string): { config?: LintConf
     const budget = parseCount(settings.budget as string | number);
     if (budget === undefined) return error(lineOf(text, 'budget'), 'budget must be a parameter count such as "26M" or 26000000');
     config.budget = budget;
+  }
+  if (settings.models !== undefined) {
+    const models = settings.models;
+    const oneLine = (m: unknown): boolean =>
+      typeof m === 'string' && m.trim().length > 0 && m.length <= MAX_MODEL_EXPRESSION && !/[\r\n]/.test(m);
+    if (!Array.isArray(models) || models.length > MAX_MODELS || !models.every(oneLine)) {
+      const example = `"get_model('ra_wrn70_16')"`;
+      return error(lineOf(text, 'models'), `models must be a list of at most ${MAX_MODELS} one-line Python expressions such as ${example}`);
+    }
+    config.models = models as string[];
   }
   return { config, diagnostics: [] };
 }

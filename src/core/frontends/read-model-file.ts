@@ -5,6 +5,7 @@ import { readArchSpec } from './arch-spec/read-arch-spec';
 import { looksLikePyTorch, readPyTorch } from './pytorch/read-pytorch';
 import type { PythonReadMemo } from './pytorch/read-memo';
 import type { PythonSearchOptions } from './pytorch/module-files';
+import type { NamedModels } from './pytorch/named-models';
 import { looksLikeTfjsModel, readTfjsModel } from './tfjs/read-tfjs-model';
 import { looksLikeKeras, readKeras } from './keras/read-keras';
 import { checkFileSize } from './limits';
@@ -17,6 +18,8 @@ export interface ReadOptions extends HydraReadOptions {
   readonly memo?: PythonReadMemo;
   /** Where a Python file's imports are looked for, besides its own package root. */
   readonly python?: PythonSearchOptions;
+  /** Models the user named (`--model`, the config's `models`): in a Python file defining them, they are its models. */
+  readonly models?: NamedModels;
 }
 
 export type ModelFileFormat = 'arch-spec' | 'robarch-hydra' | 'pytorch' | 'keras' | 'tfjs';
@@ -73,7 +76,7 @@ function readAnyModelFile(file: string, text: string, options: ReadOptions): Rea
     case 'robarch-hydra':
       return readRobArchHydra(file, text, options);
     case 'pytorch':
-      return readPyTorch(file, text, options.memo, options.python ?? {});
+      return readPyTorch(file, text, options.memo, options.python ?? {}, options.models);
     case 'tfjs':
       return readTfjsModel(file, text);
     case 'keras':

@@ -254,6 +254,8 @@ export abstract class Builtins extends Calls {
       switch (name) {
         case 'add_module':
         case 'register_module':
+        case 'register_parameter':
+        case '__setattr__':
           if (a?.kind === 'string' && b) this.setModuleAttribute(module, a.value, b);
           else if (!module.incomplete) module.incomplete = `${module.className}.${name} with a name or module not statically known`;
           return NONE;

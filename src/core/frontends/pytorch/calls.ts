@@ -150,6 +150,8 @@ export abstract class Calls extends Expressions {
       return { kind: 'array', shape: shape as number[] };
     }
     if (['log', 'exp', 'sqrt', 'abs', 'sigmoid', 'tanh'].includes(name) && first?.kind === 'array') return first;
+    // torch.tensor([0.485, 0.456, 0.406]): a constant (normalisation means), not a module.
+    if ((name === 'tensor' || name === 'as_tensor') && first) return literalTensor(first);
     return undefined;
   }
 
@@ -401,4 +403,18 @@ export abstract class Calls extends Expressions {
 
 
   protected abstract builtin(callee: { kind: 'builtin'; name: string; self?: PyValue }, args: PyValue[], keywords: Map<string, PyValue>, node: Node, scope: Scope, frame: Frame): PyValue;
+}
+
+/** The shape of a (nested) list of numbers, as torch.tensor makes it; undefined when not rectangular or not numbers. */
+function literalTensor(value: PyValue): PyValue | undefined {
+  const shapeOf = (v: PyValue): number[] | undefined => {
+    if (v.kind === 'number' || v.kind === 'bool') return [];
+    if (v.kind !== 'list' || v.tainted) return undefined;
+    const inner = v.items.map(shapeOf);
+    const first = inner[0];
+    if (inner.some((s) => s === undefined || s.join() !== (first ?? []).join())) return undefined;
+    return [v.items.length, ...(first ?? [])];
+  };
+  const shape = shapeOf(value);
+  return shape ? { kind: 'array', shape } : undefined;
 }

@@ -66,8 +66,13 @@ function describe(value: PyValue | undefined): string {
 }
 
 export function intFact(value: PyValue | undefined, what: string): Fact<number> {
-  if (value?.kind === 'number' && Number.isInteger(value.value)) return known(value.value);
+  if (value?.kind === 'number' && value.isInt) return known(value.value);
   if (value?.kind === 'bool') return known(value.value ? 1 : 0);
+  // out_planes / 4 is a float in Python 3 even when whole: PyTorch refuses it as a size.
+  if (value?.kind === 'number') {
+    const written = Number.isInteger(value.value) ? value.value.toFixed(1) : String(value.value);
+    return unknown(`${what} is ${written}, a float where PyTorch needs an int`);
+  }
   return unknown(`${what} is not statically known (${describe(value)})`);
 }
 
