@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { CodeLensRequest, LanguageClient, TransportKind, type DocumentSelector, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { RUN_COMMANDS } from '../server/run-lenses';
+import { withRenderedRuleLinks } from './rule-links';
 
 /** The documents the server analyses: our specs by name, YAML for RobArch's Hydra configs, Python for PyTorch. */
 export const MODEL_DOCUMENTS: DocumentSelector = [
@@ -34,6 +35,7 @@ export function startLanguageClient(context: vscode.ExtensionContext, output: vs
     outputChannel: output,
     middleware: {
       provideCodeLenses: async (document, token, next) => withoutRunLensesUntrusted(await next(document, token)),
+      handleDiagnostics: (uri, diagnostics, next) => next(uri, withRenderedRuleLinks(diagnostics)),
     },
     synchronize: {
       fileEvents: vscode.workspace.createFileSystemWatcher('**/{robustness-lens.toml,pyproject.toml}'),
