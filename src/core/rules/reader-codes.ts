@@ -72,7 +72,7 @@ export const READER_CODES: readonly ReaderCode[] = [
       + 'library, a value computed at run time, an unsupported layer). The model is reported "unknown" or "at '
       + 'least N" rather than given a number that could be wrong.',
     fix: 'Pass the values as literals where the model is built, or use **Robustness Lens: Count Parameters '
-      + 'Exactly** to count it with your own PyTorch.',
+      + 'Exactly with PyTorch** to count it with your own PyTorch.',
   },
   {
     code: 'RL108',
@@ -87,7 +87,8 @@ export const READER_CODES: readonly ReaderCode[] = [
     title: 'Factory result unknown',
     when: 'An argument-free function returns a model the reader cannot follow statically; it is listed but not '
       + 'counted.',
-    fix: 'Return the model class directly from the function, or count it with **Count Parameters Exactly**.',
+    fix: 'Return the model class directly from the function, or count it with **Count Parameters Exactly '
+      + 'with PyTorch**.',
   },
   {
     code: 'RL110',
