@@ -1,0 +1,116 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { FrameLocator, Page } from 'playwright-core';
+import { answerQuickInput, runCommandNamed, toast, waitFor } from './run-helpers';
+import { clickAt, openFile, waitForLens } from './workbench';
+
+// The editor scenes of issue #17 (fix-all on save, rule pages, the budget in settings and the
+// breakdown panel, an untrained evaluation), shared by editor-calm.e2e.ts, which asserts on them,
+// and scripts/screenshots/take-screenshots.ts, which photographs them for docs/screenshots.
+
+/** torchvision's own resnet.py (Debian's python3-torchvision), as a user would copy it in. */
+export const TORCHVISION_RESNET = '/usr/lib/python3/dist-packages/torchvision/models/resnet.py';
+export const RESNET_FILE = 'torchvision_resnet.py';
+
+/** The examples plus torchvision's resnet.py, in a folder under `out`. */
+export function editorWorkspace(out: string): string {
+  const dir = path.join(out, 'editor-calm-workspace-source');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.cpSync(path.join(process.cwd(), 'examples'), dir, { recursive: true });
+  fs.copyFileSync(TORCHVISION_RESNET, path.join(dir, RESNET_FILE));
+  return dir;
+}
+
+/** User settings for the scenes: fix-all runs on an explicit save. */
+export const EDITOR_SETTINGS: Record<string, unknown> = {
+  'editor.codeActionsOnSave': { 'source.fixAll.robustnessLens': 'explicit' },
+  'robustnessLens.evaluate.samples': 20,
+};
+
+export function webviewFrame(page: Page, index = 0): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').nth(index).frameLocator('#active-frame');
+}
+
+export async function problemsRows(page: Page): Promise<string[]> {
+  return page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+}
+
+/** Opens torchvision's resnet.py and waits for its warnings in the Problems panel. */
+export async function openResnetWithWarnings(page: Page): Promise<void> {
+  await openFile(page, RESNET_FILE);
+  await page.waitForSelector('.squiggly-warning', { timeout: 90_000 });
+  await page.keyboard.press('Control+Shift+M');
+  await waitFor('RA011 in the Problems panel', async () => ((await problemsRows(page)).some((r) => r.includes('RA011')) ? true : undefined), 60_000);
+  // Back to the editor, at the first block's activation.
+  await page.keyboard.press('Control+1');
+  await page.keyboard.press('Control+G');
+  await page.keyboard.type('83');
+  await page.keyboard.press('Enter');
+}
+
+/** Saves the editor (Ctrl+S): editor.codeActionsOnSave applies fix-all, then the file is written. */
+export async function saveWithFixAll(page: Page, workspace: string): Promise<string> {
+  await page.keyboard.press('Control+1');
+  await page.keyboard.press('Control+S');
+  return waitFor('the fixed file on disk', () => {
+    const text = fs.readFileSync(path.join(workspace, RESNET_FILE), 'utf8');
+    return text.includes('nn.SiLU(inplace=True)') ? text : undefined;
+  }, 60_000);
+}
+
+/** Clicks a code's link in the Problems panel (as a person does) and waits for its rendered page. */
+export async function openRulePageFromProblems(page: Page, code: string): Promise<FrameLocator> {
+  await page.keyboard.press('Control+Shift+M');
+  const row = page.locator('.markers-panel .monaco-list-row', { hasText: code }).first();
+  await row.waitFor({ timeout: 30_000 });
+  await row.locator('.code-link a, .code-link .monaco-link').first().click();
+  await page.locator(`.tab[aria-label*="Preview ${code}.md"]`).first().waitFor({ timeout: 30_000 });
+  const frame = webviewFrame(page);
+  await frame.locator('h1', { hasText: code }).waitFor({ timeout: 30_000 });
+  return frame;
+}
+
+/** Sets robustnessLens.budget by typing into the Settings UI, as a person does. */
+export async function setBudgetInSettingsUi(page: Page, budget: string): Promise<void> {
+  await runCommandNamed(page, 'Preferences: Open User Settings');
+  const search = page.locator('.settings-editor .suggest-input-container .monaco-editor textarea, .settings-editor .settings-header .monaco-editor textarea').first();
+  await search.waitFor({ timeout: 30_000 });
+  await search.focus();
+  await page.keyboard.type('robustnessLens.budget');
+  const input = page.locator('.settings-editor .setting-item-text input').first();
+  await input.waitFor({ timeout: 30_000 });
+  await input.fill(budget);
+  await page.keyboard.press('Tab');
+}
+
+/** Opens the breakdown panel from the model's code lens at the end of the file. */
+export async function openBreakdownFromLens(page: Page, model: string, lens: RegExp): Promise<FrameLocator> {
+  await openFile(page, RESNET_FILE);
+  await waitForLens(page, lens, 60_000, () => page.keyboard.press('Control+End'));
+  await clickAt(page, '.codelens-decoration a', `${model}:`);
+  const frame = webviewFrame(page);
+  await frame.locator('h1', { hasText: model }).waitFor({ timeout: 30_000 });
+  return frame;
+}
+
+/**
+ * Evaluates mnist-small.arch.yaml from its lens with untrained weights and the quick attacks,
+ * keeping the defaults elsewhere, and waits for the results panel's headline.
+ */
+export async function evaluateUntrained(page: Page): Promise<void> {
+  await openFile(page, 'mnist-small.arch.yaml');
+  await waitForLens(page, /Evaluate robustness/);
+  await clickAt(page, '.codelens-decoration a', 'Evaluate robustness');
+  for (let step = 0; step < 8; step++) {
+    if (await toast(page, 'Evaluating MNIST-small').isVisible().catch(() => false)) break;
+    const widget = page.locator('.quick-input-widget:visible');
+    try {
+      await widget.waitFor({ timeout: 10_000 });
+    } catch {
+      break;
+    }
+    const text = await widget.innerText();
+    await answerQuickInput(page, '', /attack/i.test(text) ? 'Quick' : /weights/i.test(text) ? 'Random' : undefined);
+  }
+  await toast(page, /UNTRAINED weights/).waitFor({ timeout: 240_000 });
+}
