@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -28,6 +28,12 @@ describe('a calm editor: fix-all, rule pages, one budget', { skip: e2eSkip() }, 
       ...EDITOR_SETTINGS,
     });
     ({ context, page } = await openWorkbench(server.url, server.workspace, path.join(OUT, 'editor-calm-chromium')));
+  });
+
+  let step = 0;
+  afterEach(async () => {
+    // What the page showed at the end of each test, for a failure's post-mortem.
+    await screenshot(page, path.join(OUT, 'editor-calm-steps'), `step-${++step}`).catch(() => undefined);
   });
 
   after(async () => {
@@ -65,11 +71,11 @@ describe('a calm editor: fix-all, rule pages, one budget', { skip: e2eSkip() }, 
     const settingsFile = path.join(server.userData, 'User', 'settings.json');
     await waitFor('the budget in settings.json', () => (/"robustnessLens\.budget": "11M"/.test(fs.readFileSync(settingsFile, 'utf8')) ? true : undefined), 20_000);
     await runCommandNamed(page, 'View: Close All Editors');
-    const lensPattern = /resnet50: 25\.56M \/ 11M budget \(\+132\.4%\)/;
+    const lensPattern = /resnet50: 25\.56M \/ 11M budget \(\+132\.3%\)/;
     const frame = await openBreakdownFromLens(page, 'resnet50', lensPattern);
     const budgetLine = frame.locator('p.over').first();
     await budgetLine.waitFor({ timeout: 15_000 });
-    assert.match(await budgetLine.innerText(), /^232.3% of the 11,000,000-parameter budget/);
+    assert.match(await budgetLine.innerText(), /^232\.3% of the 11,000,000-parameter budget/);
     assert.equal(await frame.locator('.budget-bar .budget-mark').count(), 1);
     assert.equal(await frame.locator('.budget-mark').innerText(), '100%');
     await screenshot(page, SHOTS, '22-breakdown-budget-from-settings');

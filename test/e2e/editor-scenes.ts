@@ -38,13 +38,20 @@ export async function problemsRows(page: Page): Promise<string[]> {
 /** Opens torchvision's resnet.py and waits for its warnings in the Problems panel. */
 export async function openResnetWithWarnings(page: Page): Promise<void> {
   await openFile(page, RESNET_FILE);
+  await goToLine(page, 83);
   await page.waitForSelector('.squiggly-warning', { timeout: 90_000 });
   await page.keyboard.press('Control+Shift+M');
   await waitFor('RA011 in the Problems panel', async () => ((await problemsRows(page)).some((r) => r.includes('RA011')) ? true : undefined), 60_000);
   // Back to the editor, at the first block's activation.
   await page.keyboard.press('Control+1');
+  await goToLine(page, 83);
+}
+
+/** Ctrl+G: the first block's activation (line 83 of torchvision's resnet.py) is where the warnings are. */
+export async function goToLine(page: Page, line: number): Promise<void> {
   await page.keyboard.press('Control+G');
-  await page.keyboard.type('83');
+  await page.locator('.quick-input-box input:visible').first().waitFor({ timeout: 10_000 });
+  await page.keyboard.type(String(line));
   await page.keyboard.press('Enter');
 }
 
@@ -73,9 +80,9 @@ export async function openRulePageFromProblems(page: Page, code: string): Promis
 /** Sets robustnessLens.budget by typing into the Settings UI, as a person does. */
 export async function setBudgetInSettingsUi(page: Page, budget: string): Promise<void> {
   await runCommandNamed(page, 'Preferences: Open User Settings');
-  const search = page.locator('.settings-editor .suggest-input-container .monaco-editor textarea, .settings-editor .settings-header .monaco-editor textarea').first();
-  await search.waitFor({ timeout: 30_000 });
-  await search.focus();
+  await page.locator('.settings-editor .settings-header').first().waitFor({ timeout: 30_000 });
+  // The Settings editor opens with its search box focused.
+  await page.waitForTimeout(1_500);
   await page.keyboard.type('robustnessLens.budget');
   const input = page.locator('.settings-editor .setting-item-text input').first();
   await input.waitFor({ timeout: 30_000 });
