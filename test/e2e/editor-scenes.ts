@@ -68,9 +68,17 @@ export async function saveWithFixAll(page: Page, workspace: string): Promise<str
 /** Clicks a code's link in the Problems panel (as a person does) and waits for its rendered page. */
 export async function openRulePageFromProblems(page: Page, code: string): Promise<FrameLocator> {
   await page.keyboard.press('Control+Shift+M');
-  const row = page.locator('.markers-panel .monaco-list-row', { hasText: code }).first();
-  await row.waitFor({ timeout: 30_000 });
-  await row.locator('.code-link a, .code-link .monaco-link').first().click();
+  // The code in a problem's row is a link (VS Code's Link widget around the code's label).
+  const box = await waitFor(`a link on ${code} in the Problems panel`, () => page.evaluate((wanted) => {
+    const links = Array.from(document.querySelectorAll('.markers-panel a, .markers-panel .monaco-link'));
+    const link = links.find((a) => a.textContent?.trim() === wanted && a.getBoundingClientRect().width > 0);
+    const r = link?.getBoundingClientRect();
+    return r ? { x: r.x + r.width / 2, y: r.y + r.height / 2 } : undefined;
+  }, code), 30_000).catch(async (error: unknown) => {
+    const row = await page.locator('.markers-panel .monaco-list-row', { hasText: code }).first().innerHTML().catch(() => 'no row');
+    throw new Error(`${(error as Error).message}; the row: ${row.slice(0, 1500)}`);
+  });
+  await page.mouse.click(box.x, box.y);
   await page.locator(`.tab[aria-label*="Preview ${code}.md"]`).first().waitFor({ timeout: 30_000 });
   const frame = webviewFrame(page);
   await frame.locator('h1', { hasText: code }).waitFor({ timeout: 30_000 });
@@ -84,7 +92,7 @@ export async function setBudgetInSettingsUi(page: Page, budget: string): Promise
   // The Settings editor opens with its search box focused.
   await page.waitForTimeout(1_500);
   await page.keyboard.type('robustnessLens.budget');
-  const input = page.locator('.settings-editor .setting-item-text input').first();
+  const input = page.locator('.settings-editor input[aria-label="robustnessLens.budget"]').first();
   await input.waitFor({ timeout: 30_000 });
   await input.fill(budget);
   await page.keyboard.press('Tab');
