@@ -63,8 +63,6 @@ async function main(): Promise<void> {
     await shoot(page, 'torchvision-resnet-after-fix-all');
 
     await setBudgetInSettingsUi(page, '11M');
-    await page.waitForTimeout(1_000);
-    await runCommandNamed(page, 'View: Close All Editors');
     await page.keyboard.press('Control+J');
     await openBreakdownFromLens(page, 'resnet50', /resnet50: 25\.56M \/ 11M budget/);
     await shoot(page, 'breakdown-panel-budget');

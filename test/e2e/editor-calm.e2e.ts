@@ -71,7 +71,6 @@ describe('a calm editor: fix-all, rule pages, one budget', { skip: e2eSkip() }, 
     await setBudgetInSettingsUi(page, '11M');
     const settingsFile = path.join(server.userData, 'User', 'settings.json');
     await waitFor('the budget in settings.json', () => (/"robustnessLens\.budget": "11M"/.test(fs.readFileSync(settingsFile, 'utf8')) ? true : undefined), 20_000);
-    await runCommandNamed(page, 'View: Close All Editors');
     const lensPattern = /resnet50: 25\.56M \/ 11M budget \(\+132\.3%\)/;
     const frame = await openBreakdownFromLens(page, 'resnet50', lensPattern);
     const budgetLine = frame.locator('p.over').first();

@@ -96,6 +96,10 @@ export async function setBudgetInSettingsUi(page: Page, budget: string): Promise
   await input.waitFor({ timeout: 30_000 });
   await input.fill(budget);
   await page.keyboard.press('Tab');
+  // Written once the input settles; then the Settings editor is closed as a person would.
+  await page.waitForTimeout(1_500);
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+W');
 }
 
 /** Opens the breakdown panel from the model's code lens at the end of the file. */
