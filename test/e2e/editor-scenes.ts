@@ -102,10 +102,21 @@ export async function setBudgetInSettingsUi(page: Page, budget: string): Promise
   await page.keyboard.press('Control+W');
 }
 
-/** Opens the breakdown panel from the model's code lens at the end of the file. */
+/** The 1-based line of `def <model>(` in torchvision's resnet.py. */
+function factoryLine(model: string): number {
+  const lines = fs.readFileSync(TORCHVISION_RESNET, 'utf8').split('\n');
+  const index = lines.findIndex((l) => l.startsWith(`def ${model}(`));
+  if (index < 0) throw new Error(`no def ${model} in ${TORCHVISION_RESNET}`);
+  return index + 1;
+}
+
+/** Opens the breakdown panel from the model's code lens above its factory function. */
 export async function openBreakdownFromLens(page: Page, model: string, lens: RegExp): Promise<FrameLocator> {
   await openFile(page, RESNET_FILE);
-  await waitForLens(page, lens, 60_000, () => page.keyboard.press('Control+End'));
+  // The lens sits above the model's factory (torchvision decorates `def resnet50` at line 702).
+  const line = factoryLine(model);
+  await goToLine(page, line);
+  await waitForLens(page, lens, 60_000);
   await clickAt(page, '.codelens-decoration a', `${model}:`);
   const frame = webviewFrame(page);
   await frame.locator('h1', { hasText: model }).waitFor({ timeout: 30_000 });
