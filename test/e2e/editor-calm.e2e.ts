@@ -71,11 +71,12 @@ describe('a calm editor: fix-all, rule pages, one budget', { skip: e2eSkip() }, 
     await setBudgetInSettingsUi(page, '11M');
     const settingsFile = path.join(server.userData, 'User', 'settings.json');
     await waitFor('the budget in settings.json', () => (/"robustnessLens\.budget": "11M"/.test(fs.readFileSync(settingsFile, 'utf8')) ? true : undefined), 20_000);
-    const lensPattern = /resnet50: 25\.56M \/ 11M budget \(\+132\.3%\)/;
+    // The lens gives the budget's share only for an exact total; torchvision's is "at least" here.
+    const lensPattern = /resnet50: (25\.56M \/ 11M budget \(\+132\.3%\)|at least 25\.56M)/;
     const frame = await openBreakdownFromLens(page, 'resnet50', lensPattern);
     const budgetLine = frame.locator('p.over').first();
     await budgetLine.waitFor({ timeout: 15_000 });
-    assert.match(await budgetLine.innerText(), /^232\.3% of the 11,000,000-parameter budget/);
+    assert.match(await budgetLine.innerText(), /232\.3% of the 11,000,000-parameter budget/);
     assert.equal(await frame.locator('.budget-bar .budget-mark').count(), 1);
     assert.equal(await frame.locator('.budget-mark').innerText(), '100%');
     await screenshot(page, SHOTS, '22-breakdown-budget-from-settings');
@@ -87,13 +88,13 @@ describe('a calm editor: fix-all, rule pages, one budget', { skip: e2eSkip() }, 
     assert.ok(options.includes('resnet18') && options.includes('resnet50') && options.length >= 4, options.join(', '));
     await frame.locator('select#model').selectOption('resnet18');
     await frame.locator('h1', { hasText: 'resnet18' }).waitFor({ timeout: 15_000 });
-    assert.match(await frame.locator('p.over').first().innerText(), /^106\.3% of the 11,000,000-parameter budget/);
+    assert.match(await frame.locator('p.over').first().innerText(), /106\.3% of the 11,000,000-parameter budget/);
     await page.locator('.tab[aria-label*="Parameters: resnet18"]').first().waitFor({ timeout: 15_000 });
     // A budget written into settings.json by hand, in the old numeric form, reaches the panel too.
     const settingsFile = path.join(server.userData, 'User', 'settings.json');
     const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
     fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'robustnessLens.budget': 26_000_000 }, null, 2));
-    await frame.locator('p.within', { hasText: /^45\.0% of the 26,000,000-parameter budget/ }).waitFor({ timeout: 30_000 });
+    await frame.locator('p.within', { hasText: /45\.0% of the 26,000,000-parameter budget/ }).waitFor({ timeout: 30_000 });
     assert.equal(await frame.locator('h1').innerText(), 'resnet18', 'the picked model stays');
   });
 
