@@ -117,7 +117,7 @@ export async function openBreakdownFromLens(page: Page, model: string, lens: Reg
   const line = factoryLine(model);
   await goToLine(page, line);
   await waitForLens(page, lens, 60_000);
-  await clickAt(page, '.codelens-decoration a', `${model}:`);
+  await clickAt(page, '.editor-group-container.active .codelens-decoration a', `${model}:`);
   const frame = webviewFrame(page);
   await frame.locator('h1', { hasText: model }).waitFor({ timeout: 30_000 });
   return frame;
