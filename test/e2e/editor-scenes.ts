@@ -117,7 +117,16 @@ export async function openBreakdownFromLens(page: Page, model: string, lens: Reg
   const line = factoryLine(model);
   await goToLine(page, line);
   await waitForLens(page, lens, 60_000);
-  await clickAt(page, '.editor-group-container.active .codelens-decoration a', `${model}:`);
+  // A settings change makes the editor ask for lenses again: one may be replaced while clicked.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await clickAt(page, '.editor-group-container.active .codelens-decoration a', `${model}:`);
+      break;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await page.waitForTimeout(1_000);
+    }
+  }
   const frame = webviewFrame(page);
   await frame.locator('h1', { hasText: model }).waitFor({ timeout: 30_000 });
   return frame;
