@@ -90,10 +90,8 @@ describe('a calm editor: fix-all, rule pages, one budget', { skip: e2eSkip() }, 
     await frame.locator('h1', { hasText: 'resnet18' }).waitFor({ timeout: 15_000 });
     assert.match(await frame.locator('p.over').first().innerText(), /106\.3% of the 11,000,000-parameter budget/);
     await page.locator('.tab[aria-label*="Parameters: resnet18"]').first().waitFor({ timeout: 15_000 });
-    // A budget written into settings.json by hand, in the old numeric form, reaches the panel too.
-    const settingsFile = path.join(server.userData, 'User', 'settings.json');
-    const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
-    fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'robustnessLens.budget': 26_000_000 }, null, 2));
+    // A new budget typed into the Settings UI reaches the open panel (the numeric settings.json form is a unit test).
+    await setBudgetInSettingsUi(page, '26M');
     await frame.locator('p.within', { hasText: /45\.0% of the 26,000,000-parameter budget/ }).waitFor({ timeout: 30_000 });
     assert.equal(await frame.locator('h1').innerText(), 'resnet18', 'the picked model stays');
   });
