@@ -57,8 +57,11 @@ function parseArgs(argv) {
   return { targets: targets.length ? [...new Set(targets)] : ['linux-x64'], build };
 }
 
+/** Screenshots are for the repository's README, not the installed extension. */
+const SCREENSHOTS = path.join(ROOT, 'docs', 'screenshots');
+
 function copy(from, to) {
-  fs.cpSync(from, to, { recursive: true, filter: (src) => !SKIPPED(path.basename(src)) });
+  fs.cpSync(from, to, { recursive: true, filter: (src) => !SKIPPED(path.basename(src)) && src !== SCREENSHOTS });
 }
 
 /** onnxruntime-node's JavaScript, its one dependency used at run time, and one platform's binaries. */
@@ -118,6 +121,11 @@ function checkEntries(target, names) {
   for (const n of expected) if (!names.includes(n)) problems.push(`${n}: missing`);
   for (const required of ['extension.js', 'engine-worker.js', 'server.js', 'package-target.json']) {
     if (!names.includes(`extension/dist/${required}`)) problems.push(`extension/dist/${required}: missing`);
+  }
+  // Diagnostics link every RA and RL code to its page, rendered from the package's own copy.
+  const pages = fs.readdirSync(path.join(ROOT, 'docs', 'rules')).filter((f) => f.endsWith('.md'));
+  for (const page of [...pages.map((p) => `rules/${p}`), 'arch-spec.md']) {
+    if (!names.includes(`extension/docs/${page}`)) problems.push(`extension/docs/${page}: missing`);
   }
   return problems;
 }

@@ -29,6 +29,7 @@ export type { Rule, RuleLevel, RuleFinding } from './rules/rule';
 export { designFromNetwork } from './whatif/design-from-network';
 export { designParams } from './whatif/design-params';
 export { ruleDocMarkdown, rulesIndexMarkdown } from './rules/rule-docs';
+export { READER_CODES, readerCodeByCode, readerCodeDocMarkdown, type ReaderCode } from './rules/reader-codes';
 export { applyEdits } from './edit/apply-edits';
 export { findModelFiles } from './workspace/find-model-files';
 export { readTextIfExists } from './workspace/read-text';

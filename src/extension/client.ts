@@ -3,6 +3,7 @@ import { CodeLensRequest, DidChangeConfigurationNotification, LanguageClient, Tr
 import { RUN_COMMANDS } from '../server/run-lenses';
 import { INTERPRETER_SEARCH_PATH_KEY } from '../server/protocol';
 import { SysPathCache } from './interpreter-search-path';
+import { withRenderedRuleLinks } from './rule-links';
 
 /** The documents the server analyses: our specs by name, YAML for RobArch's Hydra configs, Python for PyTorch. */
 export const MODEL_DOCUMENTS: DocumentSelector = [
@@ -58,6 +59,7 @@ export function startLanguageClient(context: vscode.ExtensionContext, output: vs
           return Promise.all(answers.map((a, i) => (params.items[i]?.section === 'robustnessLens' ? withInterpreterSearchPath(a, sysPaths) : a)));
         },
       },
+      handleDiagnostics: (uri, diagnostics, next) => next(uri, withRenderedRuleLinks(diagnostics)),
     },
     synchronize: {
       fileEvents: vscode.workspace.createFileSystemWatcher('**/{robustness-lens.toml,pyproject.toml}'),

@@ -71,7 +71,8 @@ export function hoverOf(analysis: DocumentAnalysis, line: number): Hover | undef
 }
 
 export function paramsReportsOf(analysis: DocumentAnalysis): ParamsReport[] {
-  return analysis.summaries.map((s) => paramsReport(s, analysis.read.diagnostics));
+  // The budget in force (setting, file, config), as the lens and the status bar show it.
+  return analysis.summaries.map((s, i) => paramsReport(s, analysis.read.diagnostics, analysis.budgets[i] ?? null));
 }
 
 export function summaryInfoOf(analysis: DocumentAnalysis): ModelSummaryInfo | null {

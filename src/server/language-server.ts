@@ -9,6 +9,7 @@ import type { ParamsReport } from '../core';
 import { AnalysisPool, AnalysisStopped, Superseded } from './analysis-client';
 import type { AnalysisQueries, DocumentRef, QueryKind } from './analysis-protocol';
 import { codeActionsFor } from './code-actions';
+import { FIX_ALL_KIND, fixAllAction, wantsFixAll } from './fix-all';
 import { REQUESTS, type ModelSummaryInfo } from './protocol';
 import { DEFAULT_SETTINGS, parseSettings, resolveSearchPath, type ServerSettings } from './settings';
 
@@ -146,7 +147,7 @@ export function startLanguageServer(): void {
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
-        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
         codeLensProvider: { resolveProvider: false },
         inlayHintProvider: true,
         hoverProvider: true,
@@ -164,10 +165,17 @@ export function startLanguageServer(): void {
   // A changed config file changes every diagnostic.
   connection.onDidChangeWatchedFiles(() => revalidateAll());
 
-  // Text edits only: no model is read, so this stays in the server.
-  connection.onCodeAction((params) => {
+  // Quick fixes are text edits built here; fix-all needs the whole document's findings from the analysis.
+  connection.onCodeAction(async (params) => {
     const document = documents.get(params.textDocument.uri);
-    return document ? codeActionsFor(document.uri, document.getText(), params.context.diagnostics) : [];
+    if (!document) return [];
+    if (wantsFixAll(params.context.only)) {
+      // On save the request's diagnostics are those of a range: fix-all takes the whole document's.
+      const all = await ask('diagnostics', { doc: refOf(document) }, undefined);
+      const action = all ? fixAllAction(document.uri, all.diagnostics) : undefined;
+      return action ? [action] : [];
+    }
+    return codeActionsFor(document.uri, document.getText(), params.context.diagnostics);
   });
 
   connection.onCodeLens(async (params): Promise<CodeLens[]> => {

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DiagnosticSeverity, type Diagnostic as LspDiagnostic } from 'vscode-languageserver/node';
-import type { Diagnostic, Fix } from '../core';
+import { readerCodeByCode, type Diagnostic, type Fix } from '../core';
 
 const SEVERITY: Record<Diagnostic['severity'], DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -15,9 +15,9 @@ export interface DiagnosticData {
   readonly fix?: Fix;
 }
 
-/** The rule's documentation page shipped with the extension (docs/rules/RA0NN.md). */
+/** The code's documentation page shipped with the extension (docs/rules/RA0NN.md, RL1NN.md for reading problems). */
 export function ruleDocUri(code: string, extensionRoot: string): string | undefined {
-  return /^RA\d{3}$/.test(code) ? pathToFileURL(path.join(extensionRoot, 'docs', 'rules', `${code}.md`)).href : undefined;
+  return /^RA\d{3}$/.test(code) || readerCodeByCode(code) ? pathToFileURL(path.join(extensionRoot, 'docs', 'rules', `${code}.md`)).href : undefined;
 }
 
 export function toLspDiagnostic(d: Diagnostic, extensionRoot: string): LspDiagnostic {

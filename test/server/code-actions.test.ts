@@ -20,6 +20,9 @@ describe('language server code actions', () => {
   it('links each rule diagnostic to its documentation page', () => {
     const ra011 = lspDiagnostics(TEXT).find((d) => d.code === 'RA011');
     assert.equal(ra011?.codeDescription?.href, 'file:///ext/docs/rules/RA011.md');
+    const invalid = toLspDiagnostic({ file: 'm.py', range: ra011?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      severity: 'error', code: 'RL101', message: 'invalid Python' }, '/ext');
+    assert.equal(invalid.codeDescription?.href, 'file:///ext/docs/rules/RL101.md', 'reading problems have pages too');
   });
 
   it('offers the rule\'s quick fix and applying it removes the finding', () => {

@@ -39,24 +39,74 @@ function table(header: string[], rows: (string | HTMLElement)[][], numeric: Set<
   return t;
 }
 
-function render(report: ParamsReport): void {
+/**
+ * The share of the budget as a bar with a mark at 100%: the scale grows past 100% so an
+ * over-budget model shows how far over it is.
+ */
+function budgetBar(used: number): HTMLElement {
+  const scale = Math.max(1.25, used * 1.05);
+  const bar = element('div', undefined, 'budget-bar');
+  bar.setAttribute('role', 'meter');
+  bar.setAttribute('aria-label', 'share of the parameter budget used');
+  bar.setAttribute('aria-valuemin', '0');
+  bar.setAttribute('aria-valuemax', String(Math.round(100 * scale)));
+  bar.setAttribute('aria-valuenow', String(Math.round(100 * used)));
+  const fill = element('div', undefined, used > 1 ? 'budget-fill over' : 'budget-fill');
+  // CSSOM writes are allowed under the panel's CSP (no inline style attributes are).
+  fill.style.width = `${(100 * Math.min(used, scale)) / scale}%`;
+  const mark = element('div', undefined, 'budget-mark');
+  mark.style.left = `${100 / scale}%`;
+  mark.appendChild(element('span', '100%'));
+  bar.append(fill, mark);
+  return bar;
+}
+
+function modelPicker(reports: readonly ParamsReport[], selected: string): HTMLElement {
+  const label = element('label', 'Model ', 'model-picker');
+  const select = element('select');
+  select.id = 'model';
+  for (const r of reports) {
+    const option = element('option', r.name);
+    option.value = r.name;
+    option.selected = r.name === selected;
+    select.appendChild(option);
+  }
+  select.addEventListener('change', () => {
+    show({ reports, selected: select.value });
+    vscode.postMessage({ type: 'selected', name: select.value });
+  });
+  label.appendChild(select);
+  return label;
+}
+
+interface Shown {
+  readonly reports: readonly ParamsReport[];
+  readonly selected: string;
+}
+
+function show(state: Shown): void {
+  vscode.setState(state);
+  const report = state.reports.find((r) => r.name === state.selected) ?? state.reports[0];
+  if (report) render(report, state);
+}
+
+function render(report: ParamsReport, state: Shown): void {
   const root = document.getElementById('root');
   if (!root) return;
   root.replaceChildren();
+  if (state.reports.length > 1) root.appendChild(modelPicker(state.reports, report.name));
   root.appendChild(element('h1', report.name));
   const total = report.total === null ? `at least ${fmt(report.knownParams)}` : fmt(report.total);
-  root.appendChild(element('p', `${total} parameters · ${report.macs === null ? '?' : (report.macs / 1e9).toFixed(2)} GMACs at ${report.inputSize}x${report.inputSize}`, 'summary'));
+  const macs = report.macs === null ? '?' : (report.macs / 1e9).toFixed(2);
+  root.appendChild(element('p', `${total} parameters · ${macs} GMACs at ${report.inputSize}x${report.inputSize}`, 'summary'));
   if (report.budget) {
     const share = report.budget.used;
-    const meter = element('meter');
-    meter.min = 0;
-    meter.max = 1.5;
-    meter.high = 1;
-    meter.value = share;
-    meter.setAttribute('aria-label', 'share of the parameter budget used');
-    const line = element('p', `${(100 * share).toFixed(1)}% of the ${fmt(report.budget.params)}-parameter budget `, share > 1 ? 'over' : 'within');
-    line.appendChild(meter);
-    root.appendChild(line);
+    const atLeast = report.total === null ? 'at least ' : '';
+    const text = `${atLeast}${(100 * share).toFixed(1)}% of the ${fmt(report.budget.params)}-parameter budget`;
+    root.appendChild(element('p', text, share > 1 ? 'over' : 'within'));
+    root.appendChild(budgetBar(share));
+  } else {
+    root.appendChild(element('p', 'No parameter budget: set robustnessLens.budget (e.g. "11M") to compare.', 'summary'));
   }
   root.appendChild(element('h2', 'Per part'));
   root.appendChild(table(['Part', 'Params', 'Share', 'MACs'], report.parts.map((p) => [
@@ -80,12 +130,9 @@ function render(report: ParamsReport): void {
 }
 
 window.addEventListener('message', (event: MessageEvent<ToPanel>) => {
-  if (event.data?.type === 'show') {
-    vscode.setState(event.data.report);
-    render(event.data.report);
-  }
+  if (event.data?.type === 'show') show({ reports: event.data.reports, selected: event.data.selected });
 });
 
-const saved = vscode.getState() as ParamsReport | undefined;
-if (saved) render(saved);
+const saved = vscode.getState() as Shown | undefined;
+if (saved && Array.isArray(saved.reports)) show(saved);
 vscode.postMessage({ type: 'ready' });

@@ -45,7 +45,14 @@ export interface ParamsReport {
   notes: { code: string; severity: string; line: number; column: number; message: string }[];
 }
 
-export function paramsReport(summary: ModelSummary, notes: readonly Diagnostic[] = summary.network.notes): ParamsReport {
+/**
+ * `budget`: the budget in force where the caller knows it (the editor's setting, the config file),
+ * measured as the editor's lens measures it (every weight, trainable or not); without it, the
+ * model file's own budget against the trainable count.
+ */
+export function paramsReport(
+  summary: ModelSummary, notes: readonly Diagnostic[] = summary.network.notes, budget?: number | null,
+): ParamsReport {
   const { network } = summary;
   const value = (fact: { known: boolean; value?: number }): number | null => (fact.known ? fact.value ?? null : null);
   const total = summary.total.known ? summary.total.value : null;
@@ -60,7 +67,9 @@ export function paramsReport(summary: ModelSummary, notes: readonly Diagnostic[]
     knownParams: summary.knownParams,
     nonTrainable: summary.nonTrainable,
     macs: summary.macs.known ? summary.macs.value : null,
-    budget: network.budget ? { params: network.budget.params, used: summary.knownParams / network.budget.params } : null,
+    budget: budget !== undefined
+      ? (budget ? { params: budget, used: (summary.knownParams + summary.nonTrainable) / budget } : null)
+      : (network.budget ? { params: network.budget.params, used: summary.knownParams / network.budget.params } : null),
     parts: summary.parts.map((p) => ({ name: p.name, params: value(p.params), macs: value(p.macs) })),
     layers: summary.rows.map((row) => ({
       name: row.layer.name,
