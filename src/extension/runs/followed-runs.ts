@@ -109,7 +109,10 @@ export class FollowedRuns {
       }
       for (const name of names) {
         const dir = path.join(runsFolder(workspace), name);
-        if (this.tracked.has(name) || this.ended.has(name) || fs.existsSync(path.join(dir, 'result.json'))) continue;
+        if (this.tracked.has(name) || fs.existsSync(path.join(dir, 'result.json'))) continue;
+        // An ended job stays ended, unless the run was resubmitted (a new job id).
+        const ended = this.ended.get(name);
+        if (ended && readJobId(dir) === ended.id) continue;
         if (fs.existsSync(path.join(dir, SLURM_JOB_FILE)) || (includeLocal && fs.existsSync(path.join(dir, PROCESS_FILE)))) this.follow(dir, false);
       }
     }
