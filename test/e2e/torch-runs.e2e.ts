@@ -48,6 +48,10 @@ function workspaceSource(): string {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.cpSync(path.join(process.cwd(), 'examples'), dir, { recursive: true });
   const bundled = path.join(process.cwd(), 'dist', 'data', 'mnist-bundled');
+  // python.path is machine-overridable: in a remote window (code-server) the user's value does
+  // not apply, the workspace's does.
+  fs.mkdirSync(path.join(dir, '.vscode'), { recursive: true });
+  fs.writeFileSync(path.join(dir, '.vscode', 'settings.json'), JSON.stringify({ 'robustnessLens.python.path': PYTHON }, null, 2));
   const tiny = path.join(dir, 'tiny-mnist');
   fs.mkdirSync(tiny);
   for (const [name, n] of [['train-images-idx3-ubyte', 128], ['train-labels-idx1-ubyte', 128], ['t10k-images-idx3-ubyte', 64], ['t10k-labels-idx1-ubyte', 64]] as const) {
@@ -148,7 +152,7 @@ describe('training on the user\'s PyTorch from the editor', { skip, timeout: 1_5
   });
 
   it('Slurm: the job shows its state, and after a window reload the panel still follows it to COMPLETED', { skip: noSlurm }, async () => {
-    const before = runFolders(server.workspace, 'train').length;
+    const before = new Set(runFolders(server.workspace, 'train'));
     await startTraining(page, 'Slurm');
     await answerQuickInput(page, 'partition');
     await answerQuickInput(page, 'GPUs per node');
@@ -156,11 +160,10 @@ describe('training on the user\'s PyTorch from the editor', { skip, timeout: 1_5
     await answerQuickInput(page, 'account');
     const asked = await confirm(page, 'Submit to Slurm');
     assert.match(asked, /PyTorch \(Slurm, 2 processes \(CPU\), default partition, time 20\)\? This submits a Slurm job/);
-    const runDir = await waitFor('the run folder', () => {
-      const all = runFolders(server.workspace, 'train');
-      return all.length > before ? all.at(-1) : undefined;
-    }, 120_000);
-    const job = await waitFor('slurm-job.json', () => readJson<{ jobId: string }>(path.join(runDir, 'slurm-job.json')), 180_000);
+    const runDir = await waitFor('the submitted run\'s folder', () => runFolders(server.workspace, 'train')
+      .find((d) => !before.has(d) && fs.existsSync(path.join(d, 'slurm-job.json'))), 180_000);
+    const job = readJson<{ jobId: string }>(path.join(runDir, 'slurm-job.json'));
+    assert.ok(job);
     const runId = path.basename(runDir);
     const frame = resultsFrame(page);
     const state = await waitFor('the job state in the run list', async () => {
