@@ -7,7 +7,7 @@ import * as zlib from 'node:zlib';
 import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
 import type { RunSummary } from '../../src/engine/run/run-messages';
 import { e2eSkip, startCodeServer, type CodeServer } from './code-server';
-import { answerQuickInput, readJson, runFolders, waitFor } from './run-helpers';
+import { answerQuickInput, readJson, runCommandNamed, runFolders, waitFor } from './run-helpers';
 import { clickAt, openFile, openWorkbench, screenshot, waitForLens } from './workbench';
 
 // End-to-end: "Train adversarially" on the user's PyTorch from a real VS Code (code-server):
@@ -65,10 +65,13 @@ function resultsFrame(page: Page): FrameLocator {
 }
 
 /** Train adversarially from the lens, on the tiny data and its default radius, placed where `where` says. */
-async function startTraining(page: Page, where: 'torchrun' | 'Slurm'): Promise<void> {
+async function startTraining(page: Page, where: 'torchrun' | 'Slurm', via: 'lens' | 'palette'): Promise<void> {
   await openFile(page, 'mnist-small.arch.yaml');
   await waitForLens(page, /Train adversarially/);
-  await clickAt(page, '.codelens-decoration a', 'Train adversarially');
+  // The lens the first time; then the results panel beside narrows the editor past it, and the
+  // palette runs the same command on the active editor.
+  if (via === 'lens') await clickAt(page, '.codelens-decoration a', 'Train adversarially');
+  else await runCommandNamed(page, 'Robustness Lens: Train Adversarially');
   await answerQuickInput(page, 'data set');
   await answerQuickInput(page, 'epsilon');
   await answerQuickInput(page, 'where', where);
@@ -132,7 +135,7 @@ describe('training on the user\'s PyTorch from the editor', { skip, timeout: 1_5
   });
 
   it('torchrun (2 processes): asks before running PyTorch, then the panel follows the run to its result', async () => {
-    await startTraining(page, 'torchrun');
+    await startTraining(page, 'torchrun', 'lens');
     await answerQuickInput(page, 'torchrun: processes');
     const asked = await confirm(page, 'Run with PyTorch');
     assert.match(asked, /Train mnist-small\.arch\.yaml with PyTorch \(torchrun, 2 processes\)\? This runs \/usr\/bin\/python3/);
@@ -153,7 +156,7 @@ describe('training on the user\'s PyTorch from the editor', { skip, timeout: 1_5
 
   it('Slurm: the job shows its state, and after a window reload the panel still follows it to COMPLETED', { skip: noSlurm }, async () => {
     const before = new Set(runFolders(server.workspace, 'train'));
-    await startTraining(page, 'Slurm');
+    await startTraining(page, 'Slurm', 'palette');
     await answerQuickInput(page, 'partition');
     await answerQuickInput(page, 'GPUs per node');
     await answerQuickInput(page, 'time limit');
@@ -175,12 +178,21 @@ describe('training on the user\'s PyTorch from the editor', { skip, timeout: 1_5
     // A reload restarts the extension host: the panel comes back and the run is found again.
     await page.reload();
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    const shown = await panelFinished(page, runId, 600_000);
+    await page.waitForTimeout(5_000);
+    // The panel (restored, or opened again) lists the run; its details follow it to the end.
+    await runCommandNamed(page, 'Robustness Lens: Show Robustness Results');
+    const link = resultsFrame(page).locator(`[data-open="${runId}"]`).first();
+    await link.waitFor({ timeout: 60_000 });
+    await link.click();
+    const shown = await panelFinished(page, runId, 600_000).catch(async (error: unknown) => {
+      await screenshot(page, SHOTS, '32-slurm-not-finished');
+      throw error;
+    });
     const result = readJson<RunSummary>(path.join(runDir, 'result.json'));
     assert.equal(result?.status, 'completed');
     assert.match(shown, new RegExp(`Slurm ${job.jobId}: COMPLETED`));
     const last = result?.history?.at(-1);
     assert.ok(last && shown.includes(pct(last.cleanAccuracy)), shown);
-    await screenshot(page, SHOTS, '32-slurm-completed-after-reload');
+    await screenshot(page, SHOTS, '33-slurm-completed-after-reload');
   });
 });

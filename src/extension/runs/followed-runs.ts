@@ -38,6 +38,10 @@ interface Tracked {
   phase?: JobPhase | 'UNKNOWN';
   slurmState?: string;
   lastError?: string;
+  /** What a panel opened later needs to catch up: the last start, every epoch, the last progress. */
+  started?: RunMessage;
+  progress?: RunMessage;
+  readonly epochs: Map<number, RunMessage>;
 }
 
 /** A job Slurm does not list yet, without a result, counts as starting for this long (sbatch to squeue). */
@@ -134,6 +138,7 @@ export class FollowedRuns {
       // From the start of the log: the panel of a reloaded window gets every epoch so far.
       follower: new RunFollower(dir, (m) => this.take(run, m)),
       since: this.now(),
+      epochs: new Map(),
     };
     this.ended.delete(id);
     this.tracked.set(id, run);
@@ -184,6 +189,12 @@ export class FollowedRuns {
     return job || state !== record.state ? { ...record, state, ...(job ? { job } : {}) } : record;
   }
 
+  /** The live messages so far of every followed run, for a panel that opens (or reloads) while they go. */
+  catchUp(): { runId: string; message: RunMessage }[] {
+    return [...this.tracked.values()].flatMap((run) => [run.started, ...[...run.epochs.values()], run.progress]
+      .filter((m): m is RunMessage => m !== undefined).map((message) => ({ runId: run.id, message })));
+  }
+
   /** The folder of a followed run, for `cancel`. */
   dirOf(runId: string): string | undefined {
     return this.tracked.get(runId)?.dir;
@@ -219,6 +230,14 @@ export class FollowedRuns {
       return;
     }
     if (message.type === 'result') return;
+    if (message.type === 'started') {
+      run.started = message;
+      run.epochs.clear();
+    } else if (message.type === 'progress') {
+      run.progress = message;
+    } else if (message.type === 'metric') {
+      run.epochs.set(message.epoch.epoch, message);
+    }
     this.ports.onMessage(run.id, message);
   }
 

@@ -110,6 +110,7 @@ export class ResultsPanelHost implements vscode.Disposable {
       cancel: (runId) => this.runs.queue.cancel(runId) || (this.followed?.cancel(runId) ?? false),
       save: (name, format, data) => this.save(name, format, data),
       reveal: (dir) => void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(dir)),
+      catchUp: () => this.followed?.runs.catchUp() ?? [],
     }, selection);
     this.session = session;
     const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');

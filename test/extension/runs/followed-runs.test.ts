@@ -88,6 +88,8 @@ describe('following PyTorch runs through their run folders', () => {
     await h.runs.poll();
     assert.deepEqual(types(h), ['started', 'progress', 'metric']);
     assert.deepEqual(h.messages[2]?.message, { type: 'metric', epoch: epoch(1) });
+    // A panel opened now catches up: the start, every epoch so far, the last progress.
+    assert.deepEqual(h.runs.catchUp().map((m) => [m.runId, m.message.type]), [[id, 'started'], [id, 'metric'], [id, 'progress']]);
 
     // The trainer's own result line is not taken (an earlier attempt's would look the same): result.json is.
     h.append(id, `${json({ type: 'metric', epoch: epoch(2) })}\n${json({ type: 'result', result: trainSummary(id) })}\n`);
