@@ -21,7 +21,9 @@ export type TorchTrainOutcome =
  * then torchrun here, followed until it ends, or a Slurm job, which ends this request once
  * sbatch has accepted it (the editor follows the folder from then on).
  */
-export async function executeTorchTrain(options: TrainRunOptions, torch: TorchTrainOptions, listener: RunListener, isCancelled: () => boolean): Promise<TorchTrainOutcome> {
+export async function executeTorchTrain(
+  options: TrainRunOptions, torch: TorchTrainOptions, listener: RunListener, isCancelled: () => boolean,
+): Promise<TorchTrainOutcome> {
   const run = await prepareTorchRun({
     modelFile: options.modelFile, ...(options.modelName ? { modelName: options.modelName } : {}),
     data: options.data, workspace: options.workspace, config: options.config, launch: torch.launch,
@@ -29,7 +31,9 @@ export async function executeTorchTrain(options: TrainRunOptions, torch: TorchTr
   // The queue learns the run's folder now, not once Python has imported torch.
   const { nprocPerNode, nnodes } = torch.launch;
   const width = `${nnodes > 1 ? `${nnodes} nodes x ` : ''}${nprocPerNode} process${nprocPerNode === 1 ? '' : 'es'}`;
-  if (!torch.slurm) listener({ type: 'started', runId: run.id, runDir: run.dir, backend: 'pytorch', device: `torchrun, ${width}`, notes: [] });
+  if (!torch.slurm) {
+    listener({ type: 'started', runId: run.id, runDir: run.dir, backend: 'pytorch', device: `torchrun, ${width}`, notes: [] });
+  }
   if (torch.slurm) {
     const job = submitRun(run.dir, torch.launch, torch.slurm);
     return { submitted: { runId: run.id, runDir: run.dir, jobId: job.jobId } };

@@ -23,7 +23,8 @@ export class FollowedRunsHost implements vscode.Disposable {
 
   constructor(service: RunService, private readonly output: vscode.OutputChannel) {
     this.runs = new FollowedRuns({
-      workspaces: () => (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
+      workspaces: () => (vscode.workspace.workspaceFolders ?? [])
+        .filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
       queryJob: queryJobState,
       owned: (runId) => service.queue.find(runId) !== undefined,
       onMessage: (runId, message) => this.messages.fire({ runId, message }),
@@ -37,7 +38,8 @@ export class FollowedRunsHost implements vscode.Disposable {
     // A job submitted from the CLI (`train --slurm`) while the editor is open is followed too.
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       if (folder.uri.scheme !== 'file') continue;
-      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '.robustness-lens/runs/*/slurm-job.json'));
+      const pattern = new vscode.RelativePattern(folder, '.robustness-lens/runs/*/slurm-job.json');
+      const watcher = vscode.workspace.createFileSystemWatcher(pattern);
       const found = (): void => {
         this.runs.scan();
         this.schedule();
@@ -79,7 +81,9 @@ export class FollowedRunsHost implements vscode.Disposable {
     clearTimeout(this.timer);
     if (!this.runs.active) return;
     this.timer = setTimeout(() => {
-      this.runs.poll().catch((error: unknown) => this.output.appendLine(`runs: following failed: ${(error as Error).message}`)).finally(() => this.schedule());
+      this.runs.poll()
+        .catch((error: unknown) => this.output.appendLine(`runs: following failed: ${(error as Error).message}`))
+        .finally(() => this.schedule());
     }, POLL_MS);
   }
 }

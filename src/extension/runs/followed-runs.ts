@@ -51,7 +51,8 @@ type Json = Record<string, unknown>;
 
 function readSmallJson(file: string): Json | undefined {
   try {
-    const value = JSON.parse(readTextBounded(file, { maxBytes: READ_LIMITS.run, root: path.dirname(file), what: 'run file' })) as unknown;
+    const text = readTextBounded(file, { maxBytes: READ_LIMITS.run, root: path.dirname(file), what: 'run file' });
+    const value = JSON.parse(text) as unknown;
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Json : undefined;
   } catch (error) {
     if (error instanceof FileReadError || error instanceof SyntaxError) return undefined;
@@ -107,7 +108,8 @@ export class FollowedRuns {
     for (const workspace of this.ports.workspaces()) {
       let names: string[];
       try {
-        names = fs.readdirSync(runsFolder(workspace), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+        names = fs.readdirSync(runsFolder(workspace), { withFileTypes: true })
+          .filter((d) => d.isDirectory()).map((d) => d.name);
       } catch {
         continue;
       }
@@ -117,7 +119,8 @@ export class FollowedRuns {
         // An ended job stays ended, unless the run was resubmitted (a new job id).
         const ended = this.ended.get(name);
         if (ended && readJobId(dir) === ended.id) continue;
-        if (fs.existsSync(path.join(dir, SLURM_JOB_FILE)) || (includeLocal && fs.existsSync(path.join(dir, PROCESS_FILE)))) this.follow(dir, false);
+        const local = includeLocal && fs.existsSync(path.join(dir, PROCESS_FILE));
+        if (local || fs.existsSync(path.join(dir, SLURM_JOB_FILE))) this.follow(dir, false);
       }
     }
   }
@@ -142,7 +145,8 @@ export class FollowedRuns {
     };
     this.ended.delete(id);
     this.tracked.set(id, run);
-    this.ports.log(`runs: following ${id}${jobId ? ` (Slurm job ${jobId})` : ` (process ${pid})`} through ${path.join(dir, EVENTS_FILE)}`);
+    const what = jobId ? `Slurm job ${jobId}` : `process ${pid}`;
+    this.ports.log(`runs: following ${id} (${what}) through ${path.join(dir, EVENTS_FILE)}`);
     if (announce) this.ports.onChange();
   }
 
@@ -157,7 +161,8 @@ export class FollowedRuns {
         const before = run.phase;
         const result = readResult(run.dir);
         if (run.jobId) await this.updateJob(run, result);
-        else run.phase = result ? jobPhase(undefined, result) : (this.ports.isAlive ?? defaultIsAlive)(run.pid ?? -1) ? 'RUNNING' : 'FAILED';
+        else if (result) run.phase = jobPhase(undefined, result);
+        else run.phase = (this.ports.isAlive ?? defaultIsAlive)(run.pid ?? -1) ? 'RUNNING' : 'FAILED';
         if (run.phase !== before) changed = true;
         if (run.phase !== undefined && run.phase !== 'UNKNOWN' && !isActivePhase(run.phase)) {
           this.end(run, result);
@@ -178,7 +183,8 @@ export class FollowedRuns {
     if (ended) return ended;
     const jobId = record.dir ? readJobId(record.dir) : undefined;
     if (!jobId) return undefined;
-    return { scheduler: 'slurm', id: jobId, phase: jobPhase(undefined, record.result) ?? 'FAILED', ...(record.result ? {} : { detail: 'ended without a result' }) };
+    const phase = jobPhase(undefined, record.result) ?? 'FAILED';
+    return { scheduler: 'slurm', id: jobId, phase, ...(record.result ? {} : { detail: 'ended without a result' }) };
   }
 
   /** The run list's view: followed runs are queued (PENDING) or running, with their job. */
@@ -202,7 +208,9 @@ export class FollowedRuns {
 
   private view(run: Tracked): JobView {
     const phase = run.phase ?? 'PENDING';
-    const detail = phase === 'UNKNOWN' ? 'Slurm is not reachable from this machine' : phaseDetail(run.slurmState, phase);
+    const detail = phase === 'UNKNOWN'
+      ? 'Slurm is not reachable from this machine'
+      : phaseDetail(run.slurmState, phase);
     return { scheduler: 'slurm', id: run.jobId ?? '', phase, ...(detail ? { detail } : {}) };
   }
 
@@ -247,8 +255,11 @@ export class FollowedRuns {
     if (result) {
       this.ports.onMessage(run.id, { type: 'result', result });
     } else {
-      const who = run.jobId ? `Slurm job ${run.jobId} ended ${run.slurmState ?? run.phase ?? ''}` : `the trainer (process ${run.pid}) stopped`;
-      const why = run.lastError ? `: ${run.lastError}` : run.jobId ? `; see slurm-${run.jobId}.out in the run folder` : '';
+      const who = run.jobId
+        ? `Slurm job ${run.jobId} ended ${run.slurmState ?? run.phase ?? ''}`
+        : `the trainer (process ${run.pid}) stopped`;
+      const log = run.jobId ? `; see slurm-${run.jobId}.out in the run folder` : '';
+      const why = run.lastError ? `: ${run.lastError}` : log;
       this.ports.onMessage(run.id, { type: 'error', message: `${who} without a result${why}` });
     }
     this.ports.log(`runs: ${run.id} ended ${run.phase ?? ''}`);

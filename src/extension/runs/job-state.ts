@@ -15,9 +15,13 @@ export interface JobView {
 }
 
 // Slurm's job states (squeue(1), "JOB STATE CODES"), grouped by what they mean for the run.
-const WAITING = new Set(['PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_FED', 'REQUEUE_HOLD', 'RESV_DEL_HOLD', 'SUSPENDED', 'STOPPED', 'RESIZING']);
+const WAITING = new Set([
+  'PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_FED', 'REQUEUE_HOLD', 'RESV_DEL_HOLD', 'SUSPENDED', 'STOPPED', 'RESIZING',
+]);
 const GOING = new Set(['RUNNING', 'COMPLETING', 'SIGNALING', 'STAGE_OUT']);
-const FAILED = new Set(['FAILED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY', 'BOOT_FAIL', 'DEADLINE', 'PREEMPTED', 'REVOKED', 'SPECIAL_EXIT']);
+const FAILED = new Set([
+  'FAILED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY', 'BOOT_FAIL', 'DEADLINE', 'PREEMPTED', 'REVOKED', 'SPECIAL_EXIT',
+]);
 
 /**
  * The phase of a job from Slurm's state (squeue, scontrol, or sacct's "CANCELLED by 1000") and the
@@ -27,7 +31,9 @@ const FAILED = new Set(['FAILED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY', 'BOOT
  * the job and there is no result yet: the caller decides how long to wait).
  */
 export function jobPhase(slurmState: string | undefined, result?: Pick<RunSummary, 'status'>): JobPhase | undefined {
-  if (result) return result.status === 'completed' ? 'COMPLETED' : result.status === 'cancelled' ? 'CANCELLED' : 'FAILED';
+  if (result) {
+    return result.status === 'completed' ? 'COMPLETED' : result.status === 'cancelled' ? 'CANCELLED' : 'FAILED';
+  }
   const word = slurmState?.trim().split(/[\s+]/)[0]?.toUpperCase();
   if (!word) return undefined;
   if (WAITING.has(word)) return 'PENDING';
@@ -58,9 +64,11 @@ export type JobAnswer = { readonly state: string } | 'unknown' | 'unreachable';
  * often off on small clusters.
  */
 export async function queryJobState(jobId: string): Promise<JobAnswer> {
-  const run = (command: string, args: readonly string[]): Promise<{ out?: string; missing: boolean }> => new Promise((resolve) => {
+  type Answer = { out?: string; missing: boolean };
+  const run = (command: string, args: readonly string[]): Promise<Answer> => new Promise((resolve) => {
     execFile(command, [...args], { encoding: 'utf8', timeout: 20_000 }, (error, stdout) => {
-      resolve({ ...(error ? {} : { out: stdout }), missing: (error as NodeJS.ErrnoException | null)?.code === 'ENOENT' });
+      const missing = (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+      resolve({ ...(error ? {} : { out: stdout }), missing });
     });
   });
   const queued = await run('squeue', ['-h', '-j', jobId, '-o', '%T']);

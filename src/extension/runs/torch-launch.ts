@@ -77,7 +77,9 @@ export function checkTime(value: string): string | undefined {
 
 /** A partition or account name goes into the batch script: names only, nothing a shell would read. */
 export function checkName(what: string) {
-  return (value: string): string | undefined => (/^[A-Za-z0-9_.-]*$/.test(value.trim()) ? undefined : `a ${what} name (letters, digits, _ . -), or empty`);
+  return (value: string): string | undefined => (
+    /^[A-Za-z0-9_.-]*$/.test(value.trim()) ? undefined : `a ${what} name (letters, digits, _ . -), or empty`
+  );
 }
 
 /**
@@ -85,7 +87,9 @@ export function checkName(what: string) {
  * (gloo on CPU, nccl on GPUs); Slurm runs one torchrun per node with one process per GPU, or the
  * torchrun count when the job asks for no GPUs.
  */
-export function torchLaunchOptions(placement: Exclude<Placement, 'engine'>, settings: TorchSettings, answers: LaunchAnswers = {}): Parsed<{ launch: TorchLaunch; slurm?: SlurmOptions }> {
+export function torchLaunchOptions(
+  placement: Exclude<Placement, 'engine'>, settings: TorchSettings, answers: LaunchAnswers = {},
+): Parsed<{ launch: TorchLaunch; slurm?: SlurmOptions }> {
   const problems: string[] = [];
   const check = (answer: string | undefined, test: (v: string) => string | undefined): string | undefined => {
     if (answer === undefined) return undefined;
@@ -95,9 +99,12 @@ export function torchLaunchOptions(placement: Exclude<Placement, 'engine'>, sett
   };
   const processesText = check(answers.processes, checkProcesses);
   const processes = processesText ? Number(processesText) : settings.processes;
-  const base = { python: settings.python, nnodes: 1, device: settings.device, amp: false, syncBatchNorm: false, maxRestarts: 0 };
+  const base = {
+    python: settings.python, nnodes: 1, device: settings.device, amp: false, syncBatchNorm: false, maxRestarts: 0,
+  };
   if (placement === 'torchrun') {
-    return problems.length > 0 ? { ok: false, error: problems.join('; ') } : { ok: true, value: { launch: { ...base, nprocPerNode: processes } } };
+    if (problems.length > 0) return { ok: false, error: problems.join('; ') };
+    return { ok: true, value: { launch: { ...base, nprocPerNode: processes } } };
   }
   const gpusText = check(answers.gpusPerNode, checkGpus);
   const gpus = gpusText !== undefined ? Number(gpusText) : settings.slurm.gpusPerNode;
@@ -111,7 +118,10 @@ export function torchLaunchOptions(placement: Exclude<Placement, 'engine'>, sett
     ...(time ? { time } : {}),
     ...(account ? { account } : {}),
   };
-  const launch: TorchLaunch = { ...base, nnodes: settings.slurm.nodes, nprocPerNode: gpus > 0 ? gpus : processes, device: gpus > 0 ? settings.device : 'cpu' };
+  const launch: TorchLaunch = {
+    ...base, nnodes: settings.slurm.nodes,
+    nprocPerNode: gpus > 0 ? gpus : processes, device: gpus > 0 ? settings.device : 'cpu',
+  };
   return { ok: true, value: { launch, slurm } };
 }
 
@@ -119,16 +129,21 @@ export function torchLaunchOptions(placement: Exclude<Placement, 'engine'>, sett
 export function describeLaunch(launch: TorchLaunch, slurm?: SlurmOptions): string {
   const processes = `${launch.nprocPerNode} process${launch.nprocPerNode === 1 ? '' : 'es'}`;
   if (!slurm) return `torchrun, ${processes}`;
-  const where = [slurm.partition ? `partition ${slurm.partition}` : 'default partition', slurm.account ? `account ${slurm.account}` : undefined,
-    slurm.time ? `time ${slurm.time}` : undefined].filter(Boolean).join(', ');
+  const where = [
+    slurm.partition ? `partition ${slurm.partition}` : 'default partition',
+    slurm.account ? `account ${slurm.account}` : undefined,
+    slurm.time ? `time ${slurm.time}` : undefined,
+  ].filter(Boolean).join(', ');
   const nodes = launch.nnodes > 1 ? `${launch.nnodes} nodes x ` : '';
-  const gpus = slurm.gpusPerNode ? ` (${slurm.gpusPerNode} GPU${slurm.gpusPerNode === 1 ? '' : 's'} per node)` : ' (CPU)';
+  const g = slurm.gpusPerNode;
+  const gpus = g ? ` (${g} GPU${g === 1 ? '' : 's'} per node)` : ' (CPU)';
   return `Slurm, ${nodes}${processes}${gpus}, ${where}`;
 }
 
 /** What the confirmation says before the user's PyTorch runs (the exact count asks the same way). */
 export function torchTrainPrompt(file: string, launch: TorchLaunch, slurm?: SlurmOptions): string {
   const where = slurm ? 'submits a Slurm job that runs' : 'runs';
-  return `Train ${file} with PyTorch (${describeLaunch(launch, slurm)})? This ${where} ${launch.python} with PyTorch on this workspace's `
-    + 'model and data; the model is built from its architecture as the engine reads it, and the run folder holds everything it uses.';
+  return `Train ${file} with PyTorch (${describeLaunch(launch, slurm)})? This ${where} ${launch.python} with PyTorch `
+    + 'on this workspace\'s model and data; the model is built from its architecture as the engine reads it, '
+    + 'and the run folder holds everything it uses.';
 }
