@@ -34,7 +34,9 @@ export type EngineMessage =
   | { readonly id: number; readonly type: 'run'; readonly message: RunMessage }
   | { readonly id: number; readonly type: 'error'; readonly message: string; readonly diagnostics: readonly Diagnostic[] }
   /** A PyTorch training run handed to Slurm: the request ends here, the run goes on in its folder. */
-  | { readonly id: number; readonly type: 'submitted'; readonly runId: string; readonly runDir: string; readonly jobId: string };
+  | {
+    readonly id: number; readonly type: 'submitted'; readonly runId: string; readonly runDir: string; readonly jobId: string;
+  };
 
 type Json = Record<string, unknown>;
 
@@ -63,12 +65,14 @@ function isTorchOptions(v: unknown): boolean {
   if (!isObject(v) || !isObject(v.launch)) return false;
   const l = v.launch;
   const count = (x: unknown, max: number): boolean => isNumber(x) && Number.isInteger(x) && x >= 1 && x <= max;
-  if (!isString(l.python) || !count(l.nprocPerNode, 1024) || !count(l.nnodes, 1024) || !oneOf(['auto', 'cpu', 'cuda'])(l.device)) return false;
-  if (typeof l.amp !== 'boolean' || typeof l.syncBatchNorm !== 'boolean' || !optional(l.rdzvEndpoint, isString)) return false;
+  if (!isString(l.python) || !count(l.nprocPerNode, 1024) || !count(l.nnodes, 1024)) return false;
+  if (!oneOf(['auto', 'cpu', 'cuda'])(l.device) || typeof l.amp !== 'boolean' || typeof l.syncBatchNorm !== 'boolean') return false;
+  if (!optional(l.rdzvEndpoint, isString)) return false;
   if (!optional(l.maxRestarts, (x) => isNumber(x) && Number.isInteger(x) && x >= 0)) return false;
   if (v.slurm === undefined) return true;
   const s = v.slurm;
-  return isObject(s) && optional(s.partition, (x) => isString(x) && SLURM_NAME.test(x)) && optional(s.account, (x) => isString(x) && SLURM_NAME.test(x))
+  const name = (x: unknown): boolean => isString(x) && SLURM_NAME.test(x);
+  return isObject(s) && optional(s.partition, name) && optional(s.account, name)
     && optional(s.time, (x) => isString(x) && SLURM_TIME.test(x)) && optional(s.gpusPerNode, (x) => count(x, 1024));
 }
 

@@ -45,7 +45,9 @@ process.on('message', (raw: unknown) => {
       const torch = request.type === 'train' ? request.options.torch : undefined;
       if (request.type === 'train' && torch) {
         executeTorchTrain(request.options, torch, stream, isCancelled).then(
-          (outcome) => ('submitted' in outcome ? send({ id, type: 'submitted', ...outcome.submitted }) : stream({ type: 'result', result: outcome.summary })),
+          (outcome) => ('submitted' in outcome
+            ? send({ id, type: 'submitted', ...outcome.submitted })
+            : stream({ type: 'result', result: outcome.summary })),
           (error: unknown) => stream({ type: 'error', message: (error as Error).message }),
         ).finally(() => cancelled.delete(id));
         return;

@@ -18,11 +18,13 @@ const JOB_PHASES = ['PENDING', 'RUNNING', 'COMPLETED', 'CANCELLED', 'FAILED', 'U
 /** A run's Slurm job: absent, or an id of digits with one of the phases the extension maps to. */
 function parseJob(value: unknown): { ok: true; value?: RunJob } | { ok: false } {
   if (value === undefined || value === null) return { ok: true };
-  if (!isFields(value) || !onlyKeys(value, ['scheduler', 'id', 'phase', 'detail']) || value.scheduler !== 'slurm') return { ok: false };
+  if (!isFields(value) || !onlyKeys(value, ['scheduler', 'id', 'phase', 'detail'])) return { ok: false };
+  if (value.scheduler !== 'slurm') return { ok: false };
   const id = str(value.id, 32);
   const phase = JOB_PHASES.find((p) => p === value.phase);
   const detail = value.detail === undefined ? undefined : str(value.detail, 200);
-  if (!id || !/^\d+(_\d+)?$/.test(id) || !phase || (value.detail !== undefined && detail === undefined)) return { ok: false };
+  if (!id || !/^\d+(_\d+)?$/.test(id) || !phase) return { ok: false };
+  if (value.detail !== undefined && detail === undefined) return { ok: false };
   return { ok: true, value: { scheduler: 'slurm', id, phase, ...(detail !== undefined ? { detail } : {}) } };
 }
 
@@ -37,7 +39,10 @@ export function parseRunRecord(value: unknown): RunRecord | undefined {
   const job = parseJob(value.job);
   if (!isRunId(value.id) || dir === undefined || !kind || !state || !config.ok || !environment.ok || !job.ok
     || (value.result !== undefined && value.result !== null && !result)) return undefined;
-  return { id: value.id, dir, kind, config: config.value, environment: environment.value, state, ...(result ? { result } : {}), ...(job.ok && job.value ? { job: job.value } : {}) };
+  return {
+    id: value.id, dir, kind, config: config.value, environment: environment.value, state,
+    ...(result ? { result } : {}), ...(job.ok && job.value ? { job: job.value } : {}),
+  };
 }
 
 /**
