@@ -32,7 +32,11 @@ export type EngineMessage =
   | { readonly id: number; readonly type: 'result'; readonly result: ParamsReport }
   /** A training or evaluation run's stream; it ends with a `result` or `error` run message. */
   | { readonly id: number; readonly type: 'run'; readonly message: RunMessage }
-  | { readonly id: number; readonly type: 'error'; readonly message: string; readonly diagnostics: readonly Diagnostic[] };
+  | { readonly id: number; readonly type: 'error'; readonly message: string; readonly diagnostics: readonly Diagnostic[] }
+  /** A PyTorch training run handed to Slurm: the request ends here, the run goes on in its folder. */
+  | {
+    readonly id: number; readonly type: 'submitted'; readonly runId: string; readonly runDir: string; readonly jobId: string;
+  };
 
 type Json = Record<string, unknown>;
 
@@ -53,12 +57,31 @@ function isThreat(v: unknown): boolean {
   return isObject(v) && (v.norm === 'Linf' || v.norm === 'L2') && isNumber(v.eps) && v.eps > 0 && v.eps <= 1e3;
 }
 
+const SLURM_NAME = /^[A-Za-z0-9_.-]+$/;
+const SLURM_TIME = /^[0-9:-]+$/;
+
+/** PyTorch launches: counts in range, and Slurm words that go into a batch script unquoted-safe. */
+function isTorchOptions(v: unknown): boolean {
+  if (!isObject(v) || !isObject(v.launch)) return false;
+  const l = v.launch;
+  const count = (x: unknown, max: number): boolean => isNumber(x) && Number.isInteger(x) && x >= 1 && x <= max;
+  if (!isString(l.python) || !count(l.nprocPerNode, 1024) || !count(l.nnodes, 1024)) return false;
+  if (!oneOf(['auto', 'cpu', 'cuda'])(l.device) || typeof l.amp !== 'boolean' || typeof l.syncBatchNorm !== 'boolean') return false;
+  if (!optional(l.rdzvEndpoint, isString)) return false;
+  if (!optional(l.maxRestarts, (x) => isNumber(x) && Number.isInteger(x) && x >= 0)) return false;
+  if (v.slurm === undefined) return true;
+  const s = v.slurm;
+  const name = (x: unknown): boolean => isString(x) && SLURM_NAME.test(x);
+  return isObject(s) && optional(s.partition, name) && optional(s.account, name)
+    && optional(s.time, (x) => isString(x) && SLURM_TIME.test(x)) && optional(s.gpusPerNode, (x) => count(x, 1024));
+}
+
 function isTrainOptions(v: unknown): v is TrainRunOptions {
   if (!isObject(v) || !isObject(v.config) || !isString(v.workspace) || !isString(v.data)) return false;
   if (!optional(v.resume, isString) && v.resume !== undefined) return false;
   if (!isString(v.modelFile) && v.resume === undefined) return false;
   if (!optional(v.modelName, isString) || !optional(v.backend, oneOf(RUN_BACKENDS))) return false;
-  if (!optional(v.initWeights, isString)) return false;
+  if (!optional(v.initWeights, isString) || !optional(v.torch, isTorchOptions)) return false;
   const c = v.config;
   if (!isThreat(c.threat) || !optional(c.method, oneOf(METHODS)) || !optional(c.schedule, oneOf(SCHEDULES))) return false;
   const numeric = ['epochs', 'batchSize', 'attackSteps', 'attackStepSize', 'tradesBeta', 'learningRate', 'momentum', 'weightDecay', 'epsRampEpochs', 'evalSamples', 'evalPgdSteps', 'seed', 'trainSamples'];

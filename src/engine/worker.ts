@@ -2,6 +2,7 @@ import { handleRequest } from './handle-request';
 import { parseEngineRequest, type EngineMessage } from './protocol';
 import { executeEval } from './run/execute-eval';
 import { executeTrain } from './run/execute-train';
+import { executeTorchTrain } from './torch/execute-torch-train';
 import type { RunMessage } from './run/run-messages';
 
 // Entry point of the engine child process, started with an IPC channel (child_process.fork).
@@ -41,6 +42,16 @@ process.on('message', (raw: unknown) => {
       cancelled.set(id, false);
       const stream = (message: RunMessage): void => send({ id, type: 'run', message });
       const isCancelled = (): boolean => cancelled.get(id) === true;
+      const torch = request.type === 'train' ? request.options.torch : undefined;
+      if (request.type === 'train' && torch) {
+        executeTorchTrain(request.options, torch, stream, isCancelled).then(
+          (outcome) => ('submitted' in outcome
+            ? send({ id, type: 'submitted', ...outcome.submitted })
+            : stream({ type: 'result', result: outcome.summary })),
+          (error: unknown) => stream({ type: 'error', message: (error as Error).message }),
+        ).finally(() => cancelled.delete(id));
+        return;
+      }
       const run = request.type === 'train' ? executeTrain(request.options, stream, isCancelled) : executeEval(request.options, stream, isCancelled);
       run.then(
         (result) => stream({ type: 'result', result }),

@@ -29,8 +29,12 @@ describe('what each process loads', () => {
     // writer, the launcher of the PyTorch exact count (a Python subprocess) and the list of
     // evaluation warning codes the results panel validates run folders against (constants).
     assert.ok(inputs.includes('src/extension/runs/engine-client.ts'), 'it starts runs');
+    // It also follows PyTorch runs outside the queue (Slurm jobs): the run folder's log reader and
+    // the launcher's cancel (scancel, or SIGTERM to a trainer), which load no compute either.
     const allowed = new Set([
       'src/engine/util/atomic-write.ts', 'src/engine/pytorch/exact-count.ts', 'src/engine/evaluate/eval-warnings.ts',
+      'src/engine/torch/follow-run.ts', 'src/engine/torch/cancel-run.ts', 'src/engine/torch/run-local.ts',
+      'src/engine/torch/slurm.ts', 'src/engine/torch/trainer-command.ts',
     ]);
     assert.deepEqual(inputs.filter((f) => f.startsWith('src/engine/') && !allowed.has(f)), []);
   });

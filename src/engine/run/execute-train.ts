@@ -16,6 +16,7 @@ import { applyTorchWeights, readTorchWeights } from '../weights/torch-weights';
 import { loadModel, normalizationFor, type LoadedModel } from './load-model';
 import type { RunListener, RunSummary } from './run-messages';
 import { describeEnvironment, RunDirectory } from './run-store';
+import type { TorchTrainOptions } from '../torch/execute-torch-train';
 
 export type { TrainBackendChoice };
 
@@ -31,6 +32,8 @@ export interface TrainRunOptions {
   readonly resume?: string;
   /** A PyTorch .pt / .safetensors file to start from (fine-tuning) instead of random weights. */
   readonly initWeights?: string;
+  /** Train on the user's PyTorch (torchrun here or a Slurm job) instead: the worker runs executeTorchTrain. */
+  readonly torch?: TorchTrainOptions;
 }
 
 export const CHECKPOINT_FILE = 'checkpoint.rlck';

@@ -14,6 +14,13 @@ export interface WorkerProcess {
 
 export type SpawnWorker = () => WorkerProcess;
 
+/** A run sbatch accepted: the editor follows its folder from here on. */
+export interface SubmittedRun {
+  readonly runId: string;
+  readonly runDir: string;
+  readonly jobId: string;
+}
+
 /** Forks dist/engine-worker.js with an IPC channel; its output goes to `log` line by line. */
 export function forkWorker(workerFile: string, log: (line: string) => void): SpawnWorker {
   return () => {
@@ -47,6 +54,8 @@ export class EngineClient {
   private nextId = 1;
   private readonly runs = new Map<number, (message: RunMessage) => void>();
   private idleTimer: NodeJS.Timeout | undefined;
+  /** Slurm submissions waiting for sbatch, by request id. */
+  private readonly submissions = new Map<number, (submitted: SubmittedRun) => void>();
 
   constructor(private readonly spawn: SpawnWorker, private readonly idleMs = 120_000) {}
 
@@ -65,6 +74,23 @@ export class EngineClient {
       },
     };
   };
+
+  /**
+   * Hands a PyTorch training request with a Slurm launch to the worker, which prepares the run
+   * folder and submits it: resolves with the job once sbatch accepted it, rejects with why not.
+   */
+  submit(request: RunRequest): Promise<SubmittedRun> {
+    return new Promise((resolve, reject) => {
+      let id = 0;
+      this.execute(request, (message) => {
+        this.submissions.delete(id);
+        reject(new Error(message.type === 'error' ? message.message : `the engine ended the submission with ${message.type}`));
+      });
+      // execute() took the id just before this one; the worker answers it with `submitted`.
+      id = this.nextId - 1;
+      this.submissions.set(id, resolve);
+    });
+  }
 
   /** Ends the worker (the editor is closing); runs in progress end with an error. */
   dispose(): void {
@@ -94,6 +120,12 @@ export class EngineClient {
       const terminal = message.message.type === 'result' || message.message.type === 'error';
       if (terminal) this.end(message.id, message.message);
       else this.runs.get(message.id)?.(message.message);
+    } else if (message.type === 'submitted') {
+      const resolve = this.submissions.get(message.id);
+      this.submissions.delete(message.id);
+      // Ended without a message to its listener: the submission's promise says what happened.
+      if (this.runs.delete(message.id)) this.idleIfDone();
+      resolve?.({ runId: message.runId, runDir: message.runDir, jobId: message.jobId });
     } else if (message.type === 'error') {
       // The worker refused the request itself (it failed validation).
       this.end(message.id, { type: 'error', message: `the engine refused the run: ${message.message}` });
@@ -105,6 +137,10 @@ export class EngineClient {
     if (!listener) return;
     this.runs.delete(id);
     listener(message);
+    this.idleIfDone();
+  }
+
+  private idleIfDone(): void {
     if (this.runs.size === 0 && this.worker) {
       clearTimeout(this.idleTimer);
       this.idleTimer = setTimeout(() => {

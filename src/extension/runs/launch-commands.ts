@@ -11,6 +11,14 @@ import type { RunService } from './run-service';
 import { readRunSettings } from './run-settings';
 import { trainedWeightsFor } from './trained-weights';
 import { ensureTrusted } from './trust';
+import type { FollowedRunsHost } from './followed-runs-host';
+import { pickPlacement, readTorchSettings, trainOnPyTorch } from './torch-commands';
+
+/** What training on the user's PyTorch needs besides the queue: the followed runs and the panel. */
+export interface PyTorchRuns {
+  readonly followed: FollowedRunsHost;
+  readonly showResults: (runId: string) => void;
+}
 
 interface Target {
   readonly file: string;
@@ -58,7 +66,7 @@ async function resolveTarget(client: LanguageClient, uriArg: unknown, modelArg: 
 }
 
 /** `Evaluate robustness` and `Train adversarially`: the code lenses' commands, also in the palette. */
-export function registerLaunchCommands(client: LanguageClient, runs: RunService): vscode.Disposable {
+export function registerLaunchCommands(client: LanguageClient, runs: RunService, pytorch?: PyTorchRuns): vscode.Disposable {
   return vscode.Disposable.from(
     vscode.commands.registerCommand(RUN_COMMANDS.evaluate, async (uri?: unknown, model?: unknown) => {
       if (!(await ensureTrusted())) return;
@@ -88,10 +96,14 @@ export function registerLaunchCommands(client: LanguageClient, runs: RunService)
       const settings = readRunSettings(vscode.Uri.file(target.file));
       const picked = await pickTraining(settings, target.workspace);
       if (!picked) return;
-      runs.start(trainRequest({
+      const placement = pytorch ? await pickPlacement(readTorchSettings(vscode.Uri.file(target.file))) : 'engine';
+      if (!placement) return;
+      const choices = {
         modelFile: target.file, workspace: target.workspace, ...(target.modelName ? { modelName: target.modelName } : {}),
         data: picked.data, eps: picked.eps, backend: settings.backend, config: { epochs: settings.trainEpochs },
-      }));
+      };
+      if (pytorch && placement !== 'engine') await trainOnPyTorch(runs, pytorch.followed, placement, choices, pytorch.showResults);
+      else runs.start(trainRequest(choices));
     }),
   );
 }

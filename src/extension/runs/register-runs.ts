@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { FollowedRunsHost } from './followed-runs-host';
 import { registerLaunchCommands } from './launch-commands';
 import { ResultsPanelHost } from './results-panel';
 import { RunService } from './run-service';
@@ -12,11 +13,14 @@ import { registerRunTasks } from './task-provider';
  */
 export function registerRuns(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.OutputChannel): vscode.Disposable {
   const runs = new RunService(context, output);
-  const results = new ResultsPanelHost(context, runs, output);
+  // PyTorch runs outside the queue (Slurm jobs, a torchrun of an earlier window), followed through their folders.
+  const followed = new FollowedRunsHost(runs, output);
+  const results = new ResultsPanelHost(context, runs, output, followed);
   return vscode.Disposable.from(
     runs,
+    followed,
     results,
-    registerLaunchCommands(client, runs),
+    registerLaunchCommands(client, runs, { followed, showResults: (runId) => results.show([runId]) }),
     registerRunTasks(runs),
     vscode.commands.registerCommand('robustnessLens.showResults', () => results.show()),
   );

@@ -7,6 +7,7 @@ import { resultsPanelHtml } from '../../../webview/src/results/panel-html';
 import { listRuns } from './run-listing';
 import { ResultsSession } from './results-session';
 import type { RunService } from './run-service';
+import type { FollowedRunsHost } from './followed-runs-host';
 
 export const RESULTS_VIEW_TYPE = 'robustnessLens.results';
 
@@ -35,7 +36,10 @@ export class ResultsPanelHost implements vscode.Disposable {
   private refreshTimer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly runs: RunService, private readonly output: vscode.OutputChannel) {
+  constructor(
+    private readonly context: vscode.ExtensionContext, private readonly runs: RunService, private readonly output: vscode.OutputChannel,
+    private readonly followed?: FollowedRunsHost,
+  ) {
     this.disposables.push(
       vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel, state: unknown) => {
@@ -52,6 +56,13 @@ export class ResultsPanelHost implements vscode.Disposable {
     );
     const events = runs.queue.onEvent((entry, message) => this.onRunEvent(entry.runId, message));
     this.disposables.push({ dispose: () => events.dispose() });
+    if (followed) {
+      // A Slurm job or an earlier window's torchrun: the same live messages as a queued run.
+      this.disposables.push(
+        followed.onMessage(({ runId, message }) => this.onRunEvent(runId, message)),
+        followed.onChange(() => this.scheduleRefresh()),
+      );
+    }
     for (const folder of workspaces()) {
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(folder), '.robustness-lens/runs/**'));
       watcher.onDidCreate(() => this.scheduleRefresh());
@@ -96,9 +107,10 @@ export class ResultsPanelHost implements vscode.Disposable {
       post: (message) => void webview.postMessage(message),
       log: (line) => this.output.appendLine(line),
       listRuns: () => this.listRuns(),
-      cancel: (runId) => this.runs.queue.cancel(runId),
+      cancel: (runId) => this.runs.queue.cancel(runId) || (this.followed?.cancel(runId) ?? false),
       save: (name, format, data) => this.save(name, format, data),
       reveal: (dir) => void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(dir)),
+      catchUp: () => this.followed?.runs.catchUp() ?? [],
     }, selection);
     this.session = session;
     const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');
@@ -126,7 +138,9 @@ export class ResultsPanelHost implements vscode.Disposable {
   }
 
   private listRuns(): RunRecord[] {
-    return listRuns(workspaces(), this.runs.queue.active(), (line) => this.output.appendLine(line));
+    const records = listRuns(workspaces(), this.runs.queue.active(), (line) => this.output.appendLine(line));
+    const followed = this.followed?.runs;
+    return followed ? records.map((r) => followed.decorate(r)) : records;
   }
 
   private onRunEvent(runId: string | undefined, message: RunMessage | undefined): void {

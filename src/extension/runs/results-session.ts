@@ -14,6 +14,8 @@ export interface ResultsPorts {
   /** Asks where to save and writes the file atomically; the path, or undefined when the person cancelled. */
   save(suggestedName: string, format: ExportFormat, data: string | Uint8Array): Promise<string | undefined>;
   reveal(dir: string): void;
+  /** Live messages so far of runs going outside the queue (Slurm jobs), for a page that has just loaded. */
+  catchUp?(): readonly { runId: string; message: RunMessage }[];
 }
 
 /** The first characters of a rejected message, for the log (it may be huge or not JSON at all). */
@@ -77,6 +79,7 @@ export class ResultsSession {
         // A reloaded page starts empty: everything it shows comes from here.
         this.ready = true;
         this.ports.post({ type: 'runs', runs: this.ports.listRuns() });
+        for (const { runId, message } of this.ports.catchUp?.() ?? []) this.ports.post({ type: 'live', runId, message });
         if (this.selected.length > 0) this.ports.post({ type: 'select', runIds: this.selected });
         return;
       case 'select':

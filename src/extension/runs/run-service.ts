@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { EngineClient, forkWorker } from './engine-client';
+import { EngineClient, forkWorker, type SubmittedRun } from './engine-client';
 import type { RunMessage } from '../../engine/run/run-messages';
 import { RunQueue, type RunEntry } from './run-queue';
 import type { RunRequest } from './run-request';
@@ -30,6 +30,11 @@ export class RunService implements vscode.Disposable {
     const entry = this.queue.enqueue(request);
     if (notify) void showRunNotification(this.queue, entry);
     return entry;
+  }
+
+  /** A PyTorch run for Slurm: the worker prepares its folder and submits it, outside the queue. */
+  submit(request: RunRequest): Promise<SubmittedRun> {
+    return this.engine.submit(request);
   }
 
   onFinished(listener: (entry: RunEntry) => void): vscode.Disposable {

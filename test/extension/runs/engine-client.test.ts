@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EngineMessage, EngineRequest } from '../../../src/engine/protocol';
 import type { RunMessage } from '../../../src/engine/run/run-messages';
+import type { TrainRunOptions } from '../../../src/engine/run/execute-train';
 import { EngineClient, type WorkerProcess } from '../../../src/extension/runs/engine-client';
 import { evalRequest, trainRequest } from '../../../src/extension/runs/run-request';
 import { evalSummary } from './run-samples';
@@ -109,6 +110,27 @@ describe('the engine client', () => {
     assert.equal(got.length, 1, 'no error for a worker we stopped');
     client.execute(evalReq, (m) => got.push(m));
     assert.equal(workers.length, 2);
+    client.dispose();
+  });
+
+  it('hands a Slurm run to the worker: resolves once it answers "submitted", rejects with its error', async () => {
+    const w = new FakeWorker();
+    const client = new EngineClient(() => w, 20);
+    const torch = { launch: { python: 'python3', nprocPerNode: 2, nnodes: 1, device: 'cpu' as const, amp: false, syncBatchNorm: false }, slurm: { partition: 'debug' } };
+    assert.equal(trainReq.kind, 'train');
+    const request = { kind: 'train' as const, label: trainReq.label, options: { ...(trainReq.options as TrainRunOptions), torch } };
+    const submitted = client.submit(request);
+    const sent = w.sent[0];
+    assert.equal(sent?.type, 'train');
+    assert.deepEqual(sent?.type === 'train' && sent.options.torch, torch);
+    w.emit({ id: sent?.id ?? -1, type: 'submitted', runId: 'r1', runDir: '/ws/.robustness-lens/runs/r1', jobId: '17' });
+    assert.deepEqual(await submitted, { runId: 'r1', runDir: '/ws/.robustness-lens/runs/r1', jobId: '17' });
+    const refused = client.submit(request);
+    w.emit({ id: w.sent[1]?.id ?? -1, type: 'run', message: { type: 'error', message: 'sbatch refused the job: invalid partition' } });
+    await assert.rejects(refused, /sbatch refused the job: invalid partition/);
+    // Nothing left running: the idle worker goes.
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.equal(w.killed, true);
     client.dispose();
   });
 });

@@ -52,6 +52,18 @@ describe('the results panel session (its messages, with a fake panel)', () => {
     assert.deepEqual(p.log, []);
   });
 
+  it('a page that loads while a Slurm job trains gets its live messages so far, between the runs and the selection', async () => {
+    const p = fakePanel();
+    const caughtUp = [
+      { runId: 'slurm-run', message: { type: 'started', runId: 'slurm-run', runDir: '/ws/r', backend: 'pytorch', device: 'cpu x2', notes: [] } as const },
+      { runId: 'slurm-run', message: { type: 'progress', phase: 'epoch 2/3', done: 5, total: 9 } as const },
+    ];
+    const session = new ResultsSession({ ...p.ports, catchUp: () => caughtUp }, ['slurm-run']);
+    await session.receive({ type: 'ready' });
+    assert.deepEqual(p.posted.map((m) => m.type), ['runs', 'live', 'live', 'select']);
+    assert.deepEqual(p.posted[2], { type: 'live', runId: 'slurm-run', message: caughtUp[1]?.message });
+  });
+
   it('rejects and logs every malformed message, acting on none', async () => {
     const p = fakePanel();
     const session = new ResultsSession(p.ports);

@@ -17,6 +17,17 @@ export interface RunRecord {
   readonly result?: RunSummary;
   /** Live state the extension knows for a run it started. */
   readonly state: 'running' | 'queued' | 'finished' | 'interrupted';
+  /** The Slurm job of a run submitted with --slurm (slurm-job.json), with the state the editor last saw. */
+  readonly job?: RunJob;
+}
+
+export interface RunJob {
+  readonly scheduler: 'slurm';
+  readonly id: string;
+  /** PENDING, RUNNING, COMPLETED, CANCELLED, FAILED, or UNKNOWN when Slurm cannot be asked from here. */
+  readonly phase: string;
+  /** Slurm's own word when it says more (TIMEOUT, OUT_OF_MEMORY). */
+  readonly detail?: string;
 }
 
 export type ToResultsPanel =

@@ -30,6 +30,7 @@ export interface ViewRun {
   readonly config: unknown;
   readonly environment: unknown;
   readonly state: RunRecord['state'];
+  readonly job?: RunRecord['job'];
   readonly status?: RunSummary['status'];
   readonly message?: string;
   readonly history: readonly EpochMetrics[];
@@ -112,6 +113,7 @@ function merge(record: RunRecord, live: LiveRun | undefined): ViewRun {
     config: record.config,
     environment: record.environment,
     state,
+    ...(record.job ? { job: record.job } : {}),
     ...(result ? { status: result.status } : {}),
     ...(result?.message !== undefined ? { message: result.message } : {}),
     history: result?.history ?? live?.epochs ?? [],

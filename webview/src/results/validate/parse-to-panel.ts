@@ -1,4 +1,4 @@
-import type { RunRecord, ToResultsPanel } from '../protocol';
+import type { RunJob, RunRecord, ToResultsPanel } from '../protocol';
 import { arrayOf, INVALID, isFields, isRunId, LIMITS, onlyKeys, plainJson, str } from './guards';
 import { parseRunSummary } from './parse-run';
 import { parseRunMessage } from './parse-run-message';
@@ -13,6 +13,21 @@ function parseFile(value: unknown): { ok: true; value: unknown } | { ok: false }
   return copy === INVALID ? { ok: false } : { ok: true, value: copy };
 }
 
+const JOB_PHASES = ['PENDING', 'RUNNING', 'COMPLETED', 'CANCELLED', 'FAILED', 'UNKNOWN'];
+
+/** A run's Slurm job: absent, or an id of digits with one of the phases the extension maps to. */
+function parseJob(value: unknown): { ok: true; value?: RunJob } | { ok: false } {
+  if (value === undefined || value === null) return { ok: true };
+  if (!isFields(value) || !onlyKeys(value, ['scheduler', 'id', 'phase', 'detail'])) return { ok: false };
+  if (value.scheduler !== 'slurm') return { ok: false };
+  const id = str(value.id, 32);
+  const phase = JOB_PHASES.find((p) => p === value.phase);
+  const detail = value.detail === undefined ? undefined : str(value.detail, 200);
+  if (!id || !/^\d+(_\d+)?$/.test(id) || !phase) return { ok: false };
+  if (value.detail !== undefined && detail === undefined) return { ok: false };
+  return { ok: true, value: { scheduler: 'slurm', id, phase, ...(detail !== undefined ? { detail } : {}) } };
+}
+
 export function parseRunRecord(value: unknown): RunRecord | undefined {
   if (!isFields(value)) return undefined;
   const dir = str(value.dir, LIMITS.path);
@@ -21,9 +36,13 @@ export function parseRunRecord(value: unknown): RunRecord | undefined {
   const config = parseFile(value.config);
   const environment = parseFile(value.environment);
   const result = value.result === undefined || value.result === null ? undefined : parseRunSummary(value.result);
-  if (!isRunId(value.id) || dir === undefined || !kind || !state || !config.ok || !environment.ok
+  const job = parseJob(value.job);
+  if (!isRunId(value.id) || dir === undefined || !kind || !state || !config.ok || !environment.ok || !job.ok
     || (value.result !== undefined && value.result !== null && !result)) return undefined;
-  return { id: value.id, dir, kind, config: config.value, environment: environment.value, state, ...(result ? { result } : {}) };
+  return {
+    id: value.id, dir, kind, config: config.value, environment: environment.value, state,
+    ...(result ? { result } : {}), ...(job.ok && job.value ? { job: job.value } : {}),
+  };
 }
 
 /**

@@ -13,6 +13,8 @@ export interface HistoryActions {
 }
 
 export function stateText(run: ViewRun): string {
+  // A Slurm job says where it is in the cluster's queue, which the run's own state cannot.
+  if (run.job) return `Slurm ${run.job.id}: ${run.job.phase}${run.job.detail ? ` (${run.job.detail})` : ''}`;
   if (run.status && run.status !== 'completed') return `${run.state}: ${run.status}`;
   return run.state;
 }

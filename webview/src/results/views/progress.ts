@@ -5,6 +5,9 @@ import { el } from '../page/dom';
 
 function progressText(run: ViewRun): string {
   const p = run.progress;
+  if (!p && run.job?.phase === 'PENDING') {
+    return `Slurm job ${run.job.id} is PENDING: it waits for the cluster to start it.`;
+  }
   if (!p) return run.state === 'queued' ? 'Queued: waits for the run before it.' : 'Starting...';
   const share = p.total > 0 ? Math.round((100 * p.done) / p.total) : 0;
   const parts = [`${p.phase}: ${share}%`, `ETA ${duration(p.etaSeconds)}`];
