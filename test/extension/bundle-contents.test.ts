@@ -35,6 +35,8 @@ describe('what each process loads', () => {
       'src/engine/util/atomic-write.ts', 'src/engine/pytorch/exact-count.ts', 'src/engine/evaluate/eval-warnings.ts',
       'src/engine/torch/follow-run.ts', 'src/engine/torch/cancel-run.ts', 'src/engine/torch/run-local.ts',
       'src/engine/torch/slurm.ts', 'src/engine/torch/trainer-command.ts',
+      // How a cancelled training reads in the notification and the panel (text only, no imports).
+      'src/engine/run/cancelled-text.ts',
     ]);
     assert.deepEqual(inputs.filter((f) => f.startsWith('src/engine/') && !allowed.has(f)), []);
   });

@@ -118,10 +118,18 @@ export const READER_CODES: readonly ReaderCode[] = [
     fix: 'Edit the file (each new version is analysed afresh) or split very large generated models.',
   },
   {
+    code: 'RL114',
+    title: 'Named model not found',
+    when: 'A model named with `--model` or in the `models` list of `robustness-lens.toml` is not something the file '
+      + 'defines, does not parse as one Python expression, or does not give an `nn.Module` when read statically.',
+    fix: 'Name a class or factory the file defines, with constant arguments: `get_model(\'ra_wrn70_16\')`. Names in '
+      + 'the configuration apply only to files that define them.',
+  },
+  {
     code: 'RL120',
     title: 'Invalid configuration file',
     when: '`robustness-lens.toml` or the `[tool.robustness-lens]` table of `pyproject.toml` does not parse or holds '
-      + 'an unknown key or value (`select`, `extend-select`, `ignore`, `severity`, `budget`).',
+      + 'an unknown key or value (`select`, `extend-select`, `ignore`, `severity`, `budget`, `models`).',
     fix: 'Correct the line the message points at; until then the file\'s settings are not applied.',
   },
 ];
