@@ -2,11 +2,28 @@ import type { Node } from 'web-tree-sitter';
 import { torchActivation } from './torch-layers';
 import { FUNCTIONAL_ACTIVATIONS, MAX_LOOP, OPAQUE_ITERATORS, type Frame } from './evaluator-base';
 import { Calls } from './calls';
-import { enclosingClass, findMethod } from './classes';
+import { enclosingClass, findMethod, torchBaseOf } from './classes';
 import { compareValues, inList, isInstance, keyText, typeOfValue } from './value-ops';
 import { constantMethod } from './constant-calls';
 import { pyAbs, pyFloat, pyInt, pyRound } from './python-numbers';
-import { asNumber, NONE, num, truthy, unknownModule, unknownValue, type PyValue, type Scope } from './values';
+import { asNumber, NONE, num, truthy, unknownModule, unknownValue, type ModuleNode, type PyValue, type Scope } from './values';
+
+/** What every nn.Module has besides what its class sets: its public API and private state. */
+const MODULE_API = /^(_.*|training|forward|parameters|named_parameters|buffers|named_buffers|children|named_children|modules|named_modules|train|eval|to|cuda|cpu|apply|state_dict|load_state_dict|zero_grad|requires_grad_|register_\w+|add_module|get_submodule|get_parameter|get_buffer|extra_repr|half|float|double|type|share_memory|dump_patches|T_destination|call_super_init)$/;
+
+/**
+ * Whether a module has an attribute its evaluation did not set: false for a user class built on
+ * nn.Module alone (only nn.Module's own API could add one); not known for a torch layer (its
+ * weight, bias...) or a class built on one.
+ */
+function moduleHasAttribute(module: ModuleNode, name: string): boolean | undefined {
+  if (MODULE_API.test(name)) return true;
+  // Convolutions, linear layers and norms register weight and bias (as None when they have none).
+  if (module.layer && ['conv', 'linear', 'norm'].includes(module.layer.kind) && (name === 'weight' || name === 'bias')) return true;
+  if (module.layer || module.incomplete || !module.userClass) return undefined;
+  const base = torchBaseOf(module.userClass);
+  return base === undefined || base === 'Module' ? false : undefined;
+}
 
 /** Python's builtins (range, len, zip...) and the methods of lists, dicts, strings, tensors and modules. */
 export abstract class Builtins extends Calls {
@@ -154,7 +171,9 @@ export abstract class Builtins extends Calls {
       case 'getattr':
         if (a && b?.kind === 'string') {
           const value = this.attributeOf(a, b.value);
-          return value.kind === 'builtin' && value.name.startsWith('module.') ? (args[2] ?? unknownValue('a missing attribute')) : value;
+          if (!(value.kind === 'builtin' && value.name.startsWith('module.'))) return value;
+          const has = a.kind === 'module' ? moduleHasAttribute(a.module, b.value) : undefined;
+          return has === false ? (args[2] ?? unknownValue('a missing attribute')) : unknownValue(`the attribute ${b.value} is not statically known`);
         }
         return unknownValue('getattr with an unknown name');
       case 'setattr':
@@ -164,7 +183,8 @@ export abstract class Builtins extends Calls {
       case 'hasattr':
         if (a?.kind === 'module' && b?.kind === 'string') {
           const value = this.attributeOf(a, b.value);
-          return { kind: 'bool', value: !(value.kind === 'builtin' && value.name.startsWith('module.')) };
+          const has = !(value.kind === 'builtin' && value.name.startsWith('module.')) || moduleHasAttribute(a.module, b.value);
+          return has === undefined ? unknownValue(`whether ${a.module.className} has ${b.value} is not statically known`) : { kind: 'bool', value: has };
         }
         return unknownValue('hasattr of an unknown value');
       case 'super': {
