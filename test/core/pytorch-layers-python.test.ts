@@ -93,7 +93,7 @@ const FIXTURES: Record<string, { source: string; expected: number | RegExp }> = 
         self.body = nn.Sequential(layers)
         if isinstance(extra, type(None)):
             self.head = nn.Linear(8, 2)
-        if hasattr(self.head, "weight") and not hasattr(self, "missing"):
+        if hasattr(self.head, "weight") and not hasattr(self, "missing") and not hasattr(self.body, "pre_logits"):
             self.tail = nn.Linear(2, 1)
 `,
     expected: (16 + 4) + (64 + 8) + (16 + 2) + 3,

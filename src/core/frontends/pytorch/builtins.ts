@@ -1,6 +1,6 @@
 import type { Node } from 'web-tree-sitter';
 import { torchActivation } from './torch-layers';
-import { FUNCTIONAL_ACTIVATIONS, MAX_LOOP, OPAQUE_ITERATORS, type Frame } from './evaluator-base';
+import { CONTAINERS, FUNCTIONAL_ACTIVATIONS, MAX_LOOP, OPAQUE_ITERATORS, type Frame } from './evaluator-base';
 import { Calls } from './calls';
 import { enclosingClass, findMethod, torchBaseOf } from './classes';
 import { compareValues, inList, isInstance, keyText, typeOfValue } from './value-ops';
@@ -20,7 +20,9 @@ function moduleHasAttribute(module: ModuleNode, name: string): boolean | undefin
   if (MODULE_API.test(name)) return true;
   // Convolutions, linear layers and norms register weight and bias (as None when they have none).
   if (module.layer && ['conv', 'linear', 'norm'].includes(module.layer.kind) && (name === 'weight' || name === 'bias')) return true;
-  if (module.layer || module.incomplete || !module.userClass) return undefined;
+  if (module.layer || module.incomplete) return undefined;
+  // A torch container (Sequential, ModuleList...) has its children and nn.Module's API only.
+  if (!module.userClass) return CONTAINERS.has(module.className) ? false : undefined;
   const base = torchBaseOf(module.userClass);
   return base === undefined || base === 'Module' ? false : undefined;
 }
