@@ -1,11 +1,31 @@
 import type { Node } from 'web-tree-sitter';
-import { pythonRound } from '../../util/python-round';
 import { torchActivation } from './torch-layers';
-import { FUNCTIONAL_ACTIVATIONS, MAX_LOOP, OPAQUE_ITERATORS, type Frame } from './evaluator-base';
+import { CONTAINERS, FUNCTIONAL_ACTIVATIONS, MAX_LOOP, OPAQUE_ITERATORS, type Frame } from './evaluator-base';
 import { Calls } from './calls';
-import { enclosingClass, findMethod } from './classes';
-import { isInstance, keyText } from './value-ops';
-import { asNumber, NONE, num, truthy, unknownModule, unknownValue, type PyValue, type Scope } from './values';
+import { enclosingClass, findMethod, torchBaseOf } from './classes';
+import { compareValues, inList, isInstance, keyText, typeOfValue } from './value-ops';
+import { constantMethod } from './constant-calls';
+import { pyAbs, pyFloat, pyInt, pyRound } from './python-numbers';
+import { asNumber, NONE, num, truthy, unknownModule, unknownValue, type ModuleNode, type PyValue, type Scope } from './values';
+
+/** What every nn.Module has besides what its class sets: its public API and private state. */
+const MODULE_API = /^(_.*|training|forward|parameters|named_parameters|buffers|named_buffers|children|named_children|modules|named_modules|train|eval|to|cuda|cpu|apply|state_dict|load_state_dict|zero_grad|requires_grad_|register_\w+|add_module|get_submodule|get_parameter|get_buffer|extra_repr|half|float|double|type|share_memory|dump_patches|T_destination|call_super_init)$/;
+
+/**
+ * Whether a module has an attribute its evaluation did not set: false for a user class built on
+ * nn.Module alone (only nn.Module's own API could add one); not known for a torch layer (its
+ * weight, bias...) or a class built on one.
+ */
+function moduleHasAttribute(module: ModuleNode, name: string): boolean | undefined {
+  if (MODULE_API.test(name)) return true;
+  // Convolutions, linear layers and norms register weight and bias (as None when they have none).
+  if (module.layer && ['conv', 'linear', 'norm'].includes(module.layer.kind) && (name === 'weight' || name === 'bias')) return true;
+  if (module.layer || module.incomplete) return undefined;
+  // A torch container (Sequential, ModuleList...) has its children and nn.Module's API only.
+  if (!module.userClass) return CONTAINERS.has(module.className) ? false : undefined;
+  const base = torchBaseOf(module.userClass);
+  return base === undefined || base === 'Module' ? false : undefined;
+}
 
 /** Python's builtins (range, len, zip...) and the methods of lists, dicts, strings, tensors and modules. */
 export abstract class Builtins extends Calls {
@@ -31,31 +51,47 @@ export abstract class Builtins extends Calls {
         if (a?.kind === 'module') return num(a.module.children.size, true);
         if (a?.kind === 'dict') return num(a.entries.size, true);
         if (a?.kind === 'string') return num(a.value.length, true);
+        if (a?.kind === 'array' && a.shape.length > 0) return num(a.shape[0] ?? 0, true);
         return unknownValue('len of an unknown value');
-      case 'int': return numbers[0] === undefined ? unknownValue('int of an unknown value') : num(Math.trunc(numbers[0]), true);
-      case 'float': return numbers[0] === undefined ? unknownValue('float of an unknown value') : num(numbers[0], false);
+      case 'int': return a?.kind === 'string' && /^\s*[-+]?\d+\s*$/.test(a.value) ? num(Number(a.value), true) : pyInt(a);
+      case 'float': return pyFloat(a);
       case 'bool': return a ? (truthy(a) === undefined ? unknownValue('bool of an unknown value') : { kind: 'bool', value: truthy(a) as boolean }) : { kind: 'bool', value: false };
-      case 'round': {
-        if (numbers[0] === undefined) return unknownValue('round of an unknown value');
-        if (args.length > 1 && numbers[1] !== undefined) {
-          const scale = 10 ** numbers[1];
-          return num(pythonRound(numbers[0] * scale) / scale, false);
-        }
-        return num(pythonRound(numbers[0]), true);
-      }
-      case 'abs': return numbers[0] === undefined ? unknownValue('abs of an unknown value') : num(Math.abs(numbers[0]), a?.kind === 'number' && a.isInt);
+      case 'round': return pyRound(a, b ?? keywords.get('ndigits'));
+      case 'abs': return pyAbs(a);
       case 'min':
       case 'max': {
-        const values = args.length === 1 && a?.kind === 'list' ? a.items.map(asNumber) : numbers;
-        if (values.length === 0 || values.some((v) => v === undefined)) return unknownValue(`${callee.name} of unknown values`);
-        const result = callee.name === 'min' ? Math.min(...(values as number[])) : Math.max(...(values as number[]));
-        return num(result);
+        const items = args.length === 1 && a ? this.iterate(a) : args;
+        if (!Array.isArray(items) || items.length === 0) return unknownValue(`${callee.name} of unknown values`);
+        let best = items[0] as PyValue;
+        for (const item of items.slice(1)) {
+          const better = compareValues(callee.name === 'min' ? '<' : '>', item, best);
+          if (better === undefined) return unknownValue(`${callee.name} of unknown values`);
+          if (better) best = item;
+        }
+        return best;
       }
       case 'sum': {
-        if (a?.kind !== 'list') return unknownValue('sum of an unknown value');
-        const values = a.items.map(asNumber);
-        if (values.some((v) => v === undefined)) return unknownValue('sum of unknown values');
-        return num((values as number[]).reduce((s, v) => s + v, 0));
+        const items = a ? this.iterate(a) : undefined;
+        if (!Array.isArray(items)) return unknownValue('sum of an unknown value');
+        let total: PyValue = b ?? num(0, true);
+        for (const item of items) {
+          if (item.kind !== 'number' && item.kind !== 'bool') return unknownValue('sum of unknown values');
+          total = this.arithmetic('+', total, item, node);
+        }
+        return total;
+      }
+      case 'set':
+      case 'frozenset': {
+        const items = a ? this.iterate(a) : [];
+        if (!Array.isArray(items)) return unknownValue(`${callee.name} of an unknown value`);
+        const unique: PyValue[] = [];
+        for (const item of items) {
+          const seen = inList(unique, item);
+          if (seen === undefined) return unknownValue(`${callee.name} of values not statically comparable`);
+          if (!seen) unique.push(item);
+        }
+        // Iteration order of a set is not the list's: only its size and membership are kept.
+        return { kind: 'list', items: unique, tuple: true, tainted: undefined };
       }
       case 'list':
       case 'tuple':
@@ -91,6 +127,8 @@ export abstract class Builtins extends Calls {
       }
       case 'isinstance':
         return isInstance(a, b);
+      case 'type':
+        return args.length === 1 && a ? typeOfValue(a) : unknownValue('type() with several arguments');
       case 'print':
         return NONE;
       case 'str':
@@ -135,7 +173,9 @@ export abstract class Builtins extends Calls {
       case 'getattr':
         if (a && b?.kind === 'string') {
           const value = this.attributeOf(a, b.value);
-          return value.kind === 'builtin' && value.name.startsWith('module.') ? (args[2] ?? unknownValue('a missing attribute')) : value;
+          if (!(value.kind === 'builtin' && value.name.startsWith('module.'))) return value;
+          const has = a.kind === 'module' ? moduleHasAttribute(a.module, b.value) : undefined;
+          return has === false ? (args[2] ?? unknownValue('a missing attribute')) : unknownValue(`the attribute ${b.value} is not statically known`);
         }
         return unknownValue('getattr with an unknown name');
       case 'setattr':
@@ -145,7 +185,8 @@ export abstract class Builtins extends Calls {
       case 'hasattr':
         if (a?.kind === 'module' && b?.kind === 'string') {
           const value = this.attributeOf(a, b.value);
-          return { kind: 'bool', value: !(value.kind === 'builtin' && value.name.startsWith('module.')) };
+          const has = !(value.kind === 'builtin' && value.name.startsWith('module.')) || moduleHasAttribute(a.module, b.value);
+          return has === undefined ? unknownValue(`whether ${a.module.className} has ${b.value} is not statically known`) : { kind: 'bool', value: has };
         }
         return unknownValue('hasattr of an unknown value');
       case 'super': {
@@ -234,6 +275,8 @@ export abstract class Builtins extends Calls {
       return unknownValue(`str.${name}`);
     }
     if (owner === 'array' && self?.kind === 'array') {
+      const constant = constantMethod(self, name, args, keywords);
+      if (constant) return constant;
       // In-place initialisers and copies keep the shape.
       if (/^(normal_|uniform_|zero_|fill_|trunc_normal_|clone|detach|float|contiguous)$/.test(name)) return self;
       return unknownValue(`Tensor.${name}`);

@@ -10,6 +10,8 @@ import { Expressions } from './expressions';
 import { findMethod, NON_MODULE_ROOTS, torchBaseOf, unresolvedBaseOf } from './classes';
 import { cloneModule, countLeaves, hasIncomplete, instanceKey, markCallSite } from './module-tree';
 import { keyText } from './value-ops';
+import { constantCall } from './constant-calls';
+import { mathCall } from './python-numbers';
 import {
   asNumber, NONE, num, Scope, unknownModule, unknownValue,
   type ModuleNode, type PyValue, type UserClass, type UserFunction,
@@ -90,6 +92,8 @@ export abstract class Calls extends Expressions {
     const name = path.split('.').pop() ?? '';
     const first = positional[0];
     const source = this.rangeOf(node);
+    const constant = constantCall(path, positional, _keywords);
+    if (constant) return constant;
     if (path.startsWith('torch.')) {
       const made = this.shapedTensor(path, name, positional, source);
       if (made) return made;
@@ -115,11 +119,8 @@ export abstract class Calls extends Expressions {
     }
     if (path.startsWith('torch.nn.init')) return NONE;
     if (path.startsWith('math.')) {
-      const x = asNumber(first);
-      if (x === undefined) return unknownValue(`math.${name} of an unknown value`);
-      const f: Record<string, (v: number) => number> = { sqrt: Math.sqrt, ceil: Math.ceil, floor: Math.floor, log: Math.log, log2: Math.log2, exp: Math.exp };
-      const fn = f[name];
-      if (fn) return num(fn(x), name === 'ceil' || name === 'floor');
+      const maths = mathCall(name, positional);
+      if (maths) return maths;
     }
     const result = this.opaqueCall(`${path}(...)`, positional, _keywords);
     // Anything from a module other than these may build a layer we cannot see into (a class, a

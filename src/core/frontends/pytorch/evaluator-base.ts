@@ -4,6 +4,7 @@ import { KerasRecorder } from '../keras/keras-recorder';
 import type { SourceRange } from '../../ir/source';
 import type { PythonSourceMap } from './python-parser';
 import { GlobalScope, mergeDependencies, noDependencies, type Dependencies } from './dependencies';
+import { toList } from './tensor-constants';
 import { unknownModule, unknownValue, type ModuleNode, type PyValue, type Scope } from './values';
 
 /** Evaluation stops (and says why) past these, so a hostile or huge file cannot hang the editor. */
@@ -219,6 +220,10 @@ export abstract class EvaluatorBase {
     if (value.kind === 'dict') return [...value.entries.keys()].map((k) => ({ kind: 'string', value: k }));
     if (value.kind === 'string') return [...value.value].map((c) => ({ kind: 'string', value: c }));
     if (value.kind === 'module') return [...value.module.children.values()].map((m) => ({ kind: 'module', module: m }));
+    if (value.kind === 'array' && value.data && value.shape.length > 0) {
+      const rows = toList({ ...value, data: value.data });
+      if (rows.kind === 'list') return rows.items;
+    }
     if (value.kind === 'unknown' && value.reason === 'opaque') return 'opaque';
     return undefined;
   }
@@ -268,7 +273,8 @@ export abstract class EvaluatorBase {
 
 /** A module's scope before its code runs: Python's builtins and its __name__. */
 export function populateModuleScope(scope: Scope, moduleName: string): void {
-  for (const name of ['range', 'len', 'int', 'float', 'round', 'min', 'max', 'sum', 'abs', 'list', 'tuple', 'enumerate', 'zip', 'isinstance', 'print', 'getattr', 'setattr', 'hasattr', 'dict', 'bool', 'str', 'reversed', 'sorted', 'any', 'all', 'super', 'object']) {
+  for (const name of ['range', 'len', 'int', 'float', 'round', 'min', 'max', 'sum', 'abs', 'list', 'tuple', 'enumerate', 'zip', 'isinstance', 'print', 'getattr', 'setattr', 'hasattr', 'dict', 'bool', 'str', 'reversed', 'sorted', 'any', 'all', 'super', 'object',
+    'set', 'frozenset', 'type']) {
     scope.set(name, { kind: 'builtin', name });
   }
   // Read as a library, never as a script: `if __name__ == "__main__":` blocks do not run.

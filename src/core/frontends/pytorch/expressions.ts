@@ -2,11 +2,16 @@ import type { Node } from 'web-tree-sitter';
 import { CONTAINERS, EvaluatorBase, isKeras, isKerasLayers, type Frame } from './evaluator-base';
 import { isTorchLayerClass } from './torch-layers';
 import { findClassAttribute, findMethod } from './classes';
+import { elementwise, mapElements } from './tensor-constants';
+import { inexactArithmetic, MATH_CONSTANTS } from './python-numbers';
 import { compareValues, displayString, exactNumber, keyText, percentFormat, stringValue } from './value-ops';
 import {
   asNumber, NONE, num, Scope, truthy, unknownModule, unknownValue,
   type ModuleNode, type PyValue, type TensorOp,
 } from './values';
+
+/** Where PyTorch's quantization stubs (QuantStub, DeQuantStub, FloatFunctional) live. */
+const QUANTIZATION_PATH = /^torch\.(ao\.)?(quantization(\.stubs)?|nn\.quantized(\.modules(\.functional_modules)?)?)$/;
 
 /** Expressions, assignment and attribute access. */
 export abstract class Expressions extends EvaluatorBase {
@@ -91,6 +96,10 @@ export abstract class Expressions extends EvaluatorBase {
     if (value.kind === 'module') {
       module.children.set(name, value.module);
       module.attributes.delete(name);
+    } else if (value.kind === 'unknown' && module.children.has(name)) {
+      // PyTorch keeps (or refuses to replace) the child: which one is not known here.
+      module.incomplete ??= `${name} is assigned a value not statically known (${value.reason})`;
+      module.attributes.set(name, value);
     } else if (value.kind === 'none' && module.children.has(name)) {
       module.children.delete(name);
       module.attributes.set(name, value);
@@ -175,7 +184,8 @@ export abstract class Expressions extends EvaluatorBase {
         const operand = this.field(node, 'argument');
         const value = operand ? this.eval(operand, scope, frame) : NONE;
         const op = this.field(node, 'operator')?.text;
-        if (value.kind === 'number') return op === '-' ? num(-value.value, value.isInt) : value;
+        if (value.kind === 'number') return op === '-' ? { ...value, value: -value.value } : value;
+        if (value.kind === 'array' && value.data && op === '-') return mapElements('neg', value, value.data.lib) ?? unknownValue('a negated tensor');
         return value.kind === 'tensor' ? value : unknownValue('an operation on an unknown value');
       }
       case 'not_operator': {
@@ -217,8 +227,23 @@ export abstract class Expressions extends EvaluatorBase {
         const right = this.field(node, 'right');
         const op = this.field(node, 'operator')?.text.replace('=', '') ?? '';
         if (!left || !right) return NONE;
-        const value = this.arithmetic(op, this.eval(left, scope, frame), this.eval(right, scope, frame), node);
-        this.assign(left, value, scope, frame);
+        const current = this.eval(left, scope, frame);
+        const operand = this.eval(right, scope, frame);
+        // `layers += [block]` extends a ModuleList in place (its __iadd__), as list += does a list.
+        if (op === '+' && current.kind === 'module' && current.module.className === 'ModuleList') {
+          this.call({ kind: 'builtin', name: 'module.extend', self: current }, [operand], new Map(), node, scope, frame);
+          return NONE;
+        }
+        if (op === '+' && current.kind === 'list' && !current.tuple) {
+          const items = this.iterate(operand);
+          if (Array.isArray(items)) {
+            this.checkItems(current.items.length + items.length);
+            current.items.push(...items);
+          }
+          else current.tainted ??= `extended with "${right.text.slice(0, 60)}", which is not statically known`;
+          return NONE;
+        }
+        this.assign(left, this.arithmetic(op, current, operand, node), scope, frame);
         return NONE;
       }
       case 'lambda':
@@ -340,6 +365,10 @@ export abstract class Expressions extends EvaluatorBase {
   }
 
   arithmetic(op: string, l: PyValue, r: PyValue, node: Node): PyValue {
+    if ((l.kind === 'array' && l.data) || (r.kind === 'array' && r.data)) {
+      const computed = elementwise(op, l, r);
+      if (computed) return computed;
+    }
     if (l.kind === 'array' || r.kind === 'array') {
       // Element-wise with a number, or with a tensor of the same shape: the shape stays.
       const scalar = (v: PyValue): boolean => v.kind === 'number' || v.kind === 'bool';
@@ -354,6 +383,10 @@ export abstract class Expressions extends EvaluatorBase {
       if (op === '+') return { kind: 'tensor', ops: [{ kind: 'add', branches, source }] };
       if (op === '*') return { kind: 'tensor', ops: [{ kind: 'mul', branches, source }] };
       return l.kind === 'tensor' ? l : r;
+    }
+    if ((l.kind === 'number' && l.err) || (r.kind === 'number' && r.err)) {
+      const inexact = inexactArithmetic(op, l, r);
+      if (inexact) return inexact;
     }
     if ((l.kind === 'number' || l.kind === 'bool') && (r.kind === 'number' || r.kind === 'bool')) {
       const a = asNumber(l) as number;
@@ -442,12 +475,16 @@ export abstract class Expressions extends EvaluatorBase {
     switch (object.kind) {
       case 'namespace': {
         const path = `${object.path}.${name}`;
-        if (/^torch\.nn(\.modules(\.[a-z_]+)?)?$/.test(object.path) || object.path === 'torchvision.ops' || object.path === 'torchvision.ops.misc') {
+        if (/^torch\.nn(\.modules(\.[a-z_]+)?)?$/.test(object.path) || object.path === 'torchvision.ops' || object.path === 'torchvision.ops.misc'
+          || QUANTIZATION_PATH.test(object.path)) {
           if (isTorchLayerClass(name) || CONTAINERS.has(name) || name === 'SqueezeExcitation' || name === 'Conv2dNormActivation') {
             return { kind: 'torchClass', name, preset: new Map() };
           }
         }
         if (path === 'collections.OrderedDict' || path === 'functools.partial') return { kind: 'builtin', name: path.split('.')[1] ?? path };
+        // typing.OrderedDict is callable too: it makes a collections.OrderedDict.
+        if (path === 'typing.OrderedDict') return { kind: 'builtin', name: 'OrderedDict' };
+        if (object.path === 'math' && MATH_CONSTANTS[name] !== undefined) return num(MATH_CONSTANTS[name] as number, false);
         if (isKerasLayers(object.path) && name === 'Input') return { kind: 'builtin', name: 'keras.Input' };
         if (isKerasLayers(object.path) && /^[A-Z]/.test(name)) return { kind: 'kerasClass', name };
         if (isKeras(object.path) && ['Sequential', 'Model', 'Input'].includes(name)) return { kind: 'builtin', name: `keras.${name}` };
@@ -473,10 +510,15 @@ export abstract class Expressions extends EvaluatorBase {
         if (method) return { kind: 'function', fn: method, ...(method.binding === 'class' ? { first: object } : {}) };
         return unknownModule(`${object.cls.name}.${name}${object.cls.unresolvedBase ? ` (${object.cls.unresolvedBase})` : ''}`);
       }
+      case 'array':
+        if (name === 'shape' || name === 'ndim') {
+          const dims = object.shape.map((d) => num(d, true));
+          return name === 'shape' ? { kind: 'list', items: dims, tuple: true } : num(dims.length, true);
+        }
+        return { kind: 'builtin', name: `array.${name}`, self: object };
       case 'list':
       case 'dict':
       case 'tensor':
-      case 'array':
       case 'string':
       case 'kerasModel':
         return { kind: 'builtin', name: `${object.kind}.${name}`, self: object };
@@ -489,4 +531,6 @@ export abstract class Expressions extends EvaluatorBase {
 
 
   protected abstract evalCall(node: Node, scope: Scope, frame: Frame): PyValue;
+
+  abstract call(callee: PyValue, positional: PyValue[], keywords: Map<string, PyValue>, node: Node, scope: Scope, frame: Frame): PyValue;
 }

@@ -4,6 +4,7 @@ import type { SourceRange } from '../../ir/source';
 import { activation, conv, linear, norm, other, pool, identity, flatten } from '../../build/layers';
 import { activationClass, normClass } from '../robarch-hydra/class-paths';
 import { NONE, type ModuleNode, type PyValue } from './values';
+import { buildCountedLayer, COUNTED_SIGNATURES, isCountedLayerClass, type Signature } from './torch-counted-layers';
 
 /**
  * torch.nn (and torchvision.ops) classes the static front end builds, with PyTorch's
@@ -11,11 +12,6 @@ import { NONE, type ModuleNode, type PyValue } from './values';
  */
 
 type Args = Map<string, PyValue>;
-
-interface Signature {
-  readonly params: readonly string[];
-  readonly defaults: Readonly<Record<string, PyValue>>;
-}
 
 const T: PyValue = { kind: 'bool', value: true };
 const F: PyValue = { kind: 'bool', value: false };
@@ -45,7 +41,7 @@ const SIGNATURES: Record<string, Signature> = {
 const PARAMETER_FREE = new Set(['Dropout', 'Dropout2d', 'AlphaDropout', 'Upsample', 'Softmax', 'LogSoftmax', 'ZeroPad2d', 'PixelShuffle', 'StochasticDepth', 'Permute']);
 
 export function bindArguments(className: string, positional: readonly PyValue[], keywords: Args): Args {
-  const signature = SIGNATURES[className];
+  const signature = SIGNATURES[className] ?? COUNTED_SIGNATURES[className];
   const bound: Args = new Map();
   if (!signature) {
     for (const [k, v] of keywords) bound.set(k, v);
@@ -120,7 +116,7 @@ export function torchNorm(name: string): NormKind | 'identity' | undefined {
 
 export function isTorchLayerClass(name: string): boolean {
   return name in SIGNATURES || torchActivation(name) !== undefined || torchNorm(name) !== undefined
-    || PARAMETER_FREE.has(name) || name === 'Flatten' || name === 'Identity';
+    || PARAMETER_FREE.has(name) || name === 'Flatten' || name === 'Identity' || isCountedLayerClass(name);
 }
 
 function leaf(className: string, layer: Layer, source: SourceRange | undefined): ModuleNode {
@@ -186,5 +182,5 @@ export function buildTorchLayer(className: string, args: Args, source: SourceRan
   const fn = torchActivation(className);
   if (fn && fn !== 'identity') return leaf(className, activation({ ...at, fn }), source);
   if (PARAMETER_FREE.has(className)) return leaf(className, other({ ...at, className }), source);
-  return undefined;
+  return buildCountedLayer(className, args, source);
 }

@@ -1,5 +1,7 @@
 import { asNumber, num, unknownValue, type PyValue } from './values';
 import { inherits } from './classes';
+import { order, type Elem } from './inexact';
+import { elemOf } from './tensor-constants';
 
 /** Python's operations on the values the evaluator knows: comparisons, formatting, keys, isinstance. */
 
@@ -60,14 +62,16 @@ export function compareValues(op: string, l: PyValue, r: PyValue): boolean | und
     if (found === undefined) return undefined;
     return op === 'in' ? found : !found;
   }
-  const a = asNumber(l);
-  const b = asNumber(r);
-  if (a === undefined || b === undefined) return undefined;
+  const a = elemOf(l);
+  const b = elemOf(r);
+  // A float carrying an error bound compares only when the bounds keep the two apart.
+  const o = a && b ? order(a, b) : undefined;
+  if (o === undefined) return undefined;
   switch (op) {
-    case '<': return a < b;
-    case '>': return a > b;
-    case '<=': return a <= b;
-    case '>=': return a >= b;
+    case '<': return o < 0;
+    case '>': return o > 0;
+    case '<=': return o <= 0;
+    case '>=': return o >= 0;
     default: return undefined;
   }
 }
@@ -88,11 +92,16 @@ export function sameValue(l: PyValue, r: PyValue): boolean | undefined {
   // A name imported from a module not read could be any value.
   if (l.kind === 'namespace' || r.kind === 'namespace') return l.kind === 'namespace' && r.kind === 'namespace' && l.path === r.path ? true : undefined;
   if (l.kind === 'none' || r.kind === 'none') return l.kind === r.kind;
-  if ((l.kind === 'number' || l.kind === 'bool') && (r.kind === 'number' || r.kind === 'bool')) return asNumber(l) === asNumber(r);
+  if ((l.kind === 'number' || l.kind === 'bool') && (r.kind === 'number' || r.kind === 'bool')) {
+    const o = order(elemOf(l) as Elem, elemOf(r) as Elem);
+    return o === undefined ? undefined : o === 0;
+  }
   if (l.kind === 'string' && r.kind === 'string') return l.value === r.value;
   if (l.kind === 'torchClass' && r.kind === 'torchClass') return l.name === r.name;
   if (l.kind === 'userClass' && r.kind === 'userClass') return l.cls === r.cls;
   if (l.kind === 'module' && r.kind === 'module') return l.module === r.module;
+  // Builtin classes (int, NoneType...) are themselves; a bound method is never one of them.
+  if (l.kind === 'builtin' && r.kind === 'builtin' && !l.self && !r.self) return l.name === r.name;
   if (l.kind !== r.kind) return false;
   return undefined;
 }
@@ -107,6 +116,22 @@ export function isInstance(value: PyValue | undefined, cls: PyValue | undefined)
     if (match === undefined) unsure = true;
   }
   return unsure ? unknownValue('isinstance against a class not statically known') : { kind: 'bool', value: false };
+}
+
+/** type(x): the class of a value the evaluator can tell, else unknown. */
+export function typeOfValue(value: PyValue): PyValue {
+  switch (value.kind) {
+    case 'none': return { kind: 'builtin', name: 'NoneType' };
+    case 'number': return { kind: 'builtin', name: value.isInt ? 'int' : 'float' };
+    case 'bool': return { kind: 'builtin', name: 'bool' };
+    case 'string': return { kind: 'builtin', name: 'str' };
+    case 'list': return { kind: 'builtin', name: value.tuple ? 'tuple' : 'list' };
+    case 'dict': return { kind: 'builtin', name: 'dict' };
+    case 'module':
+      if (value.module.userClass) return { kind: 'userClass', cls: value.module.userClass };
+      return { kind: 'torchClass', name: value.module.className, preset: new Map() };
+    default: return unknownValue('the type of a value not statically known');
+  }
 }
 
 /** typing and collections.abc types by what they accept, for the values that can be told apart. */
@@ -130,7 +155,10 @@ function instanceOf(value: PyValue, c: PyValue): boolean | undefined {
         case 'bool': return value.kind === 'bool';
         case 'str': return value.kind === 'string';
         case 'list': case 'tuple': case 'dict': return kind === c.name;
+        // Dicts and OrderedDicts are not told apart here.
+        case 'OrderedDict': return kind === 'dict' ? undefined : false;
         case 'object': return true;
+        case 'NoneType': return value.kind === 'none';
         default: return undefined;
       }
     case 'namespace': {

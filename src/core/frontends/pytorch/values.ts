@@ -7,7 +7,8 @@ import type { SourceRange } from '../../ir/source';
  * it never guesses.
  */
 export type PyValue =
-  | { kind: 'number'; value: number; isInt: boolean }
+  /** `err`: a bound on how far a float computed with log, exp or float32 may be from Python's (see inexact.ts). */
+  | { kind: 'number'; value: number; isInt: boolean; err?: number }
   | { kind: 'string'; value: string }
   | { kind: 'bool'; value: boolean }
   | { kind: 'none' }
@@ -24,14 +25,26 @@ export type PyValue =
   | { kind: 'builtin'; name: string; self?: PyValue }
   | { kind: 'super'; self: ModuleNode; after: UserClass | undefined }
   | { kind: 'tensor'; ops: TensorOp[] }
-  /** A tensor made outside a forward with a known shape (torch.zeros(1, 1, 768)): nn.Parameter counts it. */
-  | { kind: 'array'; shape: number[] }
+  /**
+   * A tensor made outside a forward with a known shape (torch.zeros(1, 1, 768)): nn.Parameter counts it.
+   * With `data`, its values too (torch.arange(4) * 0.5, numpy.linspace...), flattened in row-major order.
+   */
+  | { kind: 'array'; shape: number[]; data?: ArrayData }
   | { kind: 'kerasClass'; name: string }
   | { kind: 'kerasLayer'; layer: KerasLayerValue }
   | { kind: 'kerasTensor'; node: string }
   | { kind: 'kerasModel'; graph: import('../keras/keras-graph').KerasGraph }
   /** `maybeModule`: an instance of a class from outside the file, which may hold parameters. */
   | { kind: 'unknown'; reason: string; maybeModule?: true };
+
+/** The values of a constant tensor or NumPy array, each with its error bound, and their dtype. */
+export interface ArrayData {
+  readonly values: readonly number[];
+  readonly errs: readonly number[];
+  readonly dtype: 'int' | 'float32' | 'float64' | 'bool';
+  /** torch tensors promote a Python float to float32; NumPy arrays to float64. */
+  readonly lib: 'torch' | 'numpy';
+}
 
 /** A Keras layer object before and after it is called on tensors (a layer called twice shares weights). */
 export interface KerasLayerValue {
