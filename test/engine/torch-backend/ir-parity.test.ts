@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { InputObjective, InputShape, ModelState } from '../../../src/engine/model/classifier';
+import type { InputObjective, InputShape } from '../../../src/engine/model/classifier';
 import { onnxRuntimeProblem } from '../../../src/engine/onnx/load-onnxruntime';
 import { OnnxClassifier } from '../../../src/engine/onnx/onnx-classifier';
 import { networkJson } from '../../../src/engine/pytorch/network-json';
