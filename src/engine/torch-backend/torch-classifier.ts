@@ -16,7 +16,7 @@ import { TorchWorker, TorchWorkerError } from './worker-process';
 
 /** What the worker builds: a network of the IR (python/ir_model.py), or the user's factory. */
 export type TorchModelSource =
-  | { readonly kind: 'ir'; readonly network: NetworkJson }
+  | { readonly kind: 'ir'; readonly network: NetworkJson; readonly mean?: readonly number[]; readonly std?: readonly number[] }
   | { readonly kind: 'entry'; readonly entry: string; readonly baseDir: string };
 
 export interface TorchModelOptions {
