@@ -69,6 +69,8 @@ async function main(): Promise<void> {
         await measureOurs();
         await measureTheirs();
       }
+      // Each round as it ends: on a loaded machine a run may be stopped before the summary.
+      console.log(JSON.stringify({ round, images_per_s: ours[round], pytorch_images_per_s: theirs[round] }));
     }
     const ratios = ours.map((o, i) => o / (theirs[i] as number));
     console.log(JSON.stringify({

@@ -77,7 +77,8 @@ def split_arrays(specs, payload):
             raise FrameError(f'array name {name!r} is missing or repeated')
         if dtype not in DTYPES:
             raise FrameError(f'{name}: dtype {dtype!r} is not one of {sorted(DTYPES)}')
-        if not isinstance(shape, list) or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
+        sizes = isinstance(shape, list) and all(type(d) is int and d >= 0 for d in shape)
+        if not sizes:
             raise FrameError(f'{name}: shape {shape!r} is not a list of sizes')
         count = int(np.prod(shape, dtype=np.int64)) if shape else 1
         size = count * DTYPES[dtype].itemsize

@@ -28,7 +28,8 @@ MODEL_FILE = '''import torch.nn as nn
 class Block(nn.Module):
     def __init__(self, c, groups):
         super().__init__()
-        self.body = nn.Sequential(nn.Conv2d(c, c, 3, padding=1, groups=groups, bias=False), nn.BatchNorm2d(c), nn.ReLU(),
+        self.body = nn.Sequential(nn.Conv2d(c, c, 3, padding=1, groups=groups, bias=False),
+                                  nn.BatchNorm2d(c), nn.ReLU(),
                                   nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c))
         self.act = nn.ReLU()
 
@@ -94,7 +95,8 @@ def main():
         report['deviceName'] = info['deviceName']
         # BatchNorm statistics away from their initial values, so the comparison covers them.
         _, state = cpu.call('getState')
-        state = {k: (v + rng.uniform(0.1, 0.5, v.shape).astype('f4') if k.endswith('running_var') else v) for k, v in state.items()}
+        state = {k: (v + rng.uniform(0.1, 0.5, v.shape).astype('f4') if k.endswith('running_var') else v)
+                 for k, v in state.items()}
         cpu.call('setState', list(state.items()))
         dev.call('setState', list(state.items()))
         n = min(16, a.batch)
@@ -104,7 +106,8 @@ def main():
         targets = ((y[:n] + 3) % 10).astype('i4')
         reference = np.full((n, 10), 0.1, 'f4')
         for kind in KINDS:
-            arrays = [('x', x[:n]), ('labels', y[:n]), ('targets', targets)] if kind != 'kl' else [('x', x[:n]), ('reference', reference)]
+            arrays = [('x', x[:n]), ('reference', reference)] if kind == 'kl' else \
+                [('x', x[:n]), ('labels', y[:n]), ('targets', targets)]
             _, gc = cpu.call('inputGradient', arrays, objective=kind)
             _, gd = dev.call('inputGradient', arrays, objective=kind)
             errors[kind] = relative(gd['grad'], gc['grad'])
@@ -134,7 +137,8 @@ def main():
                 sync(a.device)
                 (ours if side == 0 else theirs).append(a.batch / (time.perf_counter() - start))
         ratios = [o / t for o, t in zip(ours, theirs)]
-        report.update({'pgd10_bridge_images_per_s': float(np.median(ours)), 'pgd10_direct_images_per_s': float(np.median(theirs)),
+        report.update({'pgd10_bridge_images_per_s': float(np.median(ours)),
+                       'pgd10_direct_images_per_s': float(np.median(theirs)),
                        'ratio': float(np.median(ratios)), 'round_ratios': ratios})
     print(json.dumps(report))
     return 0 if report['agrees'] else 1

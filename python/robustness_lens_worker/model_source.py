@@ -119,7 +119,8 @@ def load_weights(model, path):
     shaped = [k for k, v in state.items() if k in own and tuple(own[k].shape) != tuple(v.shape)]
     if missing or unexpected or shaped:
         parts = [f'{title}: {", ".join(keys[:8])}{" ..." if len(keys) > 8 else ""}'
-                 for title, keys in (('missing', missing), ('unexpected', unexpected), ('wrongly shaped', shaped)) if keys]
+                 for title, keys in (('missing', missing), ('unexpected', unexpected), ('wrongly shaped', shaped))
+                 if keys]
         raise SourceError(f'{path} does not fit the model ({"; ".join(parts)})')
     model.load_state_dict(state, strict=True)
     return notes

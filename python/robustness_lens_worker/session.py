@@ -73,8 +73,9 @@ class Session:
         self.mean = self.std = None
         if norm:
             mean, std = (torch.tensor(norm[k], dtype=torch.float32) for k in ('mean', 'std'))
-            if mean.numel() not in (1, self.channels) or std.numel() not in (1, self.channels) or bool((std <= 0).any()):
-                raise RequestError(f'normalize: {self.channels} means and positive standard deviations (or one of each)')
+            counts = (1, self.channels)
+            if mean.numel() not in counts or std.numel() not in counts or bool((std <= 0).any()):
+                raise RequestError(f'normalize: {self.channels} means and positive deviations (or one of each)')
             self.mean = mean.view(1, -1, 1, 1).to(self.device)
             self.std = std.view(1, -1, 1, 1).to(self.device)
         self.optimizer = None
@@ -82,7 +83,7 @@ class Session:
         with torch.no_grad():
             probe = self.forward(torch.zeros(1, self.channels, self.height, self.width, device=self.device))
         if probe.dim() != 2:
-            raise RequestError(f'the model returns shape {list(probe.shape)} for one image; logits [1, classes] expected')
+            raise RequestError(f'the model returns shape {list(probe.shape)} for one image, not [1, classes]')
         self.classes = int(probe.shape[1])
         return {
             'device': str(self.device), 'deviceName': device_name(self.device), 'torch': torch.__version__,
@@ -107,7 +108,8 @@ class Session:
         if x is None:
             raise RequestError(f'the request has no "{name}"')
         if x.ndim != 4 or tuple(x.shape[1:]) != (self.height, self.width, self.channels):
-            raise RequestError(f'{name}: shape {list(x.shape)}, expected [n, {self.height}, {self.width}, {self.channels}]')
+            expected = f'[n, {self.height}, {self.width}, {self.channels}]'
+            raise RequestError(f'{name}: shape {list(x.shape)}, expected {expected}')
         # NHWC on the wire (the engine's layout), NCHW for PyTorch.
         return torch.from_numpy(np.array(x)).to(self.device).permute(0, 3, 1, 2).contiguous()
 

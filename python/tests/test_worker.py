@@ -154,7 +154,8 @@ class WorkerTest(unittest.TestCase):
     def start(self, **extra):
         client = WorkerClient(sys.executable)
         self.addCleanup(client.close)
-        info, _ = client.call('load', source={'kind': 'entry', 'entry': 'nets.py:get_model(width=6)', 'baseDir': self.dir.name},
+        source = {'kind': 'entry', 'entry': 'nets.py:get_model(width=6)', 'baseDir': self.dir.name}
+        info, _ = client.call('load', source=source,
                               inputShape={'height': 8, 'width': 8, 'channels': 3}, device='cpu', weights=self.weights,
                               normalize={'mean': self.mean, 'std': self.std}, **extra)
         return client, info
@@ -182,7 +183,8 @@ class WorkerTest(unittest.TestCase):
             arrays = [('x', x)] + [(k, v) for k, v in a.items()]
             _, out = client.call('inputGradient', arrays, objective=kind)
             xt = torch.from_numpy(x.copy()).requires_grad_(True)
-            loss = per_sample(kind, self.reference_forward(xt), a['labels'], a['targets'], torch.from_numpy(a['reference']))
+            ref = torch.from_numpy(a['reference'])
+            loss = per_sample(kind, self.reference_forward(xt), a['labels'], a['targets'], ref)
             grad, = torch.autograd.grad(loss.sum(), xt)
             self.assertEqual(out['grad'].shape, x.shape)
             self.assertTrue(np.allclose(out['loss'], loss.detach().numpy(), atol=1e-5), kind)
@@ -194,7 +196,8 @@ class WorkerTest(unittest.TestCase):
         model = copy.deepcopy(self.reference).train()
         decay = [p for p in model.parameters() if p.dim() > 1]
         rest = [p for p in model.parameters() if p.dim() <= 1]
-        opt = torch.optim.SGD([{'params': decay, 'weight_decay': HYPER['weightDecay']}, {'params': rest, 'weight_decay': 0}],
+        groups = [{'params': decay, 'weight_decay': HYPER['weightDecay']}, {'params': rest, 'weight_decay': 0}]
+        opt = torch.optim.SGD(groups,
                               lr=HYPER['learningRate'], momentum=HYPER['momentum'], nesterov=True)
         rng = np.random.default_rng(4)
         for step in range(3):
@@ -233,7 +236,8 @@ class WorkerTest(unittest.TestCase):
             client.call('explode')
         if not torch.cuda.is_available():
             with self.assertRaisesRegex(WorkerError, 'sees no CUDA GPU'):
-                    client.call('load', source={'kind': 'entry', 'entry': 'nets.py:get_model', 'baseDir': self.dir.name},
+                source = {'kind': 'entry', 'entry': 'nets.py:get_model', 'baseDir': self.dir.name}
+                client.call('load', source=source,
                             inputShape={'height': 8, 'width': 8, 'channels': 3}, device='cuda')
         _, out = client.call('logits', [('x', np.zeros((1, 8, 8, 3), 'f4'))])
         self.assertEqual(out['logits'].shape, (1, 10))
@@ -257,7 +261,8 @@ class WorkerTest(unittest.TestCase):
     def test_module_entries_and_ir_models_load(self):
         client = WorkerClient(sys.executable)
         self.addCleanup(client.close)
-        info, _ = client.call('load', source={'kind': 'entry', 'entry': 'nets:get_model(classes=4)', 'baseDir': self.dir.name},
+        source = {'kind': 'entry', 'entry': 'nets:get_model(classes=4)', 'baseDir': self.dir.name}
+        info, _ = client.call('load', source=source,
                               inputShape={'height': 8, 'width': 8, 'channels': 3}, device='cpu')
         self.assertEqual(info['numClasses'], 4)
         network = {'name': 'tiny', 'inputChannels': 1, 'stem': [
@@ -265,7 +270,8 @@ class WorkerTest(unittest.TestCase):
              'dilation': [1, 1], 'groups': 1, 'bias': True}], 'blocks': [],
             'head': [{'kind': 'pool', 'name': 'p', 'pool': 'avg', 'outputSize': [1, 1]},
                      {'kind': 'linear', 'name': 'l', 'in': 2, 'out': 5, 'bias': True}]}
-        info, _ = client.call('load', source={'kind': 'ir', 'network': network}, inputShape={'height': 6, 'width': 6, 'channels': 1})
+        shape = {'height': 6, 'width': 6, 'channels': 1}
+        info, _ = client.call('load', source={'kind': 'ir', 'network': network}, inputShape=shape)
         self.assertEqual(info['numClasses'], 5)
         self.assertEqual(info['paramCount'], 2 * 9 + 2 + 2 * 5 + 5)
 
