@@ -3,6 +3,8 @@ import { AUTOATTACK_STANDARD, type AttackName } from '../../engine/attacks/autoa
 import { versionOption } from './eval-version';
 import { warningLines } from './eval-warning-lines';
 import { executeEval } from '../../engine/run/execute-eval';
+import { executeTorchEval } from '../../engine/run/execute-torch-eval';
+import { TORCH_EVAL_OPTIONS, TORCH_EVAL_USAGE, torchEvalValues } from './eval-torch';
 import { UsageError, type CommandIO } from '../io';
 import { positiveIntegerOption } from '../options';
 import { formatDuration, pct, progressPrinter } from '../progress-printer';
@@ -36,13 +38,14 @@ Options:
   --pgd-steps N      steps of 'pgd' (default 20)
   --seed N           default 0
   --model NAME       which model, when the file defines several
-  --backend B        auto (default), tfjs-node-gpu, tfjs-node, wasm, cpu, or onnxruntime
+  --backend B        auto (default), tfjs-node-gpu, tfjs-node, wasm, cpu, onnxruntime
                      (the optional onnxruntime-node package; CUDA when its CUDA 12 provider
-                     is installed, else CPU). auto: onnxruntime on CUDA, tfjs-node-gpu,
-                     onnxruntime on CPU, tfjs-node, wasm, cpu; the choice is always printed
+                     is installed, else CPU) or torch (below). auto: onnxruntime on CUDA,
+                     tfjs-node-gpu, onnxruntime on CPU, tfjs-node, wasm, cpu; the choice is
+                     always printed
   --workspace DIR    where .robustness-lens/runs/ goes (default: the current folder)
   --json             print the result as JSON
-  -h, --help         show this help`;
+  -h, --help         show this help${TORCH_EVAL_USAGE}`;
 
 const ATTACKS: readonly AttackName[] = ['fgsm', 'pgd', 'apgd-ce', 'apgd-dlr', 'apgd-t', 'fab-t', 'square'];
 
@@ -64,6 +67,7 @@ export async function runEval(argv: readonly string[], io: CommandIO, isCancelle
       model: { type: 'string' }, backend: { type: 'string' },
       version: { type: 'string' },
       workspace: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      ...TORCH_EVAL_OPTIONS,
     },
   });
   if (values.help) {
@@ -71,14 +75,15 @@ export async function runEval(argv: readonly string[], io: CommandIO, isCancelle
     return 0;
   }
   if (positionals.length > 1) throw new UsageError('eval takes one model file');
-  if (!positionals[0] && !values.weights) throw new UsageError('give the model file to evaluate, or --weights RUN_FOLDER');
+  const onTorch = values.backend === 'torch';
+  const torch = torchEvalValues(values, onTorch);
+  if (!positionals[0] && !values.weights && !torch.entry) throw new UsageError('give the model file to evaluate, or --weights RUN_FOLDER');
   const data = values.data ?? 'mnist';
   const print = progressPrinter(io, process.stderr.isTTY === true, (t) => process.stderr.write(t));
-  const summary = await executeEval({
+  const common = {
     ...defined('modelFile', positionals[0]),
     ...defined('modelName', values.model),
     ...defined('weights', values.weights),
-    ...defined('backend', evalBackendOption(values.backend)),
     ...defined('version', versionOption(values.version, values.attacks)),
     ...defined('pgdSteps', positiveIntegerOption('pgd-steps', values['pgd-steps'])),
     data,
@@ -88,7 +93,10 @@ export async function runEval(argv: readonly string[], io: CommandIO, isCancelle
     samples: positiveIntegerOption('n', values.n) ?? 1000,
     batchSize: positiveIntegerOption('batch-size', values['batch-size']) ?? 100,
     seed: numberOption('seed', values.seed, 0, 2 ** 32 - 1) ?? 0,
-  }, print, isCancelled);
+  };
+  const summary = onTorch
+    ? await executeTorchEval({ ...common, ...torch }, print, isCancelled)
+    : await executeEval({ ...common, ...defined('backend', evalBackendOption(values.backend)) }, print, isCancelled);
   print({ type: 'result', result: summary });
   const e = summary.evaluation;
   if (values.json) io.out(JSON.stringify(summary, null, 2));

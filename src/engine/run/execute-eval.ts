@@ -2,19 +2,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FileReadError, READ_LIMITS, readTextBounded } from '../../core/workspace/read-bounded';
 import type { ThreatModel } from '../attacks/attack';
-import { attackByName, runSequence, type AttackName } from '../attacks/autoattack';
+import { attackByName, type AttackName } from '../attacks/autoattack';
 import { autoAttackVersion, type AutoAttackVersion } from '../attacks/autoattack-versions';
-import { OverreportChecks } from '../evaluate/overreport-checks';
-import { batchOf, take } from '../data/dataset';
+import { take } from '../data/dataset';
 import { openDataset } from '../data/open-dataset';
 import type { InputNormalization } from '../tfjs/normalize-input';
 import { readCheckpoint } from '../train/checkpoint';
 import { loadState } from '../train/training-checkpoint';
 import { DatasetError } from '../data/dataset-error';
-import { checkFiniteLogits, checkFiniteWeights } from './non-finite';
+import { checkFiniteWeights } from './non-finite';
 import { applyTorchWeights, isTorchWeightsFile, readTorchWeights } from '../weights/torch-weights';
-import { cancellationCheckpoint, RunCancelled } from '../util/cancellation';
-import type { EvalResult } from './eval-result';
+import { attackDataset } from './attack-loop';
 import { attackedModel, selectEvalBackend, type AttackedModel, type EvalBackendChoice } from './eval-backend';
 import { CHECKPOINT_FILE } from './execute-train';
 import { loadModel, normalizationFor } from './load-model';
@@ -97,55 +95,10 @@ export async function executeEval(options: EvalRunOptions, listener: RunListener
     if (untrained) notes.push('no --weights given: the model has its random initial weights');
     run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, notes));
 
-    const started = Date.now();
-    const checks = new OverreportChecks(untrained);
-    const clean = new Uint8Array(data.n);
-    const robust = new Uint8Array(data.n);
-    const afterEach = attacks.map(() => new Uint8Array(data.n));
-    const seconds = attacks.map(() => 0);
-    const context = { seed: options.seed, checkpoint: cancellationCheckpoint(isCancelled) };
-    let status: RunSummary['status'] = 'completed';
-    let done = 0;
-    try {
-      for (let start = 0; start < data.n; start += options.batchSize) {
-        const idx = Array.from({ length: Math.min(options.batchSize, data.n - start) }, (_, i) => start + i);
-        const batch = batchOf(data, idx);
-        await checkFiniteLogits(attacked, batch.x, batch.n, start, weightsSource);
-        if (start === 0) await checks.before(attacked, batch);
-        const timed = attacks.map((a, i) => ({ name: a.name, run: async (...args: Parameters<typeof a.run>) => {
-          // Long attacks on one batch would otherwise show no movement for minutes.
-          listener({ type: 'progress', phase: `${a.name} (${i + 1}/${attacks.length}) on ${args[1].n} images still robust`, done, total: data.n });
-          const t0 = Date.now();
-          try {
-            return await a.run(...args);
-          } finally {
-            seconds[i] = (seconds[i] ?? 0) + (Date.now() - t0) / 1000;
-          }
-        } }));
-        const out = await runSequence(attacked, batch, options.threat, timed, context);
-        clean.set(out.clean, start);
-        robust.set(out.robust, start);
-        out.afterEach.forEach((a, i) => afterEach[i]?.set(a.robust, start));
-        done = start + batch.n;
-        const elapsed = (Date.now() - started) / 1000;
-        listener({ type: 'progress', phase: 'attacking', done, total: data.n, etaSeconds: elapsed / done * (data.n - done), imagesPerSecond: done / Math.max(elapsed, 1e-3) });
-      }
-    } catch (error) {
-      if (!(error instanceof RunCancelled)) throw error;
-      status = 'cancelled';
-    }
-    if (status === 'completed') await checks.after(attacked);
-    const share = (flags: Uint8Array): number => (done === 0 ? 0 : flags.subarray(0, done).reduce((s, f) => s + f, 0) / done);
-    const evaluation: EvalResult = {
-      threat: options.threat,
-      samples: done,
-      cleanAccuracy: share(clean),
-      attacks: attacks.map((a, i) => ({ name: a.name, robustAccuracy: share(afterEach[i] ?? new Uint8Array(0)), seconds: seconds[i] ?? 0 })),
-      robustAccuracy: share(robust),
-      perSample: { indices: Array.from({ length: done }, (_, i) => i), clean: Array.from(clean.subarray(0, done)), robust: Array.from(robust.subarray(0, done)) },
-      seconds: (Date.now() - started) / 1000,
-      warnings: checks.finish(share(clean), done, attacked.numClasses, attacks.map((a) => a.name), afterEach),
-    };
+    const { status, evaluation } = await attackDataset(attacked, data, {
+      threat: options.threat, attacks, batchSize: options.batchSize, seed: options.seed, untrained, weightsSource,
+    }, listener, isCancelled);
+    const done = evaluation.samples;
     const summary: RunSummary = { runId: run.id, runDir: run.dir, kind: 'eval', status, evaluation, ...(status === 'cancelled' ? { message: `cancelled after ${done} of ${data.n} images; the figures cover those` } : {}) };
     run.writeJson('result.json', summary);
     return summary;

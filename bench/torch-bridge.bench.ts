@@ -1,0 +1,90 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { readModelFile, type Network } from '../src/core';
+import { networkJson } from '../src/engine/pytorch/network-json';
+import { TorchClassifier } from '../src/engine/torch-backend/torch-classifier';
+import { pgdExamples } from '../src/engine/train/inner-max';
+import { Random } from '../src/engine/util/random';
+import { median } from './support/stats';
+import { TorchReference } from './support/torch-reference';
+
+// The torch back end's bridge cost: PGD-10 written once in TypeScript, its gradients from the
+// torch worker over pipes (src/engine/torch-backend), against the same PGD-10 written directly in
+// PyTorch (python/bench_pgd.py --serve), on the same model (examples/cifar-small.arch.yaml rebuilt
+// by python/ir_model.py), batch, threads and interpreter, measured turn about in the same minutes.
+// Prints one JSON line; ratio = bridge images/s over direct images/s (goal: at least 0.9 on CPU).
+
+const ROOT = process.cwd();
+const BATCH = 128;
+const EPS = 8 / 255;
+const ROUNDS = 3;
+const PGD_BATCHES = 2;
+const THREADS = Math.min(2, os.cpus().length);
+const SETTLE_MS = 1000;
+const PYTHON = process.env.ROBUSTNESS_LENS_PYTHON ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+
+function network(): Network {
+  const file = path.join(ROOT, 'examples', 'cifar-small.arch.yaml');
+  const net = readModelFile(file, fs.readFileSync(file, 'utf8')).network;
+  if (!net) throw new Error('examples/cifar-small.arch.yaml did not read');
+  return net;
+}
+
+async function main(): Promise<void> {
+  const net = network();
+  const direct = await TorchReference.start(ROOT, net, { batch: BATCH, trainBatch: 64, threads: THREADS });
+  if (!direct) return;
+  const shape = { height: 32, width: 32, channels: 3 };
+  const bridge = await TorchClassifier.create({
+    python: PYTHON, source: { kind: 'ir', network: networkJson(net) }, inputShape: shape, device: 'cpu', threads: THREADS, seed: 0,
+  });
+  try {
+    const random = new Random(1);
+    const x = Float32Array.from({ length: BATCH * 32 * 32 * 3 }, () => random.next());
+    const labels = Int32Array.from({ length: BATCH }, () => random.integer(10));
+    const threat = { norm: 'Linf' as const, eps: EPS };
+    // One untimed short run, as bench_pgd.py warms PyTorch.
+    await pgdExamples(bridge, x, labels, BATCH, threat, 2, EPS / 4, random);
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    for (let round = 0; round < ROUNDS; round++) {
+      // Alternating which side goes first: the machine's speed drifts within minutes.
+      const measureOurs = async (): Promise<void> => {
+        await settle();
+        const start = performance.now();
+        for (let i = 0; i < PGD_BATCHES; i++) await pgdExamples(bridge, x, labels, BATCH, threat, 10, EPS / 4, random);
+        ours.push(PGD_BATCHES * BATCH / ((performance.now() - start) / 1000));
+      };
+      const measureTheirs = async (): Promise<void> => {
+        await settle();
+        theirs.push(await direct.pgd10(PGD_BATCHES));
+      };
+      if (round % 2 === 0) {
+        await measureTheirs();
+        await measureOurs();
+      } else {
+        await measureOurs();
+        await measureTheirs();
+      }
+      // Each round as it ends: on a loaded machine a run may be stopped before the summary.
+      console.log(JSON.stringify({ round, images_per_s: ours[round], pytorch_images_per_s: theirs[round] }));
+    }
+    const ratios = ours.map((o, i) => o / (theirs[i] as number));
+    console.log(JSON.stringify({
+      task: 'pgd10', backend: 'torch', device: bridge.info.deviceName, batch: BATCH, threads: THREADS,
+      images_per_s: median(ours), pytorch_images_per_s: median(theirs), ratio: median(ratios),
+      rounds: ours, pytorch_rounds: theirs, round_ratios: ratios,
+    }));
+  } finally {
+    await bridge.dispose();
+    direct.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,102 @@
+import * as path from 'node:path';
+import { autoAttackVersion } from '../attacks/autoattack-versions';
+import { attackByName } from '../attacks/autoattack';
+import { take } from '../data/dataset';
+import { DatasetError } from '../data/dataset-error';
+import { openDataset } from '../data/open-dataset';
+import { networkJson } from '../pytorch/network-json';
+import type { InputNormalization } from '../tfjs/normalize-input';
+import { TorchClassifier, type TorchModelSource } from '../torch-backend/torch-classifier';
+import { attackDataset } from './attack-loop';
+import type { EvalRunOptions } from './execute-eval';
+import { normalizationFor, readNetwork } from './load-model';
+import type { RunListener, RunSummary } from './run-messages';
+import { describeEnvironment, RunDirectory } from './run-store';
+
+export interface TorchEvalOptions extends Omit<EvalRunOptions, 'backend'> {
+  /** The interpreter whose PyTorch runs the model. */
+  readonly python: string;
+  /** `FILE.py:factory(args)` or `package.module:factory(args)`; else MODEL's network of the IR. */
+  readonly entry?: string;
+  /** Where the entry's file or package is looked for (default: the workspace). */
+  readonly baseDir?: string;
+  /** cpu, cuda or cuda:N; default CUDA when that PyTorch sees a GPU. */
+  readonly device?: string;
+  /** Applied before the model, for models that expect normalised inputs. */
+  readonly normalize?: InputNormalization;
+}
+
+/**
+ * An evaluation on the user's own PyTorch (the torch back end): their nn.Module, or a network of
+ * the IR rebuilt as torch.nn, with a torch.save checkpoint, attacked by the engine's attacks
+ * through the worker. The caller has made sure running the user's code was allowed.
+ */
+export async function executeTorchEval(options: TorchEvalOptions, listener: RunListener, isCancelled: () => boolean): Promise<RunSummary> {
+  if (!options.entry && !options.modelFile) throw new Error('give a model file or --entry FILE.py:factory(...)');
+  if (options.weights && !/\.(pt|pth|bin|tar|ckpt)$/i.test(options.weights)) {
+    throw new Error(`${options.weights}: the torch back end reads torch.save files (.pt, .pth, .ckpt); `
+      + 'evaluate a training run of the engine with --backend onnxruntime, or export it with `robustness-lens export`');
+  }
+  const run = RunDirectory.create(options.workspace, 'eval');
+  const split = openDataset(options.data);
+  const data = take(split.test, options.samples);
+  if (data.n === 0) throw new DatasetError(`${options.data} has no test images to evaluate`, options.data);
+  let source: TorchModelSource;
+  let name: string;
+  if (options.entry) {
+    source = { kind: 'entry', entry: options.entry, baseDir: path.resolve(options.baseDir ?? options.workspace) };
+    name = options.entry;
+  } else {
+    const network = await readNetwork(options.modelFile as string, options.modelName);
+    const norm = options.normalize ? undefined : normalizationFor(split.test);
+    source = { kind: 'ir', network: networkJson(network), ...(norm ? { mean: norm.mean, std: norm.std } : {}) };
+    name = network.name;
+  }
+  const model = await TorchClassifier.create({
+    python: options.python, source, inputShape: data.shape, seed: options.seed, cwd: options.workspace,
+    ...(options.weights ? { weights: path.resolve(options.weights) } : {}),
+    ...(options.normalize ? { normalize: options.normalize } : {}),
+    ...(options.device ? { device: options.device } : {}),
+  });
+  try {
+    if (model.numClasses !== data.numClasses) {
+      throw new Error(`${name} outputs ${model.numClasses} classes but ${options.data} has ${data.numClasses}`);
+    }
+    const notes = [`attacks run on the model in PyTorch ${model.info.torchVersion} (${options.python}), device ${model.info.device}`];
+    if (options.weights) notes.push(`PyTorch weights from ${options.weights}${model.info.notes.length ? ` (${model.info.notes.join('; ')})` : ''}`);
+    else if (options.entry) notes.push(`no --weights given: the weights are those ${options.entry} returned`);
+    else notes.push('no --weights given: the model has its random initial weights');
+    if (options.normalize) notes.push(`inputs normalised before the model: mean ${options.normalize.mean.join(', ')}, std ${options.normalize.std.join(', ')}`);
+    listener({ type: 'started', runId: run.id, runDir: run.dir, backend: 'torch', device: model.info.deviceName, notes });
+    const attacks = options.version
+      ? autoAttackVersion(options.version).attacks
+      : options.attacks.map((a) => attackByName(a, options.pgdSteps));
+    run.writeJson('config.json', {
+      kind: 'eval', backend: 'torch',
+      model: {
+        file: options.modelFile ? path.resolve(options.modelFile) : null, entry: options.entry ?? null, name, params: model.paramCount(),
+        weights: options.weights ? path.resolve(options.weights) : null, normalization: options.normalize ?? null,
+      },
+      data: options.data, threat: options.threat, attacks: attacks.map((a) => a.name), version: options.version ?? null,
+      samples: data.n, seed: options.seed,
+    });
+    run.writeJson('environment.json', {
+      ...describeEnvironment('torch', model.info.deviceName, notes),
+      torch: model.info.torchVersion, torchDevice: model.info.device, python: options.python,
+    });
+    // An entry's factory may load trained weights itself, so only the IR model's are known to be untrained.
+    const untrained = !options.weights && !options.entry;
+    const { status, evaluation } = await attackDataset(model, data, {
+      threat: options.threat, attacks, batchSize: options.batchSize, seed: options.seed, untrained,
+      weightsSource: options.weights ?? options.entry ?? options.modelFile ?? name,
+    }, listener, isCancelled);
+    const summary: RunSummary = {
+      runId: run.id, runDir: run.dir, kind: 'eval', status, evaluation,
+      ...(status === 'cancelled' ? { message: `cancelled after ${evaluation.samples} of ${data.n} images; the figures cover those` } : {}),
+    };
+    run.writeJson('result.json', { ...summary, backend: { name: 'torch', device: model.info.deviceName, torch: model.info.torchVersion } });
+    return summary;
+  } finally {
+    await model.dispose();
+  }
+}
