@@ -15,6 +15,7 @@ import { LayersClassifier } from '../src/engine/tfjs/layers-classifier';
 import { KNOWN_NORMALIZATIONS } from '../src/engine/tfjs/normalize-input';
 import { selectTfjsBackend } from '../src/engine/tfjs/select-backend';
 import { TfjsClassifier } from '../src/engine/tfjs/tfjs-classifier';
+import { readCheckpoint } from '../src/engine/train/checkpoint';
 import { Random } from '../src/engine/util/random';
 import { runReference, type ReferenceRun } from './support/autoattack-reference';
 
@@ -27,14 +28,20 @@ import { runReference, type ReferenceRun } from './support/autoattack-reference'
 //   every attack runs in full (the case an evaluation of a robust model spends its time in);
 // - mnist-bundled: the bundled trained CNN (examples/tfjs/mnist-small/model.json) on the digits'
 //   true labels. A TF.js model.json has no PyTorch export, so it runs on our side only.
+// - trained: where AA_RUN names a run folder of `train examples/mnist-small.arch.yaml`, its weights on
+//   the digits' true labels at AA_EPS_TRAINED (0.1), against the reference too: attacks break some
+//   points and not others, so the per-image flags of both sides are compared on a real mix.
 // Settings: AA_N (images, default 100), AA_THREADS (default min(2, cores)), AA_EPS_ROBUST (0.02),
-// AA_EPS_MNIST (0.08), AUTOATTACK_DIR. Never run beside another heavy process.
+// AA_EPS_MNIST (0.08), AA_RUN, AA_EPS_TRAINED, AA_WORKLOADS (default robust-like,mnist-bundled,trained),
+// AUTOATTACK_DIR. Never run beside another heavy process.
 
 const ROOT = process.cwd();
 const N = Number(process.env.AA_N ?? 100);
 const THREADS = Number(process.env.AA_THREADS ?? Math.min(2, os.cpus().length));
 const EPS_ROBUST = Number(process.env.AA_EPS_ROBUST ?? 0.02);
 const EPS_MNIST = Number(process.env.AA_EPS_MNIST ?? 0.08);
+const EPS_TRAINED = Number(process.env.AA_EPS_TRAINED ?? 0.1);
+const WORKLOADS = new Set((process.env.AA_WORKLOADS ?? 'robust-like,mnist-bundled,trained').split(','));
 const SEED = 0;
 const SHAPE = { height: 28, width: 28, channels: 1 };
 
@@ -120,28 +127,50 @@ async function seededState(network: Network): Promise<ModelState> {
   }
 }
 
-async function robustLike(): Promise<void> {
+function mnistSmall(): Network {
   const file = path.join(ROOT, 'examples', 'mnist-small.arch.yaml');
   const network = readModelFile(file, fs.readFileSync(file, 'utf8')).network;
   if (!network) throw new Error('examples/mnist-small.arch.yaml did not read');
-  const state = await seededState(network);
+  return network;
+}
+
+/** The model's weights only (a checkpoint also holds optimiser buffers), named as the engine names them. */
+async function trainedState(network: Network, run: string): Promise<ModelState> {
+  const saved = readCheckpoint(path.join(run, 'checkpoint.rlck')).state;
+  const names = [...(await seededState(network)).tensors.keys()];
+  const missing = names.filter((n) => !saved.tensors.has(n));
+  if (missing.length > 0) throw new Error(`${run}: not a run of examples/mnist-small.arch.yaml (no ${missing[0]})`);
+  return { tensors: new Map(names.map((n) => [n, saved.tensors.get(n)!])) };
+}
+
+/** Ours, then the reference on the same weights, images, labels and eps. `ownLabels`: the model's predictions. */
+async function againstReference(workload: string, network: Network, state: ModelState, eps: number, ownLabels: boolean): Promise<void> {
   const normalization = KNOWN_NORMALIZATIONS.mnist;
   const model = OnnxClassifier.create(network, state, { inputShape: SHAPE, numClasses: 10, threads: THREADS, ...(normalization ? { normalization } : {}) });
   try {
-    const { x } = digits();
+    const { x, labels: truth } = digits();
     const logits = await model.logits(x, N);
-    const labels = Int32Array.from({ length: N }, (_, i) => argmax(logits, i * 10, 10));
-    const our = await ours(model, x, labels, EPS_ROBUST);
-    console.error(`robust-like: ours ${our.total_s.toFixed(1)} s ${JSON.stringify(our.seconds)}; now the reference`);
+    const labels = ownLabels ? Int32Array.from({ length: N }, (_, i) => argmax(logits, i * 10, 10)) : truth;
+    const our = await ours(model, x, labels, eps);
+    console.error(`${workload}: ours ${our.total_s.toFixed(1)} s ${JSON.stringify(our.seconds)}; now the reference`);
     const dir = process.env.AUTOATTACK_DIR;
-    const ref = dir
-      ? runReference(ROOT, dir, { network, state, normalization, x, labels, shape: SHAPE, eps: EPS_ROBUST, seed: SEED }, THREADS)
-      : undefined;
+    const ref = dir ? runReference(ROOT, dir, { network, state, normalization, x, labels, shape: SHAPE, eps, seed: SEED }, THREADS) : undefined;
     if (!dir) console.log('reference AutoAttack: not measured (set AUTOATTACK_DIR to a checkout of fra31/auto-attack)');
-    report('robust-like (examples/mnist-small.arch.yaml, seeded weights)', EPS_ROBUST, N, our, ref);
+    report(workload, eps, N, our, ref);
   } finally {
     await model.dispose();
   }
+}
+
+async function robustLike(): Promise<void> {
+  const network = mnistSmall();
+  await againstReference('robust-like (examples/mnist-small.arch.yaml, seeded weights)', network, await seededState(network), EPS_ROBUST, true);
+}
+
+async function trained(run: string): Promise<void> {
+  const network = mnistSmall();
+  const workload = `trained (examples/mnist-small.arch.yaml, weights of ${path.basename(run)}, true labels)`;
+  await againstReference(workload, network, await trainedState(network, run), EPS_TRAINED, false);
 }
 
 async function bundledMnist(): Promise<void> {
@@ -164,8 +193,13 @@ async function main(): Promise<void> {
     return;
   }
   await selectTfjsBackend('cpu');
-  await robustLike();
-  await bundledMnist();
+  if (WORKLOADS.has('robust-like')) await robustLike();
+  if (WORKLOADS.has('mnist-bundled')) await bundledMnist();
+  const run = process.env.AA_RUN;
+  if (WORKLOADS.has('trained')) {
+    if (run) await trained(path.resolve(run));
+    else console.log('trained workload: not measured (set AA_RUN to a run folder of examples/mnist-small.arch.yaml)');
+  }
 }
 
 main().catch((error: unknown) => {
