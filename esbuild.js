@@ -24,7 +24,8 @@ const nodeEntries = {
 
 function listFiles(dir, suffix) {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true })
+  return fs
+    .readdirSync(dir, { recursive: true })
     .map((f) => path.join(dir, String(f)))
     .filter((f) => f.endsWith(suffix));
 }
@@ -69,62 +70,66 @@ function copyWasm(outdir) {
 
 async function main() {
   const configs = e2e
-    ? [{
-      ...common,
-      entryPoints: listFiles('test/e2e', '.e2e.ts'),
-      outdir: 'dist-test/e2e',
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      // playwright-core loads its own files at run time.
-      external: ['vscode', 'playwright-core'],
-      sourcemap: 'inline',
-      logLevel: 'warning',
-    }]
+    ? [
+        {
+          ...common,
+          entryPoints: listFiles('test/e2e', '.e2e.ts'),
+          outdir: 'dist-test/e2e',
+          platform: 'node',
+          target: 'node20',
+          format: 'cjs',
+          // playwright-core loads its own files at run time.
+          external: ['vscode', 'playwright-core'],
+          sourcemap: 'inline',
+          logLevel: 'warning',
+        },
+      ]
     : tests
-    ? [{
-      ...common,
-      // Each test file becomes its own bundle so node's test runner can run them in parallel.
-      entryPoints: [
-        ...listFiles('test', '.test.ts'),
-        ...listFiles('bench', '.bench.ts'),
-        // Tests fork the real worker, as the extension and CLI do.
-        { in: nodeEntries['engine-worker'], out: 'engine-worker' },
-      ],
-      outdir: 'dist-test',
-      outbase: '.',
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      // esbuild's own API (used by a test) must load from its package; playwright-core loads
-      // its own files at run time (the results page's browser test).
-      external: ['vscode', 'esbuild', 'playwright-core', ...OPTIONAL_NATIVE],
-      ...importMetaShim,
-      sourcemap: 'inline',
-      logLevel: 'warning',
-    }]
-    : [
-      {
-        ...common,
-        entryPoints: nodeEntries,
-        outdir: 'dist',
-        platform: 'node',
-        target: 'node20',
-        format: 'cjs',
-        // Provided by the editor at run time.
-        external: ['vscode', ...OPTIONAL_NATIVE],
-        ...importMetaShim,
-      },
-      {
-        ...common,
-        // results: the results panel's page (and its stylesheet, dist/results.css).
-        entryPoints: { webview: 'webview/src/main.ts', results: 'webview/src/results/main.ts' },
-        outdir: 'dist',
-        platform: 'browser',
-        target: 'es2022',
-        format: 'iife',
-      },
-    ];
+      ? [
+          {
+            ...common,
+            // Each test file becomes its own bundle so node's test runner can run them in parallel.
+            entryPoints: [
+              ...listFiles('test', '.test.ts'),
+              ...listFiles('bench', '.bench.ts'),
+              // Tests fork the real worker, as the extension and CLI do.
+              { in: nodeEntries['engine-worker'], out: 'engine-worker' },
+            ],
+            outdir: 'dist-test',
+            outbase: '.',
+            platform: 'node',
+            target: 'node20',
+            format: 'cjs',
+            // esbuild's own API (used by a test) must load from its package; playwright-core loads
+            // its own files at run time (the results page's browser test).
+            external: ['vscode', 'esbuild', 'playwright-core', ...OPTIONAL_NATIVE],
+            ...importMetaShim,
+            sourcemap: 'inline',
+            logLevel: 'warning',
+          },
+        ]
+      : [
+          {
+            ...common,
+            entryPoints: nodeEntries,
+            outdir: 'dist',
+            platform: 'node',
+            target: 'node20',
+            format: 'cjs',
+            // Provided by the editor at run time.
+            external: ['vscode', ...OPTIONAL_NATIVE],
+            ...importMetaShim,
+          },
+          {
+            ...common,
+            // results: the results panel's page (and its stylesheet, dist/results.css).
+            entryPoints: { webview: 'webview/src/main.ts', results: 'webview/src/results/main.ts' },
+            outdir: 'dist',
+            platform: 'browser',
+            target: 'es2022',
+            format: 'iife',
+          },
+        ];
   if (tests) fs.rmSync('dist-test', { recursive: true, force: true });
   if (!e2e) copyWasm(tests ? 'dist-test' : 'dist');
   // The bundled MNIST digits, read by the engine from next to its bundle.

@@ -92,15 +92,25 @@ function report(workload: string, eps: number, n: number, our: OurRun, ref: Refe
   const ourRobust = our.robust.reduce((s, v) => s + v, 0);
   const refRobust = ref ? ref.robust.reduce((s, v) => s + v, 0) : null;
   const differ = ref ? ref.robust.filter((v, i) => v !== our.robust[i]).length : null;
-  console.log(JSON.stringify({
-    task: 'autoattack-standard', workload, n, eps, threads: THREADS,
-    ours_total_s_per_100: per100(our.total_s, n),
-    reference_total_s_per_100: ref ? per100(ref.total_s, n) : null,
-    ratio_total: ref ? Number((ref.total_s / our.total_s).toFixed(2)) : null,
-    ours_clean: our.clean, ours_robust_after: our.robustAfter, ours_robust_accuracy: ourRobust / n,
-    reference_clean: ref?.clean ?? null, reference_robust_accuracy: refRobust === null ? null : refRobust / n,
-    flags_differing: differ, reference_torch: ref?.torch ?? null,
-  }));
+  console.log(
+    JSON.stringify({
+      task: 'autoattack-standard',
+      workload,
+      n,
+      eps,
+      threads: THREADS,
+      ours_total_s_per_100: per100(our.total_s, n),
+      reference_total_s_per_100: ref ? per100(ref.total_s, n) : null,
+      ratio_total: ref ? Number((ref.total_s / our.total_s).toFixed(2)) : null,
+      ours_clean: our.clean,
+      ours_robust_after: our.robustAfter,
+      ours_robust_accuracy: ourRobust / n,
+      reference_clean: ref?.clean ?? null,
+      reference_robust_accuracy: refRobust === null ? null : refRobust / n,
+      flags_differing: differ,
+      reference_torch: ref?.torch ?? null,
+    }),
+  );
   console.table(rows);
 }
 
@@ -113,14 +123,26 @@ function digits(): { x: Float32Array; labels: Int32Array } {
 
 /** Seeded weights moved off their initial values (BN statistics too), as the PyTorch parity test does. */
 async function seededState(network: Network): Promise<ModelState> {
-  const init = new TfjsClassifier(network, { inputShape: SHAPE, numClasses: 10, seed: 5, normalization: KNOWN_NORMALIZATIONS.mnist });
+  const init = new TfjsClassifier(network, {
+    inputShape: SHAPE,
+    numClasses: 10,
+    seed: 5,
+    normalization: KNOWN_NORMALIZATIONS.mnist,
+  });
   try {
     const random = new Random(11);
     const state = await init.getState();
-    const tensors = new Map([...state.tensors].map(([name, t]) => [name, {
-      shape: t.shape,
-      data: Float32Array.from(t.data, (v) => (name.endsWith('running_var') ? 0.5 + random.next() : v + 0.05 * random.normal())),
-    }]));
+    const tensors = new Map(
+      [...state.tensors].map(([name, t]) => [
+        name,
+        {
+          shape: t.shape,
+          data: Float32Array.from(t.data, (v) =>
+            name.endsWith('running_var') ? 0.5 + random.next() : v + 0.05 * random.normal(),
+          ),
+        },
+      ]),
+    );
     return { tensors };
   } finally {
     init.dispose();
@@ -144,9 +166,20 @@ async function trainedState(network: Network, run: string): Promise<ModelState> 
 }
 
 /** Ours, then the reference on the same weights, images, labels and eps. `ownLabels`: the model's predictions. */
-async function againstReference(workload: string, network: Network, state: ModelState, eps: number, ownLabels: boolean): Promise<void> {
+async function againstReference(
+  workload: string,
+  network: Network,
+  state: ModelState,
+  eps: number,
+  ownLabels: boolean,
+): Promise<void> {
   const normalization = KNOWN_NORMALIZATIONS.mnist;
-  const model = OnnxClassifier.create(network, state, { inputShape: SHAPE, numClasses: 10, threads: THREADS, ...(normalization ? { normalization } : {}) });
+  const model = OnnxClassifier.create(network, state, {
+    inputShape: SHAPE,
+    numClasses: 10,
+    threads: THREADS,
+    ...(normalization ? { normalization } : {}),
+  });
   try {
     const { x, labels: truth } = digits();
     const logits = await model.logits(x, N);
@@ -154,7 +187,9 @@ async function againstReference(workload: string, network: Network, state: Model
     const our = await ours(model, x, labels, eps);
     console.error(`${workload}: ours ${our.total_s.toFixed(1)} s ${JSON.stringify(our.seconds)}; now the reference`);
     const dir = process.env.AUTOATTACK_DIR;
-    const ref = dir ? runReference(ROOT, dir, { network, state, normalization, x, labels, shape: SHAPE, eps, seed: SEED }, THREADS) : undefined;
+    const ref = dir
+      ? runReference(ROOT, dir, { network, state, normalization, x, labels, shape: SHAPE, eps, seed: SEED }, THREADS)
+      : undefined;
     if (!dir) console.log('reference AutoAttack: not measured (set AUTOATTACK_DIR to a checkout of fra31/auto-attack)');
     report(workload, eps, N, our, ref);
   } finally {
@@ -164,7 +199,13 @@ async function againstReference(workload: string, network: Network, state: Model
 
 async function robustLike(): Promise<void> {
   const network = mnistSmall();
-  await againstReference('robust-like (examples/mnist-small.arch.yaml, seeded weights)', network, await seededState(network), EPS_ROBUST, true);
+  await againstReference(
+    'robust-like (examples/mnist-small.arch.yaml, seeded weights)',
+    network,
+    await seededState(network),
+    EPS_ROBUST,
+    true,
+  );
 }
 
 async function trained(run: string): Promise<void> {
@@ -176,10 +217,20 @@ async function trained(run: string): Promise<void> {
 async function bundledMnist(): Promise<void> {
   const file = path.join(ROOT, 'examples', 'tfjs', 'mnist-small', 'model.json');
   const layers = await LayersClassifier.load(file);
-  const model = OnnxClassifier.fromKerasGraph(await readKerasGraph(file, await layers.getState()), { inputShape: SHAPE, numClasses: 10, threads: THREADS });
+  const model = OnnxClassifier.fromKerasGraph(await readKerasGraph(file, await layers.getState()), {
+    inputShape: SHAPE,
+    numClasses: 10,
+    threads: THREADS,
+  });
   try {
     const { x, labels } = digits();
-    report('mnist-bundled (examples/tfjs/mnist-small, ours only: no PyTorch export of a model.json)', EPS_MNIST, N, await ours(model, x, labels, EPS_MNIST), undefined);
+    report(
+      'mnist-bundled (examples/tfjs/mnist-small, ours only: no PyTorch export of a model.json)',
+      EPS_MNIST,
+      N,
+      await ours(model, x, labels, EPS_MNIST),
+      undefined,
+    );
   } finally {
     await model.dispose();
     layers.dispose();

@@ -49,7 +49,11 @@ async function measure(choice: TfjsBackendChoice, net: Network, torch: TorchRefe
     console.log(`${choice}: not available (${(error as Error).message})`);
     return;
   }
-  const model = new TfjsClassifier(net, { inputShape: { height: 32, width: 32, channels: 3 }, numClasses: 10, seed: 0 });
+  const model = new TfjsClassifier(net, {
+    inputShape: { height: 32, width: 32, channels: 3 },
+    numClasses: 10,
+    seed: 0,
+  });
   const random = new Random(1);
   // The plain cpu back end is two orders of magnitude slower: a smaller batch keeps the bench short.
   const batch = choice === 'cpu' ? 8 : BATCH;
@@ -62,21 +66,42 @@ async function measure(choice: TfjsBackendChoice, net: Network, torch: TorchRefe
   let start = performance.now();
   await pgdExamples(model, x, labels, batch, threat, 10, EPS / 4, random);
   const pgd10 = batch / ((performance.now() - start) / 1000);
-  line({ task: 'pgd10', backend: choice, device: backend.device, batch, images_per_s: pgd10, pytorch_images_per_s: torchPgd ?? null, ratio: torchPgd ? pgd10 / torchPgd : null });
+  line({
+    task: 'pgd10',
+    backend: choice,
+    device: backend.device,
+    batch,
+    images_per_s: pgd10,
+    pytorch_images_per_s: torchPgd ?? null,
+    ratio: torchPgd ? pgd10 / torchPgd : null,
+  });
 
   const trainBatch = Math.min(batch, TRAIN_BATCH);
   const xt = x.subarray(0, trainBatch * 32 * 32 * 3);
   const yt = labels.subarray(0, trainBatch);
   const trainStep = async (): Promise<void> => {
     const xAdv = await pgdExamples(model, xt, yt, trainBatch, threat, 3, EPS / 2, random);
-    await model.trainStep({ kind: 'ce', x: xAdv, labels: yt }, trainBatch, { learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, nesterov: false });
+    await model.trainStep({ kind: 'ce', x: xAdv, labels: yt }, trainBatch, {
+      learningRate: 0.01,
+      momentum: 0.9,
+      weightDecay: 5e-4,
+      nesterov: false,
+    });
   };
   await trainStep();
   const torchStep = await torch?.trainSteps(2);
   start = performance.now();
   await trainStep();
   const step = trainBatch / ((performance.now() - start) / 1000);
-  line({ task: 'train_step', backend: choice, device: backend.device, batch: trainBatch, images_per_s: step, pytorch_images_per_s: torchStep ?? null, ratio: torchStep ? step / torchStep : null });
+  line({
+    task: 'train_step',
+    backend: choice,
+    device: backend.device,
+    batch: trainBatch,
+    images_per_s: step,
+    pytorch_images_per_s: torchStep ?? null,
+    ratio: torchStep ? step / torchStep : null,
+  });
 
   // AutoAttack's full cost is what a robust model costs: every point survives every attack. With
   // labels set to the model's own predictions and a tiny eps, all four attacks run to the end.
@@ -88,10 +113,24 @@ async function measure(choice: TfjsBackendChoice, net: Network, torch: TorchRefe
     return row.indexOf(Math.max(...row));
   });
   start = performance.now();
-  const result = await runSequence(model, { x: xs, labels: own, n }, { norm: 'Linf', eps: 1e-4 }, AUTOATTACK_STANDARD.map((a) => attackByName(a)), { seed: 0 });
+  const result = await runSequence(
+    model,
+    { x: xs, labels: own, n },
+    { norm: 'Linf', eps: 1e-4 },
+    AUTOATTACK_STANDARD.map((a) => attackByName(a)),
+    { seed: 0 },
+  );
   const seconds = (performance.now() - start) / 1000;
   const survivors = result.robust.reduce((s, v) => s + v, 0);
-  line({ task: 'autoattack', backend: choice, device: backend.device, images: n, robust_after: survivors, seconds_per_100_images: seconds * 100 / n, clean_correct: correct(logits, own, n).reduce((s, v) => s + v, 0) });
+  line({
+    task: 'autoattack',
+    backend: choice,
+    device: backend.device,
+    images: n,
+    robust_after: survivors,
+    seconds_per_100_images: (seconds * 100) / n,
+    clean_correct: correct(logits, own, n).reduce((s, v) => s + v, 0),
+  });
   model.dispose();
 }
 
@@ -119,17 +158,26 @@ async function measureOnnx(net: Network, torch: TorchReference | undefined): Pro
   const pgd10 = await turnAbout(torch && (() => torch.pgd10(PGD_BATCHES)), async () => {
     const start = performance.now();
     for (let i = 0; i < PGD_BATCHES; i++) await pgdExamples(model, x, labels, BATCH, threat, 10, EPS / 4, random);
-    return PGD_BATCHES * BATCH / ((performance.now() - start) / 1000);
+    return (PGD_BATCHES * BATCH) / ((performance.now() - start) / 1000);
   });
   line({ task: 'pgd10', backend: 'onnxruntime', device: 'cpu', batch: BATCH, ...pgd10 });
   await model.dispose();
 
-  const trainable = await OnnxTrainableClassifier.create(net, state, { inputShape: shape, numClasses: 10, threads: THREADS });
+  const trainable = await OnnxTrainableClassifier.create(net, state, {
+    inputShape: shape,
+    numClasses: 10,
+    threads: THREADS,
+  });
   const xt = x.subarray(0, TRAIN_BATCH * 32 * 32 * 3);
   const yt = labels.subarray(0, TRAIN_BATCH);
   const trainStep = async (): Promise<void> => {
     const xAdv = await pgdExamples(trainable, xt, yt, TRAIN_BATCH, threat, 3, EPS / 2, random);
-    await trainable.trainStep({ kind: 'ce', x: xAdv, labels: yt }, TRAIN_BATCH, { learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, nesterov: false });
+    await trainable.trainStep({ kind: 'ce', x: xAdv, labels: yt }, TRAIN_BATCH, {
+      learningRate: 0.01,
+      momentum: 0.9,
+      weightDecay: 5e-4,
+      nesterov: false,
+    });
   };
   // Two untimed steps (the first compiles the graphs, the second still runs slower in ORT);
   // bench_pgd.py warms PyTorch's the same way.
@@ -138,7 +186,7 @@ async function measureOnnx(net: Network, torch: TorchReference | undefined): Pro
   const step = await turnAbout(torch && (() => torch.trainSteps(TRAIN_STEPS)), async () => {
     const t0 = performance.now();
     for (let i = 0; i < TRAIN_STEPS; i++) await trainStep();
-    return TRAIN_STEPS * TRAIN_BATCH / ((performance.now() - t0) / 1000);
+    return (TRAIN_STEPS * TRAIN_BATCH) / ((performance.now() - t0) / 1000);
   });
   line({ task: 'train_step', backend: 'onnxruntime', device: 'cpu', batch: TRAIN_BATCH, ...step });
   trainable.dispose();
@@ -149,7 +197,10 @@ async function measureOnnx(net: Network, torch: TorchReference | undefined): Pro
  * before each (PyTorch's OpenMP workers and ORT's pool spin a while after their work, taking a
  * core from whoever runs next): the medians of each side and of the rounds' ratios.
  */
-async function turnAbout(reference: (() => Promise<number>) | undefined, engine: () => Promise<number>): Promise<Record<string, number | number[] | null>> {
+async function turnAbout(
+  reference: (() => Promise<number>) | undefined,
+  engine: () => Promise<number>,
+): Promise<Record<string, number | number[] | null>> {
   const ours: number[] = [];
   const theirs: number[] = [];
   const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
@@ -178,18 +229,27 @@ async function turnAbout(reference: (() => Promise<number>) | undefined, engine:
 }
 
 function line(record: Record<string, unknown>): void {
-  console.log(JSON.stringify(record, (_, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v)));
+  console.log(
+    JSON.stringify(record, (_, v: unknown) =>
+      typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v,
+    ),
+  );
 }
 
 async function main(): Promise<void> {
   const net = network();
   const torch = await TorchReference.start(ROOT, net, { batch: BATCH, trainBatch: TRAIN_BATCH, threads: THREADS });
-  if (torch) console.log(`PyTorch ${torch.version}, ${torch.threads} threads, measured turn about with each back end (PGD-10 batch ${BATCH}, training batch ${TRAIN_BATCH})`);
+  if (torch)
+    console.log(
+      `PyTorch ${torch.version}, ${torch.threads} threads, measured turn about with each ` +
+        `back end (PGD-10 batch ${BATCH}, training batch ${TRAIN_BATCH})`,
+    );
   try {
     const only = process.argv[2] as TfjsBackendChoice | 'onnxruntime' | undefined;
     if (only === undefined || only === 'onnxruntime') await measureOnnx(net, torch);
     if (only === 'onnxruntime') return;
-    for (const choice of only ? [only] : (['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const)) await measure(choice, net, torch);
+    for (const choice of only ? [only] : (['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const))
+      await measure(choice, net, torch);
   } finally {
     torch?.close();
   }

@@ -11,8 +11,14 @@ const ITERATIONS = 200;
 const WARMUP = 30;
 
 const files = [
-  ...fs.readdirSync('examples').filter((f) => /\.arch\.(ya?ml|json)$/.test(f)).map((f) => path.join('examples', f)),
-  ...fs.readdirSync('examples/hydra').filter((f) => f.endsWith('.yaml')).map((f) => path.join('examples/hydra', f)),
+  ...fs
+    .readdirSync('examples')
+    .filter((f) => /\.arch\.(ya?ml|json)$/.test(f))
+    .map((f) => path.join('examples', f)),
+  ...fs
+    .readdirSync('examples/hydra')
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => path.join('examples/hydra', f)),
 ].sort();
 
 console.log(`read + lint (18 rules), Node ${process.version}, ${ITERATIONS} runs per file`);

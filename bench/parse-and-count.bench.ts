@@ -29,7 +29,11 @@ function bench(label: string, file: string): void {
     times.push(performance.now() - start);
   }
   const ms = (v: number): string => `${v.toFixed(3)} ms`;
-  console.log(`${label.padEnd(26)} params ${total.toLocaleString('en-US').padStart(11)}  median ${ms(percentile(times, 0.5))}  p95 ${ms(percentile(times, 0.95))}  first call ${ms(cold)}  (${ITERATIONS} runs)`);
+  console.log(
+    `${label.padEnd(26)} params ${total.toLocaleString('en-US').padStart(11)}  median ` +
+      `${ms(percentile(times, 0.5))}  p95 ${ms(percentile(times, 0.95))}  first call ` +
+      `${ms(cold)}  (${ITERATIONS} runs)`,
+  );
 }
 
 console.log(`parse + count, Node ${process.version}, ${process.arch}`);

@@ -5,7 +5,14 @@ import { bigPyTorchFile, EDIT_MARKER } from './support/big-pytorch-file';
 import { siblingImportPackage, SIBLINGS } from './support/sibling-imports';
 import { median, percentile } from './support/stats';
 import {
-  ensurePythonParser, lintReadResult, ModuleFileCache, networksOf, PythonReadMemo, readModelFile, summarize, type ModuleSource,
+  ensurePythonParser,
+  lintReadResult,
+  ModuleFileCache,
+  networksOf,
+  PythonReadMemo,
+  readModelFile,
+  summarize,
+  type ModuleSource,
 } from '../src/core';
 
 /** Goal for a cold read (parse, count, lint) of a model file importing five sibling files. */
@@ -37,11 +44,20 @@ function coldImportRead(): void {
     run(cache);
     const cached = Array.from({ length: 20 }, () => run(cache));
     cache.dispose();
-    console.log(JSON.stringify({
-      bench: 'pytorch-cold-read-importing-siblings', siblings: SIBLINGS, lines, models, exact,
-      firstReadMs: Number(first.toFixed(1)), coldMedianMs: Number(median(cold).toFixed(1)), coldP95Ms: Number(percentile(cold, 0.95).toFixed(1)),
-      cachedMedianMs: Number(median(cached).toFixed(1)), goalMs: COLD_IMPORTS_GOAL_MS,
-    }));
+    console.log(
+      JSON.stringify({
+        bench: 'pytorch-cold-read-importing-siblings',
+        siblings: SIBLINGS,
+        lines,
+        models,
+        exact,
+        firstReadMs: Number(first.toFixed(1)),
+        coldMedianMs: Number(median(cold).toFixed(1)),
+        coldP95Ms: Number(percentile(cold, 0.95).toFixed(1)),
+        cachedMedianMs: Number(median(cached).toFixed(1)),
+        goalMs: COLD_IMPORTS_GOAL_MS,
+      }),
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -73,13 +89,21 @@ async function main(): Promise<void> {
     run();
     times.push(performance.now() - start);
   }
-  console.log(`PyTorch file of ${text.split('\n').length} lines, ${models} models, ${params.toLocaleString('en-US')} params: parse + count + lint from scratch median ${median(times).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms (40 runs)`);
+  console.log(
+    `PyTorch file of ${text.split('\n').length} lines, ${models} models, ` +
+      `${params.toLocaleString('en-US')} params: parse + count + lint from scratch median ` +
+      `${median(times).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms ` +
+      `(40 runs)`,
+  );
 
   // What the language server does per keystroke: the same file re-read with its memo after one
   // edit, for three kinds of edit.
   const edits: [string, (t: string, i: number) => string][] = [
     ['a character typed in a comment', (t) => t.replace(EDIT_MARKER, `${EDIT_MARKER}x`)],
-    ['a digit changed in one model\'s class', (t, i) => t.replace(/self\.inplanes = 6[45]$/m, `self.inplanes = ${i % 2 === 0 ? 65 : 64}`)],
+    [
+      "a digit changed in one model's class",
+      (t, i) => t.replace(/self\.inplanes = 6[45]$/m, `self.inplanes = ${i % 2 === 0 ? 65 : 64}`),
+    ],
     ['a new line above every model', (t) => t.replace(EDIT_MARKER, `\n${EDIT_MARKER}`)],
   ];
   for (const [label, edit] of edits) {
@@ -101,7 +125,12 @@ async function main(): Promise<void> {
       reread += memo.stats.evaluated;
     }
     memo.dispose();
-    console.log(`PyTorch file of ${text.split('\n').length} lines, after ${label}: parse + count + lint incrementally median ${median(incremental).toFixed(1)} ms, p95 ${percentile(incremental, 0.95).toFixed(1)} ms (40 edits, ${(reread / 40).toFixed(1)} of ${models} models re-read per edit)`);
+    console.log(
+      `PyTorch file of ${text.split('\n').length} lines, after ${label}: parse + count + ` +
+        `lint incrementally median ${median(incremental).toFixed(1)} ms, p95 ` +
+        `${percentile(incremental, 0.95).toFixed(1)} ms (40 edits, ` +
+        `${(reread / 40).toFixed(1)} of ${models} models re-read per edit)`,
+    );
   }
 }
 

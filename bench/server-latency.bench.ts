@@ -12,8 +12,13 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter } fro
 // Target: median under 50 ms. Prints figures; asserts nothing.
 
 async function main(): Promise<void> {
-  const server = spawn(process.execPath, [path.join(process.cwd(), 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const connection = createMessageConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
+  const server = spawn(process.execPath, [path.join(process.cwd(), 'dist', 'server.js'), '--stdio'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const connection = createMessageConnection(
+    new StreamMessageReader(server.stdout),
+    new StreamMessageWriter(server.stdin),
+  );
   const waiting = new Map<number, () => void>();
   connection.onNotification('textDocument/publishDiagnostics', (params: { version?: number }) => {
     if (params.version !== undefined) waiting.get(params.version)?.();
@@ -21,7 +26,12 @@ async function main(): Promise<void> {
   connection.onRequest('workspace/configuration', () => [{}]);
   connection.onRequest(() => null);
   connection.listen();
-  await connection.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {}, workspaceFolders: null });
+  await connection.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: null,
+    capabilities: {},
+    workspaceFolders: null,
+  });
   connection.sendNotification('initialized', {});
   const uri = `file://${path.join(process.cwd(), 'big_model.py')}`;
   const text = bigPyTorchFile(2000);
@@ -33,7 +43,11 @@ async function main(): Promise<void> {
   await ready;
   const lines = text.split('\n');
   /** Times `count` single-character edits made by `edit` (which returns the change for edit i). */
-  const measure = async (label: string, count: number, edit: (i: number) => { line: number; character: number; remove: number; text: string }): Promise<void> => {
+  const measure = async (
+    label: string,
+    count: number,
+    edit: (i: number) => { line: number; character: number; remove: number; text: string },
+  ): Promise<void> => {
     const times: number[] = [];
     for (let i = 0; i < count; i++) {
       version++;
@@ -42,20 +56,42 @@ async function main(): Promise<void> {
       const start = performance.now();
       connection.sendNotification('textDocument/didChange', {
         textDocument: { uri, version },
-        contentChanges: [{ range: { start: { line: change.line, character: change.character }, end: { line: change.line, character: change.character + change.remove } }, text: change.text }],
+        contentChanges: [
+          {
+            range: {
+              start: { line: change.line, character: change.character },
+              end: { line: change.line, character: change.character + change.remove },
+            },
+            text: change.text,
+          },
+        ],
       });
       await ready;
       times.push(performance.now() - start);
     }
-    console.log(`language server, PyTorch file of ${lineCount} lines, ${label}: keystroke to diagnostics median ${median(times).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms (${count} edits, debounce included)`);
+    console.log(
+      `language server, PyTorch file of ${lineCount} lines, ${label}: keystroke to ` +
+        `diagnostics median ${median(times).toFixed(1)} ms, p95 ` +
+        `${percentile(times, 0.95).toFixed(1)} ms (${count} edits, debounce included)`,
+    );
   };
   // Typing in a comment: no model changes.
   const commentLine = lines.indexOf(EDIT_MARKER);
-  await measure('typing in a comment', 30, (i) => ({ line: commentLine, character: EDIT_MARKER.length + i, remove: 0, text: 'x' }));
+  await measure('typing in a comment', 30, (i) => ({
+    line: commentLine,
+    character: EDIT_MARKER.length + i,
+    remove: 0,
+    text: 'x',
+  }));
   // Changing a width inside one model's class (64 <-> 65): the models built from it are re-read.
   const widthLine = lines.findIndex((l) => /self\.inplanes = 64$/.test(l));
   const widthColumn = (lines[widthLine] ?? '').length - 1;
-  await measure('changing a digit in a model class', 30, (i) => ({ line: widthLine, character: widthColumn, remove: 1, text: i % 2 === 0 ? '5' : '4' }));
+  await measure('changing a digit in a model class', 30, (i) => ({
+    line: widthLine,
+    character: widthColumn,
+    remove: 1,
+    text: i % 2 === 0 ? '5' : '4',
+  }));
   // Enter at the top: every model below moves down a line.
   await measure('a new line above every model', 10, () => ({ line: commentLine, character: 0, remove: 0, text: '\n' }));
   connection.dispose();

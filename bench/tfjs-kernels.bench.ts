@@ -35,14 +35,20 @@ function imagesPerSecond(shape: ConvShape, kernel: Kernel): number | string {
   const x = tf.randomNormal([BATCH, shape.size, shape.size, shape.cin]);
   const w = tf.randomNormal([3, 3, shape.cin, shape.cout]);
   const dy = tf.randomNormal([BATCH, out, out, shape.cout]);
-  const pad = [[0, 0], [1, 1], [1, 1], [0, 0]];
+  const pad = [
+    [0, 0],
+    [1, 1],
+    [1, 1],
+    [0, 0],
+  ];
   const run = (): void => {
     const attrs = { strides: shape.stride, pad, dataFormat: 'NHWC', dilations: 1 };
-    const result = kernel === 'Conv2D'
-      ? tf.engine().runKernel(kernel, { x, filter: w }, attrs)
-      : kernel === 'Conv2DBackpropInput'
-        ? tf.engine().runKernel(kernel, { dy, filter: w }, { ...attrs, inputShape: x.shape })
-        : tf.engine().runKernel(kernel, { x, dy }, { ...attrs, filterShape: w.shape });
+    const result =
+      kernel === 'Conv2D'
+        ? tf.engine().runKernel(kernel, { x, filter: w }, attrs)
+        : kernel === 'Conv2DBackpropInput'
+          ? tf.engine().runKernel(kernel, { dy, filter: w }, { ...attrs, inputShape: x.shape })
+          : tf.engine().runKernel(kernel, { x, dy }, { ...attrs, filterShape: w.shape });
     tf.dispose(result);
   };
   try {
@@ -81,7 +87,11 @@ async function main(): Promise<void> {
       const ours = imagesPerSecond(shape, kernel);
       const ratio = typeof stock === 'number' && typeof ours === 'number' ? `  (${(ours / stock).toFixed(1)}x)` : '';
       const stockText = typeof stock === 'string' && stock.includes('not registered') ? 'no kernel' : show(stock);
-      row(shape, kernel === 'Conv2DBackpropInput' ? 'input gradient' : 'weight gradient', `stock ${stockText.padEnd(12)}  ours ${show(ours)}${ratio}`);
+      row(
+        shape,
+        kernel === 'Conv2DBackpropInput' ? 'input gradient' : 'weight gradient',
+        `stock ${stockText.padEnd(12)}  ours ${show(ours)}${ratio}`,
+      );
     }
   }
 }

@@ -23,7 +23,8 @@ const ROUNDS = 3;
 const PGD_BATCHES = 2;
 const THREADS = Math.min(2, os.cpus().length);
 const SETTLE_MS = 1000;
-const PYTHON = process.env.ROBUSTNESS_LENS_PYTHON ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+const PYTHON =
+  process.env.ROBUSTNESS_LENS_PYTHON ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
 function network(): Network {
   const file = path.join(ROOT, 'examples', 'cifar-small.arch.yaml');
@@ -38,7 +39,12 @@ async function main(): Promise<void> {
   if (!direct) return;
   const shape = { height: 32, width: 32, channels: 3 };
   const bridge = await TorchClassifier.create({
-    python: PYTHON, source: { kind: 'ir', network: networkJson(net) }, inputShape: shape, device: 'cpu', threads: THREADS, seed: 0,
+    python: PYTHON,
+    source: { kind: 'ir', network: networkJson(net) },
+    inputShape: shape,
+    device: 'cpu',
+    threads: THREADS,
+    seed: 0,
   });
   try {
     const random = new Random(1);
@@ -56,7 +62,7 @@ async function main(): Promise<void> {
         await settle();
         const start = performance.now();
         for (let i = 0; i < PGD_BATCHES; i++) await pgdExamples(bridge, x, labels, BATCH, threat, 10, EPS / 4, random);
-        ours.push(PGD_BATCHES * BATCH / ((performance.now() - start) / 1000));
+        ours.push((PGD_BATCHES * BATCH) / ((performance.now() - start) / 1000));
       };
       const measureTheirs = async (): Promise<void> => {
         await settle();
@@ -73,11 +79,21 @@ async function main(): Promise<void> {
       console.log(JSON.stringify({ round, images_per_s: ours[round], pytorch_images_per_s: theirs[round] }));
     }
     const ratios = ours.map((o, i) => o / (theirs[i] as number));
-    console.log(JSON.stringify({
-      task: 'pgd10', backend: 'torch', device: bridge.info.deviceName, batch: BATCH, threads: THREADS,
-      images_per_s: median(ours), pytorch_images_per_s: median(theirs), ratio: median(ratios),
-      rounds: ours, pytorch_rounds: theirs, round_ratios: ratios,
-    }));
+    console.log(
+      JSON.stringify({
+        task: 'pgd10',
+        backend: 'torch',
+        device: bridge.info.deviceName,
+        batch: BATCH,
+        threads: THREADS,
+        images_per_s: median(ours),
+        pytorch_images_per_s: median(theirs),
+        ratio: median(ratios),
+        rounds: ours,
+        pytorch_rounds: theirs,
+        round_ratios: ratios,
+      }),
+    );
   } finally {
     await bridge.dispose();
     direct.close();

@@ -17,7 +17,16 @@ const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3
 const MODEL = path.join(process.cwd(), 'examples', 'mnist-small.arch.yaml');
 const DATA = path.join(process.cwd(), 'dist-test', 'data', 'mnist-bundled');
 const SAMPLES = Number(process.env.BENCH_TRAIN_SAMPLES ?? 1024);
-const CONFIG = { threat: { norm: 'Linf' as const, eps: 0.3 }, method: 'pgd' as const, epochs: 1, batchSize: 128, attackSteps: 10, trainSamples: SAMPLES, evalSamples: 16, evalPgdSteps: 2 };
+const CONFIG = {
+  threat: { norm: 'Linf' as const, eps: 0.3 },
+  method: 'pgd' as const,
+  epochs: 1,
+  batchSize: 128,
+  attackSteps: 10,
+  trainSamples: SAMPLES,
+  evalSamples: 16,
+  evalPgdSteps: 2,
+};
 
 function lastRate(messages: RunMessage[]): number {
   const last = messages.filter((m): m is Extract<RunMessage, { type: 'progress' }> => m.type === 'progress').pop();
@@ -26,28 +35,75 @@ function lastRate(messages: RunMessage[]): number {
 
 async function torchRate(nproc: number, device: 'cpu' | 'cuda', workspace: string): Promise<number> {
   const messages: RunMessage[] = [];
-  await trainOnTorch({
-    model: MODEL, data: DATA, workspace, config: CONFIG,
-    values: { 'nproc-per-node': String(nproc), device, python: PYTHON },
-  }, (m) => messages.push(m), () => false);
+  await trainOnTorch(
+    {
+      model: MODEL,
+      data: DATA,
+      workspace,
+      config: CONFIG,
+      values: { 'nproc-per-node': String(nproc), device, python: PYTHON },
+    },
+    (m) => messages.push(m),
+    () => false,
+  );
   return lastRate(messages);
 }
 
 async function main(): Promise<void> {
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-bench-torch-'));
-  const common = { bench: 'torch-trainer', model: 'mnist-small', method: 'pgd', attackSteps: CONFIG.attackSteps, batchSize: CONFIG.batchSize, images: SAMPLES, cpus: os.cpus().length };
+  const common = {
+    bench: 'torch-trainer',
+    model: 'mnist-small',
+    method: 'pgd',
+    attackSteps: CONFIG.attackSteps,
+    batchSize: CONFIG.batchSize,
+    images: SAMPLES,
+    cpus: os.cpus().length,
+  };
   try {
     if (spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) {
       console.log(JSON.stringify({ ...common, skipped: `no torch for ${PYTHON}` }));
     } else {
-      for (const nproc of [1, 2]) console.log(JSON.stringify({ ...common, backend: 'torch', device: 'cpu', processes: nproc, imagesPerSecond: await torchRate(nproc, 'cpu', workspace) }));
-      const cuda = spawnSync(PYTHON, ['-c', 'import torch; print(torch.cuda.device_count())'], { encoding: 'utf8' }).stdout.trim();
-      if (Number(cuda) > 0) console.log(JSON.stringify({ ...common, backend: 'torch', device: 'cuda', processes: 1, imagesPerSecond: await torchRate(1, 'cuda', workspace) }));
+      for (const nproc of [1, 2])
+        console.log(
+          JSON.stringify({
+            ...common,
+            backend: 'torch',
+            device: 'cpu',
+            processes: nproc,
+            imagesPerSecond: await torchRate(nproc, 'cpu', workspace),
+          }),
+        );
+      const cuda = spawnSync(PYTHON, ['-c', 'import torch; print(torch.cuda.device_count())'], {
+        encoding: 'utf8',
+      }).stdout.trim();
+      if (Number(cuda) > 0)
+        console.log(
+          JSON.stringify({
+            ...common,
+            backend: 'torch',
+            device: 'cuda',
+            processes: 1,
+            imagesPerSecond: await torchRate(1, 'cuda', workspace),
+          }),
+        );
     }
     const messages: RunMessage[] = [];
     try {
-      await executeTrain({ modelFile: MODEL, data: DATA, backend: 'onnxruntime', workspace, config: CONFIG }, (m) => messages.push(m), () => false);
-      console.log(JSON.stringify({ ...common, backend: 'onnxruntime', device: 'cpu', processes: 1, imagesPerSecond: lastRate(messages) }));
+      await executeTrain(
+        { modelFile: MODEL, data: DATA, backend: 'onnxruntime', workspace, config: CONFIG },
+        (m) => messages.push(m),
+        () => false,
+      );
+      console.log(
+        JSON.stringify({
+          ...common,
+          backend: 'onnxruntime',
+          device: 'cpu',
+          processes: 1,
+          imagesPerSecond: lastRate(messages),
+        }),
+      );
     } catch (error) {
       console.log(JSON.stringify({ ...common, backend: 'onnxruntime', skipped: (error as Error).message }));
     }

@@ -15,8 +15,14 @@ async function main(): Promise<void> {
     const started = Date.now();
     const outcome = fuzzTarget(target, rounds);
     failed += outcome.failures.length;
-    if (outcome.slowestMs > slowest.ms) slowest = { ms: outcome.slowestMs, what: `${target.name} seed ${outcome.slowestSeed}` };
-    console.log(`${target.name.padEnd(44)} ${outcome.cases} cases, ${((Date.now() - started) / 1000).toFixed(1)} s, slowest ${outcome.slowestMs.toFixed(1)} ms (seed ${outcome.slowestSeed}), ${outcome.failures.length} failures`);
+    if (outcome.slowestMs > slowest.ms)
+      slowest = { ms: outcome.slowestMs, what: `${target.name} seed ${outcome.slowestSeed}` };
+    console.log(
+      `${target.name.padEnd(44)} ${outcome.cases} cases, ` +
+        `${((Date.now() - started) / 1000).toFixed(1)} s, slowest ` +
+        `${outcome.slowestMs.toFixed(1)} ms (seed ${outcome.slowestSeed}), ` +
+        `${outcome.failures.length} failures`,
+    );
     // Crashes and internal errors first: a slow case on a loaded machine is a lesser failure.
     const slow = outcome.failures.filter((f) => / took \d+ ms$/.test(f));
     const other = outcome.failures.filter((f) => !slow.includes(f));

@@ -9,4 +9,7 @@ fs.mkdirSync(dir, { recursive: true });
 for (const rule of RULES) fs.writeFileSync(path.join(dir, `${rule.code}.md`), ruleDocMarkdown(rule));
 for (const entry of READER_CODES) fs.writeFileSync(path.join(dir, `${entry.code}.md`), readerCodeDocMarkdown(entry));
 fs.writeFileSync(path.join(dir, 'README.md'), rulesIndexMarkdown());
-console.log(`wrote ${RULES.length} rule pages, ${READER_CODES.length} reading-problem pages and the index to ${path.relative(process.cwd(), dir)}`);
+console.log(
+  `wrote ${RULES.length} rule pages, ${READER_CODES.length} reading-problem pages and the ` +
+    `index to ${path.relative(process.cwd(), dir)}`,
+);

@@ -14,7 +14,10 @@ import type { EpochMetrics } from '../src/engine/train/train-loop';
 
 const { values } = parseArgs({
   options: {
-    runs: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' }, keep: { type: 'boolean' },
+    runs: { type: 'string' },
+    seed: { type: 'string' },
+    backend: { type: 'string' },
+    keep: { type: 'boolean' },
   },
 });
 const RUNS = Number(values.runs ?? 20);
@@ -23,8 +26,18 @@ const EPOCHS = 3;
 const CLI = path.resolve('dist', 'cli.js');
 const MODEL = path.resolve('examples', 'mnist-small.arch.yaml');
 const SETTINGS = [
-  '--method', 'fast', '--epochs', String(EPOCHS), '--train-samples', '256', '--eval-samples', '100',
-  '--batch-size', '64', '--backend', BACKEND,
+  '--method',
+  'fast',
+  '--epochs',
+  String(EPOCHS),
+  '--train-samples',
+  '256',
+  '--eval-samples',
+  '100',
+  '--batch-size',
+  '64',
+  '--backend',
+  BACKEND,
 ];
 
 /** mulberry32: a small seeded generator, so a failing sequence of kill times can be replayed. */
@@ -66,13 +79,15 @@ function runCli(args: readonly string[], kill?: KillAt): Promise<Finished> {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     let whenSeconds: number | undefined;
     let killTimer: NodeJS.Timeout | undefined;
-    const poll = kill && setInterval(() => {
-      if (!kill.when()) return;
-      clearInterval(poll);
-      whenSeconds = (Date.now() - started) / 1000;
-      if (kill.afterMs === 0) child.kill('SIGKILL');
-      else if (Number.isFinite(kill.afterMs)) killTimer = setTimeout(() => child.kill('SIGKILL'), kill.afterMs);
-    }, 2);
+    const poll =
+      kill &&
+      setInterval(() => {
+        if (!kill.when()) return;
+        clearInterval(poll);
+        whenSeconds = (Date.now() - started) / 1000;
+        if (kill.afterMs === 0) child.kill('SIGKILL');
+        else if (Number.isFinite(kill.afterMs)) killTimer = setTimeout(() => child.kill('SIGKILL'), kill.afterMs);
+      }, 2);
     child.on('close', (code, signal) => {
       clearInterval(poll);
       clearTimeout(killTimer);
@@ -115,10 +130,10 @@ async function main(): Promise<void> {
   // An unbroken run: how long it trains once its folder exists (to spread the kills over that)
   // and the metrics every resumed run must end with.
   const referenceWorkspace = path.join(work, 'reference');
-  const reference = await runCli(
-    ['train', MODEL, ...SETTINGS, '--workspace', referenceWorkspace, '--json'],
-    { when: () => runFolders(referenceWorkspace).visible.length > 0, afterMs: Infinity },
-  );
+  const reference = await runCli(['train', MODEL, ...SETTINGS, '--workspace', referenceWorkspace, '--json'], {
+    when: () => runFolders(referenceWorkspace).visible.length > 0,
+    afterMs: Infinity,
+  });
   if (reference.code !== 0) throw new Error(`the unbroken reference run failed:\n${reference.stderr}`);
   const referenceHistory = (JSON.parse(reference.stdout) as { history: EpochMetrics[] }).history;
   const trainingSeconds = reference.seconds - (reference.whenSeconds ?? 0);
@@ -126,8 +141,13 @@ async function main(): Promise<void> {
   console.log(`reference run: ${total} s, ${trainingSeconds.toFixed(1)} s of it after its folder appeared`);
 
   const counts = {
-    killedAtFirstWrite: 0, resumed: 0, completedBeforeKill: 0, noFolderYet: 0,
-    epochsKeptAtKill: 0, epochsPrintedAtKill: 0, matchesReference: 0,
+    killedAtFirstWrite: 0,
+    resumed: 0,
+    completedBeforeKill: 0,
+    noFolderYet: 0,
+    epochsKeptAtKill: 0,
+    epochsPrintedAtKill: 0,
+    matchesReference: 0,
   };
   const failures: string[] = [];
   for (let i = 0; i < RUNS; i++) {

@@ -37,8 +37,14 @@ export interface ReferenceWorkload {
  * engine's order and layouts, as python/ir_forward.py reads them. Undefined, with the reason
  * printed, when it cannot run.
  */
-export function runReference(root: string, autoattackDir: string, work: ReferenceWorkload, threads: number): ReferenceRun | undefined {
-  const python = process.env.ROBUSTNESS_LENS_PYTHON ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+export function runReference(
+  root: string,
+  autoattackDir: string,
+  work: ReferenceWorkload,
+  threads: number,
+): ReferenceRun | undefined {
+  const python =
+    process.env.ROBUSTNESS_LENS_PYTHON ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-aa-bench-'));
   try {
     const chunks: Float32Array[] = [];
@@ -67,13 +73,25 @@ export function runReference(root: string, autoattackDir: string, work: Referenc
     fs.writeFileSync(path.join(dir, 'data.bin'), new Uint8Array(all.buffer));
     fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
     const args = [
-      path.join(root, 'python', 'bench_autoattack.py'), path.join(dir, 'manifest.json'), path.join(dir, 'data.bin'),
-      '--autoattack-dir', autoattackDir, '--threads', String(threads),
+      path.join(root, 'python', 'bench_autoattack.py'),
+      path.join(dir, 'manifest.json'),
+      path.join(dir, 'data.bin'),
+      '--autoattack-dir',
+      autoattackDir,
+      '--threads',
+      String(threads),
     ];
     // The reference's progress (one line per attack) shows on our stderr as it runs.
-    const out = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+    const out = spawnSync(python, args, {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     if (out.status !== 0) {
-      console.log(`reference AutoAttack: not measured (exit ${out.status ?? out.signal}${out.error ? `: ${out.error.message}` : ''})`);
+      console.log(
+        `reference AutoAttack: not measured (exit ` +
+          `${out.status ?? out.signal}${out.error ? `: ${out.error.message}` : ''})`,
+      );
       return undefined;
     }
     return JSON.parse(out.stdout.trim().split('\n').pop() ?? '{}') as ReferenceRun;

@@ -10,7 +10,11 @@ export const SIBLINGS = 5;
  * (blocks, ResNet class, factories), and `model.py` beside them building one model from each
  * through relative imports. The model file and its lines, for a cold read that follows them all.
  */
-export function siblingImportPackage(example: string): { readonly file: string; readonly lines: number; readonly dir: string } {
+export function siblingImportPackage(example: string): {
+  readonly file: string;
+  readonly lines: number;
+  readonly dir: string;
+} {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-bench-imports-'));
   const pkg = path.join(dir, 'zoo');
   fs.mkdirSync(pkg);
@@ -20,7 +24,9 @@ export function siblingImportPackage(example: string): { readonly file: string; 
   const models: string[] = [];
   for (let i = 1; i <= SIBLINGS; i++) {
     fs.writeFileSync(path.join(pkg, `resnet_${i}.py`), text);
-    imports.push(`from .resnet_${i} import ResNet as ResNet${i}, BasicBlock as BasicBlock${i}, Bottleneck as Bottleneck${i}`);
+    imports.push(
+      `from .resnet_${i} import ResNet as ResNet${i}, BasicBlock as BasicBlock${i}, Bottleneck as Bottleneck${i}`,
+    );
     const block = i % 2 === 0 ? `BasicBlock${i}` : `Bottleneck${i}`;
     models.push(`def model_${i}():\n    return ResNet${i}(${block}, [${i}, 2, 2, 2], num_classes=${10 * i})\n`);
   }

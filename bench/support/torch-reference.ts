@@ -20,14 +20,30 @@ export interface TorchShape {
  * input) while the engine measures.
  */
 export class TorchReference {
-  private constructor(private readonly child: ChildProcessWithoutNullStreams, private readonly replies: AsyncIterator<string>, readonly version: string, readonly threads: number) {}
+  private constructor(
+    private readonly child: ChildProcessWithoutNullStreams,
+    private readonly replies: AsyncIterator<string>,
+    readonly version: string,
+    readonly threads: number,
+  ) {}
 
   /** The reference, or undefined with the reason printed when PyTorch cannot run here. */
   static async start(root: string, net: Network, shape: TorchShape): Promise<TorchReference | undefined> {
-    const python = process.env.ROBUSTNESS_LENS_PYTHON ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+    const python =
+      process.env.ROBUSTNESS_LENS_PYTHON ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
     const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rl-bench-')), 'network.json');
     fs.writeFileSync(json, JSON.stringify(networkJson(net)));
-    const args = [path.join(root, 'python', 'bench_pgd.py'), json, '--serve', '--batch', String(shape.batch), '--train-batch', String(shape.trainBatch), '--threads', String(shape.threads)];
+    const args = [
+      path.join(root, 'python', 'bench_pgd.py'),
+      json,
+      '--serve',
+      '--batch',
+      String(shape.batch),
+      '--train-batch',
+      String(shape.trainBatch),
+      '--threads',
+      String(shape.threads),
+    ];
     const child = spawn(python, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

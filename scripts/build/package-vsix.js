@@ -20,7 +20,15 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const STAGING = path.join(ROOT, '.package');
 /** What the extension needs at run time, as the .vscodeignore keeps it; nothing else is staged. */
 const EXTENSION_FILES = [
-  'package.json', 'README.md', 'LICENSE', '.vscodeignore', 'dist', 'docs', 'media', 'schemas', 'python',
+  'package.json',
+  'README.md',
+  'LICENSE',
+  '.vscodeignore',
+  'dist',
+  'docs',
+  'media',
+  'schemas',
+  'python',
 ];
 /** Never shipped, wherever they sit: run folders, maps, Python caches. */
 const SKIPPED = (name) =>
@@ -136,12 +144,21 @@ function packageTarget(target) {
   fs.rmSync(out, { force: true });
   const vsce = require.resolve('@vscode/vsce/vsce', { paths: [ROOT] });
   const args = [
-    vsce, 'package', '--no-dependencies', '--no-rewrite-relative-links', '--allow-missing-repository', '--out', out,
+    vsce,
+    'package',
+    '--no-dependencies',
+    '--no-rewrite-relative-links',
+    '--allow-missing-repository',
+    '--out',
+    out,
   ];
   if (target !== 'universal') args.push('--target', target);
   execFileSync(process.execPath, args, { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
   fs.rmSync(dir, { recursive: true, force: true });
-  const problems = checkEntries(target, listZipEntries(out).map((e) => e.name));
+  const problems = checkEntries(
+    target,
+    listZipEntries(out).map((e) => e.name),
+  );
   const size = fs.statSync(out).size;
   const limit = target === 'universal' ? LIMIT.universal : LIMIT.native;
   const mib = (bytes) => `${(bytes / MiB).toFixed(2)} MiB`;

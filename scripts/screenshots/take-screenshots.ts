@@ -3,8 +3,15 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startCodeServer } from '../../test/e2e/code-server';
 import {
-  EDITOR_SETTINGS, editorWorkspace, evaluateUntrained, goToLine, openBreakdownFromLens, openResnetWithWarnings, problemsRows,
-  saveWithFixAll, setBudgetInSettingsUi,
+  EDITOR_SETTINGS,
+  editorWorkspace,
+  evaluateUntrained,
+  goToLine,
+  openBreakdownFromLens,
+  openResnetWithWarnings,
+  problemsRows,
+  saveWithFixAll,
+  setBudgetInSettingsUi,
 } from '../../test/e2e/editor-scenes';
 import { runCommandNamed, waitFor } from '../../test/e2e/run-helpers';
 import { openWorkbench, runCommand } from '../../test/e2e/workbench';
@@ -20,10 +27,16 @@ const SHOTS = path.join(ROOT, 'docs', 'screenshots');
 const MAX_BYTES = 400 * 1024;
 
 async function setLight(page: Page, light: boolean): Promise<void> {
-  const isLight = await page.evaluate(() => document.querySelector('.monaco-workbench')?.classList.contains('vs') ?? false);
+  const isLight = await page.evaluate(
+    () => document.querySelector('.monaco-workbench')?.classList.contains('vs') ?? false,
+  );
   if (isLight === light) return;
   await runCommand(page, 'Toggle between Light/Dark Themes');
-  await page.waitForFunction((want) => document.querySelector('.monaco-workbench')?.classList.contains('vs') === want, light, { timeout: 15_000 });
+  await page.waitForFunction(
+    (want) => document.querySelector('.monaco-workbench')?.classList.contains('vs') === want,
+    light,
+    { timeout: 15_000 },
+  );
 }
 
 /** The scene in both themes; the dark theme stays on afterwards. */
@@ -55,10 +68,14 @@ async function main(): Promise<void> {
     await shoot(page, 'torchvision-resnet-warnings');
 
     await saveWithFixAll(page, server.workspace);
-    await waitFor('RA011 to leave the Problems panel', async () => {
-      const rows = await problemsRows(page);
-      return rows.length > 0 && !rows.some((r) => r.includes('RA011')) ? true : undefined;
-    }, 60_000);
+    await waitFor(
+      'RA011 to leave the Problems panel',
+      async () => {
+        const rows = await problemsRows(page);
+        return rows.length > 0 && !rows.some((r) => r.includes('RA011')) ? true : undefined;
+      },
+      60_000,
+    );
     await goToLine(page, 83);
     await shoot(page, 'torchvision-resnet-after-fix-all');
 
@@ -79,6 +96,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.stack ?? error.message : error);
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exit(1);
 });

@@ -5,7 +5,8 @@ import { UsageError } from './io';
 export function positiveIntegerOption(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${name} must be a positive whole number, got "${text}"`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new UsageError(`--${name} must be a positive whole number, got "${text}"`);
   return value;
 }
 

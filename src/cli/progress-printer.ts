@@ -23,7 +23,8 @@ export function progressPrinter(io: CommandIO, tty: boolean, write: (text: strin
         return;
       case 'progress': {
         const share = m.total > 0 ? m.done / m.total : 0;
-        const eta = m.etaSeconds !== undefined && Number.isFinite(m.etaSeconds) ? ` ETA ${formatDuration(m.etaSeconds)}` : '';
+        const eta =
+          m.etaSeconds !== undefined && Number.isFinite(m.etaSeconds) ? ` ETA ${formatDuration(m.etaSeconds)}` : '';
         const rate = m.imagesPerSecond !== undefined ? ` ${m.imagesPerSecond.toFixed(1)} img/s` : '';
         const loss = m.detail ? ` loss ${m.detail.loss.toFixed(4)}` : '';
         const text = `${m.phase} ${bar(share)} ${(100 * share).toFixed(0)}%${loss}${rate}${eta}`;
@@ -40,7 +41,12 @@ export function progressPrinter(io: CommandIO, tty: boolean, write: (text: strin
       case 'metric': {
         clear();
         const e = m.epoch;
-        io.err(`epoch ${e.epoch}: loss ${e.trainLoss.toFixed(4)}, train acc ${pct(e.trainAccuracy)}, clean ${pct(e.cleanAccuracy)}, FGSM ${pct(e.fgsmAccuracy)}, PGD ${pct(e.pgdAccuracy)} (eps ${e.eps.toFixed(4)}, lr ${e.learningRate.toPrecision(3)}, ${formatDuration(e.seconds)})`);
+        io.err(
+          `epoch ${e.epoch}: loss ${e.trainLoss.toFixed(4)}, train acc ` +
+            `${pct(e.trainAccuracy)}, clean ${pct(e.cleanAccuracy)}, FGSM ` +
+            `${pct(e.fgsmAccuracy)}, PGD ${pct(e.pgdAccuracy)} (eps ${e.eps.toFixed(4)}, lr ` +
+            `${e.learningRate.toPrecision(3)}, ${formatDuration(e.seconds)})`,
+        );
         lastTenth = -1;
         return;
       }

@@ -23,7 +23,11 @@ Commands:
 Run 'robustness-lens <command> --help' for a command's options.`;
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
-export function runCli(argv: readonly string[], io: CommandIO, isCancelled: () => boolean = () => false): number | Promise<number> {
+export function runCli(
+  argv: readonly string[],
+  io: CommandIO,
+  isCancelled: () => boolean = () => false,
+): number | Promise<number> {
   const [command, ...rest] = argv;
   // Long runs are asynchronous; the analysis commands stay synchronous.
   const usageFailure = (error: unknown): number => failure(error, command, io);
@@ -66,8 +70,14 @@ function failure(error: unknown, command: string | undefined, io: CommandIO): nu
   if (error instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS')) {
     io.err(`robustness-lens: ${(error as Error).message}`);
     const usage: Record<string, string> = {
-      lint: LINT_USAGE, params: PARAMS_USAGE, rule: RULE_USAGE, train: TRAIN_USAGE, eval: EVAL_USAGE,
-      export: EXPORT_USAGE, runs: RUNS_USAGE, cancel: CANCEL_USAGE,
+      lint: LINT_USAGE,
+      params: PARAMS_USAGE,
+      rule: RULE_USAGE,
+      train: TRAIN_USAGE,
+      eval: EVAL_USAGE,
+      export: EXPORT_USAGE,
+      runs: RUNS_USAGE,
+      cancel: CANCEL_USAGE,
     };
     io.err(usage[command ?? ''] ?? USAGE);
     return 2;

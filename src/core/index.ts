@@ -4,7 +4,13 @@ export * from './ir/source';
 export * from './ir/diagnostic';
 export * from './ir/layers';
 export * from './ir/network';
-export { readModelFile, detectFormat, internalErrorDiagnostic, type ReadOptions, type ModelFileFormat } from './frontends/read-model-file';
+export {
+  readModelFile,
+  detectFormat,
+  internalErrorDiagnostic,
+  type ReadOptions,
+  type ModelFileFormat,
+} from './frontends/read-model-file';
 export { networksOf, type ReadResult } from './frontends/read-result';
 export { ensurePythonParser, isPythonParserReady } from './frontends/pytorch/python-parser';
 export { PythonReadMemo } from './frontends/pytorch/read-memo';
@@ -34,5 +40,12 @@ export { applyEdits } from './edit/apply-edits';
 export { findModelFiles } from './workspace/find-model-files';
 export { readTextIfExists } from './workspace/read-text';
 export {
-  checkReadable, FileReadError, READ_LIMITS, readFileBounded, readTextBounded, readTextIfPresent, type BoundedReadOptions, type ReadFailure,
+  checkReadable,
+  FileReadError,
+  READ_LIMITS,
+  readFileBounded,
+  readTextBounded,
+  readTextIfPresent,
+  type BoundedReadOptions,
+  type ReadFailure,
 } from './workspace/read-bounded';

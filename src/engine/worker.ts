@@ -21,7 +21,10 @@ const cancelled = new Map<number, boolean>();
 process.on('message', (raw: unknown) => {
   const request = parseEngineRequest(raw);
   if (!request) {
-    const id = typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'number' ? (raw as { id: number }).id : -1;
+    const id =
+      typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'number'
+        ? (raw as { id: number }).id
+        : -1;
     send({ id, type: 'error', message: 'malformed request', diagnostics: [] });
     return;
   }
@@ -30,7 +33,12 @@ process.on('message', (raw: unknown) => {
       try {
         send(handleRequest(request));
       } catch (error) {
-        send({ id: request.id, type: 'error', message: `internal error: ${(error as Error).message}`, diagnostics: [] });
+        send({
+          id: request.id,
+          type: 'error',
+          message: `internal error: ${(error as Error).message}`,
+          diagnostics: [],
+        });
       }
       return;
     case 'cancel':
@@ -44,19 +52,27 @@ process.on('message', (raw: unknown) => {
       const isCancelled = (): boolean => cancelled.get(id) === true;
       const torch = request.type === 'train' ? request.options.torch : undefined;
       if (request.type === 'train' && torch) {
-        executeTorchTrain(request.options, torch, stream, isCancelled).then(
-          (outcome) => ('submitted' in outcome
-            ? send({ id, type: 'submitted', ...outcome.submitted })
-            : stream({ type: 'result', result: outcome.summary })),
-          (error: unknown) => stream({ type: 'error', message: (error as Error).message }),
-        ).finally(() => cancelled.delete(id));
+        executeTorchTrain(request.options, torch, stream, isCancelled)
+          .then(
+            (outcome) =>
+              'submitted' in outcome
+                ? send({ id, type: 'submitted', ...outcome.submitted })
+                : stream({ type: 'result', result: outcome.summary }),
+            (error: unknown) => stream({ type: 'error', message: (error as Error).message }),
+          )
+          .finally(() => cancelled.delete(id));
         return;
       }
-      const run = request.type === 'train' ? executeTrain(request.options, stream, isCancelled) : executeEval(request.options, stream, isCancelled);
-      run.then(
-        (result) => stream({ type: 'result', result }),
-        (error: unknown) => stream({ type: 'error', message: (error as Error).message }),
-      ).finally(() => cancelled.delete(id));
+      const run =
+        request.type === 'train'
+          ? executeTrain(request.options, stream, isCancelled)
+          : executeEval(request.options, stream, isCancelled);
+      run
+        .then(
+          (result) => stream({ type: 'result', result }),
+          (error: unknown) => stream({ type: 'error', message: (error as Error).message }),
+        )
+        .finally(() => cancelled.delete(id));
       return;
     }
   }

@@ -7,7 +7,9 @@ import { parseFromPanel, type ToPanel } from '../../webview/src/messages';
 function nonce(): string {
   const bytes = new Uint8Array(16);
   crypto.getRandomValues(bytes);
-  return Buffer.from(bytes).toString('base64').replace(/[^A-Za-z0-9]/g, '');
+  return Buffer.from(bytes)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '');
 }
 
 function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
@@ -18,7 +20,8 @@ function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${webview.cspSource}; script-src 'nonce-${n}';">
+<meta http-equiv="Content-Security-Policy"
+  content="default-src 'none'; style-src ${webview.cspSource}; script-src 'nonce-${n}';">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${style.toString()}">
 <title>Parameter breakdown</title>
@@ -40,13 +43,19 @@ const REFRESH_DELAY_MS = 600;
  * with several models gets a picker; the panel follows edits and budget changes.
  */
 export async function showParameterBreakdown(
-  context: vscode.ExtensionContext, client: LanguageClient, uriArg?: string, modelName?: string,
+  context: vscode.ExtensionContext,
+  client: LanguageClient,
+  uriArg?: string,
+  modelName?: string,
 ): Promise<void> {
   const document = uriArg
     ? await vscode.workspace.openTextDocument(vscode.Uri.parse(uriArg))
     : vscode.window.activeTextEditor?.document;
   if (!document) {
-    void vscode.window.showInformationMessage('Robustness Lens: open a model file (*.arch.yaml, a RobArch config, PyTorch or Keras code, a TF.js model.json) first.');
+    void vscode.window.showInformationMessage(
+      'Robustness Lens: open a model file (*.arch.yaml, a RobArch config, PyTorch or ' +
+        'Keras code, a TF.js model.json) first.',
+    );
     return;
   }
   const ask = (): Promise<ParamsReport[]> =>
@@ -54,13 +63,23 @@ export async function showParameterBreakdown(
   let reports = await ask();
   let selected = (reports.find((r) => r.name === modelName) ?? reports[0])?.name;
   if (selected === undefined) {
-    void vscode.window.showWarningMessage('Robustness Lens: no model in this file could be read; see the Problems panel.');
+    void vscode.window.showWarningMessage(
+      'Robustness Lens: no model in this file could be read; see the Problems panel.',
+    );
     return;
   }
-  const panel = vscode.window.createWebviewPanel('robustnessLens.breakdown', `Parameters: ${selected}`, vscode.ViewColumn.Beside, {
-    enableScripts: true,
-    localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],
-  });
+  const panel = vscode.window.createWebviewPanel(
+    'robustnessLens.breakdown',
+    `Parameters: ${selected}`,
+    vscode.ViewColumn.Beside,
+    {
+      enableScripts: true,
+      localResourceRoots: [
+        vscode.Uri.joinPath(context.extensionUri, 'dist'),
+        vscode.Uri.joinPath(context.extensionUri, 'media'),
+      ],
+    },
+  );
   panel.webview.html = html(panel.webview, context.extensionUri);
   const post = (): void => {
     if (selected === undefined || reports.length === 0) return;
@@ -73,13 +92,16 @@ export async function showParameterBreakdown(
     clearTimeout(timer);
     if (disposed) return;
     timer = setTimeout(() => {
-      void ask().then((fresh) => {
-        if (disposed || fresh.length === 0) return;
-        reports = fresh;
-        if (!fresh.some((r) => r.name === selected)) selected = fresh[0]?.name;
-        panel.title = `Parameters: ${selected ?? ''}`;
-        post();
-      }, () => undefined);
+      void ask().then(
+        (fresh) => {
+          if (disposed || fresh.length === 0) return;
+          reports = fresh;
+          if (!fresh.some((r) => r.name === selected)) selected = fresh[0]?.name;
+          panel.title = `Parameters: ${selected ?? ''}`;
+          post();
+        },
+        () => undefined,
+      );
     }, delay);
   };
   const watchers = [
@@ -93,26 +115,34 @@ export async function showParameterBreakdown(
       if (e.document.uri.toString() === document.uri.toString()) refreshSoon();
     }),
   ];
-  panel.onDidDispose(() => {
-    disposed = true;
-    clearTimeout(timer);
-    for (const w of watchers) w.dispose();
-  }, undefined, context.subscriptions);
-  panel.webview.onDidReceiveMessage(async (raw: unknown) => {
-    const received = parseFromPanel(raw);
-    if (!received) return;
-    if (received.type === 'ready') {
-      post();
-    } else if (received.type === 'selected') {
-      if (reports.some((r) => r.name === received.name)) {
-        selected = received.name;
-        panel.title = `Parameters: ${selected}`;
+  panel.onDidDispose(
+    () => {
+      disposed = true;
+      clearTimeout(timer);
+      for (const w of watchers) w.dispose();
+    },
+    undefined,
+    context.subscriptions,
+  );
+  panel.webview.onDidReceiveMessage(
+    async (raw: unknown) => {
+      const received = parseFromPanel(raw);
+      if (!received) return;
+      if (received.type === 'ready') {
+        post();
+      } else if (received.type === 'selected') {
+        if (reports.some((r) => r.name === received.name)) {
+          selected = received.name;
+          panel.title = `Parameters: ${selected}`;
+        }
+      } else {
+        const shown = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+        const position = new vscode.Position(Math.min(received.line - 1, document.lineCount - 1), 0);
+        shown.selection = new vscode.Selection(position, position);
+        shown.revealRange(new vscode.Range(position, position), vscode.TextEditorRevealType.InCenter);
       }
-    } else {
-      const shown = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
-      const position = new vscode.Position(Math.min(received.line - 1, document.lineCount - 1), 0);
-      shown.selection = new vscode.Selection(position, position);
-      shown.revealRange(new vscode.Range(position, position), vscode.TextEditorRevealType.InCenter);
-    }
-  }, undefined, context.subscriptions);
+    },
+    undefined,
+    context.subscriptions,
+  );
 }

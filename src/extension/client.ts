@@ -1,5 +1,13 @@
 import * as vscode from 'vscode';
-import { CodeLensRequest, DidChangeConfigurationNotification, LanguageClient, TransportKind, type DocumentSelector, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  CodeLensRequest,
+  DidChangeConfigurationNotification,
+  LanguageClient,
+  TransportKind,
+  type DocumentSelector,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
 import { RUN_COMMANDS } from '../server/run-lenses';
 import { INTERPRETER_SEARCH_PATH_KEY } from '../server/protocol';
 import { SysPathCache } from './interpreter-search-path';
@@ -56,7 +64,11 @@ export function startLanguageClient(context: vscode.ExtensionContext, output: vs
         configuration: async (params, token, next) => {
           const answers = await next(params, token);
           if (!Array.isArray(answers)) return answers;
-          return Promise.all(answers.map((a, i) => (params.items[i]?.section === 'robustnessLens' ? withInterpreterSearchPath(a, sysPaths) : a)));
+          return Promise.all(
+            answers.map((a, i) =>
+              params.items[i]?.section === 'robustnessLens' ? withInterpreterSearchPath(a, sysPaths) : a,
+            ),
+          );
         },
       },
       handleDiagnostics: (uri, diagnostics, next) => next(uri, withRenderedRuleLinks(diagnostics)),
@@ -68,14 +80,19 @@ export function startLanguageClient(context: vscode.ExtensionContext, output: vs
   const client = new LanguageClient('robustnessLens', 'Robustness Lens', serverOptions, clientOptions);
   void client.start();
   // Trusting the folder adds the run lenses to the editors already open.
-  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => {
-    // The interpreter may be asked now: the server pulls its settings again.
-    void client.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
-    const feature = client.getFeature(CodeLensRequest.method);
-    for (const editor of vscode.window.visibleTextEditors) feature.getProvider(editor.document)?.onDidChangeCodeLensEmitter.fire();
-  }));
-  context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((event) => {
-    if (event.affectsConfiguration('robustnessLens.python.path')) sysPaths.clear();
-  }));
+  context.subscriptions.push(
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      // The interpreter may be asked now: the server pulls its settings again.
+      void client.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+      const feature = client.getFeature(CodeLensRequest.method);
+      for (const editor of vscode.window.visibleTextEditors)
+        feature.getProvider(editor.document)?.onDidChangeCodeLensEmitter.fire();
+    }),
+  );
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('robustnessLens.python.path')) sysPaths.clear();
+    }),
+  );
   return client;
 }

@@ -10,14 +10,21 @@ import { exactCountLines, exactCountPrompt } from './exact-count-text';
  * Counts the active PyTorch file's models under real PyTorch and compares with the static
  * counts. It runs the user's code, so only in a trusted workspace and after the user agrees.
  */
-export async function countWithPyTorchCommand(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.OutputChannel): Promise<void> {
+export async function countWithPyTorchCommand(
+  context: vscode.ExtensionContext,
+  client: LanguageClient,
+  output: vscode.OutputChannel,
+): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   if (!editor || editor.document.languageId !== 'python') {
     void vscode.window.showWarningMessage('Robustness Lens: open a PyTorch model file to count it with PyTorch.');
     return;
   }
   if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage('Robustness Lens: counting with PyTorch runs the file, which Restricted Mode does not allow. Trust the workspace first.');
+    void vscode.window.showWarningMessage(
+      'Robustness Lens: counting with PyTorch runs the file, which Restricted Mode does ' +
+        'not allow. Trust the workspace first.',
+    );
     return;
   }
   const document = editor.document;
@@ -28,19 +35,40 @@ export async function countWithPyTorchCommand(context: vscode.ExtensionContext, 
   }
   const python = vscode.workspace.getConfiguration('robustnessLens').get<string>('python.path') || 'python3';
   const run = 'Run with PyTorch';
-  if (await vscode.window.showWarningMessage(exactCountPrompt(path.basename(document.fileName), python), { modal: true }, run) !== run) return;
+  if (
+    (await vscode.window.showWarningMessage(
+      exactCountPrompt(path.basename(document.fileName), python),
+      { modal: true },
+      run,
+    )) !== run
+  )
+    return;
   if (document.isDirty) await document.save();
   const script = vscode.Uri.joinPath(context.extensionUri, 'python', 'inspect_model.py').fsPath;
   const exact = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Robustness Lens: PyTorch is building ${reports.length} model${reports.length === 1 ? '' : 's'}` },
-    () => countWithPyTorchAsync(document.fileName, reports.map((r) => r.name), { python, script }),
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Robustness Lens: PyTorch is building ${reports.length} model${reports.length === 1 ? '' : 's'}`,
+    },
+    () =>
+      countWithPyTorchAsync(
+        document.fileName,
+        reports.map((r) => r.name),
+        { python, script },
+      ),
   );
   const lines = exactCountLines(reports, exact);
   output.appendLine(`Exact counts of ${document.fileName}:`);
   for (const line of lines) output.appendLine(`  ${line}`);
   const differs = exact.failure !== undefined || reports.some((r) => exact.models[r.name]?.total !== r.total);
   const show = 'Show Output';
-  const message = lines.length === 1 ? lines[0] ?? '' : `${lines.length} models counted with PyTorch: ${differs ? 'some differ from the static counts' : 'all equal to the static counts'}.`;
-  const pick = await (differs ? vscode.window.showWarningMessage(message, show) : vscode.window.showInformationMessage(message, show));
+  const message =
+    lines.length === 1
+      ? (lines[0] ?? '')
+      : `${lines.length} models counted with PyTorch: ` +
+        `${differs ? 'some differ from the static counts' : 'all equal to the static counts'}.`;
+  const pick = await (differs
+    ? vscode.window.showWarningMessage(message, show)
+    : vscode.window.showInformationMessage(message, show));
   if (pick === show) output.show(true);
 }

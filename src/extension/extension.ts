@@ -23,12 +23,27 @@ export function activate(context: vscode.ExtensionContext): void {
     registerServerStatus(languageClient, output),
     registerRuns(context, languageClient, output),
     vscode.commands.registerCommand('robustnessLens.showParameterBreakdown', (uri?: string, model?: string) =>
-      showParameterBreakdown(context, languageClient, typeof uri === 'string' ? uri : undefined, typeof model === 'string' ? model : undefined)),
-    vscode.commands.registerCommand('robustnessLens.openRuleDocumentation', (code?: string) => openRuleDocumentation(context, typeof code === 'string' ? code : undefined)),
-    vscode.commands.registerCommand('robustnessLens.countWithPyTorch', () => countWithPyTorchCommand(context, languageClient, output)),
+      showParameterBreakdown(
+        context,
+        languageClient,
+        typeof uri === 'string' ? uri : undefined,
+        typeof model === 'string' ? model : undefined,
+      ),
+    ),
+    vscode.commands.registerCommand('robustnessLens.openRuleDocumentation', (code?: string) =>
+      openRuleDocumentation(context, typeof code === 'string' ? code : undefined),
+    ),
+    vscode.commands.registerCommand('robustnessLens.countWithPyTorch', () =>
+      countWithPyTorchCommand(context, languageClient, output),
+    ),
     vscode.commands.registerCommand('robustnessLens.lintWorkspace', async () => {
       const result = await languageClient.sendRequest<{ files: number; findings: number }>(REQUESTS.lintWorkspace);
-      void vscode.window.showInformationMessage(`Robustness Lens: ${result.findings} guideline finding${result.findings === 1 ? '' : 's'} in ${result.files} closed model file${result.files === 1 ? '' : 's'} (open files are checked as you type). See the Problems panel.`);
+      void vscode.window.showInformationMessage(
+        `Robustness Lens: ${result.findings} guideline ` +
+          `finding${result.findings === 1 ? '' : 's'} in ${result.files} closed model ` +
+          `file${result.files === 1 ? '' : 's'} (open files are checked as you type). See ` +
+          `the Problems panel.`,
+      );
     }),
   );
   output.appendLine(`Robustness Lens activated in ${(performance.now() - started).toFixed(1)} ms`);

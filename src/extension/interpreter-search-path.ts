@@ -27,15 +27,24 @@ export function parseSysPath(stdout: string): readonly string[] | undefined {
  */
 export function askSysPath(python: string, run: typeof execFile = execFile): Promise<SysPathAnswer> {
   return new Promise((resolve) => {
-    run(python, ['-c', SYS_PATH_SCRIPT], { cwd: os.tmpdir(), timeout: TIMEOUT_MS, maxBuffer: MAX_OUTPUT_BYTES, windowsHide: true }, (error, stdout) => {
-      if (error) {
-        const why = error.killed ? `gave no answer within ${TIMEOUT_MS / 1000} s` : error.message.split('\n')[0] ?? String(error);
-        resolve({ problem: `${python} could not be asked for its sys.path: ${why}` });
-        return;
-      }
-      const folders = parseSysPath(String(stdout));
-      resolve(folders ? { folders } : { problem: `${python} printed no sys.path list: ${String(stdout).slice(0, 200)}` });
-    });
+    run(
+      python,
+      ['-c', SYS_PATH_SCRIPT],
+      { cwd: os.tmpdir(), timeout: TIMEOUT_MS, maxBuffer: MAX_OUTPUT_BYTES, windowsHide: true },
+      (error, stdout) => {
+        if (error) {
+          const why = error.killed
+            ? `gave no answer within ${TIMEOUT_MS / 1000} s`
+            : (error.message.split('\n')[0] ?? String(error));
+          resolve({ problem: `${python} could not be asked for its sys.path: ${why}` });
+          return;
+        }
+        const folders = parseSysPath(String(stdout));
+        resolve(
+          folders ? { folders } : { problem: `${python} printed no sys.path list: ${String(stdout).slice(0, 200)}` },
+        );
+      },
+    );
   });
 }
 
@@ -43,7 +52,10 @@ export function askSysPath(python: string, run: typeof execFile = execFile): Pro
 export class SysPathCache {
   private readonly answers = new Map<string, Promise<SysPathAnswer>>();
 
-  constructor(private readonly report: (line: string) => void, private readonly ask: (python: string) => Promise<SysPathAnswer> = askSysPath) {}
+  constructor(
+    private readonly report: (line: string) => void,
+    private readonly ask: (python: string) => Promise<SysPathAnswer> = askSysPath,
+  ) {}
 
   async folders(python: string): Promise<readonly string[]> {
     let answer = this.answers.get(python);
@@ -52,7 +64,11 @@ export class SysPathCache {
       this.answers.set(python, answer);
       const settled = await answer;
       const found = 'folders' in settled ? `${settled.folders.length} folders` : '';
-      this.report('problem' in settled ? settled.problem : `Imports of Python model files are also looked for on ${python}'s sys.path (${found}).`);
+      this.report(
+        'problem' in settled
+          ? settled.problem
+          : `Imports of Python model files are also looked for on ${python}'s sys.path (${found}).`,
+      );
     }
     const settled = await answer;
     return 'folders' in settled ? settled.folders : [];

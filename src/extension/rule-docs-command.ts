@@ -12,10 +12,17 @@ const CODE = /^R[AL]\d{3}$/;
 export async function openRuleDocumentation(context: vscode.ExtensionContext, code?: string): Promise<void> {
   let chosen = code;
   if (!chosen) {
-    const pick = await vscode.window.showQuickPick([
-      ...RULES.map((r) => ({ label: r.code, description: r.title, detail: `guideline ${r.guideline} · ${r.level}` })),
-      ...READER_CODES.map((c) => ({ label: c.code, description: c.title, detail: 'reading problem' })),
-    ], { placeHolder: 'Which guideline rule or reading problem?', matchOnDescription: true });
+    const pick = await vscode.window.showQuickPick(
+      [
+        ...RULES.map((r) => ({
+          label: r.code,
+          description: r.title,
+          detail: `guideline ${r.guideline} · ${r.level}`,
+        })),
+        ...READER_CODES.map((c) => ({ label: c.code, description: c.title, detail: 'reading problem' })),
+      ],
+      { placeHolder: 'Which guideline rule or reading problem?', matchOnDescription: true },
+    );
     chosen = pick?.label;
   }
   if (!chosen || !CODE.test(chosen)) return;

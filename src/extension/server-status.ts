@@ -1,7 +1,12 @@
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import { MODEL_DOCUMENTS } from './client';
-import { describeServerState, RESTART_SERVER_COMMAND, SHOW_OUTPUT_COMMAND, type ServerState } from './server-state-text';
+import {
+  describeServerState,
+  RESTART_SERVER_COMMAND,
+  SHOW_OUTPUT_COMMAND,
+  type ServerState,
+} from './server-state-text';
 
 function stateOf(state: State): ServerState {
   return state === State.Running ? 'running' : state === State.Starting ? 'starting' : 'stopped';
@@ -41,8 +46,11 @@ export function registerServerStatus(client: LanguageClient, output: vscode.Outp
       await client.start();
       output.appendLine('the language server is running again');
     } catch (error) {
-      output.appendLine(`the language server did not restart: ${error instanceof Error ? error.message : String(error)}`);
-      void vscode.window.showErrorMessage('Robustness Lens: the language server did not restart.', 'Show Output')
+      output.appendLine(
+        `the language server did not restart: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      void vscode.window
+        .showErrorMessage('Robustness Lens: the language server did not restart.', 'Show Output')
         .then((choice) => choice && output.show(true));
     } finally {
       restarting = false;

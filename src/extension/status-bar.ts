@@ -16,7 +16,9 @@ export function createStatusBar(client: LanguageClient): vscode.Disposable {
       item.hide();
       return;
     }
-    const info = await client.sendRequest<ModelSummaryInfo | null>(REQUESTS.summary, { uri: editor.document.uri.toString() }).catch(() => null);
+    const info = await client
+      .sendRequest<ModelSummaryInfo | null>(REQUESTS.summary, { uri: editor.document.uri.toString() })
+      .catch(() => null);
     if (mine !== generation) return;
     if (!info) {
       item.hide();
@@ -26,13 +28,18 @@ export function createStatusBar(client: LanguageClient): vscode.Disposable {
     const prefix = info.total === null ? '≥' : '';
     if (info.budget !== null) {
       const over = total / info.budget - 1;
-      item.text = `$(symbol-numeric) ${prefix}${formatCompact(total)} / ${formatCompact(info.budget)} (${over >= 0 ? '+' : ''}${(100 * over).toFixed(1)}%)`;
+      item.text =
+        `$(symbol-numeric) ${prefix}${formatCompact(total)} / ${formatCompact(info.budget)} ` +
+        `(${over >= 0 ? '+' : ''}${(100 * over).toFixed(1)}%)`;
       item.backgroundColor = over > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     } else {
       item.text = `$(symbol-numeric) ${prefix}${formatCompact(total)} params`;
       item.backgroundColor = undefined;
     }
-    item.tooltip = `${info.name}: ${total.toLocaleString('en-US')} parameters${info.models > 1 ? ` (first of ${info.models} models)` : ''}. Click for the breakdown.`;
+    item.tooltip =
+      `${info.name}: ${total.toLocaleString('en-US')} ` +
+      `parameters${info.models > 1 ? ` (first of ${info.models} models)` : ''}. Click for ` +
+      `the breakdown.`;
     item.show();
   };
   const schedule = (): void => void update();

@@ -1,6 +1,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import { READY, type AnalysisQueries, type AnalysisRequest, type AnalysisResponse, type QueryKind } from './analysis-protocol';
+import {
+  READY,
+  type AnalysisQueries,
+  type AnalysisRequest,
+  type AnalysisResponse,
+  type QueryKind,
+} from './analysis-protocol';
 import type { ServerSettings } from './settings';
 
 /**
@@ -59,7 +65,8 @@ function residentMb(pid: number): number | undefined {
   }
 }
 
-const MEMORY_FAILURE = /heap out of memory|allocation failed|invalid (array|table|string) length|invalid size error|could not allocate memory|out of memory/i;
+const MEMORY_FAILURE =
+  /heap out of memory|allocation failed|invalid (array|table|string) length|invalid size error|could not allocate memory|out of memory/i;
 
 /**
  * Sends analysis requests to the analysis process one at a time, restarting it when it dies or
@@ -73,7 +80,15 @@ export class AnalysisClient {
   private startTimer: NodeJS.Timeout | undefined;
   private stderrTail = '';
   private readonly queue: Pending[] = [];
-  private inFlight: { pending: Pending; timer: NodeJS.Timeout; poll: NodeJS.Timeout | undefined; stuck: NodeJS.Timeout; started: number } | undefined;
+  private inFlight:
+    | {
+        pending: Pending;
+        timer: NodeJS.Timeout;
+        poll: NodeJS.Timeout | undefined;
+        stuck: NodeJS.Timeout;
+        started: number;
+      }
+    | undefined;
   /** Called when the request in flight has run long enough to hold up the queue behind it. */
   onStuck: (() => void) | undefined;
   private nextId = 1;
@@ -84,7 +99,11 @@ export class AnalysisClient {
     readonly budgets: AnalysisBudgets = DEFAULT_BUDGETS,
   ) {}
 
-  request<K extends QueryKind>(kind: K, query: AnalysisQueries[K]['query'], supersedeKey?: string): Promise<AnalysisQueries[K]['answer']> {
+  request<K extends QueryKind>(
+    kind: K,
+    query: AnalysisQueries[K]['query'],
+    supersedeKey?: string,
+  ): Promise<AnalysisQueries[K]['answer']> {
     return new Promise((resolve, reject) => {
       if (supersedeKey !== undefined) {
         const index = this.queue.findIndex((p) => p.supersedeKey === supersedeKey);
@@ -147,7 +166,10 @@ export class AnalysisClient {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-4096);
     });
     this.ready = false;
-    this.startTimer = setTimeout(() => this.stop(child, `the analysis process did not start within ${START_BUDGET_MS / 1000} s`), START_BUDGET_MS);
+    this.startTimer = setTimeout(
+      () => this.stop(child, `the analysis process did not start within ${START_BUDGET_MS / 1000} s`),
+      START_BUDGET_MS,
+    );
     child.on('message', (message: AnalysisResponse | typeof READY) => {
       if (message !== READY) {
         this.settle(child, message);
@@ -169,13 +191,18 @@ export class AnalysisClient {
     const child = this.child;
     const pending = this.queue.shift();
     if (!pending) return;
-    const timer = setTimeout(() => this.stop(child, `took more than ${this.budgets.timeMs / 1000} s`), this.budgets.timeMs);
-    const poll = process.platform === 'linux'
-      ? setInterval(() => {
-        const rss = residentMb(child.pid ?? -1);
-        if (rss !== undefined && rss > this.budgets.memoryMb + RESIDENT_MARGIN_MB) this.stop(child, `used more than ${this.budgets.memoryMb} MB`);
-      }, 100)
-      : undefined;
+    const timer = setTimeout(
+      () => this.stop(child, `took more than ${this.budgets.timeMs / 1000} s`),
+      this.budgets.timeMs,
+    );
+    const poll =
+      process.platform === 'linux'
+        ? setInterval(() => {
+            const rss = residentMb(child.pid ?? -1);
+            if (rss !== undefined && rss > this.budgets.memoryMb + RESIDENT_MARGIN_MB)
+              this.stop(child, `used more than ${this.budgets.memoryMb} MB`);
+          }, 100)
+        : undefined;
     const stuck = setTimeout(() => this.onStuck?.(), STUCK_AFTER_MS + 10);
     this.inFlight = { pending, timer, poll, stuck, started: Date.now() };
     child.send(pending.request, (error) => {
@@ -227,7 +254,12 @@ export class AnalysisClient {
   private exited(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (child !== this.child) return;
     const memory = MEMORY_FAILURE.test(this.stderrTail);
-    this.stop(child, memory ? `used more than ${this.budgets.memoryMb} MB` : `the analysis process ended (${signal ?? `exit code ${String(code)}`})`);
+    this.stop(
+      child,
+      memory
+        ? `used more than ${this.budgets.memoryMb} MB`
+        : `the analysis process ended (${signal ?? `exit code ${String(code)}`})`,
+    );
   }
 }
 
@@ -263,10 +295,16 @@ export class AnalysisPool {
     return this.clients[0]?.budgets ?? DEFAULT_BUDGETS;
   }
 
-  request<K extends QueryKind>(kind: K, query: AnalysisQueries[K]['query'], supersedeKey?: string): Promise<AnalysisQueries[K]['answer']> {
+  request<K extends QueryKind>(
+    kind: K,
+    query: AnalysisQueries[K]['query'],
+    supersedeKey?: string,
+  ): Promise<AnalysisQueries[K]['answer']> {
     // Cache changes concern every process.
     if (kind === 'invalidate' || kind === 'forget') {
-      return Promise.all(this.clients.map((c) => c.request(kind, query))).then(() => null as AnalysisQueries[K]['answer']);
+      return Promise.all(this.clients.map((c) => c.request(kind, query))).then(
+        () => null as AnalysisQueries[K]['answer'],
+      );
     }
     return this.pick((query as { doc?: { uri: string } }).doc?.uri).request(kind, query, supersedeKey);
   }

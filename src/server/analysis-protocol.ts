@@ -27,7 +27,10 @@ export interface AnalysisQueries {
   paramsReports: { query: { doc: DocumentRef }; answer: ParamsReport[] };
   summary: { query: { doc: DocumentRef }; answer: ModelSummaryInfo | null };
   /** Reads a workspace file from disk and lints it (the editor does not have it open). */
-  lintFile: { query: { doc: Omit<DocumentRef, 'text' | 'version' | 'open'> }; answer: { diagnostics: LspDiagnostic[]; findings: number } };
+  lintFile: {
+    query: { doc: Omit<DocumentRef, 'text' | 'version' | 'open'> };
+    answer: { diagnostics: LspDiagnostic[]; findings: number };
+  };
   modelFiles: { query: { folders: string[] }; answer: string[] };
   /** Config files or settings changed: drop every cached analysis. */
   invalidate: { query: Record<string, never>; answer: null };

@@ -1,6 +1,20 @@
 import * as path from 'node:path';
-import { ensurePythonParser, FileReadError, findModelFiles, MAX_MODEL_FILE_BYTES, pointRange, readTextBounded } from '../core';
-import { READY, type AnalysisQueries, type AnalysisRequest, type AnalysisResponse, type DocumentRef, type QueryKind } from './analysis-protocol';
+import {
+  ensurePythonParser,
+  FileReadError,
+  findModelFiles,
+  MAX_MODEL_FILE_BYTES,
+  pointRange,
+  readTextBounded,
+} from '../core';
+import {
+  READY,
+  type AnalysisQueries,
+  type AnalysisRequest,
+  type AnalysisResponse,
+  type DocumentRef,
+  type QueryKind,
+} from './analysis-protocol';
 import { Analyzer, type DocumentAnalysis } from './document-analysis';
 import { codeLensesOf, hoverOf, inlayHintsOf, paramsReportsOf, shownKey, summaryInfoOf } from './document-views';
 import { DEFAULT_SETTINGS, type ServerSettings } from './settings';
@@ -29,7 +43,10 @@ type Handlers = { [K in QueryKind]: (query: AnalysisQueries[K]['query']) => Anal
 const handlers: Handlers = {
   diagnostics: ({ doc }) => {
     const analysis = analysisOf(doc);
-    return { diagnostics: (analysis?.diagnostics ?? []).map((d) => toLspDiagnostic(d, extensionRoot)), shown: shownKey(analysis) };
+    return {
+      diagnostics: (analysis?.diagnostics ?? []).map((d) => toLspDiagnostic(d, extensionRoot)),
+      shown: shownKey(analysis),
+    };
   },
   codeLenses: ({ doc }) => {
     const analysis = analysisOf(doc);
@@ -58,7 +75,13 @@ const handlers: Handlers = {
     } catch (error) {
       if (!(error instanceof FileReadError)) throw error;
       // A FIFO, a link to a device or an oversized file is reported on the file, not read.
-      const problem = { file: doc.file, range: pointRange(0, 0), severity: 'warning' as const, code: 'RL100', message: error.message };
+      const problem = {
+        file: doc.file,
+        range: pointRange(0, 0),
+        severity: 'warning' as const,
+        code: 'RL100',
+        message: error.message,
+      };
       return { diagnostics: [toLspDiagnostic(problem, extensionRoot)], findings: 0 };
     }
     const analysis = analyzer.analyse(doc.uri, doc.file, text, -1, false);
@@ -101,10 +124,13 @@ export function runAnalysisWorker(): void {
   // The server sends nothing before this process says it is ready (the Python grammar loaded),
   // so a request's time budget counts the analysis, not the start.
   process.on('message', (request: AnalysisRequest) => send(answer(request)));
-  ensurePythonParser().then(() => process.send?.(READY), (error: unknown) => {
-    process.stderr.write(`the Python grammar did not load: ${String(error)}\n`);
-    process.exit(1);
-  });
+  ensurePythonParser().then(
+    () => process.send?.(READY),
+    (error: unknown) => {
+      process.stderr.write(`the Python grammar did not load: ${String(error)}\n`);
+      process.exit(1);
+    },
+  );
   // The server went away: nothing is left to answer.
   process.on('disconnect', () => process.exit(0));
 }

@@ -1,4 +1,9 @@
-import { CodeActionKind, type CodeAction, type Diagnostic as LspDiagnostic, type TextEdit } from 'vscode-languageserver/node';
+import {
+  CodeActionKind,
+  type CodeAction,
+  type Diagnostic as LspDiagnostic,
+  type TextEdit,
+} from 'vscode-languageserver/node';
 import type { DiagnosticData } from './to-lsp';
 
 const IGNORE_COMMENT = /#\s*robustness-lens:\s*ignore\[([^\]]*)\]/i;
@@ -12,13 +17,22 @@ function ignoreEdit(lines: readonly string[], line: number, code: string): TextE
   if (text === undefined) return undefined;
   const existing = IGNORE_COMMENT.exec(text);
   if (existing && existing.index !== undefined) {
-    const codes = (existing[1] ?? '').split(',').map((c) => c.trim()).filter(Boolean);
+    const codes = (existing[1] ?? '')
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
     if (codes.includes(code)) return undefined;
     const start = existing.index + existing[0].length - 1;
-    return { range: { start: { line, character: start }, end: { line, character: start } }, newText: `${codes.length ? ', ' : ''}${code}` };
+    return {
+      range: { start: { line, character: start }, end: { line, character: start } },
+      newText: `${codes.length ? ', ' : ''}${code}`,
+    };
   }
   const end = text.replace(/\s+$/, '').length;
-  return { range: { start: { line, character: end }, end: { line, character: text.length } }, newText: `  # robustness-lens: ignore[${code}]` };
+  return {
+    range: { start: { line, character: end }, end: { line, character: text.length } },
+    newText: `  # robustness-lens: ignore[${code}]`,
+  };
 }
 
 /**
@@ -32,7 +46,10 @@ function ignoreFileEdit(lines: readonly string[], code: string): TextEdit | unde
     if (!existing) continue;
     // A bare ignore-file already silences every rule.
     if (existing[1] === undefined) return undefined;
-    const codes = existing[1].split(',').map((c) => c.trim().toUpperCase()).filter(Boolean);
+    const codes = existing[1]
+      .split(',')
+      .map((c) => c.trim().toUpperCase())
+      .filter(Boolean);
     if (codes.includes(code)) return undefined;
     const at = existing.index + existing[0].length - 1;
     const where = { line, character: at };

@@ -1,8 +1,22 @@
 import * as path from 'node:path';
 import {
-  budgetInForce, configModels, detectFormat, readTextIfExists, findLintConfig, lintReadResult, mergeConfigs, ModuleFileCache,
-  networksOf, PythonReadMemo, readModelFile, summarize, impliedInputSize,
-  type Diagnostic, type FoundConfig, type ModelSummary, type ReadResult,
+  budgetInForce,
+  configModels,
+  detectFormat,
+  readTextIfExists,
+  findLintConfig,
+  lintReadResult,
+  mergeConfigs,
+  ModuleFileCache,
+  networksOf,
+  PythonReadMemo,
+  readModelFile,
+  summarize,
+  impliedInputSize,
+  type Diagnostic,
+  type FoundConfig,
+  type ModelSummary,
+  type ReadResult,
 } from '../core';
 import type { ServerSettings } from './settings';
 

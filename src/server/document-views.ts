@@ -12,7 +12,10 @@ import { runLenses } from './run-lenses';
 function budgetText(total: number, budget: number | undefined): string {
   if (budget === undefined) return `${formatCompact(total)} params`;
   const over = total / budget - 1;
-  return `${formatCompact(total)} / ${formatCompact(budget)} budget (${over >= 0 ? '+' : ''}${(100 * over).toFixed(1)}%)`;
+  return (
+    `${formatCompact(total)} / ${formatCompact(budget)} budget ` +
+    `(${over >= 0 ? '+' : ''}${(100 * over).toFixed(1)}%)`
+  );
 }
 
 export function codeLensesOf(uri: string, analysis: DocumentAnalysis): CodeLens[] {
@@ -55,8 +58,14 @@ export function hoverOf(analysis: DocumentAnalysis, line: number): Hover | undef
   if (analysis.stale) return undefined;
   const entry = countsByLine(analysis.summaries).find((c) => c.line === line);
   if (!entry) return undefined;
-  const rows = entry.rows.slice(0, 12).map((r) => `| ${codeSpan(r.layer.name, true)} | ${codeSpan(layerLabel(r.layer), true)} `
-    + `| ${r.params.known ? formatThousands(r.params.value) : '?'} | ${r.macs.known ? formatThousands(r.macs.value) : '?'} |`);
+  const rows = entry.rows
+    .slice(0, 12)
+    .map(
+      (r) =>
+        `| ${codeSpan(r.layer.name, true)} | ${codeSpan(layerLabel(r.layer), true)} ` +
+        (`| ${r.params.known ? formatThousands(r.params.value) : '?'} | ` +
+          `${r.macs.known ? formatThousands(r.macs.value) : '?'} |`),
+    );
   const more = entry.rows.length > 12 ? `\n\n…and ${entry.rows.length - 12} more layers` : '';
   const notes = analysis.diagnostics
     .filter((d) => d.range.start.line === line && d.code.startsWith('RA'))
@@ -64,8 +73,16 @@ export function hoverOf(analysis: DocumentAnalysis, line: number): Hover | undef
   return {
     contents: {
       kind: MarkupKind.Markdown,
-      value: [`**${escapeMarkdown(entry.label.replace(/^# /, ''))}**`, '', '| layer | type | params | MACs |', '|---|---|---:|---:|', ...rows].join('\n') + more
-        + (notes.length > 0 ? `\n\n**Guidelines**\n${notes.join('\n')}` : ''),
+      value:
+        [
+          `**${escapeMarkdown(entry.label.replace(/^# /, ''))}**`,
+          '',
+          '| layer | type | params | MACs |',
+          '|---|---|---:|---:|',
+          ...rows,
+        ].join('\n') +
+        more +
+        (notes.length > 0 ? `\n\n**Guidelines**\n${notes.join('\n')}` : ''),
     },
   };
 }
@@ -90,6 +107,8 @@ export function summaryInfoOf(analysis: DocumentAnalysis): ModelSummaryInfo | nu
 /** What lenses and hints show: a change of it makes the editor ask for them again. */
 export function shownKey(analysis: DocumentAnalysis | undefined): string {
   if (!analysis) return '';
-  return analysis.summaries.map((s) => `${s.network.name}:${s.knownParams}:${s.rows.length}`).join('|')
-    + (analysis.stale ? `|stale:${analysis.stale.line}` : '');
+  return (
+    analysis.summaries.map((s) => `${s.network.name}:${s.knownParams}:${s.rows.length}`).join('|') +
+    (analysis.stale ? `|stale:${analysis.stale.line}` : '')
+  );
 }

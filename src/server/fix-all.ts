@@ -16,7 +16,8 @@ function before(a: Range['start'], b: Range['start']): boolean {
 /** Edits overlap when one starts before the other ends; two insertions at one point overlap too. */
 function overlaps(a: Range, b: Range): boolean {
   if (before(a.end, b.start) || before(b.end, a.start)) return false;
-  const touching = (x: Range, y: Range): boolean => x.end.line === y.start.line && x.end.character === y.start.character;
+  const touching = (x: Range, y: Range): boolean =>
+    x.end.line === y.start.line && x.end.character === y.start.character;
   const empty = (r: Range): boolean => r.start.line === r.end.line && r.start.character === r.end.character;
   if ((touching(a, b) && !empty(b)) || (touching(b, a) && !empty(a))) return false;
   return true;

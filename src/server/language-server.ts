@@ -1,7 +1,18 @@
 import { performance } from 'node:perf_hooks';
 import {
-  CodeActionKind, CodeLensRefreshRequest, createConnection, DiagnosticSeverity, DidChangeConfigurationNotification, ProposedFeatures, TextDocuments,
-  TextDocumentSyncKind, type CodeLens, type Connection, type Diagnostic as LspDiagnostic, type Hover, type InlayHint,
+  CodeActionKind,
+  CodeLensRefreshRequest,
+  createConnection,
+  DiagnosticSeverity,
+  DidChangeConfigurationNotification,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type CodeLens,
+  type Connection,
+  type Diagnostic as LspDiagnostic,
+  type Hover,
+  type InlayHint,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
@@ -55,7 +66,9 @@ export function startLanguageServer(): void {
   let settings: ServerSettings = DEFAULT_SETTINGS;
   let workspaceFolders: string[] = [];
   const analysis = new AnalysisPool(__filename, () => settings);
-  /** The newest version whose diagnostics were published: an older answer from the other process must not replace them. */
+  /**
+   * The newest version whose diagnostics were published: an older answer from the other process must not replace them.
+   */
   const publishedVersion = new Map<string, number>();
 
   const debounceFor = (uri: string): number => {
@@ -80,7 +93,10 @@ export function startLanguageServer(): void {
    * superseded; `fallback` when the analysis failed (a stopped one also publishes why).
    */
   const ask = async <K extends QueryKind>(
-    kind: K, query: AnalysisQueries[K]['query'] & { doc: DocumentRef }, fallback: AnalysisQueries[K]['answer'] | undefined, supersede = false,
+    kind: K,
+    query: AnalysisQueries[K]['query'] & { doc: DocumentRef },
+    fallback: AnalysisQueries[K]['answer'] | undefined,
+    supersede = false,
   ): Promise<AnalysisQueries[K]['answer'] | undefined> => {
     const { uri, version } = query.doc;
     const stop = stopped.get(uri);
@@ -124,10 +140,13 @@ export function startLanguageServer(): void {
 
   const schedule = (document: TextDocument): void => {
     clearTimeout(pending.get(document.uri));
-    pending.set(document.uri, setTimeout(() => {
-      pending.delete(document.uri);
-      void validate(document);
-    }, debounceFor(document.uri)));
+    pending.set(
+      document.uri,
+      setTimeout(() => {
+        pending.delete(document.uri);
+        void validate(document);
+      }, debounceFor(document.uri)),
+    );
   };
 
   const revalidateAll = (): void => {
@@ -137,7 +156,10 @@ export function startLanguageServer(): void {
   };
 
   const refreshSettings = async (): Promise<void> => {
-    settings = resolveSearchPath(parseSettings(await connection.workspace.getConfiguration('robustnessLens')), workspaceFolders);
+    settings = resolveSearchPath(
+      parseSettings(await connection.workspace.getConfiguration('robustnessLens')),
+      workspaceFolders,
+    );
     revalidateAll();
     refreshViews();
   };
@@ -180,7 +202,7 @@ export function startLanguageServer(): void {
 
   connection.onCodeLens(async (params): Promise<CodeLens[]> => {
     const document = documents.get(params.textDocument.uri);
-    return document ? (await ask('codeLenses', { doc: refOf(document) }, [])) ?? [] : [];
+    return document ? ((await ask('codeLenses', { doc: refOf(document) }, [])) ?? []) : [];
   });
 
   connection.languages.inlayHint.on(async (params): Promise<InlayHint[]> => {
@@ -192,17 +214,19 @@ export function startLanguageServer(): void {
 
   connection.onHover(async (params): Promise<Hover | undefined> => {
     const document = documents.get(params.textDocument.uri);
-    return document ? (await ask('hover', { doc: refOf(document), line: params.position.line }, null)) ?? undefined : undefined;
+    return document
+      ? ((await ask('hover', { doc: refOf(document), line: params.position.line }, null)) ?? undefined)
+      : undefined;
   });
 
   connection.onRequest(REQUESTS.paramsReports, async (params: { uri: string }): Promise<ParamsReport[]> => {
     const document = documents.get(params.uri);
-    return document ? (await ask('paramsReports', { doc: refOf(document) }, [])) ?? [] : [];
+    return document ? ((await ask('paramsReports', { doc: refOf(document) }, [])) ?? []) : [];
   });
 
   connection.onRequest(REQUESTS.summary, async (params: { uri: string }): Promise<ModelSummaryInfo | null> => {
     const document = documents.get(params.uri);
-    return document ? (await ask('summary', { doc: refOf(document) }, null)) ?? null : null;
+    return document ? ((await ask('summary', { doc: refOf(document) }, null)) ?? null) : null;
   });
 
   connection.onRequest(REQUESTS.lintWorkspace, async (): Promise<{ files: number; findings: number }> => {

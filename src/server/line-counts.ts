@@ -55,10 +55,16 @@ function lineLabel(shares: readonly ModelShare[]): string {
   if (labels.every((l) => l === only)) return only + used;
   const each = shares[0]?.each;
   if (each !== undefined && shares.every((s) => s.each === each && s.unit === shares[0]?.unit)) {
-    const counts = range(shares.map((s) => s.count), String);
+    const counts = range(
+      shares.map((s) => s.count),
+      String,
+    );
     return `# ${formatThousands(each)} params ×${counts} ${shares[0]?.unit ?? 'layers'}${used}`;
   }
-  return `# ${range(shares.map((s) => s.total), formatThousands)} params${used}`;
+  return `# ${range(
+    shares.map((s) => s.total),
+    formatThousands,
+  )} params${used}`;
 }
 
 /**

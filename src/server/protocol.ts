@@ -17,5 +17,8 @@ export interface ModelSummaryInfo {
   readonly models: number;
 }
 
-/** Where, under `robustnessLens.python`, the client adds the configured interpreter's `sys.path` to the settings it answers. */
+/**
+ * Where, under `robustnessLens.python`, the client adds the configured interpreter's `sys.path` to the settings it
+ * answers.
+ */
 export const INTERPRETER_SEARCH_PATH_KEY = 'interpreterSearchPath';

@@ -17,17 +17,26 @@ export interface ServerSettings {
   readonly pythonSearchPath: readonly string[];
 }
 
-export const DEFAULT_SETTINGS: ServerSettings = { enable: true, inlayHints: true, inputSize: 224, lint: {}, pythonSearchPath: [] };
-
+export const DEFAULT_SETTINGS: ServerSettings = {
+  enable: true,
+  inlayHints: true,
+  inputSize: 224,
+  lint: {},
+  pythonSearchPath: [],
+};
 
 function folders(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.trim() !== '' && !v.includes('\0')) : [];
+  return Array.isArray(value)
+    ? value.filter((v): v is string => typeof v === 'string' && v.trim() !== '' && !v.includes('\0'))
+    : [];
 }
 
 const SEVERITIES = new Set(['error', 'warning', 'info', 'hint']);
 
 function codes(value: unknown): string[] | undefined {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && /^(ALL|RA\d{0,3})$/i.test(v)) : undefined;
+  return Array.isArray(value)
+    ? value.filter((v): v is string => typeof v === 'string' && /^(ALL|RA\d{0,3})$/i.test(v))
+    : undefined;
 }
 
 /** Settings arrive as untyped JSON from the editor: keep what is valid, ignore the rest. */
@@ -38,16 +47,23 @@ export function parseSettings(raw: unknown): ServerSettings {
   const severity: Record<string, Severity> = {};
   if (typeof rules.severity === 'object' && rules.severity !== null) {
     for (const [code, level] of Object.entries(rules.severity as Record<string, unknown>)) {
-      if (/^RA\d{3}$/i.test(code) && typeof level === 'string' && SEVERITIES.has(level)) severity[code.toUpperCase()] = level as Severity;
+      if (/^RA\d{3}$/i.test(code) && typeof level === 'string' && SEVERITIES.has(level))
+        severity[code.toUpperCase()] = level as Severity;
     }
   }
   const select = codes(rules.select);
   const ignore = codes(rules.ignore);
-  const inlay = (typeof r.inlayHints === 'object' && r.inlayHints !== null ? r.inlayHints : {}) as Record<string, unknown>;
+  const inlay = (typeof r.inlayHints === 'object' && r.inlayHints !== null ? r.inlayHints : {}) as Record<
+    string,
+    unknown
+  >;
   const budget = typeof r.budget === 'string' || typeof r.budget === 'number' ? parseCount(r.budget) : undefined;
   const python = (typeof r.python === 'object' && r.python !== null ? r.python : {}) as Record<string, unknown>;
-  const pythonSearchPath = [...new Set([...folders(python.searchPath), ...folders(python[INTERPRETER_SEARCH_PATH_KEY])])];
-  const inputSize = typeof r.inputSize === 'number' && Number.isInteger(r.inputSize) && r.inputSize > 0 ? r.inputSize : 224;
+  const pythonSearchPath = [
+    ...new Set([...folders(python.searchPath), ...folders(python[INTERPRETER_SEARCH_PATH_KEY])]),
+  ];
+  const inputSize =
+    typeof r.inputSize === 'number' && Number.isInteger(r.inputSize) && r.inputSize > 0 ? r.inputSize : 224;
   return {
     enable: r.enable !== false,
     inlayHints: inlay.enabled !== false,
@@ -67,6 +83,8 @@ export function parseSettings(raw: unknown): ServerSettings {
  * folder, and the workspace folders themselves last (package-absolute imports of a project's own code).
  */
 export function resolveSearchPath(settings: ServerSettings, workspaceFolders: readonly string[]): ServerSettings {
-  const resolved = settings.pythonSearchPath.flatMap((p) => (path.isAbsolute(p) ? [p] : workspaceFolders.map((w) => path.resolve(w, p))));
+  const resolved = settings.pythonSearchPath.flatMap((p) =>
+    path.isAbsolute(p) ? [p] : workspaceFolders.map((w) => path.resolve(w, p)),
+  );
   return { ...settings, pythonSearchPath: [...new Set([...resolved, ...workspaceFolders])] };
 }

@@ -17,7 +17,9 @@ export interface DiagnosticData {
 
 /** The code's documentation page shipped with the extension (docs/rules/RA0NN.md, RL1NN.md for reading problems). */
 export function ruleDocUri(code: string, extensionRoot: string): string | undefined {
-  return /^RA\d{3}$/.test(code) || readerCodeByCode(code) ? pathToFileURL(path.join(extensionRoot, 'docs', 'rules', `${code}.md`)).href : undefined;
+  return /^RA\d{3}$/.test(code) || readerCodeByCode(code)
+    ? pathToFileURL(path.join(extensionRoot, 'docs', 'rules', `${code}.md`)).href
+    : undefined;
 }
 
 export function toLspDiagnostic(d: Diagnostic, extensionRoot: string): LspDiagnostic {

@@ -8,7 +8,14 @@ import { cli } from '../helpers/cli';
 import { repoPath } from '../helpers/paths';
 import { writeTemp } from '../helpers/temp';
 
-interface JsonFinding { code: string; severity: string; line: number; column: number; message: string; fix: unknown }
+interface JsonFinding {
+  code: string;
+  severity: string;
+  line: number;
+  column: number;
+  message: string;
+  fix: unknown;
+}
 
 describe('robustness-lens lint', () => {
   it('exits 0 with no findings on RobArch-S', () => {
@@ -21,7 +28,14 @@ describe('robustness-lens lint', () => {
     const file = repoPath('examples/resnet50.arch.yaml');
     const result = cli('lint', file, '--no-config');
     assert.equal(result.code, 1);
-    assert.match(result.stdout, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:15:17: RA011 \\[\\*\\] ReLU as the activation of the first \\(1x1\\) conv.*; SiLU was more robust$`, 'm'));
+    assert.match(
+      result.stdout,
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:15:17: RA011 \\[\\*\\] ReLU as ` +
+          `the activation of the first \\(1x1\\) conv.*; SiLU was more robust$`,
+        'm',
+      ),
+    );
     assert.match(result.stdout, /^Found \d+ findings in 1 file \(\[\*\] \d+ with a quick fix in the editor\)\.$/m);
   });
 
@@ -37,7 +51,12 @@ describe('robustness-lens lint', () => {
     const findings = JSON.parse(result.stdout) as JsonFinding[];
     assert.equal(findings.length, 1);
     assert.deepEqual(
-      { code: findings[0]?.code, severity: findings[0]?.severity, line: findings[0]?.line, column: findings[0]?.column },
+      {
+        code: findings[0]?.code,
+        severity: findings[0]?.severity,
+        line: findings[0]?.line,
+        column: findings[0]?.column,
+      },
       { code: 'RA006', severity: 'warning', line: 11, column: 3 },
     );
     assert.ok(findings[0]?.fix);
@@ -59,14 +78,22 @@ describe('robustness-lens lint', () => {
     writeTemp('walk/ignored/b.arch.yaml', spec);
     writeTemp('walk/models/c.tmp.arch.yaml', spec);
     writeTemp('walk/node_modules/d.arch.yaml', spec);
-    const findings = JSON.parse(cli('lint', root, '--format', 'json', '--no-config').stdout) as (JsonFinding & { file: string })[];
+    const findings = JSON.parse(cli('lint', root, '--format', 'json', '--no-config').stdout) as (JsonFinding & {
+      file: string;
+    })[];
     const files = [...new Set(findings.map((f) => path.relative(root, path.resolve(f.file))))].sort();
     assert.deepEqual(files, [path.join('models', 'a.arch.yaml'), path.join('models', 'config', 'model.yaml')]);
-    assert.deepEqual([...new Set(findings.map((f) => f.code).filter((c) => c.startsWith('RA')))].sort(), ['RA008', 'RA010']);
+    assert.deepEqual([...new Set(findings.map((f) => f.code).filter((c) => c.startsWith('RA')))].sort(), [
+      'RA008',
+      'RA010',
+    ]);
   });
 
   it('reads the nearest robustness-lens.toml', () => {
-    const model = writeTemp('configured/sub/resnet.arch.yaml', fs.readFileSync(repoPath('examples/resnet50.arch.yaml'), 'utf8'));
+    const model = writeTemp(
+      'configured/sub/resnet.arch.yaml',
+      fs.readFileSync(repoPath('examples/resnet50.arch.yaml'), 'utf8'),
+    );
     writeTemp('configured/robustness-lens.toml', 'select = ["RA016"]\n');
     const findings = JSON.parse(cli('lint', model, '--format', 'json').stdout) as JsonFinding[];
     assert.deepEqual([...new Set(findings.map((f) => f.code))], ['RA016']);
@@ -76,12 +103,21 @@ describe('robustness-lens lint', () => {
   });
 
   it('--format sarif validates against the SARIF 2.1.0 schema', () => {
-    const schema = JSON.parse(fs.readFileSync(repoPath('node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8')) as object;
+    const schema = JSON.parse(
+      fs.readFileSync(repoPath('node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'),
+    ) as object;
     // The published schema has a language-tag pattern that is only valid without the u flag.
     const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
     addFormats(ajv);
     const validate = ajv.compile(schema);
-    const result = cli('lint', repoPath('examples'), repoPath('test/fixtures/rules/RA009'), '--format', 'sarif', '--no-config');
+    const result = cli(
+      'lint',
+      repoPath('examples'),
+      repoPath('test/fixtures/rules/RA009'),
+      '--format',
+      'sarif',
+      '--no-config',
+    );
     const log = JSON.parse(result.stdout) as { runs: { results: unknown[]; tool: { driver: { rules: unknown[] } } }[] };
     assert.equal(validate(log), true, JSON.stringify(validate.errors?.slice(0, 5), null, 2));
     assert.equal(log.runs[0]?.tool.driver.rules.length, 18);
@@ -95,7 +131,7 @@ describe('robustness-lens lint', () => {
 });
 
 describe('robustness-lens rule', () => {
-  it('prints a rule\'s documentation', () => {
+  it("prints a rule's documentation", () => {
     const result = cli('rule', 'RA011');
     assert.equal(result.code, 0);
     assert.match(result.stdout, /^# RA011: Use SiLU \(or GELU\) in the blocks/);

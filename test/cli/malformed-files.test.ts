@@ -44,7 +44,13 @@ describe('malformed model files get one clear message and exit code 2', () => {
 
   it('unknown top-level key, listing what is allowed when nothing is close', () => {
     const file = variant('unknown-top.arch.yaml', 'num_classes: 1000', 'optimizer: sgd');
-    expectOneError(file, 'RL102', 6, 1, /unknown key "optimizer" in the document; expected one of: version, name, budget/);
+    expectOneError(
+      file,
+      'RL102',
+      6,
+      1,
+      /unknown key "optimizer" in the document; expected one of: version, name, budget/,
+    );
   });
 
   it('wrong type', () => {
@@ -58,13 +64,33 @@ describe('malformed model files get one clear message and exit code 2', () => {
   });
 
   it('unknown activation name, with a suggestion', () => {
-    const file = variant('bad-activation.arch.yaml', 'activations: [relu, relu, relu]', 'activations: [relu, silue, relu]');
-    expectOneError(file, 'RL102', 15, 23, /block\.activations\[1\] must be one of: .*got "silue" \(did you mean "silu"\?\)/);
+    const file = variant(
+      'bad-activation.arch.yaml',
+      'activations: [relu, relu, relu]',
+      'activations: [relu, silue, relu]',
+    );
+    expectOneError(
+      file,
+      'RL102',
+      15,
+      23,
+      /block\.activations\[1\] must be one of: .*got "silue" \(did you mean "silu"\?\)/,
+    );
   });
 
   it('width not divisible by its groups', () => {
-    const file = variant('groups.arch.yaml', '{ depth: 6, width: 1024, stride: 2, bottleneck: 0.25, groups: 1 }', '{ depth: 6, width: 1000, stride: 2, bottleneck: 0.25, groups: 3 }');
-    expectOneError(file, 'RL103', 23, 67, /stages\[2\]: bottleneck width 250 \(= round\(0\.25 x 1000\)\) is not divisible by 3 groups/);
+    const file = variant(
+      'groups.arch.yaml',
+      '{ depth: 6, width: 1024, stride: 2, bottleneck: 0.25, groups: 1 }',
+      '{ depth: 6, width: 1000, stride: 2, bottleneck: 0.25, groups: 3 }',
+    );
+    expectOneError(
+      file,
+      'RL103',
+      23,
+      67,
+      /stages\[2\]: bottleneck width 250 \(= round\(0\.25 x 1000\)\) is not divisible by 3 groups/,
+    );
   });
 
   it('a 50 MB file is refused without being parsed', () => {
@@ -91,7 +117,7 @@ describe('malformed model files get one clear message and exit code 2', () => {
     expectOneError(file, 'RL104', 26, 13, /unsupported activation class torch\.nn\.Swish/);
   });
 
-  it('Hydra config: GroupNorm, which RobArch\'s code cannot construct with one argument', () => {
+  it("Hydra config: GroupNorm, which RobArch's code cannot construct with one argument", () => {
     const file = variant('hydra-groupnorm.yaml', 'path: torch.nn.Identity', 'path: torch.nn.GroupNorm', VALID_HYDRA);
     expectOneError(file, 'RL104', 19, 13, /GroupNorm needs num_groups/);
   });

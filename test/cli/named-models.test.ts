@@ -54,13 +54,22 @@ describe('robustness-lens params and lint: models from factories and named model
 
   it('finds one model per literal of a factory selecting by a string', () => {
     const reports = params(factory) as ParamsReport[];
-    assert.deepEqual(reports.map((r) => [r.name, r.total]), [["get_model('small')", mlp(8, 16)], ["get_model('large')", mlp(8, 64)]]);
+    assert.deepEqual(
+      reports.map((r) => [r.name, r.total]),
+      [
+        ["get_model('small')", mlp(8, 16)],
+        ["get_model('large')", mlp(8, 64)],
+      ],
+    );
   });
 
   it('--json is an array when there are several models, whatever the number of files', () => {
     const reports = params(factory, plain);
     assert.ok(Array.isArray(reports));
-    assert.deepEqual(reports.map((r) => r.name), ["get_model('small')", "get_model('large')", 'Single']);
+    assert.deepEqual(
+      reports.map((r) => r.name),
+      ["get_model('small')", "get_model('large')", 'Single'],
+    );
     // One model in all: one object.
     const one = params(plain);
     assert.equal(Array.isArray(one), false);
@@ -71,7 +80,13 @@ describe('robustness-lens params and lint: models from factories and named model
     const one = params(factory, '--model', "get_model('large')") as ParamsReport;
     assert.deepEqual([one.name, one.total], ["get_model('large')", mlp(8, 64)]);
     const two = params(factory, '--model', 'Net(3, input=2)', '--model', 'get_model("small")') as ParamsReport[];
-    assert.deepEqual(two.map((r) => [r.name, r.total]), [['Net(3, input=2)', mlp(2, 3)], ["get_model('small')", mlp(8, 16)]]);
+    assert.deepEqual(
+      two.map((r) => [r.name, r.total]),
+      [
+        ['Net(3, input=2)', mlp(2, 3)],
+        ["get_model('small')", mlp(8, 16)],
+      ],
+    );
   });
 
   it('--model naming what the file does not define fails with the reason', () => {
@@ -86,7 +101,13 @@ describe('robustness-lens params and lint: models from factories and named model
     fs.writeFileSync(path.join(project, 'factory.py'), FACTORY);
     fs.writeFileSync(path.join(project, 'plain.py'), PLAIN);
     const reports = params(path.join(project, 'factory.py'), path.join(project, 'plain.py')) as ParamsReport[];
-    assert.deepEqual(reports.map((r) => [r.name, r.total]), [["get_model('small')", mlp(8, 16)], ['Single', 10]]);
+    assert.deepEqual(
+      reports.map((r) => [r.name, r.total]),
+      [
+        ["get_model('small')", mlp(8, 16)],
+        ['Single', 10],
+      ],
+    );
     // lint reads the same models: the config's expression gives no error, a bad --model does.
     const lint = cli('lint', path.join(project, 'factory.py'), '--format', 'json');
     assert.notEqual(lint.code, 2, lint.stdout + lint.stderr);

@@ -18,14 +18,20 @@ describe('robustness-lens params', () => {
     const report = json(repoPath('examples/robarch-s.arch.yaml'));
     assert.equal(report.total, 26_143_228);
     assert.equal(report.knownParams, 26_143_228);
-    assert.equal(report.layers.reduce((sum, l) => sum + (l.params ?? NaN), 0), 26_143_228);
+    assert.equal(
+      report.layers.reduce((sum, l) => sum + (l.params ?? NaN), 0),
+      26_143_228,
+    );
     const stem = report.layers[0];
     assert.deepEqual(
       { name: stem?.name, type: stem?.type, output: stem?.output, params: stem?.params, line: stem?.line },
       { name: 'stem.stem.stem.0', type: 'Conv2d(3->96, k7, s2)', output: '[96, 112, 112]', params: 14_112, line: 7 },
     );
     assert.deepEqual(report.budget, { params: 26_000_000, used: 26_143_228 / 26_000_000 });
-    assert.deepEqual(report.parts.map((p) => p.name), ['stem', 'stage1', 'stage2', 'stage3', 'stage4', 'head']);
+    assert.deepEqual(
+      report.parts.map((p) => p.name),
+      ['stem', 'stage1', 'stage2', 'stage3', 'stage4', 'head'],
+    );
   });
 
   it('reads the JSON form of the spec with tabs and a $schema key', () => {
@@ -42,7 +48,7 @@ describe('robustness-lens params', () => {
     assert.equal(ten.total, 25_557_032 - 2048 * 990 - 990);
   });
 
-  it('--budget overrides the file\'s budget', () => {
+  it("--budget overrides the file's budget", () => {
     const report = json(repoPath('examples/robarch-s.arch.yaml'), '--budget', '30M');
     assert.deepEqual(report.budget, { params: 30_000_000, used: 26_143_228 / 30_000_000 });
   });
@@ -51,7 +57,10 @@ describe('robustness-lens params', () => {
     const result = cli('params', repoPath('examples/resnet50.arch.yaml'));
     assert.equal(result.code, 0);
     assert.match(result.stdout, /^Layer\s+Type\s+Output shape\s+Params\s+MACs\s+Line$/m);
-    assert.match(result.stdout, /^stages\.stage1\.stage1-block0\.proj\.0\s+Conv2d\(64->256, k1\)\s+\[256, 56, 56\]\s+16,384\s+51,380,224\s+21$/m);
+    assert.match(
+      result.stdout,
+      /^stages\.stage1\.stage1-block0\.proj\.0\s+Conv2d\(64->256, k1\)\s+\[256, 56, 56\]\s+16,384\s+51,380,224\s+21$/m,
+    );
     assert.match(result.stdout, /^Total params: 25,557,032 \(25\.56M\)$/m);
     assert.match(result.stdout, /^Budget: budget 26M: 98\.3% \(-1\.7%\)$/m);
   });
@@ -61,7 +70,10 @@ describe('robustness-lens params', () => {
     assert.equal(result.code, 0, result.stderr);
     const reports = JSON.parse(result.stdout) as ParamsReport[];
     assert.ok(Array.isArray(reports));
-    assert.deepEqual(reports.map((r) => r.total), [11_689_512, 25_557_032]);
+    assert.deepEqual(
+      reports.map((r) => r.total),
+      [11_689_512, 25_557_032],
+    );
   });
 
   it('--python-path finds a package the file imports', () => {
@@ -69,9 +81,18 @@ describe('robustness-lens params', () => {
     try {
       fs.mkdirSync(path.join(dir, 'lib', 'blocks'), { recursive: true });
       fs.writeFileSync(path.join(dir, 'lib', 'blocks', '__init__.py'), 'from .conv import Block\n');
-      fs.writeFileSync(path.join(dir, 'lib', 'blocks', 'conv.py'), 'import torch.nn as nn\n\nclass Block(nn.Module):\n    def __init__(self, c):\n        super().__init__()\n        self.fc = nn.Linear(c, c)\n');
+      fs.writeFileSync(
+        path.join(dir, 'lib', 'blocks', 'conv.py'),
+        'import torch.nn as nn\n\nclass Block(nn.Module):\n    def __init__(self, c):\n   ' +
+          '     super().__init__()\n        self.fc = nn.Linear(c, c)\n',
+      );
       const model = path.join(dir, 'model.py');
-      fs.writeFileSync(model, 'import torch\nimport torch.nn as nn\nfrom blocks import Block\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.block = Block(10)\n');
+      fs.writeFileSync(
+        model,
+        'import torch\nimport torch.nn as nn\nfrom blocks import Block\n\nclass ' +
+          'Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        ' +
+          'self.block = Block(10)\n',
+      );
       const without = JSON.parse(cli('params', model, '--json').stdout) as ParamsReport;
       assert.equal(without.total, null, 'without the search path, Block is not known');
       assert.equal(json(model, '--python-path', path.join(dir, 'lib')).total, 110);
@@ -81,8 +102,16 @@ describe('robustness-lens params', () => {
   });
 
   it('several files in --json give an array, in order', () => {
-    const result = cli('params', repoPath('examples/robarch-m.arch.yaml'), repoPath('examples/hydra/robarch_m.yaml'), '--json');
+    const result = cli(
+      'params',
+      repoPath('examples/robarch-m.arch.yaml'),
+      repoPath('examples/hydra/robarch_m.yaml'),
+      '--json',
+    );
     const reports = JSON.parse(result.stdout) as ParamsReport[];
-    assert.deepEqual(reports.map((r) => r.total), [45_901_928, 45_901_928]);
+    assert.deepEqual(
+      reports.map((r) => r.total),
+      [45_901_928, 45_901_928],
+    );
   });
 });

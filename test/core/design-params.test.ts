@@ -7,7 +7,10 @@ import { readNetwork } from '../helpers/read';
 
 // The budget rules count variants with the closed-form designParams; it must agree with the
 // layer-by-layer counter (itself checked against PyTorch) on every model we have.
-const VARIANTS = fs.readdirSync(repoPath('test/fixtures/robarch-hydra/variants')).filter((f) => f.endsWith('.yaml')).map((f) => `test/fixtures/robarch-hydra/variants/${f}`);
+const VARIANTS = fs
+  .readdirSync(repoPath('test/fixtures/robarch-hydra/variants'))
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => `test/fixtures/robarch-hydra/variants/${f}`);
 const EXAMPLES = ['robarch-s', 'robarch-m', 'robarch-l', 'resnet50'].map((m) => `examples/${m}.arch.yaml`);
 
 describe('design reconstructed from the IR counts what the IR counts', () => {

@@ -27,13 +27,17 @@ describe('exact parameter counts of the bundled examples', () => {
   it('gives the same layers, names and counts for both forms of a model', () => {
     const spec = summarize(readNetwork('examples/robarch-m.arch.yaml'));
     const hydra = summarize(readNetwork('examples/hydra/robarch_m.yaml'));
-    const rows = (s: typeof spec): [string, number | undefined][] => s.rows.map((r) => [r.layer.name, r.params.known ? r.params.value : undefined]);
+    const rows = (s: typeof spec): [string, number | undefined][] =>
+      s.rows.map((r) => [r.layer.name, r.params.known ? r.params.value : undefined]);
     assert.deepEqual(rows(spec), rows(hydra));
   });
 
   it('splits the total into stem, stages and head that add up', () => {
     const summary = summarize(readNetwork('examples/robarch-s.arch.yaml'));
-    assert.deepEqual(summary.parts.map((p) => p.name), ['stem', 'stage1', 'stage2', 'stage3', 'stage4', 'head']);
+    assert.deepEqual(
+      summary.parts.map((p) => p.name),
+      ['stem', 'stage1', 'stage2', 'stage3', 'stage4', 'head'],
+    );
     const sum = summary.parts.reduce((acc, p) => acc + (p.params.known ? p.params.value : NaN), 0);
     assert.equal(sum, 26_143_228);
     // Stem: 7x7 conv 3->96 without bias, BatchNorm(96).

@@ -31,7 +31,7 @@ model = Net()
 `;
 
 describe('the input size MACs are counted at', () => {
-  it('is the side the first Linear layer\'s in_features need after a flatten (32 for a CIFAR CNN)', () => {
+  it("is the side the first Linear layer's in_features need after a flatten (32 for a CIFAR CNN)", () => {
     // 64 channels at 16x16 after one stride-2 conv: a 32x32 input.
     const network = only('cifar.py', CNN(3, 64 * 16 * 16));
     assert.equal(impliedInputSize(network)?.size, 32);
@@ -48,7 +48,7 @@ describe('the input size MACs are counted at', () => {
     assert.equal(summarize(small).inputSize, 28);
   });
 
-  it('says nothing when a global pool makes any side fit (torchvision ResNet): the caller\'s default applies', () => {
+  it("says nothing when a global pool makes any side fit (torchvision ResNet): the caller's default applies", () => {
     const network = only('resnet.py', fs.readFileSync(repoPath('examples/pytorch/resnet.py'), 'utf8'));
     assert.equal(impliedInputSize(network), undefined);
     assert.equal(summarize(network).inputSize, 224);

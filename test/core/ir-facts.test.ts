@@ -29,7 +29,10 @@ describe('model IR facts', () => {
     assert.ok(first && second);
     assert.deepEqual(first.facts.norms, known([null, 'batch', 'batch']));
     assert.deepEqual(first.facts.activations, known(['silu', 'silu', 'silu']));
-    assert.deepEqual(first.facts.se, known({ afterConv: 1, squeezeChannels: 24, ratio: known(0.25), activation: 'relu' }));
+    assert.deepEqual(
+      first.facts.se,
+      known({ afterConv: 1, squeezeChannels: 24, ratio: known(0.25), activation: 'relu' }),
+    );
     assert.deepEqual(second.facts.se.known && second.facts.se.value?.squeezeChannels, 72);
     assert.deepEqual(first.facts.shortcut, known('projection'));
     assert.deepEqual(second.facts.shortcut, known('identity'));
@@ -40,22 +43,29 @@ describe('model IR facts', () => {
 
   it('keeps PyTorch module names and the source line of each layer', () => {
     const block = robarch.stages[0]?.blocks[0];
-    assert.deepEqual(block?.layers.map((l) => l.name), [
-      'stages.stage1.stage1-block0.F.a.0',
-      'stages.stage1.stage1-block0.F.a.2',
-      'stages.stage1.stage1-block0.F.b.0',
-      'stages.stage1.stage1-block0.F.b.1',
-      'stages.stage1.stage1-block0.F.b.2',
-      'stages.stage1.stage1-block0.F.se',
-      'stages.stage1.stage1-block0.F.c.0',
-      'stages.stage1.stage1-block0.F.c.1',
-    ]);
+    assert.deepEqual(
+      block?.layers.map((l) => l.name),
+      [
+        'stages.stage1.stage1-block0.F.a.0',
+        'stages.stage1.stage1-block0.F.a.2',
+        'stages.stage1.stage1-block0.F.b.0',
+        'stages.stage1.stage1-block0.F.b.1',
+        'stages.stage1.stage1-block0.F.b.2',
+        'stages.stage1.stage1-block0.F.se',
+        'stages.stage1.stage1-block0.F.c.0',
+        'stages.stage1.stage1-block0.F.c.1',
+      ],
+    );
     // Every layer of a block points at its stage's line (so the line carries the stage's cost);
     // the block's facts point where each was written.
     const lineOf = (i: number): number | undefined => block?.layers[i]?.source?.start.line;
     assert.equal(lineOf(0), 20, 'the 1x1 conv points at stages[0] (line 21)');
     assert.equal(lineOf(1), 20, 'so does its SiLU');
-    assert.equal(block?.factSources?.['activations.1']?.start.line, 14, 'the activation fact points at block.activations (line 15)');
+    assert.equal(
+      block?.factSources?.['activations.1']?.start.line,
+      14,
+      'the activation fact points at block.activations (line 15)',
+    );
   });
 
   it('marks conv bias as PyTorch would: no bias before a norm, none where RobArch removed the norm', () => {

@@ -10,7 +10,10 @@ usePythonParser();
 
 function read(relative: string): Network {
   const result = readModelFile(relative, fs.readFileSync(repoPath(relative), 'utf8'));
-  assert.deepEqual(result.diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.deepEqual(
+    result.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
   const [network] = networksOf(result);
   assert.ok(network);
   return network;
@@ -20,7 +23,9 @@ describe('TF.js model.json front end', () => {
   const file = 'examples/tfjs/resnet-cifar/model.json';
 
   it('counts exactly what the weights manifest holds, split as Keras splits it', () => {
-    const manifest = JSON.parse(fs.readFileSync(repoPath(file), 'utf8')) as { weightsManifest: { weights: { name: string; shape: number[] }[] }[] };
+    const manifest = JSON.parse(fs.readFileSync(repoPath(file), 'utf8')) as {
+      weightsManifest: { weights: { name: string; shape: number[] }[] }[];
+    };
     const all = manifest.weightsManifest.flatMap((g) => g.weights);
     const size = (w: { shape: number[] }): number => w.shape.reduce((a, b) => a * b, 1);
     const frozen = all.filter((w) => /moving_(mean|variance)$/.test(w.name)).reduce((s, w) => s + size(w), 0);
@@ -55,7 +60,13 @@ describe('Keras Python front end', () => {
     assert.equal(summary.parts[0]?.params.known && summary.parts[0].params.value, 7 * 7 * 3 * 96 + 2 * 96);
     assert.equal(summary.parts[1]?.params.known && summary.parts[1].params.value, 12_104 + 5_056);
     // Moving mean and variance of every BatchNorm: the stem's, two per block (inner, out), one per projection.
-    const bnChannels = 96 + [[16, 64], [32, 128], [64, 256]].reduce((sum, [inner = 0, out = 0]) => sum + 2 * (inner + out) + out, 0);
+    const bnChannels =
+      96 +
+      [
+        [16, 64],
+        [32, 128],
+        [64, 256],
+      ].reduce((sum, [inner = 0, out = 0]) => sum + 2 * (inner + out) + out, 0);
     assert.equal(summary.nonTrainable, 2 * bnChannels);
   });
 
@@ -74,14 +85,17 @@ describe('Keras Python front end', () => {
 });
 
 describe('TF.js layers that reshape what the layer walk follows', () => {
-  it('shows unknown shapes after a Concatenate and a ZeroPadding2D, never wrong ones, and keeps the exact count', () => {
-    const network = read('examples/tfjs/mnist-small/model.json');
-    const summary = summarize(network);
-    const output = (name: string): unknown => summary.rows.find((r) => r.layer.name === name)?.output;
-    assert.deepEqual(output('branch_dw'), { kind: 'map', channels: 32, height: 7, width: 7 });
-    for (const name of ['join', 'pad', 'avg', 'flatten', 'logits']) assert.equal(output(name), undefined, name);
-    // Trainable weights; Keras's total adds BatchNorm's 224 moving statistics.
-    assert.deepEqual(summary.total, known(34_530));
-    assert.equal(summary.nonTrainable, 224);
-  });
+  it(
+    'shows unknown shapes after a Concatenate and a ZeroPadding2D, never wrong ones, and ' + 'keeps the exact count',
+    () => {
+      const network = read('examples/tfjs/mnist-small/model.json');
+      const summary = summarize(network);
+      const output = (name: string): unknown => summary.rows.find((r) => r.layer.name === name)?.output;
+      assert.deepEqual(output('branch_dw'), { kind: 'map', channels: 32, height: 7, width: 7 });
+      for (const name of ['join', 'pad', 'avg', 'flatten', 'logits']) assert.equal(output(name), undefined, name);
+      // Trainable weights; Keras's total adds BatchNorm's 224 moving statistics.
+      assert.deepEqual(summary.total, known(34_530));
+      assert.equal(summary.nonTrainable, 224);
+    },
+  );
 });

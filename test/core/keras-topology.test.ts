@@ -14,14 +14,17 @@ type Topology = { class_name: string; config: { layers: Layer[] } };
  */
 function sharedAndNested(): Topology {
   const a = tfl.input({ shape: [4] });
-  const inner = tfl.model({ inputs: a, outputs: tfl.layers.dense({ units: 4 }).apply(a) as tfl.SymbolicTensor, name: 'inner' });
+  const inner = tfl.model({
+    inputs: a,
+    outputs: tfl.layers.dense({ units: 4 }).apply(a) as tfl.SymbolicTensor,
+    name: 'inner',
+  });
   const x = tfl.input({ shape: [4], name: 'x' });
   const shared = tfl.layers.dense({ units: 4, name: 'shared' });
   const y = shared.apply(inner.apply(shared.apply(x)) as tfl.SymbolicTensor) as tfl.SymbolicTensor;
   const model = tfl.model({ inputs: x, outputs: inner.apply(y) as tfl.SymbolicTensor });
   return model.toJSON(null, false) as unknown as Topology;
 }
-
 
 describe('kerasTopologyProblem', () => {
   before(async () => {
@@ -30,7 +33,10 @@ describe('kerasTopologyProblem', () => {
 
   it('accepts what TF.js writes and reloads: shared layers, nested models, layers out of order', async () => {
     const topology = sharedAndNested();
-    assert.deepEqual(topology.config.layers.map((l) => l.name), ['x', 'shared', 'inner']);
+    assert.deepEqual(
+      topology.config.layers.map((l) => l.name),
+      ['x', 'shared', 'inner'],
+    );
     assert.equal(kerasTopologyProblem(topology), undefined);
     const reloaded = await tfl.loadLayersModel({ load: async () => ({ modelTopology: topology }) });
     assert.equal(reloaded.layers.length, 3);
@@ -40,7 +46,10 @@ describe('kerasTopologyProblem', () => {
     const topology = sharedAndNested();
     const shared = topology.config.layers.find((l) => l.name === 'shared') as Layer;
     shared.inbound_nodes = [[['inner', 1, 0, {}]]];
-    assert.match(kerasTopologyProblem(topology) ?? '', /^in the model, the layers form a cycle \((shared -> inner -> shared|inner -> shared -> inner)\)/);
+    assert.match(
+      kerasTopologyProblem(topology) ?? '',
+      /^in the model, the layers form a cycle \((shared -> inner -> shared|inner -> shared -> inner)\)/,
+    );
   });
 
   it('refuses duplicate names, names that disagree with the config, and malformed inbound references', () => {
@@ -60,13 +69,17 @@ describe('kerasTopologyProblem', () => {
   it('checks a reversed chain of 20,000 layers in well under a second', () => {
     const n = 20_000;
     const layers: Layer[] = [{ name: 'l0', class_name: 'InputLayer', inbound_nodes: [] }];
-    for (let i = 1; i < n; i++) layers.push({ name: `l${i}`, class_name: 'Dense', inbound_nodes: [[[`l${i - 1}`, 0, 0, {}]]] });
+    for (let i = 1; i < n; i++)
+      layers.push({ name: `l${i}`, class_name: 'Dense', inbound_nodes: [[[`l${i - 1}`, 0, 0, {}]]] });
     layers.reverse();
     const started = Date.now();
     assert.equal(kerasTopologyProblem({ class_name: 'Model', config: { layers } }), undefined);
     const ms = Date.now() - started;
     assert.ok(ms < 5_000, `${ms} ms`);
     layers.push({ name: 'extra', class_name: 'Dense', inbound_nodes: [] });
-    assert.match(kerasTopologyProblem({ class_name: 'Model', config: { layers } }) ?? '', /the model has more than 20,000 layers/);
+    assert.match(
+      kerasTopologyProblem({ class_name: 'Model', config: { layers } }) ?? '',
+      /the model has more than 20,000 layers/,
+    );
   });
 });

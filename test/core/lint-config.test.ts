@@ -24,7 +24,9 @@ describe('rule selection like Ruff', () => {
     assert.ok(all.length >= 6);
     assert.deepEqual(codesOf(lintFile('examples/resnet50.arch.yaml', { config: { select: ['RA011'] } })), ['RA011']);
     assert.ok(!codesOf(lintFile('examples/resnet50.arch.yaml', { config: { ignore: ['RA011'] } })).includes('RA011'));
-    const severities = lintFile('examples/resnet50.arch.yaml', { config: { severity: { RA011: 'error' } } }).filter((d) => d.code === 'RA011').map((d) => d.severity);
+    const severities = lintFile('examples/resnet50.arch.yaml', { config: { severity: { RA011: 'error' } } })
+      .filter((d) => d.code === 'RA011')
+      .map((d) => d.severity);
     assert.deepEqual([...new Set(severities)], ['error']);
   });
 
@@ -36,12 +38,21 @@ describe('rule selection like Ruff', () => {
 
 describe('configuration files', () => {
   it('reads robustness-lens.toml', () => {
-    const parsed = parseLintConfig('robustness-lens.toml', 'select = ["RA01"]\nignore = ["RA013"]\nbudget = "46M"\n[severity]\nRA011 = "error"\n');
-    assert.deepEqual(parsed, { config: { select: ['RA01'], ignore: ['RA013'], budget: 46_000_000, severity: { RA011: 'error' } }, diagnostics: [] });
+    const parsed = parseLintConfig(
+      'robustness-lens.toml',
+      'select = ["RA01"]\nignore = ["RA013"]\nbudget = "46M"\n[severity]\nRA011 = "error"\n',
+    );
+    assert.deepEqual(parsed, {
+      config: { select: ['RA01'], ignore: ['RA013'], budget: 46_000_000, severity: { RA011: 'error' } },
+      diagnostics: [],
+    });
   });
 
   it('reads [tool.robustness-lens] from pyproject.toml and nothing from one without it', () => {
-    const parsed = parseLintConfig('pyproject.toml', '[project]\nname = "x"\n\n[tool.robustness-lens]\nextend-select = ["RA018"]\n');
+    const parsed = parseLintConfig(
+      'pyproject.toml',
+      '[project]\nname = "x"\n\n[tool.robustness-lens]\nextend-select = ["RA018"]\n',
+    );
     assert.deepEqual(parsed.config, { extendSelect: ['RA018'] });
     assert.deepEqual(parseLintConfig('pyproject.toml', '[project]\nname = "x"\n'), { diagnostics: [] });
   });
@@ -61,7 +72,8 @@ describe('configuration files', () => {
     writeTemp('cfg/a/pyproject.toml', '[project]\nname = "no table here"\n');
     writeTemp('cfg/a/b/pyproject.toml', '[tool.robustness-lens]\nignore = ["RA011"]\n');
     writeTemp('cfg/a/b/robustness-lens.toml', 'ignore = ["RA013"]\n');
-    const read = (file: string): string | undefined => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined);
+    const read = (file: string): string | undefined =>
+      fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
     const inB = findLintConfig(path.join(outer, 'a', 'b'), read);
     assert.equal(inB.file, path.join(outer, 'a', 'b', 'robustness-lens.toml'));
     assert.deepEqual(inB.config, { ignore: ['RA013'] });
@@ -77,14 +89,20 @@ describe('suppression comments', () => {
   const text = fs.readFileSync(repoPath(file), 'utf8');
 
   it('ignore[CODE] silences that rule on its line only', () => {
-    const suppressed = text.replace('activations: [relu, relu, relu]', 'activations: [relu, relu, relu]  # robustness-lens: ignore[RA011]');
+    const suppressed = text.replace(
+      'activations: [relu, relu, relu]',
+      'activations: [relu, relu, relu]  # robustness-lens: ignore[RA011]',
+    );
     const codes = codesOf(lintText(file, suppressed));
     assert.ok(!codes.includes('RA011'));
     assert.ok(codes.includes('RA016'));
   });
 
   it('ignore without codes silences every rule on its line', () => {
-    const suppressed = text.replace('  norms: [batch, batch, batch]', '  norms: [batch, batch, batch]  # robustness-lens: ignore');
+    const suppressed = text.replace(
+      '  norms: [batch, batch, batch]',
+      '  norms: [batch, batch, batch]  # robustness-lens: ignore',
+    );
     assert.ok(!codesOf(lintText(file, suppressed)).includes('RA016'));
   });
 

@@ -34,14 +34,22 @@ function textAt(text: string, d: Diagnostic): string {
 
 function assertOnePerLocation(diagnostics: readonly Diagnostic[]): void {
   const keys = diagnostics.map((d) => `${d.code}@${d.range.start.line}:${d.range.start.character}`);
-  assert.deepEqual(keys.filter((k, i) => keys.indexOf(k) !== i), [], 'a rule reported twice at one place');
+  assert.deepEqual(
+    keys.filter((k, i) => keys.indexOf(k) !== i),
+    [],
+    'a rule reported twice at one place',
+  );
 }
 
 function assertMessageStyle(diagnostics: readonly Diagnostic[]): void {
   for (const d of diagnostics.filter((x) => x.code.startsWith('RA'))) {
     assert.match(d.message, /^[A-Z0-9]/, `${d.code} starts with a capital: ${d.message}`);
     assert.ok(d.message.length <= 165, `${d.code} is ${d.message.length} characters: ${d.message}`);
-    assert.doesNotMatch(d.message, /RobArch study|\(guideline \d+/, `${d.code} leaves the evidence to its page: ${d.message}`);
+    assert.doesNotMatch(
+      d.message,
+      /RobArch study|\(guideline \d+/,
+      `${d.code} leaves the evidence to its page: ${d.message}`,
+    );
   }
 }
 
@@ -63,7 +71,10 @@ describe('lint on code several models share', () => {
     assert.doesNotMatch(bottleneck?.message ?? '', /here it costs/);
     const stem = diagnostics.filter((d) => d.code === 'RA007');
     assert.equal(stem.length, 1);
-    assert.match(stem[0]?.message ?? '', /^Stem under 96 channels; .* \(width 64\) \(in resnet18, resnet50 and 3 more\)$/);
+    assert.match(
+      stem[0]?.message ?? '',
+      /^Stem under 96 channels; .* \(width 64\) \(in resnet18, resnet50 and 3 more\)$/,
+    );
   });
 
   it('puts model findings on the factory name and block findings on the class or layer name', () => {
@@ -78,7 +89,13 @@ describe('lint on code several models share', () => {
   it('names each place one shared activation layer serves, in one finding', () => {
     const relu = diagnostics.filter((d) => d.code === 'RA011');
     assert.equal(relu.length, 2, relu.map((d) => d.message).join('\n'));
-    assert.ok(relu.some((d) => /^ReLU as the activation of the first \(1x1\) conv, of the second \(kxk\) conv and after the residual addition;/.test(d.message)));
+    assert.ok(
+      relu.some((d) =>
+        /^ReLU as the activation of the first \(1x1\) conv, of the second \(kxk\) conv and after the residual addition;/.test(
+          d.message,
+        ),
+      ),
+    );
   });
 
   it('keeps messages short, capitalised and finding first', () => assertMessageStyle(diagnostics));
@@ -93,7 +110,13 @@ describe('lint on code several models share', () => {
 describe('merging findings of several models', () => {
   const at = (line: number): Diagnostic['range'] => ({ start: { line, character: 4 }, end: { line, character: 9 } });
   const finding = (model: string, message: string, extra: Partial<ModelFinding> = {}): ModelFinding => ({
-    file: 'f.py', range: at(3), severity: 'warning', code: 'RA099', message, model, ...extra,
+    file: 'f.py',
+    range: at(3),
+    severity: 'warning',
+    code: 'RA099',
+    message,
+    model,
+    ...extra,
   });
 
   it('names up to three models, then counts the rest', () => {
@@ -116,16 +139,27 @@ describe('merging findings of several models', () => {
 
   it('joins findings that still differ at one place, each naming its models, rather than drop one', () => {
     const merged = mergeSharedFindings([finding('m1', 'A'), finding('m2', 'B'), finding('m3', 'A')]);
-    assert.deepEqual(merged.map((d) => d.message), ['A (in m1 and m3); B (in m2)']);
+    assert.deepEqual(
+      merged.map((d) => d.message),
+      ['A (in m1 and m3); B (in m2)'],
+    );
   });
 
   it('writes out two differing forms and counts the rest, naming their models', () => {
     const merged = mergeSharedFindings(['A', 'B', 'C', 'D'].map((m, i) => finding(`m${i}`, m)));
-    assert.deepEqual(merged.map((d) => d.message), ['A (in m0); B (in m1); 2 more forms in m2 and m3']);
+    assert.deepEqual(
+      merged.map((d) => d.message),
+      ['A (in m0); B (in m1); 2 more forms in m2 and m3'],
+    );
   });
 
-  it('shows a finding on a call written over several lines on the callee\'s name', () => {
-    const lines = ['        layers.append(', '            Conv2dNormActivation(', '                3,', '            )'];
+  it("shows a finding on a call written over several lines on the callee's name", () => {
+    const lines = [
+      '        layers.append(',
+      '            Conv2dNormActivation(',
+      '                3,',
+      '            )',
+    ];
     const d = { ...finding('m', 'A'), range: { start: { line: 1, character: 12 }, end: { line: 3, character: 13 } } };
     const shown = onFirstLine(d, lines);
     assert.deepEqual(shown.range, { start: { line: 1, character: 12 }, end: { line: 1, character: 32 } });
@@ -133,7 +167,11 @@ describe('merging findings of several models', () => {
   });
 
   it('leaves findings at other places or of other rules apart', () => {
-    const merged = mergeSharedFindings([finding('m1', 'A'), finding('m2', 'A', { range: at(4) }), finding('m1', 'A', { code: 'RA098' })]);
+    const merged = mergeSharedFindings([
+      finding('m1', 'A'),
+      finding('m2', 'A', { range: at(4) }),
+      finding('m1', 'A', { code: 'RA098' }),
+    ]);
     assert.equal(merged.length, 3);
     assert.ok(merged.every((d) => d.message === 'A'));
   });
@@ -141,38 +179,52 @@ describe('merging findings of several models', () => {
 
 const TORCHVISION = '/usr/lib/python3/dist-packages/torchvision/models';
 
-describe('lint on torchvision\'s own files, read in place', { skip: fs.existsSync(TORCHVISION) ? false : 'python3-torchvision is not installed' }, () => {
-  const lintTorchvision = (name: string): { text: string; diagnostics: Diagnostic[] } => {
-    const file = `${TORCHVISION}/${name}`;
-    const text = fs.readFileSync(file, 'utf8');
-    return { text, diagnostics: lintText(file, text).filter((d) => d.code.startsWith('RA')) };
-  };
+describe(
+  "lint on torchvision's own files, read in place",
+  { skip: fs.existsSync(TORCHVISION) ? false : 'python3-torchvision is not installed' },
+  () => {
+    const lintTorchvision = (name: string): { text: string; diagnostics: Diagnostic[] } => {
+      const file = `${TORCHVISION}/${name}`;
+      const text = fs.readFileSync(file, 'utf8');
+      return { text, diagnostics: lintText(file, text).filter((d) => d.code.startsWith('RA')) };
+    };
 
-  it('resnet.py: one finding per place, on names, naming the models', () => {
-    const { text, diagnostics } = lintTorchvision('resnet.py');
-    assertOnePerLocation(diagnostics);
-    assertMessageStyle(diagnostics);
-    const se = diagnostics.find((d) => d.code === 'RA013' && textAt(text, d) === 'Bottleneck');
-    assert.match(se?.message ?? '', /\(in resnet50, resnet101 and \d+ more\)$/);
-    for (const d of diagnostics.filter((x) => x.code === 'RA002')) assert.match(textAt(text, d), /^(resnet|resnext|wide_resnet)\w+$/);
-  });
+    it('resnet.py: one finding per place, on names, naming the models', () => {
+      const { text, diagnostics } = lintTorchvision('resnet.py');
+      assertOnePerLocation(diagnostics);
+      assertMessageStyle(diagnostics);
+      const se = diagnostics.find((d) => d.code === 'RA013' && textAt(text, d) === 'Bottleneck');
+      assert.match(se?.message ?? '', /\(in resnet50, resnet101 and \d+ more\)$/);
+      for (const d of diagnostics.filter((x) => x.code === 'RA002'))
+        assert.match(textAt(text, d), /^(resnet|resnext|wide_resnet)\w+$/);
+    });
 
-  it('efficientnet.py: RA007 judges the stem conv, not the first block\'s depthwise conv, on one line', () => {
-    const { text, diagnostics } = lintTorchvision('efficientnet.py');
-    assertOnePerLocation(diagnostics);
-    assertMessageStyle(diagnostics);
-    const stem = diagnostics.filter((d) => d.code === 'RA007');
-    assert.equal(stem.length, 1, stem.map((d) => d.message).join('\n'));
-    assert.equal(textAt(text, stem[0] as Diagnostic), 'Conv2dNormActivation');
-    assert.match(text.split('\n').slice(stem[0]?.range.start.line, (stem[0]?.range.start.line ?? 0) + 3).join('\n'), /3, firstconv_output_channels/);
-  });
+    it("efficientnet.py: RA007 judges the stem conv, not the first block's depthwise conv, on one line", () => {
+      const { text, diagnostics } = lintTorchvision('efficientnet.py');
+      assertOnePerLocation(diagnostics);
+      assertMessageStyle(diagnostics);
+      const stem = diagnostics.filter((d) => d.code === 'RA007');
+      assert.equal(stem.length, 1, stem.map((d) => d.message).join('\n'));
+      assert.equal(textAt(text, stem[0] as Diagnostic), 'Conv2dNormActivation');
+      assert.match(
+        text
+          .split('\n')
+          .slice(stem[0]?.range.start.line, (stem[0]?.range.start.line ?? 0) + 3)
+          .join('\n'),
+        /3, firstconv_output_channels/,
+      );
+    });
 
-  it('densenet.py: RA007 judges conv0 on the input path, not a dense layer\'s conv', () => {
-    const { text, diagnostics } = lintTorchvision('densenet.py');
-    const stem = diagnostics.filter((d) => d.code === 'RA007');
-    assert.equal(stem.length, 1, stem.map((d) => d.message).join('\n'));
-    assert.match(text.split('\n')[stem[0]?.range.start.line ?? 0] ?? '', /"conv0", nn\.Conv2d/);
-    // densenet161 starts with 96 channels: it is not among the models named.
-    assert.match(stem[0]?.message ?? '', /^Stem under 96 channels; .* \(width 64\) \(in densenet121, densenet169 and densenet201\)$/);
-  });
-});
+    it("densenet.py: RA007 judges conv0 on the input path, not a dense layer's conv", () => {
+      const { text, diagnostics } = lintTorchvision('densenet.py');
+      const stem = diagnostics.filter((d) => d.code === 'RA007');
+      assert.equal(stem.length, 1, stem.map((d) => d.message).join('\n'));
+      assert.match(text.split('\n')[stem[0]?.range.start.line ?? 0] ?? '', /"conv0", nn\.Conv2d/);
+      // densenet161 starts with 96 channels: it is not among the models named.
+      assert.match(
+        stem[0]?.message ?? '',
+        /^Stem under 96 channels; .* \(width 64\) \(in densenet121, densenet169 and densenet201\)$/,
+      );
+    });
+  },
+);

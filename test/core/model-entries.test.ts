@@ -4,7 +4,14 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { networksOf, parseLintConfig, readModelFile, summarize, type NamedModels, type ReadResult } from '../../src/core';
+import {
+  networksOf,
+  parseLintConfig,
+  readModelFile,
+  summarize,
+  type NamedModels,
+  type ReadResult,
+} from '../../src/core';
 import { countWithPyTorch } from '../../src/engine/pytorch/exact-count';
 import { repoPath } from '../helpers/paths';
 import { usePythonParser } from '../helpers/python';
@@ -16,10 +23,12 @@ usePythonParser();
 // get_model('ra_wrn101_2'), a factory comparing its parameter with string literals.
 
 function totals(result: ReadResult): Map<string, number | string> {
-  return new Map(networksOf(result).map((n) => {
-    const total = summarize(n).total;
-    return [n.name, total.known ? total.value : `unknown: ${total.reason}`];
-  }));
+  return new Map(
+    networksOf(result).map((n) => {
+      const total = summarize(n).total;
+      return [n.name, total.known ? total.value : `unknown: ${total.reason}`];
+    }),
+  );
 }
 
 function read(text: string, models?: NamedModels): { totals: Map<string, number | string>; result: ReadResult } {
@@ -53,11 +62,14 @@ const STRING_FACTORY = `${HEADER}${NET}def get_model(model_name):
 describe('models from factories that select them by a string', () => {
   it('gives one model per literal the parameter is compared with, named as the call', () => {
     const { totals: found } = read(STRING_FACTORY);
-    assert.deepEqual([...found], [
-      ["get_model('small')", mlp(8, 16)],
-      ["get_model('wide')", mlp(8, 64)],
-      ["get_model('wider')", mlp(8, 128)],
-    ]);
+    assert.deepEqual(
+      [...found],
+      [
+        ["get_model('small')", mlp(8, 16)],
+        ["get_model('wide')", mlp(8, 64)],
+        ["get_model('wider')", mlp(8, 128)],
+      ],
+    );
   });
 
   it('keeps a factory whose model is not a class of the file out, and says nothing wrong about it', () => {
@@ -95,14 +107,17 @@ class Picked(nn.Module):
 `;
     const { totals: found } = read(text);
     // The integer key 10 cannot be chosen with a string: it is not a model name.
-    assert.deepEqual([...found], [
-      ["build('tiny')", mlp(8, 4)],
-      ["build('base')", mlp(8, 24)],
-      ["build_get('tiny')", mlp(3, 4)],
-      ["build_get('base')", mlp(3, 24)],
-      ["Picked('narrow')", 9 * 2],
-      ["Picked('broad')", 9 * 6],
-    ]);
+    assert.deepEqual(
+      [...found],
+      [
+        ["build('tiny')", mlp(8, 4)],
+        ["build('base')", mlp(8, 24)],
+        ["build_get('tiny')", mlp(3, 4)],
+        ["build_get('base')", mlp(3, 24)],
+        ["Picked('narrow')", 9 * 2],
+        ["Picked('broad')", 9 * 6],
+      ],
+    );
   });
 
   it('passes the literal by keyword when the selecting parameter is not the first', () => {
@@ -116,7 +131,13 @@ class Picked(nn.Module):
         return Net(40)
     return Net(8)
 `;
-    assert.deepEqual([...read(three).totals], [['make', mlp(8, 8)], ["make(size='m')", mlp(8, 40)]]);
+    assert.deepEqual(
+      [...read(three).totals],
+      [
+        ['make', mlp(8, 8)],
+        ["make(size='m')", mlp(8, 40)],
+      ],
+    );
   });
 
   it('says how many literals past the limit it left out, and counts the others', () => {
@@ -162,7 +183,14 @@ if __name__ == "__main__":
     x = torch.rand(2, 8)
     print(model(x).shape)
 `;
-    assert.deepEqual([...read(text).totals], [['Net(12)', mlp(8, 12)], ['wide(5)', mlp(8, 5)], ['wide(5, depth=2)', mlp(8, 10)]]);
+    assert.deepEqual(
+      [...read(text).totals],
+      [
+        ['Net(12)', mlp(8, 12)],
+        ['wide(5)', mlp(8, 5)],
+        ['wide(5, depth=2)', mlp(8, 10)],
+      ],
+    );
   });
 
   it('agrees with the factory literals instead of counting a model twice', () => {
@@ -180,7 +208,13 @@ describe('models the user names', () => {
 
   it('replaces the models found with the ones named, spelt as Python spells the call', () => {
     const { totals: found } = read(STRING_FACTORY, given('get_model( "wider" )', 'Net(3, input=2)'));
-    assert.deepEqual([...found], [["get_model('wider')", mlp(8, 128)], ['Net(3, input=2)', mlp(2, 3)]]);
+    assert.deepEqual(
+      [...found],
+      [
+        ["get_model('wider')", mlp(8, 128)],
+        ['Net(3, input=2)', mlp(2, 3)],
+      ],
+    );
   });
 
   it('calls a factory or a class named without a call', () => {
@@ -190,17 +224,24 @@ describe('models the user names', () => {
     assert.deepEqual([...read(text, given('small')).totals], [['small', mlp(8, 5)]]);
   });
 
-  it('--model: a name the file does not define, or an expression that gives no model, is an error with the reason', () => {
-    const missing = read(STRING_FACTORY, given("get_modle('small')"));
-    assert.equal(networksOf(missing.result).length, 0);
-    assert.ok(missing.result.diagnostics.some((d) => d.code === 'RL114' && d.severity === 'error' && /does not define get_modle/.test(d.message)));
-    const none = read(STRING_FACTORY, given("get_model('nope')"));
-    assert.ok(none.result.diagnostics.some((d) => d.code === 'RL114' && /get_model\('nope'\)/.test(d.message)));
-    const bad = read(STRING_FACTORY, given('get_model(('));
-    assert.ok(bad.result.diagnostics.some((d) => d.code === 'RL114' && /not a Python expression/.test(d.message)));
-  });
+  it(
+    '--model: a name the file does not define, or an expression that gives no model, is an ' + 'error with the reason',
+    () => {
+      const missing = read(STRING_FACTORY, given("get_modle('small')"));
+      assert.equal(networksOf(missing.result).length, 0);
+      assert.ok(
+        missing.result.diagnostics.some(
+          (d) => d.code === 'RL114' && d.severity === 'error' && /does not define get_modle/.test(d.message),
+        ),
+      );
+      const none = read(STRING_FACTORY, given("get_model('nope')"));
+      assert.ok(none.result.diagnostics.some((d) => d.code === 'RL114' && /get_model\('nope'\)/.test(d.message)));
+      const bad = read(STRING_FACTORY, given('get_model(('));
+      assert.ok(bad.result.diagnostics.some((d) => d.code === 'RL114' && /not a Python expression/.test(d.message)));
+    },
+  );
 
-  it('a config\'s models apply to the files that define them; the others keep what is found', () => {
+  it("a config's models apply to the files that define them; the others keep what is found", () => {
     const project: NamedModels = { expressions: ["get_model('small')"], from: 'robustness-lens.toml', strict: false };
     assert.deepEqual([...read(STRING_FACTORY, project).totals.keys()], ["get_model('small')"]);
     const other = read(`${HEADER}${NET}def net():\n    return Net(7)\n`, project);
@@ -261,22 +302,30 @@ function torchAvailable(): boolean {
   }
 }
 
-describe('models named by an expression, under PyTorch', { skip: !torchAvailable() && 'needs /usr/bin/python3 with torch' }, () => {
-  it('each model a string-selecting factory gives has PyTorch\'s count', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-factories-'));
-    try {
-      const file = path.join(dir, 'factory.py');
-      fs.writeFileSync(file, STRING_FACTORY);
-      const found = networksOf(readModelFile(file, STRING_FACTORY));
-      const exact = countWithPyTorch(file, found.map((n) => n.name), { python: TORCH_PYTHON, script: repoPath('python/inspect_model.py') });
-      assert.equal(exact.failure, undefined);
-      assert.equal(found.length, 3);
-      for (const network of found) {
-        const total = summarize(network).total;
-        assert.equal(total.known ? total.value : undefined, exact.models[network.name]?.total, network.name);
+describe(
+  'models named by an expression, under PyTorch',
+  { skip: !torchAvailable() && 'needs /usr/bin/python3 with torch' },
+  () => {
+    it("each model a string-selecting factory gives has PyTorch's count", () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-factories-'));
+      try {
+        const file = path.join(dir, 'factory.py');
+        fs.writeFileSync(file, STRING_FACTORY);
+        const found = networksOf(readModelFile(file, STRING_FACTORY));
+        const exact = countWithPyTorch(
+          file,
+          found.map((n) => n.name),
+          { python: TORCH_PYTHON, script: repoPath('python/inspect_model.py') },
+        );
+        assert.equal(exact.failure, undefined);
+        assert.equal(found.length, 3);
+        for (const network of found) {
+          const total = summarize(network).total;
+          assert.equal(total.known ? total.value : undefined, exact.models[network.name]?.total, network.name);
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
       }
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
+    });
+  },
+);

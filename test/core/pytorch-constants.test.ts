@@ -30,7 +30,7 @@ const FIXTURES: Record<string, { source: string; expected: number | RegExp }> = 
 `,
     // Widths 8 x round(w_0 * 2.25^c / 8): 80 (x2), 176 (x4: 22.5 rounds to 22, half to even),
     // 408 (x10: 50.625), 912 (x2: 113.90625).
-    expected: (80 * 2 + 2) + (176 * 4 + 4) + (408 * 10 + 10) + (912 * 2 + 2) + (4 + 1),
+    expected: 80 * 2 + 2 + (176 * 4 + 4) + (408 * 10 + 10) + (912 * 2 + 2) + (4 + 1),
   },
   'NumPy: linspace length, prod, round half to even, astype': {
     source: `${HEADER}class Net(nn.Module):
@@ -57,7 +57,7 @@ const FIXTURES: Record<string, { source: string; expected: number | RegExp }> = 
         self.d = nn.Linear(int(math.log2(64)), math.ceil(math.log(1000) / 2), bias=max(rates) > 0.19)
         self.e = nn.Linear(int(round(math.sqrt(2) * 10)), int(math.pi * 2))
 `,
-    expected: (7 * 24 + 24) + (2 * 4 + 4) + (3 + 1) + (6 * 4 + 4) + (14 * 6 + 6),
+    expected: 7 * 24 + 24 + (2 * 4 + 4) + (3 + 1) + (6 * 4 + 4) + (14 * 6 + 6),
   },
   'a truncation of a float sitting on an integer is unknown': {
     source: `${HEADER}class Net(nn.Module):
@@ -95,12 +95,16 @@ describe('constant arithmetic in model code (math, torch, NumPy)', () => {
     });
   }
 
-  it('every stated count is PyTorch\'s', { skip: torchAvailable ? false : 'Debian\'s PyTorch is not installed', timeout: 300_000 }, () => {
-    const truth = torchCounts(Object.fromEntries(Object.entries(FIXTURES).map(([k, v]) => [k, v.source])));
-    for (const [name, { source, expected }] of Object.entries(FIXTURES)) {
-      const total = staticTotal(source);
-      if (typeof total === 'number') assert.equal(total, truth[name], name);
-      if (typeof expected === 'number') assert.equal(truth[name], expected, `${name}: the expectation is PyTorch's`);
-    }
-  });
+  it(
+    "every stated count is PyTorch's",
+    { skip: torchAvailable ? false : "Debian's PyTorch is not installed", timeout: 300_000 },
+    () => {
+      const truth = torchCounts(Object.fromEntries(Object.entries(FIXTURES).map(([k, v]) => [k, v.source])));
+      for (const [name, { source, expected }] of Object.entries(FIXTURES)) {
+        const total = staticTotal(source);
+        if (typeof total === 'number') assert.equal(total, truth[name], name);
+        if (typeof expected === 'number') assert.equal(truth[name], expected, `${name}: the expectation is PyTorch's`);
+      }
+    },
+  );
 });

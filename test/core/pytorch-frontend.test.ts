@@ -3,7 +3,16 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { countWithPyTorch, residualAdds } from '../../src/engine/pytorch/exact-count';
-import { applyEdits, known, lintNetwork, networksOf, readModelFile, summarize, valueOf, type Network } from '../../src/core';
+import {
+  applyEdits,
+  known,
+  lintNetwork,
+  networksOf,
+  readModelFile,
+  summarize,
+  valueOf,
+  type Network,
+} from '../../src/core';
 import { repoPath } from '../helpers/paths';
 import { usePythonParser } from '../helpers/python';
 import { codesOf, lintFile } from '../helpers/lint';
@@ -12,7 +21,10 @@ usePythonParser();
 
 function networks(relative: string): Map<string, Network> {
   const read = readModelFile(relative, fs.readFileSync(repoPath(relative), 'utf8'));
-  assert.deepEqual(read.diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.deepEqual(
+    read.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
   return new Map(networksOf(read).map((n) => [n.name, n]));
 }
 
@@ -50,7 +62,12 @@ describe('PyTorch front end, static', () => {
     assert.deepEqual(block?.facts.norms, known(['batch', 'batch', 'batch']));
     assert.deepEqual(block?.facts.activations, known(['relu', 'relu', 'relu']));
     assert.deepEqual(block?.facts.shortcut, known('projection'));
-    assert.deepEqual(block?.layers.map((l) => l.name).slice(0, 4), ['layer1.0.conv1', 'layer1.0.bn1', 'layer1.0.relu', 'layer1.0.conv2']);
+    assert.deepEqual(block?.layers.map((l) => l.name).slice(0, 4), [
+      'layer1.0.conv1',
+      'layer1.0.bn1',
+      'layer1.0.relu',
+      'layer1.0.conv2',
+    ]);
 
     const robarch = networks('examples/pytorch/robarch_s.py').get('RobArchS');
     assert.ok(robarch);
@@ -71,7 +88,10 @@ describe('PyTorch front end, static', () => {
     assert.deepEqual(pyCodes, codesOf(lintFile('examples/resnet50.arch.yaml')));
     const robarch = networks('examples/pytorch/robarch_s.py').get('RobArchS');
     assert.ok(robarch);
-    assert.deepEqual(codesOf(lintNetwork(robarch, fs.readFileSync(repoPath('examples/pytorch/robarch_s.py'), 'utf8'))), codesOf(lintFile('examples/robarch-s.arch.yaml')));
+    assert.deepEqual(
+      codesOf(lintNetwork(robarch, fs.readFileSync(repoPath('examples/pytorch/robarch_s.py'), 'utf8'))),
+      codesOf(lintFile('examples/robarch-s.arch.yaml')),
+    );
 
     const lines = text.split('\n');
     const lineOf = (code: string): string => {
@@ -102,32 +122,57 @@ describe('PyTorch front end, hard input', () => {
   const read = (text: string): ReturnType<typeof readModelFile> => readModelFile('model.py', text);
 
   it('a syntax error is one RL101 at its line', () => {
-    const result = read('import torch.nn as nn\nclass M(nn.Module):\n    def __init__(self):\n        self.c = nn.Conv2d(3, 8, 3\n');
+    const result = read(
+      'import torch.nn as nn\nclass M(nn.Module):\n    def __init__(self):\n        self.c = nn.Conv2d(3, 8, 3\n',
+    );
     assert.equal(result.diagnostics[0]?.code, 'RL101');
     assert.equal(result.network, undefined);
   });
 
   it('a value it cannot know makes the count unknown, with the reason, not a guess', () => {
-    const result = read('import os\nimport torch.nn as nn\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.c = nn.Conv2d(3, int(os.environ["W"]), 3)\n        self.fc = nn.Linear(8, 10)\n');
+    const result = read(
+      'import os\nimport torch.nn as nn\nclass M(nn.Module):\n    def __init__(self):\n   ' +
+        '     super().__init__()\n        self.c = nn.Conv2d(3, int(os.environ["W"]), 3)\n   ' +
+        '     self.fc = nn.Linear(8, 10)\n',
+    );
     const summary = summarize(result.network as Network);
     assert.equal(summary.total.known, false);
     assert.equal(summary.knownParams, 8 * 10 + 10);
   });
 
   it('a layer class imported from outside the file makes the count unknown; a plain helper class does not', () => {
-    const result = read('import torch.nn as nn\nfrom mylib import MysteryBlock\nfrom collections import OrderedDict\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.c = nn.Conv2d(3, 16, 3)\n        self.block = MysteryBlock(16)\n        self.fc = nn.Linear(16, 10)\n');
+    const result = read(
+      'import torch.nn as nn\nfrom mylib import MysteryBlock\nfrom collections import ' +
+        'OrderedDict\nclass M(nn.Module):\n    def __init__(self):\n        ' +
+        'super().__init__()\n        self.c = nn.Conv2d(3, 16, 3)\n        self.block = ' +
+        'MysteryBlock(16)\n        self.fc = nn.Linear(16, 10)\n',
+    );
     const summary = summarize(result.network as Network);
     assert.equal(summary.total.known, false);
-    assert.match(summary.total.known ? '' : summary.total.reason, /block is mylib\.MysteryBlock\(\.\.\.\), a class this file does not define/);
-    const plain = read('import torch.nn as nn\nfrom collections import OrderedDict\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.cfg = OrderedDict(a=1)\n        self.fc = nn.Linear(16, 10)\n');
+    assert.match(
+      summary.total.known ? '' : summary.total.reason,
+      /block is mylib\.MysteryBlock\(\.\.\.\), a class this file does not define/,
+    );
+    const plain = read(
+      'import torch.nn as nn\nfrom collections import OrderedDict\nclass M(nn.Module):\n  ' +
+        '  def __init__(self):\n        super().__init__()\n        self.cfg = ' +
+        'OrderedDict(a=1)\n        self.fc = nn.Linear(16, 10)\n',
+    );
     assert.deepEqual(summarize(plain.network as Network).total, known(170));
   });
 
   it('an endless loop or a huge range is stopped with a clear message, quickly', () => {
     const start = Date.now();
-    const result = read('import torch.nn as nn\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(10**9)])\n');
+    const result = read(
+      'import torch.nn as nn\nclass M(nn.Module):\n    def __init__(self):\n        ' +
+        'super().__init__()\n        self.layers = nn.ModuleList([nn.Linear(2, 2) for _ in ' +
+        'range(10**9)])\n',
+    );
     assert.ok(Date.now() - start < 1000);
-    assert.match(result.diagnostics.find((d) => d.code === 'RL107')?.message ?? '', /^M: a (range|loop) .*too long to evaluate statically/);
+    assert.match(
+      result.diagnostics.find((d) => d.code === 'RL107')?.message ?? '',
+      /^M: a (range|loop) .*too long to evaluate statically/,
+    );
   });
 
   it('a Python file without torch is not a model file', () => {
@@ -146,31 +191,44 @@ function torchAvailable(): boolean {
   }
 }
 
-describe('static counts equal PyTorch running the examples', { skip: torchAvailable() ? false : 'no python3 with torch and torchvision here' }, () => {
-  for (const file of fs.readdirSync(repoPath('examples/pytorch')).filter((f) => f.endsWith('.py'))) {
-    it(`examples/pytorch/${file}`, () => {
-      const found = networks(`examples/pytorch/${file}`);
-      const exact = countWithPyTorch(repoPath('examples/pytorch', file), [...found.keys()], { python: TORCH_PYTHON, script: repoPath('python/inspect_model.py') });
-      assert.equal(exact.failure, undefined);
-      for (const [name, network] of found) {
-        assert.equal(total(network), exact.models[name]?.total, name);
-        // Module by module, with names: what PyTorch's named_modules() reports.
-        const ours = new Map(summarize(network).rows.filter((r) => r.params.known && r.params.value > 0).map((r) => [r.layer.name, r.params.known ? r.params.value : 0]));
-        for (const m of exact.models[name]?.modules ?? []) {
-          if (m.params === 0) continue;
-          const owner = [...ours.keys()].find((layer) => m.name === layer || m.name.startsWith(`${layer}.`));
-          assert.ok(owner, `${name}: PyTorch module ${m.name} has no static counterpart`);
+describe(
+  'static counts equal PyTorch running the examples',
+  { skip: torchAvailable() ? false : 'no python3 with torch and torchvision here' },
+  () => {
+    for (const file of fs.readdirSync(repoPath('examples/pytorch')).filter((f) => f.endsWith('.py'))) {
+      it(`examples/pytorch/${file}`, () => {
+        const found = networks(`examples/pytorch/${file}`);
+        const exact = countWithPyTorch(repoPath('examples/pytorch', file), [...found.keys()], {
+          python: TORCH_PYTHON,
+          script: repoPath('python/inspect_model.py'),
+        });
+        assert.equal(exact.failure, undefined);
+        for (const [name, network] of found) {
+          assert.equal(total(network), exact.models[name]?.total, name);
+          // Module by module, with names: what PyTorch's named_modules() reports.
+          const ours = new Map(
+            summarize(network)
+              .rows.filter((r) => r.params.known && r.params.value > 0)
+              .map((r) => [r.layer.name, r.params.known ? r.params.value : 0]),
+          );
+          for (const m of exact.models[name]?.modules ?? []) {
+            if (m.params === 0) continue;
+            const owner = [...ours.keys()].find((layer) => m.name === layer || m.name.startsWith(`${layer}.`));
+            assert.ok(owner, `${name}: PyTorch module ${m.name} has no static counterpart`);
+          }
+          // torch.fx's forward graph: one residual addition per block the static reading found with a shortcut.
+          const graph = exact.models[name]?.fx;
+          assert.ok(graph && 'ops' in graph, `${name}: torch.fx traced the model`);
+          const blocks = network.stages
+            .flatMap((s) => s.blocks)
+            .filter((b) => valueOf(b.facts.shortcut) !== undefined).length;
+          assert.ok(blocks > 0);
+          assert.equal(residualAdds(graph), blocks, `${name}: residual additions in the fx graph`);
+          // Module calls point back at the lines that built them.
+          const conv = graph.ops.find((o) => o.op === 'call_module' && o.line !== null);
+          assert.ok(conv?.line, `${name}: fx module calls carry their construction line`);
         }
-        // torch.fx's forward graph: one residual addition per block the static reading found with a shortcut.
-        const graph = exact.models[name]?.fx;
-        assert.ok(graph && 'ops' in graph, `${name}: torch.fx traced the model`);
-        const blocks = network.stages.flatMap((s) => s.blocks).filter((b) => valueOf(b.facts.shortcut) !== undefined).length;
-        assert.ok(blocks > 0);
-        assert.equal(residualAdds(graph), blocks, `${name}: residual additions in the fx graph`);
-        // Module calls point back at the lines that built them.
-        const conv = graph.ops.find((o) => o.op === 'call_module' && o.line !== null);
-        assert.ok(conv?.line, `${name}: fx module calls carry their construction line`);
-      }
-    });
-  }
-});
+      });
+    }
+  },
+);

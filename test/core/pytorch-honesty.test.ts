@@ -70,7 +70,11 @@ class Net(nn.Module):
   });
 
   it('an imported instance added by extend, insert or item assignment', () => {
-    for (const line of ['self.layers.extend([Block(16)])', 'self.layers.insert(0, Block(16))', 'self.blocks["a"] = Block(16)']) {
+    for (const line of [
+      'self.layers.extend([Block(16)])',
+      'self.layers.insert(0, Block(16))',
+      'self.blocks["a"] = Block(16)',
+    ]) {
       const outcome = read(`${HEADER}from blocks import Block
 
 class Net(nn.Module):
@@ -126,18 +130,26 @@ class Net(nn.Module):
   });
 
   it('negative sizes: nn.Linear(-10, 10), a conv with -3 channels', () => {
-    assertUnknown(read(`${HEADER}
+    assertUnknown(
+      read(`${HEADER}
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
         self.fc = nn.Linear(-10, 10)
-`), 'Net', /negative|-10/);
-    assertUnknown(read(`${HEADER}
+`),
+      'Net',
+      /negative|-10/,
+    );
+    assertUnknown(
+      read(`${HEADER}
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
         self.conv = nn.Conv2d(3, -3, 3)
-`), 'Net', /negative|-3/);
+`),
+      'Net',
+      /negative|-3/,
+    );
   });
 
   it('`if <unknown>: return A` followed by `return B` in a factory', () => {
@@ -237,25 +249,33 @@ class Net(nn.Module):
   });
 
   it('nn.Parameter of a known shape counts its elements; of an unknown one, the count is unknown', () => {
-    assert.equal(read(`${HEADER}
+    assert.equal(
+      read(`${HEADER}
 class Net(nn.Module):
     def __init__(self, dim=4):
         super().__init__()
         self.token = nn.Parameter(torch.zeros(1, 3, dim))
         self.scale = nn.Parameter(torch.ones(dim, 1, 1) * 1e-6)
         self.fc = nn.Linear(dim, 2)
-`).totals.get('Net'), 12 + 4 + 10);
-    assertUnknown(read(`${HEADER}from config import weights
+`).totals.get('Net'),
+      12 + 4 + 10,
+    );
+    assertUnknown(
+      read(`${HEADER}from config import weights
 
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
         self.w = nn.Parameter(weights)
-`), 'Net', /Parameter/);
+`),
+      'Net',
+      /Parameter/,
+    );
   });
 
   it('a class deriving from a torch layer keeps its weights; from a torch class not built here, unknown', () => {
-    assert.equal(read(`${HEADER}from functools import partial
+    assert.equal(
+      read(`${HEADER}from functools import partial
 
 class LayerNorm2d(nn.LayerNorm):
     def forward(self, x):
@@ -271,8 +291,11 @@ class Net(nn.Module):
         norm = partial(LayerNorm2d, eps=1e-6)
         self.a = norm(8)
         self.b = Norm(4)
-`).totals.get('Net'), 16 + 8);
-    assertUnknown(read(`${HEADER}
+`).totals.get('Net'),
+      16 + 8,
+    );
+    assertUnknown(
+      read(`${HEADER}
 class Recurrent(nn.LSTM):
     pass
 
@@ -280,7 +303,10 @@ class Net(nn.Module):
     def __init__(self):
         super().__init__()
         self.rnn = Recurrent(8, 2)
-`), 'Net', /LSTM|not statically known/);
+`),
+      'Net',
+      /LSTM|not statically known/,
+    );
   });
 
   it('totals past 2^53 are not printed as exact numbers', () => {
@@ -292,7 +318,10 @@ class Net(nn.Module):
 `);
     const total = outcome.totals.get('Net');
     // 2^54 + 2^27 is not a double: an exact figure would be wrong.
-    assert.ok(typeof total === 'string' || (typeof total === 'number' && Number.isSafeInteger(total)), `got ${String(total)}`);
+    assert.ok(
+      typeof total === 'string' || (typeof total === 'number' && Number.isSafeInteger(total)),
+      `got ${String(total)}`,
+    );
     assert.notEqual(total, 2 ** 54 + 2 ** 27);
   });
 
@@ -305,7 +334,10 @@ class Net(nn.Module):
         self.fc = nn.Linear(1, 1)
 `);
     const total = outcome.totals.get('Net');
-    assert.ok(typeof total === 'string' || (typeof total === 'number' && Number.isSafeInteger(total)), `got ${String(total)}`);
+    assert.ok(
+      typeof total === 'string' || (typeof total === 'number' && Number.isSafeInteger(total)),
+      `got ${String(total)}`,
+    );
   });
 
   it('integers past 2^53 in the model code are not used as exact sizes', () => {
@@ -327,26 +359,45 @@ describe('PyTorch front end: budgets (a small file cannot freeze or kill the rea
       const outcome = read(text);
       const elapsed = Date.now() - started;
       assert.ok(elapsed < 20_000, `took ${elapsed} ms`);
-      const said = [...outcome.totals.values()].filter((t): t is string => typeof t === 'string').concat(outcome.diagnostics.map((d) => d.message)).join('\n');
+      const said = [...outcome.totals.values()]
+        .filter((t): t is string => typeof t === 'string')
+        .concat(outcome.diagnostics.map((d) => d.message))
+        .join('\n');
       assert.match(said, reason);
-      assert.ok(![...outcome.totals.values()].some((t) => typeof t === 'number' && t > 1000), 'no exact count from a runaway file');
+      assert.ok(
+        ![...outcome.totals.values()].some((t) => typeof t === 'number' && t > 1000),
+        'no exact count from a runaway file',
+      );
       // Where it happened: a diagnostic with a line past the header.
-      assert.ok(outcome.diagnostics.some((d) => d.range.start.line >= 2), JSON.stringify(outcome.diagnostics));
+      assert.ok(
+        outcome.diagnostics.some((d) => d.range.start.line >= 2),
+        JSON.stringify(outcome.diagnostics),
+      );
     });
   };
 
   within('`l = l + l` 64 times', `${HEADER}l = [1]\n${'l = l + l\n'.repeat(64)}`, /too (long|large|many)|items/);
-  within('list multiplication by a huge number', `${HEADER}l = [1] * 10000\n${'l = l * 10000\n'.repeat(8)}`, /too (long|large|many)|items/);
+  within(
+    'list multiplication by a huge number',
+    `${HEADER}l = [1] * 10000\n${'l = l * 10000\n'.repeat(8)}`,
+    /too (long|large|many)|items/,
+  );
   within('string doubling', `${HEADER}s = "ab"\n${'s = s + s\n'.repeat(64)}`, /too (long|large|many)|characters/);
   within('string multiplication', `${HEADER}s = "ab" * 1000000000\n`, /too (long|large|many)|characters/);
-  within('tuple doubling in a factory', `${HEADER}
+  within(
+    'tuple doubling in a factory',
+    `${HEADER}
 def net():
     t = (1,)
     for _ in range(64):
         t = t + t
     return nn.Linear(len(t), 2)
-`, /too (long|large|many)|items/);
-  within('a loop that never ends', `${HEADER}
+`,
+    /too (long|large|many)|items/,
+  );
+  within(
+    'a loop that never ends',
+    `${HEADER}
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
@@ -354,5 +405,7 @@ class Net(nn.Module):
         for i in range(10 ** 15):
             n += i
         self.fc = nn.Linear(n, 2)
-`, /too long|too many/);
+`,
+    /too long|too many/,
+  );
 });

@@ -12,8 +12,10 @@ usePythonParser();
 // real model file: where Debian's PyTorch is installed it is built there too, and a stated count
 // must be PyTorch's; where PyTorch refuses a layer, the count must be unknown.
 
-const HEADER = 'import functools\nimport typing\nfrom dataclasses import dataclass\nfrom typing import Optional, OrderedDict, Sequence\n'
-  + 'import torch\nfrom torch import nn\n\n';
+const HEADER =
+  'import functools\nimport typing\nfrom dataclasses import dataclass\nfrom typing import ' +
+  'Optional, OrderedDict, Sequence\n' +
+  'import torch\nfrom torch import nn\n\n';
 
 const E = 16;
 /** nn.MultiheadAttention(E, heads): in_proj (3E x E + 3E) and out_proj (E x E + E). */
@@ -29,7 +31,7 @@ const FIXTURES: Record<string, { source: string; expected: number | RegExp }> = 
         self.c = nn.MultiheadAttention(${E}, 4, add_bias_kv=True)
         self.d = nn.MultiheadAttention(${E}, 4, kdim=8, vdim=12)
 `,
-    expected: ATTENTION + (4 * E * E) + (ATTENTION + 2 * E) + (E * E + E * 8 + E * 12 + 3 * E + E * E + E),
+    expected: ATTENTION + 4 * E * E + (ATTENTION + 2 * E) + (E * E + E * 8 + E * 12 + 3 * E + E * E + E),
   },
   'nn.MultiheadAttention whose width does not split into its heads is refused': {
     source: `${HEADER}class Net(nn.Module):
@@ -61,7 +63,7 @@ const FIXTURES: Record<string, { source: string; expected: number | RegExp }> = 
         self.f = nn.Embedding(10, 3)
         self.g = nn.Sequential(nn.MaxPool3d(2), nn.AdaptiveAvgPool1d(1), nn.ReflectionPad1d(1), nn.Dropout3d())
 `,
-    expected: (8 * 4 * 3 + 8) + (4 * 1 * 6) + (4 * 3 * 9 + 6) + 10 + 6 + 30,
+    expected: 8 * 4 * 3 + 8 + 4 * 1 * 6 + (4 * 3 * 9 + 6) + 10 + 6 + 30,
   },
   'a convolution whose channels do not split into its groups is refused': {
     source: `${HEADER}class Net(nn.Module):
@@ -96,7 +98,7 @@ const FIXTURES: Record<string, { source: string; expected: number | RegExp }> = 
         if hasattr(self.head, "weight") and not hasattr(self, "missing") and not hasattr(self.body, "pre_logits"):
             self.tail = nn.Linear(2, 1)
 `,
-    expected: (16 + 4) + (64 + 8) + (16 + 2) + 3,
+    expected: 16 + 4 + (64 + 8) + (16 + 2) + 3,
   },
   '@dataclass configs, functools.partial, static and class methods through self': {
     source: `${HEADER}@dataclass
@@ -154,15 +156,23 @@ describe('torch.nn layers and the Python of model code', () => {
     });
   }
 
-  it('every stated count is PyTorch\'s; what PyTorch refuses is unknown', { skip: torchAvailable ? false : 'Debian\'s PyTorch is not installed', timeout: 300_000 }, () => {
-    const sources = Object.fromEntries(Object.entries(FIXTURES).filter(([k]) => !k.includes('reassigned')).map(([k, v]) => [k, v.source]));
-    const truth = torchCounts(sources);
-    for (const name of Object.keys(sources)) {
-      const { source, expected } = FIXTURES[name] as { source: string; expected: number | RegExp };
-      const total = staticTotal(source);
-      if (typeof total === 'number') assert.equal(total, truth[name], name);
-      if (typeof expected === 'number') assert.equal(truth[name], expected, `${name}: the expectation is PyTorch's`);
-      else assert.match(String(truth[name]), /^error/, `${name}: PyTorch refuses it`);
-    }
-  });
+  it(
+    "every stated count is PyTorch's; what PyTorch refuses is unknown",
+    { skip: torchAvailable ? false : "Debian's PyTorch is not installed", timeout: 300_000 },
+    () => {
+      const sources = Object.fromEntries(
+        Object.entries(FIXTURES)
+          .filter(([k]) => !k.includes('reassigned'))
+          .map(([k, v]) => [k, v.source]),
+      );
+      const truth = torchCounts(sources);
+      for (const name of Object.keys(sources)) {
+        const { source, expected } = FIXTURES[name] as { source: string; expected: number | RegExp };
+        const total = staticTotal(source);
+        if (typeof total === 'number') assert.equal(total, truth[name], name);
+        if (typeof expected === 'number') assert.equal(truth[name], expected, `${name}: the expectation is PyTorch's`);
+        else assert.match(String(truth[name]), /^error/, `${name}: PyTorch refuses it`);
+      }
+    },
+  );
 });

@@ -1,7 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { applyEdits, lintReadResult, networksOf, PythonReadMemo, readModelFile, summarize, type ReadResult } from '../../src/core';
+import {
+  applyEdits,
+  lintReadResult,
+  networksOf,
+  PythonReadMemo,
+  readModelFile,
+  summarize,
+  type ReadResult,
+} from '../../src/core';
 import { Random } from '../../src/engine/util/random';
 import { repoPath } from '../helpers/paths';
 import { usePythonParser } from '../helpers/python';
@@ -69,7 +77,7 @@ const FILES = [
   ...['resnet.py', 'densenet.py', 'vgg.py'].map((f) => `${TORCHVISION}/${f}`).filter((f) => fs.existsSync(f)),
 ];
 
-describe('PyTorch re-reads after an edit (the language server\'s memo)', () => {
+describe("PyTorch re-reads after an edit (the language server's memo)", () => {
   for (const file of FILES) {
     it(`gives exactly what a fresh read gives, over 60 random edits of ${file.split('/').slice(-2).join('/')}`, () => {
       const random = new Random(7);
@@ -100,11 +108,17 @@ describe('PyTorch re-reads after an edit (the language server\'s memo)', () => {
     readModelFile(file, text.replace('written the way', 'written xthe way'), { memo });
     assert.deepEqual(memo.stats, { reused: 2, evaluated: 0 }, 'typing in the module docstring');
     // Bottleneck is in resnet50 only.
-    const wider = text.replace('self.bn3 = nn.BatchNorm2d(planes * self.expansion)', 'self.bn3 = nn.BatchNorm2d(planes * self.expansion)  # same');
+    const wider = text.replace(
+      'self.bn3 = nn.BatchNorm2d(planes * self.expansion)',
+      'self.bn3 = nn.BatchNorm2d(planes * self.expansion)  # same',
+    );
     assert.notEqual(wider, text);
     const read = readModelFile(file, wider, { memo });
     assert.deepEqual(memo.stats, { reused: 1, evaluated: 1 });
-    assert.deepEqual(networksOf(read).map((n) => n.name), ['resnet18', 'resnet50']);
+    assert.deepEqual(
+      networksOf(read).map((n) => n.name),
+      ['resnet18', 'resnet50'],
+    );
     memo.dispose();
   });
 
@@ -122,7 +136,9 @@ describe('PyTorch re-reads after an edit (the language server\'s memo)', () => {
     const memo = new PythonReadMemo();
     const before = networksOf(readModelFile('registry.py', source, { memo }));
     assert.equal(summarize(before[0]!).knownParams, 10);
-    const after = networksOf(readModelFile('registry.py', source.replace('nn.Linear(4, 2)', 'nn.Linear(8, 2)'), { memo }));
+    const after = networksOf(
+      readModelFile('registry.py', source.replace('nn.Linear(4, 2)', 'nn.Linear(8, 2)'), { memo }),
+    );
     assert.equal(summarize(after[0]!).knownParams, 18);
     memo.dispose();
   });
@@ -140,7 +156,10 @@ describe('PyTorch re-reads after an edit (the language server\'s memo)', () => {
     const memo = new PythonReadMemo();
     assert.equal(networksOf(readModelFile('rename.py', source, { memo })).length, 0);
     const fixed = networksOf(readModelFile('rename.py', source.replace('class Nett', 'class Net'), { memo }));
-    assert.deepEqual(fixed.map((n) => summarize(n).knownParams), [10]);
+    assert.deepEqual(
+      fixed.map((n) => summarize(n).knownParams),
+      [10],
+    );
     memo.dispose();
   });
 
@@ -155,7 +174,8 @@ describe('PyTorch re-reads after an edit (the language server\'s memo)', () => {
     const fix = lintReadResult(read, moved).find((d) => d.code === 'RA011')?.fix;
     assert.ok(fix, 'RA011 offers its fix');
     const fixed = applyEdits(moved, fix.edits);
-    assert.equal(fixed, `# a new first line\n${applyEdits(text, lintReadResult(readModelFile(file, text), text).find((d) => d.code === 'RA011')?.fix?.edits ?? [])}`);
+    const fresh = lintReadResult(readModelFile(file, text), text).find((d) => d.code === 'RA011');
+    assert.equal(fixed, `# a new first line\n${applyEdits(text, fresh?.fix?.edits ?? [])}`);
     memo.dispose();
   });
 });

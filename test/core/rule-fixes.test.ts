@@ -22,7 +22,11 @@ describe('quick fixes resolve what they promise', () => {
       it(`${file}: "${finding.fix?.title}" removes that ${finding.code} finding`, () => {
         const fixed = applyEdits(text, finding.fix?.edits ?? []);
         const read = readModelFile(file, fixed);
-        assert.deepEqual(read.diagnostics.filter((d) => d.severity === 'error'), [], `the fixed file must still read:\n${fixed}`);
+        assert.deepEqual(
+          read.diagnostics.filter((d) => d.severity === 'error'),
+          [],
+          `the fixed file must still read:\n${fixed}`,
+        );
         const before = lintText(file, text).filter((d) => d.code === finding.code).length;
         const after = lintText(file, fixed).filter((d) => d.code === finding.code).length;
         assert.ok(after < before, `${finding.code}: ${before} findings before, ${after} after:\n${fixed}`);
@@ -33,7 +37,7 @@ describe('quick fixes resolve what they promise', () => {
     }
   }
 
-  it('adds a missing key in the file\'s own syntax (YAML block mapping)', () => {
+  it("adds a missing key in the file's own syntax (YAML block mapping)", () => {
     const file = 'test/fixtures/rules/RA013/fires/no-se.arch.yaml';
     const text = fs.readFileSync(repoPath(file), 'utf8').replace('  se: null\n', '');
     const fix = lintText(file, text).find((d) => d.code === 'RA013')?.fix;
@@ -47,7 +51,10 @@ describe('quick fixes resolve what they promise', () => {
     const text = fs.readFileSync(repoPath(file), 'utf8').replace('"silu",\n\t\t\t"silu"', '"silu",\n\t\t\t"relu"');
     const fix = lintText(file, text).find((d) => d.code === 'RA011')?.fix;
     assert.ok(fix);
-    assert.deepEqual(fix.edits.map((e) => e.newText), ['"silu"']);
+    assert.deepEqual(
+      fix.edits.map((e) => e.newText),
+      ['"silu"'],
+    );
     assert.equal(lintText(file, applyEdits(text, fix.edits)).filter((d) => d.code === 'RA011').length, 0);
   });
 });

@@ -33,13 +33,22 @@ const ROBARCH_S = ['examples/robarch-s.arch.yaml', 'examples/hydra/robarch_s.yam
 function fixtures(code: string, kind: 'fires' | 'silent'): string[] {
   const dir = `test/fixtures/rules/${code}/${kind}`;
   if (!fs.existsSync(repoPath(dir))) return [];
-  return fs.readdirSync(repoPath(dir)).sort().map((f) => `${dir}/${f}`);
+  return fs
+    .readdirSync(repoPath(dir))
+    .sort()
+    .map((f) => `${dir}/${f}`);
 }
 
 describe('each guideline rule fires on its fixtures and stays silent on the others', () => {
   it('has all 18 rules, RA001..RA018 in guideline order', () => {
-    assert.deepEqual(RULES.map((r) => r.code), Array.from({ length: 18 }, (_, i) => `RA${String(i + 1).padStart(3, '0')}`));
-    assert.deepEqual(RULES.map((r) => r.guideline), Array.from({ length: 18 }, (_, i) => i + 1));
+    assert.deepEqual(
+      RULES.map((r) => r.code),
+      Array.from({ length: 18 }, (_, i) => `RA${String(i + 1).padStart(3, '0')}`),
+    );
+    assert.deepEqual(
+      RULES.map((r) => r.guideline),
+      Array.from({ length: 18 }, (_, i) => i + 1),
+    );
   });
 
   for (const rule of RULES) {
@@ -59,16 +68,25 @@ describe('each guideline rule fires on its fixtures and stays silent on the othe
 describe('what the guidelines say about the bundled models', () => {
   for (const file of ROBARCH_S) {
     it(`RobArch-S (${file}) raises nothing at all`, () => {
-      assert.deepEqual(lintFile(file).filter((d) => d.code.startsWith('RA')), []);
+      assert.deepEqual(
+        lintFile(file).filter((d) => d.code.startsWith('RA')),
+        [],
+      );
     });
   }
-  for (const file of ['examples/robarch-m.arch.yaml', 'examples/robarch-l.arch.yaml', 'examples/hydra/robarch_m.yaml', 'examples/hydra/robarch_l.yaml']) {
+  for (const file of [
+    'examples/robarch-m.arch.yaml',
+    'examples/robarch-l.arch.yaml',
+    'examples/hydra/robarch_m.yaml',
+    'examples/hydra/robarch_l.yaml',
+  ]) {
     it(`${file} raises nothing`, () => assert.deepEqual(codesOf(lintFile(file)), []));
   }
   for (const file of ['examples/resnet50.arch.yaml', 'examples/hydra/resnet50.yaml']) {
     it(`ResNet-50 (${file}) raises RA002, RA006, RA007, RA011, RA013 and RA016`, () => {
       const codes = codesOf(lintFile(file));
-      for (const code of ['RA002', 'RA006', 'RA007', 'RA011', 'RA013', 'RA016']) assert.ok(codes.includes(code), `${code} missing from ${codes.join(', ')}`);
+      for (const code of ['RA002', 'RA006', 'RA007', 'RA011', 'RA013', 'RA016'])
+        assert.ok(codes.includes(code), `${code} missing from ${codes.join(', ')}`);
     });
   }
 

@@ -13,8 +13,14 @@ interface Reference {
   modules: Record<string, number>;
 }
 const DIR = 'test/fixtures/robarch-hydra/variants';
-const references = JSON.parse(fs.readFileSync(repoPath(DIR, 'torch-counts.json'), 'utf8')) as Record<string, Reference | string>;
-const variants = fs.readdirSync(repoPath(DIR)).filter((f) => f.endsWith('.yaml')).sort();
+const references = JSON.parse(fs.readFileSync(repoPath(DIR, 'torch-counts.json'), 'utf8')) as Record<
+  string,
+  Reference | string
+>;
+const variants = fs
+  .readdirSync(repoPath(DIR))
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 describe('parameter counts equal PyTorch on RobArch config variants', () => {
   it('has a PyTorch reference for every variant file', () => {

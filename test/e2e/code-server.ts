@@ -46,12 +46,26 @@ function resolveFrom(dir: string, request: string): string | undefined {
 
 /** Installs `vsix` with code-server's own --install-extension into an empty extensions folder. */
 function installExtension(vsix: string, dirs: Record<string, string>, env: NodeJS.ProcessEnv): string {
-  if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing: build it with npm run package (or npm run package:all)`);
-  execFileSync(process.execPath, [
-    ENTRY, '--user-data-dir', dirs['user-data'] ?? '', '--extensions-dir', dirs.extensions ?? '', '--install-extension', vsix,
-  ], { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-  const installed = fs.readdirSync(dirs.extensions ?? '').filter((d) => d.startsWith('robustness-lens.robustness-lens-'));
-  if (installed.length !== 1) throw new Error(`code-server did not install ${vsix}: ${installed.join(', ') || 'nothing'}`);
+  if (!fs.existsSync(vsix))
+    throw new Error(`${vsix} is missing: build it with npm run package (or npm run package:all)`);
+  execFileSync(
+    process.execPath,
+    [
+      ENTRY,
+      '--user-data-dir',
+      dirs['user-data'] ?? '',
+      '--extensions-dir',
+      dirs.extensions ?? '',
+      '--install-extension',
+      vsix,
+    ],
+    { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 },
+  );
+  const installed = fs
+    .readdirSync(dirs.extensions ?? '')
+    .filter((d) => d.startsWith('robustness-lens.robustness-lens-'));
+  if (installed.length !== 1)
+    throw new Error(`code-server did not install ${vsix}: ${installed.join(', ') || 'nothing'}`);
   const folder = path.join(dirs.extensions ?? '', installed[0] ?? '');
   // A copy unpacked from the package, not a link back to the repository.
   if (fs.lstatSync(folder).isSymbolicLink()) throw new Error(`${folder} is a link`);
@@ -66,7 +80,9 @@ function freePort(): Promise<number> {
     const server = net.createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -97,45 +113,88 @@ export interface StartOptions {
  * installed into an empty extensions folder, and a copy of `workspaceSource` as the opened folder
  * (quick fixes write to disk).
  */
-export async function startCodeServer(runDir: string, workspaceSource: string, settings: Record<string, unknown>, options: StartOptions = {}): Promise<CodeServer> {
-  if (!codeServerInstalled()) throw new Error(`code-server is not installed (${ENTRY}): run test/e2e/install-code-server.sh`);
+export async function startCodeServer(
+  runDir: string,
+  workspaceSource: string,
+  settings: Record<string, unknown>,
+  options: StartOptions = {},
+): Promise<CodeServer> {
+  if (!codeServerInstalled())
+    throw new Error(`code-server is not installed (${ENTRY}): run test/e2e/install-code-server.sh`);
   fs.rmSync(runDir, { recursive: true, force: true });
-  const dirs = Object.fromEntries(['user-data', 'xdg-config', 'xdg-data', 'xdg-cache', 'tmp', 'workspace'].map((d) => [d, path.join(runDir, d)]));
+  const dirs = Object.fromEntries(
+    ['user-data', 'xdg-config', 'xdg-data', 'xdg-cache', 'tmp', 'workspace'].map((d) => [d, path.join(runDir, d)]),
+  );
   // Outside the repository: from inside it, Node would find the repository's node_modules above
   // the installed extension, and a package without ONNX Runtime would still load it.
   const extensionsRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'robustness-lens-e2e-'));
   dirs.extensions = path.join(extensionsRoot, 'extensions');
   for (const dir of Object.values(dirs)) fs.mkdirSync(dir, { recursive: true });
-  const env = { ...process.env, XDG_CONFIG_HOME: dirs['xdg-config'], XDG_DATA_HOME: dirs['xdg-data'], XDG_CACHE_HOME: dirs['xdg-cache'], TMPDIR: dirs.tmp };
+  const env = {
+    ...process.env,
+    XDG_CONFIG_HOME: dirs['xdg-config'],
+    XDG_DATA_HOME: dirs['xdg-data'],
+    XDG_CACHE_HOME: dirs['xdg-cache'],
+    TMPDIR: dirs.tmp,
+  };
   const extension = installExtension(options.vsix ?? process.env.ROBUSTNESS_LENS_VSIX ?? PLATFORM_VSIX, dirs, env);
   fs.cpSync(workspaceSource, dirs.workspace ?? '', { recursive: true });
   const userSettings = path.join(dirs['user-data'] ?? '', 'User');
   fs.mkdirSync(userSettings, { recursive: true });
-  fs.writeFileSync(path.join(userSettings, 'settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none',
-    'security.workspace.trust.enabled': false,
-    'telemetry.telemetryLevel': 'off',
-    'extensions.ignoreRecommendations': true,
-    'editor.inlayHints.enabled': 'on',
-    'workbench.editor.enablePreview': false,
-    'workbench.tips.enabled': false,
-    'update.mode': 'none',
-    'git.enabled': false,
-    'git.openRepositoryInParentFolders': 'never',
-    ...settings,
-  }, null, 2));
+  fs.writeFileSync(
+    path.join(userSettings, 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'security.workspace.trust.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'extensions.ignoreRecommendations': true,
+        'editor.inlayHints.enabled': 'on',
+        'workbench.editor.enablePreview': false,
+        'workbench.tips.enabled': false,
+        'update.mode': 'none',
+        'git.enabled': false,
+        'git.openRepositoryInParentFolders': 'never',
+        ...settings,
+      },
+      null,
+      2,
+    ),
+  );
   const config = path.join(runDir, 'config.yaml');
   fs.writeFileSync(config, 'auth: none\n');
   const port = await freePort();
-  const child = spawn(process.execPath, [
-    ENTRY, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    // With workspace trust on (and `security.workspace.trust.enabled` in settings) the folder opens in Restricted Mode.
-    ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']), '--user-data-dir', dirs['user-data'] ?? '', '--extensions-dir', dirs.extensions ?? '', '--config', config, dirs.workspace ?? '',
-  ], {
-    detached: true,
-    stdio: ['ignore', fs.openSync(path.join(runDir, 'code-server.log'), 'w'), fs.openSync(path.join(runDir, 'code-server.err.log'), 'w')],
-    env,
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ENTRY,
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      // With workspace trust on (and `security.workspace.trust.enabled` in settings) the folder opens in Restricted
+      // Mode.
+      ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
+      '--user-data-dir',
+      dirs['user-data'] ?? '',
+      '--extensions-dir',
+      dirs.extensions ?? '',
+      '--config',
+      config,
+      dirs.workspace ?? '',
+    ],
+    {
+      detached: true,
+      stdio: [
+        'ignore',
+        fs.openSync(path.join(runDir, 'code-server.log'), 'w'),
+        fs.openSync(path.join(runDir, 'code-server.err.log'), 'w'),
+      ],
+      env,
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   const stop = async (): Promise<void> => {
     // Every page load starts an extension host that lingers: end the whole process group.

@@ -41,7 +41,11 @@ export async function openResnetWithWarnings(page: Page): Promise<void> {
   await goToLine(page, 83);
   await page.waitForSelector('.squiggly-warning', { timeout: 90_000 });
   await page.keyboard.press('Control+Shift+M');
-  await waitFor('RA011 in the Problems panel', async () => ((await problemsRows(page)).some((r) => r.includes('RA011')) ? true : undefined), 60_000);
+  await waitFor(
+    'RA011 in the Problems panel',
+    async () => ((await problemsRows(page)).some((r) => r.includes('RA011')) ? true : undefined),
+    60_000,
+  );
   // Back to the editor, at the first block's activation.
   await page.keyboard.press('Control+1');
   await goToLine(page, 83);
@@ -59,23 +63,36 @@ export async function goToLine(page: Page, line: number): Promise<void> {
 export async function saveWithFixAll(page: Page, workspace: string): Promise<string> {
   await page.keyboard.press('Control+1');
   await page.keyboard.press('Control+S');
-  return waitFor('the fixed file on disk', () => {
-    const text = fs.readFileSync(path.join(workspace, RESNET_FILE), 'utf8');
-    return text.includes('nn.SiLU(inplace=True)') ? text : undefined;
-  }, 60_000);
+  return waitFor(
+    'the fixed file on disk',
+    () => {
+      const text = fs.readFileSync(path.join(workspace, RESNET_FILE), 'utf8');
+      return text.includes('nn.SiLU(inplace=True)') ? text : undefined;
+    },
+    60_000,
+  );
 }
 
 /** Clicks a code's link in the Problems panel (as a person does) and waits for its rendered page. */
 export async function openRulePageFromProblems(page: Page, code: string): Promise<FrameLocator> {
   await page.keyboard.press('Control+Shift+M');
   // The code in a problem's row is a link (VS Code's Link widget around the code's label).
-  const box = await waitFor(`a link on ${code} in the Problems panel`, () => page.evaluate((wanted) => {
-    const links = Array.from(document.querySelectorAll('.markers-panel a, .markers-panel .monaco-link'));
-    const link = links.find((a) => a.textContent?.trim() === wanted && a.getBoundingClientRect().width > 0);
-    const r = link?.getBoundingClientRect();
-    return r ? { x: r.x + r.width / 2, y: r.y + r.height / 2 } : undefined;
-  }, code), 30_000).catch(async (error: unknown) => {
-    const row = await page.locator('.markers-panel .monaco-list-row', { hasText: code }).first().innerHTML().catch(() => 'no row');
+  const box = await waitFor(
+    `a link on ${code} in the Problems panel`,
+    () =>
+      page.evaluate((wanted) => {
+        const links = Array.from(document.querySelectorAll('.markers-panel a, .markers-panel .monaco-link'));
+        const link = links.find((a) => a.textContent?.trim() === wanted && a.getBoundingClientRect().width > 0);
+        const r = link?.getBoundingClientRect();
+        return r ? { x: r.x + r.width / 2, y: r.y + r.height / 2 } : undefined;
+      }, code),
+    30_000,
+  ).catch(async (error: unknown) => {
+    const row = await page
+      .locator('.markers-panel .monaco-list-row', { hasText: code })
+      .first()
+      .innerHTML()
+      .catch(() => 'no row');
     throw new Error(`${(error as Error).message}; the row: ${row.slice(0, 1500)}`);
   });
   await page.mouse.click(box.x, box.y);
@@ -141,7 +158,12 @@ export async function evaluateUntrained(page: Page): Promise<void> {
   await waitForLens(page, /Evaluate robustness/);
   await clickAt(page, '.codelens-decoration a', 'Evaluate robustness');
   for (let step = 0; step < 8; step++) {
-    if (await toast(page, 'Evaluating MNIST-small').isVisible().catch(() => false)) break;
+    if (
+      await toast(page, 'Evaluating MNIST-small')
+        .isVisible()
+        .catch(() => false)
+    )
+      break;
     const widget = page.locator('.quick-input-widget:visible');
     try {
       await widget.waitFor({ timeout: 10_000 });

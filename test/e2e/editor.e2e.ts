@@ -5,7 +5,17 @@ import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { e2eSkip, startCodeServer, type CodeServer } from './code-server';
 import { outputLog, runCommandNamed, waitFor } from './run-helpers';
-import { chooseAction, clickAt, openFile, openWorkbench, problemRows, runCommand, screenshot, waitForEditorText, waitForLens } from './workbench';
+import {
+  chooseAction,
+  clickAt,
+  openFile,
+  openWorkbench,
+  problemRows,
+  runCommand,
+  screenshot,
+  waitForEditorText,
+  waitForLens,
+} from './workbench';
 
 // End-to-end: the built extension in a real VS Code (code-server 4.100.3 = VS Code 1.100.3),
 // driven through Debian's Chromium, asserting on what a person sees. Screenshots go to
@@ -15,7 +25,9 @@ const SHOTS = path.join(OUT, 'screenshots');
 
 function findFiles(dir: string, pattern: RegExp): string[] {
   if (!fs.existsSync(dir)) return [];
-  return (fs.readdirSync(dir, { recursive: true }) as string[]).map((f) => path.join(dir, String(f))).filter((f) => pattern.test(f));
+  return (fs.readdirSync(dir, { recursive: true }) as string[])
+    .map((f) => path.join(dir, String(f)))
+    .filter((f) => pattern.test(f));
 }
 
 describe('Robustness Lens in a real VS Code', { skip: e2eSkip() }, () => {
@@ -25,7 +37,9 @@ describe('Robustness Lens in a real VS Code', { skip: e2eSkip() }, () => {
 
   before(async () => {
     fs.rmSync(SHOTS, { recursive: true, force: true });
-    server = await startCodeServer(path.join(OUT, 'run'), path.join(process.cwd(), 'examples'), { 'workbench.colorTheme': 'Default Dark Modern' });
+    server = await startCodeServer(path.join(OUT, 'run'), path.join(process.cwd(), 'examples'), {
+      'workbench.colorTheme': 'Default Dark Modern',
+    });
     ({ context, page } = await openWorkbench(server.url, server.workspace, path.join(OUT, 'chromium')));
   });
 
@@ -49,14 +63,19 @@ describe('Robustness Lens in a real VS Code', { skip: e2eSkip() }, () => {
     await page.keyboard.press('Control+Shift+M');
     const rows = await problemRows(page);
     for (const code of ['RA002', 'RA006', 'RA007', 'RA011', 'RA013', 'RA016']) {
-      assert.ok(rows.some((r) => r.includes(code)), `${code} missing from the Problems panel: ${rows.join(' | ')}`);
+      assert.ok(
+        rows.some((r) => r.includes(code)),
+        `${code} missing from the Problems panel: ${rows.join(' | ')}`,
+      );
     }
     assert.ok(rows.some((r) => /ReLU as the activation .*; SiLU was more robust/.test(r)));
     await screenshot(page, SHOTS, '02-resnet50-problems');
   });
 
-  it('shows a stage\'s layers, counts and MACs on hover', async () => {
-    const stageLine = page.locator('.editor-group-container.active .view-line', { hasText: 'depth: 6, width: 1024' }).first();
+  it("shows a stage's layers, counts and MACs on hover", async () => {
+    const stageLine = page
+      .locator('.editor-group-container.active .view-line', { hasText: 'depth: 6, width: 1024' })
+      .first();
     const box = await stageLine.boundingBox();
     assert.ok(box, 'the stage line is on screen');
     await page.mouse.move(box.x + 60, box.y + box.height / 2);
@@ -69,7 +88,7 @@ describe('Robustness Lens in a real VS Code', { skip: e2eSkip() }, () => {
     await page.mouse.move(5, 5);
   });
 
-  it('shows the active model\'s total against its budget in the status bar', async () => {
+  it("shows the active model's total against its budget in the status bar", async () => {
     const item = page.locator('.statusbar-item', { hasText: '25.56M / 26M' });
     await item.first().waitFor({ timeout: 15_000 });
     assert.match(await item.first().innerText(), /25\.56M \/ 26M \(-1\.7%\)/);
@@ -88,7 +107,10 @@ describe('Robustness Lens in a real VS Code', { skip: e2eSkip() }, () => {
     await page.waitForTimeout(1_000);
     const rows = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
     assert.ok(!rows.some((r) => r.includes('RA011')), `RA011 still listed: ${rows.join(' | ')}`);
-    assert.ok(rows.some((r) => r.includes('RA016')), 'the other findings stay');
+    assert.ok(
+      rows.some((r) => r.includes('RA016')),
+      'the other findings stay',
+    );
     await screenshot(page, SHOTS, '04-resnet50-after-quick-fix');
   });
 
@@ -101,12 +123,19 @@ describe('Robustness Lens in a real VS Code', { skip: e2eSkip() }, () => {
     await chooseAction(page, 'Ignore RA016 for this file');
     await page.keyboard.press('Control+Home');
     await waitForEditorText(page, /# robustness-lens: ignore-file\[RA016\]/);
-    await waitFor('RA016 to leave the Problems panel', async () => {
-      const rows = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
-      return rows.some((r) => r.includes('RA016')) ? undefined : rows;
-    }, 15_000);
+    await waitFor(
+      'RA016 to leave the Problems panel',
+      async () => {
+        const rows = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+        return rows.some((r) => r.includes('RA016')) ? undefined : rows;
+      },
+      15_000,
+    );
     const rows = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
-    assert.ok(rows.some((r) => r.includes('RA002')), `the other findings stay: ${rows.join(' | ')}`);
+    assert.ok(
+      rows.some((r) => r.includes('RA002')),
+      `the other findings stay: ${rows.join(' | ')}`,
+    );
     await screenshot(page, SHOTS, '04b-resnet50-ignore-for-this-file');
   });
 
@@ -117,11 +146,16 @@ describe('Robustness Lens in a real VS Code', { skip: e2eSkip() }, () => {
     await frame.locator('h1').waitFor({ timeout: 30_000 });
     assert.equal(await frame.locator('h1').innerText(), 'ResNet-50');
     const parts = await frame.locator('table').first().locator('tbody tr').allInnerTexts();
-    assert.deepEqual(parts.map((r) => r.split('\t')[0]), ['stem', 'stage1', 'stage2', 'stage3', 'stage4', 'head']);
+    assert.deepEqual(
+      parts.map((r) => r.split('\t')[0]),
+      ['stem', 'stage1', 'stage2', 'stage3', 'stage4', 'head'],
+    );
     await screenshot(page, SHOTS, '05-breakdown-panel-dark');
     // The same panel in the light theme.
     await runCommand(page, 'Toggle between Light/Dark Themes');
-    await page.waitForFunction(() => document.querySelector('.monaco-workbench')?.classList.contains('vs'), undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => document.querySelector('.monaco-workbench')?.classList.contains('vs'), undefined, {
+      timeout: 15_000,
+    });
     await page.waitForTimeout(1_000);
     await screenshot(page, SHOTS, '06-breakdown-panel-light');
     await runCommand(page, 'Toggle between Light/Dark Themes');
@@ -153,15 +187,19 @@ describe('Robustness Lens in a real VS Code', { skip: e2eSkip() }, () => {
     await screenshot(page, SHOTS, '07b-pytorch-helper-call-counts');
   });
 
-  it('shows the language server\'s state in the status bar, restarts it and shows its output on command', async () => {
+  it("shows the language server's state in the status bar, restarts it and shows its output on command", async () => {
     const item = page.locator('.statusbar-item', { hasText: 'Robustness Lens' }).first();
     await item.waitFor({ timeout: 15_000 });
     assert.equal(await item.locator('.codicon-check').count(), 1, 'running');
     await runCommandNamed(page, 'Robustness Lens: Restart Server');
-    const log = await waitFor('the restart in the output', () => {
-      const text = outputLog(server.userData);
-      return text.includes('the language server is running again') ? text : undefined;
-    }, 60_000);
+    const log = await waitFor(
+      'the restart in the output',
+      () => {
+        const text = outputLog(server.userData);
+        return text.includes('the language server is running again') ? text : undefined;
+      },
+      60_000,
+    );
     assert.match(log, /restarting the language server \(Robustness Lens: Restart Server\)/);
     await item.locator('.codicon-check').waitFor({ timeout: 30_000 });
     // The restarted server analyses the open file again: its counts come back.
@@ -174,7 +212,9 @@ describe('Robustness Lens in a real VS Code', { skip: e2eSkip() }, () => {
     const box = await item.boundingBox();
     assert.ok(box, 'the status item is on screen');
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    const hover = page.locator('.monaco-hover:visible, .workbench-hover:visible', { hasText: 'Restart Server' }).first();
+    const hover = page
+      .locator('.monaco-hover:visible, .workbench-hover:visible', { hasText: 'Restart Server' })
+      .first();
     await hover.waitFor({ timeout: 15_000 });
     assert.match(await hover.innerText(), /language server is running[\s\S]*Show Output[\s\S]*Restart Server/);
     await screenshot(page, SHOTS, '08-server-status-restart-output');
@@ -183,7 +223,10 @@ describe('Robustness Lens in a real VS Code', { skip: e2eSkip() }, () => {
 
   it('activates in under 50 ms', () => {
     const logs = findFiles(server.userData, /Robustness Lens\.log$/);
-    const line = logs.map((f) => fs.readFileSync(f, 'utf8')).join('\n').match(/activated in ([\d.]+) ms/);
+    const line = logs
+      .map((f) => fs.readFileSync(f, 'utf8'))
+      .join('\n')
+      .match(/activated in ([\d.]+) ms/);
     assert.ok(line, `no activation time logged in ${logs.join(', ') || 'any log file'}`);
     const ms = Number(line[1]);
     console.log(`activation: ${ms} ms`);

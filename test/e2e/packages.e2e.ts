@@ -19,10 +19,15 @@ describe('the universal package in a real VS Code', { skip: e2eSkip() }, () => {
   let page: Page;
 
   before(async () => {
-    server = await startCodeServer(path.join(OUT, 'universal-run'), path.join(process.cwd(), 'examples'), {
-      'workbench.colorTheme': 'Default Dark Modern',
-      'robustnessLens.evaluate.samples': 20,
-    }, { vsix: UNIVERSAL_VSIX });
+    server = await startCodeServer(
+      path.join(OUT, 'universal-run'),
+      path.join(process.cwd(), 'examples'),
+      {
+        'workbench.colorTheme': 'Default Dark Modern',
+        'robustnessLens.evaluate.samples': 20,
+      },
+      { vsix: UNIVERSAL_VSIX },
+    );
     ({ context, page } = await openWorkbench(server.url, server.workspace, path.join(OUT, 'universal-chromium')));
   });
 
@@ -54,10 +59,14 @@ describe('the universal package in a real VS Code', { skip: e2eSkip() }, () => {
     await answerQuickInput(page, 'data set');
     await answerQuickInput(page, 'epsilon');
     await answerQuickInput(page, 'attacks', 'Quick');
-    const result = await waitFor('the evaluation result', () => {
-      const dir = runFolders(server.workspace, 'eval').at(-1);
-      return dir ? readJson<RunSummary>(path.join(dir, 'result.json')) : undefined;
-    }, 180_000);
+    const result = await waitFor(
+      'the evaluation result',
+      () => {
+        const dir = runFolders(server.workspace, 'eval').at(-1);
+        return dir ? readJson<RunSummary>(path.join(dir, 'result.json')) : undefined;
+      },
+      180_000,
+    );
     assert.equal(result.status, 'completed');
     assert.equal(result.evaluation?.samples, 20);
     const environment = readJson<{ backend: string }>(path.join(result.runDir, 'environment.json'));

@@ -4,7 +4,9 @@ import type { Frame, Page } from 'playwright-core';
 
 /** Answers one step of a quick pick or input box, once the step whose title holds `title` (any, when empty) is up. */
 export async function answerQuickInput(page: Page, title: string, typed?: string): Promise<void> {
-  const widget = title ? page.locator('.quick-input-widget:visible', { hasText: title }) : page.locator('.quick-input-widget:visible');
+  const widget = title
+    ? page.locator('.quick-input-widget:visible', { hasText: title })
+    : page.locator('.quick-input-widget:visible');
   await widget.waitFor({ timeout: 20_000 });
   if (typed) await page.keyboard.type(typed);
   // The list filters as one types: let it settle before Enter picks its first row.
@@ -18,7 +20,11 @@ export function toast(page: Page, text: string | RegExp) {
   return page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const value = await probe();
@@ -32,7 +38,11 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
 export function runFolders(workspace: string, kind: 'train' | 'eval'): string[] {
   const root = path.join(workspace, '.robustness-lens', 'runs');
   if (!fs.existsSync(root)) return [];
-  return fs.readdirSync(root).filter((d) => d.includes(`-${kind}-`)).sort().map((d) => path.join(root, d));
+  return fs
+    .readdirSync(root)
+    .filter((d) => d.includes(`-${kind}-`))
+    .sort()
+    .map((d) => path.join(root, d));
 }
 
 export function readJson<T>(file: string): T | undefined {
@@ -45,7 +55,9 @@ export function readJson<T>(file: string): T | undefined {
 
 /** What the extension wrote to its output channel (VS Code keeps it as a log file). */
 export function outputLog(userData: string): string {
-  const files = (fs.readdirSync(userData, { recursive: true }) as string[]).map(String).filter((f) => f.endsWith('Robustness Lens.log'));
+  const files = (fs.readdirSync(userData, { recursive: true }) as string[])
+    .map(String)
+    .filter((f) => f.endsWith('Robustness Lens.log'));
   return files.map((f) => fs.readFileSync(path.join(userData, f), 'utf8')).join('\n');
 }
 
@@ -64,7 +76,8 @@ export async function webviewHostFrame(page: Page): Promise<Frame> {
 export async function postFromWebview(page: Page, message: unknown): Promise<void> {
   const frame = await webviewHostFrame(page);
   await frame.evaluate((m) => {
-    const post = (window as unknown as Record<string, (command: string, data: unknown) => void>).__vscode_post_message__;
+    const post = (window as unknown as Record<string, (command: string, data: unknown) => void>)
+      .__vscode_post_message__;
     if (!post) throw new Error('VS Code changed how webviews post messages');
     post('onmessage', { message: m, transfer: [] });
   }, message);
@@ -79,14 +92,25 @@ export async function runCommandNamed(page: Page, title: string): Promise<void> 
   await page.locator('.quick-input-box input:visible').first().waitFor({ timeout: 10_000 });
   await page.keyboard.type(`>${title}`);
   const rows = page.locator('.quick-input-list .monaco-list-row');
-  const labels = (): Promise<string[]> => rows.evaluateAll((els) => els.map((e) => `${e.classList.contains('focused') ? '*' : ''}${e.getAttribute('aria-label') ?? ''}`));
-  const isTitle = (label: string): boolean => label.replace(/^\*/, '') === title || label.replace(/^\*/, '').startsWith(`${title},`);
-  const listed = await waitFor(`"${title}" in the palette`, async () => {
-    const current = await labels();
-    return current.some(isTitle) ? current : undefined;
-  }, 10_000);
+  const labels = (): Promise<string[]> =>
+    rows.evaluateAll((els) =>
+      els.map((e) => `${e.classList.contains('focused') ? '*' : ''}${e.getAttribute('aria-label') ?? ''}`),
+    );
+  const isTitle = (label: string): boolean =>
+    label.replace(/^\*/, '') === title || label.replace(/^\*/, '').startsWith(`${title},`);
+  const listed = await waitFor(
+    `"${title}" in the palette`,
+    async () => {
+      const current = await labels();
+      return current.some(isTitle) ? current : undefined;
+    },
+    10_000,
+  );
   const target = listed.findIndex(isTitle);
-  const focused = Math.max(0, listed.findIndex((l) => l.startsWith('*')));
+  const focused = Math.max(
+    0,
+    listed.findIndex((l) => l.startsWith('*')),
+  );
   for (let i = focused; i < target; i++) await page.keyboard.press('ArrowDown');
   await page.keyboard.press('Enter');
 }

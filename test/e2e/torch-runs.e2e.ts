@@ -20,7 +20,9 @@ const SLURM_SCRIPT = path.join(process.cwd(), 'scripts', 'test', 'local-slurm.sh
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
 function torchMissing(): string | false {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch, torch.distributed as d; assert d.is_gloo_available()'], { encoding: 'utf8' });
+  const probe = spawnSync(PYTHON, ['-c', 'import torch, torch.distributed as d; assert d.is_gloo_available()'], {
+    encoding: 'utf8',
+  });
   return probe.status === 0 ? false : `no torch with gloo for ${PYTHON}`;
 }
 
@@ -36,7 +38,10 @@ function slurmMissing(): string | false {
 function cutIdx(file: string, n: number): Buffer {
   const data = zlib.gunzipSync(fs.readFileSync(file));
   const dims = data[3] ?? 1;
-  const item = dims === 1 ? 1 : Array.from({ length: dims - 1 }, (_, i) => data.readUInt32BE(8 + 4 * i)).reduce((a, b) => a * b, 1);
+  const item =
+    dims === 1
+      ? 1
+      : Array.from({ length: dims - 1 }, (_, i) => data.readUInt32BE(8 + 4 * i)).reduce((a, b) => a * b, 1);
   const header = Buffer.from(data.subarray(0, 4 + 4 * dims));
   header.writeUInt32BE(n, 4);
   return Buffer.concat([header, data.subarray(4 + 4 * dims, 4 + 4 * dims + n * item)]);
@@ -51,10 +56,18 @@ function workspaceSource(): string {
   // python.path is machine-overridable: in a remote window (code-server) the user's value does
   // not apply, the workspace's does.
   fs.mkdirSync(path.join(dir, '.vscode'), { recursive: true });
-  fs.writeFileSync(path.join(dir, '.vscode', 'settings.json'), JSON.stringify({ 'robustnessLens.python.path': PYTHON }, null, 2));
+  fs.writeFileSync(
+    path.join(dir, '.vscode', 'settings.json'),
+    JSON.stringify({ 'robustnessLens.python.path': PYTHON }, null, 2),
+  );
   const tiny = path.join(dir, 'tiny-mnist');
   fs.mkdirSync(tiny);
-  for (const [name, n] of [['train-images-idx3-ubyte', 128], ['train-labels-idx1-ubyte', 128], ['t10k-images-idx3-ubyte', 64], ['t10k-labels-idx1-ubyte', 64]] as const) {
+  for (const [name, n] of [
+    ['train-images-idx3-ubyte', 128],
+    ['train-labels-idx1-ubyte', 128],
+    ['t10k-images-idx3-ubyte', 64],
+    ['t10k-labels-idx1-ubyte', 64],
+  ] as const) {
     fs.writeFileSync(path.join(tiny, name), cutIdx(path.join(bundled, `${name}.gz`), n));
   }
   return dir;
@@ -89,15 +102,19 @@ async function confirm(page: Page, button: string): Promise<string> {
 /** Waits for the run's details in the panel to say it finished, and returns its text. */
 async function panelFinished(page: Page, runId: string, timeoutMs: number): Promise<string> {
   const details = resultsFrame(page).locator(`article.details[data-run="${runId}"]`).first();
-  return waitFor(`the panel to show ${runId} finished`, async () => {
-    const text = await details.innerText({ timeout: 2_000 }).catch(() => '');
-    return /finished|COMPLETED/.test(text) && !/Cancel run/.test(text) ? text : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `the panel to show ${runId} finished`,
+    async () => {
+      const text = await details.innerText({ timeout: 2_000 }).catch(() => '');
+      return /finished|COMPLETED/.test(text) && !/Cancel run/.test(text) ? text : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 const skip = e2eSkip() || torchMissing();
 
-describe('training on the user\'s PyTorch from the editor', { skip, timeout: 1_500_000 }, () => {
+describe("training on the user's PyTorch from the editor", { skip, timeout: 1_500_000 }, () => {
   let server: CodeServer;
   let context: BrowserContext;
   let page: Page;
@@ -138,9 +155,17 @@ describe('training on the user\'s PyTorch from the editor', { skip, timeout: 1_5
     await startTraining(page, 'torchrun', 'lens');
     await answerQuickInput(page, 'torchrun: processes');
     const asked = await confirm(page, 'Run with PyTorch');
-    assert.match(asked, /Train mnist-small\.arch\.yaml with PyTorch \(torchrun, 2 processes\)\? This runs \/usr\/bin\/python3/);
+    assert.match(
+      asked,
+      /Train mnist-small\.arch\.yaml with PyTorch \(torchrun, 2 processes\)\? This runs \/usr\/bin\/python3/,
+    );
     const runDir = await waitFor('the run folder', () => runFolders(server.workspace, 'train').at(-1), 120_000);
-    const config = await waitFor('config.json', () => readJson<{ backend: string; torch: { launch: { nprocPerNode: number } } }>(path.join(runDir, 'config.json')), 120_000);
+    const config = await waitFor(
+      'config.json',
+      () =>
+        readJson<{ backend: string; torch: { launch: { nprocPerNode: number } } }>(path.join(runDir, 'config.json')),
+      120_000,
+    );
     assert.equal(config.backend, 'torch');
     assert.equal(config.torch.launch.nprocPerNode, 2);
     const result = await waitFor('result.json', () => readJson<RunSummary>(path.join(runDir, 'result.json')), 600_000);
@@ -154,45 +179,65 @@ describe('training on the user\'s PyTorch from the editor', { skip, timeout: 1_5
     await screenshot(page, SHOTS, '30-torchrun-finished');
   });
 
-  it('Slurm: the job shows its state, and after a window reload the panel still follows it to COMPLETED', { skip: noSlurm }, async () => {
-    const before = new Set(runFolders(server.workspace, 'train'));
-    await startTraining(page, 'Slurm', 'palette');
-    await answerQuickInput(page, 'partition');
-    await answerQuickInput(page, 'GPUs per node');
-    await answerQuickInput(page, 'time limit');
-    await answerQuickInput(page, 'account');
-    const asked = await confirm(page, 'Submit to Slurm');
-    assert.match(asked, /PyTorch \(Slurm, 2 processes \(CPU\), default partition, time 20\)\? This submits a Slurm job/);
-    const runDir = await waitFor('the submitted run\'s folder', () => runFolders(server.workspace, 'train')
-      .find((d) => !before.has(d) && fs.existsSync(path.join(d, 'slurm-job.json'))), 180_000);
-    const job = readJson<{ jobId: string }>(path.join(runDir, 'slurm-job.json'));
-    assert.ok(job);
-    const runId = path.basename(runDir);
-    const frame = resultsFrame(page);
-    const state = await waitFor('the job state in the run list', async () => {
-      const text = await frame.locator('body').innerText({ timeout: 2_000 }).catch(() => '');
-      return new RegExp(`Slurm ${job.jobId}: (PENDING|RUNNING|COMPLETED)`).exec(text)?.[1];
-    }, 120_000);
-    assert.ok(state);
-    await screenshot(page, SHOTS, '31-slurm-job-state');
-    // A reload restarts the extension host: the panel comes back and the run is found again.
-    await page.reload();
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await page.waitForTimeout(5_000);
-    // The panel (restored, or opened again) lists the run; its details follow it to the end.
-    await runCommandNamed(page, 'Robustness Lens: Show Robustness Results');
-    const link = resultsFrame(page).locator(`[data-open="${runId}"]`).first();
-    await link.waitFor({ timeout: 60_000 });
-    await link.click();
-    const shown = await panelFinished(page, runId, 600_000).catch(async (error: unknown) => {
-      await screenshot(page, SHOTS, '32-slurm-not-finished');
-      throw error;
-    });
-    const result = readJson<RunSummary>(path.join(runDir, 'result.json'));
-    assert.equal(result?.status, 'completed');
-    assert.match(shown, new RegExp(`Slurm ${job.jobId}: COMPLETED`));
-    const last = result?.history?.at(-1);
-    assert.ok(last && shown.includes(pct(last.cleanAccuracy)), shown);
-    await screenshot(page, SHOTS, '33-slurm-completed-after-reload');
-  });
+  it(
+    'Slurm: the job shows its state, and after a window reload the panel still follows it to COMPLETED',
+    { skip: noSlurm },
+    async () => {
+      const before = new Set(runFolders(server.workspace, 'train'));
+      await startTraining(page, 'Slurm', 'palette');
+      await answerQuickInput(page, 'partition');
+      await answerQuickInput(page, 'GPUs per node');
+      await answerQuickInput(page, 'time limit');
+      await answerQuickInput(page, 'account');
+      const asked = await confirm(page, 'Submit to Slurm');
+      assert.match(
+        asked,
+        /PyTorch \(Slurm, 2 processes \(CPU\), default partition, time 20\)\? This submits a Slurm job/,
+      );
+      const runDir = await waitFor(
+        "the submitted run's folder",
+        () =>
+          runFolders(server.workspace, 'train').find(
+            (d) => !before.has(d) && fs.existsSync(path.join(d, 'slurm-job.json')),
+          ),
+        180_000,
+      );
+      const job = readJson<{ jobId: string }>(path.join(runDir, 'slurm-job.json'));
+      assert.ok(job);
+      const runId = path.basename(runDir);
+      const frame = resultsFrame(page);
+      const state = await waitFor(
+        'the job state in the run list',
+        async () => {
+          const text = await frame
+            .locator('body')
+            .innerText({ timeout: 2_000 })
+            .catch(() => '');
+          return new RegExp(`Slurm ${job.jobId}: (PENDING|RUNNING|COMPLETED)`).exec(text)?.[1];
+        },
+        120_000,
+      );
+      assert.ok(state);
+      await screenshot(page, SHOTS, '31-slurm-job-state');
+      // A reload restarts the extension host: the panel comes back and the run is found again.
+      await page.reload();
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      await page.waitForTimeout(5_000);
+      // The panel (restored, or opened again) lists the run; its details follow it to the end.
+      await runCommandNamed(page, 'Robustness Lens: Show Robustness Results');
+      const link = resultsFrame(page).locator(`[data-open="${runId}"]`).first();
+      await link.waitFor({ timeout: 60_000 });
+      await link.click();
+      const shown = await panelFinished(page, runId, 600_000).catch(async (error: unknown) => {
+        await screenshot(page, SHOTS, '32-slurm-not-finished');
+        throw error;
+      });
+      const result = readJson<RunSummary>(path.join(runDir, 'result.json'));
+      assert.equal(result?.status, 'completed');
+      assert.match(shown, new RegExp(`Slurm ${job.jobId}: COMPLETED`));
+      const last = result?.history?.at(-1);
+      assert.ok(last && shown.includes(pct(last.cleanAccuracy)), shown);
+      await screenshot(page, SHOTS, '33-slurm-completed-after-reload');
+    },
+  );
 });

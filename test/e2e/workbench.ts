@@ -3,16 +3,29 @@ import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's Chromium driven by playwright-core (no browser download). */
-export async function openWorkbench(url: string, folder: string, profileDir: string, colorScheme: 'dark' | 'light' = 'dark'): Promise<{ context: BrowserContext; page: Page }> {
+export async function openWorkbench(
+  url: string,
+  folder: string,
+  profileDir: string,
+  colorScheme: 'dark' | 'light' = 'dark',
+): Promise<{ context: BrowserContext; page: Page }> {
   fs.rmSync(profileDir, { recursive: true, force: true });
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1500, height: 950 },
     colorScheme,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
-  const page = context.pages()[0] ?? await context.newPage();
+  const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(`${url}/?folder=${encodeURIComponent(folder)}`);
   await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
   return { context, page };
@@ -45,9 +58,15 @@ export async function openFile(page: Page, relative: string): Promise<void> {
       continue;
     }
     await page.keyboard.press('Enter');
-    await page.waitForSelector(`.editor-group-container.active .tab.active[aria-label*="${name}"]`, { timeout: 15_000 });
+    await page.waitForSelector(`.editor-group-container.active .tab.active[aria-label*="${name}"]`, {
+      timeout: 15_000,
+    });
     // Keys typed next must reach this editor, not the one (or the webview) that had focus before.
-    await page.waitForFunction(() => document.activeElement?.closest('.editor-group-container.active .monaco-editor') != null, undefined, { timeout: 15_000 });
+    await page.waitForFunction(
+      () => document.activeElement?.closest('.editor-group-container.active .monaco-editor') != null,
+      undefined,
+      { timeout: 15_000 },
+    );
     return;
   }
   throw new Error(`Quick Open never listed ${relative}`);
@@ -76,12 +95,19 @@ export async function waitForEditorText(page: Page, pattern: RegExp, timeoutMs =
  * Waits until the code lenses on screen show text matching `pattern`; `reveal` (pressing a key
  * that scrolls, say) is repeated on each poll, as a person would press it again.
  */
-export async function waitForLens(page: Page, pattern: RegExp, timeoutMs = 60_000, reveal?: () => Promise<void>): Promise<string> {
+export async function waitForLens(
+  page: Page,
+  pattern: RegExp,
+  timeoutMs = 60_000,
+  reveal?: () => Promise<void>,
+): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let text = '';
   while (Date.now() < deadline) {
     if (reveal) await reveal();
-    text = (await page.locator('.editor-group-container.active .codelens-decoration').allInnerTexts()).join(' | ').replace(/\u00a0/g, ' ');
+    text = (await page.locator('.editor-group-container.active .codelens-decoration').allInnerTexts())
+      .join(' | ')
+      .replace(/\u00a0/g, ' ');
     if (pattern.test(text)) return text;
     await page.waitForTimeout(300);
   }

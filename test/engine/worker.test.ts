@@ -57,28 +57,44 @@ describe('engine worker runs', () => {
     const child = fork(WORKER, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     t.after(() => child.kill());
     const messages: RunMessage[] = [];
-    const finished = (id: number): Promise<RunMessage> => new Promise((resolve, reject) => {
-      const onMessage = (raw: unknown): void => {
-        const m = raw as EngineMessage;
-        if (m.id !== id || m.type !== 'run') return;
-        messages.push(m.message);
-        if (m.message.type === 'metric' && m.message.epoch.epoch === 1) {
-          cancelledAt = Date.now();
-          child.send({ id: 99, type: 'cancel', target: id });
-        }
-        if (m.message.type === 'result' || m.message.type === 'error') {
-          child.off('message', onMessage);
-          resolve(m.message);
-        }
-      };
-      child.on('message', onMessage);
-      child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
-    });
+    const finished = (id: number): Promise<RunMessage> =>
+      new Promise((resolve, reject) => {
+        const onMessage = (raw: unknown): void => {
+          const m = raw as EngineMessage;
+          if (m.id !== id || m.type !== 'run') return;
+          messages.push(m.message);
+          if (m.message.type === 'metric' && m.message.epoch.epoch === 1) {
+            cancelledAt = Date.now();
+            child.send({ id: 99, type: 'cancel', target: id });
+          }
+          if (m.message.type === 'result' || m.message.type === 'error') {
+            child.off('message', onMessage);
+            resolve(m.message);
+          }
+        };
+        child.on('message', onMessage);
+        child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+      });
     let cancelledAt = 0;
     const model = repoPath('examples/mnist-small.arch.yaml');
     child.send({
-      id: 1, type: 'train',
-      options: { modelFile: model, data: 'mnist', workspace, backend: 'wasm', config: { threat: { norm: 'Linf', eps: 0.1 }, method: 'fast', epochs: 5, batchSize: 32, trainSamples: 256, evalSamples: 32, evalPgdSteps: 2 } },
+      id: 1,
+      type: 'train',
+      options: {
+        modelFile: model,
+        data: 'mnist',
+        workspace,
+        backend: 'wasm',
+        config: {
+          threat: { norm: 'Linf', eps: 0.1 },
+          method: 'fast',
+          epochs: 5,
+          batchSize: 32,
+          trainSamples: 256,
+          evalSamples: 32,
+          evalPgdSteps: 2,
+        },
+      },
     });
     const end = await finished(1);
     assert.equal(end.type, 'result');
@@ -91,14 +107,33 @@ describe('engine worker runs', () => {
     assert.ok(messages.some((m) => m.type === 'progress' && m.total === 5 * 8));
     assert.ok(messages.some((m) => m.type === 'checkpoint' && m.epoch === 1));
     const runDir = summary?.runDir ?? '';
-    for (const file of ['config.json', 'environment.json', 'checkpoint.rlck', 'result.json']) assert.ok(fs.existsSync(path.join(runDir, file)), `${file} was not written`);
+    for (const file of ['config.json', 'environment.json', 'checkpoint.rlck', 'result.json'])
+      assert.ok(fs.existsSync(path.join(runDir, file)), `${file} was not written`);
 
-    child.send({ id: 2, type: 'eval', options: { weights: runDir, data: 'mnist', workspace, backend: 'wasm', threat: { norm: 'Linf', eps: 0.1 }, attacks: ['fgsm', 'pgd'], samples: 40, batchSize: 20, seed: 0, pgdSteps: 3 } });
+    child.send({
+      id: 2,
+      type: 'eval',
+      options: {
+        weights: runDir,
+        data: 'mnist',
+        workspace,
+        backend: 'wasm',
+        threat: { norm: 'Linf', eps: 0.1 },
+        attacks: ['fgsm', 'pgd'],
+        samples: 40,
+        batchSize: 20,
+        seed: 0,
+        pgdSteps: 3,
+      },
+    });
     const evaluated = await finished(2);
     assert.equal(evaluated.type, 'result');
     const e = evaluated.type === 'result' ? evaluated.result.evaluation : undefined;
     assert.equal(e?.samples, 40);
-    assert.deepEqual(e?.attacks.map((a) => a.name), ['fgsm', 'pgd']);
+    assert.deepEqual(
+      e?.attacks.map((a) => a.name),
+      ['fgsm', 'pgd'],
+    );
     assert.ok(e && e.robustAccuracy <= (e.attacks[0]?.robustAccuracy ?? 1) && e.robustAccuracy <= e.cleanAccuracy);
     assert.equal(e?.perSample.robust.length, 40);
   });
@@ -106,7 +141,20 @@ describe('engine worker runs', () => {
   it('refuses a run request whose options are malformed', async () => {
     const child = fork(WORKER, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     try {
-      child.send({ id: 3, type: 'eval', options: { data: 'mnist', workspace: '/tmp', threat: { norm: 'Linf', eps: 0.1 }, attacks: ['rm -rf'], samples: 1, batchSize: 1, seed: 0, modelFile: 'x' } });
+      child.send({
+        id: 3,
+        type: 'eval',
+        options: {
+          data: 'mnist',
+          workspace: '/tmp',
+          threat: { norm: 'Linf', eps: 0.1 },
+          attacks: ['rm -rf'],
+          samples: 1,
+          batchSize: 1,
+          seed: 0,
+          modelFile: 'x',
+        },
+      });
       assert.deepEqual(await next(child), { id: 3, type: 'error', message: 'malformed request', diagnostics: [] });
     } finally {
       child.kill();

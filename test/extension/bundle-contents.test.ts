@@ -22,9 +22,18 @@ async function inputsOf(entry: string): Promise<string[]> {
 describe('what each process loads', () => {
   it('the extension host loads no compute back end and no model parser', async () => {
     const inputs = await inputsOf('src/extension/extension.ts');
-    assert.deepEqual(inputs.filter((f) => /@tensorflow|onnxruntime/.test(f)), []);
-    assert.deepEqual(inputs.filter((f) => /web-tree-sitter|node_modules\/yaml\/|node_modules\/ajv\//.test(f)), []);
-    assert.ok(inputs.some((f) => f.includes('vscode-languageclient')), 'it talks to the server through the language client');
+    assert.deepEqual(
+      inputs.filter((f) => /@tensorflow|onnxruntime/.test(f)),
+      [],
+    );
+    assert.deepEqual(
+      inputs.filter((f) => /web-tree-sitter|node_modules\/yaml\/|node_modules\/ajv\//.test(f)),
+      [],
+    );
+    assert.ok(
+      inputs.some((f) => f.includes('vscode-languageclient')),
+      'it talks to the server through the language client',
+    );
     // Runs go to the engine worker process; of the engine the host takes only its atomic file
     // writer, the launcher of the PyTorch exact count (a Python subprocess) and the list of
     // evaluation warning codes the results panel validates run folders against (constants).
@@ -32,17 +41,28 @@ describe('what each process loads', () => {
     // It also follows PyTorch runs outside the queue (Slurm jobs): the run folder's log reader and
     // the launcher's cancel (scancel, or SIGTERM to a trainer), which load no compute either.
     const allowed = new Set([
-      'src/engine/util/atomic-write.ts', 'src/engine/pytorch/exact-count.ts', 'src/engine/evaluate/eval-warnings.ts',
-      'src/engine/torch/follow-run.ts', 'src/engine/torch/cancel-run.ts', 'src/engine/torch/run-local.ts',
-      'src/engine/torch/slurm.ts', 'src/engine/torch/trainer-command.ts',
+      'src/engine/util/atomic-write.ts',
+      'src/engine/pytorch/exact-count.ts',
+      'src/engine/evaluate/eval-warnings.ts',
+      'src/engine/torch/follow-run.ts',
+      'src/engine/torch/cancel-run.ts',
+      'src/engine/torch/run-local.ts',
+      'src/engine/torch/slurm.ts',
+      'src/engine/torch/trainer-command.ts',
       // How a cancelled training reads in the notification and the panel (text only, no imports).
       'src/engine/run/cancelled-text.ts',
     ]);
-    assert.deepEqual(inputs.filter((f) => f.startsWith('src/engine/') && !allowed.has(f)), []);
+    assert.deepEqual(
+      inputs.filter((f) => f.startsWith('src/engine/') && !allowed.has(f)),
+      [],
+    );
   });
 
   it('the language server loads no compute back end', async () => {
     const inputs = await inputsOf('src/server/server.ts');
-    assert.deepEqual(inputs.filter((f) => /@tensorflow|onnxruntime/.test(f)), []);
+    assert.deepEqual(
+      inputs.filter((f) => /@tensorflow|onnxruntime/.test(f)),
+      [],
+    );
   });
 });

@@ -25,24 +25,43 @@ function staticReports(file: string): ReturnType<typeof paramsReport>[] {
   return networksOf(read).map((n) => paramsReport(summarize(n), read.diagnostics));
 }
 
-describe('the editor\'s exact count (PyTorch runs the file)', () => {
+describe("the editor's exact count (PyTorch runs the file)", () => {
   it('says clearly when there is no Python to run', async () => {
     const file = repoPath('examples/pytorch/resnet.py');
-    const exact = await countWithPyTorchAsync(file, ['resnet18'], { python: '/nonexistent/python3', script: repoPath('python/inspect_model.py') });
-    assert.deepEqual(exactCountLines(staticReports(file), exact), ['PyTorch could not count: no Python at "/nonexistent/python3"']);
+    const exact = await countWithPyTorchAsync(file, ['resnet18'], {
+      python: '/nonexistent/python3',
+      script: repoPath('python/inspect_model.py'),
+    });
+    assert.deepEqual(exactCountLines(staticReports(file), exact), [
+      'PyTorch could not count: no Python at "/nonexistent/python3"',
+    ]);
   });
 
-  it('compares every model of the ResNet example with PyTorch, without blocking', { skip: torch ? false : 'no python3 with torch here' }, async () => {
-    const file = repoPath('examples/pytorch/resnet.py');
-    const reports = staticReports(file);
-    let ticks = 0;
-    const timer = setInterval(() => ticks++, 10);
-    const exact = await countWithPyTorchAsync(file, reports.map((r) => r.name), { python: TORCH_PYTHON, script: repoPath('python/inspect_model.py') });
-    clearInterval(timer);
-    assert.ok(ticks > 0, 'the event loop ran while PyTorch worked');
-    const lines = exactCountLines(reports, exact);
-    assert.equal(lines.length, 2);
-    assert.match(lines[0] ?? '', /^resnet18: PyTorch \S+ counts 11,689,512 parameters, equal to the static count; torch\.fx: 8 residual additions$/);
-    assert.match(lines[1] ?? '', /^resnet50: PyTorch \S+ counts 25,557,032 parameters, equal to the static count; torch\.fx: 16 residual additions$/);
-  });
+  it(
+    'compares every model of the ResNet example with PyTorch, without blocking',
+    { skip: torch ? false : 'no python3 with torch here' },
+    async () => {
+      const file = repoPath('examples/pytorch/resnet.py');
+      const reports = staticReports(file);
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 10);
+      const exact = await countWithPyTorchAsync(
+        file,
+        reports.map((r) => r.name),
+        { python: TORCH_PYTHON, script: repoPath('python/inspect_model.py') },
+      );
+      clearInterval(timer);
+      assert.ok(ticks > 0, 'the event loop ran while PyTorch worked');
+      const lines = exactCountLines(reports, exact);
+      assert.equal(lines.length, 2);
+      assert.match(
+        lines[0] ?? '',
+        /^resnet18: PyTorch \S+ counts 11,689,512 parameters, equal to the static count; torch\.fx: 8 residual additions$/,
+      );
+      assert.match(
+        lines[1] ?? '',
+        /^resnet50: PyTorch \S+ counts 25,557,032 parameters, equal to the static count; torch\.fx: 16 residual additions$/,
+      );
+    },
+  );
 });

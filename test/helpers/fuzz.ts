@@ -15,14 +15,89 @@ export function random(seed: number): () => number {
   };
 }
 
-const TOKENS = ['-', ':', '[', ']', '{', '}', '(', ')', ',', '0', '-1', '7', '0.5', 'null', 'None', 'true', '"x"', '\n', '  ', '    ', '${a.b}',
-  'torch.nn.Foo', '#', '&a', '*a', '\t', 'self', 'nn.Conv2d(', 'for i in range(10**6):', 'while True:', 'return ', '**', 'lambda x: x', 'super().__init__()', '"""'];
+const TOKENS = [
+  '-',
+  ':',
+  '[',
+  ']',
+  '{',
+  '}',
+  '(',
+  ')',
+  ',',
+  '0',
+  '-1',
+  '7',
+  '0.5',
+  'null',
+  'None',
+  'true',
+  '"x"',
+  '\n',
+  '  ',
+  '    ',
+  '${a.b}',
+  'torch.nn.Foo',
+  '#',
+  '&a',
+  '*a',
+  '\t',
+  'self',
+  'nn.Conv2d(',
+  'for i in range(10**6):',
+  'while True:',
+  'return ',
+  '**',
+  'lambda x: x',
+  'super().__init__()',
+  '"""',
+];
 
 /** Extra tokens for TOML configuration files and JSON model files: their syntax and edge values. */
-const TOML_TOKENS = ['=', '[[a]]', '[tool]', '[tool.robustness-lens]', '"""', "'''", '{ a = 1 }', 'inf', 'nan', '1e999', '0x7f', '"\\u0000"',
-  '1979-05-27T07:32:00Z', '"RA011"', '"ALL"', 'severity', '.', '"', "'", '\\', '"26M"', '-9007199254740993'];
-const JSON_TOKENS = ['{}', '[]', '"', ':', 'null', '1e309', '-0', '"\\u0000"', '{"class_name": "Conv2D", "config": {}}', '"inbound_nodes"',
-  '[[["x", 0, 0, {}]]]', '"weightsManifest"', '"../../etc/passwd"', '"batch_input_shape"', '[null, 99999, 99999, 3]', '"filters"', '1e9', '"kernel_size"'];
+const TOML_TOKENS = [
+  '=',
+  '[[a]]',
+  '[tool]',
+  '[tool.robustness-lens]',
+  '"""',
+  "'''",
+  '{ a = 1 }',
+  'inf',
+  'nan',
+  '1e999',
+  '0x7f',
+  '"\\u0000"',
+  '1979-05-27T07:32:00Z',
+  '"RA011"',
+  '"ALL"',
+  'severity',
+  '.',
+  '"',
+  "'",
+  '\\',
+  '"26M"',
+  '-9007199254740993',
+];
+const JSON_TOKENS = [
+  '{}',
+  '[]',
+  '"',
+  ':',
+  'null',
+  '1e309',
+  '-0',
+  '"\\u0000"',
+  '{"class_name": "Conv2D", "config": {}}',
+  '"inbound_nodes"',
+  '[[["x", 0, 0, {}]]]',
+  '"weightsManifest"',
+  '"../../etc/passwd"',
+  '"batch_input_shape"',
+  '[null, 99999, 99999, 3]',
+  '"filters"',
+  '1e9',
+  '"kernel_size"',
+];
 
 export function mutate(text: string, rand: () => number, tokens: readonly string[] = TOKENS): string {
   let out = text;
@@ -58,7 +133,8 @@ export interface FuzzTarget {
 function checkDiagnostics(seed: number, text: string, diagnostics: readonly Diagnostic[], failures: string[]): void {
   const lines = text.split('\n').length;
   for (const d of diagnostics) {
-    if (d.range.start.line < 0 || d.range.start.line > lines || !d.message) failures.push(`seed ${seed}: bad diagnostic ${JSON.stringify(d)}`);
+    if (d.range.start.line < 0 || d.range.start.line > lines || !d.message)
+      failures.push(`seed ${seed}: bad diagnostic ${JSON.stringify(d)}`);
     // RL112 is a reader that threw: caught, but a bug all the same.
     if (d.code === 'RL112') failures.push(`seed ${seed}: ${d.message}`);
   }
@@ -86,7 +162,8 @@ export function fuzzTarget(target: FuzzTarget, rounds: number, limitMs = 1000): 
         checkDiagnostics(seed, text, result.diagnostics, failures);
         const models = networksOf(result);
         for (const network of models) summarize(network, 224);
-        if (models.length === 0 && !result.diagnostics.some((d) => d.severity === 'error' || d.code === 'RL108')) failures.push(`seed ${seed}: no model and no error`);
+        if (models.length === 0 && !result.diagnostics.some((d) => d.severity === 'error' || d.code === 'RL108'))
+          failures.push(`seed ${seed}: no model and no error`);
       }
     } catch (error) {
       failures.push(`seed ${seed}: threw ${(error as Error).stack ?? String(error)}`);
@@ -127,15 +204,30 @@ export const FUZZ_SOURCES = [
 
 /** Configuration files as users write them (no such file is committed, so the seeds are here). */
 const CONFIG_SEEDS: Readonly<Record<string, string>> = {
-  'robustness-lens.toml': '# Robustness Lens settings for this project\nselect = ["ALL"]\nextend-select = ["RA018"]\nignore = ["RA011", "RA01"]\n'
-    + 'budget = "26M"\n\n[severity]\nRA007 = "error"\nRA013 = "info"\n',
-  'pyproject.toml': '[project]\nname = "robust-models"\nversion = "0.1.0"\ndependencies = ["torch>=2.0"]\n\n[tool.ruff]\nline-length = 120\n\n'
-    + '[tool.robustness-lens]\nselect = ["RA0"]\nignore = ["RA011"]\nbudget = 26000000\n\n[tool.robustness-lens.severity]\nRA006 = "warning"\n',
+  'robustness-lens.toml':
+    '# Robustness Lens settings for this project\nselect = ["ALL"]\nextend-select = ' +
+    '["RA018"]\nignore = ["RA011", "RA01"]\n' +
+    'budget = "26M"\n\n[severity]\nRA007 = "error"\nRA013 = "info"\n',
+  'pyproject.toml':
+    '[project]\nname = "robust-models"\nversion = "0.1.0"\ndependencies = ' +
+    '["torch>=2.0"]\n\n[tool.ruff]\nline-length = 120\n\n' +
+    ('[tool.robustness-lens]\nselect = ["RA0"]\nignore = ["RA011"]\nbudget = ' +
+      '26000000\n\n[tool.robustness-lens.severity]\nRA006 = "warning"\n'),
 };
 
 /** Every target of `npm run fuzz`: the files above, more Hydra configs and TF.js models, and TOML configs. */
 export const FUZZ_TARGETS: readonly FuzzTarget[] = [
   ...FUZZ_SOURCES.map(repositoryModel),
-  ...['examples/hydra/robarch_s.yaml', 'examples/tfjs/mnist-small/model.json', 'examples/tfjs/resnet-cifar/model.json'].map(repositoryModel),
-  ...Object.entries(CONFIG_SEEDS).map(([file, text]): FuzzTarget => ({ name: file, file, text: () => text, kind: 'config', tokens: [...TOKENS, ...TOML_TOKENS] })),
+  ...[
+    'examples/hydra/robarch_s.yaml',
+    'examples/tfjs/mnist-small/model.json',
+    'examples/tfjs/resnet-cifar/model.json',
+  ].map(repositoryModel),
+  ...Object.entries(CONFIG_SEEDS).map(([file, text]): FuzzTarget => ({
+    name: file,
+    file,
+    text: () => text,
+    kind: 'config',
+    tokens: [...TOKENS, ...TOML_TOKENS],
+  })),
 ];

@@ -3,14 +3,23 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
 import { repoPath } from './paths';
 
 /** Diagnostics as the server publishes them (the parts the tests read). */
 export interface Published {
   readonly uri: string;
   readonly version?: number;
-  readonly diagnostics: readonly { readonly code?: string | number; readonly message: string; readonly range: { start: { line: number } } }[];
+  readonly diagnostics: readonly {
+    readonly code?: string | number;
+    readonly message: string;
+    readonly range: { start: { line: number } };
+  }[];
 }
 
 export interface ServerUnderTest {
@@ -45,7 +54,10 @@ export async function bundleEntry(name: string, source: string): Promise<string>
     define: { 'import.meta.url': '__importMetaUrl' },
     logLevel: 'silent',
   });
-  for (const wasm of ['node_modules/web-tree-sitter/tree-sitter.wasm', 'node_modules/tree-sitter-python/tree-sitter-python.wasm']) {
+  for (const wasm of [
+    'node_modules/web-tree-sitter/tree-sitter.wasm',
+    'node_modules/tree-sitter-python/tree-sitter-python.wasm',
+  ]) {
     fs.copyFileSync(repoPath(wasm), path.join(dir, path.basename(wasm)));
   }
   return path.join(dir, `${name}.js`);
@@ -58,8 +70,14 @@ export function buildServer(): Promise<string> {
 
 /** Starts the built server over stdio and initializes it as an editor would. */
 export async function startServer(script: string, env: NodeJS.ProcessEnv = {}): Promise<ServerUnderTest> {
-  const child = spawn(process.execPath, [script, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  const child = spawn(process.execPath, [script, '--stdio'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  const connection = createMessageConnection(
+    new StreamMessageReader(child.stdout),
+    new StreamMessageWriter(child.stdin),
+  );
   const waiters: { uri: string; accept: (p: Published) => boolean; resolve: (p: Published) => void }[] = [];
   connection.onNotification('textDocument/publishDiagnostics', (params: Published) => {
     for (const waiter of [...waiters]) {
@@ -74,7 +92,12 @@ export async function startServer(script: string, env: NodeJS.ProcessEnv = {}): 
   connection.onRequest('workspace/configuration', () => [{}]);
   connection.onRequest(() => null);
   connection.listen();
-  await connection.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {}, workspaceFolders: null });
+  await connection.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: null,
+    capabilities: {},
+    workspaceFolders: null,
+  });
   connection.sendNotification('initialized', {});
   return {
     connection,

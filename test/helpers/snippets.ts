@@ -12,9 +12,10 @@ export function completeSnippet(snippet: string): string {
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(part)) {
     const current = merged[key];
-    merged[key] = value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object'
-      ? { ...(current as object), ...(value as object) }
-      : value;
+    merged[key] =
+      value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object'
+        ? { ...(current as object), ...(value as object) }
+        : value;
   }
   return stringify(merged);
 }

@@ -41,7 +41,10 @@ export function torchCounts(sources: Record<string, string>): Record<string, num
       fs.writeFileSync(file, text);
       return [name, file] as const;
     });
-    const raw = execFileSync(TORCH_PYTHON, ['-c', COUNT, ...files.map(([, f]) => f)], { encoding: 'utf8', timeout: 300_000 });
+    const raw = execFileSync(TORCH_PYTHON, ['-c', COUNT, ...files.map(([, f]) => f)], {
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     const byFile = JSON.parse(raw) as Record<string, number | string>;
     return Object.fromEntries(files.map(([name, file]) => [name, byFile[file] ?? 'missing']));
   } finally {

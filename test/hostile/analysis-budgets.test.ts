@@ -6,7 +6,10 @@ import { MAX_TOTAL_BLOCKS } from '../../src/core/frontends/design-limits';
 import { archSpec, hydraConfig } from '../helpers/hostile-models';
 
 /** Reads, counts and lints as the CLI and the server do; returns the diagnostics and the time taken. */
-function analyse(file: string, text: string): { diagnostics: ReturnType<typeof lintReadResult>; ms: number; models: number } {
+function analyse(
+  file: string,
+  text: string,
+): { diagnostics: ReturnType<typeof lintReadResult>; ms: number; models: number } {
   const started = performance.now();
   const read = readModelFile(file, text);
   const models = networksOf(read);
@@ -20,7 +23,10 @@ const BUDGET_MS = 2000;
 
 describe('analysis budgets of the spec and Hydra readers', () => {
   it('a spec with depth 100,000,000 is refused at the depth, not built', () => {
-    const text = archSpec([{ depth: 3, width: 256 }, { depth: 100_000_000, width: 512 }]);
+    const text = archSpec([
+      { depth: 3, width: 256 },
+      { depth: 100_000_000, width: 512 },
+    ]);
     const { diagnostics, ms, models } = analyse('deep.arch.yaml', text);
     assert.equal(models, 0);
     const error = diagnostics.find((d) => d.code === 'RL111');
@@ -45,8 +51,22 @@ describe('analysis budgets of the spec and Hydra readers', () => {
 
   it('the block budget is a sum over stages, and a model at the budget still reads', () => {
     const half = MAX_TOTAL_BLOCKS / 2;
-    assert.ok(analyse('ok.arch.yaml', archSpec([{ depth: half, width: 8 }, { depth: half, width: 8 }])).models === 1);
-    const over = analyse('over.arch.yaml', archSpec([{ depth: half, width: 8 }, { depth: half + 1, width: 8 }]));
+    assert.ok(
+      analyse(
+        'ok.arch.yaml',
+        archSpec([
+          { depth: half, width: 8 },
+          { depth: half, width: 8 },
+        ]),
+      ).models === 1,
+    );
+    const over = analyse(
+      'over.arch.yaml',
+      archSpec([
+        { depth: half, width: 8 },
+        { depth: half + 1, width: 8 },
+      ]),
+    );
     assert.equal(over.models, 0);
     assert.equal(over.diagnostics.find((d) => d.code === 'RL111')?.range.start.line, 6);
   });
@@ -58,7 +78,8 @@ describe('analysis budgets of the spec and Hydra readers', () => {
     // Quadratic per-stage totals took ~29 s here; now ~3 s on a loaded machine. Budget: 15 s.
     assert.ok(ms < 15_000, `took ${ms.toFixed(0)} ms`);
     // Doubling the stages roughly doubles the time (not x4): 4,000 vs 8,000 stages.
-    const time = (n: number): number => analyse('w.arch.yaml', archSpec(Array.from({ length: n }, () => ({ depth: 1, width: 8 })))).ms;
+    const time = (n: number): number =>
+      analyse('w.arch.yaml', archSpec(Array.from({ length: n }, () => ({ depth: 1, width: 8 })))).ms;
     time(2000);
     const small = time(4000);
     const large = time(8000);

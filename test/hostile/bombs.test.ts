@@ -18,12 +18,31 @@ const BUDGET_MS = 60_000;
 const MODEL = repoPath('examples', 'mnist-small.arch.yaml');
 
 const isChild = runChildCase({
-  eval: (data) => cliAsync('eval', MODEL, '--data', data, '--n', '5', '--attacks', 'fgsm', '--backend', 'cpu', '--workspace', path.join(data, '..', 'ws')),
+  eval: (data) =>
+    cliAsync(
+      'eval',
+      MODEL,
+      '--data',
+      data,
+      '--n',
+      '5',
+      '--attacks',
+      'fgsm',
+      '--backend',
+      'cpu',
+      '--workspace',
+      path.join(data, '..', 'ws'),
+    ),
 });
 
 function assertBounded(t: TestContext, result: IsolatedResult): void {
   t.diagnostic(`${result.ms} ms, peak ${result.peakMiB.toFixed(0)} MiB`);
-  assert.equal(result.killed, undefined, `the case did not end by itself within ${BUDGET_MS} ms (${result.killed}); stderr: ${result.rawStderr.slice(0, 500)}`);
+  assert.equal(
+    result.killed,
+    undefined,
+    `the case did not end by itself within ${BUDGET_MS} ms (${result.killed}); stderr: ` +
+      `${result.rawStderr.slice(0, 500)}`,
+  );
   assert.ok(result.peakMiB < MEMORY_LIMIT_MIB, `peak memory ${result.peakMiB.toFixed(0)} MiB`);
 }
 
@@ -71,8 +90,24 @@ function pngClaiming(width: number, height: number): Buffer {
 
 /** A baseline JPEG's first segments, its start of frame declaring width x height. */
 function jpegClaiming(width: number, height: number): Buffer {
-  const app0 = Buffer.from([0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]);
-  const sof = Buffer.from([0xff, 0xc0, 0x00, 0x0b, 0x08, height >> 8, height & 0xff, width >> 8, width & 0xff, 0x01, 0x01, 0x11, 0x00]);
+  const app0 = Buffer.from([
+    0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00,
+  ]);
+  const sof = Buffer.from([
+    0xff,
+    0xc0,
+    0x00,
+    0x0b,
+    0x08,
+    height >> 8,
+    height & 0xff,
+    width >> 8,
+    width & 0xff,
+    0x01,
+    0x01,
+    0x11,
+    0x00,
+  ]);
   return Buffer.concat([Buffer.from([0xff, 0xd8]), app0, sof, Buffer.from([0xff, 0xd9])]);
 }
 
@@ -94,12 +129,18 @@ if (!isChild) {
       // gzip members are concatenated, so a 1 MiB run of zeros compressed once, repeated 4096
       // times, is a 4 MiB file that inflates to 4 GiB after a well-formed header.
       const zeros = zlib.gzipSync(Buffer.alloc(1024 * 1024), { level: 9 });
-      const bomb = Buffer.concat([zlib.gzipSync(Buffer.concat([idxHeader([10, 28, 28]), Buffer.alloc(7840)])), ...Array.from({ length: 4096 }, () => zeros)]);
+      const bomb = Buffer.concat([
+        zlib.gzipSync(Buffer.concat([idxHeader([10, 28, 28]), Buffer.alloc(7840)])),
+        ...Array.from({ length: 4096 }, () => zeros),
+      ]);
       const dir = folder('gzip-members', { 't10k-images-idx3-ubyte.gz': bomb, 't10k-labels-idx1-ubyte': labels });
       const result = await runIsolated('eval', dir, BUDGET_MS);
       assertBounded(t, result);
       assert.equal(result.code, 1, result.stderr);
-      assert.match(result.stderr, /t10k-images-idx3-ubyte\.gz: the gzip data inflates to more than the 7,856 bytes its header declares; it is not read/);
+      assert.match(
+        result.stderr,
+        /t10k-images-idx3-ubyte\.gz: the gzip data inflates to more than the 7,856 bytes its header declares; it is not read/,
+      );
     });
 
     it('a header that declares 100,000 images of 1000x1000 is refused before anything is inflated', async (t) => {
@@ -108,7 +149,10 @@ if (!isChild) {
       const result = await runIsolated('eval', dir, BUDGET_MS);
       assertBounded(t, result);
       assert.equal(result.code, 1, result.stderr);
-      assert.match(result.stderr, /t10k-images-idx3-ubyte\.gz: its header declares 100000 x 1000 x 1000 = 100,000,000,000 values, more than the 536,870,912 a data set may hold/);
+      assert.match(
+        result.stderr,
+        /t10k-images-idx3-ubyte\.gz: its header declares 100000 x 1000 x 1000 = 100,000,000,000 values, more than the 536,870,912 a data set may hold/,
+      );
     });
   });
 
@@ -118,7 +162,10 @@ if (!isChild) {
       const result = await runIsolated('eval', dir, BUDGET_MS);
       assertBounded(t, result);
       assert.equal(result.code, 1, result.stderr);
-      assert.match(result.stderr, /a\/0\.png: its header declares 60000x60000 pixels, more than the 16,777,216 an image may have; it is not decoded/);
+      assert.match(
+        result.stderr,
+        /a\/0\.png: its header declares 60000x60000 pixels, more than the 16,777,216 an image may have; it is not decoded/,
+      );
     });
 
     it('a JPEG whose start of frame claims 65000x65000 is refused from its header', async (t) => {
@@ -131,12 +178,17 @@ if (!isChild) {
 
     it('forty small PNGs that each claim 4000x4000 are refused before any is decoded', async (t) => {
       const png = pngClaiming(4000, 4000);
-      const files = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`${i % 2 === 0 ? 'a' : 'b'}/${i}.png`, png]));
+      const files = Object.fromEntries(
+        Array.from({ length: 40 }, (_, i) => [`${i % 2 === 0 ? 'a' : 'b'}/${i}.png`, png]),
+      );
       const dir = folder('png-many', files);
       const result = await runIsolated('eval', dir, BUDGET_MS);
       assertBounded(t, result);
       assert.equal(result.code, 1, result.stderr);
-      assert.match(result.stderr, /a\/0\.png: 40 images of 4000x4000 pixels make 1,920,000,000 values, more than the 536,870,912 a data set may hold .*; nothing was decoded/);
+      assert.match(
+        result.stderr,
+        /a\/0\.png: 40 images of 4000x4000 pixels make 1,920,000,000 values, more than the 536,870,912 a data set may hold .*; nothing was decoded/,
+      );
     });
   });
 }

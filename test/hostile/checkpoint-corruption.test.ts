@@ -54,7 +54,11 @@ describe('checkpoint files', () => {
       bad[at] = (bad[at] as number) ^ (1 << (at % 8));
       fs.writeFileSync(file, bad);
       const where = `a flipped bit at byte ${at} of ${good.length}`;
-      assert.throws(() => readCheckpoint(file), (e: unknown) => e instanceof CheckpointError, where);
+      assert.throws(
+        () => readCheckpoint(file),
+        (e: unknown) => e instanceof CheckpointError,
+        where,
+      );
       const headerEnd = 8 + good.readUInt32LE(4);
       if (at >= headerEnd) {
         dataFlips++;

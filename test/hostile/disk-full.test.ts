@@ -14,8 +14,18 @@ import { repoPath } from '../helpers/paths';
 const MODEL = repoPath('examples', 'mnist-small.arch.yaml');
 // Tiny runs: what is tested is what happens at the writes, not what is learned.
 const DATA = repoPath('test', 'fixtures', 'data', 'mnist-idx');
-const TRAIN = ['--data', DATA, '--method', 'standard', '--eval-samples', '10', '--batch-size', '10',
-  '--backend', 'wasm'];
+const TRAIN = [
+  '--data',
+  DATA,
+  '--method',
+  'standard',
+  '--eval-samples',
+  '10',
+  '--batch-size',
+  '10',
+  '--backend',
+  'wasm',
+];
 
 function runFolders(workspace: string): string[] {
   const root = path.join(workspace, '.robustness-lens', 'runs');
@@ -23,7 +33,10 @@ function runFolders(workspace: string): string[] {
 }
 
 function temporaries(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true }).map(String).filter((n) => n.endsWith('.tmp'));
+  return fs
+    .readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((n) => n.endsWith('.tmp'));
 }
 
 /** Bytes the file system holding `dir` still gives to writes. */
@@ -219,7 +232,10 @@ describe('train and eval on a full disk (tmpfs)', () => {
     assert.equal(resumed.code, 0, resumed.stderr);
     const summary = JSON.parse(resumed.stdout) as { status: string; history: { epoch: number; trainLoss: number }[] };
     assert.equal(summary.status, 'completed');
-    assert.deepEqual(summary.history.map((h) => h.epoch), [1, 2, 3]);
+    assert.deepEqual(
+      summary.history.map((h) => h.epoch),
+      [1, 2, 3],
+    );
     const saved = kept.meta.history[0]?.trainLoss;
     assert.equal(summary.history[0]?.trainLoss, saved, 'epoch 1 is the one saved before the disk filled');
   });

@@ -34,8 +34,17 @@ describe('terminal output is escaped', () => {
   it('the built CLI prints a crafted spec name and file name without their escape sequences', async () => {
     // Budget: the bundle and two commands within the test runner's default timeout (about 10 s here).
     const cli = await bundleEntry('cli', 'src/cli/main.ts');
-    const spec = writeTemp(`evil\x1b]52;c;QQ==\x07.arch.yaml`, `version: 1\nname: ${JSON.stringify(HOSTILE_TEXT)}\nstem: { width: 64 }\nblock: {}\nstages:\n  - { depth: 2, width: 256, stride: 1 }\n`);
-    for (const args of [['lint', spec, '--no-config'], ['params', spec], ['params', spec, '--json'], ['lint', spec, '--format', 'sarif']]) {
+    const spec = writeTemp(
+      `evil\x1b]52;c;QQ==\x07.arch.yaml`,
+      `version: 1\nname: ${JSON.stringify(HOSTILE_TEXT)}\nstem: { width: 64 }\nblock: ` +
+        `{}\nstages:\n  - { depth: 2, width: 256, stride: 1 }\n`,
+    );
+    for (const args of [
+      ['lint', spec, '--no-config'],
+      ['params', spec],
+      ['params', spec, '--json'],
+      ['lint', spec, '--format', 'sarif'],
+    ]) {
       const run = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
       const printed = `${run.stdout}${run.stderr}`;
       assert.ok(printed.length > 0, `${args.join(' ')} printed nothing (exit ${String(run.status)})`);
@@ -62,16 +71,19 @@ describe('hover markdown escapes model text', () => {
   });
 
   it('prose escapes every markdown special, so no link, image or HTML survives', () => {
-    const escaped = escapeMarkdown('![x](https://evil.example/p.png) [a](https://evil.example) <img src=x> https://evil.example');
+    const escaped = escapeMarkdown(
+      '![x](https://evil.example/p.png) [a](https://evil.example) <img src=x> https://evil.example',
+    );
     assert.doesNotMatch(escaped.replace(/\\./g, ''), /[![\]()<>:]/);
   });
 
   it('a Keras layer named with links, an image, HTML and backticks stays inside its code span', () => {
     const evil = '![p](https://evil.example/p.png) [click](https://evil.example) <img src=x onerror=alert(1)> ``` `';
-    const text = 'from tensorflow import keras\nfrom tensorflow.keras import layers\n\n'
-      + 'inputs = keras.Input(shape=(32, 32, 3))\n'
-      + `x = layers.Conv2D(16, 3, name=${JSON.stringify(evil)})(inputs)\n`
-      + 'x = layers.GlobalAveragePooling2D()(x)\noutputs = layers.Dense(10)(x)\nmodel = keras.Model(inputs, outputs)\n';
+    const text =
+      'from tensorflow import keras\nfrom tensorflow.keras import layers\n\n' +
+      'inputs = keras.Input(shape=(32, 32, 3))\n' +
+      `x = layers.Conv2D(16, 3, name=${JSON.stringify(evil)})(inputs)\n` +
+      'x = layers.GlobalAveragePooling2D()(x)\noutputs = layers.Dense(10)(x)\nmodel = keras.Model(inputs, outputs)\n';
     const analysis = new Analyzer(() => DEFAULT_SETTINGS).analyse('file:///w/evil.py', '/w/evil.py', text, 1, false);
     const hover = hoverOf(analysis, 4);
     assert.ok(hover, 'the conv line has a hover');

@@ -27,7 +27,21 @@ function spinForever(): Promise<never> {
 }
 
 const isChild = runChildCase({
-  eval: (modelJson) => cliAsync('eval', modelJson, '--data', DATA, '--n', '5', '--attacks', 'fgsm', '--backend', 'cpu', '--workspace', path.join(path.dirname(modelJson), 'ws')),
+  eval: (modelJson) =>
+    cliAsync(
+      'eval',
+      modelJson,
+      '--data',
+      DATA,
+      '--n',
+      '5',
+      '--attacks',
+      'fgsm',
+      '--backend',
+      'cpu',
+      '--workspace',
+      path.join(path.dirname(modelJson), 'ws'),
+    ),
   lint: (file) => cli('lint', file),
   // What tfjs does with the file when nothing checks it first (why the check exists).
   rawTfjs: async (modelJson) => {
@@ -49,7 +63,12 @@ const isChild = runChildCase({
 
 function assertBounded(t: TestContext, result: IsolatedResult): void {
   t.diagnostic(`${result.ms} ms, peak ${result.peakMiB.toFixed(0)} MiB`);
-  assert.equal(result.killed, undefined, `the case did not end by itself within ${BUDGET_MS} ms (${result.killed}); stderr: ${result.rawStderr.slice(0, 500)}`);
+  assert.equal(
+    result.killed,
+    undefined,
+    `the case did not end by itself within ${BUDGET_MS} ms (${result.killed}); stderr: ` +
+      `${result.rawStderr.slice(0, 500)}`,
+  );
   assert.ok(result.peakMiB < MEMORY_LIMIT_MIB, `peak memory ${result.peakMiB.toFixed(0)} MiB`);
 }
 
@@ -64,7 +83,9 @@ if (!isChild) {
     const dir = path.join(root, name);
     fs.mkdirSync(dir, { recursive: true });
     fs.copyFileSync(path.join(source, 'weights.bin'), path.join(dir, 'weights.bin'));
-    const json = JSON.parse(fs.readFileSync(path.join(source, 'model.json'), 'utf8')) as { modelTopology: { config: { layers: Layer[] } } };
+    const json = JSON.parse(fs.readFileSync(path.join(source, 'model.json'), 'utf8')) as {
+      modelTopology: { config: { layers: Layer[] } };
+    };
     rewire(json.modelTopology.config.layers);
     fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(json));
     return path.join(dir, 'model.json');
@@ -85,7 +106,10 @@ if (!isChild) {
       const result = await runIsolated('eval', cyclic, BUDGET_MS);
       assertBounded(t, result);
       assert.equal(result.code, 1, result.stderr);
-      assert.match(result.stderr, /cyclic\/model\.json: in the model, the layers form a cycle \(normalize -> \S+ -> .* -> normalize\); TF\.js would loop forever loading it/);
+      assert.match(
+        result.stderr,
+        /cyclic\/model\.json: in the model, the layers form a cycle \(normalize -> \S+ -> .* -> normalize\); TF\.js would loop forever loading it/,
+      );
     });
 
     it('eval refuses a layer fed by a layer that does not exist, and a call that is never made', async (t) => {
@@ -97,17 +121,26 @@ if (!isChild) {
       });
       const first = await runIsolated('eval', unknown, BUDGET_MS);
       assertBounded(t, first);
-      assert.match(first.stderr, /unknown\/model\.json: in the model, a layer takes its input from no_such_layer, which is not a layer of the model/);
+      assert.match(
+        first.stderr,
+        /unknown\/model\.json: in the model, a layer takes its input from no_such_layer, which is not a layer of the model/,
+      );
       const second = await runIsolated('eval', missingCall, BUDGET_MS);
       assertBounded(t, second);
-      assert.match(second.stderr, /missing-call\/model\.json: in the model, layer stem_conv takes call 3 of normalize, which is never made/);
+      assert.match(
+        second.stderr,
+        /missing-call\/model\.json: in the model, layer stem_conv takes call 3 of normalize, which is never made/,
+      );
     });
 
     it('lint reports the cyclic model.json as an error at its topology, with no findings or counts', async (t) => {
       const result = await runIsolated('lint', cyclic, BUDGET_MS);
       assertBounded(t, result);
       assert.equal(result.code, 2, result.stderr);
-      assert.match(result.stderr, /cyclic\/model\.json:1:\d+: RL103 in the model, the layers form a cycle \(normalize -> /);
+      assert.match(
+        result.stderr,
+        /cyclic\/model\.json:1:\d+: RL103 in the model, the layers form a cycle \(normalize -> /,
+      );
       assert.doesNotMatch(result.stdout, /RA\d{3}/);
     });
   });
@@ -116,7 +149,10 @@ if (!isChild) {
     it('ends a process whose loop is blocked once the budget is spent, saying why', async () => {
       const result = await runIsolated('watchdog', '', BUDGET_MS);
       assert.equal(result.killed, 'SIGKILL', result.rawStderr);
-      assert.match(result.rawStderr, /spinning on purpose took more than 1 s, so the process was stopped .*ROBUSTNESS_LENS_LOAD_TIMEOUT_S/);
+      assert.match(
+        result.rawStderr,
+        /spinning on purpose took more than 1 s, so the process was stopped .*ROBUSTNESS_LENS_LOAD_TIMEOUT_S/,
+      );
       assert.ok(result.ms < 30_000, `${result.ms} ms`);
     });
 

@@ -58,7 +58,12 @@ export function runChildCase(cases: Record<string, Case>): boolean {
  * Runs case `name` of this test file in a child and waits at most `budgetMs` (then kills it).
  * `signalOn`: once the child's stderr holds that text, it is sent that signal (a Ctrl-C, say).
  */
-export function runIsolated(name: string, arg: string, budgetMs: number, signalOn?: { stderr: string; signal: NodeJS.Signals }): Promise<IsolatedResult> {
+export function runIsolated(
+  name: string,
+  arg: string,
+  budgetMs: number,
+  signalOn?: { stderr: string; signal: NodeJS.Signals },
+): Promise<IsolatedResult> {
   const started = Date.now();
   const env: NodeJS.ProcessEnv = { ...process.env, HOSTILE_CASE: name, HOSTILE_ARG: arg };
   delete env.NODE_TEST_CONTEXT;

@@ -8,8 +8,10 @@ import { writeTemp } from '../helpers/temp';
 
 // A Python file whose expression nests 3,000 lists deep: the interpreter's recursion runs out of
 // stack. Before, `lint DIR` ended at it with "internal error" (exit 70) and printed nothing else.
-const NESTED = `import torch.nn as nn\n\nx = ${'['.repeat(3000)}${']'.repeat(3000)}\n\n`
-  + 'class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 8, 3)\n';
+const NESTED =
+  `import torch.nn as nn\n\nx = ${'['.repeat(3000)}${']'.repeat(3000)}\n\n` +
+  ('class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        ' +
+    'self.conv = nn.Conv2d(3, 8, 3)\n');
 const SPEC = fs.readFileSync(repoPath('examples/resnet50.arch.yaml'), 'utf8');
 
 // Budget: each command must finish within 20 s (it takes about a second).
@@ -26,9 +28,18 @@ describe('lint and params report per file and go on', () => {
     assert.ok(Date.now() - started < BUDGET_MS);
     const lines = `${result.stdout}\n${result.stderr}`.split('\n');
     const failure = lines.find((l) => l.includes('b_nested.py'));
-    assert.match(failure ?? '', /b_nested\.py:1:1: RL112 could not analyse this file: the file nests too deeply to analyse/);
-    assert.ok(lines.some((l) => /a_first\.arch\.yaml:\d+:\d+: RA\d{3}/.test(l)), result.stdout);
-    assert.ok(lines.some((l) => /c_last\.arch\.yaml:\d+:\d+: RA\d{3}/.test(l)), result.stdout);
+    assert.match(
+      failure ?? '',
+      /b_nested\.py:1:1: RL112 could not analyse this file: the file nests too deeply to analyse/,
+    );
+    assert.ok(
+      lines.some((l) => /a_first\.arch\.yaml:\d+:\d+: RA\d{3}/.test(l)),
+      result.stdout,
+    );
+    assert.ok(
+      lines.some((l) => /c_last\.arch\.yaml:\d+:\d+: RA\d{3}/.test(l)),
+      result.stdout,
+    );
     assert.doesNotMatch(result.stderr, /internal error:/);
     // An unreadable file is an error of the run (exit 2), not a crash (70).
     assert.equal(result.code, 2);

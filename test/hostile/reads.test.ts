@@ -31,7 +31,12 @@ const isChild = runChildCase({
 
 function assertBounded(t: TestContext, result: IsolatedResult): void {
   t.diagnostic(`${result.ms} ms, peak ${result.peakMiB.toFixed(0)} MiB`);
-  assert.equal(result.killed, undefined, `the case did not end by itself within ${BUDGET_MS} ms (${result.killed}); stderr: ${result.rawStderr.slice(0, 500)}`);
+  assert.equal(
+    result.killed,
+    undefined,
+    `the case did not end by itself within ${BUDGET_MS} ms (${result.killed}); stderr: ` +
+      `${result.rawStderr.slice(0, 500)}`,
+  );
   assert.ok(result.peakMiB < MEMORY_LIMIT_MIB, `peak memory ${result.peakMiB.toFixed(0)} MiB`);
 }
 
@@ -54,13 +59,29 @@ if (!isChild) {
 
   describe('hostile reads: configuration and .gitignore', () => {
     const cases: [string, (dir: string) => void, RegExp][] = [
-      ['robustness-lens.toml linked to /dev/zero', (d) => fs.symlinkSync('/dev/zero', path.join(d, 'robustness-lens.toml')), /robustness-lens\.toml:1:1: RL120 is a character device \(it leads to \/dev\/zero\), not a regular file/],
-      ['pyproject.toml that is a FIFO', (d) => mkfifo(path.join(d, 'pyproject.toml')), /pyproject\.toml:1:1: RL120 is a named pipe \(FIFO\), not a regular file/],
-      ['pyproject.toml linked to a FIFO', (d) => {
-        mkfifo(path.join(d, 'pipe'));
-        fs.symlinkSync(path.join(d, 'pipe'), path.join(d, 'pyproject.toml'));
-      }, /pyproject\.toml:1:1: RL120 is a named pipe \(FIFO\) \(it leads to \S+pipe\)/],
-      ['robustness-lens.toml of 2 MiB', (d) => fs.writeFileSync(path.join(d, 'robustness-lens.toml'), `# ${'x'.repeat(2 * 1024 * 1024)}\n`), /robustness-lens\.toml:1:1: RL120 is 2\.0 MiB; a configuration file is limited to 1\.0 MiB/],
+      [
+        'robustness-lens.toml linked to /dev/zero',
+        (d) => fs.symlinkSync('/dev/zero', path.join(d, 'robustness-lens.toml')),
+        /robustness-lens\.toml:1:1: RL120 is a character device \(it leads to \/dev\/zero\), not a regular file/,
+      ],
+      [
+        'pyproject.toml that is a FIFO',
+        (d) => mkfifo(path.join(d, 'pyproject.toml')),
+        /pyproject\.toml:1:1: RL120 is a named pipe \(FIFO\), not a regular file/,
+      ],
+      [
+        'pyproject.toml linked to a FIFO',
+        (d) => {
+          mkfifo(path.join(d, 'pipe'));
+          fs.symlinkSync(path.join(d, 'pipe'), path.join(d, 'pyproject.toml'));
+        },
+        /pyproject\.toml:1:1: RL120 is a named pipe \(FIFO\) \(it leads to \S+pipe\)/,
+      ],
+      [
+        'robustness-lens.toml of 2 MiB',
+        (d) => fs.writeFileSync(path.join(d, 'robustness-lens.toml'), `# ${'x'.repeat(2 * 1024 * 1024)}\n`),
+        /robustness-lens\.toml:1:1: RL120 is 2\.0 MiB; a configuration file is limited to 1\.0 MiB/,
+      ],
     ];
     for (const [name, setup, message] of cases) {
       it(`${name}: lint says so with the path and does not read it`, async (t) => {
@@ -85,7 +106,10 @@ if (!isChild) {
         });
         const result = await runIsolated('lint', dir, BUDGET_MS);
         assertBounded(t, result);
-        assert.match(result.stderr, new RegExp(`sub/\\.gitignore:1:1: RL100 is ${kind}[^\\n]*; its rules are not applied`));
+        assert.match(
+          result.stderr,
+          new RegExp(`sub/\\.gitignore:1:1: RL100 is ${kind}[^\\n]*; its rules are not applied`),
+        );
         // Both model files were read and linted.
         assert.match(result.stdout + result.stderr, /net\.arch\.yaml/);
         assert.match(result.stdout + result.stderr, /other\.arch\.yaml/);
@@ -124,32 +148,39 @@ if (!isChild) {
   });
 
   describe('hostile reads: run folders in the results panel', () => {
-    it('config.json or result.json linked to /dev/zero or a FIFO is skipped with a reason, and good runs are still listed', async (t) => {
-      const runs = path.join(root, 'ws', '.robustness-lens', 'runs');
-      const good = path.join(runs, '20260101-000000-eval-aaaa');
-      fs.mkdirSync(good, { recursive: true });
-      fs.writeFileSync(path.join(good, 'config.json'), JSON.stringify({ kind: 'eval' }));
-      const zero = path.join(runs, '20260101-000001-eval-bbbb');
-      fs.mkdirSync(zero);
-      fs.symlinkSync('/dev/zero', path.join(zero, 'config.json'));
-      const fifo = path.join(runs, '20260101-000002-eval-cccc');
-      fs.mkdirSync(fifo);
-      mkfifo(path.join(fifo, 'config.json'));
-      const result = path.join(runs, '20260101-000003-eval-dddd');
-      fs.mkdirSync(result);
-      fs.writeFileSync(path.join(result, 'config.json'), JSON.stringify({ kind: 'eval' }));
-      fs.symlinkSync('/dev/zero', path.join(result, 'result.json'));
-      const outside = path.join(runs, '20260101-000004-eval-eeee');
-      fs.mkdirSync(outside);
-      fs.symlinkSync(path.join(good, 'config.json'), path.join(outside, 'config.json'));
-      const listed = await runIsolated('runs', path.join(root, 'ws'), BUDGET_MS);
-      assertBounded(t, listed);
-      assert.deepEqual(listed.stdout.split('\n').sort(), ['20260101-000000-eval-aaaa', '20260101-000003-eval-dddd']);
-      assert.match(listed.stderr, /skipped \S+bbbb: config\.json is a character device \(it leads to \/dev\/zero\)/);
-      assert.match(listed.stderr, /skipped \S+cccc: config\.json is a named pipe \(FIFO\)/);
-      assert.match(listed.stderr, /partly read \S+dddd: result\.json is a character device/);
-      assert.match(listed.stderr, /skipped \S+eeee: config\.json is outside \S+eeee \(it leads to \S+aaaa\/config\.json\)/);
-    });
+    it(
+      'config.json or result.json linked to /dev/zero or a FIFO is skipped with a reason, ' +
+        'and good runs are still listed',
+      async (t) => {
+        const runs = path.join(root, 'ws', '.robustness-lens', 'runs');
+        const good = path.join(runs, '20260101-000000-eval-aaaa');
+        fs.mkdirSync(good, { recursive: true });
+        fs.writeFileSync(path.join(good, 'config.json'), JSON.stringify({ kind: 'eval' }));
+        const zero = path.join(runs, '20260101-000001-eval-bbbb');
+        fs.mkdirSync(zero);
+        fs.symlinkSync('/dev/zero', path.join(zero, 'config.json'));
+        const fifo = path.join(runs, '20260101-000002-eval-cccc');
+        fs.mkdirSync(fifo);
+        mkfifo(path.join(fifo, 'config.json'));
+        const result = path.join(runs, '20260101-000003-eval-dddd');
+        fs.mkdirSync(result);
+        fs.writeFileSync(path.join(result, 'config.json'), JSON.stringify({ kind: 'eval' }));
+        fs.symlinkSync('/dev/zero', path.join(result, 'result.json'));
+        const outside = path.join(runs, '20260101-000004-eval-eeee');
+        fs.mkdirSync(outside);
+        fs.symlinkSync(path.join(good, 'config.json'), path.join(outside, 'config.json'));
+        const listed = await runIsolated('runs', path.join(root, 'ws'), BUDGET_MS);
+        assertBounded(t, listed);
+        assert.deepEqual(listed.stdout.split('\n').sort(), ['20260101-000000-eval-aaaa', '20260101-000003-eval-dddd']);
+        assert.match(listed.stderr, /skipped \S+bbbb: config\.json is a character device \(it leads to \/dev\/zero\)/);
+        assert.match(listed.stderr, /skipped \S+cccc: config\.json is a named pipe \(FIFO\)/);
+        assert.match(listed.stderr, /partly read \S+dddd: result\.json is a character device/);
+        assert.match(
+          listed.stderr,
+          /skipped \S+eeee: config\.json is outside \S+eeee \(it leads to \S+aaaa\/config\.json\)/,
+        );
+      },
+    );
   });
 
   describe('hostile reads: TF.js weight paths', () => {
@@ -158,22 +189,52 @@ if (!isChild) {
     const modelWith = (name: string, paths: string[], setup: (dir: string) => void = () => undefined): string => {
       const dir = path.join(root, name);
       fs.mkdirSync(dir, { recursive: true });
-      const json = JSON.parse(fs.readFileSync(path.join(source, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[] }[] };
+      const json = JSON.parse(fs.readFileSync(path.join(source, 'model.json'), 'utf8')) as {
+        weightsManifest: { paths: string[] }[];
+      };
       (json.weightsManifest[0] as { paths: string[] }).paths = paths;
       fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(json));
       setup(dir);
       return path.join(dir, 'model.json');
     };
     const cases: [string, string, RegExp][] = [
-      ['../../etc/passwd', modelWith('up', ['../../etc/passwd']), /weight file "\.\.\/\.\.\/etc\/passwd" is not a path inside the model's folder/],
-      ['/proc/self/environ', modelWith('absolute', ['/proc/self/environ']), /weight file "\/proc\/self\/environ" is not a path inside the model's folder/],
-      ['a link to /etc/passwd', modelWith('link-out', ['weights.bin'], (d) => fs.symlinkSync('/etc/passwd', path.join(d, 'weights.bin'))), /weights\.bin: is outside \S+link-out \(it leads to \/etc\/passwd\); a weight file must lie inside that folder/],
-      ['a link to /dev/zero', modelWith('link-zero', ['weights.bin'], (d) => fs.symlinkSync('/dev/zero', path.join(d, 'weights.bin'))), /weights\.bin: is a character device \(it leads to \/dev\/zero\)/],
+      [
+        '../../etc/passwd',
+        modelWith('up', ['../../etc/passwd']),
+        /weight file "\.\.\/\.\.\/etc\/passwd" is not a path inside the model's folder/,
+      ],
+      [
+        '/proc/self/environ',
+        modelWith('absolute', ['/proc/self/environ']),
+        /weight file "\/proc\/self\/environ" is not a path inside the model's folder/,
+      ],
+      [
+        'a link to /etc/passwd',
+        modelWith('link-out', ['weights.bin'], (d) => fs.symlinkSync('/etc/passwd', path.join(d, 'weights.bin'))),
+        /weights\.bin: is outside \S+link-out \(it leads to \/etc\/passwd\); a weight file must lie inside that folder/,
+      ],
+      [
+        'a link to /dev/zero',
+        modelWith('link-zero', ['weights.bin'], (d) => fs.symlinkSync('/dev/zero', path.join(d, 'weights.bin'))),
+        /weights\.bin: is a character device \(it leads to \/dev\/zero\)/,
+      ],
     ];
     for (const [name, modelJson, message] of cases) {
       it(`a weightsManifest path to ${name} is refused before anything is read`, async (t) => {
         const workspace = path.join(root, 'eval-ws');
-        const args = [modelJson, '--data', repoPath('test', 'fixtures', 'data', 'mnist-idx'), '--n', '5', '--attacks', 'fgsm', '--backend', 'cpu', '--workspace', workspace];
+        const args = [
+          modelJson,
+          '--data',
+          repoPath('test', 'fixtures', 'data', 'mnist-idx'),
+          '--n',
+          '5',
+          '--attacks',
+          'fgsm',
+          '--backend',
+          'cpu',
+          '--workspace',
+          workspace,
+        ];
         const result = await runIsolated('eval', JSON.stringify(args), BUDGET_MS);
         assertBounded(t, result);
         assert.equal(result.code, 1, result.stderr);
@@ -186,14 +247,34 @@ if (!isChild) {
     it('an MNIST images file that is a FIFO, or linked to /dev/zero, is refused with its path', async (t) => {
       const source = repoPath('test', 'fixtures', 'data', 'mnist-idx');
       for (const [name, setup, kind] of [
-        ['fifo', (f: string) => mkfifo(f), /t10k-images-idx3-ubyte: cannot read the file \(is a named pipe \(FIFO\), not a regular file/],
-        ['zero', (f: string) => fs.symlinkSync('/dev/zero', f), /t10k-images-idx3-ubyte: cannot read the file \(is a character device \(it leads to \/dev\/zero\)/],
+        [
+          'fifo',
+          (f: string) => mkfifo(f),
+          /t10k-images-idx3-ubyte: cannot read the file \(is a named pipe \(FIFO\), not a regular file/,
+        ],
+        [
+          'zero',
+          (f: string) => fs.symlinkSync('/dev/zero', f),
+          /t10k-images-idx3-ubyte: cannot read the file \(is a character device \(it leads to \/dev\/zero\)/,
+        ],
       ] as const) {
         const dir = path.join(root, `data-${name}`);
         fs.mkdirSync(dir);
         fs.copyFileSync(path.join(source, 't10k-labels-idx1-ubyte'), path.join(dir, 't10k-labels-idx1-ubyte'));
         setup(path.join(dir, 't10k-images-idx3-ubyte'));
-        const args = [repoPath('examples', 'mnist-small.arch.yaml'), '--data', dir, '--n', '5', '--attacks', 'fgsm', '--backend', 'cpu', '--workspace', path.join(root, 'eval-ws')];
+        const args = [
+          repoPath('examples', 'mnist-small.arch.yaml'),
+          '--data',
+          dir,
+          '--n',
+          '5',
+          '--attacks',
+          'fgsm',
+          '--backend',
+          'cpu',
+          '--workspace',
+          path.join(root, 'eval-ws'),
+        ];
         const result = await runIsolated('eval', JSON.stringify(args), BUDGET_MS);
         assertBounded(t, result);
         assert.equal(result.code, 1, result.stderr);
@@ -210,12 +291,30 @@ if (!isChild) {
       fs.symlinkSync(path.join(dir, 'inner', 'a.txt'), path.join(dir, 'inner', 'link.txt'));
       fs.writeFileSync(path.join(dir, 'outside.txt'), 'secret');
       fs.symlinkSync(path.join('..', 'outside.txt'), path.join(dir, 'inner', 'out-link.txt'));
-      assert.equal(readTextBounded(path.join(dir, 'inner', 'link.txt'), { maxBytes: 10, root: path.join(dir, 'inner') }), 'hello');
-      assert.throws(() => readTextBounded(path.join(dir, 'inner', 'a.txt'), { maxBytes: 4 }), (e: unknown) => e instanceof FileReadError && e.reason === 'too-large' && e.size === 5);
-      assert.throws(() => readTextBounded(path.join(dir, 'inner', 'out-link.txt'), { maxBytes: 10, root: path.join(dir, 'inner') }), (e: unknown) => e instanceof FileReadError && e.reason === 'outside-root');
-      assert.throws(() => readTextBounded(path.join(dir, 'inner', '..', 'outside.txt'), { maxBytes: 10, root: path.join(dir, 'inner') }), (e: unknown) => e instanceof FileReadError && e.reason === 'outside-root');
+      assert.equal(
+        readTextBounded(path.join(dir, 'inner', 'link.txt'), { maxBytes: 10, root: path.join(dir, 'inner') }),
+        'hello',
+      );
+      assert.throws(
+        () => readTextBounded(path.join(dir, 'inner', 'a.txt'), { maxBytes: 4 }),
+        (e: unknown) => e instanceof FileReadError && e.reason === 'too-large' && e.size === 5,
+      );
+      assert.throws(
+        () => readTextBounded(path.join(dir, 'inner', 'out-link.txt'), { maxBytes: 10, root: path.join(dir, 'inner') }),
+        (e: unknown) => e instanceof FileReadError && e.reason === 'outside-root',
+      );
+      assert.throws(
+        () =>
+          readTextBounded(path.join(dir, 'inner', '..', 'outside.txt'), {
+            maxBytes: 10,
+            root: path.join(dir, 'inner'),
+          }),
+        (e: unknown) => e instanceof FileReadError && e.reason === 'outside-root',
+      );
       assert.equal(readTextIfPresent(path.join(dir, 'none.txt'), { maxBytes: 10 }), undefined);
-      assert.deepEqual(readTextIfPresent(dir, { maxBytes: 10 }), { problem: 'is a folder, not a regular file; a file is not read from it' });
+      assert.deepEqual(readTextIfPresent(dir, { maxBytes: 10 }), {
+        problem: 'is a folder, not a regular file; a file is not read from it',
+      });
     });
   });
 }

@@ -43,7 +43,7 @@ function writeLock(d: string, pid: number, host = os.hostname()): void {
   fs.writeFileSync(path.join(d, LOCK_FILE), JSON.stringify({ pid, host, startedAt: '2026-01-01T00:00:00.000Z' }));
 }
 
-describe('a run folder\'s lock', () => {
+describe("a run folder's lock", () => {
   it('is held by one taker at a time, and released', () => {
     const d = folder('twice');
     const lock = lockRun(d);
@@ -55,7 +55,7 @@ describe('a run folder\'s lock', () => {
     lockRun(d).release();
   });
 
-  it('refuses a live process\'s lock with its pid, through the CLI too, and takes over once it is gone', async () => {
+  it("refuses a live process's lock with its pid, through the CLI too, and takes over once it is gone", async () => {
     const d = folder('live');
     const pid = liveProcess();
     writeLock(d, pid);
@@ -63,7 +63,7 @@ describe('a run folder\'s lock', () => {
     const resumed = await cliAsync('train', '--resume', d);
     assert.equal(resumed.code, 1);
     assert.match(resumed.stderr, new RegExp(`robustness-lens train: run is in use by pid ${pid}`));
-    assert.ok(fs.existsSync(path.join(d, LOCK_FILE)), 'the refused resume left the owner\'s lock alone');
+    assert.ok(fs.existsSync(path.join(d, LOCK_FILE)), "the refused resume left the owner's lock alone");
 
     const stale = folder('stale');
     writeLock(stale, deadPid());
@@ -78,7 +78,7 @@ describe('a run folder\'s lock', () => {
     assert.throws(() => lockRun(stale), /in use by pid \d+ on another-host/);
   });
 
-  it('removes staging files of dead writers when taken, and keeps a live one\'s', () => {
+  it("removes staging files of dead writers when taken, and keeps a live one's", () => {
     const d = folder('temporaries');
     const dead = deadPid();
     const live = liveProcess();
@@ -90,7 +90,7 @@ describe('a run folder\'s lock', () => {
     assert.deepEqual(fs.readdirSync(d).sort(), [`checkpoint.rlck.${live}.3.tmp`, 'notes.tmp'].sort());
   });
 
-  it('a new run folder appears whole: a dead run\'s staging folder is removed, the new one holds its files', () => {
+  it("a new run folder appears whole: a dead run's staging folder is removed, the new one holds its files", () => {
     const workspace = folder('publish');
     const staging = path.join(runsRoot(workspace), `.20260101-000000-train-abcdef.${deadPid()}.partial`);
     fs.mkdirSync(staging, { recursive: true });

@@ -18,15 +18,28 @@ function store(): RunStore {
 }
 
 function epoch(n: number, fgsm: number, pgd: number): EpochMetrics {
-  return { epoch: n, trainLoss: 1, trainAccuracy: 0.5, learningRate: 0.1, eps: 0.1, cleanAccuracy: 0.9, fgsmAccuracy: fgsm, pgdAccuracy: pgd, seconds: 1 };
+  return {
+    epoch: n,
+    trainLoss: 1,
+    trainAccuracy: 0.5,
+    learningRate: 0.1,
+    eps: 0.1,
+    cleanAccuracy: 0.9,
+    fgsmAccuracy: fgsm,
+    pgdAccuracy: pgd,
+    seconds: 1,
+  };
 }
 
 function csvRows(text: string): string[][] {
-  return text.trim().split('\r\n').map((line) => line.split(','));
+  return text
+    .trim()
+    .split('\r\n')
+    .map((line) => line.split(','));
 }
 
 describe('catastrophic overfitting marker', () => {
-  it('marks the epoch where PGD accuracy collapses while FGSM accuracy stays high (the engine\'s rule)', () => {
+  it("marks the epoch where PGD accuracy collapses while FGSM accuracy stays high (the engine's rule)", () => {
     assert.equal(overfittingEpoch([epoch(1, 0.5, 0.4), epoch(2, 0.6, 0.45), epoch(3, 0.85, 0.05)]), 3);
   });
   it('marks a jump of the FGSM-PGD gap before PGD has halved', () => {
@@ -52,7 +65,10 @@ describe('figures from the recorded runs', () => {
     const curve = epsCurve(of, runs);
     assert.ok(curve);
     const same = evals.filter((r) => weightsKey(r) === weightsKey(of));
-    assert.deepEqual(curve.eps, [...new Set(same.map((r) => r.evaluation?.threat.eps))].sort((a, b) => (a ?? 0) - (b ?? 0)));
+    assert.deepEqual(
+      curve.eps,
+      [...new Set(same.map((r) => r.evaluation?.threat.eps))].sort((a, b) => (a ?? 0) - (b ?? 0)),
+    );
     for (const r of same) {
       const e = r.evaluation;
       assert.ok(e);
@@ -60,7 +76,10 @@ describe('figures from the recorded runs', () => {
       const clean = curve.series.find((s) => s.label === 'Clean');
       assert.ok(clean && clean.values[i] !== null);
       // The newest run at an epsilon wins; every value is one of the runs' own.
-      assert.ok(curve.series.some((s) => s.values[i] === e.robustAccuracy) || same.some((o) => o !== r && o.evaluation?.threat.eps === e.threat.eps));
+      assert.ok(
+        curve.series.some((s) => s.values[i] === e.robustAccuracy) ||
+          same.some((o) => o !== r && o.evaluation?.threat.eps === e.threat.eps),
+      );
     }
     // The training run itself shows the same curve (its folder is what the evaluations loaded).
     assert.deepEqual(epsCurve(train, runs)?.eps, curve.eps);
@@ -92,7 +111,9 @@ describe('figures from the recorded runs', () => {
     assert.ok(e?.evaluation);
     const attacks = csvRows(attacksCsv(e));
     assert.deepEqual(attacks[1]?.slice(0, 3), ['0', 'clean', String(e.evaluation.cleanAccuracy)]);
-    e.evaluation.attacks.forEach((a, i) => assert.deepEqual(attacks[i + 2]?.slice(1, 3), [a.name, String(a.robustAccuracy)]));
+    e.evaluation.attacks.forEach((a, i) =>
+      assert.deepEqual(attacks[i + 2]?.slice(1, 3), [a.name, String(a.robustAccuracy)]),
+    );
   });
 
   it('writes a Markdown report with the breakdown and the comparison', () => {
@@ -102,7 +123,8 @@ describe('figures from the recorded runs', () => {
     assert.match(report, /^# Robustness Lens report/);
     assert.match(report, /## Comparison/);
     assert.ok(report.includes(`| Clean | ${percent(e.evaluation.cleanAccuracy)} |`));
-    for (const a of e.evaluation.attacks) assert.ok(report.includes(`| after ${a.name} | ${percent(a.robustAccuracy)} |`));
+    for (const a of e.evaluation.attacks)
+      assert.ok(report.includes(`| after ${a.name} | ${percent(a.robustAccuracy)} |`));
   });
 });
 
@@ -117,7 +139,9 @@ describe('exports are safe with hostile text', () => {
     assert.ok(comparisonCsv(comparison).includes(`"'=HYPERLINK(""x"")"`));
   });
   it('keeps Markdown table cells on one line with literal pipes', () => {
-    const train = store().list().find((r) => r.kind === 'train');
+    const train = store()
+      .list()
+      .find((r) => r.kind === 'train');
     assert.ok(train);
     const report = markdownReport([{ ...train, message: 'a | b\n# heading' }], 'now');
     assert.ok(report.includes('- Note: a \\| b # heading'));
@@ -140,7 +164,10 @@ describe('live messages merged into the run list', () => {
     const s = store();
     const id = '20991231-000000-train-aaaaaa';
     s.applyLive(id, { type: 'started', runId: id, runDir: `/w/${id}`, backend: 'wasm', device: 'cpu', notes: [] });
-    assert.equal(s.applyLive(id, { type: 'progress', phase: 'epoch 1/2', done: 1, total: 10, etaSeconds: 5 }), 'progress');
+    assert.equal(
+      s.applyLive(id, { type: 'progress', phase: 'epoch 1/2', done: 1, total: 10, etaSeconds: 5 }),
+      'progress',
+    );
     let run = s.list()[0];
     assert.equal(run?.id, id);
     assert.equal(run?.kind, 'train');
@@ -149,7 +176,16 @@ describe('live messages merged into the run list', () => {
     assert.equal(s.applyLive(id, { type: 'metric', epoch: epoch(1, 0.5, 0.4) }), 'content');
     s.applyLive(id, { type: 'metric', epoch: epoch(1, 0.5, 0.4) });
     assert.equal(s.get(id)?.history.length, 1, 'a repeated epoch replaces the earlier one');
-    s.applyLive(id, { type: 'result', result: { runId: id, runDir: `/w/${id}`, kind: 'train', status: 'completed', history: [epoch(1, 0.5, 0.4), epoch(2, 0.6, 0.5)] } });
+    s.applyLive(id, {
+      type: 'result',
+      result: {
+        runId: id,
+        runDir: `/w/${id}`,
+        kind: 'train',
+        status: 'completed',
+        history: [epoch(1, 0.5, 0.4), epoch(2, 0.6, 0.5)],
+      },
+    });
     run = s.get(id);
     assert.equal(run?.state, 'finished');
     assert.equal(run?.history.length, 2);

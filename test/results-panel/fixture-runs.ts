@@ -17,12 +17,26 @@ function readJson(file: string): unknown {
  * still point into their training run's folder.
  */
 export function loadFixtureRuns(): RunRecord[] {
-  const ids = fs.readdirSync(FIXTURE_RUNS, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
-  return ids.sort().reverse().map((id): RunRecord => {
-    const dir = path.join(FIXTURE_RUNS, id);
-    const result = readJson(path.join(dir, 'result.json')) as RunSummary;
-    const config = readJson(path.join(dir, 'config.json'));
-    const kind = (config as { kind: 'train' | 'eval' }).kind;
-    return { id, dir: result.runDir, kind, config, environment: readJson(path.join(dir, 'environment.json')), result, state: 'finished' };
-  });
+  const ids = fs
+    .readdirSync(FIXTURE_RUNS, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
+  return ids
+    .sort()
+    .reverse()
+    .map((id): RunRecord => {
+      const dir = path.join(FIXTURE_RUNS, id);
+      const result = readJson(path.join(dir, 'result.json')) as RunSummary;
+      const config = readJson(path.join(dir, 'config.json'));
+      const kind = (config as { kind: 'train' | 'eval' }).kind;
+      return {
+        id,
+        dir: result.runDir,
+        kind,
+        config,
+        environment: readJson(path.join(dir, 'environment.json')),
+        result,
+        state: 'finished',
+      };
+    });
 }

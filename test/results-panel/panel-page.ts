@@ -25,9 +25,20 @@ export async function buildPage(): Promise<Bundle> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'results-panel-'));
   await esbuild.build({
     entryPoints: { results: repoPath('webview/src/results/main.ts') },
-    bundle: true, outdir: dir, platform: 'browser', target: 'es2022', format: 'iife', minify: true, logLevel: 'silent',
+    bundle: true,
+    outdir: dir,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    minify: true,
+    logLevel: 'silent',
   });
-  const html = resultsPanelHtml({ scriptUri: `${ORIGIN}/results.js`, styleUri: `${ORIGIN}/results.css`, cspSource: ORIGIN, nonce: 'dGVzdG5vbmNlMDEyMzQ1Njc4OQ' });
+  const html = resultsPanelHtml({
+    scriptUri: `${ORIGIN}/results.js`,
+    styleUri: `${ORIGIN}/results.css`,
+    cspSource: ORIGIN,
+    nonce: 'dGVzdG5vbmNlMDEyMzQ1Njc4OQ',
+  });
   return { dir, html };
 }
 
@@ -35,7 +46,15 @@ export function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -69,19 +88,27 @@ export async function openPanel(browser: Browser, bundle: Bundle, savedState?: u
     if (name === 'index.html') return route.fulfill({ status: 200, contentType: 'text/html', body: bundle.html });
     const file = path.join(bundle.dir, name);
     if (!/^results\.(js|css)$/.test(name) || !fs.existsSync(file)) return route.fulfill({ status: 404, body: '' });
-    return route.fulfill({ status: 200, contentType: name.endsWith('.js') ? 'text/javascript' : 'text/css', body: fs.readFileSync(file) });
+    return route.fulfill({
+      status: 200,
+      contentType: name.endsWith('.js') ? 'text/javascript' : 'text/css',
+      body: fs.readFileSync(file),
+    });
   });
   await page.addInitScript((initial) => {
     const w = window as unknown as StubWindow & { acquireVsCodeApi: () => unknown };
     w.__posted = [];
     w.__state = initial;
     w.__violations = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      w.__violations.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
     // Structured-clone what the page posts, as the real webview channel does.
     w.acquireVsCodeApi = () => ({
       postMessage: (m: unknown) => w.__posted.push(structuredClone(m)),
       getState: () => w.__state,
-      setState: (s: unknown) => { w.__state = structuredClone(s); },
+      setState: (s: unknown) => {
+        w.__state = structuredClone(s);
+      },
     });
   }, savedState ?? null);
   const warnings: string[] = [];
@@ -93,7 +120,9 @@ export async function openPanel(browser: Browser, bundle: Bundle, savedState?: u
   await page.goto(`${ORIGIN}/index.html`);
   await page.waitForFunction(() => (window as unknown as StubWindow).__posted.length > 0);
   return {
-    page, warnings, errors,
+    page,
+    warnings,
+    errors,
     posted: () => page.evaluate(() => (window as unknown as StubWindow).__posted as FromResultsPanel[]),
     state: () => page.evaluate(() => (window as unknown as StubWindow).__state),
     send: async (message) => {

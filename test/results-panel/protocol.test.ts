@@ -6,7 +6,8 @@ import { loadFixtureRuns } from './fixture-runs';
 // Both directions of the results panel's messages: what the page accepts from the extension and
 // what the extension accepts from the page. Each case changes one thing in a valid message.
 
-const PNG_1x1 = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAAC0lEQVR4nGNgAAIAAAUAAXpeqz8AAAAASUVORK5CYII=';
+const PNG_1x1 =
+  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAAC0lEQVR4nGNgAAIAAAUAAXpeqz8AAAAASUVORK5CYII=';
 
 function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
@@ -55,7 +56,8 @@ describe('parseToResultsPanel (extension -> page)', () => {
       { type: 'result', result: train.result },
       { type: 'error', message: 'out of memory' },
     ];
-    for (const message of messages) assert.ok(parseToResultsPanel({ type: 'live', runId: train.id, message }), JSON.stringify(message).slice(0, 80));
+    for (const message of messages)
+      assert.ok(parseToResultsPanel({ type: 'live', runId: train.id, message }), JSON.stringify(message).slice(0, 80));
   });
 
   it('reads a null figure (NaN written by JSON.stringify) as NaN instead of rejecting the run', () => {
@@ -90,20 +92,44 @@ describe('parseToResultsPanel (extension -> page)', () => {
     ['config not an object', { type: 'runs', runs: [mutate(train, ['config'], 'kind: train')] }],
     ['a huge string in config', { type: 'runs', runs: [mutate(train, ['config'], { note: 'x'.repeat(30_000) })] }],
     ['a deeply nested config', { type: 'runs', runs: [mutate(train, ['config'], nested(40))] }],
-    ['an accuracy as a string', { type: 'runs', runs: [mutate(evaluation, ['result', 'evaluation', 'cleanAccuracy'], '0.9')] }],
-    ['an accuracy over 1', { type: 'runs', runs: [mutate(evaluation, ['result', 'evaluation', 'robustAccuracy'], 1.5)] }],
-    ['an unknown attack', { type: 'runs', runs: [mutate(evaluation, ['result', 'evaluation', 'attacks', 0, 'name'], 'cw')] }],
+    [
+      'an accuracy as a string',
+      { type: 'runs', runs: [mutate(evaluation, ['result', 'evaluation', 'cleanAccuracy'], '0.9')] },
+    ],
+    [
+      'an accuracy over 1',
+      { type: 'runs', runs: [mutate(evaluation, ['result', 'evaluation', 'robustAccuracy'], 1.5)] },
+    ],
+    [
+      'an unknown attack',
+      { type: 'runs', runs: [mutate(evaluation, ['result', 'evaluation', 'attacks', 0, 'name'], 'cw')] },
+    ],
     ['a wrong norm', { type: 'runs', runs: [mutate(evaluation, ['result', 'evaluation', 'threat', 'norm'], 'L1')] }],
-    ['per-sample flags other than 0/1', { type: 'runs', runs: [mutate(evaluation, ['result', 'evaluation', 'perSample', 'clean', 0], 2)] }],
-    ['a status outside the engine\'s', { type: 'runs', runs: [mutate(train, ['result', 'status'], 'ok')] }],
-    ['an epoch missing a field', { type: 'runs', runs: [mutate(train, ['result', 'history', 0, 'pgdAccuracy'], DELETE)] }],
+    [
+      'per-sample flags other than 0/1',
+      { type: 'runs', runs: [mutate(evaluation, ['result', 'evaluation', 'perSample', 'clean', 0], 2)] },
+    ],
+    ["a status outside the engine's", { type: 'runs', runs: [mutate(train, ['result', 'status'], 'ok')] }],
+    [
+      'an epoch missing a field',
+      { type: 'runs', runs: [mutate(train, ['result', 'history', 0, 'pgdAccuracy'], DELETE)] },
+    ],
     ['live without runId', { type: 'live', message: { type: 'error', message: 'x' } }],
     ['live with a bad run id', { type: 'live', runId: 'a b', message: { type: 'error', message: 'x' } }],
     ['live with an unknown message type', { type: 'live', runId: 'r1', message: { type: 'eval', message: 'x' } }],
-    ['live progress done > total', { type: 'live', runId: 'r1', message: { type: 'progress', phase: 'x', done: 5, total: 4 } }],
-    ['live progress with an extra key', { type: 'live', runId: 'r1', message: { type: 'progress', phase: 'x', done: 1, total: 4, script: 'alert(1)' } }],
+    [
+      'live progress done > total',
+      { type: 'live', runId: 'r1', message: { type: 'progress', phase: 'x', done: 5, total: 4 } },
+    ],
+    [
+      'live progress with an extra key',
+      { type: 'live', runId: 'r1', message: { type: 'progress', phase: 'x', done: 1, total: 4, script: 'alert(1)' } },
+    ],
     ['live metric as text', { type: 'live', runId: 'r1', message: { type: 'metric', epoch: '1' } }],
-    ['live error text too long', { type: 'live', runId: 'r1', message: { type: 'error', message: 'x'.repeat(20_001) } }],
+    [
+      'live error text too long',
+      { type: 'live', runId: 'r1', message: { type: 'error', message: 'x'.repeat(20_001) } },
+    ],
     ['select with a bad id', { type: 'select', runIds: ['ok', 'javascript:alert(1)'] }],
     ['select ids not an array', { type: 'select', runIds: 'r1' }],
   ];
@@ -119,7 +145,10 @@ describe('parseFromResultsPanel (page -> extension)', () => {
     ['select nothing', { type: 'select', runIds: [] }],
     ['cancel', { type: 'cancel', runId: 'r1' }],
     ['openFolder', { type: 'openFolder', runId: 'r1' }],
-    ['export csv with content', { type: 'export', format: 'csv', runIds: ['r1'], chart: 'curves', content: 'epoch\r\n1\r\n' }],
+    [
+      'export csv with content',
+      { type: 'export', format: 'csv', runIds: ['r1'], chart: 'curves', content: 'epoch\r\n1\r\n' },
+    ],
     ['export json without content', { type: 'export', format: 'json', runIds: ['r1', 'r2'] }],
     ['export png', { type: 'export', format: 'png', runIds: ['r1'], chart: 'accuracy', pngDataUrl: PNG_1x1 }],
   ];
@@ -141,17 +170,59 @@ describe('parseFromResultsPanel (page -> extension)', () => {
     ['export with an unknown format', { type: 'export', format: 'html', runIds: ['r1'], content: '<script>' }],
     ['export without run ids', { type: 'export', format: 'csv', runIds: [], content: 'a' }],
     ['export with content as a number', { type: 'export', format: 'csv', runIds: ['r1'], content: 5 }],
-    ['export with content too large', { type: 'export', format: 'csv', runIds: ['r1'], content: 'x'.repeat(32 * 1024 * 1024 + 1) }],
-    ['export with a chart name with a slash', { type: 'export', format: 'csv', runIds: ['r1'], chart: '../x', content: 'a' }],
+    [
+      'export with content too large',
+      { type: 'export', format: 'csv', runIds: ['r1'], content: 'x'.repeat(32 * 1024 * 1024 + 1) },
+    ],
+    [
+      'export with a chart name with a slash',
+      { type: 'export', format: 'csv', runIds: ['r1'], chart: '../x', content: 'a' },
+    ],
     ['export csv carrying a PNG', { type: 'export', format: 'csv', runIds: ['r1'], pngDataUrl: PNG_1x1 }],
     ['export png without its data', { type: 'export', format: 'png', runIds: ['r1'], chart: 'loss' }],
     ['export png without a chart name', { type: 'export', format: 'png', runIds: ['r1'], pngDataUrl: PNG_1x1 }],
-    ['export png with a javascript: URL', { type: 'export', format: 'png', runIds: ['r1'], chart: 'loss', pngDataUrl: 'javascript:alert(1)' }],
-    ['export png with an SVG data URL', { type: 'export', format: 'png', runIds: ['r1'], chart: 'loss', pngDataUrl: 'data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=' }],
-    ['export png saying PNG but holding other bytes', { type: 'export', format: 'png', runIds: ['r1'], chart: 'loss', pngDataUrl: 'data:image/png;base64,PHNjcmlwdD4=' }],
-    ['export png with characters outside base64', { type: 'export', format: 'png', runIds: ['r1'], chart: 'loss', pngDataUrl: `${PNG_1x1.slice(0, -4)}"><x` }],
-    ['export png too large', { type: 'export', format: 'png', runIds: ['r1'], chart: 'loss', pngDataUrl: `data:image/png;base64,iVBORw0KGgo${'A'.repeat(16 * 1024 * 1024)}` }],
-    ['export png also carrying content', { type: 'export', format: 'png', runIds: ['r1'], chart: 'loss', pngDataUrl: PNG_1x1, content: 'x' }],
+    [
+      'export png with a javascript: URL',
+      { type: 'export', format: 'png', runIds: ['r1'], chart: 'loss', pngDataUrl: 'javascript:alert(1)' },
+    ],
+    [
+      'export png with an SVG data URL',
+      {
+        type: 'export',
+        format: 'png',
+        runIds: ['r1'],
+        chart: 'loss',
+        pngDataUrl: 'data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=',
+      },
+    ],
+    [
+      'export png saying PNG but holding other bytes',
+      {
+        type: 'export',
+        format: 'png',
+        runIds: ['r1'],
+        chart: 'loss',
+        pngDataUrl: 'data:image/png;base64,PHNjcmlwdD4=',
+      },
+    ],
+    [
+      'export png with characters outside base64',
+      { type: 'export', format: 'png', runIds: ['r1'], chart: 'loss', pngDataUrl: `${PNG_1x1.slice(0, -4)}"><x` },
+    ],
+    [
+      'export png too large',
+      {
+        type: 'export',
+        format: 'png',
+        runIds: ['r1'],
+        chart: 'loss',
+        pngDataUrl: `data:image/png;base64,iVBORw0KGgo${'A'.repeat(16 * 1024 * 1024)}`,
+      },
+    ],
+    [
+      'export png also carrying content',
+      { type: 'export', format: 'png', runIds: ['r1'], chart: 'loss', pngDataUrl: PNG_1x1, content: 'x' },
+    ],
     ['export with an extra key', { type: 'export', format: 'json', runIds: ['r1'], path: '/etc/passwd' }],
   ];
   for (const [what, message] of rejected) {

@@ -31,7 +31,10 @@ function last<T>(list: readonly T[]): T | undefined {
 
 function lastExport(posted: FromResultsPanel[]): Extract<FromResultsPanel, { type: 'export' }> {
   const message = last(posted);
-  assert.ok(message && message.type === 'export', `the last message posted is an export: ${JSON.stringify(message)?.slice(0, 200)}`);
+  assert.ok(
+    message && message.type === 'export',
+    `the last message posted is an export: ${JSON.stringify(message)?.slice(0, 200)}`,
+  );
   // What the extension will do with it: its validator must accept it unchanged.
   assert.deepEqual(parseFromResultsPanel(message), message);
   return message;
@@ -69,30 +72,44 @@ describe('results panel page (headless Chromium)', { skip }, () => {
   it('says it is ready, then lists every run newest first', async () => {
     assert.deepEqual((await panel.posted())[0], { type: 'ready' });
     await panel.send({ type: 'runs', runs });
-    const ids = await panel.page.locator('table.history tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.run));
-    assert.deepEqual(ids, runs.map((r) => r.id));
+    const ids = await panel.page
+      .locator('table.history tbody tr')
+      .evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.run));
+    assert.deepEqual(
+      ids,
+      runs.map((r) => r.id),
+    );
   });
 
-  it('shows an evaluation: the AutoAttack table equals the run\'s JSON and both charts draw', async () => {
+  it("shows an evaluation: the AutoAttack table equals the run's JSON and both charts draw", async () => {
     assert.ok(autoattack?.result?.evaluation);
     const e = autoattack.result.evaluation;
     await panel.page.click(`button[data-open="${autoattack.id}"]`);
     assert.deepEqual(last(await panel.posted()), { type: 'select', runIds: [autoattack.id] });
-    const cells = await panel.page.locator('table.attacks tbody tr').evaluateAll((rows) => rows.map((r) => {
-      const td = (r as HTMLTableRowElement).cells;
-      return { step: td[0]?.textContent, text: td[1]?.textContent, value: Number(td[1]?.dataset.value) };
-    }));
+    const cells = await panel.page.locator('table.attacks tbody tr').evaluateAll((rows) =>
+      rows.map((r) => {
+        const td = (r as HTMLTableRowElement).cells;
+        return { step: td[0]?.textContent, text: td[1]?.textContent, value: Number(td[1]?.dataset.value) };
+      }),
+    );
     assert.deepEqual(cells, [
       { step: 'Clean', text: percent(e.cleanAccuracy), value: e.cleanAccuracy },
       ...e.attacks.map((a) => ({ step: `after ${a.name}`, text: percent(a.robustAccuracy), value: a.robustAccuracy })),
     ]);
     await assertChartsDrawn(panel, ['attacks', 'epsilon']);
-    assert.equal(await panel.page.getAttribute('figure[data-chart="attacks"]', 'data-points'), String(e.attacks.length + 1));
+    assert.equal(
+      await panel.page.getAttribute('figure[data-chart="attacks"]', 'data-points'),
+      String(e.attacks.length + 1),
+    );
     const epsPoints = Number(await panel.page.getAttribute('figure[data-chart="epsilon"]', 'data-points'));
     assert.ok(epsPoints >= 4, `the epsilon chart has the evaluations at several epsilons (${epsPoints} points)`);
     const params = (autoattack.config as { model: { params: number } }).model.params;
-    assert.ok((await panel.page.textContent('#model') ?? '').includes(params.toLocaleString('en-US')));
-    assert.ok((await panel.page.textContent('#environment') ?? '').includes((autoattack.environment as { backend: string }).backend));
+    assert.ok(((await panel.page.textContent('#model')) ?? '').includes(params.toLocaleString('en-US')));
+    assert.ok(
+      ((await panel.page.textContent('#environment')) ?? '').includes(
+        (autoattack.environment as { backend: string }).backend,
+      ),
+    );
     await panel.page.screenshot({ path: `${SHOTS}/dark-evaluation.png`, fullPage: true });
   });
 
@@ -104,8 +121,14 @@ describe('results panel page (headless Chromium)', { skip }, () => {
     assert.equal(csv.format, 'csv');
     assert.equal(csv.chart, 'attacks');
     assert.deepEqual(csv.runIds, [autoattack.id]);
-    const rows = (csv.content ?? '').trim().split('\r\n').map((l) => l.split(','));
-    assert.deepEqual(rows.slice(1).map((r) => [r[1], Number(r[2])]), [['clean', e.cleanAccuracy], ...e.attacks.map((a) => [a.name, a.robustAccuracy])]);
+    const rows = (csv.content ?? '')
+      .trim()
+      .split('\r\n')
+      .map((l) => l.split(','));
+    assert.deepEqual(
+      rows.slice(1).map((r) => [r[1], Number(r[2])]),
+      [['clean', e.cleanAccuracy], ...e.attacks.map((a) => [a.name, a.robustAccuracy])],
+    );
 
     await panel.page.click('.toolbar vscode-button[data-export="json"]');
     const json = lastExport(await panel.posted());
@@ -122,20 +145,42 @@ describe('results panel page (headless Chromium)', { skip }, () => {
     await assertPngExports(panel, [autoattack.id]);
   });
 
-  it('shows a training run: loss and accuracy curves per epoch equal to the run\'s history', async () => {
+  it("shows a training run: loss and accuracy curves per epoch equal to the run's history", async () => {
     assert.ok(train?.result?.history);
     const history: readonly EpochMetrics[] = train.result.history;
     await panel.page.click(`button[data-open="${train.id}"]`);
     await assertChartsDrawn(panel, ['accuracy', 'loss']);
-    assert.equal(await panel.page.getAttribute('figure[data-chart="accuracy"]', 'data-points'), String(history.length * 4));
-    assert.equal(await panel.page.getAttribute('figure[data-chart="loss"]', 'data-points'), String(history.filter((h) => Number.isFinite(h.trainLoss)).length));
-    const table = await panel.page.locator('table.epochs tbody tr').evaluateAll((rows) => rows.map((r) => Array.from((r as HTMLTableRowElement).cells).slice(0, 5).map((c) => Number(c.dataset.value))));
-    assert.deepEqual(table, history.map((h) => [h.epoch, h.trainLoss, h.cleanAccuracy, h.fgsmAccuracy, h.pgdAccuracy]));
+    assert.equal(
+      await panel.page.getAttribute('figure[data-chart="accuracy"]', 'data-points'),
+      String(history.length * 4),
+    );
+    assert.equal(
+      await panel.page.getAttribute('figure[data-chart="loss"]', 'data-points'),
+      String(history.filter((h) => Number.isFinite(h.trainLoss)).length),
+    );
+    const table = await panel.page.locator('table.epochs tbody tr').evaluateAll((rows) =>
+      rows.map((r) =>
+        Array.from((r as HTMLTableRowElement).cells)
+          .slice(0, 5)
+          .map((c) => Number(c.dataset.value)),
+      ),
+    );
+    assert.deepEqual(
+      table,
+      history.map((h) => [h.epoch, h.trainLoss, h.cleanAccuracy, h.fgsmAccuracy, h.pgdAccuracy]),
+    );
     await panel.page.click('.toolbar vscode-button[data-export="csv"]');
     const csv = lastExport(await panel.posted());
     assert.equal(csv.chart, 'curves');
-    const rows = (csv.content ?? '').trim().split('\r\n').slice(1).map((l) => l.split(',').map(Number));
-    assert.deepEqual(rows.map((r) => [r[0], r[1], r[3], r[4], r[5]]), history.map((h) => [h.epoch, h.trainLoss, h.cleanAccuracy, h.fgsmAccuracy, h.pgdAccuracy]));
+    const rows = (csv.content ?? '')
+      .trim()
+      .split('\r\n')
+      .slice(1)
+      .map((l) => l.split(',').map(Number));
+    assert.deepEqual(
+      rows.map((r) => [r[0], r[1], r[3], r[4], r[5]]),
+      history.map((h) => [h.epoch, h.trainLoss, h.cleanAccuracy, h.fgsmAccuracy, h.pgdAccuracy]),
+    );
     await assertPngExports(panel, [train.id]);
     await panel.page.screenshot({ path: `${SHOTS}/dark-training.png`, fullPage: true });
   });
@@ -143,7 +188,11 @@ describe('results panel page (headless Chromium)', { skip }, () => {
   it('marks catastrophic overfitting on the curves', async () => {
     // The recorded run's history with the status the engine gives a run it stopped for it.
     assert.ok(train?.result?.history);
-    const stopped = { ...train, id: `${train.id}-co`, result: { ...train.result, runId: `${train.id}-co`, status: 'catastrophic-overfitting' as const } };
+    const stopped = {
+      ...train,
+      id: `${train.id}-co`,
+      result: { ...train.result, runId: `${train.id}-co`, status: 'catastrophic-overfitting' as const },
+    };
     await panel.send({ type: 'runs', runs: [stopped, ...runs] });
     await panel.page.click(`button[data-open="${stopped.id}"]`);
     const marked = await panel.page.getAttribute('[data-overfitting]', 'data-overfitting');
@@ -158,7 +207,13 @@ describe('results panel page (headless Chromium)', { skip }, () => {
     await panel.page.click(`button[data-open="${older.id}"]`);
     await panel.page.click(`vscode-checkbox[data-run="${newer.id}"]`);
     assert.deepEqual(last(await panel.posted()), { type: 'select', runIds: [newer.id, older.id] });
-    const rows = await panel.page.locator('table.comparison tbody tr').evaluateAll((trs) => trs.map((r) => Array.from((r as HTMLTableRowElement).cells).map((c) => ({ text: c.textContent, value: c.dataset.value }))));
+    const rows = await panel.page
+      .locator('table.comparison tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((r) =>
+          Array.from((r as HTMLTableRowElement).cells).map((c) => ({ text: c.textContent, value: c.dataset.value })),
+        ),
+      );
     assert.equal(rows.length, 2);
     const n = newer.result?.evaluation;
     const o = older.result?.evaluation;
@@ -183,11 +238,28 @@ describe('results panel page (headless Chromium)', { skip }, () => {
   it('follows a live run: progress with ETA, epochs appended to the charts, cancel, result', async () => {
     assert.ok(train?.result?.history);
     const id = '20991231-235959-train-live01';
-    await panel.send({ type: 'live', runId: id, message: { type: 'started', runId: id, runDir: `/tmp/runs/${id}`, backend: 'wasm', device: 'WebAssembly SIMD', notes: [] } });
+    await panel.send({
+      type: 'live',
+      runId: id,
+      message: {
+        type: 'started',
+        runId: id,
+        runDir: `/tmp/runs/${id}`,
+        backend: 'wasm',
+        device: 'WebAssembly SIMD',
+        notes: [],
+      },
+    });
     await panel.page.click(`button[data-open="${id}"]`);
-    await panel.send({ type: 'live', runId: id, message: { type: 'progress', phase: 'epoch 1/3', done: 10, total: 48, etaSeconds: 90, imagesPerSecond: 250 } });
+    await panel.send({
+      type: 'live',
+      runId: id,
+      message: { type: 'progress', phase: 'epoch 1/3', done: 10, total: 48, etaSeconds: 90, imagesPerSecond: 250 },
+    });
     assert.equal(await panel.page.getAttribute(`[data-progress="${id}"]`, 'data-done'), '10');
-    assert.ok((await panel.page.textContent(`[data-progress="${id}"] .progress-text`))?.includes(`ETA ${duration(90)}`));
+    assert.ok(
+      (await panel.page.textContent(`[data-progress="${id}"] .progress-text`))?.includes(`ETA ${duration(90)}`),
+    );
     const [first, second] = train.result.history;
     assert.ok(first && second);
     await panel.send({ type: 'live', runId: id, message: { type: 'metric', epoch: first } });
@@ -198,7 +270,21 @@ describe('results panel page (headless Chromium)', { skip }, () => {
     await assertChartsDrawn(panel, ['accuracy', 'loss']);
     await panel.page.click(`[data-progress="${id}"] vscode-button[data-action="cancel"]`);
     assert.deepEqual(last(await panel.posted()), { type: 'cancel', runId: id });
-    await panel.send({ type: 'live', runId: id, message: { type: 'result', result: { runId: id, runDir: `/tmp/runs/${id}`, kind: 'train', status: 'cancelled', history: [first, second], message: 'cancelled during epoch 3' } } });
+    await panel.send({
+      type: 'live',
+      runId: id,
+      message: {
+        type: 'result',
+        result: {
+          runId: id,
+          runDir: `/tmp/runs/${id}`,
+          kind: 'train',
+          status: 'cancelled',
+          history: [first, second],
+          message: 'cancelled during epoch 3',
+        },
+      },
+    });
     assert.equal(await panel.page.locator(`[data-progress="${id}"]`).count(), 0);
     assert.ok((await panel.page.textContent('.run-header .badge'))?.includes('cancelled'));
     await panel.send({ type: 'runs', runs });
@@ -210,7 +296,10 @@ describe('results panel page (headless Chromium)', { skip }, () => {
     const before = await panel.page.textContent('table.attacks');
     const warned = panel.warnings.length;
     const bad: unknown[] = [
-      null, 'runs', { type: 'runs' }, { type: 'runs', runs: [{ id: '../x' }] },
+      null,
+      'runs',
+      { type: 'runs' },
+      { type: 'runs', runs: [{ id: '../x' }] },
       { type: 'live', runId: autoattack.id, message: { type: 'progress', phase: 'x', done: 9, total: 1 } },
       { type: 'select', runIds: ['<img src=x onerror=alert(1)>'] },
       { type: 'eval', runs },
@@ -228,10 +317,15 @@ describe('results panel page (headless Chromium)', { skip }, () => {
   it('restores the selection and scroll position after a reload', async () => {
     const [newer, older] = comparablePair();
     await panel.send({ type: 'select', runIds: [newer.id, older.id] });
-    const target = await panel.page.evaluate(() => Math.min(300, document.documentElement.scrollHeight - window.innerHeight));
+    const target = await panel.page.evaluate(() =>
+      Math.min(300, document.documentElement.scrollHeight - window.innerHeight),
+    );
     assert.ok(target > 50, 'the comparison is taller than the window');
     await panel.page.evaluate((y) => window.scrollTo(0, y), target);
-    await panel.page.waitForFunction((y) => (window as unknown as { __state?: { scrollY?: number } }).__state?.scrollY === y, target);
+    await panel.page.waitForFunction(
+      (y) => (window as unknown as { __state?: { scrollY?: number } }).__state?.scrollY === y,
+      target,
+    );
     const saved = await panel.state();
     assert.deepEqual((saved as { selected: string[] }).selected, [newer.id, older.id]);
     const reopened = await openPanel(browser, bundle, saved);
@@ -279,7 +373,15 @@ function comparablePair(): [RunRecord, RunRecord] {
       const eb = b.result?.evaluation;
       const wa = (a.config as { model: { weights: string | null } }).model.weights;
       const wb = (b.config as { model: { weights: string | null } }).model.weights;
-      if (a.id > b.id && ea && eb && wa !== wb && ea.threat.eps === eb.threat.eps && attacksOf(a).join() === attacksOf(b).join()) return [a, b];
+      if (
+        a.id > b.id &&
+        ea &&
+        eb &&
+        wa !== wb &&
+        ea.threat.eps === eb.threat.eps &&
+        attacksOf(a).join() === attacksOf(b).join()
+      )
+        return [a, b];
     }
   }
   throw new Error('the fixtures need two evaluations of different weights with the same attacks and epsilon');
@@ -291,17 +393,24 @@ async function assertChartsDrawn(panel: PanelPage, ids: readonly string[]): Prom
     assert.equal(await figure.count(), 1, `chart ${id} is shown`);
     assert.ok(Number(await figure.getAttribute('data-points')) > 0, `chart ${id} has data`);
     // Something is drawn: the plot canvas has more than a couple of colours.
-    const drawn = await figure.locator('canvas').first().evaluate((c) => {
-      const canvas = c as HTMLCanvasElement;
-      const data = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data;
-      const seen = new Set<number>();
-      for (let i = 0; data && i < data.length; i += 4 * 5) seen.add((data[i]! << 24) | (data[i + 1]! << 16) | (data[i + 2]! << 8) | data[i + 3]!);
-      return { width: canvas.width, height: canvas.height, colours: seen.size };
-    });
-    assert.ok(drawn.width > 200 && drawn.height > 100 && drawn.colours > 3, `chart ${id} drew on its canvas: ${JSON.stringify(drawn)}`);
+    const drawn = await figure
+      .locator('canvas')
+      .first()
+      .evaluate((c) => {
+        const canvas = c as HTMLCanvasElement;
+        const data = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data;
+        const seen = new Set<number>();
+        for (let i = 0; data && i < data.length; i += 4 * 5)
+          seen.add((data[i]! << 24) | (data[i + 1]! << 16) | (data[i + 2]! << 8) | data[i + 3]!);
+        return { width: canvas.width, height: canvas.height, colours: seen.size };
+      });
+    assert.ok(
+      drawn.width > 200 && drawn.height > 100 && drawn.colours > 3,
+      `chart ${id} drew on its canvas: ${JSON.stringify(drawn)}`,
+    );
     // Its accessible alternative: a label and a data table with a row per x value.
     assert.ok((await figure.locator('.plot[role="img"]').getAttribute('aria-label'))?.length);
-    assert.ok(await figure.locator('details.chart-data table tbody tr').count() > 0);
+    assert.ok((await figure.locator('details.chart-data table tbody tr').count()) > 0);
   }
 }
 
@@ -314,7 +423,9 @@ async function chartPng(panel: PanelPage, id: string): Promise<string> {
 }
 
 async function assertPngExports(panel: PanelPage, runIds: readonly string[]): Promise<void> {
-  const ids = await panel.page.locator('figure[data-chart]').evaluateAll((fs) => fs.map((f) => (f as HTMLElement).dataset.chart ?? ''));
+  const ids = await panel.page
+    .locator('figure[data-chart]')
+    .evaluateAll((fs) => fs.map((f) => (f as HTMLElement).dataset.chart ?? ''));
   assert.ok(ids.length > 0);
   for (const id of ids) {
     const png = decodePng(await chartPng(panel, id));

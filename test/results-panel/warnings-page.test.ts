@@ -40,10 +40,16 @@ describe('results panel: over-reporting warnings (headless Chromium)', { skip },
     const withWarnings: RunRecord = { ...warned, result: { ...warned.result, evaluation } };
     await panel.send({ type: 'runs', runs: runs.map((r) => (r.id === warned.id ? withWarnings : r)) });
     await panel.page.click(`button[data-open="${warned.id}"]`);
-    const notes = await panel.page.locator('p[data-warning]').evaluateAll((ps) => ps.map((p) => ({
-      code: (p as HTMLElement).dataset.warning, text: p.textContent,
-    })));
-    assert.deepEqual(notes.map((n) => n.code), ['untrained-weights', 'black-box-beats-gradient']);
+    const notes = await panel.page.locator('p[data-warning]').evaluateAll((ps) =>
+      ps.map((p) => ({
+        code: (p as HTMLElement).dataset.warning,
+        text: p.textContent,
+      })),
+    );
+    assert.deepEqual(
+      notes.map((n) => n.code),
+      ['untrained-weights', 'black-box-beats-gradient'],
+    );
     // The engine's words name CLI flags; the panel's name the editor's commands, capitalised.
     const untrained = /^Untrained weights: these figures describe a randomly initialised model\. Run "Train adv/;
     assert.match(notes[0]?.text ?? '', untrained);

@@ -66,7 +66,7 @@ describe('robustnessLens.budget: one source of truth', () => {
     assert.ok(resnet50 && resnet50.budget && resnet50.budget.used > 2.3, 'ResNet-50 is 232% of 11M');
   });
 
-  it('without a setting, the panel falls back to the file\'s own budget as the lens does', () => {
+  it("without a setting, the panel falls back to the file's own budget as the lens does", () => {
     const file = repoPath('examples/resnet50.arch.yaml');
     const text = fs.readFileSync(file, 'utf8');
     const analysis = new Analyzer(() => parseSettings({})).analyse('file:///r.arch.yaml', file, text, 1, false);

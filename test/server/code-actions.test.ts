@@ -20,18 +20,29 @@ describe('language server code actions', () => {
   it('links each rule diagnostic to its documentation page', () => {
     const ra011 = lspDiagnostics(TEXT).find((d) => d.code === 'RA011');
     assert.equal(ra011?.codeDescription?.href, 'file:///ext/docs/rules/RA011.md');
-    const invalid = toLspDiagnostic({ file: 'm.py', range: ra011?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-      severity: 'error', code: 'RL101', message: 'invalid Python' }, '/ext');
+    const invalid = toLspDiagnostic(
+      {
+        file: 'm.py',
+        range: ra011?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+        severity: 'error',
+        code: 'RL101',
+        message: 'invalid Python',
+      },
+      '/ext',
+    );
     assert.equal(invalid.codeDescription?.href, 'file:///ext/docs/rules/RL101.md', 'reading problems have pages too');
   });
 
-  it('offers the rule\'s quick fix and applying it removes the finding', () => {
+  it("offers the rule's quick fix and applying it removes the finding", () => {
     const diagnostic = lspDiagnostics(TEXT).find((d) => d.code === 'RA006');
     assert.ok(diagnostic);
     const actions = codeActionsFor(URI, TEXT, [diagnostic]);
     const fix = 'Remove the stem max-pool and downsample in stage 1 (RA006)';
     const titles = [fix, 'Ignore RA006 on this line', 'Ignore RA006 for this file'];
-    assert.deepEqual(actions.map((a) => a.title), titles);
+    assert.deepEqual(
+      actions.map((a) => a.title),
+      titles,
+    );
     const edits = actions[0]?.edit?.changes?.[URI] as TextEdit[];
     const fixed = applyEdits(TEXT, edits);
     assert.ok(!lspDiagnostics(fixed).some((d) => d.code === 'RA006'));
@@ -62,9 +73,15 @@ describe('language server code actions', () => {
     const once = applyEdits(TEXT, actions[0]?.edit?.changes?.[URI] as TextEdit[]);
     assert.ok(once.startsWith('# robustness-lens: ignore-file[RA011]\n'));
     const after = lspDiagnostics(once);
-    assert.deepEqual(after.filter((d) => d.code === 'RA011'), []);
+    assert.deepEqual(
+      after.filter((d) => d.code === 'RA011'),
+      [],
+    );
     const others = (ds: typeof before): string[] =>
-      ds.filter((d) => d.code !== 'RA011').map((d) => String(d.code)).sort();
+      ds
+        .filter((d) => d.code !== 'RA011')
+        .map((d) => String(d.code))
+        .sort();
     assert.deepEqual(others(after), others(before), 'every other rule still reports');
 
     const ra016 = after.find((d) => d.code === 'RA016');

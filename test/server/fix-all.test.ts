@@ -22,8 +22,8 @@ function totals(file: string, text: string): (number | undefined)[] {
   });
 }
 
-const safeFixes = (diagnostics: ReturnType<typeof diagnosticsOf>): string[] => diagnostics
-  .filter((d) => (d.data as DiagnosticData | undefined)?.fix?.safety === 'safe').map((d) => String(d.code));
+const safeFixes = (diagnostics: ReturnType<typeof diagnosticsOf>): string[] =>
+  diagnostics.filter((d) => (d.data as DiagnosticData | undefined)?.fix?.safety === 'safe').map((d) => String(d.code));
 
 describe('fix all Robustness Lens problems', () => {
   usePythonParser();
@@ -56,7 +56,10 @@ describe('fix all Robustness Lens problems', () => {
       assert.deepEqual(totals(file, text), countsBefore, 'safe fixes keep every parameter count');
       const unsafeBefore = before.filter((d) => (d.data as DiagnosticData | undefined)?.fix?.safety === 'unsafe');
       for (const d of unsafeBefore) {
-        assert.ok(after.some((a) => a.code === d.code), `${String(d.code)} (unsafe fix) is left for the user`);
+        assert.ok(
+          after.some((a) => a.code === d.code),
+          `${String(d.code)} (unsafe fix) is left for the user`,
+        );
       }
       assert.equal(fixAllAction(URI, after), undefined, 'nothing left to fix all');
     });

@@ -50,20 +50,23 @@ model = Net()
 `;
 
 describe('parameter counts per line', () => {
-  it('counts a helper\'s layers where it is called, not on the helper\'s return line', () => {
+  it("counts a helper's layers where it is called, not on the helper's return line", () => {
     const shown = labels(HELPERS);
-    assert.equal(shown.get(lineOf(HELPERS, 'return nn.Conv2d')), undefined, 'nothing on the helper\'s return');
+    assert.equal(shown.get(lineOf(HELPERS, 'return nn.Conv2d')), undefined, "nothing on the helper's return");
     assert.equal(shown.get(lineOf(HELPERS, 'self.stem = conv3x3')), '# 432 params');
     assert.equal(shown.get(lineOf(HELPERS, 'self.conv1 = conv3x3')), '# 2,304 params ×4 blocks');
     assert.equal(shown.get(lineOf(HELPERS, 'self.conv2 = conv3x3')), '# 2,304 params ×4 blocks');
     assert.equal(shown.get(lineOf(HELPERS, 'self.bn1 =')), '# 32 params ×4 blocks');
   });
 
-  it('a helper calling a helper counts at the outermost call in the model\'s own code', () => {
-    const text = HELPERS.replace('class Block', `def conv_bn(cin, cout):
+  it("a helper calling a helper counts at the outermost call in the model's own code", () => {
+    const text = HELPERS.replace(
+      'class Block',
+      `def conv_bn(cin, cout):
     return nn.Sequential(conv3x3(cin, cout), nn.BatchNorm2d(cout))
 
-class Block`).replace('self.stem = conv3x3(3, 16)', 'self.stem = conv_bn(3, 16)');
+class Block`,
+    ).replace('self.stem = conv3x3(3, 16)', 'self.stem = conv_bn(3, 16)');
     const shown = labels(text);
     assert.equal(shown.get(lineOf(text, 'self.stem = conv_bn')), '# 464 params');
     assert.equal(shown.get(lineOf(text, 'return nn.Sequential(conv3x3')), undefined);

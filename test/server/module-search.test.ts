@@ -6,7 +6,12 @@ import * as path from 'node:path';
 import type { ModelSummary } from '../../src/core';
 import { Analyzer } from '../../src/server/document-analysis';
 import { DEFAULT_SETTINGS, parseSettings, resolveSearchPath, type ServerSettings } from '../../src/server/settings';
-import { askSysPath, parseSysPath, SysPathCache, type SysPathAnswer } from '../../src/extension/interpreter-search-path';
+import {
+  askSysPath,
+  parseSysPath,
+  SysPathCache,
+  type SysPathAnswer,
+} from '../../src/extension/interpreter-search-path';
 import { usePythonParser } from '../helpers/python';
 
 usePythonParser();
@@ -107,8 +112,10 @@ describe('the language server follows imports on the search path', () => {
 });
 
 describe('search path settings', () => {
-  it('takes the setting\'s folders, then the interpreter\'s, dropping what is not a folder name', () => {
-    const settings = parseSettings({ python: { searchPath: ['/a', 3, '', 'rel'], interpreterSearchPath: ['/usr/lib/python3/dist-packages', '/a'] } });
+  it("takes the setting's folders, then the interpreter's, dropping what is not a folder name", () => {
+    const settings = parseSettings({
+      python: { searchPath: ['/a', 3, '', 'rel'], interpreterSearchPath: ['/usr/lib/python3/dist-packages', '/a'] },
+    });
     assert.deepEqual(settings.pythonSearchPath, ['/a', 'rel', '/usr/lib/python3/dist-packages']);
     assert.deepEqual(parseSettings({ python: { searchPath: 'not a list' } }).pythonSearchPath, []);
   });
@@ -121,17 +128,23 @@ describe('search path settings', () => {
 
 describe('asking the interpreter for its sys.path', () => {
   it('keeps the absolute folders of the printed list', () => {
-    assert.deepEqual(parseSysPath('["", "/usr/lib/python311.zip", "/usr/lib/python3/dist-packages", 4]\n'), ['/usr/lib/python3/dist-packages']);
+    assert.deepEqual(parseSysPath('["", "/usr/lib/python311.zip", "/usr/lib/python3/dist-packages", 4]\n'), [
+      '/usr/lib/python3/dist-packages',
+    ]);
     assert.equal(parseSysPath('Traceback (most recent call last):'), undefined);
     assert.equal(parseSysPath('{"a": 1}'), undefined);
   });
 
-  it('gets Debian\'s python3 sys.path', { skip: fs.existsSync('/usr/bin/python3') ? false : 'no /usr/bin/python3' }, async () => {
-    const answer = await askSysPath('/usr/bin/python3');
-    assert.ok('folders' in answer, JSON.stringify(answer));
-    assert.ok(answer.folders.every((f) => path.isAbsolute(f)));
-    assert.ok(answer.folders.some((f) => f.includes('python3')));
-  });
+  it(
+    "gets Debian's python3 sys.path",
+    { skip: fs.existsSync('/usr/bin/python3') ? false : 'no /usr/bin/python3' },
+    async () => {
+      const answer = await askSysPath('/usr/bin/python3');
+      assert.ok('folders' in answer, JSON.stringify(answer));
+      assert.ok(answer.folders.every((f) => path.isAbsolute(f)));
+      assert.ok(answer.folders.some((f) => f.includes('python3')));
+    },
+  );
 
   it('reports an interpreter that is not there or fails, rather than throw', async () => {
     const missing = await askSysPath(path.join(os.tmpdir(), 'no-such-python'));
@@ -143,10 +156,13 @@ describe('asking the interpreter for its sys.path', () => {
   it('asks each interpreter once and reports the outcome', async () => {
     const lines: string[] = [];
     let asked = 0;
-    const cache = new SysPathCache((line) => lines.push(line), (): Promise<SysPathAnswer> => {
-      asked++;
-      return Promise.resolve({ folders: ['/x'] });
-    });
+    const cache = new SysPathCache(
+      (line) => lines.push(line),
+      (): Promise<SysPathAnswer> => {
+        asked++;
+        return Promise.resolve({ folders: ['/x'] });
+      },
+    );
     assert.deepEqual(await cache.folders('py'), ['/x']);
     assert.deepEqual(await cache.folders('py'), ['/x']);
     assert.equal(asked, 1);

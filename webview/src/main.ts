@@ -15,7 +15,11 @@ const vscode = acquireVsCodeApi();
 const number = new Intl.NumberFormat('en-US');
 const fmt = (value: number | null): string => (value === null ? '?' : number.format(value));
 
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string): HTMLElementTagNameMap[K] {
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  text?: string,
+  className?: string,
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (text !== undefined) node.textContent = text;
   if (className) node.className = className;
@@ -98,7 +102,9 @@ function render(report: ParamsReport, state: Shown): void {
   root.appendChild(element('h1', report.name));
   const total = report.total === null ? `at least ${fmt(report.knownParams)}` : fmt(report.total);
   const macs = report.macs === null ? '?' : (report.macs / 1e9).toFixed(2);
-  root.appendChild(element('p', `${total} parameters · ${macs} GMACs at ${report.inputSize}x${report.inputSize}`, 'summary'));
+  root.appendChild(
+    element('p', `${total} parameters · ${macs} GMACs at ${report.inputSize}x${report.inputSize}`, 'summary'),
+  );
   if (report.budget) {
     const share = report.budget.used;
     const atLeast = report.total === null ? 'at least ' : '';
@@ -106,27 +112,44 @@ function render(report: ParamsReport, state: Shown): void {
     root.appendChild(element('p', text, share > 1 ? 'over' : 'within'));
     root.appendChild(budgetBar(share));
   } else {
-    root.appendChild(element('p', 'No parameter budget: set robustnessLens.budget (e.g. "11M") to compare.', 'summary'));
+    root.appendChild(
+      element('p', 'No parameter budget: set robustnessLens.budget (e.g. "11M") to compare.', 'summary'),
+    );
   }
   root.appendChild(element('h2', 'Per part'));
-  root.appendChild(table(['Part', 'Params', 'Share', 'MACs'], report.parts.map((p) => [
-    p.name, fmt(p.params), report.total && p.params !== null ? `${((100 * p.params) / report.total).toFixed(1)}%` : '?', fmt(p.macs),
-  ]), new Set([1, 2, 3])));
+  root.appendChild(
+    table(
+      ['Part', 'Params', 'Share', 'MACs'],
+      report.parts.map((p) => [
+        p.name,
+        fmt(p.params),
+        report.total && p.params !== null ? `${((100 * p.params) / report.total).toFixed(1)}%` : '?',
+        fmt(p.macs),
+      ]),
+      new Set([1, 2, 3]),
+    ),
+  );
   root.appendChild(element('h2', 'Layers'));
-  root.appendChild(table(['Layer', 'Type', 'Output', 'Params', 'Line'], report.layers.map((l) => {
-    let lineCell: string | HTMLElement = '';
-    if (l.line !== null) {
-      const link = element('a', String(l.line));
-      link.href = '#';
-      const line = l.line;
-      link.addEventListener('click', (event) => {
-        event.preventDefault();
-        vscode.postMessage({ type: 'reveal', line });
-      });
-      lineCell = link;
-    }
-    return [l.name, l.type, l.output, fmt(l.params), lineCell];
-  }), new Set([3, 4])));
+  root.appendChild(
+    table(
+      ['Layer', 'Type', 'Output', 'Params', 'Line'],
+      report.layers.map((l) => {
+        let lineCell: string | HTMLElement = '';
+        if (l.line !== null) {
+          const link = element('a', String(l.line));
+          link.href = '#';
+          const line = l.line;
+          link.addEventListener('click', (event) => {
+            event.preventDefault();
+            vscode.postMessage({ type: 'reveal', line });
+          });
+          lineCell = link;
+        }
+        return [l.name, l.type, l.output, fmt(l.params), lineCell];
+      }),
+      new Set([3, 4]),
+    ),
+  );
 }
 
 window.addEventListener('message', (event: MessageEvent<ToPanel>) => {

@@ -15,7 +15,13 @@ export function parseFromPanel(value: unknown): FromPanel | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
   if (v.type === 'ready') return { type: 'ready' };
-  if (v.type === 'reveal' && typeof v.line === 'number' && Number.isInteger(v.line) && v.line >= 1 && v.line <= 10_000_000) {
+  if (
+    v.type === 'reveal' &&
+    typeof v.line === 'number' &&
+    Number.isInteger(v.line) &&
+    v.line >= 1 &&
+    v.line <= 10_000_000
+  ) {
     return { type: 'reveal', line: v.line };
   }
   if (v.type === 'selected' && typeof v.name === 'string' && v.name.length > 0 && v.name.length <= 500) {

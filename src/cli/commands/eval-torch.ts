@@ -3,7 +3,10 @@ import { UsageError } from '../io';
 
 /** The options only `eval --backend torch` takes. */
 export const TORCH_EVAL_OPTIONS = {
-  entry: { type: 'string' }, normalize: { type: 'string' }, device: { type: 'string' }, python: { type: 'string' },
+  entry: { type: 'string' },
+  normalize: { type: 'string' },
+  device: { type: 'string' },
+  python: { type: 'string' },
   'trust-code': { type: 'boolean' },
 } as const;
 
@@ -36,8 +39,18 @@ export function normalizeOption(text: string | undefined): InputNormalization | 
   const parts = text.split('/');
   const lists = parts.map((p) => p.split(',').map((v) => Number(v.trim())));
   const [mean, std] = lists;
-  if (parts.length !== 2 || !mean || !std || mean.length !== std.length || [...mean, ...std].some((v) => !Number.isFinite(v)) || std.some((v) => v <= 0)) {
-    throw new UsageError(`--normalize must be ${Object.keys(KNOWN_NORMALIZATIONS).join(', ')} or MEANS/STDS with as many positive STDS, got "${text}"`);
+  if (
+    parts.length !== 2 ||
+    !mean ||
+    !std ||
+    mean.length !== std.length ||
+    [...mean, ...std].some((v) => !Number.isFinite(v)) ||
+    std.some((v) => v <= 0)
+  ) {
+    throw new UsageError(
+      `--normalize must be ${Object.keys(KNOWN_NORMALIZATIONS).join(', ')} or MEANS/STDS ` +
+        `with as many positive STDS, got "${text}"`,
+    );
   }
   return { mean, std };
 }
@@ -45,19 +58,26 @@ export function normalizeOption(text: string | undefined): InputNormalization | 
 /** `--device`: cpu, cuda or cuda:N. */
 export function deviceOption(text: string | undefined): string | undefined {
   if (text === undefined || text === 'auto') return undefined;
-  if (!/^(cpu|cuda(:\d+)?)$/.test(text)) throw new UsageError(`--device must be auto, cpu, cuda or cuda:N, got "${text}"`);
+  if (!/^(cpu|cuda(:\d+)?)$/.test(text))
+    throw new UsageError(`--device must be auto, cpu, cuda or cuda:N, got "${text}"`);
   return text;
 }
 
 /** The torch-only options checked: refused without --backend torch, and --entry only with --trust-code. */
-export function torchEvalValues(values: TorchValues, torch: boolean): { python: string; entry?: string; device?: string; normalize?: InputNormalization } {
+export function torchEvalValues(
+  values: TorchValues,
+  torch: boolean,
+): { python: string; entry?: string; device?: string; normalize?: InputNormalization } {
   const given = (Object.keys(TORCH_EVAL_OPTIONS) as (keyof TorchValues)[]).filter((k) => values[k] !== undefined);
   if (!torch) {
     if (given.length > 0) throw new UsageError(`--${given[0]} is an option of --backend torch`);
     return { python: 'python3' };
   }
   if (values.entry && !values['trust-code']) {
-    throw new UsageError(`--entry ${values.entry} runs ${values.entry.replace(/:[^:]*$/, '')} under your Python. Add --trust-code if you trust that code`);
+    throw new UsageError(
+      `--entry ${values.entry} runs ${values.entry.replace(/:[^:]*$/, '')} under your ` +
+        `Python. Add --trust-code if you trust that code`,
+    );
   }
   const device = deviceOption(values.device);
   const normalize = normalizeOption(values.normalize);

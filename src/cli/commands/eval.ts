@@ -51,8 +51,13 @@ const ATTACKS: readonly AttackName[] = ['fgsm', 'pgd', 'apgd-ce', 'apgd-dlr', 'a
 
 export function attacksOption(text: string | undefined): AttackName[] {
   if (text === undefined || text === 'autoattack') return [...AUTOATTACK_STANDARD];
-  const names = text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-  for (const n of names) if (!(ATTACKS as readonly string[]).includes(n)) throw new UsageError(`--attacks: unknown attack "${n}"; choose autoattack or from ${ATTACKS.join(', ')}`);
+  const names = text
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  for (const n of names)
+    if (!(ATTACKS as readonly string[]).includes(n))
+      throw new UsageError(`--attacks: unknown attack "${n}"; choose autoattack or from ${ATTACKS.join(', ')}`);
   if (names.length === 0) throw new UsageError('--attacks is empty');
   return names as AttackName[];
 }
@@ -62,11 +67,21 @@ export async function runEval(argv: readonly string[], io: CommandIO, isCancelle
     args: [...argv],
     allowPositionals: true,
     options: {
-      weights: { type: 'string' }, data: { type: 'string' }, attacks: { type: 'string' }, eps: { type: 'string' }, norm: { type: 'string' },
-      n: { type: 'string' }, 'batch-size': { type: 'string' }, 'pgd-steps': { type: 'string' }, seed: { type: 'string' },
-      model: { type: 'string' }, backend: { type: 'string' },
+      weights: { type: 'string' },
+      data: { type: 'string' },
+      attacks: { type: 'string' },
+      eps: { type: 'string' },
+      norm: { type: 'string' },
+      n: { type: 'string' },
+      'batch-size': { type: 'string' },
+      'pgd-steps': { type: 'string' },
+      seed: { type: 'string' },
+      model: { type: 'string' },
+      backend: { type: 'string' },
       version: { type: 'string' },
-      workspace: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      workspace: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
       ...TORCH_EVAL_OPTIONS,
     },
   });
@@ -77,7 +92,8 @@ export async function runEval(argv: readonly string[], io: CommandIO, isCancelle
   if (positionals.length > 1) throw new UsageError('eval takes one model file');
   const onTorch = values.backend === 'torch';
   const torch = torchEvalValues(values, onTorch);
-  if (!positionals[0] && !values.weights && !torch.entry) throw new UsageError('give the model file to evaluate, or --weights RUN_FOLDER');
+  if (!positionals[0] && !values.weights && !torch.entry)
+    throw new UsageError('give the model file to evaluate, or --weights RUN_FOLDER');
   const data = values.data ?? 'mnist';
   const print = progressPrinter(io, process.stderr.isTTY === true, (t) => process.stderr.write(t));
   const common = {
@@ -106,7 +122,8 @@ export async function runEval(argv: readonly string[], io: CommandIO, isCancelle
     io.out(`${e.samples} images, ${threat}${untrained}${summary.message ? ` (${summary.message})` : ''}`);
     for (const line of warningLines(e.warnings ?? [])) io.out(line);
     io.out(`  clean accuracy        ${pct(e.cleanAccuracy)}`);
-    for (const a of e.attacks) io.out(`  after ${a.name.padEnd(16)}${pct(a.robustAccuracy)}  (${formatDuration(a.seconds)})`);
+    for (const a of e.attacks)
+      io.out(`  after ${a.name.padEnd(16)}${pct(a.robustAccuracy)}  (${formatDuration(a.seconds)})`);
     io.out(`  robust accuracy       ${pct(e.robustAccuracy)}`);
     io.out(`run folder: ${summary.runDir}`);
   }

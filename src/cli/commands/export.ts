@@ -20,8 +20,10 @@ export async function runExport(argv: readonly string[], io: CommandIO): Promise
     args: [...argv],
     allowPositionals: true,
     options: {
-      format: { type: 'string' }, out: { type: 'string' },
-      json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {

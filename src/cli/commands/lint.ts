@@ -47,8 +47,12 @@ Exit codes: 0 no findings, 1 findings, 2 usage error or a file that could not be
 
 function codes(option: string | undefined): string[] | undefined {
   if (option === undefined) return undefined;
-  const list = option.split(',').map((c) => c.trim()).filter(Boolean);
-  if (list.some((c) => !/^(ALL|RA\d{0,3})$/i.test(c))) throw new UsageError(`rule selectors must be codes or prefixes such as RA011, RA01 or ALL, got "${option}"`);
+  const list = option
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
+  if (list.some((c) => !/^(ALL|RA\d{0,3})$/i.test(c)))
+    throw new UsageError(`rule selectors must be codes or prefixes such as RA011, RA01 or ALL, got "${option}"`);
   return list;
 }
 
@@ -74,7 +78,8 @@ export function runLint(args: readonly string[], io: CommandIO): number {
     return 0;
   }
   const format = values.format;
-  if (format !== 'text' && format !== 'json' && format !== 'sarif') throw new UsageError(`--format must be text, json or sarif, got "${format}"`);
+  if (format !== 'text' && format !== 'json' && format !== 'sarif')
+    throw new UsageError(`--format must be text, json or sarif, got "${format}"`);
   if (positionals.length === 0) throw new UsageError('lint needs at least one PATH');
   const budgetOverride = budgetOption(values.budget);
   const numClasses = positiveIntegerOption('num-classes', values['num-classes']);
@@ -142,10 +147,15 @@ export function runLint(args: readonly string[], io: CommandIO): number {
       else io.err(line);
     }
     if (files.length === 0) io.err('No model files found.');
-    else if (findings.length === 0 && !failed) io.out(`All checks passed (${files.length} file${files.length === 1 ? '' : 's'}).`);
+    else if (findings.length === 0 && !failed)
+      io.out(`All checks passed (${files.length} file${files.length === 1 ? '' : 's'}).`);
     else if (findings.length > 0) {
       const fixable = findings.filter((d) => d.fix).length;
-      io.out(`Found ${findings.length} finding${findings.length === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}${fixable ? ` ([*] ${fixable} with a quick fix in the editor)` : ''}.`);
+      io.out(
+        `Found ${findings.length} finding${findings.length === 1 ? '' : 's'} in ` +
+          `${files.length} ` +
+          `file${files.length === 1 ? '' : 's'}${fixable ? ` ([*] ${fixable} with a quick fix in the editor)` : ''}.`,
+      );
     }
   }
   if (failed) return 2;

@@ -56,16 +56,29 @@ function budgetLine(summary: ModelSummary, budgetOverride: number | undefined): 
 function totalText(summary: ModelSummary): string {
   if (summary.total.known && summary.nonTrainable > 0) {
     const all = summary.total.value + summary.nonTrainable;
-    return `${formatThousands(all)} (${formatCompact(all)}; trainable ${formatThousands(summary.total.value)}, non-trainable ${formatThousands(summary.nonTrainable)})`;
+    return (
+      `${formatThousands(all)} (${formatCompact(all)}; trainable ` +
+      `${formatThousands(summary.total.value)}, non-trainable ` +
+      `${formatThousands(summary.nonTrainable)})`
+    );
   }
   if (summary.total.known) return `${formatThousands(summary.total.value)} (${formatCompact(summary.total.value)})`;
   return `at least ${formatThousands(summary.knownParams)} (some layers are unknown: ${summary.total.reason})`;
 }
 
 function renderSummaryLine(summary: ModelSummary, budget: number | undefined): string {
-  const macs = summary.macs.known ? `${(summary.macs.value / 1e9).toFixed(2)} GMACs @${summary.inputSize}` : 'MACs unknown';
-  return [summary.network.name.padEnd(12), totalText(summary).padEnd(26), macs.padEnd(18), budgetLine(summary, budget), summary.network.file]
-    .filter(Boolean).join('  ');
+  const macs = summary.macs.known
+    ? `${(summary.macs.value / 1e9).toFixed(2)} GMACs @${summary.inputSize}`
+    : 'MACs unknown';
+  return [
+    summary.network.name.padEnd(12),
+    totalText(summary).padEnd(26),
+    macs.padEnd(18),
+    budgetLine(summary, budget),
+    summary.network.file,
+  ]
+    .filter(Boolean)
+    .join('  ');
 }
 
 function renderFull(summary: ModelSummary, report: ParamsReport, budget: number | undefined): string {
@@ -81,14 +94,15 @@ function renderFull(summary: ModelSummary, report: ParamsReport, budget: number 
     new Set([1, 2]),
   );
   const lines = [
-    `${summary.network.name} (${summary.network.file}, ${summary.network.format}, input ${summary.network.inputChannels}x${summary.inputSize}x${summary.inputSize})`,
+    `${summary.network.name} (${summary.network.file}, ${summary.network.format}, input ` +
+      `${summary.network.inputChannels}x${summary.inputSize}x${summary.inputSize})`,
     '',
     layerTable,
     '',
     partTable,
     '',
     `Total params: ${totalText(summary)}`,
-    `MACs: ${summary.macs.known ? `${formatThousands(summary.macs.value)} (${(summary.macs.value / 1e9).toFixed(2)} G)` : 'unknown'}`,
+    `MACs: ${macsText(summary)}`,
   ];
   const budgetText = budgetLine(summary, budget);
   if (budgetText) lines.push(`Budget: ${budgetText}`);
@@ -135,9 +149,14 @@ export function runParams(args: readonly string[], io: CommandIO): number {
         if (d.severity === 'error' || !values.json) io.err(formatDiagnostic(d));
       }
       const networks = networksOf(result);
-      const exact = values.exact && networks[0]?.format === 'pytorch'
-        ? countWithPyTorch(file, networks.map((n) => n.name), { python: values.python, script: inspectModelScript() })
-        : undefined;
+      const exact =
+        values.exact && networks[0]?.format === 'pytorch'
+          ? countWithPyTorch(
+              file,
+              networks.map((n) => n.name),
+              { python: values.python, script: inspectModelScript() },
+            )
+          : undefined;
       if (exact?.failure) io.err(`${file}: --exact: ${exact.failure}`);
       for (const network of networks) {
         const summary = summarize(network, inputSize ?? impliedInputSize(network)?.size ?? 224);
@@ -146,20 +165,36 @@ export function runParams(args: readonly string[], io: CommandIO): number {
         const measured = exact?.models[network.name];
         if (exact && !exact.failure) {
           report.exact = measured
-            ? { total: measured.total, torch: exact.torch ?? '', matchesStatic: summary.total.known && summary.total.value === measured.total, ...(measured.fx ? { fx: forwardGraphCheck(measured.fx, network) } : {}) }
-            : { total: null, torch: exact.torch ?? '', matchesStatic: false, error: exact.errors[network.name] ?? 'not instantiated' };
+            ? {
+                total: measured.total,
+                torch: exact.torch ?? '',
+                matchesStatic: summary.total.known && summary.total.value === measured.total,
+                ...(measured.fx ? { fx: forwardGraphCheck(measured.fx, network) } : {}),
+              }
+            : {
+                total: null,
+                torch: exact.torch ?? '',
+                matchesStatic: false,
+                error: exact.errors[network.name] ?? 'not instantiated',
+              };
         }
         reports.push(report);
         let text = values.summary ? renderSummaryLine(summary, budget) : renderFull(summary, report, budget);
         if (report.exact) {
-          text += report.exact.total === null
-            ? `\n  PyTorch ${report.exact.torch}: could not instantiate (${report.exact.error ?? ''})`
-            : `\n  PyTorch ${report.exact.torch}: ${formatThousands(report.exact.total)} parameters, ${report.exact.matchesStatic ? 'equal to the static count' : 'DIFFERENT from the static count'}`;
+          text +=
+            report.exact.total === null
+              ? `\n  PyTorch ${report.exact.torch}: could not instantiate (${report.exact.error ?? ''})`
+              : `\n  PyTorch ${report.exact.torch}: ${formatThousands(report.exact.total)} ` +
+                `parameters, ` +
+                `${report.exact.matchesStatic ? 'equal to the static count' : 'DIFFERENT from the static count'}`;
           const fx = report.exact.fx;
           if (fx) {
-            text += 'error' in fx
-              ? `\n  torch.fx: does not trace (${fx.error})`
-              : `\n  torch.fx: ${fx.ops} operations, ${fx.residualAdds} residual additions; ${fx.staticShortcuts} blocks with a shortcut statically${fx.matchesStatic ? '' : ' (DIFFERENT)'}`;
+            text +=
+              'error' in fx
+                ? `\n  torch.fx: does not trace (${fx.error})`
+                : `\n  torch.fx: ${fx.ops} operations, ${fx.residualAdds} residual ` +
+                  `additions; ${fx.staticShortcuts} blocks with a shortcut ` +
+                  `statically${fx.matchesStatic ? '' : ' (DIFFERENT)'}`;
           }
         }
         texts.push(text);
@@ -182,6 +217,13 @@ export function runParams(args: readonly string[], io: CommandIO): number {
 function forwardGraphCheck(graph: ForwardGraph, network: Network): ForwardGraphCheck {
   const adds = residualAdds(graph);
   if ('error' in graph || adds === undefined) return { error: 'error' in graph ? graph.error : 'no graph' };
-  const staticShortcuts = network.stages.flatMap((s) => s.blocks).filter((b) => valueOf(b.facts.shortcut) !== undefined).length;
+  const staticShortcuts = network.stages
+    .flatMap((s) => s.blocks)
+    .filter((b) => valueOf(b.facts.shortcut) !== undefined).length;
   return { ops: graph.ops.length, residualAdds: adds, staticShortcuts, matchesStatic: adds === staticShortcuts };
+}
+
+function macsText(summary: ModelSummary): string {
+  if (!summary.macs.known) return 'unknown';
+  return `${formatThousands(summary.macs.value)} (${(summary.macs.value / 1e9).toFixed(2)} G)`;
 }

@@ -18,7 +18,11 @@ Stops a run given by its folder or id: scancel for a Slurm job, SIGTERM for a tr
 machine's CLI started. Finished epochs are kept; 'train --resume RUN' continues.`;
 
 export function runRuns(argv: readonly string[], io: CommandIO): number {
-  const { values, positionals } = parseArgs({ args: [...argv], allowPositionals: true, options: { workspace: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: { workspace: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help) {
     io.out(RUNS_USAGE);
     return 0;
@@ -33,17 +37,31 @@ export function runRuns(argv: readonly string[], io: CommandIO): number {
     io.out(`no runs under ${runsRoot(values.workspace ?? process.cwd())}`);
     return 0;
   }
-  io.out(renderTable(['run', 'kind', 'backend', 'status', 'epoch', 'clean', 'PGD', 'Slurm job'], rows.map((r) => [
-    r.id, r.kind, r.backend, r.status,
-    r.lastEpoch ? `${r.lastEpoch.epoch}/${r.epochs ?? '?'}` : '-',
-    r.lastEpoch ? pct(r.lastEpoch.cleanAccuracy) : '-', r.lastEpoch ? pct(r.lastEpoch.pgdAccuracy) : '-',
-    r.slurm ? `${r.slurm.jobId} ${r.slurm.state}` : '-',
-  ]), new Set([4, 5, 6])));
+  io.out(
+    renderTable(
+      ['run', 'kind', 'backend', 'status', 'epoch', 'clean', 'PGD', 'Slurm job'],
+      rows.map((r) => [
+        r.id,
+        r.kind,
+        r.backend,
+        r.status,
+        r.lastEpoch ? `${r.lastEpoch.epoch}/${r.epochs ?? '?'}` : '-',
+        r.lastEpoch ? pct(r.lastEpoch.cleanAccuracy) : '-',
+        r.lastEpoch ? pct(r.lastEpoch.pgdAccuracy) : '-',
+        r.slurm ? `${r.slurm.jobId} ${r.slurm.state}` : '-',
+      ]),
+      new Set([4, 5, 6]),
+    ),
+  );
   return 0;
 }
 
 export function runCancel(argv: readonly string[], io: CommandIO): number {
-  const { values, positionals } = parseArgs({ args: [...argv], allowPositionals: true, options: { workspace: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: { workspace: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help) {
     io.out(CANCEL_USAGE);
     return 0;

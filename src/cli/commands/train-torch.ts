@@ -11,10 +11,20 @@ import { choiceOption } from '../run-options';
 
 /** The options of `train` that only the PyTorch back end takes (parseArgs declarations). */
 export const TORCH_OPTIONS = {
-  'nproc-per-node': { type: 'string' }, nnodes: { type: 'string' }, 'rdzv-endpoint': { type: 'string' },
-  python: { type: 'string' }, device: { type: 'string' }, amp: { type: 'boolean' }, 'sync-batch-norm': { type: 'boolean' },
-  'trust-code': { type: 'boolean' }, slurm: { type: 'boolean' }, partition: { type: 'string' },
-  'gpus-per-node': { type: 'string' }, time: { type: 'string' }, account: { type: 'string' }, 'max-restarts': { type: 'string' },
+  'nproc-per-node': { type: 'string' },
+  nnodes: { type: 'string' },
+  'rdzv-endpoint': { type: 'string' },
+  python: { type: 'string' },
+  device: { type: 'string' },
+  amp: { type: 'boolean' },
+  'sync-batch-norm': { type: 'boolean' },
+  'trust-code': { type: 'boolean' },
+  slurm: { type: 'boolean' },
+  partition: { type: 'string' },
+  'gpus-per-node': { type: 'string' },
+  time: { type: 'string' },
+  account: { type: 'string' },
+  'max-restarts': { type: 'string' },
 } as const;
 
 export const TORCH_USAGE = `
@@ -33,7 +43,9 @@ PyTorch (--backend torch: the user's PyTorch, one process or DistributedDataPara
                      --time T and --account A go to sbatch
   'robustness-lens runs' lists runs with their Slurm state; 'robustness-lens cancel RUN' stops one.`;
 
-type Values = { [K in keyof typeof TORCH_OPTIONS]?: (typeof TORCH_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+type Values = {
+  [K in keyof typeof TORCH_OPTIONS]?: (typeof TORCH_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
+};
 
 /** An entry names a Python file and a factory in it: FILE.py:name or FILE.py:name(args). */
 export function isEntry(model: string): boolean {
@@ -43,8 +55,10 @@ export function isEntry(model: string): boolean {
 export function torchLaunch(values: Values, saved?: TorchLaunch): TorchLaunch {
   const nnodes = positiveIntegerOption('nnodes', values.nnodes) ?? saved?.nnodes ?? 1;
   const rdzv = values['rdzv-endpoint'] ?? saved?.rdzvEndpoint;
-  if (rdzv !== undefined && !/^[^\s:]+:\d+$/.test(rdzv)) throw new UsageError(`--rdzv-endpoint must be HOST:PORT, got "${rdzv}"`);
-  if (nnodes > 1 && !rdzv && !values.slurm) throw new UsageError('--nnodes above 1 needs --rdzv-endpoint HOST:PORT (or --slurm, which finds the first node)');
+  if (rdzv !== undefined && !/^[^\s:]+:\d+$/.test(rdzv))
+    throw new UsageError(`--rdzv-endpoint must be HOST:PORT, got "${rdzv}"`);
+  if (nnodes > 1 && !rdzv && !values.slurm)
+    throw new UsageError('--nnodes above 1 needs --rdzv-endpoint HOST:PORT (or --slurm, which finds the first node)');
   return {
     python: values.python ?? saved?.python ?? 'python3',
     nprocPerNode: positiveIntegerOption('nproc-per-node', values['nproc-per-node']) ?? saved?.nprocPerNode ?? 1,
@@ -60,14 +74,17 @@ export function torchLaunch(values: Values, saved?: TorchLaunch): TorchLaunch {
 function nonNegative(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new UsageError(`--max-restarts must be a whole number, got "${text}"`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new UsageError(`--max-restarts must be a whole number, got "${text}"`);
   return value;
 }
 
 function slurmOptions(values: Values): SlurmOptions {
   return {
     ...(values.partition ? { partition: values.partition } : {}),
-    ...(values['gpus-per-node'] ? { gpusPerNode: positiveIntegerOption('gpus-per-node', values['gpus-per-node']) ?? 1 } : {}),
+    ...(values['gpus-per-node']
+      ? { gpusPerNode: positiveIntegerOption('gpus-per-node', values['gpus-per-node']) ?? 1 }
+      : {}),
     ...(values.time ? { time: values.time } : {}),
     ...(values.account ? { account: values.account } : {}),
   };
@@ -77,19 +94,25 @@ function slurmOptions(values: Values): SlurmOptions {
 function activeRun(runDir: string): string | undefined {
   const job = readJob(runDir);
   const state = job ? jobState(job.jobId) : undefined;
-  return state && /PENDING|RUNNING|CONFIGURING|COMPLETING|REQUEUED|SUSPENDED/.test(state) ? `its Slurm job ${job?.jobId} is ${state}` : undefined;
+  return state && /PENDING|RUNNING|CONFIGURING|COMPLETING|REQUEUED|SUSPENDED/.test(state)
+    ? `its Slurm job ${job?.jobId} is ${state}`
+    : undefined;
 }
 
 /** Whether a run folder was made by the PyTorch back end (so --resume goes back to it). */
 export function isTorchRun(runDir: string): boolean {
   try {
-    return (JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8')) as { backend?: string }).backend === 'torch';
+    return (
+      (JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8')) as { backend?: string }).backend ===
+      'torch'
+    );
   } catch {
     return false;
   }
 }
 
-export type TorchOutcome = { readonly submitted: { readonly jobId: string; readonly runDir: string } } | { readonly summary: RunSummary };
+export type TorchOutcome =
+  { readonly submitted: { readonly jobId: string; readonly runDir: string } } | { readonly summary: RunSummary };
 
 export interface TorchTrainArgs {
   readonly model?: string;
@@ -102,7 +125,11 @@ export interface TorchTrainArgs {
 }
 
 /** `train --backend torch`: prepares (or reopens) the run folder, then runs it here or submits it. */
-export async function trainOnTorch(args: TorchTrainArgs, listener: RunListener, isCancelled: () => boolean): Promise<TorchOutcome> {
+export async function trainOnTorch(
+  args: TorchTrainArgs,
+  listener: RunListener,
+  isCancelled: () => boolean,
+): Promise<TorchOutcome> {
   const { values } = args;
   let runDir: string;
   let launch: TorchLaunch;
@@ -110,19 +137,33 @@ export async function trainOnTorch(args: TorchTrainArgs, listener: RunListener, 
     runDir = path.resolve(args.resume);
     const saved = readTorchSection(runDir);
     const active = activeRun(runDir);
-    if (active) throw new Error(`cannot resume ${runDir}: ${active}; wait for it or cancel it first (robustness-lens cancel RUN)`);
-    if (saved.model.kind === 'entry' && !values['trust-code']) throw new UsageError(`${runDir} trains the entry ${saved.model.entry}, which runs that Python file: add --trust-code if you trust it`);
+    if (active)
+      throw new Error(
+        `cannot resume ${runDir}: ${active}; wait for it or cancel it first (robustness-lens cancel RUN)`,
+      );
+    if (saved.model.kind === 'entry' && !values['trust-code'])
+      throw new UsageError(
+        `${runDir} trains the entry ${saved.model.entry}, which runs that Python file: ` +
+          `add --trust-code if you trust it`,
+      );
     launch = torchLaunch(values, saved.launch);
   } else {
     const model = args.model ?? '';
     const entry = isEntry(model);
     if (entry && !values['trust-code']) {
-      throw new UsageError(`${model} is an entry: training it runs ${model.replace(/:[^:]*$/, '')} under your Python. Add --trust-code if you trust that file`);
+      throw new UsageError(
+        `${model} is an entry: training it runs ${model.replace(/:[^:]*$/, '')} under ` +
+          `your Python. Add --trust-code if you trust that file`,
+      );
     }
     launch = torchLaunch(values);
     const run = await prepareTorchRun({
-      ...(entry ? { entry: model } : { modelFile: model }), ...(args.modelName ? { modelName: args.modelName } : {}),
-      data: args.data, workspace: args.workspace, config: args.config, launch,
+      ...(entry ? { entry: model } : { modelFile: model }),
+      ...(args.modelName ? { modelName: args.modelName } : {}),
+      data: args.data,
+      workspace: args.workspace,
+      config: args.config,
+      launch,
     });
     runDir = run.dir;
   }

@@ -52,12 +52,29 @@ export async function runTrain(argv: readonly string[], io: CommandIO, isCancell
     args: [...argv],
     allowPositionals: true,
     options: {
-      data: { type: 'string' }, method: { type: 'string' }, eps: { type: 'string' }, norm: { type: 'string' },
-      epochs: { type: 'string' }, 'batch-size': { type: 'string' }, 'attack-steps': { type: 'string' }, 'step-size': { type: 'string' },
-      lr: { type: 'string' }, schedule: { type: 'string' }, momentum: { type: 'string' }, 'weight-decay': { type: 'string' },
-      'eps-ramp': { type: 'string' }, 'trades-beta': { type: 'string' }, 'train-samples': { type: 'string' }, 'eval-samples': { type: 'string' },
-      seed: { type: 'string' }, model: { type: 'string' }, backend: { type: 'string' }, workspace: { type: 'string' },
-      resume: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      data: { type: 'string' },
+      method: { type: 'string' },
+      eps: { type: 'string' },
+      norm: { type: 'string' },
+      epochs: { type: 'string' },
+      'batch-size': { type: 'string' },
+      'attack-steps': { type: 'string' },
+      'step-size': { type: 'string' },
+      lr: { type: 'string' },
+      schedule: { type: 'string' },
+      momentum: { type: 'string' },
+      'weight-decay': { type: 'string' },
+      'eps-ramp': { type: 'string' },
+      'trades-beta': { type: 'string' },
+      'train-samples': { type: 'string' },
+      'eval-samples': { type: 'string' },
+      seed: { type: 'string' },
+      model: { type: 'string' },
+      backend: { type: 'string' },
+      workspace: { type: 'string' },
+      resume: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
       ...TORCH_OPTIONS,
       'init-weights': { type: 'string' },
     },
@@ -82,7 +99,10 @@ export async function runTrain(argv: readonly string[], io: CommandIO, isCancell
     ...defined('attackSteps', positiveIntegerOption('attack-steps', values['attack-steps'])),
     ...defined('attackStepSize', numberOption('step-size', values['step-size'], 0, 1)),
     ...defined('learningRate', numberOption('lr', values.lr, 0, 10)),
-    ...defined('schedule', choiceOption<ScheduleKind>('schedule', values.schedule, ['cosine', 'step', 'cyclic', 'constant'])),
+    ...defined(
+      'schedule',
+      choiceOption<ScheduleKind>('schedule', values.schedule, ['cosine', 'step', 'cyclic', 'constant']),
+    ),
     ...defined('momentum', numberOption('momentum', values.momentum, 0, 1)),
     ...defined('weightDecay', numberOption('weight-decay', values['weight-decay'], 0, 1)),
     ...defined('epsRampEpochs', numberOption('eps-ramp', values['eps-ramp'], 0)),
@@ -96,25 +116,46 @@ export async function runTrain(argv: readonly string[], io: CommandIO, isCancell
   const torchOnly = Object.keys(TORCH_OPTIONS).filter((k) => values[k as keyof typeof TORCH_OPTIONS] !== undefined);
   if (!torch && torchOnly.length > 0) throw new UsageError(`--${torchOnly[0]} is an option of --backend torch`);
   if (torch) {
-    // The PyTorch trainer starts from the engine's own initial weights (init.rlck); PyTorch files are not read there yet.
+    // The PyTorch trainer starts from the engine's own initial weights (init.rlck); PyTorch files are not read there
+    // yet.
     if (values['init-weights']) throw new UsageError('--init-weights is not supported with --backend torch yet');
-    const outcome = await trainOnTorch({
-      data, config, workspace: values.workspace ?? process.cwd(), values,
-      ...(modelFile ? { model: modelFile } : {}), ...(values.model ? { modelName: values.model } : {}), ...(values.resume ? { resume: values.resume } : {}),
-    }, print, isCancelled);
+    const outcome = await trainOnTorch(
+      {
+        data,
+        config,
+        workspace: values.workspace ?? process.cwd(),
+        values,
+        ...(modelFile ? { model: modelFile } : {}),
+        ...(values.model ? { modelName: values.model } : {}),
+        ...(values.resume ? { resume: values.resume } : {}),
+      },
+      print,
+      isCancelled,
+    );
     if ('submitted' in outcome) {
-      io.out(values.json ? JSON.stringify(outcome.submitted) : `submitted Slurm job ${outcome.submitted.jobId}\nrun folder: ${outcome.submitted.runDir}`);
+      io.out(
+        values.json
+          ? JSON.stringify(outcome.submitted)
+          : `submitted Slurm job ${outcome.submitted.jobId}\nrun folder: ${outcome.submitted.runDir}`,
+      );
       return 0;
     }
     return report(outcome.summary, print, io, values.json === true);
   }
-  const summary = await executeTrain({
-    modelFile: modelFile ?? '', data, config, workspace: values.workspace ?? process.cwd(),
-    ...(values.model ? { modelName: values.model } : {}),
-    ...defined('backend', trainBackendOption(values.backend)),
-    ...(values.resume ? { resume: values.resume } : {}),
-    ...defined('initWeights', values['init-weights']),
-  }, print, isCancelled);
+  const summary = await executeTrain(
+    {
+      modelFile: modelFile ?? '',
+      data,
+      config,
+      workspace: values.workspace ?? process.cwd(),
+      ...(values.model ? { modelName: values.model } : {}),
+      ...defined('backend', trainBackendOption(values.backend)),
+      ...(values.resume ? { resume: values.resume } : {}),
+      ...defined('initWeights', values['init-weights']),
+    },
+    print,
+    isCancelled,
+  );
   return report(summary, print, io, values.json === true);
 }
 
@@ -124,7 +165,13 @@ function report(summary: RunSummary, print: RunListener, io: CommandIO, json: bo
   else {
     const last = summary.history?.[summary.history.length - 1];
     io.out(`${summary.status}${summary.message ? `: ${summary.message}` : ''}`);
-    if (last) io.out(`after ${last.epoch} epochs: clean ${pct(last.cleanAccuracy)}, FGSM ${pct(last.fgsmAccuracy)}, PGD ${pct(last.pgdAccuracy)} at eps ${last.eps.toFixed(4)}; ${formatDuration(summary.history?.reduce((s, h) => s + h.seconds, 0) ?? 0)} in all`);
+    if (last)
+      io.out(
+        `after ${last.epoch} epochs: clean ${pct(last.cleanAccuracy)}, FGSM ` +
+          `${pct(last.fgsmAccuracy)}, PGD ${pct(last.pgdAccuracy)} at eps ` +
+          `${last.eps.toFixed(4)}; ` +
+          `${formatDuration(summary.history?.reduce((s, h) => s + h.seconds, 0) ?? 0)} in all`,
+      );
     io.out(`run folder: ${summary.runDir}`);
   }
   return summary.status === 'completed' ? 0 : summary.status === 'cancelled' ? 130 : 1;

@@ -16,13 +16,16 @@ export function toLintJson(diagnostics: readonly Diagnostic[]): Record<string, u
       ...(rule ? { rule: rule.name, guideline: rule.guideline } : {}),
       fix: d.fix
         ? {
-          title: d.fix.title,
-          safety: d.fix.safety,
-          edits: d.fix.edits.map((e) => ({
-            line: e.range.start.line + 1, column: e.range.start.character + 1,
-            endLine: e.range.end.line + 1, endColumn: e.range.end.character + 1, newText: e.newText,
-          })),
-        }
+            title: d.fix.title,
+            safety: d.fix.safety,
+            edits: d.fix.edits.map((e) => ({
+              line: e.range.start.line + 1,
+              column: e.range.start.character + 1,
+              endLine: e.range.end.line + 1,
+              endColumn: e.range.end.character + 1,
+              newText: e.newText,
+            })),
+          }
         : null,
     };
   });

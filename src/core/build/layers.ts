@@ -31,9 +31,13 @@ import {
 export type FactOr<T> = T | Fact<T>;
 
 function isFact<T>(value: FactOr<T>): value is Fact<T> {
-  return typeof value === 'object' && value !== null && 'known' in value
-    && typeof (value as { known: unknown }).known === 'boolean'
-    && ('value' in value || 'reason' in value);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'known' in value &&
+    typeof (value as { known: unknown }).known === 'boolean' &&
+    ('value' in value || 'reason' in value)
+  );
 }
 
 function fact<T>(value: FactOr<T>): Fact<T> {
@@ -43,7 +47,7 @@ function fact<T>(value: FactOr<T>): Fact<T> {
 function pair(value: FactOr<number | Pair>): Fact<Pair> {
   const f = fact(value);
   if (!f.known) return f;
-  return known(typeof f.value === 'number' ? [f.value, f.value] as const : f.value);
+  return known(typeof f.value === 'number' ? ([f.value, f.value] as const) : f.value);
 }
 
 interface Named {
@@ -51,16 +55,18 @@ interface Named {
   source?: SourceRange;
 }
 
-export function conv(spec: Named & {
-  inChannels: FactOr<number>;
-  outChannels: FactOr<number>;
-  kernel: FactOr<number | Pair>;
-  stride?: FactOr<number | Pair>;
-  padding?: FactOr<number | Pair>;
-  dilation?: FactOr<number | Pair>;
-  groups?: FactOr<number>;
-  bias: FactOr<boolean>;
-}): ConvLayer {
+export function conv(
+  spec: Named & {
+    inChannels: FactOr<number>;
+    outChannels: FactOr<number>;
+    kernel: FactOr<number | Pair>;
+    stride?: FactOr<number | Pair>;
+    padding?: FactOr<number | Pair>;
+    dilation?: FactOr<number | Pair>;
+    groups?: FactOr<number>;
+    bias: FactOr<boolean>;
+  },
+): ConvLayer {
   const inChannels = fact(spec.inChannels);
   const outChannels = fact(spec.outChannels);
   const kernel = pair(spec.kernel);
@@ -82,7 +88,9 @@ export function conv(spec: Named & {
   };
 }
 
-export function linear(spec: Named & { inFeatures: FactOr<number>; outFeatures: FactOr<number>; bias?: FactOr<boolean> }): LinearLayer {
+export function linear(
+  spec: Named & { inFeatures: FactOr<number>; outFeatures: FactOr<number>; bias?: FactOr<boolean> },
+): LinearLayer {
   const inFeatures = fact(spec.inFeatures);
   const outFeatures = fact(spec.outFeatures);
   const bias = fact(spec.bias ?? true);
@@ -102,7 +110,9 @@ export function defaultAffine(kind: NormKind): boolean {
   return kind !== 'instance';
 }
 
-export function norm(spec: Named & { norm: NormKind; channels: FactOr<number>; affine?: FactOr<boolean>; groups?: FactOr<number> }): NormLayer {
+export function norm(
+  spec: Named & { norm: NormKind; channels: FactOr<number>; affine?: FactOr<boolean>; groups?: FactOr<number> },
+): NormLayer {
   const channels = fact(spec.channels);
   const affine = fact(spec.affine ?? defaultAffine(spec.norm));
   return {
@@ -130,13 +140,15 @@ export function activation(spec: Named & { fn: ActivationFunction; learnedCount?
   };
 }
 
-export function pool(spec: Named & {
-  pool: 'max' | 'avg';
-  kernel?: FactOr<number | Pair>;
-  stride?: FactOr<number | Pair>;
-  padding?: FactOr<number | Pair>;
-  outputSize?: Pair;
-}): PoolLayer {
+export function pool(
+  spec: Named & {
+    pool: 'max' | 'avg';
+    kernel?: FactOr<number | Pair>;
+    stride?: FactOr<number | Pair>;
+    padding?: FactOr<number | Pair>;
+    outputSize?: Pair;
+  },
+): PoolLayer {
   const kernel = pair(spec.kernel ?? 1);
   return {
     kind: 'pool',
@@ -152,12 +164,14 @@ export function pool(spec: Named & {
   };
 }
 
-export function squeezeExcitation(spec: Named & {
-  channels: FactOr<number>;
-  squeezeChannels: FactOr<number>;
-  activation: ActivationFunction | null;
-  bias?: boolean;
-}): SqueezeExcitationLayer {
+export function squeezeExcitation(
+  spec: Named & {
+    channels: FactOr<number>;
+    squeezeChannels: FactOr<number>;
+    activation: ActivationFunction | null;
+    bias?: boolean;
+  },
+): SqueezeExcitationLayer {
   const channels = fact(spec.channels);
   const squeezeChannels = fact(spec.squeezeChannels);
   const bias = spec.bias ?? true;

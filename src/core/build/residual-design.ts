@@ -54,7 +54,11 @@ export interface BlockDesign {
    * names of the ones after it. Default: every slot is filled, as RobArch's configs write it.
    */
   readonly filledSlots?: { readonly norms: readonly boolean[]; readonly activations: readonly boolean[] };
-  readonly se: { readonly ratio: number; readonly activation: ActivationFunction | null; readonly source?: SourceRange } | null;
+  readonly se: {
+    readonly ratio: number;
+    readonly activation: ActivationFunction | null;
+    readonly source?: SourceRange;
+  } | null;
   readonly shortcutNorm: NormKind | null;
   readonly shortcutBias: boolean;
   readonly denseRatio: number;
@@ -91,15 +95,26 @@ export function resolveInnerConv(
 ): { innerWidth: number; groups: number } | { error: string } {
   const innerWidth = pythonRound(width * bottleneckMultiplier);
   if (innerWidth < 1) {
-    return { error: `bottleneck width round(${bottleneckMultiplier} x ${width}) = ${innerWidth} is not a positive channel count` };
+    return {
+      error:
+        `bottleneck width round(${bottleneckMultiplier} x ${width}) = ${innerWidth} is not ` +
+        `a positive channel count`,
+    };
   }
   const groups = 'groups' in groupSpec ? groupSpec.groups : Math.floor(innerWidth / groupSpec.groupWidth);
   if (groups < 1) {
-    const how = 'groupWidth' in groupSpec ? ` (group width ${groupSpec.groupWidth} is wider than the ${innerWidth}-channel conv)` : '';
+    const how =
+      'groupWidth' in groupSpec
+        ? ` (group width ${groupSpec.groupWidth} is wider than the ${innerWidth}-channel conv)`
+        : '';
     return { error: `the grouped conv would have ${groups} groups${how}` };
   }
   if (innerWidth % groups !== 0) {
-    return { error: `bottleneck width ${innerWidth} (= round(${bottleneckMultiplier} x ${width})) is not divisible by ${groups} groups` };
+    return {
+      error:
+        `bottleneck width ${innerWidth} (= round(${bottleneckMultiplier} x ${width})) is ` +
+        `not divisible by ${groups} groups`,
+    };
   }
   return { innerWidth, groups };
 }

@@ -67,16 +67,19 @@ function buildStem(design: ResidualDesign): Stem {
   // Conv2dNormActivation numbers only the modules it creates.
   const activationIndex = s.norm ? 2 : 1;
   if (s.norm) layers.push(norm({ name: `${prefix}.1`, norm: s.norm, channels: s.width, source: s.source }));
-  if (s.activation) layers.push(activation({ name: `${prefix}.${activationIndex}`, fn: s.activation, source: s.source }));
+  if (s.activation)
+    layers.push(activation({ name: `${prefix}.${activationIndex}`, fn: s.activation, source: s.source }));
   if (s.maxPool) {
-    layers.push(pool({
-      name: 'stem.stem.stem_downsample',
-      pool: 'max',
-      kernel: s.maxPool.kernel,
-      stride: s.maxPool.stride,
-      padding: s.maxPool.padding,
-      source: s.maxPoolSource ?? s.source,
-    }));
+    layers.push(
+      pool({
+        name: 'stem.stem.stem_downsample',
+        pool: 'max',
+        kernel: s.maxPool.kernel,
+        stride: s.maxPool.stride,
+        padding: s.maxPool.padding,
+        source: s.maxPoolSource ?? s.source,
+      }),
+    );
   }
   return {
     layers,
@@ -98,12 +101,14 @@ function buildStage(block: BlockDesign, stage: StageDesign, index: number, width
   const name = `stages.stage${index}`;
   const blocks: Block[] = [];
   for (let i = 0; i < stage.depth; i++) {
-    blocks.push(buildBlock(block, stage, {
-      name: `${name}.stage${index}-block${i}`,
-      index: i,
-      widthIn: i === 0 ? widthIn : stage.width,
-      stride: i === 0 ? stage.stride : 1,
-    }));
+    blocks.push(
+      buildBlock(block, stage, {
+        name: `${name}.stage${index}-block${i}`,
+        index: i,
+        widthIn: i === 0 ? widthIn : stage.width,
+        stride: i === 0 ? stage.stride : 1,
+      }),
+    );
   }
   return {
     name,
@@ -136,7 +141,15 @@ function convUnit(
   block: BlockDesign,
   position: 0 | 1 | 2,
   prefix: string,
-  spec: { inChannels: number; outChannels: number; kernel: number; stride: number; dilation: number; groups: number; source?: SourceRange },
+  spec: {
+    inChannels: number;
+    outChannels: number;
+    kernel: number;
+    stride: number;
+    dilation: number;
+    groups: number;
+    source?: SourceRange;
+  },
   withActivation: boolean,
 ): Layer[] {
   const normKind = block.norms[position];
@@ -145,18 +158,19 @@ function convUnit(
   // where each fact was written is kept in factSources for the guideline findings.
   const normSource = spec.source;
   const actSource = spec.source;
-  const convLayer = (name: string): Layer => conv({
-    name,
-    inChannels: spec.inChannels,
-    outChannels: spec.outChannels,
-    kernel: spec.kernel,
-    stride: spec.stride,
-    dilation: spec.dilation,
-    padding: Math.floor((spec.kernel - 1) / 2) * spec.dilation,
-    groups: spec.groups,
-    bias: block.convBias[position],
-    source: spec.source,
-  });
+  const convLayer = (name: string): Layer =>
+    conv({
+      name,
+      inChannels: spec.inChannels,
+      outChannels: spec.outChannels,
+      kernel: spec.kernel,
+      stride: spec.stride,
+      dilation: spec.dilation,
+      padding: Math.floor((spec.kernel - 1) / 2) * spec.dilation,
+      groups: spec.groups,
+      bias: block.convBias[position],
+      source: spec.source,
+    });
   const normSlot = normKind !== null || (block.filledSlots?.norms[position] ?? true);
   const actSlot = act !== null || (withActivation && (block.filledSlots?.activations[position] ?? true));
   const layers: Layer[] = [];
@@ -188,45 +202,88 @@ function buildBlock(block: BlockDesign, stage: StageDesign, place: BlockPlace): 
   const postOrder = block.order === 'conv-norm-act';
   const branch = `${place.name}.F`;
   const layers: Layer[] = [
-    ...convUnit(block, 0, `${branch}.a`, {
-      inChannels: place.widthIn, outChannels: innerWidth, kernel: 1, stride: 1, dilation: 1, groups: 1, source: stage.source,
-    }, true),
-    ...convUnit(block, 1, `${branch}.b`, {
-      inChannels: innerWidth, outChannels: innerWidth, kernel: stage.kernel, stride: place.stride,
-      dilation: stage.dilation, groups, source: stage.source,
-    }, true),
+    ...convUnit(
+      block,
+      0,
+      `${branch}.a`,
+      {
+        inChannels: place.widthIn,
+        outChannels: innerWidth,
+        kernel: 1,
+        stride: 1,
+        dilation: 1,
+        groups: 1,
+        source: stage.source,
+      },
+      true,
+    ),
+    ...convUnit(
+      block,
+      1,
+      `${branch}.b`,
+      {
+        inChannels: innerWidth,
+        outChannels: innerWidth,
+        kernel: stage.kernel,
+        stride: place.stride,
+        dilation: stage.dilation,
+        groups,
+        source: stage.source,
+      },
+      true,
+    ),
   ];
   let squeezeChannels: number | null = null;
   if (block.se) {
     // RegNet-style: the squeeze width follows the block's input width, not the SE's own input.
     squeezeChannels = pythonRound(block.se.ratio * place.widthIn);
-    layers.push(squeezeExcitation({
-      name: `${branch}.se`,
-      channels: innerWidth,
-      squeezeChannels,
-      activation: block.se.activation,
-      source: stage.source,
-    }));
+    layers.push(
+      squeezeExcitation({
+        name: `${branch}.se`,
+        channels: innerWidth,
+        squeezeChannels,
+        activation: block.se.activation,
+        source: stage.source,
+      }),
+    );
   }
-  layers.push(...convUnit(block, 2, `${branch}.c`, {
-    inChannels: innerWidth, outChannels: stage.width, kernel: 1, stride: 1, dilation: 1, groups: 1, source: stage.source,
-  }, !postOrder));
+  layers.push(
+    ...convUnit(
+      block,
+      2,
+      `${branch}.c`,
+      {
+        inChannels: innerWidth,
+        outChannels: stage.width,
+        kernel: 1,
+        stride: 1,
+        dilation: 1,
+        groups: 1,
+        source: stage.source,
+      },
+      !postOrder,
+    ),
+  );
 
   const projection = place.widthIn !== stage.width || place.stride !== 1;
   const shortcut: Layer[] = [];
   if (projection) {
     const shortcutNorm = postOrder ? block.shortcutNorm : null;
-    shortcut.push(conv({
-      name: `${place.name}.proj.0`,
-      inChannels: place.widthIn,
-      outChannels: stage.width,
-      kernel: 1,
-      stride: place.stride,
-      bias: postOrder ? block.shortcutBias : false,
-      source: stage.source,
-    }));
+    shortcut.push(
+      conv({
+        name: `${place.name}.proj.0`,
+        inChannels: place.widthIn,
+        outChannels: stage.width,
+        kernel: 1,
+        stride: place.stride,
+        bias: postOrder ? block.shortcutBias : false,
+        source: stage.source,
+      }),
+    );
     if (shortcutNorm) {
-      shortcut.push(norm({ name: `${place.name}.proj.1`, norm: shortcutNorm, channels: stage.width, source: stage.source }));
+      shortcut.push(
+        norm({ name: `${place.name}.proj.1`, norm: shortcutNorm, channels: stage.width, source: stage.source }),
+      );
     }
   }
   const after: Layer[] = [];
@@ -235,9 +292,10 @@ function buildBlock(block: BlockDesign, stage: StageDesign, place: BlockPlace): 
     after.push(activation({ name: `${place.name}.last_activation`, fn: lastActivation, source: stage.source }));
   }
 
-  const se = block.se && squeezeChannels !== null
-    ? known({ afterConv: 1, squeezeChannels, ratio: known(block.se.ratio), activation: block.se.activation })
-    : known(null);
+  const se =
+    block.se && squeezeChannels !== null
+      ? known({ afterConv: 1, squeezeChannels, ratio: known(block.se.ratio), activation: block.se.activation })
+      : known(null);
   return {
     name: place.name,
     index: place.index,
@@ -261,7 +319,9 @@ function buildBlock(block: BlockDesign, stage: StageDesign, place: BlockPlace): 
       activations: known([...block.activations]),
       se,
       shortcut: known(projection ? 'projection' : 'identity'),
-      shortcutNorm: projection ? known(postOrder ? block.shortcutNorm : null) : unknown('the block has an identity shortcut'),
+      shortcutNorm: projection
+        ? known(postOrder ? block.shortcutNorm : null)
+        : unknown('the block has an identity shortcut'),
     },
   };
 }

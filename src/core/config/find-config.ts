@@ -25,14 +25,20 @@ export interface FoundConfig {
  * and a `problem` for one that exists but may not be read (a FIFO, a link to a device): that file
  * is the configuration in force, so the search stops there with an error rather than skip it.
  */
-export function findLintConfig(startDir: string, readFile: (path: string) => string | undefined | { problem: string }): FoundConfig {
+export function findLintConfig(
+  startDir: string,
+  readFile: (path: string) => string | undefined | { problem: string },
+): FoundConfig {
   for (let dir: string | undefined = startDir; dir !== undefined; dir = parentOf(dir)) {
     for (const name of CONFIG_FILES) {
       const file = `${dir.replace(/[\\/]+$/, '')}/${name}`;
       const text = readFile(file);
       if (text === undefined) continue;
       if (typeof text !== 'string') {
-        return { file, diagnostics: [{ file, range: pointRange(0, 0), severity: 'error', code: 'RL120', message: text.problem }] };
+        return {
+          file,
+          diagnostics: [{ file, range: pointRange(0, 0), severity: 'error', code: 'RL120', message: text.problem }],
+        };
       }
       const parsed = parseLintConfig(file, text);
       if (parsed.config || parsed.diagnostics.length > 0) return { file, ...parsed };

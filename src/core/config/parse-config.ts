@@ -28,17 +28,24 @@ export function parseLintConfig(file: string, text: string): { config?: LintConf
   try {
     document = parse(text) as Record<string, unknown>;
   } catch (e) {
-    if (e instanceof TomlError) return error(Math.max(0, e.line - 1), `invalid TOML: ${e.message.split('\n')[0] ?? ''}`, Math.max(0, e.column - 1));
+    if (e instanceof TomlError)
+      return error(
+        Math.max(0, e.line - 1),
+        `invalid TOML: ${e.message.split('\n')[0] ?? ''}`,
+        Math.max(0, e.column - 1),
+      );
     return error(0, `invalid TOML: ${(e as Error).message}`);
   }
   const isPyproject = /(^|[\\/])pyproject\.toml$/i.test(file);
   const tool = document.tool as Record<string, unknown> | undefined;
   const table = isPyproject ? tool?.['robustness-lens'] : document;
   if (table === undefined) return { diagnostics: [] };
-  if (typeof table !== 'object' || table === null || Array.isArray(table)) return error(0, '[tool.robustness-lens] must be a table');
+  if (typeof table !== 'object' || table === null || Array.isArray(table))
+    return error(0, '[tool.robustness-lens] must be a table');
   const settings = table as Record<string, unknown>;
   for (const key of Object.keys(settings)) {
-    if (!KEYS.includes(key)) return error(lineOf(text, key), `unknown setting "${key}"; expected one of: ${KEYS.join(', ')}`);
+    if (!KEYS.includes(key))
+      return error(lineOf(text, key), `unknown setting "${key}"; expected one of: ${KEYS.join(', ')}`);
   }
   const codes = (key: string): string[] | { error: string } | undefined => {
     const value = settings[key];
@@ -49,18 +56,29 @@ export function parseLintConfig(file: string, text: string): { config?: LintConf
     return value as string[];
   };
   const config: { -readonly [K in keyof LintConfig]: LintConfig[K] } = {};
-  for (const [key, field] of [['select', 'select'], ['extend-select', 'extendSelect'], ['ignore', 'ignore']] as const) {
+  for (const [key, field] of [
+    ['select', 'select'],
+    ['extend-select', 'extendSelect'],
+    ['ignore', 'ignore'],
+  ] as const) {
     const list = codes(key);
     if (list && 'error' in list) return error(lineOf(text, key), list.error);
     if (list) config[field] = list;
   }
   if (settings.severity !== undefined) {
     const severity = settings.severity;
-    if (typeof severity !== 'object' || severity === null || Array.isArray(severity)) return error(lineOf(text, 'severity'), 'severity must be a table of rule code = "error" | "warning" | "info" | "hint"');
+    if (typeof severity !== 'object' || severity === null || Array.isArray(severity))
+      return error(
+        lineOf(text, 'severity'),
+        'severity must be a table of rule code = "error" | "warning" | "info" | "hint"',
+      );
     const out: Record<string, Severity> = {};
     for (const [code, level] of Object.entries(severity as Record<string, unknown>)) {
       if (!/^RA\d{3}$/i.test(code) || !SEVERITIES.includes(level as Severity)) {
-        return error(lineOf(text, code), `severity.${code} must be "error", "warning", "info" or "hint" for a rule code RA001..RA018`);
+        return error(
+          lineOf(text, code),
+          `severity.${code} must be "error", "warning", "info" or "hint" for a rule code RA001..RA018`,
+        );
       }
       out[code.toUpperCase()] = level as Severity;
     }
@@ -68,7 +86,8 @@ export function parseLintConfig(file: string, text: string): { config?: LintConf
   }
   if (settings.budget !== undefined) {
     const budget = parseCount(settings.budget as string | number);
-    if (budget === undefined) return error(lineOf(text, 'budget'), 'budget must be a parameter count such as "26M" or 26000000');
+    if (budget === undefined)
+      return error(lineOf(text, 'budget'), 'budget must be a parameter count such as "26M" or 26000000');
     config.budget = budget;
   }
   if (settings.models !== undefined) {
@@ -77,7 +96,10 @@ export function parseLintConfig(file: string, text: string): { config?: LintConf
       typeof m === 'string' && m.trim().length > 0 && m.length <= MAX_MODEL_EXPRESSION && !/[\r\n]/.test(m);
     if (!Array.isArray(models) || models.length > MAX_MODELS || !models.every(oneLine)) {
       const example = `"get_model('ra_wrn70_16')"`;
-      return error(lineOf(text, 'models'), `models must be a list of at most ${MAX_MODELS} one-line Python expressions such as ${example}`);
+      return error(
+        lineOf(text, 'models'),
+        `models must be a list of at most ${MAX_MODELS} one-line Python expressions such as ${example}`,
+      );
     }
     config.models = models as string[];
   }

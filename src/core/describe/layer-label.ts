@@ -4,12 +4,27 @@ import type { ActivationFunction, Layer, NormKind, Pair } from '../ir/layers';
 /** PyTorch's class name and arguments for a layer, the way people recognise it in a table or hover. */
 
 const NORM_CLASS: Record<NormKind, string> = {
-  batch: 'BatchNorm2d', instance: 'InstanceNorm2d', layer: 'LayerNorm', group: 'GroupNorm',
+  batch: 'BatchNorm2d',
+  instance: 'InstanceNorm2d',
+  layer: 'LayerNorm',
+  group: 'GroupNorm',
 };
 
 const ACTIVATION_CLASS: Record<ActivationFunction, string> = {
-  relu: 'ReLU', relu6: 'ReLU6', 'leaky-relu': 'LeakyReLU', elu: 'ELU', silu: 'SiLU', gelu: 'GELU', mish: 'Mish',
-  hardswish: 'Hardswish', sigmoid: 'Sigmoid', tanh: 'Tanh', softplus: 'Softplus', prelu: 'PReLU', psilu: 'PSiLU', pssilu: 'PSSiLU',
+  relu: 'ReLU',
+  relu6: 'ReLU6',
+  'leaky-relu': 'LeakyReLU',
+  elu: 'ELU',
+  silu: 'SiLU',
+  gelu: 'GELU',
+  mish: 'Mish',
+  hardswish: 'Hardswish',
+  sigmoid: 'Sigmoid',
+  tanh: 'Tanh',
+  softplus: 'Softplus',
+  prelu: 'PReLU',
+  psilu: 'PSiLU',
+  pssilu: 'PSSiLU',
 };
 
 export function activationClassName(fn: ActivationFunction | null): string {
@@ -51,10 +66,19 @@ export function layerLabel(layer: Layer): string {
     case 'activation':
       return ACTIVATION_CLASS[layer.fn];
     case 'pool':
-      if (layer.outputSize) return `Adaptive${layer.pool === 'max' ? 'Max' : 'Avg'}Pool2d(${layer.outputSize.join('x')})`;
-      return `${layer.pool === 'max' ? 'MaxPool2d' : 'AvgPool2d'}(${[showPair(layer.kernel, 'k'), showPair(layer.stride, 's', 1)].filter(Boolean).join(', ')})`;
+      if (layer.outputSize)
+        return `Adaptive${layer.pool === 'max' ? 'Max' : 'Avg'}Pool2d(${layer.outputSize.join('x')})`;
+      return `${layer.pool === 'max' ? 'MaxPool2d' : 'AvgPool2d'}(${[
+        showPair(layer.kernel, 'k'),
+        showPair(layer.stride, 's', 1),
+      ]
+        .filter(Boolean)
+        .join(', ')})`;
     case 'se':
-      return `SqueezeExcitation(${show(layer.channels)}->${show(layer.squeezeChannels)}, ${activationClassName(layer.activation)})`;
+      return (
+        `SqueezeExcitation(${show(layer.channels)}->${show(layer.squeezeChannels)}, ` +
+        `${activationClassName(layer.activation)})`
+      );
     case 'identity':
       return 'Identity';
     case 'flatten':

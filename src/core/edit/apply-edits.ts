@@ -11,7 +11,11 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
   const resolved = edits
-    .map((edit) => ({ start: offsetOf(lineStarts, text, edit.range.start), end: offsetOf(lineStarts, text, edit.range.end), newText: edit.newText }))
+    .map((edit) => ({
+      start: offsetOf(lineStarts, text, edit.range.start),
+      end: offsetOf(lineStarts, text, edit.range.end),
+      newText: edit.newText,
+    }))
     .sort((a, b) => b.start - a.start);
   let out = text;
   for (const edit of resolved) out = out.slice(0, edit.start) + edit.newText + out.slice(edit.end);

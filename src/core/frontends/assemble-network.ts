@@ -10,7 +10,13 @@ import { value } from './residual-blocks';
  * a stage's facts from its blocks, and the network's facts from its stem, stages and head.
  */
 
-export function stageFromBlocks(name: string, index: number, blocks: Block[], source: SourceRange | undefined, denseRatio: Fact<number>): Stage {
+export function stageFromBlocks(
+  name: string,
+  index: number,
+  blocks: Block[],
+  source: SourceRange | undefined,
+  denseRatio: Fact<number>,
+): Stage {
   const first = blocks[0]?.facts;
   const agree = <T>(pick: (f: BlockFacts) => Fact<T>): Fact<T> => {
     const facts = blocks.map((b) => pick(b.facts));
@@ -37,8 +43,13 @@ export function stageFromBlocks(name: string, index: number, blocks: Block[], so
     facts,
     source,
     factSources: {
-      depth: source, width: source, stride: source, bottleneck: firstBlock?.source, groups: firstBlock?.source,
-      kernel: firstBlock?.factSources?.dilation ?? firstBlock?.source, dilation: firstBlock?.factSources?.dilation ?? firstBlock?.source,
+      depth: source,
+      width: source,
+      stride: source,
+      bottleneck: firstBlock?.source,
+      groups: firstBlock?.source,
+      kernel: firstBlock?.factSources?.dilation ?? firstBlock?.source,
+      dilation: firstBlock?.factSources?.dilation ?? firstBlock?.source,
     },
   };
 }
@@ -98,7 +109,7 @@ export function assembleNetwork(parts: NetworkParts): Network {
   };
   const kernel = stemConv ? value(stemConv.kernel)?.[0] : undefined;
   const stride = stemConv ? value(stemConv.stride)?.[0] : undefined;
-  const activation = stemActivation?.kind === 'activation' ? stemActivation.fn : parts.stemActivation ?? null;
+  const activation = stemActivation?.kind === 'activation' ? stemActivation.fn : (parts.stemActivation ?? null);
   return {
     name: parts.name,
     file: parts.file,
@@ -108,19 +119,31 @@ export function assembleNetwork(parts: NetworkParts): Network {
     stem: {
       layers: stem,
       source: stemConv?.source,
-      factSources: { width: lastStemConv?.source, kernel: stemConv?.source, maxPool: maxPool?.source ?? stemConv?.source, norm: stemNorm?.source },
+      factSources: {
+        width: lastStemConv?.source,
+        kernel: stemConv?.source,
+        maxPool: maxPool?.source ?? stemConv?.source,
+        norm: stemNorm?.source,
+      },
       facts: {
         width: lastStemConv ? lastStemConv.outChannels : unknown('the stem has no conv'),
         kernel: kernel !== undefined ? known(kernel) : unknown('the stem conv kernel is not known'),
         stride: stride !== undefined ? known(stride) : unknown('the stem conv stride is not known'),
         maxPool: known(maxPool !== undefined),
-        patchify: kernel !== undefined && stride !== undefined ? known(kernel === stride && kernel > 1 && !maxPool) : unknown('the stem conv is not known'),
+        patchify:
+          kernel !== undefined && stride !== undefined
+            ? known(kernel === stride && kernel > 1 && !maxPool)
+            : unknown('the stem conv is not known'),
         norm: known(stemNorm?.kind === 'norm' ? stemNorm.norm : null),
         activation: known(activation),
       },
     },
     stages,
-    head: { layers: head, numClasses: linear?.kind === 'linear' ? linear.outFeatures : unknown('no linear head'), source: linear?.source },
+    head: {
+      layers: head,
+      numClasses: linear?.kind === 'linear' ? linear.outFeatures : unknown('no linear head'),
+      source: linear?.source,
+    },
     facts: {
       stageCount: stages.length > 0 ? known(stages.length) : unknown('no stages of residual blocks were recognised'),
       depths: stageFacts((s) => s.facts.depth),

@@ -12,6 +12,8 @@ export function checkFileSize(file: string, bytes: number): Diagnostic | undefin
     range: pointRange(0, 0),
     severity: 'error',
     code: 'RL100',
-    message: `file is ${mb} MiB; model description files are limited to ${MAX_MODEL_FILE_BYTES / (1024 * 1024)} MiB, so this is not read`,
+    message:
+      `file is ${mb} MiB; model description files are limited to ` +
+      `${MAX_MODEL_FILE_BYTES / (1024 * 1024)} MiB, so this is not read`,
   };
 }

@@ -61,10 +61,17 @@ export function readModelFile(file: string, text: string, options: ReadOptions =
 
 /** RL112: what a caller reports when reading, counting or linting one file threw. */
 export function internalErrorDiagnostic(file: string, error: unknown): Diagnostic {
-  const reason = error instanceof RangeError && /call stack/i.test(error.message)
-    ? 'the file nests too deeply to analyse'
-    : `internal error: ${error instanceof Error ? error.message : String(error)} (please report this file)`;
-  return { file, range: pointRange(0, 0), severity: 'error', code: 'RL112', message: `could not analyse this file: ${reason}` };
+  const reason =
+    error instanceof RangeError && /call stack/i.test(error.message)
+      ? 'the file nests too deeply to analyse'
+      : `internal error: ${error instanceof Error ? error.message : String(error)} (please report this file)`;
+  return {
+    file,
+    range: pointRange(0, 0),
+    severity: 'error',
+    code: 'RL112',
+    message: `could not analyse this file: ${reason}`,
+  };
 }
 
 function readAnyModelFile(file: string, text: string, options: ReadOptions): ReadResult {
@@ -83,13 +90,19 @@ function readAnyModelFile(file: string, text: string, options: ReadOptions): Rea
       return readKeras(file, text);
     default:
       return {
-        diagnostics: [{
-          file,
-          range: pointRange(0, 0),
-          severity: 'error',
-          code: 'RL105',
-          message: 'not a model file Robustness Lens reads: expected an architecture spec (*.arch.yaml, *.arch.json), a RobArch model config (YAML with a `kwargs` mapping holding stage_widths and depths) a Python file that builds a PyTorch or Keras model, or a TF.js model.json',
-        }],
+        diagnostics: [
+          {
+            file,
+            range: pointRange(0, 0),
+            severity: 'error',
+            code: 'RL105',
+            message:
+              'not a model file Robustness Lens reads: expected an architecture spec ' +
+              '(*.arch.yaml, *.arch.json), a RobArch model config (YAML with a `kwargs` ' +
+              'mapping holding stage_widths and depths) a Python file that builds a ' +
+              'PyTorch or Keras model, or a TF.js model.json',
+          },
+        ],
       };
   }
 }

@@ -48,13 +48,30 @@ export interface Sites {
   dilations: SourceRange[];
 }
 
-export function blockFacts(analysis: BlockAnalysis<BlockOp> | undefined, problem: string, sites: Sites): { facts: BlockFacts; factSources: Record<string, SourceRange | undefined> } {
+export function blockFacts(
+  analysis: BlockAnalysis<BlockOp> | undefined,
+  problem: string,
+  sites: Sites,
+): { facts: BlockFacts; factSources: Record<string, SourceRange | undefined> } {
   const u = <T>(): Fact<T> => unknown(problem);
   if (!analysis) {
     return {
       facts: {
-        kind: u(), inChannels: u(), outChannels: u(), stride: u(), bottleneckMultiplier: u(), innerWidth: u(), groups: u(), kernel: u(),
-        dilation: u(), convOrder: u(), norms: u(), activations: u(), se: u(), shortcut: u(), shortcutNorm: u(),
+        kind: u(),
+        inChannels: u(),
+        outChannels: u(),
+        stride: u(),
+        bottleneckMultiplier: u(),
+        innerWidth: u(),
+        groups: u(),
+        kernel: u(),
+        dilation: u(),
+        convOrder: u(),
+        norms: u(),
+        activations: u(),
+        se: u(),
+        shortcut: u(),
+        shortcutNorm: u(),
       },
       factSources: {},
     };
@@ -69,9 +86,10 @@ export function blockFacts(analysis: BlockAnalysis<BlockOp> | undefined, problem
   const activations: (ActivationFunction | null)[] = [];
   const factSources: Record<string, SourceRange | undefined> = {};
   convIndices.forEach((at, position) => {
-    const segment = order === 'conv-norm-act'
-      ? main.slice(at + 1, convIndices[position + 1] ?? main.length)
-      : main.slice(position === 0 ? 0 : (convIndices[position - 1] ?? 0) + 1, at);
+    const segment =
+      order === 'conv-norm-act'
+        ? main.slice(at + 1, convIndices[position + 1] ?? main.length)
+        : main.slice(position === 0 ? 0 : (convIndices[position - 1] ?? 0) + 1, at);
     const normOp = segment.find((o) => o.kind === 'layer' && o.layer.kind === 'norm');
     const isLast = position === convIndices.length - 1;
     let actOp = segment.find((o) => o.kind === 'activation' && o.fn !== 'sigmoid');
@@ -88,35 +106,52 @@ export function blockFacts(analysis: BlockAnalysis<BlockOp> | undefined, problem
   let se: Fact<SqueezeExcitationFact | null> = known(null);
   if (seOp?.kind === 'se') {
     const afterConv = main.slice(0, seIndex).filter(isConv).length - 1;
-    se = seOp.squeeze === undefined
-      ? unknown('the squeeze width of the SE module is not statically known')
-      : known({
-        afterConv,
-        squeezeChannels: seOp.squeeze,
-        // Code states the squeeze width; as a ratio it is relative to the block's input width.
-        ratio: convs[0]?.layer.inChannels.known ? known(seOp.squeeze / convs[0].layer.inChannels.value) : unknown('the block input width is not statically known'),
-        activation: seOp.activation,
-      });
+    se =
+      seOp.squeeze === undefined
+        ? unknown('the squeeze width of the SE module is not statically known')
+        : known({
+            afterConv,
+            squeezeChannels: seOp.squeeze,
+            // Code states the squeeze width; as a ratio it is relative to the block's input width.
+            ratio: convs[0]?.layer.inChannels.known
+              ? known(seOp.squeeze / convs[0].layer.inChannels.value)
+              : unknown('the block input width is not statically known'),
+            activation: seOp.activation,
+          });
     factSources['se.activation'] = seOp.source;
   }
   const shortcutConvs = shortcut.filter(isConv);
   const shortcutNorm = shortcut.find((o) => o.kind === 'layer' && o.layer.kind === 'norm');
   const first = convs[0]?.layer;
   const last = convs[convs.length - 1]?.layer;
-  const spatial = [...convs].sort((a, b) => (value(b.layer.kernel)?.[0] ?? 0) - (value(a.layer.kernel)?.[0] ?? 0))[0]?.layer;
+  const spatial = [...convs].sort((a, b) => (value(b.layer.kernel)?.[0] ?? 0) - (value(a.layer.kernel)?.[0] ?? 0))[0]
+    ?.layer;
   const strides = convs.map((c) => value(c.layer.stride)?.[0]);
   const outChannels = last ? last.outChannels : unknown<number>(problem);
-  const innerWidth = convs.length === 3 && first ? first.outChannels : unknown<number>('only bottleneck blocks (three convs) have an inner width');
+  const innerWidth =
+    convs.length === 3 && first
+      ? first.outChannels
+      : unknown<number>('only bottleneck blocks (three convs) have an inner width');
   const inner = value(innerWidth);
   const out = value(outChannels);
   for (const c of convs) if (c.source && (value(c.layer.dilation)?.[0] ?? 1) > 1) sites.dilations.push(c.source);
   return {
     facts: {
-      kind: convs.length === 3 ? known('bottleneck') : convs.length === 2 ? known('basic') : unknown(`a block with ${convs.length} convs`),
+      kind:
+        convs.length === 3
+          ? known('bottleneck')
+          : convs.length === 2
+            ? known('basic')
+            : unknown(`a block with ${convs.length} convs`),
       inChannels: first ? first.inChannels : unknown(problem),
       outChannels,
-      stride: strides.every((s) => s !== undefined) ? known(Math.max(...(strides as number[]))) : unknown('a conv stride is not statically known'),
-      bottleneckMultiplier: inner !== undefined && out !== undefined ? known(inner / out) : unknown('only bottleneck blocks have a bottleneck multiplier'),
+      stride: strides.every((s) => s !== undefined)
+        ? known(Math.max(...(strides as number[])))
+        : unknown('a conv stride is not statically known'),
+      bottleneckMultiplier:
+        inner !== undefined && out !== undefined
+          ? known(inner / out)
+          : unknown('only bottleneck blocks have a bottleneck multiplier'),
       innerWidth,
       groups: spatial ? spatial.groups : unknown(problem),
       kernel: spatial && spatial.kernel.known ? known(spatial.kernel.value[0]) : unknown(problem),
@@ -126,9 +161,15 @@ export function blockFacts(analysis: BlockAnalysis<BlockOp> | undefined, problem
       activations: known(activations),
       se,
       shortcut: known(shortcutConvs.length > 0 ? 'projection' : 'identity'),
-      shortcutNorm: shortcutConvs.length > 0 ? known(shortcutNorm?.kind === 'layer' && shortcutNorm.layer.kind === 'norm' ? shortcutNorm.layer.norm : null) : unknown('the block has an identity shortcut'),
+      shortcutNorm:
+        shortcutConvs.length > 0
+          ? known(shortcutNorm?.kind === 'layer' && shortcutNorm.layer.kind === 'norm' ? shortcutNorm.layer.norm : null)
+          : unknown('the block has an identity shortcut'),
     },
-    factSources: { ...factSources, shortcutNorm: shortcutNorm?.source, dilation: spatial ? convs.find((c) => c.layer === spatial)?.source : undefined },
+    factSources: {
+      ...factSources,
+      shortcutNorm: shortcutNorm?.source,
+      dilation: spatial ? convs.find((c) => c.layer === spatial)?.source : undefined,
+    },
   };
 }
-

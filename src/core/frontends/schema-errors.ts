@@ -49,8 +49,13 @@ function valueAt(data: unknown, path: readonly PathSegment[]): unknown {
 }
 
 const TYPE_NAMES: Record<string, string> = {
-  integer: 'a whole number', number: 'a number', string: 'a string', boolean: 'true or false',
-  object: 'a mapping', array: 'a list', null: 'null',
+  integer: 'a whole number',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
+  null: 'null',
 };
 
 function typeName(type: unknown): string {
@@ -90,8 +95,13 @@ export function schemaErrorToDiagnostic(
       const allowed = allowedKeys(path);
       const suggestion = closestMatch(key, allowed);
       range = source.rangeOfKey(path, key);
-      message = `unknown key "${key}" in ${where}`
-        + (suggestion ? `; did you mean "${suggestion}"?` : allowed.length ? `; expected one of: ${allowed.join(', ')}` : '');
+      message =
+        `unknown key "${key}" in ${where}` +
+        (suggestion
+          ? `; did you mean "${suggestion}"?`
+          : allowed.length
+            ? `; expected one of: ${allowed.join(', ')}`
+            : '');
       break;
     }
     case 'required':
@@ -103,7 +113,9 @@ export function schemaErrorToDiagnostic(
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
       const suggestion = typeof value === 'string' ? closestMatch(value, allowed) : undefined;
-      message = `${where} must be one of: ${allowed.join(', ')}; ${got}` + (suggestion ? ` (did you mean "${suggestion}"?)` : '');
+      message =
+        `${where} must be one of: ${allowed.join(', ')}; ${got}` +
+        (suggestion ? ` (did you mean "${suggestion}"?)` : '');
       break;
     }
     case 'const':
@@ -118,7 +130,9 @@ export function schemaErrorToDiagnostic(
     case 'minItems':
     case 'maxItems': {
       const count = Array.isArray(value) ? value.length : 0;
-      message = `${where} must have ${error.keyword === 'minItems' ? 'at least' : 'at most'} ${String(params.limit)} entr${params.limit === 1 ? 'y' : 'ies'}, got ${count}`;
+      message =
+        `${where} must have ${error.keyword === 'minItems' ? 'at least' : 'at most'} ` +
+        `${String(params.limit)} entr${params.limit === 1 ? 'y' : 'ies'}, got ${count}`;
       break;
     }
     case 'pattern':

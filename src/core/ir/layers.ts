@@ -5,10 +5,21 @@ export type NormKind = 'batch' | 'instance' | 'layer' | 'group';
 
 /** Activation functions of the RobArch design space and of common PyTorch/Keras code. */
 export type ActivationFunction =
-  | 'relu' | 'relu6' | 'leaky-relu' | 'elu' | 'silu' | 'gelu' | 'mish' | 'hardswish'
-  | 'sigmoid' | 'tanh' | 'softplus'
+  | 'relu'
+  | 'relu6'
+  | 'leaky-relu'
+  | 'elu'
+  | 'silu'
+  | 'gelu'
+  | 'mish'
+  | 'hardswish'
+  | 'sigmoid'
+  | 'tanh'
+  | 'softplus'
   // Parametric: they hold learned parameters (guideline 11 finds them less robust).
-  | 'prelu' | 'psilu' | 'pssilu';
+  | 'prelu'
+  | 'psilu'
+  | 'pssilu';
 
 export const PARAMETRIC_ACTIVATIONS: ReadonlySet<ActivationFunction> = new Set(['prelu', 'psilu', 'pssilu']);
 

@@ -78,9 +78,18 @@ export function lintReadResult(read: ReadResult, text: string, options: LintOpti
   const suppressions = parseSuppressions(text);
   const findings = networksOf(read).flatMap((network) => lintWithSuppressions(network, suppressions, options));
   const lines = text.split('\n');
-  return [...read.diagnostics, ...mergeSharedFindings(findings).map((d) => onFirstLine(d, lines)).sort(byPosition)];
+  return [
+    ...read.diagnostics,
+    ...mergeSharedFindings(findings)
+      .map((d) => onFirstLine(d, lines))
+      .sort(byPosition),
+  ];
 }
 
 function byPosition(a: Diagnostic, b: Diagnostic): number {
-  return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.code.localeCompare(b.code);
+  return (
+    a.range.start.line - b.range.start.line ||
+    a.range.start.character - b.range.start.character ||
+    a.code.localeCompare(b.code)
+  );
 }

@@ -70,7 +70,7 @@ function mergeGroup(group: readonly ModelFinding[]): Diagnostic {
   const parts = forms.slice(0, MAX_FORMS).map(([message, same]) => {
     const models = [...new Set(same.map((f) => f.model))];
     const details = new Set(same.map((f) => f.detail ?? ''));
-    const detail = details.size === 1 ? [...details][0] ?? '' : '';
+    const detail = details.size === 1 ? ([...details][0] ?? '') : '';
     const named = models.length > 1 || byMessage.size > 1 ? ` (in ${nameModels(models)})` : '';
     return `${message}${detail}${named}`;
   });

@@ -22,7 +22,10 @@ export function parseSuppressions(text: string): Suppressions {
   text.split('\n').forEach((line, index) => {
     const match = COMMENT.exec(line);
     if (!match) return;
-    const codes = match[2]?.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean);
+    const codes = match[2]
+      ?.split(',')
+      .map((c) => c.trim().toUpperCase())
+      .filter(Boolean);
     if (match[1]?.toLowerCase() === 'ignore-file') {
       if (codes && codes.length > 0) for (const code of codes) fileCodes.add(code);
       else file = true;

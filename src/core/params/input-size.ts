@@ -22,7 +22,9 @@ function mainPath(network: Network): Layer[] {
 
 /** The features reaching the first Linear layer at a side of `size`, and the features it takes. */
 function atFirstDense(
-  path: readonly Layer[], channels: number, size: number,
+  path: readonly Layer[],
+  channels: number,
+  size: number,
 ): { got?: number; want: number } | undefined {
   let shape: Shape | undefined = { kind: 'map', channels, height: size, width: size };
   for (const layer of path) {

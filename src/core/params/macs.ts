@@ -12,7 +12,8 @@ export function layerMacs(layer: Layer, output: Shape | undefined): Fact<number>
     case 'conv': {
       if (!output || output.kind !== 'map') return unknown('the output shape is unknown');
       const { inChannels, outChannels, kernel, groups } = layer;
-      if (!inChannels.known || !outChannels.known || !kernel.known || !groups.known) return unknown('a conv hyper-parameter is unknown');
+      if (!inChannels.known || !outChannels.known || !kernel.known || !groups.known)
+        return unknown('a conv hyper-parameter is unknown');
       const perPosition = outChannels.value * (inChannels.value / groups.value) * kernel.value[0] * kernel.value[1];
       return known(perPosition * output.height * output.width);
     }

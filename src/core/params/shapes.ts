@@ -15,7 +15,14 @@ function outLength(length: number, kernel: number, stride: number, padding: numb
   return Math.floor((length + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1;
 }
 
-function windowed(input: Shape, channels: number, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair): Shape | undefined {
+function windowed(
+  input: Shape,
+  channels: number,
+  kernel: Pair,
+  stride: Pair,
+  padding: Pair,
+  dilation: Pair,
+): Shape | undefined {
   if (input.kind !== 'map') return undefined;
   const height = outLength(input.height, kernel[0], stride[0], padding[0], dilation[0]);
   const width = outLength(input.width, kernel[1], stride[1], padding[1], dilation[1]);
@@ -29,12 +36,14 @@ export function outputShape(layer: Layer, input: Shape | undefined): Shape | und
   switch (layer.kind) {
     case 'conv': {
       const f = layer;
-      if (!f.outChannels.known || !f.kernel.known || !f.stride.known || !f.padding.known || !f.dilation.known) return undefined;
+      if (!f.outChannels.known || !f.kernel.known || !f.stride.known || !f.padding.known || !f.dilation.known)
+        return undefined;
       return windowed(input, f.outChannels.value, f.kernel.value, f.stride.value, f.padding.value, f.dilation.value);
     }
     case 'pool': {
       if (input.kind !== 'map') return undefined;
-      if (layer.outputSize) return { kind: 'map', channels: input.channels, height: layer.outputSize[0], width: layer.outputSize[1] };
+      if (layer.outputSize)
+        return { kind: 'map', channels: input.channels, height: layer.outputSize[0], width: layer.outputSize[1] };
       if (!layer.kernel.known || !layer.stride.known || !layer.padding.known) return undefined;
       return windowed(input, input.channels, layer.kernel.value, layer.stride.value, layer.padding.value, [1, 1]);
     }

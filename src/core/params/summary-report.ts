@@ -9,7 +9,12 @@ import type { ModelSummary } from './summary';
  * blocks the static analysis found with a shortcut (or why the model does not trace).
  */
 export type ForwardGraphCheck =
-  | { readonly ops: number; readonly residualAdds: number; readonly staticShortcuts: number; readonly matchesStatic: boolean }
+  | {
+      readonly ops: number;
+      readonly residualAdds: number;
+      readonly staticShortcuts: number;
+      readonly matchesStatic: boolean;
+    }
   | { readonly error: string };
 
 export interface ParamsReport {
@@ -51,10 +56,12 @@ export interface ParamsReport {
  * model file's own budget against the trainable count.
  */
 export function paramsReport(
-  summary: ModelSummary, notes: readonly Diagnostic[] = summary.network.notes, budget?: number | null,
+  summary: ModelSummary,
+  notes: readonly Diagnostic[] = summary.network.notes,
+  budget?: number | null,
 ): ParamsReport {
   const { network } = summary;
-  const value = (fact: { known: boolean; value?: number }): number | null => (fact.known ? fact.value ?? null : null);
+  const value = (fact: { known: boolean; value?: number }): number | null => (fact.known ? (fact.value ?? null) : null);
   const total = summary.total.known ? summary.total.value : null;
   const unknownReasons = new Set<string>();
   for (const row of summary.rows) if (!row.params.known) unknownReasons.add(`${row.layer.name}: ${row.params.reason}`);
@@ -67,9 +74,14 @@ export function paramsReport(
     knownParams: summary.knownParams,
     nonTrainable: summary.nonTrainable,
     macs: summary.macs.known ? summary.macs.value : null,
-    budget: budget !== undefined
-      ? (budget ? { params: budget, used: (summary.knownParams + summary.nonTrainable) / budget } : null)
-      : (network.budget ? { params: network.budget.params, used: summary.knownParams / network.budget.params } : null),
+    budget:
+      budget !== undefined
+        ? budget
+          ? { params: budget, used: (summary.knownParams + summary.nonTrainable) / budget }
+          : null
+        : network.budget
+          ? { params: network.budget.params, used: summary.knownParams / network.budget.params }
+          : null,
     parts: summary.parts.map((p) => ({ name: p.name, params: value(p.params), macs: value(p.macs) })),
     layers: summary.rows.map((row) => ({
       name: row.layer.name,
@@ -85,7 +97,11 @@ export function paramsReport(
     })),
     unknown: [...unknownReasons],
     notes: notes.map((d) => ({
-      code: d.code, severity: d.severity, line: d.range.start.line + 1, column: d.range.start.character + 1, message: d.message,
+      code: d.code,
+      severity: d.severity,
+      line: d.range.start.line + 1,
+      column: d.range.start.character + 1,
+      message: d.message,
     })),
   };
 }

@@ -74,7 +74,11 @@ export function summarize(network: Network, inputSize = impliedInputSize(network
 
 function computeSummary(network: Network, inputSize: number): ModelSummary {
   const rows: LayerRow[] = [];
-  const walk = (layers: readonly Layer[], input: Shape | undefined, place: Omit<LayerRow, 'layer' | 'params' | 'macs' | 'output'>): Shape | undefined => {
+  const walk = (
+    layers: readonly Layer[],
+    input: Shape | undefined,
+    place: Omit<LayerRow, 'layer' | 'params' | 'macs' | 'output'>,
+  ): Shape | undefined => {
     let shape = input;
     for (const layer of layers) {
       shape = outputShape(layer, shape);

@@ -9,7 +9,9 @@ export const ra010: Rule = {
   level: 'layer',
   facts: ['stage.dilation'],
   defaultSeverity: 'warning',
-  evidence: 'A larger dilation factor enlarges the area an attack acts on and lowered robustness, with no change in capacity (Table 1 rows 13, 14).',
+  evidence:
+    'A larger dilation factor enlarges the area an attack acts on and lowered robustness, ' +
+    'with no change in capacity (Table 1 rows 13, 14).',
   fixable: 'always',
   docs: {
     checks: 'Reports grouped convs with dilation above 1.',
@@ -18,15 +20,19 @@ export const ra010: Rule = {
     howToFix: 'Set the dilation to 1. Dilation has no parameters, so the model keeps its size.',
   },
   check({ network }) {
-    return unique(network.stages.flatMap((stage) => {
-      const dilation = factValue(stage.facts.dilation);
-      if (dilation === undefined || dilation <= 1) return [];
-      const edits = network.editor?.setDilation(1);
-      return [{
-        range: rangeOf(stage, 'dilation', network),
-        message: `Dilation ${dilation} in the grouped conv lowered robustness at no change in capacity; use 1`,
-        ...(edits ? { fix: { title: 'Set dilation to 1', edits, safety: 'safe' as const } } : {}),
-      }];
-    }));
+    return unique(
+      network.stages.flatMap((stage) => {
+        const dilation = factValue(stage.facts.dilation);
+        if (dilation === undefined || dilation <= 1) return [];
+        const edits = network.editor?.setDilation(1);
+        return [
+          {
+            range: rangeOf(stage, 'dilation', network),
+            message: `Dilation ${dilation} in the grouped conv lowered robustness at no change in capacity; use 1`,
+            ...(edits ? { fix: { title: 'Set dilation to 1', edits, safety: 'safe' as const } } : {}),
+          },
+        ];
+      }),
+    );
   },
 };

@@ -19,21 +19,28 @@ export const ra012: Rule = {
     howToFix: 'Put the activation back (SiLU, per RA011). Activations have no parameters, so the model keeps its size.',
   },
   check({ network }) {
-    return unique(allBlocks(network).flatMap((block) => {
-      const activations = factValue(block.facts.activations);
-      const postOrder = factValue(block.facts.convOrder) === 'conv-norm-act';
-      if (!activations) return [];
-      const missing = activations.filter((fn) => fn === null).length;
-      return activations.flatMap((fn, position) => {
-        if (fn !== null) return [];
-        const edits = network.editor?.setBlockActivation(position, 'silu');
-        return [{
-          range: rangeOf(block, `activations.${position}`, network),
-          message: `The block has no ${activationPlace(position, postOrder, block).replace(/^the /, '')} (${missing} of ${activations.length} removed);`
-            + ' removing activations severely hurt robustness',
-          ...(edits ? { fix: { title: 'Add SiLU here', edits, safety: 'safe' as const } } : {}),
-        }];
-      });
-    }));
+    return unique(
+      allBlocks(network).flatMap((block) => {
+        const activations = factValue(block.facts.activations);
+        const postOrder = factValue(block.facts.convOrder) === 'conv-norm-act';
+        if (!activations) return [];
+        const missing = activations.filter((fn) => fn === null).length;
+        return activations.flatMap((fn, position) => {
+          if (fn !== null) return [];
+          const edits = network.editor?.setBlockActivation(position, 'silu');
+          return [
+            {
+              range: rangeOf(block, `activations.${position}`, network),
+              message:
+                `The block has no ` +
+                `${activationPlace(position, postOrder, block).replace(/^the /, '')} ` +
+                `(${missing} of ${activations.length} removed);` +
+                ' removing activations severely hurt robustness',
+              ...(edits ? { fix: { title: 'Add SiLU here', edits, safety: 'safe' as const } } : {}),
+            },
+          ];
+        });
+      }),
+    );
   },
 };

@@ -11,13 +11,17 @@ export const ra015: Rule = {
   level: 'layer',
   facts: ['block.norms', 'block.shortcutNorm', 'stem.norm'],
   defaultSeverity: 'warning',
-  evidence: 'Switching BatchNorm to InstanceNorm harms robustness: training barely converges (17.15% natural, 8.54% PGD10-4 with InstanceNorm against 56.09/30.43).',
+  evidence:
+    'Switching BatchNorm to InstanceNorm harms robustness: training barely converges ' +
+    '(17.15% natural, 8.54% PGD10-4 with InstanceNorm against 56.09/30.43).',
   fixable: 'sometimes',
   docs: {
     checks: 'Reports InstanceNorm in the blocks, the projection shortcut and the stem.',
     fails: 'block:\n  norms: [none, instance, instance]',
     passes: 'block:\n  norms: [none, batch, batch]',
-    howToFix: 'Use BatchNorm. InstanceNorm (PyTorch\'s default, not affine) has no parameters, so BatchNorm adds two per channel.',
+    howToFix:
+      "Use BatchNorm. InstanceNorm (PyTorch's default, not affine) has no parameters, so " +
+      'BatchNorm adds two per channel.',
   },
   check({ network }) {
     const findings: RuleFinding[] = [];

@@ -20,8 +20,24 @@ import { ra018 } from './ra018-depth-saturation';
 
 /** Every guideline rule, in guideline order. A new rule is a new file and one line here. */
 export const RULES: readonly Rule[] = [
-  ra001, ra002, ra003, ra004, ra005, ra006, ra007, ra008, ra009,
-  ra010, ra011, ra012, ra013, ra014, ra015, ra016, ra017, ra018,
+  ra001,
+  ra002,
+  ra003,
+  ra004,
+  ra005,
+  ra006,
+  ra007,
+  ra008,
+  ra009,
+  ra010,
+  ra011,
+  ra012,
+  ra013,
+  ra014,
+  ra015,
+  ra016,
+  ra017,
+  ra018,
 ];
 
 export function ruleByCode(code: string): Rule | undefined {

@@ -18,7 +18,11 @@ export function rangeOf(
   key: string,
   network: Network,
 ): SourceRange {
-  return owner.factSources?.[key] ?? owner.source ?? network.source ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  return (
+    owner.factSources?.[key] ??
+    owner.source ??
+    network.source ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }
+  );
 }
 
 /** Many blocks share one line of a spec: report each distinct finding once. */

@@ -36,8 +36,20 @@ function reconstruct(network: Network): ResidualDesign | undefined {
   const patchify = v(stem.patchify);
   const stemNorm = v(stem.norm);
   const stemActivation = v(stem.activation);
-  if (!order || !norms || !activations || se === undefined || !numClasses || stemWidth === undefined || stemKernel === undefined
-    || stemStride === undefined || maxPool === undefined || patchify === undefined || stemNorm === undefined || stemActivation === undefined) {
+  if (
+    !order ||
+    !norms ||
+    !activations ||
+    se === undefined ||
+    !numClasses ||
+    stemWidth === undefined ||
+    stemKernel === undefined ||
+    stemStride === undefined ||
+    maxPool === undefined ||
+    patchify === undefined ||
+    stemNorm === undefined ||
+    stemActivation === undefined
+  ) {
     return undefined;
   }
   const seRatio = se ? v(se.ratio) : undefined;
@@ -51,14 +63,28 @@ function reconstruct(network: Network): ResidualDesign | undefined {
   const stages: StageDesign[] = [];
   for (const stage of network.stages) {
     const s = stage.facts;
-    const values = [v(s.depth), v(s.width), v(s.stride), v(s.bottleneckMultiplier), v(s.groups), v(s.kernel), v(s.dilation)];
+    const values = [
+      v(s.depth),
+      v(s.width),
+      v(s.stride),
+      v(s.bottleneckMultiplier),
+      v(s.groups),
+      v(s.kernel),
+      v(s.dilation),
+    ];
     if (values.some((x) => x === undefined)) return undefined;
     const [depth, width, stride, bottleneckMultiplier, groups, kernel, dilation] = values as number[];
     const innerWidth = v(stage.blocks[0]?.facts.innerWidth ?? { known: false, reason: 'no block' });
     if (innerWidth === undefined || depth === undefined || width === undefined) return undefined;
     stages.push({
-      depth, width, stride: stride ?? 1, bottleneckMultiplier: bottleneckMultiplier ?? 0.25, innerWidth, groups: groups ?? 1,
-      kernel: kernel ?? 3, dilation: dilation ?? 1,
+      depth,
+      width,
+      stride: stride ?? 1,
+      bottleneckMultiplier: bottleneckMultiplier ?? 0.25,
+      innerWidth,
+      groups: groups ?? 1,
+      kernel: kernel ?? 3,
+      dilation: dilation ?? 1,
     });
   }
   const pool = network.stem.layers.find((l) => l.kind === 'pool');
@@ -76,9 +102,10 @@ function reconstruct(network: Network): ResidualDesign | undefined {
       kernel: stemKernel,
       stride: stemStride,
       patchify,
-      maxPool: maxPool && pool?.kind === 'pool' && pool.kernel.known && pool.stride.known && pool.padding.known
-        ? { kernel: pool.kernel.value[0], stride: pool.stride.value[0], padding: pool.padding.value[0] }
-        : null,
+      maxPool:
+        maxPool && pool?.kind === 'pool' && pool.kernel.known && pool.stride.known && pool.padding.known
+          ? { kernel: pool.kernel.value[0], stride: pool.stride.value[0], padding: pool.padding.value[0] }
+          : null,
       norm: stemNorm,
       activation: stemActivation,
       bias: stemConv?.bias.known ? stemConv.bias.value : false,

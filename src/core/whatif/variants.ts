@@ -69,7 +69,10 @@ export function withWidthScale(design: ResidualDesign, scale: number): ResidualD
  * The widest version of `design` (all stage widths scaled by one factor) within `budget`
  * parameters, or undefined when even a very narrow one does not fit.
  */
-export function fitWidthsToBudget(design: ResidualDesign, budget: number): { design: ResidualDesign; params: number } | undefined {
+export function fitWidthsToBudget(
+  design: ResidualDesign,
+  budget: number,
+): { design: ResidualDesign; params: number } | undefined {
   let low = 0.05;
   let high = 8;
   let best: { design: ResidualDesign; params: number } | undefined;

@@ -38,7 +38,10 @@ function isModelFile(file: string, root: string): boolean {
  * and skipping version-control and dependency folders. A `.gitignore` that may not be read (a
  * FIFO, a link to a device or out of `root`) is told to `onProblem` and its rules are not applied.
  */
-export function findModelFiles(root: string, onProblem: (file: string, message: string) => void = () => undefined): string[] {
+export function findModelFiles(
+  root: string,
+  onProblem: (file: string, message: string) => void = () => undefined,
+): string[] {
   const found: string[] = [];
   const visit = (dir: string, layers: readonly Layer[]): void => {
     let here = layers;
@@ -51,7 +54,12 @@ export function findModelFiles(root: string, onProblem: (file: string, message: 
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
         if (!ALWAYS_SKIPPED.has(entry.name) && !ignoredBy(here, full, true)) visit(full, here);
-      } else if (entry.isFile() && CANDIDATE.test(entry.name) && !ignoredBy(here, full, false) && isModelFile(full, root)) {
+      } else if (
+        entry.isFile() &&
+        CANDIDATE.test(entry.name) &&
+        !ignoredBy(here, full, false) &&
+        isModelFile(full, root)
+      ) {
         found.push(full);
       }
     }

@@ -36,7 +36,12 @@ export class FileReadError extends Error {
   readonly detail: string;
 
   /** `size`: the file's size, for a file refused as too large. */
-  constructor(readonly file: string, readonly reason: ReadFailure, detail: string, readonly size?: number) {
+  constructor(
+    readonly file: string,
+    readonly reason: ReadFailure,
+    detail: string,
+    readonly size?: number,
+  ) {
     super(`${file}: ${detail}`);
     this.detail = detail;
     this.name = 'FileReadError';
@@ -95,7 +100,11 @@ export function checkReadable(file: string, options: BoundedReadOptions): { real
   }
   const via = real === path.resolve(file) ? '' : ` (it leads to ${real})`;
   if (!stat.isFile()) {
-    throw new FileReadError(file, 'not-regular', `is ${kindOf(stat)}${via}, not a regular file; a ${what} is not read from it`);
+    throw new FileReadError(
+      file,
+      'not-regular',
+      `is ${kindOf(stat)}${via}, not a regular file; a ${what} is not read from it`,
+    );
   }
   if (options.root !== undefined) {
     let realRoot: string;
@@ -105,12 +114,21 @@ export function checkReadable(file: string, options: BoundedReadOptions): { real
       throw new FileReadError(file, errnoReason(error).reason, `its folder ${options.root} ${errnoReason(error).text}`);
     }
     if (!isInside(realRoot, real)) {
-      throw new FileReadError(file, 'outside-root', `is outside ${options.root}${via}; a ${what} must lie inside that folder`);
+      throw new FileReadError(
+        file,
+        'outside-root',
+        `is outside ${options.root}${via}; a ${what} must lie inside that folder`,
+      );
     }
   }
   if (stat.size > options.maxBytes) {
     const limit = sizeText(options.maxBytes);
-    throw new FileReadError(file, 'too-large', `is ${sizeText(stat.size)}; a ${what} is limited to ${limit}, so it is not read`, stat.size);
+    throw new FileReadError(
+      file,
+      'too-large',
+      `is ${sizeText(stat.size)}; a ${what} is limited to ${limit}, so it is not read`,
+      stat.size,
+    );
   }
   return { real, stat };
 }
@@ -147,7 +165,11 @@ function readLoop(fd: number, file: string, expected: number, options: BoundedRe
   for (;;) {
     if (length === buffer.length) {
       if (length > options.maxBytes) {
-        throw new FileReadError(file, 'too-large', `grew past ${sizeText(options.maxBytes)} while it was read; it is not read`);
+        throw new FileReadError(
+          file,
+          'too-large',
+          `grew past ${sizeText(options.maxBytes)} while it was read; it is not read`,
+        );
       }
       const bigger = Buffer.allocUnsafe(Math.min(buffer.length * 2, options.maxBytes + 1));
       buffer.copy(bigger, 0, 0, length);
@@ -163,7 +185,11 @@ function readLoop(fd: number, file: string, expected: number, options: BoundedRe
     length += n;
   }
   if (length > options.maxBytes) {
-    throw new FileReadError(file, 'too-large', `grew past ${sizeText(options.maxBytes)} while it was read; it is not read`);
+    throw new FileReadError(
+      file,
+      'too-large',
+      `grew past ${sizeText(options.maxBytes)} while it was read; it is not read`,
+    );
   }
   return buffer.subarray(0, length);
 }

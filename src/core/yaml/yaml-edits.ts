@@ -24,7 +24,9 @@ export class YamlEditor {
     if (value === null) return 'null';
     if (Array.isArray(value)) return `[${value.map((v) => this.render(v)).join(', ')}]`;
     if (typeof value === 'object') {
-      return `{ ${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k}: ${this.render(v)}`).join(', ')} }`;
+      return `{ ${Object.entries(value as Record<string, unknown>)
+        .map(([k, v]) => `${k}: ${this.render(v)}`)
+        .join(', ')} }`;
     }
     if (typeof value === 'string' && !/^[A-Za-z_][\w.-]*$/.test(value)) return JSON.stringify(value);
     return String(value);

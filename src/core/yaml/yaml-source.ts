@@ -1,4 +1,15 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+} from 'yaml';
 import type { Diagnostic } from '../ir/diagnostic';
 import type { SourceRange } from '../ir/source';
 
@@ -12,9 +23,17 @@ export class YamlSource {
   readonly document: Document;
   private readonly lines = new LineCounter();
 
-  constructor(readonly file: string, readonly text: string) {
+  constructor(
+    readonly file: string,
+    readonly text: string,
+  ) {
     // logLevel 'error': odd but valid YAML (collection keys) must not print process warnings.
-    this.document = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
+    this.document = parseDocument(text, {
+      lineCounter: this.lines,
+      uniqueKeys: true,
+      prettyErrors: false,
+      logLevel: 'error',
+    });
   }
 
   /** Syntax errors, as diagnostics with code RL101. */
@@ -44,7 +63,13 @@ export class YamlSource {
         },
       });
       return {
-        error: { file: this.file, range, severity: 'error', code: 'RL101', message: `invalid YAML: ${firstLine((error as Error).message)}` },
+        error: {
+          file: this.file,
+          range,
+          severity: 'error',
+          code: 'RL101',
+          message: `invalid YAML: ${firstLine((error as Error).message)}`,
+        },
       };
     }
   }
@@ -61,7 +86,7 @@ export class YamlSource {
   /** The node at a path, or undefined. */
   node(path: readonly PathSegment[]): Node | undefined {
     const found = this.document.getIn(path, true);
-    return found && typeof found === 'object' && 'range' in found ? found as Node : undefined;
+    return found && typeof found === 'object' && 'range' in found ? (found as Node) : undefined;
   }
 
   /** Range of the value at `path`; falls back to the nearest ancestor that exists. */

@@ -148,13 +148,29 @@ export async function apgdRun(
 }
 
 /** APGD-CE (restarts run only on the samples no earlier restart broke). */
-export async function apgdCe(model: Classifier, batch: AttackBatch, threat: ThreatModel, context: AttackContext, options: ApgdOptions = APGD_DEFAULTS): Promise<AttackOutcome> {
-  return restartsOnRobust(model, batch, context, options.restarts, (sub, random) => apgdRun(model, sub, threat, { kind: 'ce', labels: sub.labels }, random, context, options));
+export async function apgdCe(
+  model: Classifier,
+  batch: AttackBatch,
+  threat: ThreatModel,
+  context: AttackContext,
+  options: ApgdOptions = APGD_DEFAULTS,
+): Promise<AttackOutcome> {
+  return restartsOnRobust(model, batch, context, options.restarts, (sub, random) =>
+    apgdRun(model, sub, threat, { kind: 'ce', labels: sub.labels }, random, context, options),
+  );
 }
 
 /** APGD with the untargeted DLR loss. */
-export async function apgdDlr(model: Classifier, batch: AttackBatch, threat: ThreatModel, context: AttackContext, options: ApgdOptions = APGD_DEFAULTS): Promise<AttackOutcome> {
-  return restartsOnRobust(model, batch, context, options.restarts, (sub, random) => apgdRun(model, sub, threat, { kind: 'dlr', labels: sub.labels }, random, context, options));
+export async function apgdDlr(
+  model: Classifier,
+  batch: AttackBatch,
+  threat: ThreatModel,
+  context: AttackContext,
+  options: ApgdOptions = APGD_DEFAULTS,
+): Promise<AttackOutcome> {
+  return restartsOnRobust(model, batch, context, options.restarts, (sub, random) =>
+    apgdRun(model, sub, threat, { kind: 'dlr', labels: sub.labels }, random, context, options),
+  );
 }
 
 export interface ApgdTargetedOptions extends ApgdOptions {
@@ -169,7 +185,13 @@ export const APGD_T_DEFAULTS: ApgdTargetedOptions = { ...APGD_DEFAULTS, targets:
  * clean image ranks 2nd, 3rd, ... (Croce and Hein, 2020, sec. 4); each target runs only on the
  * samples the previous ones left robust.
  */
-export async function apgdTargeted(model: Classifier, batch: AttackBatch, threat: ThreatModel, context: AttackContext, options: ApgdTargetedOptions = APGD_T_DEFAULTS): Promise<AttackOutcome> {
+export async function apgdTargeted(
+  model: Classifier,
+  batch: AttackBatch,
+  threat: ThreatModel,
+  context: AttackContext,
+  options: ApgdTargetedOptions = APGD_T_DEFAULTS,
+): Promise<AttackOutcome> {
   const { x, labels, n } = batch;
   const d = x.length / n;
   const logits = await model.logits(x, n);
@@ -184,7 +206,15 @@ export async function apgdTargeted(model: Classifier, batch: AttackBatch, threat
       if (idx.length === 0) return { xAdv, robust };
       const sub = subBatch(batch, idx);
       const targets = Int32Array.from(idx, (i) => ranked[i * k + t + 1] ?? 0);
-      const out = await apgdRun(model, sub, threat, { kind: 'dlr-targeted', labels: sub.labels, targets }, new Random(context.seed + r), context, options);
+      const out = await apgdRun(
+        model,
+        sub,
+        threat,
+        { kind: 'dlr-targeted', labels: sub.labels, targets },
+        new Random(context.seed + r),
+        context,
+        options,
+      );
       idx.forEach((i, s) => {
         if (!out.robust[s]) {
           robust[i] = 0;
@@ -224,5 +254,9 @@ async function restartsOnRobust(
 
 /** The samples at `idx`, packed into one batch. */
 export function subBatch(batch: AttackBatch, idx: ArrayLike<number>): AttackBatch {
-  return { x: gatherRows(batch.x, idx, batch.x.length / batch.n), labels: gatherRows(batch.labels, idx, 1), n: idx.length };
+  return {
+    x: gatherRows(batch.x, idx, batch.x.length / batch.n),
+    labels: gatherRows(batch.labels, idx, 1),
+    n: idx.length,
+  };
 }

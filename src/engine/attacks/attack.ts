@@ -30,4 +30,9 @@ export interface AttackContext {
   readonly seed: number;
 }
 
-export type Attack = (model: Classifier, batch: AttackBatch, threat: ThreatModel, context: AttackContext) => Promise<AttackOutcome>;
+export type Attack = (
+  model: Classifier,
+  batch: AttackBatch,
+  threat: ThreatModel,
+  context: AttackContext,
+) => Promise<AttackOutcome>;

@@ -18,13 +18,23 @@ export interface NamedAttack {
 /** Each attack at the settings of the reference protocols (AutoAttack "standard", PGD-20). */
 export function attackByName(name: AttackName, pgdSteps = 20): NamedAttack {
   switch (name) {
-    case 'fgsm': return { name, run: fgsm };
-    case 'pgd': return { name, run: (m, b, t, c) => pgd(m, b, t, c, { steps: pgdSteps, randomStart: true, restarts: 1, loss: 'ce' }) };
-    case 'apgd-ce': return { name, run: (m, b, t, c) => apgdCe(m, b, t, c, APGD_DEFAULTS) };
-    case 'apgd-dlr': return { name, run: (m, b, t, c) => apgdDlr(m, b, t, c, APGD_DEFAULTS) };
-    case 'apgd-t': return { name, run: (m, b, t, c) => apgdTargeted(m, b, t, c, APGD_T_DEFAULTS) };
-    case 'fab-t': return { name, run: (m, b, t, c) => fabTargeted(m, b, t, c) };
-    case 'square': return { name, run: (m, b, t, c) => squareAttack(m, b, t, c) };
+    case 'fgsm':
+      return { name, run: fgsm };
+    case 'pgd':
+      return {
+        name,
+        run: (m, b, t, c) => pgd(m, b, t, c, { steps: pgdSteps, randomStart: true, restarts: 1, loss: 'ce' }),
+      };
+    case 'apgd-ce':
+      return { name, run: (m, b, t, c) => apgdCe(m, b, t, c, APGD_DEFAULTS) };
+    case 'apgd-dlr':
+      return { name, run: (m, b, t, c) => apgdDlr(m, b, t, c, APGD_DEFAULTS) };
+    case 'apgd-t':
+      return { name, run: (m, b, t, c) => apgdTargeted(m, b, t, c, APGD_T_DEFAULTS) };
+    case 'fab-t':
+      return { name, run: (m, b, t, c) => fabTargeted(m, b, t, c) };
+    case 'square':
+      return { name, run: (m, b, t, c) => squareAttack(m, b, t, c) };
   }
 }
 
@@ -44,7 +54,13 @@ export interface SequenceResult {
 }
 
 /** Runs attacks one after another on the points still robust, as AutoAttack does. */
-export async function runSequence(model: Classifier, batch: AttackBatch, threat: ThreatModel, attacks: readonly NamedAttack[], context: AttackContext): Promise<SequenceResult> {
+export async function runSequence(
+  model: Classifier,
+  batch: AttackBatch,
+  threat: ThreatModel,
+  attacks: readonly NamedAttack[],
+  context: AttackContext,
+): Promise<SequenceResult> {
   const { x, n } = batch;
   const d = x.length / n;
   context.checkpoint?.();

@@ -91,7 +91,10 @@ export class HyperplaneBoxProjector {
   private readonly q: Float64Array;
   private readonly order: Uint32Array;
 
-  constructor(private readonly norm: ThreatNorm, readonly size: number) {
+  constructor(
+    private readonly norm: ThreatNorm,
+    readonly size: number,
+  ) {
     this.a = new Float64Array(size);
     this.q = new Float64Array(size);
     this.order = new Uint32Array(size);
@@ -101,7 +104,14 @@ export class HyperplaneBoxProjector {
    * Writes into `d` the minimal-norm step from `t` (in [0,1]^size) onto {z : <w, z> = b} within the
    * box. `t` and `w` are read from `tOffset` / `wOffset`.
    */
-  project(t: ArrayLike<number>, tOffset: number, w: ArrayLike<number>, wOffset: number, b: number, d: Float64Array): void {
+  project(
+    t: ArrayLike<number>,
+    tOffset: number,
+    w: ArrayLike<number>,
+    wOffset: number,
+    b: number,
+    d: Float64Array,
+  ): void {
     const { size, a, q } = this;
     let dot = 0;
     for (let i = 0; i < size; i++) dot += (w[wOffset + i] ?? 0) * (t[tOffset + i] ?? 0);

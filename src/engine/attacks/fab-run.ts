@@ -60,8 +60,13 @@ function randomStart(x0: Float32Array, size: number, m: number, threat: ThreatMo
 
 /** One FAB step for every sample: x1 <- clip((x1 + eta d1)(1 - alpha) + (x0 + eta d2) alpha). */
 function stepTowardBoundary(
-  input: FabRunInput, x1: Float32Array, margin: Float32Array, grad: Float32Array,
-  projector: HyperplaneBoxProjector, norm: ThreatModel['norm'], settings: FabRunSettings,
+  input: FabRunInput,
+  x1: Float32Array,
+  margin: Float32Array,
+  grad: Float32Array,
+  projector: HyperplaneBoxProjector,
+  norm: ThreatModel['norm'],
+  settings: FabRunSettings,
 ): void {
   const { x0, m } = input;
   const size = projector.size;
@@ -87,8 +92,12 @@ function stepTowardBoundary(
 }
 
 export async function fabRun(
-  model: Classifier, input: FabRunInput, threat: ThreatModel, context: AttackContext,
-  settings: FabRunSettings, start: Random | undefined,
+  model: Classifier,
+  input: FabRunInput,
+  threat: ThreatModel,
+  context: AttackContext,
+  settings: FabRunSettings,
+  start: Random | undefined,
 ): Promise<FabRunResult> {
   const { x0, labels, targets, m } = input;
   const size = imageSize(model.inputShape);

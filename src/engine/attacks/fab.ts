@@ -35,7 +35,11 @@ export const FAB_STANDARD: Required<FabOptions> = {
 };
 
 export async function fabTargeted(
-  model: Classifier, batch: AttackBatch, threat: ThreatModel, context: AttackContext, options: FabOptions = {},
+  model: Classifier,
+  batch: AttackBatch,
+  threat: ThreatModel,
+  context: AttackContext,
+  options: FabOptions = {},
 ): Promise<AttackOutcome> {
   const settings = { ...FAB_STANDARD, ...options };
   const { x, labels, n } = batch;
@@ -62,7 +66,15 @@ export async function fabTargeted(
       robust[row] = 0;
       xAdv.set(adv, row * size);
     };
-    await fabAllTargets(model, { x, labels, rows, ranked, classes, size }, targetCount, threat, context, settings, found);
+    await fabAllTargets(
+      model,
+      { x, labels, rows, ranked, classes, size },
+      targetCount,
+      threat,
+      context,
+      settings,
+      found,
+    );
     return { xAdv, robust };
   }
 
@@ -72,7 +84,12 @@ export async function fabTargeted(
       if (rows.length === 0) return { xAdv, robust };
       const m = rows.length;
       const x0 = gatherRows(x, rows, size);
-      const sub = { x0, labels: gatherRows(labels, rows, 1), targets: rows.map((row) => ranked[row * classes + rank - 1] ?? 0), m };
+      const sub = {
+        x0,
+        labels: gatherRows(labels, rows, 1),
+        targets: rows.map((row) => ranked[row * classes + rank - 1] ?? 0),
+        m,
+      };
       const run = await fabRun(model, sub, threat, context, settings, restart > 0 ? random : undefined);
       context.checkpoint?.();
       const stillCorrect = correct(await model.logits(run.adv, m), sub.labels, m);
@@ -104,8 +121,13 @@ interface FabRows {
  * every row the run toward that target put inside eps and misclassified.
  */
 async function fabAllTargets(
-  model: Classifier, batch: FabRows, targetCount: number, threat: ThreatModel, context: AttackContext,
-  settings: FabRunSettings, broken: (row: number, adv: Float32Array) => void,
+  model: Classifier,
+  batch: FabRows,
+  targetCount: number,
+  threat: ThreatModel,
+  context: AttackContext,
+  settings: FabRunSettings,
+  broken: (row: number, adv: Float32Array) => void,
 ): Promise<void> {
   const { x, labels, rows, ranked, classes, size } = batch;
   const m = rows.length;

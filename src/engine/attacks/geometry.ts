@@ -30,12 +30,18 @@ export function l2Norms(v: Float32Array, n: number): Float32Array {
 }
 
 /** x + step * direction of steepest ascent for the norm: sign(g) for Linf, g / ||g|| for L2. */
-export function ascend(x: Float32Array, grad: Float32Array, n: number, norm: ThreatModel['norm'], step: number | Float32Array): Float32Array {
+export function ascend(
+  x: Float32Array,
+  grad: Float32Array,
+  n: number,
+  norm: ThreatModel['norm'],
+  step: number | Float32Array,
+): Float32Array {
   const d = x.length / n;
   const out = new Float32Array(x.length);
   const gn = norm === 'L2' ? l2Norms(grad, n) : undefined;
   for (let i = 0; i < n; i++) {
-    const s = typeof step === 'number' ? step : step[i] ?? 0;
+    const s = typeof step === 'number' ? step : (step[i] ?? 0);
     const scale = gn ? s / ((gn[i] ?? 0) + 1e-12) : s;
     for (let j = i * d; j < (i + 1) * d; j++) {
       const g = grad[j] ?? 0;
@@ -85,7 +91,7 @@ export function randomStart(x: Float32Array, n: number, threat: ThreatModel, ran
       out[j] = random.normal();
       s += (out[j] ?? 0) ** 2;
     }
-    const radius = threat.eps * random.next() / (Math.sqrt(s) + 1e-12);
+    const radius = (threat.eps * random.next()) / (Math.sqrt(s) + 1e-12);
     for (let j = i * d; j < (i + 1) * d; j++) out[j] = (x[j] ?? 0) + (out[j] ?? 0) * radius;
   }
   return project(out, x, n, threat);

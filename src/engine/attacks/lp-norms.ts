@@ -2,7 +2,14 @@
 import type { ThreatNorm } from './attack';
 
 /** ||a_i - b_j|| over `size` values read from `aOffset` and `bOffset`. */
-export function distance(norm: ThreatNorm, a: ArrayLike<number>, aOffset: number, b: ArrayLike<number>, bOffset: number, size: number): number {
+export function distance(
+  norm: ThreatNorm,
+  a: ArrayLike<number>,
+  aOffset: number,
+  b: ArrayLike<number>,
+  bOffset: number,
+  size: number,
+): number {
   let result = 0;
   for (let k = 0; k < size; k++) {
     const diff = (a[aOffset + k] ?? 0) - (b[bOffset + k] ?? 0);

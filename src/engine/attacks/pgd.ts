@@ -21,10 +21,16 @@ export const PGD_DEFAULTS: PgdOptions = { steps: 10, randomStart: true, restarts
  * back onto the eps-ball and the image box. Per sample it keeps the first point that breaks the
  * model, else the last iterate of the run with the highest final loss.
  */
-export async function pgd(model: Classifier, batch: AttackBatch, threat: ThreatModel, context: AttackContext, options: PgdOptions = PGD_DEFAULTS): Promise<AttackOutcome> {
+export async function pgd(
+  model: Classifier,
+  batch: AttackBatch,
+  threat: ThreatModel,
+  context: AttackContext,
+  options: PgdOptions = PGD_DEFAULTS,
+): Promise<AttackOutcome> {
   const { x, labels, n } = batch;
   const d = x.length / n;
-  const step = options.stepSize ?? 2.5 * threat.eps / Math.max(1, options.steps);
+  const step = options.stepSize ?? (2.5 * threat.eps) / Math.max(1, options.steps);
   const random = new Random(context.seed);
   const best = Float32Array.from(x);
   const bestLoss = new Float32Array(n).fill(-Infinity);
@@ -64,7 +70,12 @@ export async function pgd(model: Classifier, batch: AttackBatch, threat: ThreatM
  * The fast gradient sign method (Goodfellow et al., 2015): one step of size eps along the sign
  * of the loss gradient (for L2, along the normalised gradient), from the clean image.
  */
-export async function fgsm(model: Classifier, batch: AttackBatch, threat: ThreatModel, context: AttackContext): Promise<AttackOutcome> {
+export async function fgsm(
+  model: Classifier,
+  batch: AttackBatch,
+  threat: ThreatModel,
+  context: AttackContext,
+): Promise<AttackOutcome> {
   const { x, labels, n } = batch;
   context.checkpoint?.();
   const g = await model.inputGradient(x, n, { kind: 'ce', labels });

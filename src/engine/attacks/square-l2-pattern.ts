@@ -2,7 +2,8 @@
  * The L2 Square Attack's window pattern (Andriushchenko et al., ECCV 2020, Sec. 3.2 and Fig. 2):
  * two halves of opposite sign, each a stack of concentric rectangles whose weights fall off as
  * 1/(k+1)^2 from the centre, so the update concentrates its mass in the middle of each half; each
- * half has unit norm, so for even sides the pattern sums to zero. Values are row-major; the caller lays them over each channel.
+ * half has unit norm, so for even sides the pattern sums to zero. Values are row-major; the caller lays them over each
+ * channel.
  */
 import type { Random } from '../util/random';
 
@@ -23,7 +24,8 @@ export function concentricRectangles(rows: number, cols: number): Float64Array {
   for (let ring = 0; ring < rings; ring++) {
     const weight = 1 / ((ring + 1) * (ring + 1));
     for (let r = Math.max(top, 0); r < Math.min(top + 2 * ring + 1, rows); r++) {
-      for (let c = Math.max(left, 0); c < Math.min(left + 2 * ring + 1, cols); c++) out[r * cols + c] = (out[r * cols + c] ?? 0) + weight;
+      for (let c = Math.max(left, 0); c < Math.min(left + 2 * ring + 1, cols); c++)
+        out[r * cols + c] = (out[r * cols + c] ?? 0) + weight;
     }
     top--;
     left--;

@@ -61,7 +61,13 @@ function inWindow(w: Window, row: number, col: number): boolean {
  * the budget still unused, eps^2 - ||delta||^2.
  */
 export function l2Proposal(
-  x: Float32Array, best: Float32Array, shape: InputShape, eps: number, p: number, random: Random, out: Float32Array,
+  x: Float32Array,
+  best: Float32Array,
+  shape: InputShape,
+  eps: number,
+  p: number,
+  random: Random,
+  out: Float32Array,
 ): void {
   const { height, width, channels } = shape;
   let side = Math.max(roundHalfEven(Math.sqrt(p * height * width)), 3);
@@ -107,7 +113,8 @@ export function l2Proposal(
       for (let c = 0; c < side; c++) delta[((second.top + r) * width + second.left + c) * channels + ch] = 0;
     }
     for (let r = 0; r < side; r++) {
-      for (let c = 0; c < side; c++) delta[((first.top + r) * width + first.left + c) * channels + ch] = scale * (update[r * side + c] ?? 0);
+      for (let c = 0; c < side; c++)
+        delta[((first.top + r) * width + first.left + c) * channels + ch] = scale * (update[r * side + c] ?? 0);
     }
   }
   onSphereInBox(x, delta, eps, out);

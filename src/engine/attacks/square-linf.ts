@@ -35,7 +35,13 @@ export function linfStripes(x: Float32Array, shape: InputShape, eps: number, ran
  * lands on a vertex of the ball (up to the box).
  */
 export function linfProposal(
-  x: Float32Array, best: Float32Array, shape: InputShape, eps: number, p: number, random: Random, out: Float32Array,
+  x: Float32Array,
+  best: Float32Array,
+  shape: InputShape,
+  eps: number,
+  p: number,
+  random: Random,
+  out: Float32Array,
 ): void {
   const { height, width, channels } = shape;
   const side = Math.min(Math.max(roundHalfEven(Math.sqrt(p * height * width)), 1), height, width);

@@ -31,7 +31,15 @@ export interface SquareOptions {
 
 export const SQUARE_STANDARD: Required<SquareOptions> = { nQueries: 5000, pInit: 0.8, rescaleSchedule: false };
 
-type Step = (x: Float32Array, best: Float32Array, shape: InputShape, eps: number, p: number, random: Random, out: Float32Array) => void;
+type Step = (
+  x: Float32Array,
+  best: Float32Array,
+  shape: InputShape,
+  eps: number,
+  p: number,
+  random: Random,
+  out: Float32Array,
+) => void;
 
 /** z_y - max_{i != y} z_i per sample: positive while the sample is classified correctly. */
 function margins(logits: Float32Array, labels: Int32Array, n: number, classes: number): Float64Array {
@@ -50,7 +58,11 @@ function row(a: Float32Array, i: number, size: number): Float32Array {
 }
 
 export async function squareAttack(
-  model: Classifier, batch: AttackBatch, threat: ThreatModel, context: AttackContext, options: SquareOptions = {},
+  model: Classifier,
+  batch: AttackBatch,
+  threat: ThreatModel,
+  context: AttackContext,
+  options: SquareOptions = {},
 ): Promise<AttackOutcome> {
   const settings = { ...SQUARE_STANDARD, ...options };
   const { x, labels, n } = batch;
@@ -84,8 +96,15 @@ export async function squareAttack(
     context.checkpoint?.();
     const p = squareFraction(iter, settings.pInit, settings.nQueries, settings.rescaleSchedule);
     const candidates = new Float32Array(active.length * size);
-    active.forEach((j, a) => propose(row(x0, j, size), row(best, j, size), shape, eps, p, random, row(candidates, a, size)));
-    const margin = margins(await model.logits(candidates, active.length), gatherRows(y, active, 1), active.length, classes);
+    active.forEach((j, a) =>
+      propose(row(x0, j, size), row(best, j, size), shape, eps, p, random, row(candidates, a, size)),
+    );
+    const margin = margins(
+      await model.logits(candidates, active.length),
+      gatherRows(y, active, 1),
+      active.length,
+      classes,
+    );
     active.forEach((j, a) => {
       const value = margin[a] ?? 0;
       // With the margin loss the reference's two tests (the loss improved, or the candidate is

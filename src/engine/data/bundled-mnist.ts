@@ -19,7 +19,11 @@ export function defaultBundledMnistDir(): string {
 /** Loads the bundled digits (about 0.1 s); each call returns fresh arrays the caller may change. */
 export function loadBundledMnist(dir: string = defaultBundledMnistDir()): DatasetSplit {
   if (!fs.existsSync(dir)) {
-    throw new DatasetError(`the bundled MNIST digits are missing: ${dir} does not exist. The build writes them there (npm run build); reinstall the extension if it came packaged`, dir);
+    throw new DatasetError(
+      `the bundled MNIST digits are missing: ${dir} does not exist. The build writes them ` +
+        `there (npm run build); reinstall the extension if it came packaged`,
+      dir,
+    );
   }
   return readMnistIdx(dir, { name: 'mnist' });
 }

@@ -19,7 +19,8 @@ const PIXEL_BYTES = SIDE * SIDE * CHANNELS;
 const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 
 /** How the folders look, for messages. */
-export const CIFAR10_LAYOUT = 'test_batch.bin, optionally data_batch_1.bin .. data_batch_5.bin and batches.meta.txt (CIFAR-10 binary version)';
+export const CIFAR10_LAYOUT =
+  'test_batch.bin, optionally data_batch_1.bin .. data_batch_5.bin and batches.meta.txt (CIFAR-10 binary version)';
 export const CIFAR100_LAYOUT = 'test.bin, optionally train.bin and fine_label_names.txt (CIFAR-100 binary version)';
 
 interface RecordFormat {
@@ -37,14 +38,19 @@ const CIFAR100: RecordFormat = { title: 'CIFAR-100', labelBytes: 2, labelIndex: 
 const DATA_BATCH = /^data_batch_(\d+)\.bin$/;
 
 export function looksLikeCifar10Folder(dir: string): boolean {
-  return fs.existsSync(path.join(dir, 'test_batch.bin')) || readFolder(dir).some((entry) => DATA_BATCH.test(entry.name));
+  return (
+    fs.existsSync(path.join(dir, 'test_batch.bin')) || readFolder(dir).some((entry) => DATA_BATCH.test(entry.name))
+  );
 }
 
 export function looksLikeCifar100Folder(dir: string): boolean {
   return fs.existsSync(path.join(dir, 'test.bin')) || fs.existsSync(path.join(dir, 'train.bin'));
 }
 
-/** Reads CIFAR-10's binary batches: every `data_batch_<k>.bin` (in order of k) for training, `test_batch.bin` for testing. */
+/**
+ * Reads CIFAR-10's binary batches: every `data_batch_<k>.bin` (in order of k) for training, `test_batch.bin` for
+ * testing.
+ */
 export function readCifar10(dir: string, name = 'cifar-10'): DatasetSplit {
   const trainFiles = readFolder(dir)
     .map((entry) => DATA_BATCH.exec(entry.name))
@@ -87,7 +93,12 @@ function readRecords(files: string[], format: RecordFormat, name: string, classN
     checkRecordCount(file, bytes.length, format);
     values += (bytes.length / recordBytes) * PIXEL_BYTES;
     if (values > MAX_DATASET_VALUES) {
-      throw new DatasetError(`${file}: with the files before it, the data set has more than the ${formatCount(MAX_DATASET_VALUES)} pixel values a data set may hold (it is held in memory as 32-bit floats)`, file);
+      throw new DatasetError(
+        `${file}: with the files before it, the data set has more than the ` +
+          `${formatCount(MAX_DATASET_VALUES)} pixel values a data set may hold (it is held ` +
+          `in memory as 32-bit floats)`,
+        file,
+      );
     }
     return bytes;
   });
@@ -100,10 +111,22 @@ function readRecords(files: string[], format: RecordFormat, name: string, classN
       const label = bytes[start + format.labelIndex] as number;
       if (label >= format.numClasses) {
         const file = files[fileIndex] as string;
-        throw new DatasetError(`${file}: label ${label} of record ${start / recordBytes} is outside 0..${format.numClasses - 1}; this is not a ${format.title} file, or it is damaged`, file);
+        throw new DatasetError(
+          `${file}: label ${label} of record ${start / recordBytes} is outside ` +
+            `0..${format.numClasses - 1}; this is not a ${format.title} file, or it ` +
+            `is damaged`,
+          file,
+        );
       }
       labels[index] = label;
-      planesToUnitHwc(bytes.subarray(start + format.labelBytes, start + recordBytes), SIDE, SIDE, CHANNELS, images, index * PIXEL_BYTES);
+      planesToUnitHwc(
+        bytes.subarray(start + format.labelBytes, start + recordBytes),
+        SIDE,
+        SIDE,
+        CHANNELS,
+        images,
+        index * PIXEL_BYTES,
+      );
     }
   });
   return {
@@ -120,20 +143,37 @@ function readRecords(files: string[], format: RecordFormat, name: string, classN
 function checkRecordCount(file: string, length: number, format: RecordFormat): void {
   const recordBytes = format.labelBytes + PIXEL_BYTES;
   if (length > 0 && length % recordBytes === 0) return;
-  const layout = `${recordBytes.toLocaleString('en-US')}-byte records (${format.labelBytes} label byte${format.labelBytes > 1 ? 's' : ''} + ${PIXEL_BYTES.toLocaleString('en-US')} pixel bytes)`;
+  const layout =
+    `${recordBytes.toLocaleString('en-US')}-byte records (${format.labelBytes} label ` +
+    `byte${format.labelBytes > 1 ? 's' : ''} + ${PIXEL_BYTES.toLocaleString('en-US')} ` +
+    `pixel bytes)`;
   if (length === 0) throw new DatasetError(`${file}: is empty; a ${format.title} file holds ${layout}`, file);
   const other = format === CIFAR10 ? CIFAR100 : CIFAR10;
   const otherRecord = other.labelBytes + PIXEL_BYTES;
-  const hint = length % otherRecord === 0 ? ` Its size fits ${other.title}'s ${otherRecord.toLocaleString('en-US')}-byte records: is it a ${other.title} file?` : ' It is truncated or not a CIFAR binary file; download it again.';
-  throw new DatasetError(`${file}: ${length.toLocaleString('en-US')} bytes is not a whole number of ${format.title} ${layout}.${hint}`, file);
+  const hint =
+    length % otherRecord === 0
+      ? ` Its size fits ${other.title}'s ${otherRecord.toLocaleString('en-US')}-byte ` +
+        `records: is it a ${other.title} file?`
+      : ' It is truncated or not a CIFAR binary file; download it again.';
+  throw new DatasetError(
+    `${file}: ${length.toLocaleString('en-US')} bytes is not a whole number of ${format.title} ${layout}.${hint}`,
+    file,
+  );
 }
 
 /** A names file's names, one a line (blank lines ignored), or undefined where there is no such file. */
 function readClassNames(file: string, format: RecordFormat): string[] | undefined {
   if (!fs.existsSync(file)) return undefined;
-  const names = readDataFile(file, { maxInflated: 1024 * 1024 }).toString('utf8').split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
+  const names = readDataFile(file, { maxInflated: 1024 * 1024 })
+    .toString('utf8')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
   if (names.length !== format.numClasses) {
-    throw new DatasetError(`${file}: lists ${names.length} class names where ${format.title} has ${format.numClasses}, one a line`, file);
+    throw new DatasetError(
+      `${file}: lists ${names.length} class names where ${format.title} has ${format.numClasses}, one a line`,
+      file,
+    );
   }
   return names;
 }

@@ -28,7 +28,10 @@ export function readImageBytes(file: string): Buffer {
     return readFileBounded(file, { maxBytes: READ_LIMITS.image, what: 'image' });
   } catch (error) {
     if (!(error instanceof FileReadError)) throw error;
-    throw new DatasetError(`${file}: cannot read the image (${error.reason === 'missing' ? 'it does not exist' : error.detail})`, file);
+    throw new DatasetError(
+      `${file}: cannot read the image (${error.reason === 'missing' ? 'it does not exist' : error.detail})`,
+      file,
+    );
   }
 }
 
@@ -39,10 +42,21 @@ export function readImageBytes(file: string): Buffer {
 export function imageSize(file: string, bytes: Uint8Array): { width: number; height: number } {
   const isPng = path.extname(file).toLowerCase() === '.png';
   const size = isPng ? pngSize(bytes) : jpegSize(bytes);
-  if (!size) throw new DatasetError(`${file}: not a readable ${isPng ? 'PNG' : 'JPEG'} image (no ${isPng ? 'IHDR chunk' : 'start-of-frame marker'} with its size)`, file);
-  if (size.width === 0 || size.height === 0) throw new DatasetError(`${file}: its header declares an empty image (${size.width}x${size.height})`, file);
+  if (!size)
+    throw new DatasetError(
+      `${file}: not a readable ${isPng ? 'PNG' : 'JPEG'} image (no ` +
+        `${isPng ? 'IHDR chunk' : 'start-of-frame marker'} with its size)`,
+      file,
+    );
+  if (size.width === 0 || size.height === 0)
+    throw new DatasetError(`${file}: its header declares an empty image (${size.width}x${size.height})`, file);
   if (size.width * size.height > MAX_IMAGE_PIXELS) {
-    throw new DatasetError(`${file}: its header declares ${size.width}x${size.height} pixels, more than the ${formatCount(MAX_IMAGE_PIXELS)} an image may have; it is not decoded (classifier data sets hold small images: resize them beforehand)`, file);
+    throw new DatasetError(
+      `${file}: its header declares ${size.width}x${size.height} pixels, more than the ` +
+        `${formatCount(MAX_IMAGE_PIXELS)} an image may have; it is not decoded (classifier ` +
+        `data sets hold small images: resize them beforehand)`,
+      file,
+    );
   }
   return size;
 }
@@ -52,7 +66,8 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 function pngSize(b: Uint8Array): { width: number; height: number } | undefined {
   if (b.length < 24 || PNG_SIGNATURE.some((v, i) => b[i] !== v)) return undefined;
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  if (String.fromCharCode(b[12] as number, b[13] as number, b[14] as number, b[15] as number) !== 'IHDR') return undefined;
+  if (String.fromCharCode(b[12] as number, b[13] as number, b[14] as number, b[15] as number) !== 'IHDR')
+    return undefined;
   return { width: view.getUint32(16, false), height: view.getUint32(20, false) };
 }
 
@@ -75,7 +90,10 @@ function jpegSize(b: Uint8Array): { width: number; height: number } | undefined 
     const length = ((b[i + 2] as number) << 8) | (b[i + 3] as number);
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
       if (i + 8 >= b.length) return undefined;
-      return { height: ((b[i + 5] as number) << 8) | (b[i + 6] as number), width: ((b[i + 7] as number) << 8) | (b[i + 8] as number) };
+      return {
+        height: ((b[i + 5] as number) << 8) | (b[i + 6] as number),
+        width: ((b[i + 7] as number) << 8) | (b[i + 8] as number),
+      };
     }
     if (length < 2) return undefined;
     i += 2 + length;
@@ -89,7 +107,10 @@ function jpegSize(b: Uint8Array): { width: number; height: number } | undefined 
  * keeping the stored colour is what PIL's `convert('RGB')` does, so pixels match what a PyTorch
  * pipeline would see. `check` sees the declared size before anything is decoded.
  */
-export function decodeImage(file: string, check: (size: { width: number; height: number }) => void = () => undefined): DecodedImage {
+export function decodeImage(
+  file: string,
+  check: (size: { width: number; height: number }) => void = () => undefined,
+): DecodedImage {
   const bytes = readImageBytes(file);
   check(imageSize(file, bytes));
   const isPng = path.extname(file).toLowerCase() === '.png';
@@ -99,7 +120,12 @@ export function decodeImage(file: string, check: (size: { width: number; height:
     // it inflates no more than IHDR's size. jpeg-js's own limits back up the header check.
     rgba = isPng
       ? PNG.sync.read(bytes)
-      : jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: 512 });
+      : jpeg.decode(bytes, {
+          useTArray: true,
+          formatAsRGBA: true,
+          maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6,
+          maxMemoryUsageInMB: 512,
+        });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new DatasetError(`${file}: not a readable ${isPng ? 'PNG' : 'JPEG'} image (${reason})`, file);

@@ -30,7 +30,10 @@ export interface IdxArray {
   data: Uint8Array;
 }
 
-/** Reads an IDX file (gzipped or not) that must hold `content`; a gzipped one inflates to at most what its header declares. */
+/**
+ * Reads an IDX file (gzipped or not) that must hold `content`; a gzipped one inflates to at most what its header
+ * declares.
+ */
 export function readIdxFile(file: string, content: IdxContent): IdxArray {
   const inflatedSize = (head: Uint8Array): number => {
     const header = parseIdxHeader(head, file, content);
@@ -51,21 +54,37 @@ interface IdxHeader {
 export function parseIdxHeader(bytes: Uint8Array, file: string, content: IdxContent): IdxHeader {
   const expectedMagic = magicHex(UNSIGNED_BYTE, DIMENSIONS[content]);
   if (bytes.length < 4) {
-    throw new DatasetError(`${file}: ${bytes.length} bytes is too short for an IDX ${content} file (expected magic number ${expectedMagic})`, file);
+    throw new DatasetError(
+      `${file}: ${bytes.length} bytes is too short for an IDX ${content} file (expected magic number ${expectedMagic})`,
+      file,
+    );
   }
   const type = bytes[2] as number;
   const ndims = bytes[3] as number;
   if (bytes[0] !== 0 || bytes[1] !== 0 || !(type in TYPE_NAMES)) {
     const found = `0x${Buffer.from(bytes.subarray(0, 4)).toString('hex').toUpperCase()}`;
-    throw new DatasetError(`${file}: wrong magic number ${found}; an IDX ${content} file starts with ${expectedMagic}. Is this an MNIST-style file, and fully downloaded?`, file);
+    throw new DatasetError(
+      `${file}: wrong magic number ${found}; an IDX ${content} file starts with ` +
+        `${expectedMagic}. Is this an MNIST-style file, and fully downloaded?`,
+      file,
+    );
   }
   if (type !== UNSIGNED_BYTE) {
-    throw new DatasetError(`${file}: holds ${TYPE_NAMES[type]}; MNIST-style ${content} files hold unsigned bytes (magic number ${expectedMagic})`, file);
+    throw new DatasetError(
+      `${file}: holds ${TYPE_NAMES[type]}; MNIST-style ${content} files hold unsigned ` +
+        `bytes (magic number ${expectedMagic})`,
+      file,
+    );
   }
   if (ndims !== DIMENSIONS[content]) {
     const other: IdxContent = content === 'images' ? 'labels' : 'images';
-    const hint = ndims === DIMENSIONS[other] ? ` It looks like a ${other} file: are the images and labels files swapped?` : '';
-    throw new DatasetError(`${file}: has ${ndims} dimensions where IDX ${content} have ${DIMENSIONS[content]} (magic number ${expectedMagic}).${hint}`, file);
+    const hint =
+      ndims === DIMENSIONS[other] ? ` It looks like a ${other} file: are the images and labels files swapped?` : '';
+    throw new DatasetError(
+      `${file}: has ${ndims} dimensions where IDX ${content} have ${DIMENSIONS[content]} ` +
+        `(magic number ${expectedMagic}).${hint}`,
+      file,
+    );
   }
   const length = 4 + 4 * ndims;
   if (bytes.length < length) {
@@ -75,7 +94,12 @@ export function parseIdxHeader(bytes: Uint8Array, file: string, content: IdxCont
   const dims = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i, false));
   const elements = dims.reduce((product, size) => product * size, 1);
   if (elements > MAX_DATASET_VALUES) {
-    throw new DatasetError(`${file}: its header declares ${dims.join(' x ')} = ${formatCount(elements)} values, more than the ${formatCount(MAX_DATASET_VALUES)} a data set may hold (it is held in memory as 32-bit floats); it is not read`, file);
+    throw new DatasetError(
+      `${file}: its header declares ${dims.join(' x ')} = ${formatCount(elements)} ` +
+        `values, more than the ${formatCount(MAX_DATASET_VALUES)} a data set may hold (it is ` +
+        `held in memory as 32-bit floats); it is not read`,
+      file,
+    );
   }
   return { dims, length, elements };
 }
@@ -84,17 +108,23 @@ export function parseIdx(bytes: Uint8Array, file: string, content: IdxContent): 
   const { dims, length: headerLength, elements: expectedLength } = parseIdxHeader(bytes, file, content);
   const actualLength = bytes.length - headerLength;
   if (actualLength !== expectedLength) {
-    const declared = content === 'images'
-      ? `${dims[0]} images of ${dims[1]}x${dims[2]} pixels (${expectedLength.toLocaleString('en-US')} bytes)`
-      : `${dims[0]} labels (${expectedLength.toLocaleString('en-US')} bytes)`;
-    const problem = actualLength < expectedLength
-      ? `is truncated: its header declares ${declared} but only ${actualLength.toLocaleString('en-US')} bytes follow; download the file again`
-      : `has ${(actualLength - expectedLength).toLocaleString('en-US')} bytes more than its header declares (${declared}); it is not a well-formed IDX file`;
+    const declared =
+      content === 'images'
+        ? `${dims[0]} images of ${dims[1]}x${dims[2]} pixels (${expectedLength.toLocaleString('en-US')} bytes)`
+        : `${dims[0]} labels (${expectedLength.toLocaleString('en-US')} bytes)`;
+    const problem =
+      actualLength < expectedLength
+        ? `is truncated: its header declares ${declared} but only ` +
+          `${actualLength.toLocaleString('en-US')} bytes follow; download the file again`
+        : `has ${(actualLength - expectedLength).toLocaleString('en-US')} bytes more than ` +
+          `its header declares (${declared}); it is not a well-formed IDX file`;
     throw new DatasetError(`${file}: ${problem}`, file);
   }
   return { dims, data: bytes.subarray(headerLength) };
 }
 
 function magicHex(type: number, ndims: number): string {
-  return `0x0000${type.toString(16).padStart(2, '0')}${ndims.toString(16).padStart(2, '0')}`.toUpperCase().replace('0X', '0x');
+  return `0x0000${type.toString(16).padStart(2, '0')}${ndims.toString(16).padStart(2, '0')}`
+    .toUpperCase()
+    .replace('0X', '0x');
 }

@@ -22,7 +22,8 @@ import { entryKind, readFolder } from './read-file';
  * keeps the result independent of file order and never throws colour away.
  */
 
-export const IMAGE_FOLDER_LAYOUT = 'one sub-folder of PNG or JPEG images per class, optionally inside train/ and test/ (or val/)';
+export const IMAGE_FOLDER_LAYOUT =
+  'one sub-folder of PNG or JPEG images per class, optionally inside train/ and test/ (or val/)';
 
 const SPLIT_FOLDERS = ['train', 'test', 'val'];
 
@@ -41,7 +42,10 @@ function isVisible(name: string): boolean {
 }
 
 function subfolders(dir: string): string[] {
-  return readFolder(dir).filter((entry) => isVisible(entry.name) && entryKind(dir, entry) === 'folder').map((entry) => entry.name).sort();
+  return readFolder(dir)
+    .filter((entry) => isVisible(entry.name) && entryKind(dir, entry) === 'folder')
+    .map((entry) => entry.name)
+    .sort();
 }
 
 /** Whether `dir` has sub-folders that could be classes or splits. */
@@ -54,7 +58,8 @@ export function readImageFolder(dir: string, name = path.basename(path.resolve(d
   const classNames = [...new Set([...(train?.classes ?? []), ...test.classes].map((c) => c.className))].sort();
   const decoded = decodeAll([...(train ? [train] : []), test]);
   const channels = decoded.every((image) => image.gray) ? 1 : 3;
-  const build = (split: Split, first: number): Dataset => toDataset(split, decoded, first, { name, classNames, channels });
+  const build = (split: Split, first: number): Dataset =>
+    toDataset(split, decoded, first, { name, classNames, channels });
   if (!train) return { test: build(test, 0) };
   return { train: build(train, 0), test: build(test, countImages(train)) };
 }
@@ -65,11 +70,20 @@ function findSplits(dir: string): { train?: Split; test: Split } {
   if (splitFolders.length === 0) return { test: listSplit(dir) };
   const others = folders.filter((folder) => !SPLIT_FOLDERS.includes(folder));
   if (others.length > 0) {
-    throw new DatasetError(`${dir}: has ${splitFolders.map((f) => `${f}/`).join(' and ')} beside other folders (${others.map((f) => `${f}/`).join(', ')}); put every class folder inside train/ and test/, or use a folder without train/ and test/`, dir);
+    throw new DatasetError(
+      `${dir}: has ${splitFolders.map((f) => `${f}/`).join(' and ')} beside other folders ` +
+        `(${others.map((f) => `${f}/`).join(', ')}); put every class folder inside train/ ` +
+        `and test/, or use a folder without train/ and test/`,
+      dir,
+    );
   }
   const testName = folders.includes('test') ? 'test' : folders.includes('val') ? 'val' : undefined;
   if (testName === undefined) {
-    throw new DatasetError(`${dir}: has train/ but no test/ or val/; add one, or give the train/ folder itself to use its images as test data`, dir);
+    throw new DatasetError(
+      `${dir}: has train/ but no test/ or val/; add one, or give the train/ folder itself ` +
+        `to use its images as test data`,
+      dir,
+    );
   }
   const test = listSplit(path.join(dir, testName));
   return folders.includes('train') ? { train: listSplit(path.join(dir, 'train')), test } : { test };
@@ -79,16 +93,23 @@ function listSplit(dir: string): Split {
   const entries = readFolder(dir).filter((entry) => isVisible(entry.name));
   const loose = entries.find((entry) => isImageFile(entry.name) && entryKind(dir, entry) === 'file');
   if (loose) {
-    throw new DatasetError(`${path.join(dir, loose.name)}: is not inside a class folder; an image folder holds ${IMAGE_FOLDER_LAYOUT}`, dir);
+    throw new DatasetError(
+      `${path.join(dir, loose.name)}: is not inside a class folder; an image folder holds ${IMAGE_FOLDER_LAYOUT}`,
+      dir,
+    );
   }
-  const classNames = entries.filter((entry) => entryKind(dir, entry) === 'folder').map((entry) => entry.name).sort();
+  const classNames = entries
+    .filter((entry) => entryKind(dir, entry) === 'folder')
+    .map((entry) => entry.name)
+    .sort();
   if (classNames.length === 0) {
     throw new DatasetError(`${dir}: has no class folders; an image folder holds ${IMAGE_FOLDER_LAYOUT}`, dir);
   }
   const classes = classNames.map((className) => {
     const classDir = path.join(dir, className);
     const files = imagesBelow(classDir);
-    if (files.length === 0) throw new DatasetError(`${classDir}: the class folder "${className}" has no PNG or JPEG images`, classDir);
+    if (files.length === 0)
+      throw new DatasetError(`${classDir}: the class folder "${className}" has no PNG or JPEG images`, classDir);
     return { className, files };
   });
   return { dir, classes };
@@ -135,14 +156,29 @@ function decodeAll(splits: Split[]): DecodedImage[] {
         first = { file, size };
         const values = files.length * size.width * size.height * 3;
         if (values > MAX_DATASET_VALUES) {
-          throw new DatasetError(`${file}: ${files.length} images of ${size.width}x${size.height} pixels make ${formatCount(values)} values, more than the ${formatCount(MAX_DATASET_VALUES)} a data set may hold (it is held in memory as 32-bit floats); nothing was decoded`, file);
+          throw new DatasetError(
+            `${file}: ${files.length} images of ${size.width}x${size.height} pixels make ` +
+              `${formatCount(values)} values, more than the ` +
+              `${formatCount(MAX_DATASET_VALUES)} a data set may hold (it is held in memory ` +
+              `as 32-bit floats); nothing was decoded`,
+            file,
+          );
         }
       } else if (size.width !== first.size.width || size.height !== first.size.height) {
-        throw new DatasetError(`${file}: is ${describeSize(size)} but ${first.file} is ${describeSize(first.size)}; every image must have the same size (resize them beforehand: the reader does not)`, file);
+        throw new DatasetError(
+          `${file}: is ${describeSize(size)} but ${first.file} is ` +
+            `${describeSize(first.size)}; every image must have the same size (resize them ` +
+            `beforehand: the reader does not)`,
+          file,
+        );
       }
     });
     if (image.width !== first?.size.width || image.height !== first.size.height) {
-      throw new DatasetError(`${file}: decodes to ${describeSize(image)} where its header declares ${first ? describeSize(first.size) : 'another size'}; the file is damaged`, file);
+      throw new DatasetError(
+        `${file}: decodes to ${describeSize(image)} where its header declares ` +
+          `${first ? describeSize(first.size) : 'another size'}; the file is damaged`,
+        file,
+      );
     }
     decoded.push(image);
   }
@@ -173,7 +209,15 @@ function toDataset(split: Split, decoded: DecodedImage[], first: number, layout:
       writePixels(decoded[first + index] as DecodedImage, layout.channels, images, index * size);
     }
   }
-  return { name: layout.name, shape: { height, width, channels: layout.channels }, numClasses: layout.classNames.length, classNames: layout.classNames, images, labels, n };
+  return {
+    name: layout.name,
+    shape: { height, width, channels: layout.channels },
+    numClasses: layout.classNames.length,
+    classNames: layout.classNames,
+    images,
+    labels,
+    n,
+  };
 }
 
 function writePixels(image: DecodedImage, channels: number, out: Float32Array, offset: number): void {

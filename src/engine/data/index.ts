@@ -1,5 +1,14 @@
 // The engine's data sets: types, helpers and readers.
-export { batchOf, imageSize, shuffledOrder, take, type Batch, type Dataset, type DatasetSplit, type ImageShape } from './dataset';
+export {
+  batchOf,
+  imageSize,
+  shuffledOrder,
+  take,
+  type Batch,
+  type Dataset,
+  type DatasetSplit,
+  type ImageShape,
+} from './dataset';
 export { DatasetError } from './dataset-error';
 export { readMnistIdx, type MnistIdxFiles, type MnistIdxOptions } from './mnist-idx';
 export { readCifar10, readCifar100 } from './cifar';

@@ -25,7 +25,18 @@ export interface MnistIdxOptions {
 const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 /** Fashion-MNIST's classes, in its label order. */
-const FASHION = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+const FASHION = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 
 /** The standard file stems; the files are found under either spelling, gzipped or not. */
 const STEMS = {
@@ -38,9 +49,14 @@ const STEMS = {
 type Role = keyof typeof STEMS;
 
 /** How the files are named, for messages. */
-export const MNIST_LAYOUT = 't10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, optionally train-images-idx3-ubyte and train-labels-idx1-ubyte (each may end in .gz)';
+export const MNIST_LAYOUT =
+  't10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, optionally train-images-idx3-ubyte ' +
+  'and train-labels-idx1-ubyte (each may end in .gz)';
 
-/** Where a standard file is in `dir`: `train-images-idx3-ubyte`, or `train-images.idx3-ubyte` as some mirrors name it, each possibly `.gz`. */
+/**
+ * Where a standard file is in `dir`: `train-images-idx3-ubyte`, or `train-images.idx3-ubyte` as some mirrors name it,
+ * each possibly `.gz`.
+ */
 function locate(dir: string, role: Role): string | undefined {
   const [stem, kind] = STEMS[role];
   for (const name of [`${stem}-${kind}`, `${stem}.${kind}`]) {
@@ -59,18 +75,35 @@ export function looksLikeMnistFolder(dir: string): boolean {
 
 /** Finds the standard files in `dir`, or says which are missing. */
 export function findMnistIdxFiles(dir: string): MnistIdxFiles {
-  const found = Object.fromEntries((Object.keys(STEMS) as Role[]).map((role) => [role, locate(dir, role)])) as Record<Role, string | undefined>;
-  const missing = (roles: Role[]): string => roles.filter((role) => !found[role]).map((role) => STEMS[role].join('-')).join(' and ');
+  const found = Object.fromEntries((Object.keys(STEMS) as Role[]).map((role) => [role, locate(dir, role)])) as Record<
+    Role,
+    string | undefined
+  >;
+  const missing = (roles: Role[]): string =>
+    roles
+      .filter((role) => !found[role])
+      .map((role) => STEMS[role].join('-'))
+      .join(' and ');
   if (!found.testImages || !found.testLabels) {
-    throw new DatasetError(`${dir}: no ${missing(['testImages', 'testLabels'])} found; an MNIST-style folder holds ${MNIST_LAYOUT}`, dir);
+    throw new DatasetError(
+      `${dir}: no ${missing(['testImages', 'testLabels'])} found; an MNIST-style folder holds ${MNIST_LAYOUT}`,
+      dir,
+    );
   }
   if (Boolean(found.trainImages) !== Boolean(found.trainLabels)) {
-    throw new DatasetError(`${dir}: has ${found.trainImages ? 'training images' : 'training labels'} but no ${missing(['trainImages', 'trainLabels'])}; add it or remove the other training file`, dir);
+    throw new DatasetError(
+      `${dir}: has ${found.trainImages ? 'training images' : 'training labels'} but no ` +
+        `${missing(['trainImages', 'trainLabels'])}; add it or remove the other ` +
+        `training file`,
+      dir,
+    );
   }
   return {
     testImages: found.testImages,
     testLabels: found.testLabels,
-    ...(found.trainImages && found.trainLabels ? { trainImages: found.trainImages, trainLabels: found.trainLabels } : {}),
+    ...(found.trainImages && found.trainLabels
+      ? { trainImages: found.trainImages, trainLabels: found.trainLabels }
+      : {}),
   };
 }
 
@@ -83,13 +116,22 @@ export function readMnistIdx(source: string | MnistIdxFiles, options: MnistIdxOp
   const settings = { name, classNames, numClasses: options.numClasses ?? classNames.length };
   if (Boolean(files.trainImages) !== Boolean(files.trainLabels)) {
     const given = (files.trainImages ?? files.trainLabels) as string;
-    throw new DatasetError(`${given}: training ${files.trainImages ? 'images' : 'labels'} were given without training ${files.trainImages ? 'labels' : 'images'}`, given);
+    throw new DatasetError(
+      `${given}: training ${files.trainImages ? 'images' : 'labels'} were given without ` +
+        `training ${files.trainImages ? 'labels' : 'images'}`,
+      given,
+    );
   }
   const test = readPair(files.testImages, files.testLabels, settings);
   if (!files.trainImages || !files.trainLabels) return { test };
   const train = readPair(files.trainImages, files.trainLabels, settings);
   if (train.shape.height !== test.shape.height || train.shape.width !== test.shape.width) {
-    throw new DatasetError(`${files.trainImages}: its images are ${train.shape.height}x${train.shape.width} but ${files.testImages}'s are ${test.shape.height}x${test.shape.width}; both must come from the same data set`, files.trainImages);
+    throw new DatasetError(
+      `${files.trainImages}: its images are ${train.shape.height}x${train.shape.width} ` +
+        `but ${files.testImages}'s are ${test.shape.height}x${test.shape.width}; both must ` +
+        `come from the same data set`,
+      files.trainImages,
+    );
   }
   return { train, test };
 }
@@ -111,13 +153,21 @@ function readPair(imagesFile: string, labelsFile: string, settings: Settings): D
   const labels = readIdxFile(labelsFile, 'labels');
   const [n = 0, height = 0, width = 0] = images.dims;
   if (labels.dims[0] !== n) {
-    throw new DatasetError(`${imagesFile} has ${n} images but ${labelsFile} has ${labels.dims[0]} labels; the two files must belong together`, labelsFile);
+    throw new DatasetError(
+      `${imagesFile} has ${n} images but ${labelsFile} has ${labels.dims[0]} labels; the ` +
+        `two files must belong together`,
+      labelsFile,
+    );
   }
   const classes = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const label = labels.data[i] as number;
     if (label >= settings.numClasses) {
-      throw new DatasetError(`${labelsFile}: label ${label} of example ${i} is outside 0..${settings.numClasses - 1} (${settings.numClasses} classes)`, labelsFile);
+      throw new DatasetError(
+        `${labelsFile}: label ${label} of example ${i} is outside ` +
+          `0..${settings.numClasses - 1} (${settings.numClasses} classes)`,
+        labelsFile,
+      );
     }
     classes[i] = label;
   }
@@ -126,7 +176,9 @@ function readPair(imagesFile: string, labelsFile: string, settings: Settings): D
     shape: { height, width, channels: 1 },
     numClasses: settings.numClasses,
     // Names are only given when there is one for every class.
-    ...(settings.classNames.length >= settings.numClasses ? { classNames: settings.classNames.slice(0, settings.numClasses) } : {}),
+    ...(settings.classNames.length >= settings.numClasses
+      ? { classNames: settings.classNames.slice(0, settings.numClasses) }
+      : {}),
     images: bytesToUnit(images.data),
     labels: classes,
     n,

@@ -1,7 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadBundledMnist } from './bundled-mnist';
-import { CIFAR100_LAYOUT, CIFAR10_LAYOUT, looksLikeCifar100Folder, looksLikeCifar10Folder, readCifar10, readCifar100 } from './cifar';
+import {
+  CIFAR100_LAYOUT,
+  CIFAR10_LAYOUT,
+  looksLikeCifar100Folder,
+  looksLikeCifar10Folder,
+  readCifar10,
+  readCifar100,
+} from './cifar';
 import type { DatasetSplit } from './dataset';
 import { DatasetError } from './dataset-error';
 import { IMAGE_FOLDER_LAYOUT, looksLikeImageFolder, readImageFolder } from './image-folder';
@@ -27,7 +34,14 @@ const ACCEPTED = [
  * Folders inside a given folder where the data usually sits once downloaded: the CIFAR archives
  * unpack into these names, and torchvision's downloads put MNIST's files under `<name>/raw/`.
  */
-const KNOWN_INNER_FOLDERS = ['cifar-10-batches-bin', 'cifar-100-binary', 'raw', 'MNIST/raw', 'FashionMNIST/raw', 'KMNIST/raw'];
+const KNOWN_INNER_FOLDERS = [
+  'cifar-10-batches-bin',
+  'cifar-100-binary',
+  'raw',
+  'MNIST/raw',
+  'FashionMNIST/raw',
+  'KMNIST/raw',
+];
 
 /**
  * Opens a data set from what the user typed: `mnist`, or a path to a folder whose layout is
@@ -42,7 +56,11 @@ export function openDataset(spec: string, options: OpenDatasetOptions = {}): Dat
   } catch {
     throw new DatasetError(`${spec}: no such file or folder. Give ${ACCEPTED}`, dir);
   }
-  if (!stat.isDirectory()) throw new DatasetError(`${spec}: is a file; give the folder that holds the data set instead. Give ${ACCEPTED}`, dir);
+  if (!stat.isDirectory())
+    throw new DatasetError(
+      `${spec}: is a file; give the folder that holds the data set instead. Give ${ACCEPTED}`,
+      dir,
+    );
   return openFolder(dir) ?? unrecognised(spec, dir);
 }
 

@@ -22,7 +22,10 @@ export function readRawDataFile(file: string, maxBytes: number = READ_LIMITS.dat
     return readFileBounded(file, { maxBytes, what: 'data file' });
   } catch (error) {
     if (!(error instanceof FileReadError)) throw error;
-    throw new DatasetError(`${file}: cannot read the file (${error.reason === 'missing' ? 'it does not exist' : error.detail})`, file);
+    throw new DatasetError(
+      `${file}: cannot read the file (${error.reason === 'missing' ? 'it does not exist' : error.detail})`,
+      file,
+    );
   }
 }
 
@@ -37,7 +40,10 @@ export function readDataFile(file: string, options: DataFileOptions = {}): Buffe
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
   const damaged = (error: unknown): DatasetError => {
     const reason = error instanceof Error ? error.message : String(error);
-    return new DatasetError(`${file}: the gzip data is damaged or cut short (${reason}); download the file again`, file);
+    return new DatasetError(
+      `${file}: the gzip data is damaged or cut short (${reason}); download the file again`,
+      file,
+    );
   };
   let limit = options.maxInflated ?? MAX_INFLATED_BYTES;
   if (options.inflatedSize) {
@@ -55,7 +61,11 @@ export function readDataFile(file: string, options: DataFileOptions = {}): Buffe
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
       const what = options.inflatedSize ? 'its header declares' : 'a data file may hold';
-      throw new DatasetError(`${file}: the gzip data inflates to more than the ${formatCount(limit)} bytes ${what}; it is not read (a damaged file, or a decompression bomb)`, file);
+      throw new DatasetError(
+        `${file}: the gzip data inflates to more than the ${formatCount(limit)} bytes ` +
+          `${what}; it is not read (a damaged file, or a decompression bomb)`,
+        file,
+      );
     }
     throw damaged(error);
   }

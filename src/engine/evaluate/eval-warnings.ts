@@ -21,7 +21,12 @@ export interface EvalWarning {
 }
 
 export const EVAL_WARNING_CODES: readonly EvalWarningCode[] = [
-  'untrained-weights', 'randomised-logits', 'probability-outputs', 'zero-gradients', 'state-changed', 'near-chance',
+  'untrained-weights',
+  'randomised-logits',
+  'probability-outputs',
+  'zero-gradients',
+  'state-changed',
+  'near-chance',
   'black-box-beats-gradient',
 ];
 
@@ -38,12 +43,14 @@ export interface WarningText {
 const EDITOR_WORDS: Partial<Record<EvalWarningCode, Partial<WarningText>>> = {
   'untrained-weights': {
     message: 'Untrained weights: these figures describe a randomly initialised model',
-    advice: 'Run "Train adversarially" on this model (or pick "Train briefly first" in "Evaluate robustness"), '
-      + 'then "Evaluate robustness" and pick its weights',
+    advice:
+      'Run "Train adversarially" on this model (or pick "Train briefly first" in "Evaluate robustness"), ' +
+      'then "Evaluate robustness" and pick its weights',
   },
   'randomised-logits': {
-    advice: 'Evaluate it with the rand version of AutoAttack (APGD with EOT over 20 samples): '
-      + 'the standard version over-reports a randomised model',
+    advice:
+      'Evaluate it with the rand version of AutoAttack (APGD with EOT over 20 samples): ' +
+      'the standard version over-reports a randomised model',
   },
 };
 

@@ -93,22 +93,28 @@ export class OverreportChecks {
     this.logitsBefore = first;
     if (logitsDiffer(first, second)) {
       this.randomised = true;
-      this.add('randomised-logits',
+      this.add(
+        'randomised-logits',
         'the logits of two identical calls on the same images differ: the model is randomised',
-        'evaluate with --version rand (APGD with EOT over 20 samples); the standard version over-reports it');
+        'evaluate with --version rand (APGD with EOT over 20 samples); the standard version over-reports it',
+      );
     }
     if (looksLikeProbabilities(first, batch.n)) {
-      this.add('probability-outputs',
+      this.add(
+        'probability-outputs',
         'the outputs are probabilities (every row non-negative, summing to 1), not logits',
-        'remove the final softmax: cross-entropy and DLR losses saturate on probabilities and the attacks stall');
+        'remove the final softmax: cross-entropy and DLR losses saturate on probabilities and the attacks stall',
+      );
     }
     // Cross-entropy, not DLR: DLR is constant (gradient exactly zero) wherever the true class ranks third.
     const g = await model.inputGradient(batch.x, batch.n, { kind: 'ce', labels: batch.labels });
     const zero = zeroGradientCount(g.grad, batch.n);
     if (zero > 0) {
-      this.add('zero-gradients',
+      this.add(
+        'zero-gradients',
         `${zero} of ${batch.n} probed images (${pct(zero / batch.n)}) have an input gradient of exactly zero`,
-        'gradient masking (a step function, rounding, a non-differentiable layer): trust Square, or use BPDA');
+        'gradient masking (a step function, rounding, a non-differentiable layer): trust Square, or use BPDA',
+      );
     }
   }
 
@@ -119,38 +125,57 @@ export class OverreportChecks {
       const changed = changedTensors(this.stateBefore, await model.getState());
       if (changed.length > 0) {
         const names = `${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ', ...' : ''}`;
-        this.add('state-changed', `the attacks changed the model's state (${names})`,
-          'the model is in training mode (BatchNorm statistics move during the attack): call model.eval() first');
+        this.add(
+          'state-changed',
+          `the attacks changed the model's state (${names})`,
+          'the model is in training mode (BatchNorm statistics move during the attack): call model.eval() first',
+        );
         return;
       }
     }
     if (this.randomised || !this.logitsBefore) return;
     if (logitsDiffer(this.logitsBefore, await model.logits(batch.x, batch.n))) {
-      this.add('state-changed', 'the logits of the same images changed between before and after the attacks',
-        'the model keeps state across calls (BatchNorm in training mode?): call model.eval() before evaluating');
+      this.add(
+        'state-changed',
+        'the logits of the same images changed between before and after the attacks',
+        'the model keeps state across calls (BatchNorm in training mode?): call model.eval() before evaluating',
+      );
     }
   }
 
   /** The checks on the evaluation's figures, then every warning, the untrained one first. */
   finish(
-    cleanAccuracy: number, samples: number, numClasses: number,
-    attacks: readonly AttackName[], afterEach: readonly Uint8Array[],
+    cleanAccuracy: number,
+    samples: number,
+    numClasses: number,
+    attacks: readonly AttackName[],
+    afterEach: readonly Uint8Array[],
   ): EvalWarning[] {
-    const head: EvalWarning[] = this.untrained ? [{ code: 'untrained-weights',
-      message: 'untrained weights: no --weights given, so these figures describe a randomly initialised model',
-      advice: 'train the model (robustness-lens train) and evaluate with --weights RUN' }] : [];
+    const head: EvalWarning[] = this.untrained
+      ? [
+          {
+            code: 'untrained-weights',
+            message: 'untrained weights: no --weights given, so these figures describe a randomly initialised model',
+            advice: 'train the model (robustness-lens train) and evaluate with --weights RUN',
+          },
+        ]
+      : [];
     const chance = 1 / Math.max(numClasses, 1);
     if (samples > 0 && cleanAccuracy < Math.min(1.5 * chance, chance + 0.1)) {
-      this.add('near-chance',
+      this.add(
+        'near-chance',
         `clean accuracy ${pct(cleanAccuracy)} is near chance (${pct(chance)} for ${numClasses} classes)`,
-        'check the input range ([0,1] pixels) and that normalisation is inside the model');
+        'check the input range ([0,1] pixels) and that normalisation is inside the model',
+      );
     }
     const square = squareOnlyBreaks(attacks, afterEach, samples);
     if (square > 0) {
       const share = pct(square / Math.max(samples, 1));
-      this.add('black-box-beats-gradient',
+      this.add(
+        'black-box-beats-gradient',
         `Square broke ${square} image${square === 1 ? '' : 's'} (${share}) that the gradient attacks left robust`,
-        'a black-box attack beating white-box ones points to gradient masking: gradient attacks alone over-report');
+        'a black-box attack beating white-box ones points to gradient masking: gradient attacks alone over-report',
+      );
     }
     return [...head, ...this.warnings];
   }
@@ -162,7 +187,9 @@ export class OverreportChecks {
 
 /** Images Square broke after at least one gradient attack ran on them and left them robust. */
 export function squareOnlyBreaks(
-  attacks: readonly AttackName[], afterEach: readonly Uint8Array[], samples: number,
+  attacks: readonly AttackName[],
+  afterEach: readonly Uint8Array[],
+  samples: number,
 ): number {
   let count = 0;
   attacks.forEach((name, i) => {

@@ -56,7 +56,13 @@ export interface Classifier {
 export type TrainObjective =
   | { readonly kind: 'ce'; readonly x: Float32Array; readonly labels: Int32Array }
   /** CE on natural images + beta * KL(p(natural) || p(adversarial)) (TRADES, Zhang et al., 2019). */
-  | { readonly kind: 'trades'; readonly x: Float32Array; readonly xAdv: Float32Array; readonly labels: Int32Array; readonly beta: number };
+  | {
+      readonly kind: 'trades';
+      readonly x: Float32Array;
+      readonly xAdv: Float32Array;
+      readonly labels: Int32Array;
+      readonly beta: number;
+    };
 
 /** SGD with momentum as PyTorch defines it; weight decay is not applied to norms and biases. */
 export interface SgdHyper {

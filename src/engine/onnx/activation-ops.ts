@@ -33,15 +33,21 @@ export function activation(tape: Tape, x: string, fn: ActivationFunction, values
     case 'relu6': {
       const y = e.op('Clip', x, g.scalar(0), g.scalar(6));
       // tfjs's gradient: 1 on (0, 6], as PyTorch's hardtanh backward.
-      return withDerivative(tape, x, y, () => e.cast(e.bool('And', e.bool('Greater', x, g.scalar(0)), e.bool('LessOrEqual', x, g.scalar(6)))));
+      return withDerivative(tape, x, y, () =>
+        e.cast(e.bool('And', e.bool('Greater', x, g.scalar(0)), e.bool('LessOrEqual', x, g.scalar(6)))),
+      );
     }
     case 'leaky-relu': {
       const y = e.op('LeakyRelu', x, undefined, undefined, { alpha: float(0.01) });
-      return withDerivative(tape, x, y, () => e.op('Where', e.bool('Greater', x, g.scalar(0)), g.scalar(1), g.scalar(0.01)));
+      return withDerivative(tape, x, y, () =>
+        e.op('Where', e.bool('Greater', x, g.scalar(0)), g.scalar(1), g.scalar(0.01)),
+      );
     }
     case 'elu': {
       const y = e.op('Elu', x, undefined, undefined, { alpha: float(1) });
-      return withDerivative(tape, x, y, () => e.op('Where', e.bool('Greater', x, g.scalar(0)), g.scalar(1), e.op('Add', y, g.scalar(1))));
+      return withDerivative(tape, x, y, () =>
+        e.op('Where', e.bool('Greater', x, g.scalar(0)), g.scalar(1), e.op('Add', y, g.scalar(1))),
+      );
     }
     case 'silu': {
       const s = e.op('Sigmoid', x);
@@ -61,7 +67,9 @@ export function activation(tape: Tape, x: string, fn: ActivationFunction, values
     case 'mish': {
       const t = e.op('Tanh', e.op('Softplus', x));
       const y = e.mul(x, t);
-      return withDerivative(tape, x, y, () => e.op('Add', t, e.mul(e.mul(x, e.op('Sub', g.scalar(1), e.mul(t, t))), e.op('Sigmoid', x))));
+      return withDerivative(tape, x, y, () =>
+        e.op('Add', t, e.mul(e.mul(x, e.op('Sub', g.scalar(1), e.mul(t, t))), e.op('Sigmoid', x))),
+      );
     }
     case 'hardswish': {
       const r = e.op('Clip', e.op('Add', x, g.scalar(3)), g.scalar(0), g.scalar(6));
@@ -104,10 +112,16 @@ export function activation(tape: Tape, x: string, fn: ActivationFunction, values
       const s = e.op('Sigmoid', e.mul(x, g.scalar(a)));
       const y = e.mul(e.mul(x, e.op('Sub', s, g.scalar(b))), g.scalar(scale));
       return withDerivative(tape, x, y, () =>
-        e.mul(e.op('Add', e.op('Sub', s, g.scalar(b)), e.mul(e.mul(x, g.scalar(a)), e.mul(s, e.complement(s)))), g.scalar(scale)));
+        e.mul(
+          e.op('Add', e.op('Sub', s, g.scalar(b)), e.mul(e.mul(x, g.scalar(a)), e.mul(s, e.complement(s)))),
+          g.scalar(scale),
+        ),
+      );
     }
     default:
-      throw new UnsupportedModelError(`the ${String(fn)} activation is not built by the onnxruntime back end; the tfjs back end can run it`);
+      throw new UnsupportedModelError(
+        `the ${String(fn)} activation is not built by the onnxruntime back end; the tfjs back end can run it`,
+      );
   }
 }
 
@@ -132,7 +146,10 @@ function withDerivative(tape: Tape, x: string, y: string, derivative: () => stri
 
 /** Element-wise nodes whose output has the activation's shape. */
 class Elementwise {
-  constructor(private readonly g: GraphBuilder, private readonly shape: Shape) {}
+  constructor(
+    private readonly g: GraphBuilder,
+    private readonly shape: Shape,
+  ) {}
 
   op(op: string, a: string, b?: string, c?: string, attrs: Record<string, ReturnType<typeof float>> = {}): string {
     const inputs = [a, ...(b === undefined ? [] : [b]), ...(c === undefined ? [] : [c])];

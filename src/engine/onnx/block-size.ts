@@ -23,7 +23,11 @@ async function probe(ort: OnnxRuntime): Promise<number | undefined> {
     const g = new GraphBuilder();
     const x = g.input('x', [1, 4, 1, 1]);
     g.output(g.domainNode(NCHWC_DOMAIN, 'ReorderInput', [x], [1, 4, 1, 1]), 'y');
-    const session = await ort.InferenceSession.create(g.toBytes(), { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled', logSeverityLevel: 3 });
+    const session = await ort.InferenceSession.create(g.toBytes(), {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'disabled',
+      logSeverityLevel: 3,
+    });
     try {
       const out = await session.run({ x: new ort.Tensor('float32', new Float32Array(4), [1, 4, 1, 1]) });
       const block = Number(out.y?.dims[1] ?? 0);

@@ -6,9 +6,42 @@ export const NCHWC_DOMAIN = 'com.microsoft.nchwc';
 
 /** Ops applied element by element, whose inputs of the output's shape may be in any one layout. */
 const ELEMENTWISE = new Set([
-  'Abs', 'Add', 'And', 'Cast', 'Clip', 'Div', 'Elu', 'Equal', 'Erf', 'Exp', 'Greater', 'GreaterOrEqual', 'HardSigmoid',
-  'Identity', 'LeakyRelu', 'Less', 'LessOrEqual', 'Log', 'Max', 'Min', 'Mul', 'Neg', 'Not', 'Or', 'Pow', 'Reciprocal',
-  'Relu', 'Sigmoid', 'Sign', 'Softplus', 'Sqrt', 'Sub', 'Sum', 'Tanh', 'Where', 'Xor',
+  'Abs',
+  'Add',
+  'And',
+  'Cast',
+  'Clip',
+  'Div',
+  'Elu',
+  'Equal',
+  'Erf',
+  'Exp',
+  'Greater',
+  'GreaterOrEqual',
+  'HardSigmoid',
+  'Identity',
+  'LeakyRelu',
+  'Less',
+  'LessOrEqual',
+  'Log',
+  'Max',
+  'Min',
+  'Mul',
+  'Neg',
+  'Not',
+  'Or',
+  'Pow',
+  'Reciprocal',
+  'Relu',
+  'Sigmoid',
+  'Sign',
+  'Softplus',
+  'Sqrt',
+  'Sub',
+  'Sum',
+  'Tanh',
+  'Where',
+  'Xor',
 ]);
 
 /** Element-wise ops whose output is boolean: ORT reorders float tensors only. */
@@ -62,7 +95,10 @@ class BlockedLayoutPass {
   private readonly booleans = new Set<string>();
   private readonly reorderedWeights = new Map<string, string>();
 
-  constructor(private readonly g: GraphBuilder, private readonly block: number) {}
+  constructor(
+    private readonly g: GraphBuilder,
+    private readonly block: number,
+  ) {}
 
   run(): void {
     for (const node of this.g.takeNodes()) this.rewrite(node);
@@ -91,7 +127,9 @@ class BlockedLayoutPass {
       const k = producer.get(v);
       if (k === undefined || removed.has(k) || uses.get(v) !== 1) return undefined;
       const p = nodes[k] as NodeMessage;
-      return p.domain === NCHWC_DOMAIN && p.opType === 'Conv' && !p.attribute.some((a) => a.name === 'activation') ? k : undefined;
+      return p.domain === NCHWC_DOMAIN && p.opType === 'Conv' && !p.attribute.some((a) => a.name === 'activation')
+        ? k
+        : undefined;
     };
     nodes.forEach((n, k) => {
       if (n.domain || !blocked.has(n.output[0] as string)) return;
@@ -203,7 +241,12 @@ class BlockedLayoutPass {
     if (twin === undefined) {
       if (this.booleans.has(value)) {
         const shape = this.g.shape(value);
-        const asFloat = this.g.domainNode(NCHWC_DOMAIN, 'ReorderInput', [this.g.node('Cast', [value], shape, { to: 1 })], shape);
+        const asFloat = this.g.domainNode(
+          NCHWC_DOMAIN,
+          'ReorderInput',
+          [this.g.node('Cast', [value], shape, { to: 1 })],
+          shape,
+        );
         twin = this.g.node('Cast', [asFloat], shape, { to: 9 });
       } else {
         twin = this.g.domainNode(NCHWC_DOMAIN, 'ReorderInput', [value], this.g.shape(value));
@@ -220,12 +263,31 @@ class BlockedLayoutPass {
   }
 
   /** Appends a node producing `output` (a value of the graph already). */
-  private emit(op: string, domain: string, input: readonly string[], output: string, attribute: readonly AttributeMessage[]): void {
-    this.g.append({ name: this.g.freshNodeName(op), opType: op, domain, input: [...input], output: [output], attribute: [...attribute] });
+  private emit(
+    op: string,
+    domain: string,
+    input: readonly string[],
+    output: string,
+    attribute: readonly AttributeMessage[],
+  ): void {
+    this.g.append({
+      name: this.g.freshNodeName(op),
+      opType: op,
+      domain,
+      input: [...input],
+      output: [output],
+      attribute: [...attribute],
+    });
   }
 
   /** Appends a node producing the blocked twin of `original`. */
-  private emitBlocked(op: string, domain: string, input: readonly string[], original: string, attribute: readonly AttributeMessage[]): void {
+  private emitBlocked(
+    op: string,
+    domain: string,
+    input: readonly string[],
+    original: string,
+    attribute: readonly AttributeMessage[],
+  ): void {
     const twin = this.g.freshValue(`${original}_b`, this.g.shape(original));
     this.emit(op, domain, input, twin, attribute);
     this.blocked.set(original, twin);
@@ -254,7 +316,13 @@ class BlockedLayoutPass {
     else return false;
     const input = [blockedInput ? this.toBlocked(x) : this.plain(x), this.reorderWeight(this.plain(w), layout)];
     if (b !== undefined && b !== '') input.push(this.plain(b));
-    this.emitBlocked('Conv', NCHWC_DOMAIN, input, out, node.attribute.filter((a) => a.name !== 'auto_pad'));
+    this.emitBlocked(
+      'Conv',
+      NCHWC_DOMAIN,
+      input,
+      out,
+      node.attribute.filter((a) => a.name !== 'auto_pad'),
+    );
     return true;
   }
 
@@ -298,12 +366,19 @@ class BlockedLayoutPass {
     let weight = this.plain(scale);
     let shift = this.plain(bias);
     if (!(zeroMean && unitVar && epsilon === 0)) {
-      const r = g.node('Reciprocal', [g.node('Sqrt', [g.node('Add', [this.plain(variance), g.scalar(epsilon)], [c])], [c])], [c]);
+      const r = g.node(
+        'Reciprocal',
+        [g.node('Sqrt', [g.node('Add', [this.plain(variance), g.scalar(epsilon)], [c])], [c])],
+        [c],
+      );
       weight = g.node('Mul', [weight, r], [c]);
       shift = g.node('Sub', [shift, g.node('Mul', [this.plain(mean), weight], [c])], [c]);
     }
     const kernel = g.node('Reshape', [weight, g.ints([c, 1, 1, 1])], [c, 1, 1, 1]);
-    this.emitBlocked('Conv', NCHWC_DOMAIN, [this.toBlocked(x), kernel, shift], node.output[0] as string, [ints('kernel_shape', [1, 1]), int('group', c)]);
+    this.emitBlocked('Conv', NCHWC_DOMAIN, [this.toBlocked(x), kernel, shift], node.output[0] as string, [
+      ints('kernel_shape', [1, 1]),
+      int('group', c),
+    ]);
     return true;
   }
 
@@ -323,12 +398,20 @@ class BlockedLayoutPass {
     if (key !== '2,3' && key !== '0,2,3') return false;
     const [n, c, h, w] = g.shape(x) as [number, number, number, number];
     const max = node.opType === 'ReduceMax';
-    const pooled = g.domainNode(NCHWC_DOMAIN, max ? 'GlobalMaxPool' : 'GlobalAveragePool', [this.blocked.get(x) as string], [n, c, 1, 1]);
+    const pooled = g.domainNode(
+      NCHWC_DOMAIN,
+      max ? 'GlobalMaxPool' : 'GlobalAveragePool',
+      [this.blocked.get(x) as string],
+      [n, c, 1, 1],
+    );
     let value = node.opType === 'ReduceSum' ? g.node('Mul', [pooled, g.scalar(h * w)], [n, c, 1, 1]) : pooled;
     if (key === '0,2,3') {
       const flat = g.node('Reshape', [value, g.ints([n, c])], [n, c]);
       const op = max ? 'ReduceMax' : node.opType === 'ReduceSum' ? 'ReduceSum' : 'ReduceMean';
-      value = op === 'ReduceSum' ? g.node(op, [flat, g.ints([0])], [c], { keepdims: 0 }) : g.node(op, [flat], [c], { axes: [0], keepdims: 0 });
+      value =
+        op === 'ReduceSum'
+          ? g.node(op, [flat, g.ints([0])], [c], { keepdims: 0 })
+          : g.node(op, [flat], [c], { axes: [0], keepdims: 0 });
     }
     const out = node.output[0] as string;
     this.emit('Reshape', '', [value, g.ints(g.shape(out))], out, []);
@@ -350,7 +433,9 @@ class BlockedLayoutPass {
     const full = (v: string): boolean => sameShape(this.g.shape(v), shape) && this.blocked.has(v);
     const vector = (v: string): boolean => {
       const s = this.g.shape(v);
-      return (s.length === 3 || s.length === 4) && s[s.length - 3] === c && s.every((d, i) => i === s.length - 3 || d === 1);
+      return (
+        (s.length === 3 || s.length === 4) && s[s.length - 3] === c && s.every((d, i) => i === s.length - 3 || d === 1)
+      );
     };
     let x: string;
     let v: string;
@@ -385,7 +470,11 @@ class BlockedLayoutPass {
     if (!operands.every((v) => same(v) || single(v))) return false;
     if (!operands.some((v) => same(v) && this.blocked.has(v))) return false;
     // Converting costs a pass either way; stay plain when every operand of the shape is plain already.
-    if (!operands.some((v) => same(v) && this.blockedOnly.has(v)) && !operands.every((v) => !same(v) || this.blocked.has(v))) return false;
+    if (
+      !operands.some((v) => same(v) && this.blockedOnly.has(v)) &&
+      !operands.every((v) => !same(v) || this.blocked.has(v))
+    )
+      return false;
     if (node.opType === 'Identity') {
       this.blocked.set(out, this.blocked.get(operands[0] as string) as string);
       this.blockedOnly.add(out);

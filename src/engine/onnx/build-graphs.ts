@@ -64,13 +64,17 @@ function forward(source: GraphSource, n: number): { tape: Tape; logits: string; 
   const tape = new Tape(new GraphBuilder());
   const x = tape.graph.input(IO.x, [n, height, width, channels]);
   const nchw = transpose(tape, x, [0, 3, 1, 2]);
-  const logits = source.kind === 'keras'
-    ? emitKerasGraph(tape, source.graph, nchw)
-    : emitNetwork(tape, source.network, source.weights, source.normalization, nchw);
+  const logits =
+    source.kind === 'keras'
+      ? emitKerasGraph(tape, source.graph, nchw)
+      : emitNetwork(tape, source.network, source.weights, source.normalization, nchw);
   const shape = tape.graph.shape(logits);
   if (shape.length !== 2 || shape[1] !== source.numClasses) {
     const name = source.kind === 'keras' ? source.graph.name : source.network.name;
-    throw new UnsupportedModelError(`${name} outputs shape [${shape.join(', ')}] for ${n} ${height}x${width} images; expected [${n}, ${source.numClasses}] logits`);
+    throw new UnsupportedModelError(
+      `${name} outputs shape [${shape.join(', ')}] for ${n} ${height}x${width} images; ` +
+        `expected [${n}, ${source.numClasses}] logits`,
+    );
   }
   return { tape, logits, x };
 }

@@ -13,7 +13,13 @@ export interface ConvSpec {
   readonly groups: number;
 }
 
-export function convOutputSize(input: number, kernel: number, stride: number, padding: number, dilation: number): number {
+export function convOutputSize(
+  input: number,
+  kernel: number,
+  stride: number,
+  padding: number,
+  dilation: number,
+): number {
   return Math.floor((input + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1;
 }
 
@@ -56,24 +62,47 @@ export function convInputGradient(tape: Tape, gy: string, spec: ConvSpec, inputS
     // The rows and columns a strided conv never reached come back as output_padding (< stride).
     const extra = [h - ((ho - 1) * sh + (kh - 1) * dh + 1 - 2 * ph), w - ((wo - 1) * sw + (kw - 1) * dw + 1 - 2 * pw)];
     return g.node('ConvTranspose', [gy, g.constant(spec.weight, spec.weightShape, 'w')], [n, cin, h, w], {
-      kernel_shape: [kh, kw], strides: spec.stride, pads: [ph, pw, ph, pw], dilations: spec.dilation, group: spec.groups, output_padding: extra,
+      kernel_shape: [kh, kw],
+      strides: spec.stride,
+      pads: [ph, pw, ph, pw],
+      dilations: spec.dilation,
+      group: spec.groups,
+      output_padding: extra,
     });
   }
   // Stride 1: padding (k-1)d - p on the left; negative padding (a conv padded beyond its reach) becomes a slice.
   const left: [number, number] = [(kh - 1) * dh - ph, (kw - 1) * dw - pw];
   const right: [number, number] = [h + (kh - 1) * dh - left[0] - ho, w + (kw - 1) * dw - left[1] - wo];
-  const trimmed = trim(tape, gy, [Math.max(0, -left[0]), Math.max(0, -left[1])], [Math.max(0, -right[0]), Math.max(0, -right[1])]);
+  const trimmed = trim(
+    tape,
+    gy,
+    [Math.max(0, -left[0]), Math.max(0, -left[1])],
+    [Math.max(0, -right[0]), Math.max(0, -right[1])],
+  );
   const pads = [Math.max(0, left[0]), Math.max(0, left[1]), Math.max(0, right[0]), Math.max(0, right[1])];
-  return g.node('Conv', [trimmed, g.constant(flipTransposed(spec), [cin, o / spec.groups, kh, kw], 'wt')], [n, cin, h, w], {
-    kernel_shape: [kh, kw], strides: [1, 1], pads, dilations: spec.dilation, group: spec.groups,
-  });
+  return g.node(
+    'Conv',
+    [trimmed, g.constant(flipTransposed(spec), [cin, o / spec.groups, kh, kw], 'wt')],
+    [n, cin, h, w],
+    {
+      kernel_shape: [kh, kw],
+      strides: [1, 1],
+      pads,
+      dilations: spec.dilation,
+      group: spec.groups,
+    },
+  );
 }
 
 function trim(tape: Tape, x: string, start: readonly [number, number], end: readonly [number, number]): string {
   if (start[0] === 0 && start[1] === 0 && end[0] === 0 && end[1] === 0) return x;
   const g = tape.graph;
   const [n, c, h, w] = g.shape(x) as [number, number, number, number];
-  return g.node('Slice', [x, g.ints([start[0], start[1]]), g.ints([h - end[0], w - end[1]]), g.ints([2, 3])], [n, c, h - start[0] - end[0], w - start[1] - end[1]]);
+  return g.node(
+    'Slice',
+    [x, g.ints([start[0], start[1]]), g.ints([h - end[0], w - end[1]]), g.ints([2, 3])],
+    [n, c, h - start[0] - end[0], w - start[1] - end[1]],
+  );
 }
 
 /** W[o, i, y, x] of group j becomes W'[j * I + i, o, kh-1-y, kw-1-x] (I = in channels per group). */
@@ -87,7 +116,8 @@ function flipTransposed(spec: ConvSpec): Float32Array {
         const src = ((j * og + b) * ig + a) * kh * kw;
         const dst = ((j * ig + a) * og + b) * kh * kw;
         for (let y = 0; y < kh; y++) {
-          for (let x = 0; x < kw; x++) out[dst + (kh - 1 - y) * kw + (kw - 1 - x)] = spec.weight[src + y * kw + x] as number;
+          for (let x = 0; x < kw; x++)
+            out[dst + (kh - 1 - y) * kw + (kw - 1 - x)] = spec.weight[src + y * kw + x] as number;
         }
       }
     }

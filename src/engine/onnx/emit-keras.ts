@@ -4,7 +4,17 @@ import { activation } from './activation-ops';
 import { conv, type ConvSpec } from './conv-ops';
 import { foldIntoConv, type ChannelAffine } from './fold-batch-norm';
 import { SOFTMAX_LOG_FLOOR, type KerasGraph, type KerasNode, type KerasWeight } from './keras-graph';
-import { binary, clampedLog, concat, crop2d, kerasActivation, pad2d, scaleShift, softmax, type KerasActivation } from './keras-ops';
+import {
+  binary,
+  clampedLog,
+  concat,
+  crop2d,
+  kerasActivation,
+  pad2d,
+  scaleShift,
+  softmax,
+  type KerasActivation,
+} from './keras-ops';
 import { avgPool, maxPool } from './pool-ops';
 import type { Tape } from './tape';
 import { channelAffine, flattenChannelsLast, linear, reshape, spatialMax, spatialMean, transpose } from './tensor-ops';
@@ -13,7 +23,15 @@ import { channelAffine, flattenChannelsLast, linear, reshape, spatialMax, spatia
  * Layers that are the identity at inference time (tfjs applies them only when training).
  * ActivityRegularization only adds a loss term.
  */
-const INFERENCE_IDENTITY = new Set(['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'ActivityRegularization']);
+const INFERENCE_IDENTITY = new Set([
+  'Dropout',
+  'SpatialDropout1D',
+  'SpatialDropout2D',
+  'GaussianNoise',
+  'GaussianDropout',
+  'AlphaDropout',
+  'ActivityRegularization',
+]);
 
 /** Layers whose output may absorb the BatchNormalization that alone reads it. */
 const CONV_CLASSES = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D']);
@@ -67,7 +85,8 @@ function foldableBatchNorms(graph: KerasGraph): Map<string, KerasNode> {
     if ((node.config.activation ?? 'linear') !== 'linear') continue;
     const r = readers.get(node.output) ?? [];
     const bn = r[0];
-    if (r.length === 1 && bn && bn.className === 'BatchNormalization' && channelAxisOf(bn.config.axis, 4) === 3) out.set(node.output, bn);
+    if (r.length === 1 && bn && bn.className === 'BatchNormalization' && channelAxisOf(bn.config.axis, 4) === 3)
+      out.set(node.output, bn);
   }
   return out;
 }
@@ -99,7 +118,8 @@ class KerasEmitter {
         return this.activate(node, this.conv(node, x, foldedBn ? this.batchNorm(foldedBn) : undefined));
       case 'Dense': {
         const shape = this.g.shape(x);
-        if (shape.length !== 2) throw this.unsupported(node, `on a rank-${shape.length} value (Dense over the last axis of an image)`);
+        if (shape.length !== 2)
+          throw this.unsupported(node, `on a rank-${shape.length} value (Dense over the last axis of an image)`);
         const kernel = this.weight(node, 'kernel');
         const [fin, fout] = kernel.shape as [number, number];
         const bias = c.useBias === false ? undefined : this.weight(node, 'bias').data;
@@ -107,7 +127,8 @@ class KerasEmitter {
       }
       case 'BatchNormalization': {
         const rank = this.g.shape(x).length;
-        if (channelAxisOf(c.axis, rank) !== rank - 1) throw this.unsupported(node, `normalising axis ${String(c.axis)} rather than the channels`);
+        if (channelAxisOf(c.axis, rank) !== rank - 1)
+          throw this.unsupported(node, `normalising axis ${String(c.axis)} rather than the channels`);
         const { scale, shift } = this.batchNorm(node);
         return channelAffine(this.tape, x, scale, shift);
       }
@@ -116,7 +137,9 @@ class KerasEmitter {
       case 'ReLU': {
         const max = c.maxValue;
         if (typeof max !== 'number') return activation(this.tape, x, 'relu', {});
-        return max === 6 ? activation(this.tape, x, 'relu6', {}) : kerasActivation(this.tape, x, { fn: 'clipped-relu', max });
+        return max === 6
+          ? activation(this.tape, x, 'relu6', {})
+          : kerasActivation(this.tape, x, { fn: 'clipped-relu', max });
       }
       case 'LeakyReLU':
         return kerasActivation(this.tape, x, { fn: 'leaky-relu', alpha: num(c.alpha, 0.3) });
@@ -135,13 +158,19 @@ class KerasEmitter {
       case 'Multiply':
         return inputs.slice(1).reduce((a, b) => binary(this.tape, 'Mul', a, b), x);
       case 'Average':
-        return scaleShift(this.tape, inputs.slice(1).reduce((a, b) => binary(this.tape, 'Add', a, b), x), 1 / inputs.length, 0);
+        return scaleShift(
+          this.tape,
+          inputs.slice(1).reduce((a, b) => binary(this.tape, 'Add', a, b), x),
+          1 / inputs.length,
+          0,
+        );
       case 'Concatenate':
         return concat(this.tape, inputs, this.axis(node, x, c.axis ?? -1));
       case 'GlobalAveragePooling2D':
       case 'GlobalMaxPooling2D': {
         this.channelsLast(node);
-        const pooled = node.className === 'GlobalAveragePooling2D' ? spatialMean(this.tape, x) : spatialMax(this.tape, x);
+        const pooled =
+          node.className === 'GlobalAveragePooling2D' ? spatialMean(this.tape, x) : spatialMax(this.tape, x);
         const [n, ch] = this.g.shape(pooled) as [number, number];
         return c.keepDims === true ? pooled : reshape(this.tape, pooled, [n, ch]);
       }
@@ -171,12 +200,16 @@ class KerasEmitter {
   }
 
   private unsupported(node: KerasNode, detail: string): UnsupportedModelError {
-    return new UnsupportedModelError(`${node.name}: ${node.className}${detail ? ` ${detail}` : ''} is not built by the onnxruntime back end; the tfjs back end runs it`);
+    return new UnsupportedModelError(
+      `${node.name}: ${node.className}${detail ? ` ${detail}` : ''} is not built by the ` +
+        `onnxruntime back end; the tfjs back end runs it`,
+    );
   }
 
   private channelsLast(node: KerasNode): void {
     const format = node.config.dataFormat;
-    if (format !== undefined && format !== 'channelsLast') throw this.unsupported(node, `with dataFormat ${String(format)}`);
+    if (format !== undefined && format !== 'channelsLast')
+      throw this.unsupported(node, `with dataFormat ${String(format)}`);
   }
 
   private weight(node: KerasNode, name: string): KerasWeight {
@@ -200,10 +233,21 @@ class KerasEmitter {
   /** tfjs's activation names (serializeActivation) to our ops. */
   private activation(node: KerasNode, x: string, name: unknown): string {
     const shared: Record<string, ActivationFunction> = {
-      relu: 'relu', relu6: 'relu6', sigmoid: 'sigmoid', tanh: 'tanh', softplus: 'softplus', swish: 'silu', mish: 'mish', gelu: 'gelu',
+      relu: 'relu',
+      relu6: 'relu6',
+      sigmoid: 'sigmoid',
+      tanh: 'tanh',
+      softplus: 'softplus',
+      swish: 'silu',
+      mish: 'mish',
+      gelu: 'gelu',
     };
     const keras: Record<string, KerasActivation> = {
-      selu: { fn: 'selu' }, hardSigmoid: { fn: 'hard-sigmoid' }, softsign: { fn: 'softsign' }, gelu_new: { fn: 'gelu-tanh' }, elu: { fn: 'elu', alpha: 1 },
+      selu: { fn: 'selu' },
+      hardSigmoid: { fn: 'hard-sigmoid' },
+      softsign: { fn: 'softsign' },
+      gelu_new: { fn: 'gelu-tanh' },
+      elu: { fn: 'elu', alpha: 1 },
     };
     if (name === 'linear') return x;
     if (typeof name === 'string') {
@@ -211,7 +255,8 @@ class KerasEmitter {
       if (fn) return activation(this.tape, x, fn, {});
       const k = keras[name];
       if (k) return kerasActivation(this.tape, x, k);
-      if (name === 'softmax') return softmax(this.tape, x, this.g.shape(x).length === 4 ? 1 : this.g.shape(x).length - 1);
+      if (name === 'softmax')
+        return softmax(this.tape, x, this.g.shape(x).length === 4 ? 1 : this.g.shape(x).length - 1);
     }
     throw this.unsupported(node, `with the ${String(name)} activation`);
   }
@@ -248,7 +293,11 @@ class KerasEmitter {
     if (node.className === 'Conv2D') {
       const kernel = this.weight(node, 'kernel');
       const cout = kernel.shape[3] as number;
-      if (kernel.shape[2] !== cin) throw this.unsupported(node, `with ${String(kernel.shape[2])} kernel input channels for ${cin} input channels (groups)`);
+      if (kernel.shape[2] !== cin)
+        throw this.unsupported(
+          node,
+          `with ${String(kernel.shape[2])} kernel input channels for ${cin} input channels (groups)`,
+        );
       weight = hwioToOihw(kernel.data, kh, kw, cin, cout);
       shape = [cout, cin, kh, kw];
     } else {
@@ -261,7 +310,15 @@ class KerasEmitter {
     }
     const separable = node.className === 'SeparableConv2D';
     const bias = useBias && !separable ? this.weight(node, 'bias').data : undefined;
-    let spec: ConvSpec = { weight, weightShape: shape, ...(bias ? { bias } : {}), stride, padding: [0, 0], dilation, groups };
+    let spec: ConvSpec = {
+      weight,
+      weightShape: shape,
+      ...(bias ? { bias } : {}),
+      stride,
+      padding: [0, 0],
+      dilation,
+      groups,
+    };
     if (bn && !separable) spec = { ...spec, ...foldIntoConv(spec.weight, spec.bias, bn) };
     let y = this.paddedConv(x, spec, padding);
     if (separable) {
@@ -269,8 +326,13 @@ class KerasEmitter {
       const cout = pointwise.shape[3] as number;
       const mid = shape[0];
       let pw: ConvSpec = {
-        weight: hwioToOihw(pointwise.data, 1, 1, mid, cout), weightShape: [cout, mid, 1, 1],
-        ...(useBias ? { bias: this.weight(node, 'bias').data } : {}), stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1,
+        weight: hwioToOihw(pointwise.data, 1, 1, mid, cout),
+        weightShape: [cout, mid, 1, 1],
+        ...(useBias ? { bias: this.weight(node, 'bias').data } : {}),
+        stride: [1, 1],
+        padding: [0, 0],
+        dilation: [1, 1],
+        groups: 1,
       };
       if (bn) pw = { ...pw, ...foldIntoConv(pw.weight, pw.bias, bn) };
       y = conv(this.tape, y, pw);
@@ -285,11 +347,18 @@ class KerasEmitter {
   }
 
   /** Keras's 'same' puts the odd pixel of padding at the bottom and right (TensorFlow's rule). */
-  private padding(node: KerasNode, [h, w]: readonly [number, number], kernel: readonly [number, number], stride: readonly [number, number], dilation: readonly [number, number]): [number, number, number, number] {
+  private padding(
+    node: KerasNode,
+    [h, w]: readonly [number, number],
+    kernel: readonly [number, number],
+    stride: readonly [number, number],
+    dilation: readonly [number, number],
+  ): [number, number, number, number] {
     const mode = node.config.padding ?? 'valid';
     if (mode === 'valid') return [0, 0, 0, 0];
     if (mode !== 'same') throw this.unsupported(node, `with padding ${String(mode)}`);
-    const total = (size: number, k: number, s: number, d: number): number => Math.max((Math.ceil(size / s) - 1) * s + (k - 1) * d + 1 - size, 0);
+    const total = (size: number, k: number, s: number, d: number): number =>
+      Math.max((Math.ceil(size / s) - 1) * s + (k - 1) * d + 1 - size, 0);
     const th = total(h, kernel[0], stride[0], dilation[0]);
     const tw = total(w, kernel[1], stride[1], dilation[1]);
     return [Math.floor(th / 2), Math.floor(tw / 2), th - Math.floor(th / 2), tw - Math.floor(tw / 2)];
@@ -303,7 +372,8 @@ class KerasEmitter {
     const stride = pair(c.strides ?? kernel, node, 'strides');
     const [t, l, b, r] = this.padding(node, [h, w], kernel, stride, [1, 1]);
     const geometry = { kernel, stride, padding: [0, 0] as const };
-    if (node.className === 'MaxPooling2D') return maxPool(this.tape, pad2d(this.tape, x, [t, l, b, r], NEG_FLOAT_MAX), geometry);
+    if (node.className === 'MaxPooling2D')
+      return maxPool(this.tape, pad2d(this.tape, x, [t, l, b, r], NEG_FLOAT_MAX), geometry);
     const pooled = avgPool(this.tape, pad2d(this.tape, x, [t, l, b, r]), geometry);
     if (t + l + b + r === 0) return pooled;
     // TensorFlow's 'same' average counts only the pixels inside the image: rescale each window.
@@ -324,22 +394,30 @@ class KerasEmitter {
   private prelu(node: KerasNode, x: string): string {
     const alpha = this.weight(node, 'alpha');
     const shape = this.g.shape(x);
-    if (alpha.shape.length !== shape.length - 1) throw this.unsupported(node, `with alpha of shape [${alpha.shape.join(', ')}] for a rank-${shape.length} value`);
-    if (shape.length !== 4) return kerasActivation(this.tape, x, { fn: 'prelu', slope: alpha.data, slopeShape: alpha.shape });
+    if (alpha.shape.length !== shape.length - 1)
+      throw this.unsupported(node, `with alpha of shape [${alpha.shape.join(', ')}] for a rank-${shape.length} value`);
+    if (shape.length !== 4)
+      return kerasActivation(this.tape, x, { fn: 'prelu', slope: alpha.data, slopeShape: alpha.shape });
     const [ah, aw, ac] = alpha.shape as [number, number, number];
-    return kerasActivation(this.tape, x, { fn: 'prelu', slope: hwcToChw(alpha.data, ah, aw, ac), slopeShape: [ac, ah, aw] });
+    return kerasActivation(this.tape, x, {
+      fn: 'prelu',
+      slope: hwcToChw(alpha.data, ah, aw, ac),
+      slopeShape: [ac, ah, aw],
+    });
   }
 
   /** Keras's Reshape is of the NHWC value: go through that layout when either side is an image. */
   private reshape(node: KerasNode, x: string): string {
     const target = node.config.targetShape;
-    if (!Array.isArray(target) || !target.every((d) => typeof d === 'number' && Number.isInteger(d))) throw this.unsupported(node, `to ${JSON.stringify(target)}`);
+    if (!Array.isArray(target) || !target.every((d) => typeof d === 'number' && Number.isInteger(d)))
+      throw this.unsupported(node, `to ${JSON.stringify(target)}`);
     const from = this.g.shape(x);
     const n = from[0] as number;
     const count = from.slice(1).reduce((a, b) => a * b, 1);
     const known = (target as number[]).filter((d) => d !== -1).reduce((a, b) => a * b, 1);
     const dims = (target as number[]).map((d) => (d === -1 ? count / known : d));
-    if (dims.reduce((a, b) => a * b, 1) !== count) throw this.unsupported(node, `from [${from.slice(1).join(', ')}] to [${dims.join(', ')}]`);
+    if (dims.reduce((a, b) => a * b, 1) !== count)
+      throw this.unsupported(node, `from [${from.slice(1).join(', ')}] to [${dims.join(', ')}]`);
     const keras = from.length === 4 ? transpose(this.tape, x, [0, 2, 3, 1]) : x;
     const reshaped = reshape(this.tape, keras, [n, ...dims]);
     if (dims.length !== 3) return reshaped;
@@ -355,13 +433,18 @@ function num(value: unknown, fallback: number): number {
 
 function pair(value: unknown, node: KerasNode, what: string): [number, number] {
   if (typeof value === 'number') return [value, value];
-  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number')) return [value[0] as number, value[1] as number];
+  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number'))
+    return [value[0] as number, value[1] as number];
   throw new UnsupportedModelError(`${node.name}: its ${what} ${JSON.stringify(value)} is not a pair of integers`);
 }
 
 /** ZeroPadding2D's and Cropping2D's [[top, bottom], [left, right]] in any of Keras's spellings. */
 function pairs(value: unknown, node: KerasNode): [[number, number], [number, number]] {
-  if (typeof value === 'number') return [[value, value], [value, value]];
+  if (typeof value === 'number')
+    return [
+      [value, value],
+      [value, value],
+    ];
   if (Array.isArray(value) && value.length === 2) {
     const [a, b] = value as unknown[];
     const side = (v: unknown): [number, number] => (typeof v === 'number' ? [v, v] : pair(v, node, 'padding'));
@@ -376,7 +459,8 @@ function hwioToOihw(hwio: Float32Array, kh: number, kw: number, cin: number, cou
   for (let y = 0; y < kh; y++) {
     for (let x = 0; x < kw; x++) {
       for (let i = 0; i < cin; i++) {
-        for (let o = 0; o < cout; o++) out[((o * cin + i) * kh + y) * kw + x] = hwio[((y * kw + x) * cin + i) * cout + o] as number;
+        for (let o = 0; o < cout; o++)
+          out[((o * cin + i) * kh + y) * kw + x] = hwio[((y * kw + x) * cin + i) * cout + o] as number;
       }
     }
   }
@@ -385,6 +469,8 @@ function hwioToOihw(hwio: Float32Array, kh: number, kw: number, cin: number, cou
 
 function hwcToChw(data: Float32Array, h: number, w: number, c: number): Float32Array {
   const out = new Float32Array(data.length);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) out[(k * h + y) * w + x] = data[(y * w + x) * c + k] as number;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let k = 0; k < c; k++) out[(k * h + y) * w + x] = data[(y * w + x) * c + k] as number;
   return out;
 }

@@ -14,13 +14,22 @@ import { channelAffine, flattenChannelsLast, linear, scaleByGate, spatialMean } 
  * in [0, 1] to the logits' name. The computation is build-forward.ts's, layer for layer, with the
  * weights read from `weights` under the same names; BatchNorm is folded into the conv before it.
  */
-export function emitNetwork(tape: Tape, network: Network, weights: StateWeights, normalization: InputNormalization | undefined, x: string): string {
+export function emitNetwork(
+  tape: Tape,
+  network: Network,
+  weights: StateWeights,
+  normalization: InputNormalization | undefined,
+  x: string,
+): string {
   const emit = new NetworkEmitter(tape, weights);
   return walkNetwork(tape, network, normalization, x, (layers, h) => emit.sequence(layers, h));
 }
 
 class NetworkEmitter {
-  constructor(private readonly tape: Tape, private readonly weights: StateWeights) {}
+  constructor(
+    private readonly tape: Tape,
+    private readonly weights: StateWeights,
+  ) {}
 
   /** The layers in order, each conv absorbing the BatchNorm right after it. */
   sequence(layers: readonly Layer[], x: string): string {
@@ -40,7 +49,8 @@ class NetworkEmitter {
 
   private layer(layer: Layer, x: string): string {
     switch (layer.kind) {
-      case 'conv': return this.conv(layer, x, undefined);
+      case 'conv':
+        return this.conv(layer, x, undefined);
       case 'linear': {
         const fin = need(layer.inFeatures, layer, 'in_features');
         const fout = need(layer.outFeatures, layer, 'out_features');
@@ -48,16 +58,22 @@ class NetworkEmitter {
         const b = need(layer.bias, layer, 'bias') ? this.weights.take(`${layer.name}.bias`, [fout]) : undefined;
         return linear(this.tape, flattenChannelsLast(this.tape, x), w, fin, fout, b);
       }
-      case 'norm': return this.norm(layer, x);
+      case 'norm':
+        return this.norm(layer, x);
       case 'activation': {
         const count = valueOf(layer.learnedCount) ?? 1;
         return activation(this.tape, x, layer.fn, this.activationValues(layer.fn, `${layer.name}.`, count));
       }
-      case 'pool': return emitPool(this.tape, layer, x);
-      case 'se': return this.squeezeExcitation(layer, x);
-      case 'identity': return x;
-      case 'flatten': return flattenChannelsLast(this.tape, x);
-      case 'other': return passThrough(layer, x);
+      case 'pool':
+        return emitPool(this.tape, layer, x);
+      case 'se':
+        return this.squeezeExcitation(layer, x);
+      case 'identity':
+        return x;
+      case 'flatten':
+        return flattenChannelsLast(this.tape, x);
+      case 'other':
+        return passThrough(layer, x);
     }
   }
 
@@ -66,7 +82,10 @@ class NetworkEmitter {
     const cout = need(layer.outChannels, layer, 'out_channels');
     const [kh, kw] = need(layer.kernel, layer, 'kernel_size');
     const groups = need(layer.groups, layer, 'groups');
-    if (cin % groups !== 0 || cout % groups !== 0) throw new UnsupportedModelError(`${layer.name}: ${cin} -> ${cout} channels are not divisible by ${groups} groups`);
+    if (cin % groups !== 0 || cout % groups !== 0)
+      throw new UnsupportedModelError(
+        `${layer.name}: ${cin} -> ${cout} channels are not divisible by ${groups} groups`,
+      );
     const actual = this.tape.graph.shape(x)[1];
     if (actual !== cin) throw new UnsupportedModelError(`${layer.name}: takes ${cin} channels but receives ${actual}`);
     let weight = this.weights.convKernel(`${layer.name}.weight`, kh, kw, cin / groups, cout);
@@ -90,7 +109,9 @@ class NetworkEmitter {
     return batchNormAffine({
       mean: this.weights.take(`${layer.name}.running_mean`, [c]),
       variance: this.weights.take(`${layer.name}.running_var`, [c]),
-      ...(affine ? { gamma: this.weights.take(`${layer.name}.weight`, [c]), beta: this.weights.take(`${layer.name}.bias`, [c]) } : {}),
+      ...(affine
+        ? { gamma: this.weights.take(`${layer.name}.weight`, [c]), beta: this.weights.take(`${layer.name}.bias`, [c]) }
+        : {}),
     });
   }
 
@@ -102,7 +123,12 @@ class NetworkEmitter {
     const c = need(layer.channels, layer, 'channels');
     const h = standardizeNorm(this.tape, layer, x, c);
     if (!need(layer.affine, layer, 'affine')) return h;
-    return channelAffine(this.tape, h, this.weights.take(`${layer.name}.weight`, [c]), this.weights.take(`${layer.name}.bias`, [c]));
+    return channelAffine(
+      this.tape,
+      h,
+      this.weights.take(`${layer.name}.weight`, [c]),
+      this.weights.take(`${layer.name}.bias`, [c]),
+    );
   }
 
   /** Hu et al., 2018: global mean, 1x1 conv, activation, 1x1 conv, sigmoid gate on the input. */
@@ -113,20 +139,33 @@ class NetworkEmitter {
       weight: this.weights.convKernel(`${layer.name}.${name}.weight`, 1, 1, cin, cout),
       weightShape: [cout, cin, 1, 1],
       ...(layer.bias ? { bias: this.weights.take(`${layer.name}.${name}.bias`, [cout]) } : {}),
-      stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1,
+      stride: [1, 1],
+      padding: [0, 0],
+      dilation: [1, 1],
+      groups: 1,
     });
     let h = conv(this.tape, spatialMean(this.tape, x), fc('fc1', c, s));
-    if (layer.activation) h = activation(this.tape, h, layer.activation, this.activationValues(layer.activation, `${layer.name}.activation.`, 1));
+    if (layer.activation)
+      h = activation(
+        this.tape,
+        h,
+        layer.activation,
+        this.activationValues(layer.activation, `${layer.name}.activation.`, 1),
+      );
     const gate = activation(this.tape, conv(this.tape, h, fc('fc2', s, c)), 'sigmoid', {});
     return scaleByGate(this.tape, x, gate);
   }
 
   private activationValues(fn: string, prefix: string, count: number): ActivationValues {
     switch (fn) {
-      case 'prelu': return { weight: this.weights.take(`${prefix}weight`, [count]) };
-      case 'psilu': return { alpha: this.scalar(`${prefix}alpha`) };
-      case 'pssilu': return { alpha: this.scalar(`${prefix}alpha`), beta: this.scalar(`${prefix}beta`) };
-      default: return {};
+      case 'prelu':
+        return { weight: this.weights.take(`${prefix}weight`, [count]) };
+      case 'psilu':
+        return { alpha: this.scalar(`${prefix}alpha`) };
+      case 'pssilu':
+        return { alpha: this.scalar(`${prefix}alpha`), beta: this.scalar(`${prefix}beta`) };
+      default:
+        return {};
     }
   }
 

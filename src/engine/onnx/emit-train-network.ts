@@ -4,7 +4,15 @@ import type { InputNormalization } from '../tfjs/normalize-input';
 import { UnsupportedModelError } from '../tfjs/unsupported-model-error';
 import type { GraphBuilder, Shape } from './graph-builder';
 import { activationValue } from './param-activations';
-import { affineValue, batchNormEvalAffine, batchNormTrain, convValue, foldValues, linearValue, type ConvGeometry } from './param-ops';
+import {
+  affineValue,
+  batchNormEvalAffine,
+  batchNormTrain,
+  convValue,
+  foldValues,
+  linearValue,
+  type ConvGeometry,
+} from './param-ops';
 import { emitPool, need, passThrough, standardizeNorm, walkNetwork } from './ir-walk';
 import type { Tape } from './tape';
 import { flattenChannelsLast, scaleByGate, spatialMean } from './tensor-ops';
@@ -75,7 +83,14 @@ export type EmitMode = 'train' | 'eval';
  * statistics and records its running-statistics updates; in evaluation mode it uses the running
  * statistics and is folded into the conv before it, in the graph.
  */
-export function emitTrainableNetwork(tape: Tape, registry: ValueRegistry, network: Network, normalization: InputNormalization | undefined, x: string, mode: EmitMode): string {
+export function emitTrainableNetwork(
+  tape: Tape,
+  registry: ValueRegistry,
+  network: Network,
+  normalization: InputNormalization | undefined,
+  x: string,
+  mode: EmitMode,
+): string {
   const emit = new Emitter(tape, registry, mode);
   return walkNetwork(tape, network, normalization, x, (layers, h) => emit.sequence(layers, h));
 }
@@ -83,7 +98,11 @@ export function emitTrainableNetwork(tape: Tape, registry: ValueRegistry, networ
 class Emitter {
   private readonly g: GraphBuilder;
 
-  constructor(private readonly tape: Tape, private readonly registry: ValueRegistry, private readonly mode: EmitMode) {
+  constructor(
+    private readonly tape: Tape,
+    private readonly registry: ValueRegistry,
+    private readonly mode: EmitMode,
+  ) {
     this.g = tape.graph;
   }
 
@@ -108,36 +127,51 @@ class Emitter {
 
   private layer(layer: Layer, x: string): string {
     switch (layer.kind) {
-      case 'conv': return this.conv(layer, x, undefined);
+      case 'conv':
+        return this.conv(layer, x, undefined);
       case 'linear': {
         const fin = need(layer.inFeatures, layer, 'in_features');
         const fout = need(layer.outFeatures, layer, 'out_features');
         const flat = flattenChannelsLast(this.tape, x);
         const actual = this.g.shape(flat)[1];
-        if (actual !== fin) throw new UnsupportedModelError(`${layer.name}: takes ${fin} features but receives ${actual}`);
+        if (actual !== fin)
+          throw new UnsupportedModelError(`${layer.name}: takes ${fin} features but receives ${actual}`);
         const w = this.param(`${layer.name}.weight`, [fin, fout], true);
         const b = need(layer.bias, layer, 'bias') ? this.param(`${layer.name}.bias`, [fout], false) : undefined;
         return linearValue(this.tape, flat, w, b);
       }
-      case 'norm': return this.norm(layer, x);
+      case 'norm':
+        return this.norm(layer, x);
       case 'activation': {
         const count = valueOf(layer.learnedCount) ?? 1;
         return activationValue(this.tape, x, layer.fn, this.activationParams(layer.fn, `${layer.name}.`, count));
       }
-      case 'pool': return emitPool(this.tape, layer, x);
-      case 'se': return this.squeezeExcitation(layer, x);
-      case 'identity': return x;
-      case 'flatten': return flattenChannelsLast(this.tape, x);
-      case 'other': return passThrough(layer, x);
+      case 'pool':
+        return emitPool(this.tape, layer, x);
+      case 'se':
+        return this.squeezeExcitation(layer, x);
+      case 'identity':
+        return x;
+      case 'flatten':
+        return flattenChannelsLast(this.tape, x);
+      case 'other':
+        return passThrough(layer, x);
     }
   }
 
-  private conv(layer: Extract<Layer, { kind: 'conv' }>, x: string, bn: Extract<Layer, { kind: 'norm' }> | undefined): string {
+  private conv(
+    layer: Extract<Layer, { kind: 'conv' }>,
+    x: string,
+    bn: Extract<Layer, { kind: 'norm' }> | undefined,
+  ): string {
     const cin = need(layer.inChannels, layer, 'in_channels');
     const cout = need(layer.outChannels, layer, 'out_channels');
     const [kh, kw] = need(layer.kernel, layer, 'kernel_size');
     const groups = need(layer.groups, layer, 'groups');
-    if (cin % groups !== 0 || cout % groups !== 0) throw new UnsupportedModelError(`${layer.name}: ${cin} -> ${cout} channels are not divisible by ${groups} groups`);
+    if (cin % groups !== 0 || cout % groups !== 0)
+      throw new UnsupportedModelError(
+        `${layer.name}: ${cin} -> ${cout} channels are not divisible by ${groups} groups`,
+      );
     const actual = this.g.shape(x)[1];
     if (actual !== cin) throw new UnsupportedModelError(`${layer.name}: takes ${cin} channels but receives ${actual}`);
     let w = this.param(`${layer.name}.weight`, [cout, cin / groups, kh, kw], true, [kh, kw, cin / groups, cout], true);
@@ -154,7 +188,10 @@ class Emitter {
 
   private normAffine(layer: Extract<Layer, { kind: 'norm' }>, c: number): { gamma?: string; beta?: string } {
     if (!need(layer.affine, layer, 'affine')) return {};
-    return { gamma: this.param(`${layer.name}.weight`, [c], false), beta: this.param(`${layer.name}.bias`, [c], false) };
+    return {
+      gamma: this.param(`${layer.name}.weight`, [c], false),
+      beta: this.param(`${layer.name}.bias`, [c], false),
+    };
   }
 
   private evalBatchNorm(layer: Extract<Layer, { kind: 'norm' }>): { scale: string; shift: string } {
@@ -168,7 +205,8 @@ class Emitter {
   private norm(layer: Extract<Layer, { kind: 'norm' }>, x: string): string {
     const c = need(layer.channels, layer, 'channels');
     const shape = this.g.shape(x);
-    if (shape[1] !== c) throw new UnsupportedModelError(`${layer.name}: normalises ${c} channels but receives ${shape[1]}`);
+    if (shape[1] !== c)
+      throw new UnsupportedModelError(`${layer.name}: normalises ${c} channels but receives ${shape[1]}`);
     if (layer.norm === 'batch') {
       if (this.mode === 'eval') {
         const { scale, shift } = this.evalBatchNorm(layer);
@@ -177,7 +215,14 @@ class Emitter {
       const { gamma, beta } = this.normAffine(layer, c);
       const meanName = `${layer.name}.running_mean`;
       const varName = `${layer.name}.running_var`;
-      const result = batchNormTrain(this.tape, x, gamma, beta, this.registry.buffer(meanName, [c]), this.registry.buffer(varName, [c]));
+      const result = batchNormTrain(
+        this.tape,
+        x,
+        gamma,
+        beta,
+        this.registry.buffer(meanName, [c]),
+        this.registry.buffer(varName, [c]),
+      );
       this.registry.bufferUpdates.set(meanName, result.runningMean);
       this.registry.bufferUpdates.set(varName, result.runningVar);
       return result.y;
@@ -198,14 +243,25 @@ class Emitter {
       return convValue(this.tape, h, w, b, geo);
     };
     let h = fc('fc1', spatialMean(this.tape, x), c, s);
-    if (layer.activation) h = activationValue(this.tape, h, layer.activation, this.activationParams(layer.activation, `${layer.name}.activation.`, 1));
+    if (layer.activation)
+      h = activationValue(
+        this.tape,
+        h,
+        layer.activation,
+        this.activationParams(layer.activation, `${layer.name}.activation.`, 1),
+      );
     const gate = activationValue(this.tape, fc('fc2', h, s, c), 'sigmoid', {});
     return scaleByGate(this.tape, x, gate);
   }
 
-  private activationParams(fn: Parameters<typeof activationInitialParams>[0], prefix: string, count: number): Record<string, string> {
+  private activationParams(
+    fn: Parameters<typeof activationInitialParams>[0],
+    prefix: string,
+    count: number,
+  ): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const name of Object.keys(activationInitialParams(fn))) out[name] = this.param(`${prefix}${name}`, [name === 'weight' ? count : 1], false);
+    for (const name of Object.keys(activationInitialParams(fn)))
+      out[name] = this.param(`${prefix}${name}`, [name === 'weight' ? count : 1], false);
     return out;
   }
 }

@@ -33,7 +33,11 @@ export function batchNormAffine(bn: BatchNormValues): ChannelAffine {
  * conv instead of a conv and two element-wise passes (Jacob et al., 2018, sec. 3.2, the standard
  * inference-time fold). `weight` is OIHW.
  */
-export function foldIntoConv(weight: Float32Array, bias: Float32Array | undefined, affine: ChannelAffine): { weight: Float32Array; bias: Float32Array } {
+export function foldIntoConv(
+  weight: Float32Array,
+  bias: Float32Array | undefined,
+  affine: ChannelAffine,
+): { weight: Float32Array; bias: Float32Array } {
   const out = affine.scale.length;
   const per = weight.length / out;
   const folded = new Float32Array(weight.length);

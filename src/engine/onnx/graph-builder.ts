@@ -1,4 +1,12 @@
-import { AttributeType, DataType, encodeModel, type AttributeMessage, type NodeMessage, type TensorMessage, type ValueInfoMessage } from './onnx-proto';
+import {
+  AttributeType,
+  DataType,
+  encodeModel,
+  type AttributeMessage,
+  type NodeMessage,
+  type TensorMessage,
+  type ValueInfoMessage,
+} from './onnx-proto';
 
 export type Shape = readonly number[];
 
@@ -59,7 +67,8 @@ export class GraphBuilder {
 
   /** A float32 initializer; weights kept constant let ORT pre-pack them. */
   constant(data: Float32Array, shape: Shape, hint = 'c'): string {
-    if (data.length !== size(shape)) throw new Error(`constant ${hint}: ${data.length} values for shape [${shape.join(', ')}]`);
+    if (data.length !== size(shape))
+      throw new Error(`constant ${hint}: ${data.length} values for shape [${shape.join(', ')}]`);
     const name = this.fresh(hint);
     this.claim(name, shape);
     const bytes = new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
@@ -84,32 +93,64 @@ export class GraphBuilder {
     const name = this.fresh('i');
     this.claim(name, [values.length]);
     const data = BigInt64Array.from(values, (v) => BigInt(v));
-    this.initializers.push({ name, dims: [values.length], dataType: DataType.INT64, rawData: new Uint8Array(data.buffer) });
+    this.initializers.push({
+      name,
+      dims: [values.length],
+      dataType: DataType.INT64,
+      rawData: new Uint8Array(data.buffer),
+    });
     this.intConstants.set(key, name);
     return name;
   }
 
   /** Appends a node with one output of the given shape and returns the output's name. */
-  node(op: string, inputs: readonly string[], shape: Shape, attrs: Readonly<Record<string, Attr>> = {}, name?: string): string {
+  node(
+    op: string,
+    inputs: readonly string[],
+    shape: Shape,
+    attrs: Readonly<Record<string, Attr>> = {},
+    name?: string,
+  ): string {
     const [out] = this.nodeMulti(op, inputs, [shape], attrs, name ? [name] : undefined);
     return out as string;
   }
 
   /** A node of an operator domain other than ONNX's (version 1 of it), e.g. ORT's `com.microsoft.nchwc`. */
-  domainNode(domain: string, op: string, inputs: readonly string[], shape: Shape, attrs: Readonly<Record<string, Attr>> = {}): string {
+  domainNode(
+    domain: string,
+    op: string,
+    inputs: readonly string[],
+    shape: Shape,
+    attrs: Readonly<Record<string, Attr>> = {},
+  ): string {
     const [out] = this.nodeMulti(op, inputs, [shape], attrs, undefined, domain);
     return out as string;
   }
 
-  nodeMulti(op: string, inputs: readonly string[], shapes: readonly Shape[], attrs: Readonly<Record<string, Attr>> = {}, names?: readonly string[], domain = ''): string[] {
-    for (const i of inputs) if (i !== '' && !this.shapes.has(i)) throw new Error(`${op}: input ${i} is not in the graph`);
+  nodeMulti(
+    op: string,
+    inputs: readonly string[],
+    shapes: readonly Shape[],
+    attrs: Readonly<Record<string, Attr>> = {},
+    names?: readonly string[],
+    domain = '',
+  ): string[] {
+    for (const i of inputs)
+      if (i !== '' && !this.shapes.has(i)) throw new Error(`${op}: input ${i} is not in the graph`);
     const outputs = shapes.map((s, k) => {
       const name = names?.[k] ?? this.fresh(op);
       this.claim(name, s);
       return name;
     });
     if (domain !== '') this.domains.add(domain);
-    this.nodes.push({ name: this.fresh(`n_${op}`), opType: op, domain, input: [...inputs], output: outputs, attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) });
+    this.nodes.push({
+      name: this.fresh(`n_${op}`),
+      opType: op,
+      domain,
+      input: [...inputs],
+      output: outputs,
+      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+    });
     return outputs;
   }
 
@@ -122,9 +163,13 @@ export class GraphBuilder {
     return this.nodes.splice(0, this.nodes.length);
   }
 
-  /** Appends a node whose outputs are already values of the graph (one taken by `takeNodes`, or one that now produces such a value). */
+  /**
+   * Appends a node whose outputs are already values of the graph (one taken by `takeNodes`, or one that now produces
+   * such a value).
+   */
   append(node: NodeMessage): void {
-    for (const o of node.output) if (!this.shapes.has(o)) throw new Error(`${node.opType}: output ${o} is not a value of the graph`);
+    for (const o of node.output)
+      if (!this.shapes.has(o)) throw new Error(`${node.opType}: output ${o} is not a value of the graph`);
     if (node.domain) this.domains.add(node.domain);
     this.nodes.push(node);
   }
@@ -153,7 +198,8 @@ export class GraphBuilder {
 
   /** The values of a 1-d int64 constant made by `ints`, or undefined for any other value. */
   intsOf(name: string): number[] | undefined {
-    for (const [key, value] of this.intConstants) if (value === name) return key === '' ? [] : key.split(',').map(Number);
+    for (const [key, value] of this.intConstants)
+      if (value === name) return key === '' ? [] : key.split(',').map(Number);
     return undefined;
   }
 
@@ -161,7 +207,9 @@ export class GraphBuilder {
   floatsOf(name: string): Float32Array | undefined {
     const init = this.initializers.find((t) => t.name === name && t.dataType === DataType.FLOAT);
     if (!init) return undefined;
-    return new Float32Array(init.rawData.buffer.slice(init.rawData.byteOffset, init.rawData.byteOffset + init.rawData.byteLength));
+    return new Float32Array(
+      init.rawData.buffer.slice(init.rawData.byteOffset, init.rawData.byteOffset + init.rawData.byteLength),
+    );
   }
 
   toBytes(): Uint8Array {
@@ -169,7 +217,13 @@ export class GraphBuilder {
       irVersion: IR_VERSION,
       producerName: 'robustness-lens',
       opsetImport: [{ domain: '', version: OPSET }, ...[...this.domains].map((domain) => ({ domain, version: 1 }))],
-      graph: { name: 'robustness-lens', node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs },
+      graph: {
+        name: 'robustness-lens',
+        node: this.nodes,
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      },
     });
   }
 
@@ -180,7 +234,8 @@ export class GraphBuilder {
 
   private claim(name: string, shape: Shape): void {
     if (this.shapes.has(name)) throw new Error(`the graph already has a value ${name}`);
-    if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${name}: invalid shape [${shape.join(', ')}]`);
+    if (shape.some((d) => !Number.isInteger(d) || d < 0))
+      throw new Error(`${name}: invalid shape [${shape.join(', ')}]`);
     this.shapes.set(name, [...shape]);
   }
 }
@@ -189,7 +244,11 @@ export function size(shape: Shape): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-function valueInfo(name: string, shape: Shape, elemType: typeof DataType.FLOAT | typeof DataType.INT64): ValueInfoMessage {
+function valueInfo(
+  name: string,
+  shape: Shape,
+  elemType: typeof DataType.FLOAT | typeof DataType.INT64,
+): ValueInfoMessage {
   return { name, type: { tensorType: { elemType, shape: { dim: shape.map((d) => ({ dimValue: d })) } } } };
 }
 

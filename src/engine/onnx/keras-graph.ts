@@ -50,7 +50,10 @@ const key = (t: tfl.SymbolicTensor): string => `t${t.id}`;
  */
 export function kerasGraphOf(model: tfl.LayersModel, state?: ModelState): KerasGraph {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-    throw new UnsupportedModelError(`${model.name}: the onnxruntime back end needs one image input and one output; it has ${model.inputs.length} and ${model.outputs.length}`);
+    throw new UnsupportedModelError(
+      `${model.name}: the onnxruntime back end needs one image input and one output; it ` +
+        `has ${model.inputs.length} and ${model.outputs.length}`,
+    );
   }
   const [input] = model.inputs as [tfl.SymbolicTensor];
   const [output] = model.outputs as [tfl.SymbolicTensor];
@@ -60,13 +63,21 @@ export function kerasGraphOf(model: tfl.LayersModel, state?: ModelState): KerasG
     const className = layer.getClassName();
     if (className === 'InputLayer') continue;
     if (layer instanceof tfl.LayersModel) {
-      throw new UnsupportedModelError(`${layer.name}: a nested model (${className}) is not built by the onnxruntime back end; the tfjs back end runs it`);
+      throw new UnsupportedModelError(
+        `${layer.name}: a nested model (${className}) is not built by the onnxruntime ` +
+          `back end; the tfjs back end runs it`,
+      );
     }
     const weights = new Map<string, KerasWeight>();
     for (const w of layer.weights) {
       const short = w.originalName.slice(w.originalName.lastIndexOf('/') + 1);
       const saved = state?.tensors.get(w.originalName);
-      weights.set(short, saved ? { shape: saved.shape, data: saved.data } : { shape: w.shape.map((d) => d ?? 0), data: Float32Array.from(w.read().dataSync()) });
+      weights.set(
+        short,
+        saved
+          ? { shape: saved.shape, data: saved.data }
+          : { shape: w.shape.map((d) => d ?? 0), data: Float32Array.from(w.read().dataSync()) },
+      );
     }
     const config = layer.getConfig() as Record<string, unknown>;
     // A layer applied more than once (shared weights) has one inbound node per application; the
@@ -75,7 +86,10 @@ export function kerasGraphOf(model: tfl.LayersModel, state?: ModelState): KerasG
       const inputs = node.inputTensors.map(key);
       if (inputs.length === 0 || !inputs.every((i) => known.has(i))) continue;
       if (node.outputTensors.length !== 1) {
-        throw new UnsupportedModelError(`${layer.name}: ${className} with ${node.outputTensors.length} outputs is not built by the onnxruntime back end; the tfjs back end runs it`);
+        throw new UnsupportedModelError(
+          `${layer.name}: ${className} with ${node.outputTensors.length} outputs is not ` +
+            `built by the onnxruntime back end; the tfjs back end runs it`,
+        );
       }
       const out = key(node.outputTensors[0] as tfl.SymbolicTensor);
       if (known.has(out)) continue;
@@ -83,10 +97,19 @@ export function kerasGraphOf(model: tfl.LayersModel, state?: ModelState): KerasG
       nodes.push({ name: layer.name, className, config, inputs, output: out, weights });
     }
   }
-  if (!known.has(key(output))) throw new UnsupportedModelError(`${model.name}: its output could not be traced back to its input through its layers`);
+  if (!known.has(key(output)))
+    throw new UnsupportedModelError(
+      `${model.name}: its output could not be traced back to its input through its layers`,
+    );
   // The same test as layers-classifier.ts: the last layer's activation.
   const last = model.layers[model.layers.length - 1]?.getConfig() as { activation?: unknown } | undefined;
-  return { name: model.name, input: key(input), output: key(output), nodes, softmaxOutput: last?.activation === 'softmax' };
+  return {
+    name: model.name,
+    input: key(input),
+    output: key(output),
+    nodes,
+    softmaxOutput: last?.activation === 'softmax',
+  };
 }
 
 /**
@@ -99,7 +122,9 @@ export async function readKerasGraph(modelJson: string, state: ModelState): Prom
   const { modelTopology } = json;
   if (!modelTopology) throw new UnsupportedModelError(`${modelJson} is not a TF.js layers model (no modelTopology)`);
   const handler = { load: async () => ({ modelTopology, format: json.format ?? 'layers-model' }) };
-  const model = await withWatchdog(`reading the layers of ${modelJson}`, loadBudgetSeconds(), () => tfl.loadLayersModel(handler));
+  const model = await withWatchdog(`reading the layers of ${modelJson}`, loadBudgetSeconds(), () =>
+    tfl.loadLayersModel(handler),
+  );
   try {
     return kerasGraphOf(model, state);
   } finally {

@@ -13,8 +13,12 @@ export function pad2d(tape: Tape, x: string, pads: readonly [number, number, num
   if (t === 0 && l === 0 && b === 0 && r === 0) return x;
   const g = tape.graph;
   const [n, c, h, w] = g.shape(x) as [number, number, number, number];
-  const y = g.node('Pad', [x, g.ints([0, 0, t, l, 0, 0, b, r]), g.scalar(value)], [n, c, h + t + b, w + l + r], { mode: 'constant' });
-  return tape.record([x], y, (gy) => [g.node('Slice', [gy, g.ints([t, l]), g.ints([t + h, l + w]), g.ints([2, 3])], [n, c, h, w])]);
+  const y = g.node('Pad', [x, g.ints([0, 0, t, l, 0, 0, b, r]), g.scalar(value)], [n, c, h + t + b, w + l + r], {
+    mode: 'constant',
+  });
+  return tape.record([x], y, (gy) => [
+    g.node('Slice', [gy, g.ints([t, l]), g.ints([t + h, l + w]), g.ints([2, 3])], [n, c, h, w]),
+  ]);
 }
 
 /** Removes [top, left, bottom, right] rows and columns of NCHW `x`. */
@@ -24,7 +28,9 @@ export function crop2d(tape: Tape, x: string, crops: readonly [number, number, n
   const g = tape.graph;
   const [n, c, h, w] = g.shape(x) as [number, number, number, number];
   const y = g.node('Slice', [x, g.ints([t, l]), g.ints([h - b, w - r]), g.ints([2, 3])], [n, c, h - t - b, w - l - r]);
-  return tape.record([x], y, (gy) => [g.node('Pad', [gy, g.ints([0, 0, t, l, 0, 0, b, r])], [n, c, h, w], { mode: 'constant' })]);
+  return tape.record([x], y, (gy) => [
+    g.node('Pad', [gy, g.ints([0, 0, t, l, 0, 0, b, r])], [n, c, h, w], { mode: 'constant' }),
+  ]);
 }
 
 /** Numpy broadcasting of two shapes of equal rank. */
@@ -154,7 +160,9 @@ export function kerasActivation(tape: Tape, x: string, a: KerasActivation): stri
     case 'clipped-relu': {
       const y = node('Clip', x, g.scalar(0), g.scalar(a.max));
       // tfjs's minimum(relu(x), max): gradient 1 on (0, max].
-      return pointwise(tape, x, y, () => g.node('Cast', [node('And', positive(), node('LessOrEqual', x, g.scalar(a.max)))], shape, { to: 1 }));
+      return pointwise(tape, x, y, () =>
+        g.node('Cast', [node('And', positive(), node('LessOrEqual', x, g.scalar(a.max)))], shape, { to: 1 }),
+      );
     }
     case 'thresholded-relu': {
       const mask = g.node('Cast', [node('Greater', x, g.scalar(a.theta))], shape, { to: 1 });
@@ -162,7 +170,9 @@ export function kerasActivation(tape: Tape, x: string, a: KerasActivation): stri
     }
     case 'selu': {
       const y = g.node('Selu', [x], shape, { alpha: float(SELU_ALPHA), gamma: float(SELU_SCALE) });
-      return pointwise(tape, x, y, () => node('Where', positive(), g.scalar(SELU_SCALE), node('Add', y, g.scalar(SELU_SCALE * SELU_ALPHA))));
+      return pointwise(tape, x, y, () =>
+        node('Where', positive(), g.scalar(SELU_SCALE), node('Add', y, g.scalar(SELU_SCALE * SELU_ALPHA))),
+      );
     }
     case 'hard-sigmoid': {
       // Keras's: clip(0.2 x + 0.5, 0, 1); tfjs's clip passes the gradient on [-2.5, 2.5], ends included.
@@ -174,7 +184,9 @@ export function kerasActivation(tape: Tape, x: string, a: KerasActivation): stri
     }
     case 'softsign': {
       const denominator = node('Add', node('Abs', x), g.scalar(1));
-      return pointwise(tape, x, node('Div', x, denominator), () => node('Reciprocal', node('Mul', denominator, denominator)));
+      return pointwise(tape, x, node('Div', x, denominator), () =>
+        node('Reciprocal', node('Mul', denominator, denominator)),
+      );
     }
     case 'gelu-tanh': {
       // tfjs's gelu_new: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
@@ -186,13 +198,19 @@ export function kerasActivation(tape: Tape, x: string, a: KerasActivation): stri
       return pointwise(tape, x, y, () => {
         const dInner = node('Mul', node('Add', node('Mul', x2, g.scalar(3 * 0.044715)), g.scalar(1)), g.scalar(c));
         const sech2 = node('Sub', g.scalar(1), node('Mul', t, t));
-        return node('Add', node('Mul', node('Add', t, g.scalar(1)), g.scalar(0.5)), node('Mul', node('Mul', node('Mul', x, sech2), dInner), g.scalar(0.5)));
+        return node(
+          'Add',
+          node('Mul', node('Add', t, g.scalar(1)), g.scalar(0.5)),
+          node('Mul', node('Mul', node('Mul', x, sech2), dInner), g.scalar(0.5)),
+        );
       });
     }
     case 'prelu': {
       const slope = g.constant(a.slope, a.slopeShape, 'alpha');
       const y = node('PRelu', x, slope);
-      return pointwise(tape, x, y, () => node('Where', positive(), g.scalar(1), g.node('Expand', [slope, g.ints(shape)], shape)));
+      return pointwise(tape, x, y, () =>
+        node('Where', positive(), g.scalar(1), g.node('Expand', [slope, g.ints(shape)], shape)),
+      );
     }
   }
 }

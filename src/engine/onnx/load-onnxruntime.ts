@@ -24,7 +24,8 @@ let loaded: OnnxRuntime | OnnxRuntimeUnavailableError | undefined;
 export function loadOnnxRuntime(): OnnxRuntime {
   if (loaded === undefined) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional package, present only on some machines
+      // An optional package, present only on some machines: loaded when asked for, not at start.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional, so not a static import
       loaded = require('onnxruntime-node') as OnnxRuntime;
     } catch (error) {
       loaded = new OnnxRuntimeUnavailableError(error);

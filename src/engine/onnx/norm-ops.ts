@@ -15,10 +15,18 @@ export function standardize(tape: Tape, x: string, axes: readonly number[]): str
   const mean = (v: string): string => g.node('ReduceMean', [v], reduced, { axes, keepdims: 1 });
   const centered = g.node('Sub', [x, mean(x)], shape);
   const variance = mean(g.node('Mul', [centered, centered], shape));
-  const r = g.node('Reciprocal', [g.node('Sqrt', [g.node('Add', [variance, g.scalar(NORM_EPS)], reduced)], reduced)], reduced);
+  const r = g.node(
+    'Reciprocal',
+    [g.node('Sqrt', [g.node('Add', [variance, g.scalar(NORM_EPS)], reduced)], reduced)],
+    reduced,
+  );
   const y = g.node('Mul', [centered, r], shape);
   return tape.record([x], y, (gy) => {
-    const inner = g.node('Sub', [g.node('Sub', [gy, mean(gy)], shape), g.node('Mul', [y, mean(g.node('Mul', [gy, y], shape))], shape)], shape);
+    const inner = g.node(
+      'Sub',
+      [g.node('Sub', [gy, mean(gy)], shape), g.node('Mul', [y, mean(g.node('Mul', [gy, y], shape))], shape)],
+      shape,
+    );
     return [g.node('Mul', [inner, r], shape)];
   });
 }

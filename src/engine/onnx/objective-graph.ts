@@ -28,12 +28,18 @@ export function emitObjective(g: GraphBuilder, logits: string, kind: ObjectiveKi
   const col = [n, 1];
   const op = (name: string, ...inputs: string[]): string => g.node(name, inputs, nk);
   const colOp = (name: string, ...inputs: string[]): string => g.node(name, inputs, col);
-  const pick = (mask: string): string => g.node('ReduceSum', [op('Mul', logits, mask), g.ints([1])], col, { keepdims: 1 });
+  const pick = (mask: string): string =>
+    g.node('ReduceSum', [op('Mul', logits, mask), g.ints([1])], col, { keepdims: 1 });
   const perSample = (c: string): string => g.node('Reshape', [c, g.ints([n])], [n]);
   switch (kind) {
     case 'ce': {
       const y = g.input(FEED.labels, nk);
-      const nll = g.node('ReduceSum', [op('Mul', g.node('LogSoftmax', [logits], nk, { axis: 1 }), y), g.ints([1])], col, { keepdims: 1 });
+      const nll = g.node(
+        'ReduceSum',
+        [op('Mul', g.node('LogSoftmax', [logits], nk, { axis: 1 }), y), g.ints([1])],
+        col,
+        { keepdims: 1 },
+      );
       return { loss: perSample(colOp('Neg', nll)), seed: op('Sub', g.node('Softmax', [logits], nk, { axis: 1 }), y) };
     }
     case 'margin': {
@@ -47,7 +53,10 @@ export function emitObjective(g: GraphBuilder, logits: string, kind: ObjectiveKi
       const logP = g.node('LogSoftmax', [logits], nk, { axis: 1 });
       const loss = g.node('ReduceSum', [op('Mul', r, op('Sub', logRef, logP)), g.ints([1])], col, { keepdims: 1 });
       const mass = g.node('ReduceSum', [r, g.ints([1])], col, { keepdims: 1 });
-      return { loss: perSample(loss), seed: op('Sub', op('Mul', g.node('Softmax', [logits], nk, { axis: 1 }), mass), r) };
+      return {
+        loss: perSample(loss),
+        seed: op('Sub', op('Mul', g.node('Softmax', [logits], nk, { axis: 1 }), mass), r),
+      };
     }
     case 'dlr':
     case 'dlr-targeted': {
@@ -58,7 +67,11 @@ export function emitObjective(g: GraphBuilder, logits: string, kind: ObjectiveKi
       if (kind === 'dlr') {
         // The best class other than the label: the first, unless it is the label, then the second.
         const firstIsLabel = g.node('ReduceSum', [op('Mul', ranks[0], y), g.ints([1])], col, { keepdims: 1 });
-        const other = op('Add', op('Mul', ranks[0], colOp('Sub', g.scalar(1), firstIsLabel)), op('Mul', ranks[1], firstIsLabel));
+        const other = op(
+          'Add',
+          op('Mul', ranks[0], colOp('Sub', g.scalar(1), firstIsLabel)),
+          op('Mul', ranks[1], firstIsLabel),
+        );
         // Croce and Hein (2020), eq. 5: -(z_y - max_{i != y} z_i) / (z_pi1 - z_pi3).
         numeratorMask = op('Sub', y, other);
         denominatorMask = op('Sub', ranks[0], ranks[2]);
@@ -72,9 +85,11 @@ export function emitObjective(g: GraphBuilder, logits: string, kind: ObjectiveKi
       const denominator = colOp('Add', pick(denominatorMask), g.scalar(DLR_EPS));
       const loss = colOp('Neg', colOp('Div', numerator, denominator));
       // d(-u/v) = -du/v + u dv/v^2.
-      const seed = op('Add',
+      const seed = op(
+        'Add',
         op('Mul', numeratorMask, colOp('Neg', colOp('Reciprocal', denominator))),
-        op('Mul', denominatorMask, colOp('Div', numerator, colOp('Mul', denominator, denominator))));
+        op('Mul', denominatorMask, colOp('Div', numerator, colOp('Mul', denominator, denominator))),
+      );
       return { loss: perSample(loss), seed };
     }
   }
@@ -83,9 +98,29 @@ export function emitObjective(g: GraphBuilder, logits: string, kind: ObjectiveKi
 /** One-hot [n, k] masks of the four largest logits, largest first. */
 function rankMasks(g: GraphBuilder, logits: string): [string, string, string, string] {
   const [n, k] = g.shape(logits) as [number, number];
-  const [, indices] = g.nodeMulti('TopK', [logits, g.ints([4])], [[n, 4], [n, 4]], { axis: 1, largest: 1, sorted: 1 }) as [string, string];
-  const oneHot = g.node('OneHot', [indices, g.ints([k]), g.constant(Float32Array.of(0, 1), [2], 'onoff')], [n, 4, k], { axis: -1 });
-  const parts = g.nodeMulti('Split', [oneHot, g.ints([1, 1, 1, 1])], [[n, 1, k], [n, 1, k], [n, 1, k], [n, 1, k]], { axis: 1 });
+  const [, indices] = g.nodeMulti(
+    'TopK',
+    [logits, g.ints([4])],
+    [
+      [n, 4],
+      [n, 4],
+    ],
+    { axis: 1, largest: 1, sorted: 1 },
+  ) as [string, string];
+  const oneHot = g.node('OneHot', [indices, g.ints([k]), g.constant(Float32Array.of(0, 1), [2], 'onoff')], [n, 4, k], {
+    axis: -1,
+  });
+  const parts = g.nodeMulti(
+    'Split',
+    [oneHot, g.ints([1, 1, 1, 1])],
+    [
+      [n, 1, k],
+      [n, 1, k],
+      [n, 1, k],
+      [n, 1, k],
+    ],
+    { axis: 1 },
+  );
   return parts.map((p) => g.node('Reshape', [p, g.ints([n, k])], [n, k])) as [string, string, string, string];
 }
 
@@ -94,14 +129,17 @@ export function objectiveFeeds(objective: InputObjective, n: number, k: number):
   switch (objective.kind) {
     case 'ce':
     case 'dlr':
-      if (objective.kind === 'dlr' && k < 4) throw new RangeError(`the DLR losses need at least 4 classes; this model has ${k}`);
+      if (objective.kind === 'dlr' && k < 4)
+        throw new RangeError(`the DLR losses need at least 4 classes; this model has ${k}`);
       return { [FEED.labels]: oneHot(objective.labels, n, k) };
     case 'dlr-targeted':
     case 'margin':
-      if (objective.kind === 'dlr-targeted' && k < 4) throw new RangeError(`the DLR losses need at least 4 classes; this model has ${k}`);
+      if (objective.kind === 'dlr-targeted' && k < 4)
+        throw new RangeError(`the DLR losses need at least 4 classes; this model has ${k}`);
       return { [FEED.labels]: oneHot(objective.labels, n, k), [FEED.targets]: oneHot(objective.targets, n, k) };
     case 'kl':
-      if (objective.reference.length !== n * k) throw new RangeError(`expected ${n} x ${k} reference probabilities, got ${objective.reference.length} values`);
+      if (objective.reference.length !== n * k)
+        throw new RangeError(`expected ${n} x ${k} reference probabilities, got ${objective.reference.length} values`);
       return { [FEED.reference]: objective.reference };
   }
 }

@@ -1,7 +1,14 @@
 import * as os from 'node:os';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { Network } from '../../core';
-import { imageSize, type Classifier, type InputGradient, type InputObjective, type InputShape, type ModelState } from '../model/classifier';
+import {
+  imageSize,
+  type Classifier,
+  type InputGradient,
+  type InputObjective,
+  type InputShape,
+  type ModelState,
+} from '../model/classifier';
 import type { InputNormalization } from '../tfjs/normalize-input';
 import { UnsupportedModelError } from '../tfjs/unsupported-model-error';
 import { gradientModel, IO, logitsModel, type GraphSource } from './build-graphs';
@@ -50,11 +57,18 @@ export class OnnxClassifier implements Classifier {
    */
   static create(network: Network, state: ModelState, options: OnnxModelOptions): OnnxClassifier {
     if (network.inputChannels !== options.inputShape.channels) {
-      throw new UnsupportedModelError(`${network.name} takes ${network.inputChannels}-channel images but the data has ${options.inputShape.channels} channels`);
+      throw new UnsupportedModelError(
+        `${network.name} takes ${network.inputChannels}-channel images but the data has ` +
+          `${options.inputShape.channels} channels`,
+      );
     }
     const ort = loadOnnxRuntime();
     const source: GraphSource = {
-      network, weights: new StateWeights(state), normalization: options.normalization, inputShape: options.inputShape, numClasses: options.numClasses,
+      network,
+      weights: new StateWeights(state),
+      normalization: options.normalization,
+      inputShape: options.inputShape,
+      numClasses: options.numClasses,
     };
     // Emitting the one-image graph checks every layer, shape and weight now rather than on the first batch.
     logitsModel(source, 1);
@@ -67,7 +81,12 @@ export class OnnxClassifier implements Classifier {
    */
   static fromKerasGraph(graph: KerasGraph, options: OnnxModelOptions): OnnxClassifier {
     const ort = loadOnnxRuntime();
-    const source: GraphSource = { kind: 'keras', graph, inputShape: options.inputShape, numClasses: options.numClasses };
+    const source: GraphSource = {
+      kind: 'keras',
+      graph,
+      inputShape: options.inputShape,
+      numClasses: options.numClasses,
+    };
     logitsModel(source, 1);
     return new OnnxClassifier(ort, source, options.threads ?? os.availableParallelism(), options.executionProvider);
   }
@@ -83,7 +102,8 @@ export class OnnxClassifier implements Classifier {
     const k = this.numClasses;
     const m = graphBatch(this.sessions.keys(), objective.kind, n);
     const feeds: Record<string, Tensor> = { [IO.x]: imageTensor(this.ort, this.inputShape, x, n, m) };
-    for (const [name, data] of Object.entries(objectiveFeeds(objective, n, k))) feeds[name] = new this.ort.Tensor('float32', padRows(data, m * k), [m, k]);
+    for (const [name, data] of Object.entries(objectiveFeeds(objective, n, k)))
+      feeds[name] = new this.ort.Tensor('float32', padRows(data, m * k), [m, k]);
     const session = await this.session(`${objective.kind}:${m}`, () => gradientModel(this.source, m, objective.kind));
     const out = await session.run(feeds);
     return {

@@ -106,7 +106,12 @@ export interface NodeMessage {
 
 export interface ValueInfoMessage {
   readonly name: string;
-  readonly type: { readonly tensorType: { readonly elemType: DataTypeCode; readonly shape: { readonly dim: readonly { readonly dimValue: number }[] } } };
+  readonly type: {
+    readonly tensorType: {
+      readonly elemType: DataTypeCode;
+      readonly shape: { readonly dim: readonly { readonly dimValue: number }[] };
+    };
+  };
 }
 
 export interface ModelMessage {
@@ -132,7 +137,9 @@ function model(): protobuf.Type {
 /** The serialised ModelProto. */
 export function encodeModel(message: ModelMessage): Uint8Array {
   // protobufjs types messages as plain records; ours match the descriptor above field for field.
-  return model().encode(message as unknown as Record<string, unknown>).finish();
+  return model()
+    .encode(message as unknown as Record<string, unknown>)
+    .finish();
 }
 
 /** The nodes of a serialised model (ours), in order: for checks of what an emitter wrote. */

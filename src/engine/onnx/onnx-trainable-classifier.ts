@@ -21,7 +21,17 @@ import { nchwcBlockSize } from './block-size';
 import { FEED, objectiveFeeds } from './objective-graph';
 import { size } from './graph-builder';
 import { floats, graphBatch, imageTensor, padRows, rows, sessionOptions } from './session-io';
-import { evalGradientModel, evalLogitsModel, modelValues, momentumInput, TRAIN_IO, trainStepModel, updated, type EmittedGraph, type TrainGraphSource } from './train-graphs';
+import {
+  evalGradientModel,
+  evalLogitsModel,
+  modelValues,
+  momentumInput,
+  TRAIN_IO,
+  trainStepModel,
+  updated,
+  type EmittedGraph,
+  type TrainGraphSource,
+} from './train-graphs';
 
 export interface OnnxTrainableOptions {
   readonly inputShape: InputShape;
@@ -87,18 +97,38 @@ export class OnnxTrainableClassifier implements TrainableClassifier {
    * checkpoint). Throws UnsupportedModelError naming the layer when the graph emitter cannot build
    * the network, and OnnxRuntimeUnavailableError when onnxruntime-node is not installed.
    */
-  static async create(network: Network, state: ModelState, options: OnnxTrainableOptions): Promise<OnnxTrainableClassifier> {
+  static async create(
+    network: Network,
+    state: ModelState,
+    options: OnnxTrainableOptions,
+  ): Promise<OnnxTrainableClassifier> {
     if (network.inputChannels !== options.inputShape.channels) {
-      throw new UnsupportedModelError(`${network.name} takes ${network.inputChannels}-channel images but the data has ${options.inputShape.channels} channels`);
+      throw new UnsupportedModelError(
+        `${network.name} takes ${network.inputChannels}-channel images but the data has ` +
+          `${options.inputShape.channels} channels`,
+      );
     }
     const ort = loadOnnxRuntime();
     const block = options.blockedLayout === false ? undefined : await nchwcBlockSize(ort);
-    const source: TrainGraphSource = { network, normalization: options.normalization, inputShape: options.inputShape, numClasses: options.numClasses, block };
+    const source: TrainGraphSource = {
+      network,
+      normalization: options.normalization,
+      inputShape: options.inputShape,
+      numClasses: options.numClasses,
+      block,
+    };
     const { params, buffers } = modelValues(source);
     const names = new Set([...params.map((p) => p.name), ...buffers.map((b) => b.name)]);
     const order = [...state.tensors.keys()].filter((k) => names.delete(k));
     order.push(...names);
-    const model = new OnnxTrainableClassifier(ort, source, params, buffers, order, options.threads ?? os.availableParallelism());
+    const model = new OnnxTrainableClassifier(
+      ort,
+      source,
+      params,
+      buffers,
+      order,
+      options.threads ?? os.availableParallelism(),
+    );
     await model.setState(state);
     return model;
   }
@@ -111,7 +141,10 @@ export class OnnxTrainableClassifier implements TrainableClassifier {
     await yieldToEventLoop();
     const m = graphBatch(this.sessions.keys(), 'logits', n);
     const graph = await this.compile(`logits:${m}`, () => evalLogitsModel(this.source, m));
-    const out = await graph.session.run({ ...this.weightFeeds(graph), [TRAIN_IO.x]: imageTensor(this.ort, this.inputShape, x, n, m) });
+    const out = await graph.session.run({
+      ...this.weightFeeds(graph),
+      [TRAIN_IO.x]: imageTensor(this.ort, this.inputShape, x, n, m),
+    });
     return rows(floats(out[TRAIN_IO.logits]), n * this.numClasses);
   }
 
@@ -120,8 +153,12 @@ export class OnnxTrainableClassifier implements TrainableClassifier {
     const k = this.numClasses;
     const m = graphBatch(this.sessions.keys(), objective.kind, n);
     const graph = await this.compile(`${objective.kind}:${m}`, () => evalGradientModel(this.source, m, objective.kind));
-    const feeds: Record<string, Tensor> = { ...this.weightFeeds(graph), [TRAIN_IO.x]: imageTensor(this.ort, this.inputShape, x, n, m) };
-    for (const [name, data] of Object.entries(objectiveFeeds(objective, n, k))) feeds[name] = new this.ort.Tensor('float32', padRows(data, m * k), [m, k]);
+    const feeds: Record<string, Tensor> = {
+      ...this.weightFeeds(graph),
+      [TRAIN_IO.x]: imageTensor(this.ort, this.inputShape, x, n, m),
+    };
+    for (const [name, data] of Object.entries(objectiveFeeds(objective, n, k)))
+      feeds[name] = new this.ort.Tensor('float32', padRows(data, m * k), [m, k]);
     const out = await graph.session.run(feeds);
     return {
       loss: rows(floats(out[TRAIN_IO.loss]), n),
@@ -139,13 +176,22 @@ export class OnnxTrainableClassifier implements TrainableClassifier {
     const feeds: Record<string, Tensor> = {
       ...this.weightFeeds(graph),
       [TRAIN_IO.x]: imageTensor(this.ort, this.inputShape, objective.x, n, n),
-      [TRAIN_IO.labels]: new this.ort.Tensor('float32', objectiveFeeds({ kind: 'ce', labels: objective.labels }, n, this.numClasses)[FEED.labels] as Float32Array, [n, this.numClasses]),
+      [TRAIN_IO.labels]: new this.ort.Tensor(
+        'float32',
+        objectiveFeeds({ kind: 'ce', labels: objective.labels }, n, this.numClasses)[FEED.labels] as Float32Array,
+        [n, this.numClasses],
+      ),
       [TRAIN_IO.learningRate]: scalar(hyper.learningRate),
       [TRAIN_IO.weightDecay]: scalar(hyper.weightDecay),
     };
     if (sgd.momentum) {
       feeds[TRAIN_IO.momentum] = scalar(hyper.momentum);
-      for (const p of graph.params) feeds[momentumInput(p.name)] = new this.ort.Tensor('float32', this.momentum.get(p.name) ?? new Float32Array(size(p.shape)), [...p.shape]);
+      for (const p of graph.params)
+        feeds[momentumInput(p.name)] = new this.ort.Tensor(
+          'float32',
+          this.momentum.get(p.name) ?? new Float32Array(size(p.shape)),
+          [...p.shape],
+        );
     }
     if (objective.kind === 'trades') {
       feeds[TRAIN_IO.xAdv] = imageTensor(this.ort, this.inputShape, objective.xAdv, n, n);
@@ -202,13 +248,21 @@ export class OnnxTrainableClassifier implements TrainableClassifier {
   dispose(): void {
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
-    for (const s of sessions) void s.then((c) => c.session.release(), () => undefined);
+    for (const s of sessions)
+      void s.then(
+        (c) => c.session.release(),
+        () => undefined,
+      );
   }
 
   private weightFeeds(graph: CompiledGraph): Record<string, Tensor> {
     const feeds: Record<string, Tensor> = {};
-    for (const p of graph.params) feeds[paramInput(p.name)] = new this.ort.Tensor('float32', this.values.get(p.name) as Float32Array, [...p.shape]);
-    for (const b of graph.buffers) feeds[bufferInput(b.name)] = new this.ort.Tensor('float32', this.values.get(b.name) as Float32Array, [...b.shape]);
+    for (const p of graph.params)
+      feeds[paramInput(p.name)] = new this.ort.Tensor('float32', this.values.get(p.name) as Float32Array, [...p.shape]);
+    for (const b of graph.buffers)
+      feeds[bufferInput(b.name)] = new this.ort.Tensor('float32', this.values.get(b.name) as Float32Array, [
+        ...b.shape,
+      ]);
     return feeds;
   }
 
@@ -220,7 +274,10 @@ export class OnnxTrainableClassifier implements TrainableClassifier {
         (session) => ({ session, params: emitted.params, buffers: emitted.buffers }),
         (error: unknown) => {
           const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
-          throw new UnsupportedModelError(`onnxruntime cannot compile the ${key.split(':')[0]} graph of ${this.source.network.name}: ${detail}; the tfjs back end runs this model`);
+          throw new UnsupportedModelError(
+            `onnxruntime cannot compile the ${key.split(':')[0]} graph of ` +
+              `${this.source.network.name}: ${detail}; the tfjs back end runs this model`,
+          );
         },
       );
       compiled.catch(() => this.sessions.delete(key));
@@ -230,7 +287,6 @@ export class OnnxTrainableClassifier implements TrainableClassifier {
   }
 }
 
-
 /** A checkpoint entry from a graph value: conv kernels OIHW -> HWIO. */
 function toState(spec: ParamSpec | BufferSpec, data: Float32Array): { shape: readonly number[]; data: Float32Array } {
   if (!('conv' in spec) || !spec.conv) return { shape: [...spec.shape], data: Float32Array.from(data) };
@@ -239,7 +295,8 @@ function toState(spec: ParamSpec | BufferSpec, data: Float32Array): { shape: rea
   for (let y = 0; y < kh; y++) {
     for (let x = 0; x < kw; x++) {
       for (let a = 0; a < i; a++) {
-        for (let b = 0; b < o; b++) hwio[((y * kw + x) * i + a) * o + b] = data[((b * i + a) * kh + y) * kw + x] as number;
+        for (let b = 0; b < o; b++)
+          hwio[((y * kw + x) * i + a) * o + b] = data[((b * i + a) * kh + y) * kw + x] as number;
       }
     }
   }
@@ -252,7 +309,9 @@ function fromState(state: ModelState, key: string, spec: ParamSpec | BufferSpec)
   if (!entry) throw new Error(`the checkpoint has no tensor ${key}`);
   const expected = 'stateShape' in spec ? spec.stateShape : spec.shape;
   if (entry.shape.length !== expected.length || entry.shape.some((d, i) => d !== expected[i])) {
-    throw new Error(`the checkpoint's ${key} has shape [${entry.shape.join(', ')}], the model's [${expected.join(', ')}]`);
+    throw new Error(
+      `the checkpoint's ${key} has shape [${entry.shape.join(', ')}], the model's [${expected.join(', ')}]`,
+    );
   }
   if (!('conv' in spec) || !spec.conv) return Float32Array.from(entry.data);
   const [kh, kw, i, o] = expected as [number, number, number, number];
@@ -260,7 +319,8 @@ function fromState(state: ModelState, key: string, spec: ParamSpec | BufferSpec)
   for (let y = 0; y < kh; y++) {
     for (let x = 0; x < kw; x++) {
       for (let a = 0; a < i; a++) {
-        for (let b = 0; b < o; b++) oihw[((b * i + a) * kh + y) * kw + x] = entry.data[((y * kw + x) * i + a) * o + b] as number;
+        for (let b = 0; b < o; b++)
+          oihw[((b * i + a) * kh + y) * kw + x] = entry.data[((y * kw + x) * i + a) * o + b] as number;
       }
     }
   }

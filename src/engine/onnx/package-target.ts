@@ -33,8 +33,8 @@ export function readPackageTarget(dir: string): PackageTarget | undefined {
 
 function installAdvice(machine: string): string {
   return NATIVE_TARGETS.includes(machine)
-    ? `install Robustness Lens's package for ${machine} (robustness-lens-${machine}.vsix; the Marketplace picks it `
-      + 'by itself) for the native engine'
+    ? `install Robustness Lens's package for ${machine} (robustness-lens-${machine}.vsix; the Marketplace picks it ` +
+        'by itself) for the native engine'
     : `ONNX Runtime ships no native engine for ${machine}, so no package carries one`;
 }
 
@@ -44,21 +44,29 @@ function installAdvice(machine: string): string {
  */
 export function onnxRuntimeAdvice(pkg: PackageTarget | undefined, machine: string, detail: string): string {
   if (!pkg) {
-    return 'the onnxruntime back end needs the optional package onnxruntime-node (npm install onnxruntime-node), '
-      + `which could not be loaded: ${detail}; the tfjs back ends run without it`;
+    return (
+      'the onnxruntime back end needs the optional package onnxruntime-node (npm install onnxruntime-node), ' +
+      `which could not be loaded: ${detail}; the tfjs back ends run without it`
+    );
   }
   if (pkg.target === 'universal') {
-    return 'this is Robustness Lens\'s universal package, which carries no ONNX Runtime: '
-      + `${installAdvice(machine)}; runs use the tfjs back ends meanwhile`;
+    return (
+      "this is Robustness Lens's universal package, which carries no ONNX Runtime: " +
+      `${installAdvice(machine)}; runs use the tfjs back ends meanwhile`
+    );
   }
   if (pkg.target !== machine) {
-    return `this Robustness Lens package is built for ${pkg.target} and this machine is ${machine}: `
-      + `${installAdvice(machine)}; runs use the tfjs back ends meanwhile`;
+    return (
+      `this Robustness Lens package is built for ${pkg.target} and this machine is ${machine}: ` +
+      `${installAdvice(machine)}; runs use the tfjs back ends meanwhile`
+    );
   }
   const windows = machine.startsWith('win32-') ? ' (it needs the Visual C++ Redistributable 2019 or later)' : '';
   const version = pkg.onnxruntime ?? 'unknown version';
-  return `the ONNX Runtime in this package (${pkg.target}, onnxruntime-node ${version}) could not load${windows}: `
-    + `${detail}; the tfjs back ends run without it`;
+  return (
+    `the ONNX Runtime in this package (${pkg.target}, onnxruntime-node ${version}) could not load${windows}: ` +
+    `${detail}; the tfjs back ends run without it`
+  );
 }
 
 /** Why ONNX Runtime's CUDA provider is absent, and how to get it, for the package the engine runs from. */
@@ -67,6 +75,8 @@ export function cudaProviderAdvice(pkg: PackageTarget | undefined, npmInstall: s
     return `its CUDA 12 provider is not installed (install it with \`${npmInstall}\`)`;
   }
   // The provider is several hundred megabytes: no extension package carries it.
-  return 'this extension package carries ONNX Runtime\'s CPU provider only; for CUDA 12, run the command-line tool '
-    + `installed from npm with \`${npmInstall}\``;
+  return (
+    "this extension package carries ONNX Runtime's CPU provider only; for CUDA 12, run the command-line tool " +
+    `installed from npm with \`${npmInstall}\``
+  );
 }

@@ -30,13 +30,24 @@ export function activationValue(tape: Tape, x: string, fn: ActivationFunction, p
       return tape.record([x, w], y, (gy, needed) => {
         const negative = op('Min', x, g.scalar(0));
         // tfjs's relu(x) - slope relu(-x): the derivative is 0 at exactly 0 on both sides.
-        const dx = needed[0] ? op('Mul', gy, op('Add', cast(g.node('Greater', [x, g.scalar(0)], shape)), op('Mul', cast(g.node('Less', [x, g.scalar(0)], shape)), slope))) : undefined;
+        const dx = needed[0]
+          ? op(
+              'Mul',
+              gy,
+              op(
+                'Add',
+                cast(g.node('Greater', [x, g.scalar(0)], shape)),
+                op('Mul', cast(g.node('Less', [x, g.scalar(0)], shape)), slope),
+              ),
+            )
+          : undefined;
         let dw: string | undefined;
         if (needed[1]) {
           const prod = op('Mul', gy, negative);
-          dw = count > 1
-            ? g.node('ReduceSum', [prod, g.ints(shape.length === 4 ? [0, 2, 3] : [0])], [count], { keepdims: 0 })
-            : sumTo(prod, [1]);
+          dw =
+            count > 1
+              ? g.node('ReduceSum', [prod, g.ints(shape.length === 4 ? [0, 2, 3] : [0])], [count], { keepdims: 0 })
+              : sumTo(prod, [1]);
         }
         return [dx, dw];
       });
@@ -59,7 +70,11 @@ export function activationValue(tape: Tape, x: string, fn: ActivationFunction, p
       const beta = need(params, 'beta');
       // beta is clamped to [0, 1] before use, as the RobArch code (Dai et al., 2022) and tfjs do.
       const b = g.node('Clip', [beta, g.scalar(0), g.scalar(1)], [1]);
-      const scale = g.node('Reciprocal', [g.node('Add', [g.node('Sub', [g.scalar(1), b], [1]), g.scalar(1e-6)], [1])], [1]);
+      const scale = g.node(
+        'Reciprocal',
+        [g.node('Add', [g.node('Sub', [g.scalar(1), b], [1]), g.scalar(1e-6)], [1])],
+        [1],
+      );
       const ax = op('Mul', x, a);
       const s = op('Sigmoid', ax);
       const gate = op('Sub', s, b);
@@ -69,7 +84,18 @@ export function activationValue(tape: Tape, x: string, fn: ActivationFunction, p
         let dbeta: string | undefined;
         if (needed[2]) {
           // d y / d b = scale (y - x); the clamp passes the gradient where 0 <= beta <= 1.
-          const inside = g.node('Cast', [g.node('And', [g.node('GreaterOrEqual', [beta, g.scalar(0)], [1]), g.node('LessOrEqual', [beta, g.scalar(1)], [1])], [1])], [1], { to: 1 });
+          const inside = g.node(
+            'Cast',
+            [
+              g.node(
+                'And',
+                [g.node('GreaterOrEqual', [beta, g.scalar(0)], [1]), g.node('LessOrEqual', [beta, g.scalar(1)], [1])],
+                [1],
+              ),
+            ],
+            [1],
+            { to: 1 },
+          );
           const raw = sumTo(op('Mul', gy, op('Mul', op('Sub', y, x), scale)), [1]);
           dbeta = g.node('Mul', [raw, inside], [1]);
         }

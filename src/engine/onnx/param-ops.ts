@@ -34,7 +34,9 @@ export function convValue(tape: Tape, x: string, w: string, b: string | undefine
   return tape.record(inputs, y, (gy, needed) => [
     needed[0] ? convInputGradientValue(g, gy, w, geo, g.shape(x)) : undefined,
     needed[1] ? convWeightGradient(g, x, gy, geo, g.shape(w)) : undefined,
-    ...(b === undefined ? [] : [needed[2] ? g.node('ReduceSum', [gy, g.ints([0, 2, 3])], [o], { keepdims: 0 }) : undefined]),
+    ...(b === undefined
+      ? []
+      : [needed[2] ? g.node('ReduceSum', [gy, g.ints([0, 2, 3])], [o], { keepdims: 0 }) : undefined]),
   ]);
 }
 
@@ -43,7 +45,13 @@ export function convValue(tape: Tape, x: string, w: string, b: string | undefine
  * forward Conv of gy with the kernel flipped and transposed per group at stride 1, ConvTranspose
  * with strides), with the flip done by graph ops on the small kernel.
  */
-export function convInputGradientValue(g: GraphBuilder, gy: string, w: string, geo: ConvGeometry, inputShape: Shape): string {
+export function convInputGradientValue(
+  g: GraphBuilder,
+  gy: string,
+  w: string,
+  geo: ConvGeometry,
+  inputShape: Shape,
+): string {
   const [n, cin, h, wd] = inputShape as [number, number, number, number];
   const [o, ig, kh, kw] = g.shape(w) as [number, number, number, number];
   const [, , ho, wo] = g.shape(gy) as [number, number, number, number];
@@ -53,7 +61,12 @@ export function convInputGradientValue(g: GraphBuilder, gy: string, w: string, g
   if (sh > 1 || sw > 1) {
     const extra = [h - ((ho - 1) * sh + (kh - 1) * dh + 1 - 2 * ph), wd - ((wo - 1) * sw + (kw - 1) * dw + 1 - 2 * pw)];
     return g.node('ConvTranspose', [gy, w], [n, cin, h, wd], {
-      kernel_shape: [kh, kw], strides: geo.stride, pads: [ph, pw, ph, pw], dilations: geo.dilation, group: geo.groups, output_padding: extra,
+      kernel_shape: [kh, kw],
+      strides: geo.stride,
+      pads: [ph, pw, ph, pw],
+      dilations: geo.dilation,
+      group: geo.groups,
+      output_padding: extra,
     });
   }
   const left: [number, number] = [(kh - 1) * dh - ph, (kw - 1) * dw - pw];
@@ -61,7 +74,11 @@ export function convInputGradientValue(g: GraphBuilder, gy: string, w: string, g
   let source = gy;
   const cut = [Math.max(0, -left[0]), Math.max(0, -left[1]), Math.max(0, -right[0]), Math.max(0, -right[1])] as const;
   if (cut.some((c) => c > 0)) {
-    source = g.node('Slice', [gy, g.ints([cut[0], cut[1]]), g.ints([ho - cut[2], wo - cut[3]]), g.ints([2, 3])], [n, o, ho - cut[0] - cut[2], wo - cut[1] - cut[3]]);
+    source = g.node(
+      'Slice',
+      [gy, g.ints([cut[0], cut[1]]), g.ints([ho - cut[2], wo - cut[3]]), g.ints([2, 3])],
+      [n, o, ho - cut[0] - cut[2], wo - cut[1] - cut[3]],
+    );
   }
   const pads = [Math.max(0, left[0]), Math.max(0, left[1]), Math.max(0, right[0]), Math.max(0, right[1])];
   const groups = geo.groups;
@@ -75,8 +92,21 @@ export function convInputGradientValue(g: GraphBuilder, gy: string, w: string, g
     transposed = g.node('Reshape', [swapped, g.ints([groups * ig, og, kh, kw])], [groups * ig, og, kh, kw]);
   }
   // Steps of -1 from the last index to past the first reverse both spatial axes.
-  const flipped = kh * kw === 1 ? transposed : g.node('Slice', [transposed, g.ints([-1, -1]), g.ints([-(kh + 1), -(kw + 1)]), g.ints([2, 3]), g.ints([-1, -1])], [cin, og, kh, kw]);
-  return g.node('Conv', [source, flipped], [n, cin, h, wd], { kernel_shape: [kh, kw], strides: [1, 1], pads, dilations: geo.dilation, group: groups });
+  const flipped =
+    kh * kw === 1
+      ? transposed
+      : g.node(
+          'Slice',
+          [transposed, g.ints([-1, -1]), g.ints([-(kh + 1), -(kw + 1)]), g.ints([2, 3]), g.ints([-1, -1])],
+          [cin, og, kh, kw],
+        );
+  return g.node('Conv', [source, flipped], [n, cin, h, wd], {
+    kernel_shape: [kh, kw],
+    strides: [1, 1],
+    pads,
+    dilations: geo.dilation,
+    group: groups,
+  });
 }
 
 /**
@@ -93,7 +123,13 @@ export function convInputGradientValue(g: GraphBuilder, gy: string, w: string, g
  * channel axes swapped (stride and dilation trade places; Dumoulin and Visin, 2016, sec. 4),
  * with the groups laid out so that one grouped Conv computes every group's gradient.
  */
-export function convWeightGradient(g: GraphBuilder, x: string, gy: string, geo: ConvGeometry, weightShape: Shape): string {
+export function convWeightGradient(
+  g: GraphBuilder,
+  x: string,
+  gy: string,
+  geo: ConvGeometry,
+  weightShape: Shape,
+): string {
   const [n, c, h, wd] = g.shape(x) as [number, number, number, number];
   const [o, ig, kh, kw] = weightShape as [number, number, number, number];
   const [, , ho, wo] = g.shape(gy) as [number, number, number, number];
@@ -104,43 +140,77 @@ export function convWeightGradient(g: GraphBuilder, x: string, gy: string, geo: 
   const im2col = kh * kw > 1 && kh * kw <= 9 && (sh > 1 || sw > 1 || ho * wo >= 1024);
   const batched = kh * kw === 1 && ph === 0 && pw === 0 && ho * wo >= 256;
   const dense = batched ? 'batched' : im2col ? 'im2col' : 'gemm';
-  const kind = WEIGHT_GRADIENT === 'auto' ? (groups > 1 ? (sh > 1 || sw > 1 ? 'conv' : 'gemm') : dense) : WEIGHT_GRADIENT;
+  const kind =
+    WEIGHT_GRADIENT === 'auto' ? (groups > 1 ? (sh > 1 || sw > 1 ? 'conv' : 'gemm') : dense) : WEIGHT_GRADIENT;
   if (kind === 'batched' && groups === 1) return denseWeightGradientBatched(g, x, gy, geo, weightShape);
   if (kind === 'im2col' && groups === 1) return denseWeightGradientByIm2col(g, x, gy, geo, weightShape);
   if (kind === 'gemm' && groups === 1) {
     const m = n * ho * wo;
-    const gyT = g.node('Reshape', [g.node('Transpose', [gy], [o, n, ho, wo], { perm: [1, 0, 2, 3] }), g.ints([o, m])], [o, m]);
+    const gyT = g.node(
+      'Reshape',
+      [g.node('Transpose', [gy], [o, n, ho, wo], { perm: [1, 0, 2, 3] }), g.ints([o, m])],
+      [o, m],
+    );
     const padded = shared(g, `${x}|${ph},${pw}`, () => {
       const xT = shared(g, x, () => g.node('Transpose', [x], [c, n, h, wd], { perm: [1, 0, 2, 3] }));
-      return ph > 0 || pw > 0 ? g.node('Pad', [xT, g.ints([0, 0, ph, pw, 0, 0, ph, pw])], [c, n, h + 2 * ph, wd + 2 * pw]) : xT;
+      return ph > 0 || pw > 0
+        ? g.node('Pad', [xT, g.ints([0, 0, ph, pw, 0, 0, ph, pw])], [c, n, h + 2 * ph, wd + 2 * pw])
+        : xT;
     });
     const taps: string[] = [];
     for (let a = 0; a < kh; a++) {
       for (let b = 0; b < kw; b++) {
         const start = [a * dh, b * dw] as const;
-        const whole = start[0] === 0 && start[1] === 0 && sh === 1 && sw === 1 && ho === h + 2 * ph && wo === wd + 2 * pw;
+        const whole =
+          start[0] === 0 && start[1] === 0 && sh === 1 && sw === 1 && ho === h + 2 * ph && wo === wd + 2 * pw;
         const slice = whole
           ? padded
-          : g.node('Slice', [padded, g.ints(start), g.ints([start[0] + (ho - 1) * sh + 1, start[1] + (wo - 1) * sw + 1]), g.ints([2, 3]), g.ints([sh, sw])], [c, n, ho, wo]);
+          : g.node(
+              'Slice',
+              [
+                padded,
+                g.ints(start),
+                g.ints([start[0] + (ho - 1) * sh + 1, start[1] + (wo - 1) * sw + 1]),
+                g.ints([2, 3]),
+                g.ints([sh, sw]),
+              ],
+              [c, n, ho, wo],
+            );
         const rows = g.node('Reshape', [slice, g.ints([c, m])], [c, m]);
         taps.push(g.node('Gemm', [gyT, rows], [o, c], { transB: 1 }));
       }
     }
     if (taps.length === 1) return g.node('Reshape', [taps[0] as string, g.ints([o, c, 1, 1])], [o, c, 1, 1]);
-    const stacked = g.node('Concat', taps.map((t) => g.node('Unsqueeze', [t, g.ints([2])], [o, c, 1])), [o, c, kh * kw], { axis: 2 });
+    const stacked = g.node(
+      'Concat',
+      taps.map((t) => g.node('Unsqueeze', [t, g.ints([2])], [o, c, 1])),
+      [o, c, kh * kw],
+      { axis: 2 },
+    );
     return g.node('Reshape', [stacked, g.ints([o, c, kh, kw])], [o, c, kh, kw]);
   }
   if (kind === 'gemm' || kind === 'im2col') return groupedWeightGradientByMatMul(g, x, gy, geo, weightShape);
   // x [N, G*Ig, H, W] -> [Ig, G*N, H, W]: channel g*N + n of "image" i.
   const split = g.node('Reshape', [x, g.ints([n, groups, ig, h, wd])], [n, groups, ig, h, wd]);
-  const xs = g.node('Reshape', [g.node('Transpose', [split], [ig, groups, n, h, wd], { perm: [2, 1, 0, 3, 4] }), g.ints([ig, groups * n, h, wd])], [ig, groups * n, h, wd]);
+  const xs = g.node(
+    'Reshape',
+    [g.node('Transpose', [split], [ig, groups, n, h, wd], { perm: [2, 1, 0, 3, 4] }), g.ints([ig, groups * n, h, wd])],
+    [ig, groups * n, h, wd],
+  );
   // gy [N, G*Og, Ho, Wo] -> kernel [G*Og, N, Ho, Wo]: out channel g*Og + o reads group g's N channels.
   const kernel = g.node('Transpose', [gy], [o, n, ho, wo], { perm: [1, 0, 2, 3] });
   const kh2 = convOutputSize(h, ho, dh, ph, sh);
   const kw2 = convOutputSize(wd, wo, dw, pw, sw);
-  let out = g.node('Conv', [xs, kernel], [ig, o, kh2, kw2], { kernel_shape: [ho, wo], strides: [dh, dw], pads: [ph, pw, ph, pw], dilations: [sh, sw], group: groups });
+  let out = g.node('Conv', [xs, kernel], [ig, o, kh2, kw2], {
+    kernel_shape: [ho, wo],
+    strides: [dh, dw],
+    pads: [ph, pw, ph, pw],
+    dilations: [sh, sw],
+    group: groups,
+  });
   // Strides that skip the last rows leave taps beyond the kernel: cut them.
-  if (kh2 !== kh || kw2 !== kw) out = g.node('Slice', [out, g.ints([0, 0]), g.ints([kh, kw]), g.ints([2, 3])], [ig, o, kh, kw]);
+  if (kh2 !== kh || kw2 !== kw)
+    out = g.node('Slice', [out, g.ints([0, 0]), g.ints([kh, kw]), g.ints([2, 3])], [ig, o, kh, kw]);
   return g.node('Transpose', [out], [o, ig, kh, kw], { perm: [1, 0, 2, 3] });
 }
 
@@ -186,7 +256,13 @@ export function setWeightGradientFormulation(kind: 'auto' | 'conv' | 'gemm' | 'i
  * positions in gy's order; then dW^T per image is col times gy^T [N, Ho Wo, K], summed over the
  * batch: [C kh kw, K], transposed and reshaped to [K, C, kh, kw].
  */
-function denseWeightGradientByIm2col(g: GraphBuilder, x: string, gy: string, geo: ConvGeometry, weightShape: Shape): string {
+function denseWeightGradientByIm2col(
+  g: GraphBuilder,
+  x: string,
+  gy: string,
+  geo: ConvGeometry,
+  weightShape: Shape,
+): string {
   const [n, c] = g.shape(x) as [number, number];
   const [o, , kh, kw] = weightShape as [number, number, number, number];
   const [, , ho, wo] = g.shape(gy) as [number, number, number, number];
@@ -194,10 +270,16 @@ function denseWeightGradientByIm2col(g: GraphBuilder, x: string, gy: string, geo
   const ct = c * taps;
   const k = ho * wo;
   const cols = g.node('Reshape', [oneHotPatches(g, x, geo, kh, kw, ho, wo), g.ints([n, ct, k])], [n, ct, k]);
-  const gyT = g.node('Transpose', [g.node('Reshape', [gy, g.ints([n, o, k])], [n, o, k])], [n, k, o], { perm: [0, 2, 1] });
+  const gyT = g.node('Transpose', [g.node('Reshape', [gy, g.ints([n, o, k])], [n, o, k])], [n, k, o], {
+    perm: [0, 2, 1],
+  });
   const perImage = g.node('MatMul', [cols, gyT], [n, ct, o]);
   const summed = g.node('ReduceSum', [perImage, g.ints([0])], [ct, o], { keepdims: 0 });
-  return g.node('Reshape', [g.node('Transpose', [summed], [o, ct], { perm: [1, 0] }), g.ints([o, c, kh, kw])], [o, c, kh, kw]);
+  return g.node(
+    'Reshape',
+    [g.node('Transpose', [summed], [o, ct], { perm: [1, 0] }), g.ints([o, c, kh, kw])],
+    [o, c, kh, kw],
+  );
 }
 
 /**
@@ -207,7 +289,13 @@ function denseWeightGradientByIm2col(g: GraphBuilder, x: string, gy: string, geo
  * [N, O, C T], then the sum over N is [O, C, kh, kw] as it stands. Both operands stay in the
  * activations' own NCHW order: no transpose of an activation-sized value.
  */
-function denseWeightGradientBatched(g: GraphBuilder, x: string, gy: string, geo: ConvGeometry, weightShape: Shape): string {
+function denseWeightGradientBatched(
+  g: GraphBuilder,
+  x: string,
+  gy: string,
+  geo: ConvGeometry,
+  weightShape: Shape,
+): string {
   const [n, c, h, wd] = g.shape(x) as [number, number, number, number];
   const [o, , kh, kw] = weightShape as [number, number, number, number];
   const [, , ho, wo] = g.shape(gy) as [number, number, number, number];
@@ -217,9 +305,14 @@ function denseWeightGradientBatched(g: GraphBuilder, x: string, gy: string, geo:
   const [ph, pw] = geo.padding;
   let patches: string;
   if (taps === 1 && ph === 0 && pw === 0) {
-    const strided = sh === 1 && sw === 1 && ho === h && wo === wd
-      ? x
-      : g.node('Slice', [x, g.ints([0, 0]), g.ints([(ho - 1) * sh + 1, (wo - 1) * sw + 1]), g.ints([2, 3]), g.ints([sh, sw])], [n, c, ho, wo]);
+    const strided =
+      sh === 1 && sw === 1 && ho === h && wo === wd
+        ? x
+        : g.node(
+            'Slice',
+            [x, g.ints([0, 0]), g.ints([(ho - 1) * sh + 1, (wo - 1) * sw + 1]), g.ints([2, 3]), g.ints([sh, sw])],
+            [n, c, ho, wo],
+          );
     patches = g.node('Reshape', [strided, g.ints([n, c, k])], [n, c, k]);
   } else {
     patches = g.node('Reshape', [oneHotPatches(g, x, geo, kh, kw, ho, wo), g.ints([n, c * taps, k])], [n, c * taps, k]);
@@ -231,14 +324,26 @@ function denseWeightGradientBatched(g: GraphBuilder, x: string, gy: string, geo:
 }
 
 /** The taps of every position: [N, C kh kw, Ho, Wo], channel c kh kw + a kw + b holding tap (a, b) of channel c. */
-function oneHotPatches(g: GraphBuilder, x: string, geo: ConvGeometry, kh: number, kw: number, ho: number, wo: number): string {
+function oneHotPatches(
+  g: GraphBuilder,
+  x: string,
+  geo: ConvGeometry,
+  kh: number,
+  kw: number,
+  ho: number,
+  wo: number,
+): string {
   const [n, c] = g.shape(x) as [number, number];
   const taps = kh * kw;
   const oneHot = new Float32Array(c * taps * taps);
   for (let ch = 0; ch < c; ch++) for (let t = 0; t < taps; t++) oneHot[(ch * taps + t) * taps + t] = 1;
   const [ph, pw] = geo.padding;
   return g.node('Conv', [x, g.constant(oneHot, [c * taps, 1, kh, kw], 'im2col')], [n, c * taps, ho, wo], {
-    kernel_shape: [kh, kw], strides: geo.stride, pads: [ph, pw, ph, pw], dilations: geo.dilation, group: c,
+    kernel_shape: [kh, kw],
+    strides: geo.stride,
+    pads: [ph, pw, ph, pw],
+    dilations: geo.dilation,
+    group: c,
   });
 }
 
@@ -248,7 +353,13 @@ function oneHotPatches(g: GraphBuilder, x: string, geo: ConvGeometry, kh: number
  * [G, N Ho Wo, Ig], giving [G, Og, Ig] per tap, stacked into [G Og, Ig, kh, kw]. Two transposes
  * in all (input and output gradient), then GEMMs.
  */
-function groupedWeightGradientByMatMul(g: GraphBuilder, x: string, gy: string, geo: ConvGeometry, weightShape: Shape): string {
+function groupedWeightGradientByMatMul(
+  g: GraphBuilder,
+  x: string,
+  gy: string,
+  geo: ConvGeometry,
+  weightShape: Shape,
+): string {
   const [n, , h, wd] = g.shape(x) as [number, number, number, number];
   const [o, ig, kh, kw] = weightShape as [number, number, number, number];
   const [, , ho, wo] = g.shape(gy) as [number, number, number, number];
@@ -258,25 +369,49 @@ function groupedWeightGradientByMatMul(g: GraphBuilder, x: string, gy: string, g
   const groups = geo.groups;
   const og = o / groups;
   const m = n * ho * wo;
-  const gyG = g.node('Reshape', [
-    g.node('Transpose', [g.node('Reshape', [gy, g.ints([n, groups, og, ho * wo])], [n, groups, og, ho * wo])], [groups, og, n, ho * wo], { perm: [1, 2, 0, 3] }),
-    g.ints([groups, og, m]),
-  ], [groups, og, m]);
+  const gyG = g.node(
+    'Reshape',
+    [
+      g.node(
+        'Transpose',
+        [g.node('Reshape', [gy, g.ints([n, groups, og, ho * wo])], [n, groups, og, ho * wo])],
+        [groups, og, n, ho * wo],
+        { perm: [1, 2, 0, 3] },
+      ),
+      g.ints([groups, og, m]),
+    ],
+    [groups, og, m],
+  );
   const padded = shared(g, `${x}|g${groups}|${ph},${pw}`, () => {
     const split = g.node('Reshape', [x, g.ints([n, groups, ig, h, wd])], [n, groups, ig, h, wd]);
     const xg = g.node('Transpose', [split], [groups, n, h, wd, ig], { perm: [1, 0, 3, 4, 2] });
-    return ph > 0 || pw > 0 ? g.node('Pad', [xg, g.ints([0, 0, ph, pw, 0, 0, 0, ph, pw, 0])], [groups, n, h + 2 * ph, wd + 2 * pw, ig]) : xg;
+    return ph > 0 || pw > 0
+      ? g.node('Pad', [xg, g.ints([0, 0, ph, pw, 0, 0, 0, ph, pw, 0])], [groups, n, h + 2 * ph, wd + 2 * pw, ig])
+      : xg;
   });
   const taps: string[] = [];
   for (let a = 0; a < kh; a++) {
     for (let b = 0; b < kw; b++) {
       const start = [a * dh, b * dw] as const;
-      const slice = g.node('Slice', [padded, g.ints(start), g.ints([start[0] + (ho - 1) * sh + 1, start[1] + (wo - 1) * sw + 1]), g.ints([2, 3]), g.ints([sh, sw])], [groups, n, ho, wo, ig]);
+      const slice = g.node(
+        'Slice',
+        [
+          padded,
+          g.ints(start),
+          g.ints([start[0] + (ho - 1) * sh + 1, start[1] + (wo - 1) * sw + 1]),
+          g.ints([2, 3]),
+          g.ints([sh, sw]),
+        ],
+        [groups, n, ho, wo, ig],
+      );
       const rows = g.node('Reshape', [slice, g.ints([groups, m, ig])], [groups, m, ig]);
-      taps.push(g.node('Unsqueeze', [g.node('MatMul', [gyG, rows], [groups, og, ig]), g.ints([3])], [groups, og, ig, 1]));
+      taps.push(
+        g.node('Unsqueeze', [g.node('MatMul', [gyG, rows], [groups, og, ig]), g.ints([3])], [groups, og, ig, 1]),
+      );
     }
   }
-  const stacked = taps.length === 1 ? (taps[0] as string) : g.node('Concat', taps, [groups, og, ig, kh * kw], { axis: 3 });
+  const stacked =
+    taps.length === 1 ? (taps[0] as string) : g.node('Concat', taps, [groups, og, ig, kh * kw], { axis: 3 });
   return g.node('Reshape', [stacked, g.ints([o, ig, kh, kw])], [o, ig, kh, kw]);
 }
 
@@ -290,7 +425,9 @@ export function linearValue(tape: Tape, x: string, w: string, b: string | undefi
   return tape.record(inputs, y, (gy, needed) => [
     needed[0] ? g.node('Gemm', [gy, w], [n, fin], { transB: 1 }) : undefined,
     needed[1] ? g.node('Gemm', [x, gy], [fin, fout], { transA: 1 }) : undefined,
-    ...(b === undefined ? [] : [needed[2] ? g.node('ReduceSum', [gy, g.ints([0])], [fout], { keepdims: 0 }) : undefined]),
+    ...(b === undefined
+      ? []
+      : [needed[2] ? g.node('ReduceSum', [gy, g.ints([0])], [fout], { keepdims: 0 }) : undefined]),
   ]);
 }
 
@@ -316,9 +453,23 @@ export function affineValue(tape: Tape, x: string, scale: string | undefined, sh
   if (shift !== undefined) y = g.node('Add', [y, perChannel(g, shift, shape.length)], shape);
   const inputs = [x, ...(scale === undefined ? [] : [scale]), ...(shift === undefined ? [] : [shift])];
   return tape.record(inputs, y, (gy, needed) => {
-    const out: (string | undefined)[] = [needed[0] ? (s === undefined ? gy : g.node('Mul', [gy, s], shape)) : undefined];
-    if (scale !== undefined) out.push(needed[out.length] ? g.node('ReduceSum', [g.node('Mul', [gy, x], shape), g.ints(channelAxes(shape.length))], [c], { keepdims: 0 }) : undefined);
-    if (shift !== undefined) out.push(needed[out.length] ? g.node('ReduceSum', [gy, g.ints(channelAxes(shape.length))], [c], { keepdims: 0 }) : undefined);
+    const out: (string | undefined)[] = [
+      needed[0] ? (s === undefined ? gy : g.node('Mul', [gy, s], shape)) : undefined,
+    ];
+    if (scale !== undefined)
+      out.push(
+        needed[out.length]
+          ? g.node('ReduceSum', [g.node('Mul', [gy, x], shape), g.ints(channelAxes(shape.length))], [c], {
+              keepdims: 0,
+            })
+          : undefined,
+      );
+    if (shift !== undefined)
+      out.push(
+        needed[out.length]
+          ? g.node('ReduceSum', [gy, g.ints(channelAxes(shape.length))], [c], { keepdims: 0 })
+          : undefined,
+      );
     return out;
   });
 }
@@ -338,7 +489,12 @@ export const BN_MOMENTUM = 0.1;
  * textbook chain of standardise, scale and shift takes 18.
  */
 export function batchNormTrain(
-  tape: Tape, x: string, gamma: string | undefined, beta: string | undefined, runningMean: string, runningVar: string,
+  tape: Tape,
+  x: string,
+  gamma: string | undefined,
+  beta: string | undefined,
+  runningMean: string,
+  runningVar: string,
 ): { y: string; runningMean: string; runningVar: string } {
   const g = tape.graph;
   const shape = g.shape(x);
@@ -363,7 +519,10 @@ export function batchNormTrain(
     const sgyc = sum(full('Mul', gy, centered));
     const out: (string | undefined)[] = [];
     if (needed[0]) {
-      const b = small('Neg', small('Mul', small('Mul', a, small('Mul', r, r)), small('Mul', sgyc, g.scalar(1 / count))));
+      const b = small(
+        'Neg',
+        small('Mul', small('Mul', a, small('Mul', r, r)), small('Mul', sgyc, g.scalar(1 / count))),
+      );
       const shift = small('Neg', small('Mul', a, small('Mul', sgy, g.scalar(1 / count))));
       out.push(full('Add', perChannelAffine(g, gy, flat(a), flat(shift)), full('Mul', centered, b)));
     } else {
@@ -375,8 +534,22 @@ export function batchNormTrain(
   });
   const flatten = flat;
   const unbiased = count / Math.max(1, count - 1);
-  const newMean = g.node('Add', [g.node('Mul', [runningMean, g.scalar(1 - BN_MOMENTUM)], [c]), g.node('Mul', [flatten(mean), g.scalar(BN_MOMENTUM)], [c])], [c]);
-  const newVar = g.node('Add', [g.node('Mul', [runningVar, g.scalar(1 - BN_MOMENTUM)], [c]), g.node('Mul', [flatten(variance), g.scalar(BN_MOMENTUM * unbiased)], [c])], [c]);
+  const newMean = g.node(
+    'Add',
+    [
+      g.node('Mul', [runningMean, g.scalar(1 - BN_MOMENTUM)], [c]),
+      g.node('Mul', [flatten(mean), g.scalar(BN_MOMENTUM)], [c]),
+    ],
+    [c],
+  );
+  const newVar = g.node(
+    'Add',
+    [
+      g.node('Mul', [runningVar, g.scalar(1 - BN_MOMENTUM)], [c]),
+      g.node('Mul', [flatten(variance), g.scalar(BN_MOMENTUM * unbiased)], [c]),
+    ],
+    [c],
+  );
   return { y, runningMean: newMean, runningVar: newVar };
 }
 
@@ -394,7 +567,13 @@ function perChannelAffine(g: GraphBuilder, x: string, scale: string | undefined,
 }
 
 /** Evaluation-mode BatchNorm from values: scale gamma / sqrt(var + eps) and shift beta - mean scale, each [C]. */
-export function batchNormEvalAffine(g: GraphBuilder, gamma: string | undefined, beta: string | undefined, runningMean: string, runningVar: string): { scale: string; shift: string } {
+export function batchNormEvalAffine(
+  g: GraphBuilder,
+  gamma: string | undefined,
+  beta: string | undefined,
+  runningMean: string,
+  runningVar: string,
+): { scale: string; shift: string } {
   const c = g.shape(runningMean)[0] as number;
   const r = g.node('Reciprocal', [g.node('Sqrt', [g.node('Add', [runningVar, g.scalar(BN_EPS)], [c])], [c])], [c]);
   const scale = gamma === undefined ? r : g.node('Mul', [gamma, r], [c]);
@@ -406,10 +585,16 @@ export function batchNormEvalAffine(g: GraphBuilder, gamma: string | undefined, 
  * Evaluation-mode BatchNorm folded into the conv before it, in the graph: W scale per output
  * channel and b scale + shift (the fold of fold-batch-norm.ts, on values).
  */
-export function foldValues(g: GraphBuilder, w: string, b: string | undefined, affine: { scale: string; shift: string }): { w: string; b: string } {
+export function foldValues(
+  g: GraphBuilder,
+  w: string,
+  b: string | undefined,
+  affine: { scale: string; shift: string },
+): { w: string; b: string } {
   const wShape = g.shape(w);
   const o = wShape[0] as number;
   const scaled = g.node('Mul', [w, g.node('Reshape', [affine.scale, g.ints([o, 1, 1, 1])], [o, 1, 1, 1])], wShape);
-  const bias = b === undefined ? affine.shift : g.node('Add', [g.node('Mul', [b, affine.scale], [o]), affine.shift], [o]);
+  const bias =
+    b === undefined ? affine.shift : g.node('Add', [g.node('Mul', [b, affine.scale], [o]), affine.shift], [o]);
   return { w: scaled, b: bias };
 }

@@ -15,7 +15,12 @@ export function maxPool(tape: Tape, x: string, p: PoolGeometry): string {
   const g = tape.graph;
   const shape = g.shape(x) as [number, number, number, number];
   const [n, c, h, w] = shape;
-  const out = [n, c, convOutputSize(h, p.kernel[0], p.stride[0], p.padding[0], 1), convOutputSize(w, p.kernel[1], p.stride[1], p.padding[1], 1)] as const;
+  const out = [
+    n,
+    c,
+    convOutputSize(h, p.kernel[0], p.stride[0], p.padding[0], 1),
+    convOutputSize(w, p.kernel[1], p.stride[1], p.padding[1], 1),
+  ] as const;
   const [y, indices] = g.nodeMulti('MaxPool', [x], [out, out], attrs(p)) as [string, string];
   return tape.record([x], y, (gy) => {
     const total = n * c * h * w;
@@ -23,7 +28,10 @@ export function maxPool(tape: Tape, x: string, p: PoolGeometry): string {
     const zeros = g.node('Expand', [g.scalar(0), g.ints([1, total])], [1, total]);
     const flatIndices = g.node('Reshape', [indices, g.ints([1, count])], [1, count]);
     const flatGrad = g.node('Reshape', [gy, g.ints([1, count])], [1, count]);
-    const scattered = g.node('ScatterElements', [zeros, flatIndices, flatGrad], [1, total], { axis: 1, reduction: 'add' });
+    const scattered = g.node('ScatterElements', [zeros, flatIndices, flatGrad], [1, total], {
+      axis: 1,
+      reduction: 'add',
+    });
     return [g.node('Reshape', [scattered, g.ints(shape)], shape)];
   });
 }
@@ -35,7 +43,12 @@ export function maxPool(tape: Tape, x: string, p: PoolGeometry): string {
 export function avgPool(tape: Tape, x: string, p: PoolGeometry): string {
   const g = tape.graph;
   const [n, c, h, w] = g.shape(x) as [number, number, number, number];
-  const out = [n, c, convOutputSize(h, p.kernel[0], p.stride[0], p.padding[0], 1), convOutputSize(w, p.kernel[1], p.stride[1], p.padding[1], 1)];
+  const out = [
+    n,
+    c,
+    convOutputSize(h, p.kernel[0], p.stride[0], p.padding[0], 1),
+    convOutputSize(w, p.kernel[1], p.stride[1], p.padding[1], 1),
+  ];
   const y = g.node('AveragePool', [x], out, { ...attrs(p), count_include_pad: 1 });
   return tape.record([x], y, (gy) => {
     const [kh, kw] = p.kernel;

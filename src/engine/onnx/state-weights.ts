@@ -11,7 +11,9 @@ export class StateWeights {
     const entry = this.state.tensors.get(name);
     if (!entry) throw new Error(`the checkpoint has no tensor ${name}`);
     if (entry.shape.length !== shape.length || entry.shape.some((d, i) => d !== shape[i])) {
-      throw new Error(`the checkpoint's ${name} has shape [${entry.shape.join(', ')}], the model's [${shape.join(', ')}]`);
+      throw new Error(
+        `the checkpoint's ${name} has shape [${entry.shape.join(', ')}], the model's [${shape.join(', ')}]`,
+      );
     }
     return entry.data;
   }
@@ -23,7 +25,8 @@ export class StateWeights {
     for (let y = 0; y < kh; y++) {
       for (let x = 0; x < kw; x++) {
         for (let i = 0; i < inPerGroup; i++) {
-          for (let o = 0; o < out; o++) oihw[((o * inPerGroup + i) * kh + y) * kw + x] = hwio[((y * kw + x) * inPerGroup + i) * out + o] as number;
+          for (let o = 0; o < out; o++)
+            oihw[((o * inPerGroup + i) * kh + y) * kw + x] = hwio[((y * kw + x) * inPerGroup + i) * out + o] as number;
         }
       }
     }

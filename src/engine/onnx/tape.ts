@@ -59,7 +59,8 @@ export class Tape {
       if (gy === undefined) continue;
       const needed = entry.inputs.map((input) => depends.has(input));
       const gx = entry.vjp(gy, needed);
-      if (gx.length !== entry.inputs.length) throw new Error(`a vector-Jacobian product returned ${gx.length} gradients for ${entry.inputs.length} inputs`);
+      if (gx.length !== entry.inputs.length)
+        throw new Error(`a vector-Jacobian product returned ${gx.length} gradients for ${entry.inputs.length} inputs`);
       entry.inputs.forEach((input, k) => {
         const g = gx[k];
         if (!needed[k] || g === undefined) return;

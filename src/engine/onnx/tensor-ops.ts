@@ -63,7 +63,12 @@ export function reshape(tape: Tape, x: string, shape: Shape): string {
 export function transpose(tape: Tape, x: string, perm: readonly number[]): string {
   const g = tape.graph;
   const from = g.shape(x);
-  const y = g.node('Transpose', [x], perm.map((p) => from[p] as number), { perm });
+  const y = g.node(
+    'Transpose',
+    [x],
+    perm.map((p) => from[p] as number),
+    { perm },
+  );
   const inverse = perm.map((_, i) => perm.indexOf(i));
   return tape.record([x], y, (gy) => [g.node('Transpose', [gy], from, { perm: inverse })]);
 }
@@ -83,7 +88,14 @@ export function flattenChannelsLast(tape: Tape, x: string): string {
 }
 
 /** x [N, in] times weight [in, out] (tfjs's layout) plus bias. */
-export function linear(tape: Tape, x: string, weight: Float32Array, fin: number, fout: number, bias: Float32Array | undefined): string {
+export function linear(
+  tape: Tape,
+  x: string,
+  weight: Float32Array,
+  fin: number,
+  fout: number,
+  bias: Float32Array | undefined,
+): string {
   const g = tape.graph;
   const n = g.shape(x)[0] as number;
   const w = g.constant(weight, [fin, fout], 'fc');

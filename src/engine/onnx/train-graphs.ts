@@ -2,7 +2,15 @@ import type { Network } from '../../core';
 import type { InputShape } from '../model/classifier';
 import type { InputNormalization } from '../tfjs/normalize-input';
 import { UnsupportedModelError } from '../tfjs/unsupported-model-error';
-import { bufferInput, emitTrainableNetwork, paramInput, ValueRegistry, type BufferSpec, type EmitMode, type ParamSpec } from './emit-train-network';
+import {
+  bufferInput,
+  emitTrainableNetwork,
+  paramInput,
+  ValueRegistry,
+  type BufferSpec,
+  type EmitMode,
+  type ParamSpec,
+} from './emit-train-network';
 import { GraphBuilder } from './graph-builder';
 import { emitObjective, FEED, type ObjectiveKind } from './objective-graph';
 import { Tape } from './tape';
@@ -31,8 +39,16 @@ export interface EmittedGraph {
 
 /** Graph input and output names of the training graphs. */
 export const TRAIN_IO = {
-  x: 'x', xAdv: 'x_adv', labels: FEED.labels, learningRate: 'lr', momentum: 'momentum', weightDecay: 'weight_decay', beta: 'beta',
-  loss: 'loss', logits: 'logits', grad: 'grad',
+  x: 'x',
+  xAdv: 'x_adv',
+  labels: FEED.labels,
+  learningRate: 'lr',
+  momentum: 'momentum',
+  weightDecay: 'weight_decay',
+  beta: 'beta',
+  loss: 'loss',
+  logits: 'logits',
+  grad: 'grad',
 } as const;
 
 export function momentumInput(name: string): string {
@@ -58,7 +74,12 @@ export interface SgdVariant {
  * m buf + g; step along buf, or g + m buf with Nesterov), all in one graph: the host feeds the
  * weights and reads them back updated, so one session serves every step.
  */
-export function trainStepModel(source: TrainGraphSource, n: number, kind: 'ce' | 'trades', sgd: SgdVariant): EmittedGraph {
+export function trainStepModel(
+  source: TrainGraphSource,
+  n: number,
+  kind: 'ce' | 'trades',
+  sgd: SgdVariant,
+): EmittedGraph {
   const g = new GraphBuilder();
   const tape = new Tape(g);
   const registry = new ValueRegistry(g);
@@ -89,7 +110,10 @@ export function trainStepModel(source: TrainGraphSource, n: number, kind: 'ce' |
   }
   seeds.unshift([natural, seedNatural]);
   const params = registry.params;
-  const grads = tape.gradients(seeds, params.map((s) => paramInput(s.name)));
+  const grads = tape.gradients(
+    seeds,
+    params.map((s) => paramInput(s.name)),
+  );
   const lr = g.input(TRAIN_IO.learningRate, []);
   const momentum = sgd.momentum ? g.input(TRAIN_IO.momentum, []) : undefined;
   const decay = g.input(TRAIN_IO.weightDecay, []);
@@ -105,9 +129,15 @@ export function trainStepModel(source: TrainGraphSource, n: number, kind: 'ce' |
     const decayed = spec.decay ? g.node('Add', [grad, g.node('Mul', [w, decay], spec.shape)], spec.shape) : grad;
     let direction = decayed;
     if (momentum) {
-      const buffer = g.node('Add', [g.node('Mul', [g.input(momentumInput(spec.name), spec.shape), momentum], spec.shape), decayed], spec.shape);
+      const buffer = g.node(
+        'Add',
+        [g.node('Mul', [g.input(momentumInput(spec.name), spec.shape), momentum], spec.shape), decayed],
+        spec.shape,
+      );
       g.output(buffer, updated(momentumInput(spec.name)));
-      direction = sgd.nesterov ? g.node('Add', [decayed, g.node('Mul', [buffer, momentum], spec.shape)], spec.shape) : buffer;
+      direction = sgd.nesterov
+        ? g.node('Add', [decayed, g.node('Mul', [buffer, momentum], spec.shape)], spec.shape)
+        : buffer;
     }
     g.output(g.node('Sub', [w, g.node('Mul', [direction, lr], spec.shape)], spec.shape), updated(w));
   });
@@ -146,7 +176,10 @@ export function evalGradientModel(source: TrainGraphSource, n: number, kind: Obj
 }
 
 /** The parameters and buffers of the network (read from the training graph's emission, batch 2). */
-export function modelValues(source: TrainGraphSource): { params: readonly ParamSpec[]; buffers: readonly BufferSpec[] } {
+export function modelValues(source: TrainGraphSource): {
+  params: readonly ParamSpec[];
+  buffers: readonly BufferSpec[];
+} {
   const g = new GraphBuilder();
   const registry = new ValueRegistry(g);
   forwardFrom(new Tape(g), registry, source, 2, TRAIN_IO.x, 'train');
@@ -159,13 +192,30 @@ function finish(g: GraphBuilder, source: TrainGraphSource): Uint8Array {
   return g.toBytes();
 }
 
-function forwardFrom(tape: Tape, registry: ValueRegistry, source: TrainGraphSource, n: number, input: string, mode: EmitMode): string {
+function forwardFrom(
+  tape: Tape,
+  registry: ValueRegistry,
+  source: TrainGraphSource,
+  n: number,
+  input: string,
+  mode: EmitMode,
+): string {
   const { height, width, channels } = source.inputShape;
   const x = tape.graph.input(input, [n, height, width, channels]);
-  const logits = emitTrainableNetwork(tape, registry, source.network, source.normalization, transpose(tape, x, [0, 3, 1, 2]), mode);
+  const logits = emitTrainableNetwork(
+    tape,
+    registry,
+    source.network,
+    source.normalization,
+    transpose(tape, x, [0, 3, 1, 2]),
+    mode,
+  );
   const shape = tape.graph.shape(logits);
   if (shape.length !== 2 || shape[1] !== source.numClasses) {
-    throw new UnsupportedModelError(`${source.network.name} outputs shape [${shape.join(', ')}] for ${n} ${height}x${width} images; expected [${n}, ${source.numClasses}] logits`);
+    throw new UnsupportedModelError(
+      `${source.network.name} outputs shape [${shape.join(', ')}] for ${n} ` +
+        `${height}x${width} images; expected [${n}, ${source.numClasses}] logits`,
+    );
   }
   return logits;
 }

@@ -8,7 +8,12 @@ export interface NetworkJson {
   readonly name: string;
   readonly inputChannels: number;
   readonly stem: readonly LayerJson[];
-  readonly blocks: ReadonlyArray<{ readonly name: string; readonly branch: readonly LayerJson[]; readonly shortcut: readonly LayerJson[]; readonly after: readonly LayerJson[] }>;
+  readonly blocks: ReadonlyArray<{
+    readonly name: string;
+    readonly branch: readonly LayerJson[];
+    readonly shortcut: readonly LayerJson[];
+    readonly after: readonly LayerJson[];
+  }>;
   readonly head: readonly LayerJson[];
 }
 
@@ -19,7 +24,14 @@ export function networkJson(network: Network): NetworkJson {
     name: network.name,
     inputChannels: network.inputChannels,
     stem: network.stem.layers.map(layerJson),
-    blocks: network.stages.flatMap((s) => s.blocks.map((b) => ({ name: b.name, branch: b.layers.map(layerJson), shortcut: b.shortcut.map(layerJson), after: b.after.map(layerJson) }))),
+    blocks: network.stages.flatMap((s) =>
+      s.blocks.map((b) => ({
+        name: b.name,
+        branch: b.layers.map(layerJson),
+        shortcut: b.shortcut.map(layerJson),
+        after: b.after.map(layerJson),
+      })),
+    ),
     head: network.head.layers.map(layerJson),
   };
 }
@@ -28,17 +40,46 @@ function layerJson(layer: Layer): LayerJson {
   const base = { kind: layer.kind, name: layer.name };
   switch (layer.kind) {
     case 'conv':
-      return { ...base, in: valueOf(layer.inChannels), out: valueOf(layer.outChannels), kernel: valueOf(layer.kernel), stride: valueOf(layer.stride), padding: valueOf(layer.padding), dilation: valueOf(layer.dilation), groups: valueOf(layer.groups), bias: valueOf(layer.bias) };
+      return {
+        ...base,
+        in: valueOf(layer.inChannels),
+        out: valueOf(layer.outChannels),
+        kernel: valueOf(layer.kernel),
+        stride: valueOf(layer.stride),
+        padding: valueOf(layer.padding),
+        dilation: valueOf(layer.dilation),
+        groups: valueOf(layer.groups),
+        bias: valueOf(layer.bias),
+      };
     case 'linear':
       return { ...base, in: valueOf(layer.inFeatures), out: valueOf(layer.outFeatures), bias: valueOf(layer.bias) };
     case 'norm':
-      return { ...base, norm: layer.norm, channels: valueOf(layer.channels), affine: valueOf(layer.affine), groups: layer.groups ? valueOf(layer.groups) : null };
+      return {
+        ...base,
+        norm: layer.norm,
+        channels: valueOf(layer.channels),
+        affine: valueOf(layer.affine),
+        groups: layer.groups ? valueOf(layer.groups) : null,
+      };
     case 'activation':
       return { ...base, fn: layer.fn, count: valueOf(layer.learnedCount) };
     case 'pool':
-      return { ...base, pool: layer.pool, outputSize: layer.outputSize ?? null, kernel: valueOf(layer.kernel), stride: valueOf(layer.stride), padding: valueOf(layer.padding) };
+      return {
+        ...base,
+        pool: layer.pool,
+        outputSize: layer.outputSize ?? null,
+        kernel: valueOf(layer.kernel),
+        stride: valueOf(layer.stride),
+        padding: valueOf(layer.padding),
+      };
     case 'se':
-      return { ...base, channels: valueOf(layer.channels), squeeze: valueOf(layer.squeezeChannels), activation: layer.activation, bias: layer.bias };
+      return {
+        ...base,
+        channels: valueOf(layer.channels),
+        squeeze: valueOf(layer.squeezeChannels),
+        activation: layer.activation,
+        bias: layer.bias,
+      };
     case 'other':
       return { ...base, className: layer.className };
     case 'identity':

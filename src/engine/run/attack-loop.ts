@@ -46,39 +46,69 @@ export async function attackDataset(
       const batch = batchOf(data, idx);
       await checkFiniteLogits(attacked, batch.x, batch.n, start, options.weightsSource);
       if (start === 0) await checks.before(attacked, batch);
-      const timed = attacks.map((a, i) => ({ name: a.name, run: async (...args: Parameters<typeof a.run>) => {
-        // Long attacks on one batch would otherwise show no movement for minutes.
-        listener({ type: 'progress', phase: `${a.name} (${i + 1}/${attacks.length}) on ${args[1].n} images still robust`, done, total: data.n });
-        const t0 = Date.now();
-        try {
-          return await a.run(...args);
-        } finally {
-          seconds[i] = (seconds[i] ?? 0) + (Date.now() - t0) / 1000;
-        }
-      } }));
+      const timed = attacks.map((a, i) => ({
+        name: a.name,
+        run: async (...args: Parameters<typeof a.run>) => {
+          // Long attacks on one batch would otherwise show no movement for minutes.
+          listener({
+            type: 'progress',
+            phase: `${a.name} (${i + 1}/${attacks.length}) on ${args[1].n} images still robust`,
+            done,
+            total: data.n,
+          });
+          const t0 = Date.now();
+          try {
+            return await a.run(...args);
+          } finally {
+            seconds[i] = (seconds[i] ?? 0) + (Date.now() - t0) / 1000;
+          }
+        },
+      }));
       const out = await runSequence(attacked, batch, options.threat, timed, context);
       clean.set(out.clean, start);
       robust.set(out.robust, start);
       out.afterEach.forEach((a, i) => afterEach[i]?.set(a.robust, start));
       done = start + batch.n;
       const elapsed = (Date.now() - started) / 1000;
-      listener({ type: 'progress', phase: 'attacking', done, total: data.n, etaSeconds: elapsed / done * (data.n - done), imagesPerSecond: done / Math.max(elapsed, 1e-3) });
+      listener({
+        type: 'progress',
+        phase: 'attacking',
+        done,
+        total: data.n,
+        etaSeconds: (elapsed / done) * (data.n - done),
+        imagesPerSecond: done / Math.max(elapsed, 1e-3),
+      });
     }
   } catch (error) {
     if (!(error instanceof RunCancelled)) throw error;
     status = 'cancelled';
   }
   if (status === 'completed') await checks.after(attacked);
-  const share = (flags: Uint8Array): number => (done === 0 ? 0 : flags.subarray(0, done).reduce((s, f) => s + f, 0) / done);
+  const share = (flags: Uint8Array): number =>
+    done === 0 ? 0 : flags.subarray(0, done).reduce((s, f) => s + f, 0) / done;
   const evaluation: EvalResult = {
     threat: options.threat,
     samples: done,
     cleanAccuracy: share(clean),
-    attacks: attacks.map((a, i) => ({ name: a.name, robustAccuracy: share(afterEach[i] ?? new Uint8Array(0)), seconds: seconds[i] ?? 0 })),
+    attacks: attacks.map((a, i) => ({
+      name: a.name,
+      robustAccuracy: share(afterEach[i] ?? new Uint8Array(0)),
+      seconds: seconds[i] ?? 0,
+    })),
     robustAccuracy: share(robust),
-    perSample: { indices: Array.from({ length: done }, (_, i) => i), clean: Array.from(clean.subarray(0, done)), robust: Array.from(robust.subarray(0, done)) },
+    perSample: {
+      indices: Array.from({ length: done }, (_, i) => i),
+      clean: Array.from(clean.subarray(0, done)),
+      robust: Array.from(robust.subarray(0, done)),
+    },
     seconds: (Date.now() - started) / 1000,
-    warnings: checks.finish(share(clean), done, attacked.numClasses, attacks.map((a) => a.name), afterEach),
+    warnings: checks.finish(
+      share(clean),
+      done,
+      attacked.numClasses,
+      attacks.map((a) => a.name),
+      afterEach,
+    ),
   };
   return { status, evaluation };
 }

@@ -65,18 +65,28 @@ async function onnxRuntimeProblem(provider: OrtProvider): Promise<string | undef
   if (provider === 'cuda') {
     // Checked first: a session asked for a missing provider also prints a native error to stderr.
     const dir = ortBindingDir();
-    const library = dir ? path.join(dir, process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so') : undefined;
+    const library = dir
+      ? path.join(
+          dir,
+          process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so',
+        )
+      : undefined;
     if (!library || !fs.existsSync(library)) return cudaProviderAdvice(readPackageTarget(__dirname), CUDA_INSTALL);
     const why = cudaUnavailable();
     if (why) return why;
   }
   try {
-    const session = await ort.InferenceSession.create(probeModel(), { executionProviders: [provider], logSeverityLevel: 3 });
+    const session = await ort.InferenceSession.create(probeModel(), {
+      executionProviders: [provider],
+      logSeverityLevel: 3,
+    });
     await session.release();
     return undefined;
   } catch (error) {
     const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    return provider === 'cuda' ? `its CUDA provider did not start (${detail}; it needs CUDA 12 and cuDNN 9)` : `no session could start: ${detail}`;
+    return provider === 'cuda'
+      ? `its CUDA provider did not start (${detail}; it needs CUDA 12 and cuDNN 9)`
+      : `no session could start: ${detail}`;
   }
 }
 
@@ -93,13 +103,30 @@ const machine: BackendChoiceProbe = {
   threads: () => os.availableParallelism(),
 };
 
-function onOnnx(provider: OrtProvider, tfjs: SelectedBackend, automatic: boolean, skipped: readonly string[], probe: BackendChoiceProbe): EvalBackend {
+function onOnnx(
+  provider: OrtProvider,
+  tfjs: SelectedBackend,
+  automatic: boolean,
+  skipped: readonly string[],
+  probe: BackendChoiceProbe,
+): EvalBackend {
   const threads = probe.threads();
   const version = probe.ortVersion();
-  const device = provider === 'cuda' ? `CUDA GPU (onnxruntime-node ${version})` : `CPU (onnxruntime-node ${version}, ${threads} threads)`;
+  const device =
+    provider === 'cuda'
+      ? `CUDA GPU (onnxruntime-node ${version})`
+      : `CPU (onnxruntime-node ${version}, ${threads} threads)`;
   return {
-    name: 'onnxruntime', device, automatic, tfjs, onnx: { provider, threads },
-    notes: [`attacks run on ONNX Runtime (${provider === 'cuda' ? 'CUDA' : 'CPU'} execution provider); the model is loaded and its weights prepared on tfjs ${tfjs.name}`, ...skipped],
+    name: 'onnxruntime',
+    device,
+    automatic,
+    tfjs,
+    onnx: { provider, threads },
+    notes: [
+      `attacks run on ONNX Runtime (${provider === 'cuda' ? 'CUDA' : 'CPU'} execution ` +
+        `provider); the model is loaded and its weights prepared on tfjs ${tfjs.name}`,
+      ...skipped,
+    ],
   };
 }
 
@@ -117,13 +144,22 @@ function reason(error: unknown): string {
  * ONNX Runtime on CUDA, tfjs-node-gpu, ONNX Runtime on the CPU, then tfjs's native CPU build,
  * wasm and plain JavaScript; every faster one passed over leaves a note saying why.
  */
-export async function selectEvalBackend(choice: EvalBackendChoice | undefined, probe: BackendChoiceProbe = machine): Promise<EvalBackend> {
+export async function selectEvalBackend(
+  choice: EvalBackendChoice | undefined,
+  probe: BackendChoiceProbe = machine,
+): Promise<EvalBackend> {
   if (choice === 'onnxruntime') {
     const cpuProblem = await probe.onnxRuntime('cpu');
     if (cpuProblem) throw new Error(`the onnxruntime back end is not available: ${cpuProblem}`);
     const cudaProblem = await probe.onnxRuntime('cuda');
     const tfjs = await probe.tfjs(undefined);
-    return onOnnx(cudaProblem ? 'cpu' : 'cuda', tfjs, false, cudaProblem ? [`onnxruntime on CUDA skipped: ${cudaProblem}`] : [], probe);
+    return onOnnx(
+      cudaProblem ? 'cpu' : 'cuda',
+      tfjs,
+      false,
+      cudaProblem ? [`onnxruntime on CUDA skipped: ${cudaProblem}`] : [],
+      probe,
+    );
   }
   if (choice) return onTfjs(await probe.tfjs(choice), false, []);
 
@@ -158,7 +194,10 @@ export type TrainBackendChoice = TfjsBackendChoice | 'onnxruntime';
  * provider only, so CUDA is passed over with that reason), then tfjs's native CPU build, wasm and
  * plain JavaScript; every faster one passed over leaves a note saying why.
  */
-export async function selectTrainBackend(choice: TrainBackendChoice | undefined, probe: BackendChoiceProbe = machine): Promise<EvalBackend> {
+export async function selectTrainBackend(
+  choice: TrainBackendChoice | undefined,
+  probe: BackendChoiceProbe = machine,
+): Promise<EvalBackend> {
   if (choice === 'onnxruntime') {
     const cpuProblem = await probe.onnxRuntime('cpu');
     if (cpuProblem) throw new Error(`the onnxruntime back end is not available: ${cpuProblem}`);
@@ -167,7 +206,11 @@ export async function selectTrainBackend(choice: TrainBackendChoice | undefined,
   if (choice) return onTfjs(await probe.tfjs(choice), false, []);
   const skipped: string[] = [];
   const cudaProblem = await probe.onnxRuntime('cuda');
-  skipped.push(cudaProblem ? `onnxruntime on CUDA skipped: ${cudaProblem}` : 'onnxruntime on CUDA skipped: its training graphs run on the CPU provider only');
+  skipped.push(
+    cudaProblem
+      ? `onnxruntime on CUDA skipped: ${cudaProblem}`
+      : 'onnxruntime on CUDA skipped: its training graphs run on the CPU provider only',
+  );
   try {
     return onTfjs(await probe.tfjs('tfjs-node-gpu'), true, skipped);
   } catch (error) {
@@ -186,15 +229,37 @@ export async function selectTrainBackend(choice: TrainBackendChoice | undefined,
   throw new Error(`no back end could start: ${skipped.join('; ')}`);
 }
 
-function onOnnxTraining(tfjs: SelectedBackend, automatic: boolean, skipped: readonly string[], probe: BackendChoiceProbe): EvalBackend {
+function onOnnxTraining(
+  tfjs: SelectedBackend,
+  automatic: boolean,
+  skipped: readonly string[],
+  probe: BackendChoiceProbe,
+): EvalBackend {
   const threads = probe.threads();
   return {
-    name: 'onnxruntime', device: `CPU (onnxruntime-node ${probe.ortVersion()}, ${threads} threads)`, automatic, tfjs, onnx: { provider: 'cpu', threads },
-    notes: [`training steps and attacks run on ONNX Runtime (CPU execution provider); the initial weights are drawn on tfjs ${tfjs.name}`, ...skipped],
+    name: 'onnxruntime',
+    device: `CPU (onnxruntime-node ${probe.ortVersion()}, ${threads} threads)`,
+    automatic,
+    tfjs,
+    onnx: { provider: 'cpu', threads },
+    notes: [
+      `training steps and attacks run on ONNX Runtime (CPU execution provider); the ` +
+        `initial weights are drawn on tfjs ${tfjs.name}`,
+      ...skipped,
+    ],
   };
 }
 
 /** The note added when an automatic ONNX Runtime choice falls back to tfjs for a model it cannot build. */
 export function fallbackBackend(chosen: EvalBackend, why: string): EvalBackend {
-  return { ...chosen.tfjs, automatic: true, tfjs: chosen.tfjs, notes: [...chosen.tfjs.notes, `onnxruntime cannot build this model (${why}): attacks run on tfjs ${chosen.tfjs.name}`, ...chosen.notes.slice(1)] };
+  return {
+    ...chosen.tfjs,
+    automatic: true,
+    tfjs: chosen.tfjs,
+    notes: [
+      ...chosen.tfjs.notes,
+      `onnxruntime cannot build this model (${why}): attacks run on tfjs ${chosen.tfjs.name}`,
+      ...chosen.notes.slice(1),
+    ],
+  };
 }

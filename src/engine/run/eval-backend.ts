@@ -16,16 +16,32 @@ export type AttackedModel = Classifier & { dispose(): unknown };
  * (a network of the IR, or a TF.js model.json's layers). An automatic choice of ONNX Runtime falls
  * back to the loaded tfjs model when the graph emitter cannot build it, and says so in `backend`.
  */
-export async function attackedModel(backend: EvalBackend, loaded: LoadedModel, data: Dataset, normalization: InputNormalization | undefined): Promise<{ model: AttackedModel; backend: EvalBackend }> {
+export async function attackedModel(
+  backend: EvalBackend,
+  loaded: LoadedModel,
+  data: Dataset,
+  normalization: InputNormalization | undefined,
+): Promise<{ model: AttackedModel; backend: EvalBackend }> {
   if (!backend.onnx) return { model: loaded.model, backend };
-  const options = { inputShape: data.shape, numClasses: data.numClasses, executionProvider: backend.onnx.provider, threads: backend.onnx.threads };
+  const options = {
+    inputShape: data.shape,
+    numClasses: data.numClasses,
+    executionProvider: backend.onnx.provider,
+    threads: backend.onnx.threads,
+  };
   try {
     if (loaded.modelJson) {
       const graph = await readKerasGraph(loaded.modelJson, await loaded.model.getState());
       return { model: OnnxClassifier.fromKerasGraph(graph, options), backend };
     }
-    if (!loaded.network) throw new UnsupportedModelError(`${loaded.name}: the onnxruntime back end has neither its network nor its model.json`);
-    const model = OnnxClassifier.create(loaded.network, await loaded.model.getState(), { ...options, ...(loaded.normalized && normalization ? { normalization } : {}) });
+    if (!loaded.network)
+      throw new UnsupportedModelError(
+        `${loaded.name}: the onnxruntime back end has neither its network nor its model.json`,
+      );
+    const model = OnnxClassifier.create(loaded.network, await loaded.model.getState(), {
+      ...options,
+      ...(loaded.normalized && normalization ? { normalization } : {}),
+    });
     return { model, backend };
   } catch (error) {
     if (!(error instanceof UnsupportedModelError) || !backend.automatic) throw error;

@@ -40,7 +40,11 @@ export interface EvalRunOptions {
 }
 
 /** Clean and robust accuracy of a model on the first `samples` test images under a list of attacks. */
-export async function executeEval(options: EvalRunOptions, listener: RunListener, isCancelled: () => boolean): Promise<RunSummary> {
+export async function executeEval(
+  options: EvalRunOptions,
+  listener: RunListener,
+  isCancelled: () => boolean,
+): Promise<RunSummary> {
   const run = RunDirectory.create(options.workspace, 'eval');
   const chosen = await selectEvalBackend(options.backend);
   const isTorch = options.weights !== undefined && isTorchWeightsFile(options.weights);
@@ -59,7 +63,9 @@ export async function executeEval(options: EvalRunOptions, listener: RunListener
   const fromFile = torchWeights?.normalization;
   const normalization = trained
     ? trained.normalization
-    : fromFile !== undefined ? (fromFile ?? undefined) : normalizationFor(split.test);
+    : fromFile !== undefined
+      ? (fromFile ?? undefined)
+      : normalizationFor(split.test);
   const loaded = await loadModel(modelFile, options.modelName ?? trained?.modelName, data, normalization, options.seed);
   const model = loaded.model;
   const network = { name: loaded.name };
@@ -73,19 +79,37 @@ export async function executeEval(options: EvalRunOptions, listener: RunListener
     attacked = ready.model;
     // Announced once the model is built: an automatic choice of ONNX Runtime may have fallen back to tfjs.
     const backend = ready.backend;
-    listener({ type: 'started', runId: run.id, runDir: run.dir, backend: backend.name, device: backend.device, notes: backend.notes });
+    listener({
+      type: 'started',
+      runId: run.id,
+      runDir: run.dir,
+      backend: backend.name,
+      device: backend.device,
+      notes: backend.notes,
+    });
     const untrained = !trained && !torchWeights;
     const attacks = options.version
       ? autoAttackVersion(options.version).attacks
       : options.attacks.map((a) => attackByName(a, options.pgdSteps));
     const weightsFile = trained?.checkpoint ?? torchWeights?.file ?? null;
     const modelInfo = {
-      file: path.resolve(modelFile), name: network.name, params: model.paramCount(), parts: loaded.parts ?? [],
-      budget: loaded.budget ?? null, weights: weightsFile, normalization: normalization ?? null,
+      file: path.resolve(modelFile),
+      name: network.name,
+      params: model.paramCount(),
+      parts: loaded.parts ?? [],
+      budget: loaded.budget ?? null,
+      weights: weightsFile,
+      normalization: normalization ?? null,
     };
     run.writeJson('config.json', {
-      kind: 'eval', model: modelInfo, data: options.data, threat: options.threat, attacks: attacks.map((a) => a.name),
-      version: options.version ?? null, samples: data.n, seed: options.seed,
+      kind: 'eval',
+      model: modelInfo,
+      data: options.data,
+      threat: options.threat,
+      attacks: attacks.map((a) => a.name),
+      version: options.version ?? null,
+      samples: data.n,
+      seed: options.seed,
     });
     const notes = [...backend.notes];
     if (torchWeights) {
@@ -95,11 +119,31 @@ export async function executeEval(options: EvalRunOptions, listener: RunListener
     if (untrained) notes.push('no --weights given: the model has its random initial weights');
     run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, notes));
 
-    const { status, evaluation } = await attackDataset(attacked, data, {
-      threat: options.threat, attacks, batchSize: options.batchSize, seed: options.seed, untrained, weightsSource,
-    }, listener, isCancelled);
+    const { status, evaluation } = await attackDataset(
+      attacked,
+      data,
+      {
+        threat: options.threat,
+        attacks,
+        batchSize: options.batchSize,
+        seed: options.seed,
+        untrained,
+        weightsSource,
+      },
+      listener,
+      isCancelled,
+    );
     const done = evaluation.samples;
-    const summary: RunSummary = { runId: run.id, runDir: run.dir, kind: 'eval', status, evaluation, ...(status === 'cancelled' ? { message: `cancelled after ${done} of ${data.n} images; the figures cover those` } : {}) };
+    const summary: RunSummary = {
+      runId: run.id,
+      runDir: run.dir,
+      kind: 'eval',
+      status,
+      evaluation,
+      ...(status === 'cancelled'
+        ? { message: `cancelled after ${done} of ${data.n} images; the figures cover those` }
+        : {}),
+    };
     run.writeJson('result.json', summary);
     return summary;
   } finally {
@@ -119,15 +163,28 @@ function locateWeights(weights: string): TrainedWeights {
   const resolved = path.resolve(weights);
   const runDir = fs.existsSync(resolved) && fs.statSync(resolved).isDirectory() ? resolved : path.dirname(resolved);
   const checkpoint = runDir === resolved ? path.join(runDir, CHECKPOINT_FILE) : resolved;
-  if (!fs.existsSync(checkpoint)) throw new Error(`${weights}: no checkpoint (${checkpoint} does not exist); give a training run folder or its ${CHECKPOINT_FILE}`);
+  if (!fs.existsSync(checkpoint))
+    throw new Error(
+      `${weights}: no checkpoint (${checkpoint} does not exist); give a training run folder or its ${CHECKPOINT_FILE}`,
+    );
   const configFile = path.join(runDir, 'config.json');
   let config: { model?: { file?: string; name?: string; normalization?: InputNormalization | null } };
   try {
-    config = JSON.parse(readTextBounded(configFile, { maxBytes: READ_LIMITS.run, root: runDir, what: 'run file' })) as typeof config;
+    config = JSON.parse(
+      readTextBounded(configFile, { maxBytes: READ_LIMITS.run, root: runDir, what: 'run file' }),
+    ) as typeof config;
   } catch (error) {
     const why = error instanceof FileReadError && error.reason !== 'missing' ? ` (${error.detail})` : '';
-    throw new Error(`${weights}: ${configFile} is missing or damaged${why}, so the model these weights belong to is unknown`, { cause: error });
+    throw new Error(
+      `${weights}: ${configFile} is missing or damaged${why}, so the model these weights belong to is unknown`,
+      { cause: error },
+    );
   }
   if (!config.model?.file || !config.model.name) throw new Error(`${configFile} does not name the model`);
-  return { checkpoint, modelFile: config.model.file, modelName: config.model.name, normalization: config.model.normalization ?? undefined };
+  return {
+    checkpoint,
+    modelFile: config.model.file,
+    modelName: config.model.name,
+    normalization: config.model.normalization ?? undefined,
+  };
 }

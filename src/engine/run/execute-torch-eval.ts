@@ -31,11 +31,17 @@ export interface TorchEvalOptions extends Omit<EvalRunOptions, 'backend'> {
  * the IR rebuilt as torch.nn, with a torch.save checkpoint, attacked by the engine's attacks
  * through the worker. The caller has made sure running the user's code was allowed.
  */
-export async function executeTorchEval(options: TorchEvalOptions, listener: RunListener, isCancelled: () => boolean): Promise<RunSummary> {
+export async function executeTorchEval(
+  options: TorchEvalOptions,
+  listener: RunListener,
+  isCancelled: () => boolean,
+): Promise<RunSummary> {
   if (!options.entry && !options.modelFile) throw new Error('give a model file or --entry FILE.py:factory(...)');
   if (options.weights && !/\.(pt|pth|bin|tar|ckpt)$/i.test(options.weights)) {
-    throw new Error(`${options.weights}: the torch back end reads torch.save files (.pt, .pth, .ckpt); `
-      + 'evaluate a training run of the engine with --backend onnxruntime, or export it with `robustness-lens export`');
+    throw new Error(
+      `${options.weights}: the torch back end reads torch.save files (.pt, .pth, .ckpt); ` +
+        'evaluate a training run of the engine with --backend onnxruntime, or export it with `robustness-lens export`',
+    );
   }
   const run = RunDirectory.create(options.workspace, 'eval');
   const split = openDataset(options.data);
@@ -53,7 +59,11 @@ export async function executeTorchEval(options: TorchEvalOptions, listener: RunL
     name = network.name;
   }
   const model = await TorchClassifier.create({
-    python: options.python, source, inputShape: data.shape, seed: options.seed, cwd: options.workspace,
+    python: options.python,
+    source,
+    inputShape: data.shape,
+    seed: options.seed,
+    cwd: options.workspace,
     ...(options.weights ? { weights: path.resolve(options.weights) } : {}),
     ...(options.normalize ? { normalize: options.normalize } : {}),
     ...(options.device ? { device: options.device } : {}),
@@ -62,39 +72,85 @@ export async function executeTorchEval(options: TorchEvalOptions, listener: RunL
     if (model.numClasses !== data.numClasses) {
       throw new Error(`${name} outputs ${model.numClasses} classes but ${options.data} has ${data.numClasses}`);
     }
-    const notes = [`attacks run on the model in PyTorch ${model.info.torchVersion} (${options.python}), device ${model.info.device}`];
-    if (options.weights) notes.push(`PyTorch weights from ${options.weights}${model.info.notes.length ? ` (${model.info.notes.join('; ')})` : ''}`);
+    const notes = [
+      `attacks run on the model in PyTorch ${model.info.torchVersion} (${options.python}), device ${model.info.device}`,
+    ];
+    if (options.weights)
+      notes.push(
+        `PyTorch weights from ${options.weights}${model.info.notes.length ? ` (${model.info.notes.join('; ')})` : ''}`,
+      );
     else if (options.entry) notes.push(`no --weights given: the weights are those ${options.entry} returned`);
     else notes.push('no --weights given: the model has its random initial weights');
-    if (options.normalize) notes.push(`inputs normalised before the model: mean ${options.normalize.mean.join(', ')}, std ${options.normalize.std.join(', ')}`);
-    listener({ type: 'started', runId: run.id, runDir: run.dir, backend: 'torch', device: model.info.deviceName, notes });
+    if (options.normalize)
+      notes.push(
+        `inputs normalised before the model: mean ${options.normalize.mean.join(', ')}, ` +
+          `std ${options.normalize.std.join(', ')}`,
+      );
+    listener({
+      type: 'started',
+      runId: run.id,
+      runDir: run.dir,
+      backend: 'torch',
+      device: model.info.deviceName,
+      notes,
+    });
     const attacks = options.version
       ? autoAttackVersion(options.version).attacks
       : options.attacks.map((a) => attackByName(a, options.pgdSteps));
     run.writeJson('config.json', {
-      kind: 'eval', backend: 'torch',
+      kind: 'eval',
+      backend: 'torch',
       model: {
-        file: options.modelFile ? path.resolve(options.modelFile) : null, entry: options.entry ?? null, name, params: model.paramCount(),
-        weights: options.weights ? path.resolve(options.weights) : null, normalization: options.normalize ?? null,
+        file: options.modelFile ? path.resolve(options.modelFile) : null,
+        entry: options.entry ?? null,
+        name,
+        params: model.paramCount(),
+        weights: options.weights ? path.resolve(options.weights) : null,
+        normalization: options.normalize ?? null,
       },
-      data: options.data, threat: options.threat, attacks: attacks.map((a) => a.name), version: options.version ?? null,
-      samples: data.n, seed: options.seed,
+      data: options.data,
+      threat: options.threat,
+      attacks: attacks.map((a) => a.name),
+      version: options.version ?? null,
+      samples: data.n,
+      seed: options.seed,
     });
     run.writeJson('environment.json', {
       ...describeEnvironment('torch', model.info.deviceName, notes),
-      torch: model.info.torchVersion, torchDevice: model.info.device, python: options.python,
+      torch: model.info.torchVersion,
+      torchDevice: model.info.device,
+      python: options.python,
     });
     // An entry's factory may load trained weights itself, so only the IR model's are known to be untrained.
     const untrained = !options.weights && !options.entry;
-    const { status, evaluation } = await attackDataset(model, data, {
-      threat: options.threat, attacks, batchSize: options.batchSize, seed: options.seed, untrained,
-      weightsSource: options.weights ?? options.entry ?? options.modelFile ?? name,
-    }, listener, isCancelled);
+    const { status, evaluation } = await attackDataset(
+      model,
+      data,
+      {
+        threat: options.threat,
+        attacks,
+        batchSize: options.batchSize,
+        seed: options.seed,
+        untrained,
+        weightsSource: options.weights ?? options.entry ?? options.modelFile ?? name,
+      },
+      listener,
+      isCancelled,
+    );
     const summary: RunSummary = {
-      runId: run.id, runDir: run.dir, kind: 'eval', status, evaluation,
-      ...(status === 'cancelled' ? { message: `cancelled after ${evaluation.samples} of ${data.n} images; the figures cover those` } : {}),
+      runId: run.id,
+      runDir: run.dir,
+      kind: 'eval',
+      status,
+      evaluation,
+      ...(status === 'cancelled'
+        ? { message: `cancelled after ${evaluation.samples} of ${data.n} images; the figures cover those` }
+        : {}),
     };
-    run.writeJson('result.json', { ...summary, backend: { name: 'torch', device: model.info.deviceName, torch: model.info.torchVersion } });
+    run.writeJson('result.json', {
+      ...summary,
+      backend: { name: 'torch', device: model.info.deviceName, torch: model.info.torchVersion },
+    });
     return summary;
   } finally {
     await model.dispose();

@@ -39,7 +39,11 @@ export interface TrainRunOptions {
 export const CHECKPOINT_FILE = 'checkpoint.rlck';
 
 /** A whole training run: data, model, back end, the loop, and the run folder's files. */
-export async function executeTrain(requested: TrainRunOptions, listener: RunListener, isCancelled: () => boolean): Promise<RunSummary> {
+export async function executeTrain(
+  requested: TrainRunOptions,
+  listener: RunListener,
+  isCancelled: () => boolean,
+): Promise<RunSummary> {
   // A resumed run's folder is locked before anything is read from it, so a second resume stops at once.
   let run = requested.resume ? openRunToResume(requested.resume) : undefined;
   let lock = run?.lock();
@@ -51,14 +55,19 @@ export async function executeTrain(requested: TrainRunOptions, listener: RunList
     const backendChoice = requested.backend ?? saved?.backend;
     const chosen = await selectTrainBackend(backendChoice);
     const data = openDataset(options.data);
-    if (!data.train) throw new Error(`${options.data} has no training split; training needs one (a train/ folder, the train-*-idx files, data_batch_*.bin)`);
+    if (!data.train)
+      throw new Error(
+        `${options.data} has no training split; training needs one (a train/ folder, the ` +
+          `train-*-idx files, data_batch_*.bin)`,
+      );
     if (data.train.n === 0) throw new DatasetError(`${options.data} has no training images`, options.data);
     if (data.test.n === 0) {
       throw new DatasetError(`${options.data} has no test images; training measures each epoch on them`, options.data);
     }
     const init = options.initWeights ? readTorchWeights(options.initWeights) : undefined;
     // A checkpoint of the IR model carries its normalisation (mean/std buffers); it wins over the data set's.
-    const wanted = init && init.normalization !== undefined ? (init.normalization ?? undefined) : normalizationFor(data.test);
+    const wanted =
+      init && init.normalization !== undefined ? (init.normalization ?? undefined) : normalizationFor(data.test);
     const loaded = await loadModel(options.modelFile, options.modelName, data.test, wanted, config.seed);
     if (init) {
       try {
@@ -69,18 +78,32 @@ export async function executeTrain(requested: TrainRunOptions, listener: RunList
       }
     }
     const normalization = loaded.normalized ? wanted : undefined;
-    const { model, backend } = chosen.onnx ? await onnxModel(chosen, loaded, data.test, normalization) : { model: loaded.model, backend: chosen };
+    const { model, backend } = chosen.onnx
+      ? await onnxModel(chosen, loaded, data.test, normalization)
+      : { model: loaded.model, backend: chosen };
     try {
       const resumeNote = saved ? [resumeBackendNote(saved.backend, requested.backend, backend)] : [];
       const notes = [...backend.notes, ...resumeNote];
       const modelInfo = {
-        file: path.resolve(options.modelFile), name: loaded.name, initWeights: init?.file ?? null,
-        params: model.paramCount(), parts: loaded.parts ?? [], budget: loaded.budget ?? null,
-        inputShape: data.test.shape, numClasses: data.test.numClasses, normalization: normalization ?? null,
+        file: path.resolve(options.modelFile),
+        name: loaded.name,
+        initWeights: init?.file ?? null,
+        params: model.paramCount(),
+        parts: loaded.parts ?? [],
+        budget: loaded.budget ?? null,
+        inputShape: data.test.shape,
+        numClasses: data.test.numClasses,
+        normalization: normalization ?? null,
       };
       const files = {
         // The back end is recorded so that a resume computes on the same one.
-        'config.json': { kind: 'train', model: modelInfo, data: options.data, config, backend: backendChoiceOf(backend) },
+        'config.json': {
+          kind: 'train',
+          model: modelInfo,
+          data: options.data,
+          config,
+          backend: backendChoiceOf(backend),
+        },
         'environment.json': describeEnvironment(backend.name, backend.device, notes),
       };
       if (run) for (const [name, value] of Object.entries(files)) run.writeJson(name, value);
@@ -89,20 +112,43 @@ export async function executeTrain(requested: TrainRunOptions, listener: RunList
         lock = run.lock();
       }
       // Sent once the model is built and the folder holds its settings, so it names the back end that really computes.
-      listener({ type: 'started', runId: run.id, runDir: run.dir, backend: backend.name, device: backend.device, notes });
+      listener({
+        type: 'started',
+        runId: run.id,
+        runDir: run.dir,
+        backend: backend.name,
+        device: backend.device,
+        notes,
+      });
       const outcome = await train(model, { train: data.train, test: data.test }, config, {
         checkpointFile: run.file(CHECKPOINT_FILE),
         resume: saved !== undefined,
         isCancelled,
         events: {
-          progress: (p) => listener({ type: 'progress', phase: `epoch ${p.epoch}/${p.epochs}`, done: (p.epoch - 1) * p.steps + p.step, total: p.epochs * p.steps, etaSeconds: p.etaSeconds, imagesPerSecond: p.imagesPerSecond, detail: p }),
+          progress: (p) =>
+            listener({
+              type: 'progress',
+              phase: `epoch ${p.epoch}/${p.epochs}`,
+              done: (p.epoch - 1) * p.steps + p.step,
+              total: p.epochs * p.steps,
+              etaSeconds: p.etaSeconds,
+              imagesPerSecond: p.imagesPerSecond,
+              detail: p,
+            }),
           epoch: (m) => {
             listener({ type: 'metric', epoch: m });
           },
           checkpoint: (file, epoch) => listener({ type: 'checkpoint', file, epoch }),
         },
       });
-      const summary: RunSummary = { runId: run.id, runDir: run.dir, kind: 'train', status: outcome.status, history: outcome.history, ...(outcome.message ? { message: outcome.message } : {}) };
+      const summary: RunSummary = {
+        runId: run.id,
+        runDir: run.dir,
+        kind: 'train',
+        status: outcome.status,
+        history: outcome.history,
+        ...(outcome.message ? { message: outcome.message } : {}),
+      };
       run.writeJson('result.json', summary);
       return summary;
     } finally {
@@ -133,7 +179,9 @@ function backendChoiceOf(backend: SelectedBackend): TrainBackendChoice {
 }
 
 function resumeBackendNote(
-  saved: TrainBackendChoice | undefined, requested: TrainBackendChoice | undefined, now: SelectedBackend,
+  saved: TrainBackendChoice | undefined,
+  requested: TrainBackendChoice | undefined,
+  now: SelectedBackend,
 ): string {
   const used = backendChoiceOf(now);
   if (!saved) return `the run folder does not record its back end (an older version wrote it): resumed on ${used}`;
@@ -147,9 +195,18 @@ function resumeBackendNote(
  * The loaded tfjs model's network and initial weights as an ONNX Runtime model (the tfjs one is
  * released). A model ONNX Runtime cannot build stays on tfjs when the choice was automatic.
  */
-async function onnxModel(chosen: EvalBackend, loaded: LoadedModel, data: Dataset, normalization: InputNormalization | undefined): Promise<{ model: TrainableClassifier; backend: SelectedBackend }> {
+async function onnxModel(
+  chosen: EvalBackend,
+  loaded: LoadedModel,
+  data: Dataset,
+  normalization: InputNormalization | undefined,
+): Promise<{ model: TrainableClassifier; backend: SelectedBackend }> {
   try {
-    if (!loaded.network) throw new UnsupportedModelError(`${loaded.name}: the onnxruntime back end trains models of the architecture spec, Hydra, PyTorch and Keras files; a TF.js model.json trains on the tfjs back ends`);
+    if (!loaded.network)
+      throw new UnsupportedModelError(
+        `${loaded.name}: the onnxruntime back end trains models of the architecture spec, ` +
+          `Hydra, PyTorch and Keras files; a TF.js model.json trains on the tfjs back ends`,
+      );
     const model = await OnnxTrainableClassifier.create(loaded.network, await loaded.model.getState(), {
       inputShape: data.shape,
       numClasses: data.numClasses,
@@ -185,12 +242,17 @@ function savedTrainOptions(runDir: string): SavedTrainRun {
   const file = path.join(path.resolve(runDir), 'config.json');
   let saved: SavedTrainConfig;
   try {
-    saved = JSON.parse(readTextBounded(file, { maxBytes: READ_LIMITS.run, root: path.dirname(file), what: 'run file' })) as SavedTrainConfig;
+    saved = JSON.parse(
+      readTextBounded(file, { maxBytes: READ_LIMITS.run, root: path.dirname(file), what: 'run file' }),
+    ) as SavedTrainConfig;
   } catch (error) {
-    throw new Error(`cannot resume ${runDir}: ${file} is missing or damaged (${(error as Error).message})`, { cause: error });
+    throw new Error(`cannot resume ${runDir}: ${file} is missing or damaged (${(error as Error).message})`, {
+      cause: error,
+    });
   }
   const bad = (why: string): Error => new Error(`cannot resume ${runDir}: ${file} ${why}`);
-  if (typeof saved !== 'object' || saved === null || saved.kind !== 'train') throw bad('is not a training run\'s settings');
+  if (typeof saved !== 'object' || saved === null || saved.kind !== 'train')
+    throw bad("is not a training run's settings");
   const model = saved.model;
   if (typeof model?.file !== 'string' || typeof model.name !== 'string' || typeof saved.data !== 'string') {
     throw bad('does not name the model and data');
@@ -199,7 +261,8 @@ function savedTrainOptions(runDir: string): SavedTrainRun {
   if (typeof config !== 'object' || config === null) throw bad('has no training settings');
   for (const key of ['epochs', 'batchSize', 'evalSamples'] as const) {
     const value = config[key];
-    if (!Number.isSafeInteger(value) || value < 1) throw bad(`has ${key} ${JSON.stringify(value)}, not a whole number of at least 1`);
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw bad(`has ${key} ${JSON.stringify(value)}, not a whole number of at least 1`);
   }
   const eps = (config.threat as Partial<TrainConfig['threat']> | null | undefined)?.eps;
   if (typeof eps !== 'number' || !(eps > 0 && eps <= 1)) throw bad('has no valid eps');
@@ -209,7 +272,10 @@ function savedTrainOptions(runDir: string): SavedTrainRun {
   return {
     // The initial weights are read again on resume for their normalisation; the checkpoint then replaces them.
     options: {
-      modelFile: model.file, modelName: model.name, data: saved.data, config,
+      modelFile: model.file,
+      modelName: model.name,
+      data: saved.data,
+      config,
       ...(typeof model.initWeights === 'string' ? { initWeights: model.initWeights } : {}),
     },
     backend: saved.backend as TrainBackendChoice | undefined,

@@ -1,6 +1,15 @@
 import * as path from 'node:path';
 import {
-  ensurePythonParser, FileReadError, MAX_MODEL_FILE_BYTES, networksOf, READ_LIMITS, readModelFile, readTextBounded, summarize, valueOf, type Network,
+  ensurePythonParser,
+  FileReadError,
+  MAX_MODEL_FILE_BYTES,
+  networksOf,
+  READ_LIMITS,
+  readModelFile,
+  readTextBounded,
+  summarize,
+  valueOf,
+  type Network,
 } from '../../core';
 import type { Dataset } from '../data/dataset';
 import { UnsupportedModelError } from '../tfjs/build-forward';
@@ -27,10 +36,17 @@ export async function readNetwork(file: string, name?: string): Promise<Network>
   }
   if (name) {
     const chosen = networks.find((n) => n.name === name);
-    if (!chosen) throw new UnsupportedModelError(`${file} has no model named ${name}; it has ${networks.map((n) => n.name).join(', ')}`);
+    if (!chosen)
+      throw new UnsupportedModelError(
+        `${file} has no model named ${name}; it has ${networks.map((n) => n.name).join(', ')}`,
+      );
     return chosen;
   }
-  if (networks.length > 1) throw new UnsupportedModelError(`${file} defines ${networks.length} models (${networks.map((n) => n.name).join(', ')}); choose one with --model NAME`);
+  if (networks.length > 1)
+    throw new UnsupportedModelError(
+      `${file} defines ${networks.length} models ` +
+        `(${networks.map((n) => n.name).join(', ')}); choose one with --model NAME`,
+    );
   return networks[0] as Network;
 }
 
@@ -43,12 +59,25 @@ export function normalizationFor(dataset: Dataset): InputNormalization | undefin
 }
 
 /** Builds the network for the data it will see, checking that the two fit. */
-export function buildClassifier(network: Network, data: Dataset, normalization: InputNormalization | undefined, seed: number): TfjsClassifier {
+export function buildClassifier(
+  network: Network,
+  data: Dataset,
+  normalization: InputNormalization | undefined,
+  seed: number,
+): TfjsClassifier {
   const classes = valueOf(network.head.numClasses);
   if (classes !== undefined && classes !== data.numClasses) {
-    throw new UnsupportedModelError(`${network.name} has ${classes} output classes but ${data.name} has ${data.numClasses}; set the model's number of classes to ${data.numClasses}`);
+    throw new UnsupportedModelError(
+      `${network.name} has ${classes} output classes but ${data.name} has ` +
+        `${data.numClasses}; set the model's number of classes to ${data.numClasses}`,
+    );
   }
-  return new TfjsClassifier(network, { inputShape: data.shape, numClasses: data.numClasses, seed, ...(normalization ? { normalization } : {}) });
+  return new TfjsClassifier(network, {
+    inputShape: data.shape,
+    numClasses: data.numClasses,
+    seed,
+    ...(normalization ? { normalization } : {}),
+  });
 }
 
 export interface LoadedModel {
@@ -66,24 +95,46 @@ export interface LoadedModel {
 }
 
 /** A TF.js layers model (model.json) is loaded with its weights; any other file is built from the IR. */
-export async function loadModel(file: string, name: string | undefined, data: Dataset, normalization: InputNormalization | undefined, seed: number): Promise<LoadedModel> {
+export async function loadModel(
+  file: string,
+  name: string | undefined,
+  data: Dataset,
+  normalization: InputNormalization | undefined,
+  seed: number,
+): Promise<LoadedModel> {
   if (isTfjsModelJson(file)) {
     const model = await LayersClassifier.load(file);
     const s = model.inputShape;
     if (s.height !== data.shape.height || s.width !== data.shape.width || s.channels !== data.shape.channels) {
       model.dispose();
-      throw new UnsupportedModelError(`${file} takes ${s.height}x${s.width}x${s.channels} images but ${data.name} has ${data.shape.height}x${data.shape.width}x${data.shape.channels}`);
+      throw new UnsupportedModelError(
+        `${file} takes ${s.height}x${s.width}x${s.channels} images but ${data.name} has ` +
+          `${data.shape.height}x${data.shape.width}x${data.shape.channels}`,
+      );
     }
     if (model.numClasses !== data.numClasses) {
       model.dispose();
-      throw new UnsupportedModelError(`${file} has ${model.numClasses} output classes but ${data.name} has ${data.numClasses}`);
+      throw new UnsupportedModelError(
+        `${file} has ${model.numClasses} output classes but ${data.name} has ${data.numClasses}`,
+      );
     }
-    return { model, name: path.basename(path.dirname(path.resolve(file))), normalized: false, modelJson: path.resolve(file) };
+    return {
+      model,
+      name: path.basename(path.dirname(path.resolve(file))),
+      normalized: false,
+      modelJson: path.resolve(file),
+    };
   }
   const network = await readNetwork(file, name);
-  const parts = summarize(network, data.shape.height).parts.flatMap((p) => (p.params.known ? [{ name: p.name, params: p.params.value }] : []));
+  const parts = summarize(network, data.shape.height).parts.flatMap((p) =>
+    p.params.known ? [{ name: p.name, params: p.params.value }] : [],
+  );
   return {
-    model: buildClassifier(network, data, normalization, seed), name: network.name, normalized: normalization !== undefined, parts, network,
+    model: buildClassifier(network, data, normalization, seed),
+    name: network.name,
+    normalized: normalization !== undefined,
+    parts,
+    network,
     ...(network.budget ? { budget: network.budget.params } : {}),
   };
 }

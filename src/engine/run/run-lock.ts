@@ -84,10 +84,14 @@ export function lockRun(dir: string): RunLock {
 function whyRefused(owner: LockOwner, me: LockOwner, dir: string, file: string): string | undefined {
   const since = `since ${owner.startedAt}`;
   if (owner.host !== me.host) {
-    return `run is in use by pid ${owner.pid} on ${owner.host} ${since} (${file}); delete that file if the process is gone`;
+    return (
+      `run is in use by pid ${owner.pid} on ${owner.host} ${since} (${file}); delete that ` +
+      `file if the process is gone`
+    );
   }
   if (owner.pid === process.pid) return `run is in use by pid ${owner.pid} (this process) (${dir})`;
-  if (processAlive(owner.pid)) return `run is in use by pid ${owner.pid} ${since} (${dir}); wait for it to finish or stop it`;
+  if (processAlive(owner.pid))
+    return `run is in use by pid ${owner.pid} ${since} (${dir}); wait for it to finish or stop it`;
   return undefined;
 }
 

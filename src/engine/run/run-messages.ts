@@ -6,8 +6,23 @@ import type { EvalResult } from './eval-result';
  * (the CLI's terminal, the editor through the worker's IPC channel).
  */
 export type RunMessage =
-  | { readonly type: 'started'; readonly runId: string; readonly runDir: string; readonly backend: string; readonly device: string; readonly notes: readonly string[] }
-  | { readonly type: 'progress'; readonly phase: string; readonly done: number; readonly total: number; readonly etaSeconds?: number; readonly imagesPerSecond?: number; readonly detail?: StepProgress }
+  | {
+      readonly type: 'started';
+      readonly runId: string;
+      readonly runDir: string;
+      readonly backend: string;
+      readonly device: string;
+      readonly notes: readonly string[];
+    }
+  | {
+      readonly type: 'progress';
+      readonly phase: string;
+      readonly done: number;
+      readonly total: number;
+      readonly etaSeconds?: number;
+      readonly imagesPerSecond?: number;
+      readonly detail?: StepProgress;
+    }
   | { readonly type: 'metric'; readonly epoch: EpochMetrics }
   | { readonly type: 'checkpoint'; readonly file: string; readonly epoch: number }
   | { readonly type: 'result'; readonly result: RunSummary }

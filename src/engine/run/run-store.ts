@@ -29,11 +29,23 @@ export interface RunEnvironment {
 
 export function describeEnvironment(backend: string, device: string, notes: readonly string[]): RunEnvironment {
   const cpus = os.cpus();
-  return { backend, device, notes, node: process.version, platform: `${process.platform}-${process.arch}`, cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, startedAt: new Date().toISOString() };
+  return {
+    backend,
+    device,
+    notes,
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    startedAt: new Date().toISOString(),
+  };
 }
 
 export class RunDirectory {
-  constructor(readonly dir: string, readonly id: string) {}
+  constructor(
+    readonly dir: string,
+    readonly id: string,
+  ) {}
 
   static create(workspace: string, kind: 'train' | 'eval', id = newRunId(kind)): RunDirectory {
     return new RunDirectory(path.join(runsRoot(workspace), id), id);

@@ -8,12 +8,16 @@ export type ActivationParams = Readonly<Record<string, tf.Tensor>>;
 export function activationInitialParams(fn: ActivationFunction): Readonly<Record<string, number>> {
   switch (fn) {
     // PyTorch's nn.PReLU starts its slope at 0.25.
-    case 'prelu': return { weight: 0.25 };
+    case 'prelu':
+      return { weight: 0.25 };
     // PSiLU and PSSiLU (Dai et al., 2022, "Parameterizing Activation Functions for Adversarial
     // Robustness"), as the RobArch code initialises them.
-    case 'psilu': return { alpha: 1 };
-    case 'pssilu': return { alpha: 1, beta: 1e-4 };
-    default: return {};
+    case 'psilu':
+      return { alpha: 1 };
+    case 'pssilu':
+      return { alpha: 1, beta: 1e-4 };
+    default:
+      return {};
   }
 }
 
@@ -24,22 +28,34 @@ export function activationInitialParams(fn: ActivationFunction): Readonly<Record
  */
 export function applyActivation(fn: ActivationFunction, x: tf.Tensor, params: ActivationParams): tf.Tensor {
   switch (fn) {
-    case 'relu': return tf.relu(x);
-    case 'relu6': return tf.relu6(x);
-    case 'leaky-relu': return tf.leakyRelu(x, 0.01);
-    case 'elu': return tf.elu(x);
-    case 'silu': return tf.mul(x, tf.sigmoid(x));
-    case 'gelu': return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
-    case 'mish': return tf.mul(x, tf.tanh(tf.softplus(x)));
-    case 'hardswish': return tf.div(tf.mul(x, tf.relu6(tf.add(x, 3))), 6);
-    case 'sigmoid': return tf.sigmoid(x);
-    case 'tanh': return tf.tanh(x);
-    case 'softplus': return tf.softplus(x);
+    case 'relu':
+      return tf.relu(x);
+    case 'relu6':
+      return tf.relu6(x);
+    case 'leaky-relu':
+      return tf.leakyRelu(x, 0.01);
+    case 'elu':
+      return tf.elu(x);
+    case 'silu':
+      return tf.mul(x, tf.sigmoid(x));
+    case 'gelu':
+      return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+    case 'mish':
+      return tf.mul(x, tf.tanh(tf.softplus(x)));
+    case 'hardswish':
+      return tf.div(tf.mul(x, tf.relu6(tf.add(x, 3))), 6);
+    case 'sigmoid':
+      return tf.sigmoid(x);
+    case 'tanh':
+      return tf.tanh(x);
+    case 'softplus':
+      return tf.softplus(x);
     case 'prelu': {
       const slope = need(params, 'weight');
       return tf.add(tf.relu(x), tf.mul(slope, tf.neg(tf.relu(tf.neg(x)))));
     }
-    case 'psilu': return tf.mul(x, tf.sigmoid(tf.mul(need(params, 'alpha'), x)));
+    case 'psilu':
+      return tf.mul(x, tf.sigmoid(tf.mul(need(params, 'alpha'), x)));
     case 'pssilu': {
       // beta is kept in [0, 1] as the reference clamps it before each use.
       const beta = tf.clipByValue(need(params, 'beta'), 0, 1);

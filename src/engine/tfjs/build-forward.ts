@@ -32,9 +32,15 @@ const BN_MOMENTUM = 0.1;
  * parameters, named and counted as PyTorch would, in `store`. Every fact the computation needs
  * must be known: an unknown one is an error that names the layer, never a guess.
  */
-export function buildForward(network: Network, store: ParameterStore, normalization: InputNormalization | undefined): Op {
+export function buildForward(
+  network: Network,
+  store: ParameterStore,
+  normalization: InputNormalization | undefined,
+): Op {
   if (network.stages.some((s) => (valueOf(s.facts.denseRatio) ?? 0) > 0)) {
-    throw new UnsupportedModelError(`${network.name}: dense connections between blocks (guideline 8) are not built by the tfjs back end yet`);
+    throw new UnsupportedModelError(
+      `${network.name}: dense connections between blocks (guideline 8) are not built by the tfjs back end yet`,
+    );
   }
   const ops: Op[] = [];
   if (normalization) ops.push(normalizeOp(normalization, network.inputChannels));
@@ -46,7 +52,9 @@ export function buildForward(network: Network, store: ParameterStore, normalizat
 
 function normalizeOp(n: InputNormalization, channels: number): Op {
   if (n.mean.length !== channels || n.std.length !== channels) {
-    throw new UnsupportedModelError(`input normalisation has ${n.mean.length} channels but the model takes ${channels}`);
+    throw new UnsupportedModelError(
+      `input normalisation has ${n.mean.length} channels but the model takes ${channels}`,
+    );
   }
   const mean = tf.keep(tf.tensor1d([...n.mean]));
   const scale = tf.keep(tf.tensor1d(n.std.map((s) => 1 / s)));
@@ -71,19 +79,23 @@ function sequence(layers: readonly Layer[], store: ParameterStore): Op {
 
 function layerOp(layer: Layer, store: ParameterStore): Op {
   switch (layer.kind) {
-    case 'conv': return convOp(layer, store);
+    case 'conv':
+      return convOp(layer, store);
     case 'linear': {
       const fin = need(layer.inFeatures, layer, 'in_features');
       const fout = need(layer.outFeatures, layer, 'out_features');
       const w = store.add(`${layer.name}.weight`, uniformFanIn([fin, fout], fin, store.nextSeed()), true);
-      const b = need(layer.bias, layer, 'bias') ? store.add(`${layer.name}.bias`, uniformFanIn([fout], fin, store.nextSeed()), false) : undefined;
+      const b = need(layer.bias, layer, 'bias')
+        ? store.add(`${layer.name}.bias`, uniformFanIn([fout], fin, store.nextSeed()), false)
+        : undefined;
       return (x) => {
         const flat = x.rank === 2 ? x : tf.reshape(x, [x.shape[0] ?? -1, -1]);
         const y = tf.matMul(flat as tf.Tensor2D, w as tf.Tensor2D);
         return b ? tf.add(y, b) : y;
       };
     }
-    case 'norm': return normOp(layer, store);
+    case 'norm':
+      return normOp(layer, store);
     case 'activation': {
       const initial = activationInitialParams(layer.fn);
       const count = valueOf(layer.learnedCount) ?? 1;
@@ -93,7 +105,8 @@ function layerOp(layer: Layer, store: ParameterStore): Op {
       }
       return (x) => applyActivation(layer.fn, x, params);
     }
-    case 'pool': return poolOp(layer);
+    case 'pool':
+      return poolOp(layer);
     case 'se': {
       const c = need(layer.channels, layer, 'channels');
       const s = need(layer.squeezeChannels, layer, 'squeeze channels');
@@ -117,8 +130,10 @@ function layerOp(layer: Layer, store: ParameterStore): Op {
         return tf.mul(x, tf.reshape(tf.sigmoid(g), [-1, 1, 1, c]));
       };
     }
-    case 'identity': return (x) => x;
-    case 'flatten': return (x) => tf.reshape(x, [x.shape[0] ?? -1, -1]);
+    case 'identity':
+      return (x) => x;
+    case 'flatten':
+      return (x) => tf.reshape(x, [x.shape[0] ?? -1, -1]);
     case 'other':
       if (PASS_THROUGH.has(layer.className)) return (x) => x;
       throw new UnsupportedModelError(`${layer.name}: ${layer.className} is not built by the tfjs back end`);
@@ -130,10 +145,13 @@ function convOp(layer: Extract<Layer, { kind: 'conv' }>, store: ParameterStore):
   const cout = need(layer.outChannels, layer, 'out_channels');
   const [kh, kw] = need(layer.kernel, layer, 'kernel_size');
   const groups = need(layer.groups, layer, 'groups');
-  if (cin % groups !== 0 || cout % groups !== 0) throw new UnsupportedModelError(`${layer.name}: ${cin} -> ${cout} channels are not divisible by ${groups} groups`);
+  if (cin % groups !== 0 || cout % groups !== 0)
+    throw new UnsupportedModelError(`${layer.name}: ${cin} -> ${cout} channels are not divisible by ${groups} groups`);
   const shape = [kh, kw, cin / groups, cout] as const;
   const w = store.add(`${layer.name}.weight`, kaimingNormalFanOut(shape, store.nextSeed()), true);
-  const b = need(layer.bias, layer, 'bias') ? store.add(`${layer.name}.bias`, uniformFanIn([cout], (cin / groups) * kh * kw, store.nextSeed()), false) : undefined;
+  const b = need(layer.bias, layer, 'bias')
+    ? store.add(`${layer.name}.bias`, uniformFanIn([cout], (cin / groups) * kh * kw, store.nextSeed()), false)
+    : undefined;
   const geometry = {
     stride: need(layer.stride, layer, 'stride'),
     padding: need(layer.padding, layer, 'padding'),
@@ -151,7 +169,8 @@ function normOp(layer: Extract<Layer, { kind: 'norm' }>, store: ParameterStore):
   const affine = need(layer.affine, layer, 'affine');
   const gamma = affine ? store.add(`${layer.name}.weight`, tf.ones([c]), false) : undefined;
   const beta = affine ? store.add(`${layer.name}.bias`, tf.zeros([c]), false) : undefined;
-  const scaleShift = (normalized: tf.Tensor): tf.Tensor => (gamma && beta ? tf.add(tf.mul(normalized, gamma), beta) : normalized);
+  const scaleShift = (normalized: tf.Tensor): tf.Tensor =>
+    gamma && beta ? tf.add(tf.mul(normalized, gamma), beta) : normalized;
   switch (layer.norm) {
     case 'batch': {
       const runningMean = store.addBuffer(`${layer.name}.running_mean`, tf.zeros([c]));
@@ -164,7 +183,13 @@ function normOp(layer: Extract<Layer, { kind: 'norm' }>, store: ParameterStore):
         // PyTorch keeps the unbiased variance in its running estimate and normalises with the biased one.
         mode.updates.push(
           { buffer: runningMean, value: tf.add(tf.mul(runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)) },
-          { buffer: runningVar, value: tf.add(tf.mul(runningVar, 1 - BN_MOMENTUM), tf.mul(variance, BN_MOMENTUM * count / Math.max(1, count - 1))) },
+          {
+            buffer: runningVar,
+            value: tf.add(
+              tf.mul(runningVar, 1 - BN_MOMENTUM),
+              tf.mul(variance, (BN_MOMENTUM * count) / Math.max(1, count - 1)),
+            ),
+          },
         );
         return scaleShift(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, BN_EPS))));
       };
@@ -199,9 +224,14 @@ function poolOp(layer: Extract<Layer, { kind: 'pool' }>): Op {
     return (x) => {
       const [, h, w] = x.shape as [number, number, number, number];
       if (oh === 1 && ow === 1) return layer.pool === 'max' ? tf.max(x, [1, 2], true) : tf.mean(x, [1, 2], true);
-      if (h % oh !== 0 || w % ow !== 0) throw new UnsupportedModelError(`${layer.name}: adaptive pooling from ${h}x${w} to ${oh}x${ow} needs sizes that divide evenly`);
+      if (h % oh !== 0 || w % ow !== 0)
+        throw new UnsupportedModelError(
+          `${layer.name}: adaptive pooling from ${h}x${w} to ${oh}x${ow} needs sizes that divide evenly`,
+        );
       const size: [number, number] = [h / oh, w / ow];
-      return layer.pool === 'max' ? tf.maxPool(x as tf.Tensor4D, size, size, 'valid') : tf.avgPool(x as tf.Tensor4D, size, size, 'valid');
+      return layer.pool === 'max'
+        ? tf.maxPool(x as tf.Tensor4D, size, size, 'valid')
+        : tf.avgPool(x as tf.Tensor4D, size, size, 'valid');
     };
   }
   const kernel = need(layer.kernel, layer, 'kernel_size');
@@ -209,7 +239,19 @@ function poolOp(layer: Extract<Layer, { kind: 'pool' }>): Op {
   const [ph, pw] = need(layer.padding, layer, 'padding');
   return (x) => {
     // PyTorch pads max pooling with -inf and average pooling with zeros it counts (count_include_pad).
-    const padded = ph > 0 || pw > 0 ? tf.pad(x, [[0, 0], [ph, ph], [pw, pw], [0, 0]], layer.pool === 'max' ? -3.4e38 : 0) : x;
+    const padded =
+      ph > 0 || pw > 0
+        ? tf.pad(
+            x,
+            [
+              [0, 0],
+              [ph, ph],
+              [pw, pw],
+              [0, 0],
+            ],
+            layer.pool === 'max' ? -3.4e38 : 0,
+          )
+        : x;
     return layer.pool === 'max'
       ? tf.maxPool(padded as tf.Tensor4D, pair(kernel), pair(stride), 'valid')
       : tf.avgPool(padded as tf.Tensor4D, pair(kernel), pair(stride), 'valid');

@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { imageSize, type InputGradient, type InputObjective, type InputShape, type ModelState, type TrainObjective } from '../model/classifier';
+import {
+  imageSize,
+  type InputGradient,
+  type InputObjective,
+  type InputShape,
+  type ModelState,
+  type TrainObjective,
+} from '../model/classifier';
 import { crossEntropy, objectiveLoss } from './objectives';
 
 /**
@@ -28,16 +35,22 @@ export async function hostValues(compute: () => tf.Tensor): Promise<Float32Array
 }
 
 /** The objective per sample, its input gradient and the logits, from one forward pass. */
-export async function inputGradientOf(forward: (x: tf.Tensor) => tf.Tensor2D, makeInput: () => tf.Tensor4D, objective: InputObjective): Promise<InputGradient> {
+export async function inputGradientOf(
+  forward: (x: tf.Tensor) => tf.Tensor2D,
+  makeInput: () => tf.Tensor4D,
+  objective: InputObjective,
+): Promise<InputGradient> {
   let logits = new Float32Array(0);
   let loss = new Float32Array(0);
-  const grad = tf.tidy(() => tf.grad((input: tf.Tensor) => {
-    const z = forward(input);
-    logits = Float32Array.from(z.dataSync());
-    const perSample = objectiveLoss(z, logits, objective);
-    loss = Float32Array.from(perSample.dataSync());
-    return tf.sum(perSample);
-  })(makeInput()));
+  const grad = tf.tidy(() =>
+    tf.grad((input: tf.Tensor) => {
+      const z = forward(input);
+      logits = Float32Array.from(z.dataSync());
+      const perSample = objectiveLoss(z, logits, objective);
+      loss = Float32Array.from(perSample.dataSync());
+      return tf.sum(perSample);
+    })(makeInput()),
+  );
   try {
     return { loss, logits, grad: Float32Array.from(await grad.data()) };
   } finally {
@@ -50,7 +63,11 @@ export async function inputGradientOf(forward: (x: tf.Tensor) => tf.Tensor2D, ma
  * beta * KL(p(natural) || p(adversarial)) summed over classes and averaged over the batch. Also
  * returns the natural images' logits.
  */
-export function trainingLoss(forward: (x: tf.Tensor) => tf.Tensor2D, input: (x: Float32Array) => tf.Tensor4D, objective: TrainObjective): { loss: tf.Scalar; logits: Float32Array } {
+export function trainingLoss(
+  forward: (x: tf.Tensor) => tf.Tensor2D,
+  input: (x: Float32Array) => tf.Tensor4D,
+  objective: TrainObjective,
+): { loss: tf.Scalar; logits: Float32Array } {
   const natural = forward(input(objective.x));
   const logits = Float32Array.from(natural.dataSync());
   let loss = tf.mean(crossEntropy(natural, objective.labels));
@@ -67,21 +84,25 @@ export function assignFromState(state: ModelState, name: string, target: tf.Vari
   const entry = state.tensors.get(name);
   if (!entry) throw new Error(`the checkpoint has no tensor ${name}`);
   if (entry.shape.length !== target.shape.length || entry.shape.some((d, i) => d !== target.shape[i])) {
-    throw new Error(`the checkpoint's ${name} has shape [${entry.shape.join(', ')}], the model's [${target.shape.join(', ')}]`);
+    throw new Error(
+      `the checkpoint's ${name} has shape [${entry.shape.join(', ')}], the model's [${target.shape.join(', ')}]`,
+    );
   }
   tf.tidy(() => target.assign(tf.tensor(entry.data, [...entry.shape])));
 }
 
 /** Adds the optimiser's momentum buffers to checkpoint entries, under `momentum:<parameter>`. */
 export async function addMomentum(tensors: StateTensors, momentum: ReadonlyMap<string, tf.Variable>): Promise<void> {
-  for (const [name, m] of momentum) tensors.set(`momentum:${name}`, { shape: m.shape, data: Float32Array.from(await m.data()) });
+  for (const [name, m] of momentum)
+    tensors.set(`momentum:${name}`, { shape: m.shape, data: Float32Array.from(await m.data()) });
 }
 
 /** Replaces the momentum buffers with a checkpoint's. */
 export function restoreMomentum(momentum: Map<string, tf.Variable>, state: ModelState): void {
   disposeAll(momentum);
   for (const [key, entry] of state.tensors) {
-    if (key.startsWith('momentum:')) momentum.set(key.slice('momentum:'.length), tf.variable(tf.tensor(entry.data, [...entry.shape]), false));
+    if (key.startsWith('momentum:'))
+      momentum.set(key.slice('momentum:'.length), tf.variable(tf.tensor(entry.data, [...entry.shape]), false));
   }
 }
 

@@ -13,7 +13,16 @@ import {
 } from '../model/classifier';
 import { loadBudgetSeconds, withWatchdog } from '../util/watchdog';
 import { yieldToEventLoop } from '../util/yield';
-import { addMomentum, assignFromState, disposeAll, hostValues, imageTensor, inputGradientOf, restoreMomentum, trainingLoss } from './classifier-ops';
+import {
+  addMomentum,
+  assignFromState,
+  disposeAll,
+  hostValues,
+  imageTensor,
+  inputGradientOf,
+  restoreMomentum,
+  trainingLoss,
+} from './classifier-ops';
 import { withMemoryCheck } from './memory-error';
 import { readModelJson, readWeightFiles } from './model-json-files';
 import type { NamedParameter } from './parameter-store';
@@ -31,21 +40,33 @@ export class LayersClassifier implements TrainableClassifier {
   readonly numClasses: number;
   private readonly momentum = new Map<string, tf.Variable>();
 
-  private constructor(private readonly model: tfl.LayersModel, private readonly softmaxOutput: boolean) {
+  private constructor(
+    private readonly model: tfl.LayersModel,
+    private readonly softmaxOutput: boolean,
+  ) {
     const input = model.inputs[0]?.shape ?? [];
     const output = model.outputs[0]?.shape ?? [];
     if (model.inputs.length !== 1 || input.length !== 4 || input.slice(1).some((d) => d === null)) {
-      throw new UnsupportedModelError(`${model.name}: needs one image input of fixed size [batch, height, width, channels]; it has ${model.inputs.map((i) => `[${i.shape.join(', ')}]`).join(', ')}`);
+      throw new UnsupportedModelError(
+        `${model.name}: needs one image input of fixed size [batch, height, width, ` +
+          `channels]; it has ` +
+          `${model.inputs.map((i) => `[${i.shape.join(', ')}]`).join(', ')}`,
+      );
     }
     if (model.outputs.length !== 1 || output.length !== 2) {
-      throw new UnsupportedModelError(`${model.name}: needs one output of class scores [batch, classes]; it has ${model.outputs.map((o) => `[${o.shape.join(', ')}]`).join(', ')}`);
+      throw new UnsupportedModelError(
+        `${model.name}: needs one output of class scores [batch, classes]; it has ` +
+          `${model.outputs.map((o) => `[${o.shape.join(', ')}]`).join(', ')}`,
+      );
     }
     this.inputShape = { height: input[1] as number, width: input[2] as number, channels: input[3] as number };
     this.numClasses = output[1] as number;
   }
 
   static async load(modelJson: string): Promise<LayersClassifier> {
-    const model = await withWatchdog(`loading ${modelJson}`, loadBudgetSeconds(), () => tfl.loadLayersModel(fileHandler(modelJson)));
+    const model = await withWatchdog(`loading ${modelJson}`, loadBudgetSeconds(), () =>
+      tfl.loadLayersModel(fileHandler(modelJson)),
+    );
     const last = model.layers[model.layers.length - 1];
     const activation = (last?.getConfig() as { activation?: unknown } | undefined)?.activation;
     return new LayersClassifier(model, activation === 'softmax');
@@ -57,7 +78,7 @@ export class LayersClassifier implements TrainableClassifier {
 
   private forward(x: tf.Tensor, training: boolean): tf.Tensor2D {
     const out = this.model.apply(x, { training }) as tf.Tensor2D;
-    return this.softmaxOutput ? tf.log(tf.maximum(out, 1e-30)) as tf.Tensor2D : out;
+    return this.softmaxOutput ? (tf.log(tf.maximum(out, 1e-30)) as tf.Tensor2D) : out;
   }
 
   async logits(x: Float32Array, n: number): Promise<Float32Array> {
@@ -67,7 +88,13 @@ export class LayersClassifier implements TrainableClassifier {
 
   async inputGradient(x: Float32Array, n: number, objective: InputObjective): Promise<InputGradient> {
     await yieldToEventLoop();
-    return withMemoryCheck('gradient', n, () => inputGradientOf((input) => this.forward(input, false), () => this.input(x, n), objective));
+    return withMemoryCheck('gradient', n, () =>
+      inputGradientOf(
+        (input) => this.forward(input, false),
+        () => this.input(x, n),
+        objective,
+      ),
+    );
   }
 
   async trainStep(objective: TrainObjective, n: number, hyper: SgdHyper): Promise<StepResult> {
@@ -79,14 +106,23 @@ export class LayersClassifier implements TrainableClassifier {
     let logits: Float32Array = new Float32Array(0);
     // Keras kernels take weight decay; biases, BatchNorm and activation parameters do not.
     const parameters: NamedParameter[] = this.model.trainableWeights.map((w) => ({
-      name: w.originalName, variable: w.read() as tf.Variable, decay: /(^|\/)(depthwise_)?kernel$/.test(w.originalName),
+      name: w.originalName,
+      variable: w.read() as tf.Variable,
+      decay: /(^|\/)(depthwise_)?kernel$/.test(w.originalName),
     }));
     const value = tf.tidy(() => {
-      const { value: loss, grads } = tf.variableGrads(() => {
-        const result = trainingLoss((input) => this.forward(input, true), (x) => this.input(x, n), objective);
-        logits = result.logits;
-        return result.loss;
-      }, parameters.map((p) => p.variable));
+      const { value: loss, grads } = tf.variableGrads(
+        () => {
+          const result = trainingLoss(
+            (input) => this.forward(input, true),
+            (x) => this.input(x, n),
+            objective,
+          );
+          logits = result.logits;
+          return result.loss;
+        },
+        parameters.map((p) => p.variable),
+      );
       sgdStep(parameters, grads, this.momentum, hyper);
       return loss.dataSync()[0] ?? Number.NaN;
     });
@@ -123,9 +159,17 @@ function fileHandler(modelJson: string): tf.io.IOHandler {
   return {
     load: async () => {
       const json = readModelJson(modelJson);
-      if (!json.modelTopology || !json.weightsManifest) throw new UnsupportedModelError(`${modelJson} is not a TF.js layers model (no modelTopology or weightsManifest)`);
+      if (!json.modelTopology || !json.weightsManifest)
+        throw new UnsupportedModelError(
+          `${modelJson} is not a TF.js layers model (no modelTopology or weightsManifest)`,
+        );
       const { specs, data } = readWeightFiles(modelJson, json.weightsManifest);
-      return { modelTopology: json.modelTopology, weightSpecs: specs, weightData: data, format: json.format ?? 'layers-model' };
+      return {
+        modelTopology: json.modelTopology,
+        weightSpecs: specs,
+        weightData: data,
+        format: json.format ?? 'layers-model',
+      };
     },
   };
 }

@@ -18,10 +18,16 @@ export async function withMemoryCheck<T>(what: string, n: number, work: () => Pr
     return await work();
   } catch (error) {
     const message = (error as Error).message ?? '';
-    if (/Invalid typed array length|out of memory|Cannot enlarge memory|OOM|Array buffer allocation failed/i.test(message)) {
+    if (
+      /Invalid typed array length|out of memory|Cannot enlarge memory|OOM|Array buffer allocation failed/i.test(message)
+    ) {
       const backend = tf.getBackend();
       const limit = backend === 'wasm' ? ' (WebAssembly can address 2 GB)' : '';
-      throw new EngineMemoryError(`the ${backend} back end ran out of memory for a ${what} of ${n} images${limit}; use a smaller --batch-size (${Math.max(1, Math.floor(n / 2))}, say)`, { cause: error });
+      throw new EngineMemoryError(
+        `the ${backend} back end ran out of memory for a ${what} of ${n} images${limit}; ` +
+          `use a smaller --batch-size (${Math.max(1, Math.floor(n / 2))}, say)`,
+        { cause: error },
+      );
     }
     throw error;
   }

@@ -14,7 +14,8 @@ export interface ModelJson {
 export const MAX_WEIGHT_BYTES = READ_LIMITS.weights;
 
 function refused(modelJson: string, error: unknown): UnsupportedModelError {
-  if (error instanceof FileReadError) return new UnsupportedModelError(error.file === modelJson ? error.message : `${modelJson}: ${error.message}`);
+  if (error instanceof FileReadError)
+    return new UnsupportedModelError(error.file === modelJson ? error.message : `${modelJson}: ${error.message}`);
   return new UnsupportedModelError(`cannot read ${modelJson}: ${(error as Error).message}`);
 }
 
@@ -25,11 +26,14 @@ function refused(modelJson: string, error: unknown): UnsupportedModelError {
 export function readModelJson(modelJson: string): ModelJson {
   let json: ModelJson;
   try {
-    json = JSON.parse(readTextBounded(modelJson, { maxBytes: READ_LIMITS.modelJson, what: 'TF.js model.json' })) as ModelJson;
+    json = JSON.parse(
+      readTextBounded(modelJson, { maxBytes: READ_LIMITS.modelJson, what: 'TF.js model.json' }),
+    ) as ModelJson;
   } catch (error) {
     throw refused(modelJson, error);
   }
-  if (typeof json !== 'object' || json === null) throw new UnsupportedModelError(`${modelJson} is not a TF.js layers model (not a JSON object)`);
+  if (typeof json !== 'object' || json === null)
+    throw new UnsupportedModelError(`${modelJson} is not a TF.js layers model (not a JSON object)`);
   const problem = json.modelTopology ? kerasTopologyProblem(json.modelTopology) : undefined;
   if (problem) throw new UnsupportedModelError(`${modelJson}: ${problem}; it is not loaded`);
   return json;
@@ -40,7 +44,10 @@ export function readModelJson(modelJson: string): ModelJson {
  * regular file inside the model.json's folder (`../../etc/passwd`, `/proc/self/environ` and links
  * out of the folder are refused), and all of them together are bounded.
  */
-export function readWeightFiles(modelJson: string, manifest: NonNullable<ModelJson['weightsManifest']>): { specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer } {
+export function readWeightFiles(
+  modelJson: string,
+  manifest: NonNullable<ModelJson['weightsManifest']>,
+): { specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer } {
   if (!Array.isArray(manifest)) throw new UnsupportedModelError(`${modelJson}: weightsManifest is not a list`);
   const dir = path.dirname(path.resolve(modelJson));
   const specs: tf.io.WeightsManifestEntry[] = [];
@@ -51,16 +58,33 @@ export function readWeightFiles(modelJson: string, manifest: NonNullable<ModelJs
       throw new UnsupportedModelError(`${modelJson}: a weightsManifest group has no paths and weights lists`);
     }
     for (const p of group.paths) {
-      if (typeof p !== 'string' || p === '' || path.isAbsolute(p) || path.win32.isAbsolute(p) || p.split(/[\\/]/).includes('..')) {
-        throw new UnsupportedModelError(`${modelJson}: weight file ${JSON.stringify(p)} is not a path inside the model's folder; weight files must sit beside model.json or below it`);
+      if (
+        typeof p !== 'string' ||
+        p === '' ||
+        path.isAbsolute(p) ||
+        path.win32.isAbsolute(p) ||
+        p.split(/[\\/]/).includes('..')
+      ) {
+        throw new UnsupportedModelError(
+          `${modelJson}: weight file ${JSON.stringify(p)} is not a path inside the ` +
+            `model's folder; weight files must sit beside model.json or below it`,
+        );
       }
       let bytes: Buffer;
       try {
-        bytes = readFileBounded(path.join(dir, p), { maxBytes: MAX_WEIGHT_BYTES - total, root: dir, what: 'weight file' });
+        bytes = readFileBounded(path.join(dir, p), {
+          maxBytes: MAX_WEIGHT_BYTES - total,
+          root: dir,
+          what: 'weight file',
+        });
       } catch (error) {
-        if (error instanceof FileReadError && error.reason === 'missing') throw new UnsupportedModelError(`${modelJson} names weight file ${p}, which is missing`);
+        if (error instanceof FileReadError && error.reason === 'missing')
+          throw new UnsupportedModelError(`${modelJson} names weight file ${p}, which is missing`);
         if (error instanceof FileReadError && error.reason === 'too-large') {
-          throw new UnsupportedModelError(`${modelJson}: its weight files add up to more than ${MAX_WEIGHT_BYTES / 2 ** 30} GiB (at ${p}); they are not read`);
+          throw new UnsupportedModelError(
+            `${modelJson}: its weight files add up to more than ` +
+              `${MAX_WEIGHT_BYTES / 2 ** 30} GiB (at ${p}); they are not read`,
+          );
         }
         throw refused(modelJson, error);
       }

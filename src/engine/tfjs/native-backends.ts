@@ -32,9 +32,12 @@ export function tryRequireNative(name: NativePackage): unknown {
 /** Why no CUDA GPU can be used here, or null when a driver is present. */
 export function cudaUnavailable(): string | null {
   const visible = process.env['CUDA_VISIBLE_DEVICES'];
-  if (visible !== undefined && (visible.trim() === '' || visible.trim() === '-1')) return 'CUDA_VISIBLE_DEVICES hides every GPU';
+  if (visible !== undefined && (visible.trim() === '' || visible.trim() === '-1'))
+    return 'CUDA_VISIBLE_DEVICES hides every GPU';
   if (process.platform === 'linux') {
-    return fs.existsSync('/proc/driver/nvidia/version') || fs.existsSync('/dev/nvidiactl') ? null : 'no NVIDIA driver (/proc/driver/nvidia/version is missing)';
+    return fs.existsSync('/proc/driver/nvidia/version') || fs.existsSync('/dev/nvidiactl')
+      ? null
+      : 'no NVIDIA driver (/proc/driver/nvidia/version is missing)';
   }
   if (process.platform === 'win32') {
     const dll = path.join(process.env['SystemRoot'] ?? 'C:\\Windows', 'System32', 'nvcuda.dll');
@@ -64,14 +67,18 @@ export function explainNativeFailure(name: NativePackage, error: unknown, instal
   const missingModule = errorCode(error) === 'MODULE_NOT_FOUND';
   if (missingModule && message.includes(`Cannot find module '${name}'`)) {
     const where = installDir ? `in ${installDir}` : 'next to robustness-lens';
-    const purpose = gpu ? `to train and attack on the GPU (${GPU_REQUIREMENT})` : 'for TensorFlow\'s native CPU kernels';
+    const purpose = gpu ? `to train and attack on the GPU (${GPU_REQUIREMENT})` : "for TensorFlow's native CPU kernels";
     return `${name} is not installed: npm install ${name}@4.22.0 ${where} ${purpose}`;
   }
   if (missingModule && message.includes('tfjs_binding.node')) {
-    return `${name} is installed without its native binding (its install script downloads TensorFlow and did not run or failed): run npm rebuild ${name} with internet access`;
+    return (
+      `${name} is installed without its native binding (its install script downloads ` +
+      `TensorFlow and did not run or failed): run npm rebuild ${name} with internet access`
+    );
   }
   const fix = gpu
-    ? `install CUDA 11.2 + cuDNN 8.1 and put their library folders on ${process.platform === 'win32' ? 'PATH' : 'LD_LIBRARY_PATH'} (CUDA 12 does not work)`
+    ? `install CUDA 11.2 + cuDNN 8.1 and put their library folders on ` +
+      `${process.platform === 'win32' ? 'PATH' : 'LD_LIBRARY_PATH'} (CUDA 12 does not work)`
     : `reinstall ${name} with internet access`;
   const library = missingLibrary(message);
   if (library) return `${name} failed to load ${library}: ${fix}`;

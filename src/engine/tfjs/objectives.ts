@@ -13,7 +13,8 @@ const DLR_EPS = 1e-12;
 export function objectiveLoss(logits: tf.Tensor2D, hostLogits: Float32Array, objective: InputObjective): tf.Tensor1D {
   const [n, k] = logits.shape;
   switch (objective.kind) {
-    case 'ce': return crossEntropy(logits, objective.labels);
+    case 'ce':
+      return crossEntropy(logits, objective.labels);
     case 'margin': {
       const t = tf.sum(tf.mul(logits, oneHot(objective.targets, n, k)), 1);
       const y = tf.sum(tf.mul(logits, oneHot(objective.labels, n, k)), 1);
@@ -87,7 +88,7 @@ function rankMasks(host: Float32Array, n: number, k: number, labels: Int32Array)
     third[i * k + (order[2] ?? 0)] = 1;
     fourth[i * k + (order[3] ?? 0)] = 1;
     const y = labels[i] ?? 0;
-    bestOther[i * k + (order[0] === y ? order[1] ?? 0 : order[0] ?? 0)] = 1;
+    bestOther[i * k + (order[0] === y ? (order[1] ?? 0) : (order[0] ?? 0))] = 1;
   }
   return {
     first: tf.tensor2d(first, [n, k]),

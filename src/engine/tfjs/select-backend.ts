@@ -35,7 +35,9 @@ export interface BackendProbe {
 
 const machine: BackendProbe = { cudaUnavailable, tryRequireNative, wasmDir: tfjsWasmDir, installDir: packageRoot };
 
-type Attempt = { readonly ok: true; readonly name: string; readonly device: string; readonly notes: string[] } | { readonly ok: false; readonly note: string };
+type Attempt =
+  | { readonly ok: true; readonly name: string; readonly device: string; readonly notes: string[] }
+  | { readonly ok: false; readonly note: string };
 
 async function activate(name: string): Promise<boolean> {
   try {
@@ -53,7 +55,8 @@ async function tryNative(choice: 'tfjs-node-gpu' | 'tfjs-node', probe: BackendPr
   }
   const error = probe.tryRequireNative(pkg);
   if (error !== undefined) return { ok: false, note: explainNativeFailure(pkg, error, probe.installDir()) };
-  if (!(await activate('tensorflow'))) return { ok: false, note: `${pkg} loaded but its 'tensorflow' back end did not start` };
+  if (!(await activate('tensorflow')))
+    return { ok: false, note: `${pkg} loaded but its 'tensorflow' back end did not start` };
   const device = choice === 'tfjs-node-gpu' ? 'CUDA GPU (native TensorFlow)' : 'CPU (native TensorFlow)';
   return { ok: true, name: 'tensorflow', device, notes: [`using ${pkg}`] };
 }
@@ -63,24 +66,36 @@ let wasmPathsSet = false;
 
 async function tryWasm(probe: BackendProbe): Promise<Attempt> {
   const dir = probe.wasmDir();
-  if (!dir) return { ok: false, note: 'wasm skipped: tfjs-backend-wasm-simd.wasm is not next to the bundle (a broken build)' };
+  if (!dir)
+    return { ok: false, note: 'wasm skipped: tfjs-backend-wasm-simd.wasm is not next to the bundle (a broken build)' };
   if (!wasmPathsSet) {
     // tfjs joins the prefix and the file name as strings: the separator must be there.
     setWasmPaths(dir.endsWith(path.sep) ? dir : dir + path.sep);
     wasmPathsSet = true;
   }
-  if (!(await activate('wasm'))) return { ok: false, note: `wasm skipped: the WebAssembly back end did not start from ${dir}` };
+  if (!(await activate('wasm')))
+    return { ok: false, note: `wasm skipped: the WebAssembly back end did not start from ${dir}` };
   installWasmGradientKernels();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   return {
-    ok: true, name: 'wasm', device: `CPU (WebAssembly${simd ? ' SIMD' : ', no SIMD'}, 1 thread)`,
-    notes: ['using wasm (XNNPACK) with robustness-lens\'s conv and max-pool gradient kernels', 'wasm runs on one thread: WebAssembly threads do not work under Node (tfjs issue #3830)'],
+    ok: true,
+    name: 'wasm',
+    device: `CPU (WebAssembly${simd ? ' SIMD' : ', no SIMD'}, 1 thread)`,
+    notes: [
+      "using wasm (XNNPACK) with robustness-lens's conv and max-pool gradient kernels",
+      'wasm runs on one thread: WebAssembly threads do not work under Node (tfjs issue #3830)',
+    ],
   };
 }
 
 async function tryCpu(): Promise<Attempt> {
   if (!(await activate('cpu'))) return { ok: false, note: 'the plain JavaScript back end did not start' };
-  return { ok: true, name: 'cpu', device: 'CPU (plain JavaScript, slow)', notes: [`using the plain JavaScript back end (tfjs-backend-cpu ${version_cpu}, far slower than wasm)`] };
+  return {
+    ok: true,
+    name: 'cpu',
+    device: 'CPU (plain JavaScript, slow)',
+    notes: [`using the plain JavaScript back end (tfjs-backend-cpu ${version_cpu}, far slower than wasm)`],
+  };
 }
 
 function attempt(choice: TfjsBackendChoice, probe: BackendProbe): Promise<Attempt> {
@@ -101,7 +116,10 @@ const AUTOMATIC: readonly TfjsBackendChoice[] = ['tfjs-node-gpu', 'tfjs-node', '
  * Activates `preferred`, or failing that throws with the reason; without a preference the first
  * back end of GPU, native CPU, wasm, cpu that works.
  */
-export async function selectTfjsBackend(preferred?: TfjsBackendChoice, probe: BackendProbe = machine): Promise<SelectedBackend> {
+export async function selectTfjsBackend(
+  preferred?: TfjsBackendChoice,
+  probe: BackendProbe = machine,
+): Promise<SelectedBackend> {
   const skipped: string[] = [];
   for (const choice of preferred ? [preferred] : AUTOMATIC) {
     const result = await attempt(choice, probe);

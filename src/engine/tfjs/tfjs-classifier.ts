@@ -14,7 +14,16 @@ import {
 } from '../model/classifier';
 import { buildForward, UnsupportedModelError, type ForwardMode } from './build-forward';
 import type { InputNormalization } from './normalize-input';
-import { addMomentum, assignFromState, disposeAll, hostValues, imageTensor, inputGradientOf, restoreMomentum, trainingLoss } from './classifier-ops';
+import {
+  addMomentum,
+  assignFromState,
+  disposeAll,
+  hostValues,
+  imageTensor,
+  inputGradientOf,
+  restoreMomentum,
+  trainingLoss,
+} from './classifier-ops';
 import { ParameterStore } from './parameter-store';
 import { sgdStep } from './sgd';
 import { yieldToEventLoop } from '../util/yield';
@@ -38,16 +47,29 @@ export class TfjsClassifier implements TrainableClassifier {
 
   constructor(network: Network, options: TfjsModelOptions) {
     if (network.inputChannels !== options.inputShape.channels) {
-      throw new UnsupportedModelError(`${network.name} takes ${network.inputChannels}-channel images but the data has ${options.inputShape.channels} channels`);
+      throw new UnsupportedModelError(
+        `${network.name} takes ${network.inputChannels}-channel images but the data has ` +
+          `${options.inputShape.channels} channels`,
+      );
     }
     this.inputShape = options.inputShape;
     this.numClasses = options.numClasses;
     this.store = new ParameterStore(options.seed);
     try {
       this.forward = buildForward(network, this.store, options.normalization);
-      const probe = tf.tidy(() => this.forward(tf.zeros([1, this.inputShape.height, this.inputShape.width, this.inputShape.channels]), { training: false, updates: [] }).shape);
+      const probe = tf.tidy(
+        () =>
+          this.forward(tf.zeros([1, this.inputShape.height, this.inputShape.width, this.inputShape.channels]), {
+            training: false,
+            updates: [],
+          }).shape,
+      );
       if (probe.length !== 2 || probe[1] !== options.numClasses) {
-        throw new UnsupportedModelError(`${network.name} outputs shape [${probe.join(', ')}] for one ${this.inputShape.height}x${this.inputShape.width} image; expected [1, ${options.numClasses}] logits`);
+        throw new UnsupportedModelError(
+          `${network.name} outputs shape [${probe.join(', ')}] for one ` +
+            `${this.inputShape.height}x${this.inputShape.width} image; expected [1, ` +
+            `${options.numClasses}] logits`,
+        );
       }
     } catch (error) {
       this.store.dispose();
@@ -66,7 +88,8 @@ export class TfjsClassifier implements TrainableClassifier {
 
   async inputGradient(x: Float32Array, n: number, objective: InputObjective): Promise<InputGradient> {
     await yieldToEventLoop();
-    const forward = (input: tf.Tensor): tf.Tensor2D => this.forward(input, { training: false, updates: [] }) as tf.Tensor2D;
+    const forward = (input: tf.Tensor): tf.Tensor2D =>
+      this.forward(input, { training: false, updates: [] }) as tf.Tensor2D;
     return withMemoryCheck('gradient', n, () => inputGradientOf(forward, () => this.input(x, n), objective));
   }
 
@@ -82,7 +105,11 @@ export class TfjsClassifier implements TrainableClassifier {
       const variables = this.store.parameters.map((p) => p.variable);
       const { value, grads } = tf.variableGrads(() => {
         const mode: ForwardMode = { training: true, updates: [] };
-        const result = trainingLoss((input) => this.forward(input, mode) as tf.Tensor2D, (x) => this.input(x, n), objective);
+        const result = trainingLoss(
+          (input) => this.forward(input, mode) as tf.Tensor2D,
+          (x) => this.input(x, n),
+          objective,
+        );
         logits = result.logits;
         for (const u of mode.updates) updates.push({ buffer: u.buffer, value: tf.keep(u.value) });
         return result.loss;
@@ -99,8 +126,10 @@ export class TfjsClassifier implements TrainableClassifier {
 
   async getState(): Promise<ModelState> {
     const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
-    for (const p of this.store.parameters) tensors.set(p.name, { shape: p.variable.shape, data: Float32Array.from(await p.variable.data()) });
-    for (const [name, b] of this.store.buffers) tensors.set(name, { shape: b.shape, data: Float32Array.from(await b.data()) });
+    for (const p of this.store.parameters)
+      tensors.set(p.name, { shape: p.variable.shape, data: Float32Array.from(await p.variable.data()) });
+    for (const [name, b] of this.store.buffers)
+      tensors.set(name, { shape: b.shape, data: Float32Array.from(await b.data()) });
     await addMomentum(tensors, this.momentum);
     return { tensors };
   }

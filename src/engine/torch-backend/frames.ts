@@ -27,7 +27,10 @@ export interface Frame {
 export class FrameError extends Error {}
 
 /** One frame's bytes: the arrays are copied once, into the buffer handed to the pipe. */
-export function encodeFrame(header: Header, arrays: readonly (readonly [string, WireArray, readonly number[]])[]): Buffer {
+export function encodeFrame(
+  header: Header,
+  arrays: readonly (readonly [string, WireArray, readonly number[]])[],
+): Buffer {
   const specs: ArraySpec[] = arrays.map(([name, data, shape]) => {
     const count = shape.reduce((a, b) => a * b, 1);
     if (count !== data.length) throw new FrameError(`${name}: ${data.length} values for shape [${shape.join(', ')}]`);
@@ -64,14 +67,21 @@ export class FrameReader {
     for (;;) {
       if (this.buffered < PREFIX_BYTES) return frames;
       const head = this.peek(PREFIX_BYTES);
-      if (head.toString('latin1', 0, 4) !== MAGIC) throw new FrameError(`a frame must start with ${MAGIC}, not ${JSON.stringify(head.toString('latin1', 0, 4))}`);
+      if (head.toString('latin1', 0, 4) !== MAGIC)
+        throw new FrameError(`a frame must start with ${MAGIC}, not ${JSON.stringify(head.toString('latin1', 0, 4))}`);
       const headerBytes = head.readUInt32LE(4);
       const payloadBytes = Number(head.readBigUInt64LE(8));
-      if (headerBytes > MAX_HEADER || payloadBytes > MAX_PAYLOAD) throw new FrameError(`a frame of ${headerBytes} + ${payloadBytes} bytes is over the limits`);
+      if (headerBytes > MAX_HEADER || payloadBytes > MAX_PAYLOAD)
+        throw new FrameError(`a frame of ${headerBytes} + ${payloadBytes} bytes is over the limits`);
       const total = PREFIX_BYTES + headerBytes + payloadBytes;
       if (this.buffered < total) return frames;
       const bytes = this.take(total);
-      frames.push(decodeFrame(bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + headerBytes), bytes.subarray(PREFIX_BYTES + headerBytes)));
+      frames.push(
+        decodeFrame(
+          bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + headerBytes),
+          bytes.subarray(PREFIX_BYTES + headerBytes),
+        ),
+      );
     }
   }
 
@@ -96,25 +106,32 @@ function decodeFrame(headerBytes: Buffer, payload: Buffer): Frame {
   } catch (error) {
     throw new FrameError(`the frame header is not JSON: ${(error as Error).message}`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new FrameError('the frame header must be a JSON object');
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw new FrameError('the frame header must be a JSON object');
   const specs = (header as { arrays?: unknown }).arrays ?? [];
   if (!Array.isArray(specs)) throw new FrameError('"arrays" must be a list');
   const arrays = new Map<string, { shape: readonly number[]; data: WireArray }>();
   let offset = 0;
   for (const spec of specs as unknown[]) {
     const { name, dtype, shape } = (spec ?? {}) as Partial<ArraySpec>;
-    if (typeof name !== 'string' || arrays.has(name)) throw new FrameError(`array name ${String(name)} is missing or repeated`);
+    if (typeof name !== 'string' || arrays.has(name))
+      throw new FrameError(`array name ${String(name)} is missing or repeated`);
     if (dtype !== 'f32' && dtype !== 'i32') throw new FrameError(`${name}: dtype ${String(dtype)} is not f32 or i32`);
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw new FrameError(`${name}: the shape is not a list of sizes`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0))
+      throw new FrameError(`${name}: the shape is not a list of sizes`);
     const count = shape.reduce((a, b) => a * b, 1);
     const bytes = count * 4;
-    if (offset + bytes > payload.length) throw new FrameError(`${name}: [${shape.join(', ')}] needs ${bytes} bytes, the payload has ${payload.length - offset} left`);
+    if (offset + bytes > payload.length)
+      throw new FrameError(
+        `${name}: [${shape.join(', ')}] needs ${bytes} bytes, the payload has ${payload.length - offset} left`,
+      );
     // Copied into an aligned buffer of its own: the payload's offset need not be a multiple of 4.
     const copy = new ArrayBuffer(bytes);
     new Uint8Array(copy).set(payload.subarray(offset, offset + bytes));
     arrays.set(name, { shape, data: dtype === 'f32' ? new Float32Array(copy) : new Int32Array(copy) });
     offset += bytes;
   }
-  if (offset !== payload.length) throw new FrameError(`the payload has ${payload.length - offset} bytes no array claims`);
+  if (offset !== payload.length)
+    throw new FrameError(`the payload has ${payload.length - offset} bytes no array claims`);
   return { header: header as Header, arrays };
 }

@@ -16,7 +16,12 @@ import { TorchWorker, TorchWorkerError } from './worker-process';
 
 /** What the worker builds: a network of the IR (python/ir_model.py), or the user's factory. */
 export type TorchModelSource =
-  | { readonly kind: 'ir'; readonly network: NetworkJson; readonly mean?: readonly number[]; readonly std?: readonly number[] }
+  | {
+      readonly kind: 'ir';
+      readonly network: NetworkJson;
+      readonly mean?: readonly number[];
+      readonly std?: readonly number[];
+    }
   | { readonly kind: 'entry'; readonly entry: string; readonly baseDir: string };
 
 export interface TorchModelOptions {
@@ -74,10 +79,18 @@ export class TorchClassifier implements TrainableClassifier {
         seed: options.seed ?? null,
       });
       const info: TorchModelInfo = {
-        device: String(header.device), deviceName: String(header.deviceName), torchVersion: String(header.torch),
+        device: String(header.device),
+        deviceName: String(header.deviceName),
+        torchVersion: String(header.torch),
         notes: Array.isArray(header.notes) ? header.notes.map(String) : [],
       };
-      return new TorchClassifier(worker, options.inputShape, Number(header.numClasses), Number(header.paramCount), info);
+      return new TorchClassifier(
+        worker,
+        options.inputShape,
+        Number(header.numClasses),
+        Number(header.paramCount),
+        info,
+      );
     } catch (error) {
       await worker.close();
       throw error;
@@ -97,20 +110,30 @@ export class TorchClassifier implements TrainableClassifier {
     const k = this.numClasses;
     const arrays: Arrays = [this.images('x', x, n)];
     if (objective.kind === 'kl') {
-      if (objective.reference.length !== n * k) throw new RangeError(`expected ${n} x ${k} reference probabilities, got ${objective.reference.length} values`);
+      if (objective.reference.length !== n * k)
+        throw new RangeError(`expected ${n} x ${k} reference probabilities, got ${objective.reference.length} values`);
       arrays.push(['reference', objective.reference, [n, k]]);
     } else {
       arrays.push(['labels', objective.labels, [n]]);
-      if (objective.kind === 'margin' || objective.kind === 'dlr-targeted') arrays.push(['targets', objective.targets, [n]]);
+      if (objective.kind === 'margin' || objective.kind === 'dlr-targeted')
+        arrays.push(['targets', objective.targets, [n]]);
     }
     const out = await this.worker.request('inputGradient', { objective: objective.kind }, arrays);
-    return { loss: floats(out, 'loss', n), grad: floats(out, 'grad', n * imageSize(this.inputShape)), logits: floats(out, 'logits', n * k) };
+    return {
+      loss: floats(out, 'loss', n),
+      grad: floats(out, 'grad', n * imageSize(this.inputShape)),
+      logits: floats(out, 'logits', n * k),
+    };
   }
 
   async trainStep(objective: TrainObjective, n: number, hyper: SgdHyper): Promise<StepResult> {
     const arrays: Arrays = [this.images('x', objective.x, n), ['labels', objective.labels, [n]]];
     if (objective.kind === 'trades') arrays.push(this.images('xAdv', objective.xAdv, n));
-    const header = { objective: objective.kind, hyper: { ...hyper }, ...(objective.kind === 'trades' ? { beta: objective.beta } : {}) };
+    const header = {
+      objective: objective.kind,
+      hyper: { ...hyper },
+      ...(objective.kind === 'trades' ? { beta: objective.beta } : {}),
+    };
     const out = await this.worker.request('trainStep', header, arrays);
     return { loss: Number(out.header.loss), logits: floats(out, 'logits', n * this.numClasses) };
   }
@@ -135,7 +158,8 @@ export class TorchClassifier implements TrainableClassifier {
 
   private images(name: string, x: Float32Array, n: number): readonly [string, WireArray, readonly number[]] {
     const { height, width, channels } = this.inputShape;
-    if (x.length !== n * height * width * channels) throw new RangeError(`${name}: ${x.length} values for ${n} images of ${height}x${width}x${channels}`);
+    if (x.length !== n * height * width * channels)
+      throw new RangeError(`${name}: ${x.length} values for ${n} images of ${height}x${width}x${channels}`);
     return [name, x, [n, height, width, channels]];
   }
 }

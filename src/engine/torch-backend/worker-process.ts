@@ -29,13 +29,18 @@ export class TorchWorker {
   private exited: Error | undefined;
   private nextId = 0;
 
-  private constructor(private readonly child: ChildProcessByStdio<Writable, Readable, Readable>, private readonly python: string) {
+  private constructor(
+    private readonly child: ChildProcessByStdio<Writable, Readable, Readable>,
+    private readonly python: string,
+  ) {
     child.stdout.on('data', (chunk: Buffer) => {
       let frames: Frame[];
       try {
         frames = this.reader.push(chunk);
       } catch (error) {
-        this.fail(new TorchWorkerError(`the torch worker sent bytes that are not a frame: ${(error as Error).message}`));
+        this.fail(
+          new TorchWorkerError(`the torch worker sent bytes that are not a frame: ${(error as Error).message}`),
+        );
         child.kill();
         return;
       }
@@ -44,23 +49,39 @@ export class TorchWorker {
     child.stderr.on('data', (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString('utf8')).slice(-STDERR_TAIL);
     });
-    child.on('error', (error) => this.fail(new TorchWorkerError(`${python} could not start the torch worker: ${error.message}`)));
+    child.on('error', (error) =>
+      this.fail(new TorchWorkerError(`${python} could not start the torch worker: ${error.message}`)),
+    );
     child.on('exit', (code, signal) => {
       const tail = this.stderr.trim() ? `:\n${this.stderr.trim()}` : '';
-      this.fail(new TorchWorkerError(`the torch worker (${python}) exited with ${signal ?? `code ${code ?? '?'}`}${tail}`));
+      this.fail(
+        new TorchWorkerError(`the torch worker (${python}) exited with ${signal ?? `code ${code ?? '?'}`}${tail}`),
+      );
     });
     // A worker that died leaves writes failing with EPIPE; the exit handler reports why.
     child.stdin.on('error', () => undefined);
   }
 
   static start(options: WorkerOptions): TorchWorker {
-    const env = { ...process.env, PYTHONPATH: [pythonDir(), process.env.PYTHONPATH].filter(Boolean).join(path.delimiter), PYTHONDONTWRITEBYTECODE: '1' };
-    const child = spawn(options.python, ['-m', 'robustness_lens_worker'], { cwd: options.cwd ?? process.cwd(), env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const env = {
+      ...process.env,
+      PYTHONPATH: [pythonDir(), process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+      PYTHONDONTWRITEBYTECODE: '1',
+    };
+    const child = spawn(options.python, ['-m', 'robustness_lens_worker'], {
+      cwd: options.cwd ?? process.cwd(),
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     return new TorchWorker(child, options.python);
   }
 
   /** Sends a request and resolves with the answer; rejects with the worker's message when it refuses. */
-  request(op: string, header: Header = {}, arrays: readonly (readonly [string, WireArray, readonly number[]])[] = []): Promise<Frame> {
+  request(
+    op: string,
+    header: Header = {},
+    arrays: readonly (readonly [string, WireArray, readonly number[]])[] = [],
+  ): Promise<Frame> {
     if (this.exited) return Promise.reject(this.exited);
     const id = ++this.nextId;
     const bytes = encodeFrame({ ...header, op, id }, arrays);
@@ -68,7 +89,8 @@ export class TorchWorker {
       this.waiting.push({ resolve, reject });
       this.child.stdin.write(bytes);
     }).then((frame) => {
-      if (frame.header.ok !== true) throw new TorchWorkerError(String(frame.header.error ?? `the torch worker refused ${op}`));
+      if (frame.header.ok !== true)
+        throw new TorchWorkerError(String(frame.header.error ?? `the torch worker refused ${op}`));
       return frame;
     });
   }

@@ -21,12 +21,16 @@ export function cancelRun(runDir: string): string {
   } catch {
     throw new Error(`cannot cancel ${runDir}: it is neither a Slurm job nor running from this machine's CLI`);
   }
-  if (owner.host !== os.hostname()) throw new Error(`cannot cancel ${runDir}: it runs on ${owner.host ?? 'another machine'}; stop it there`);
+  if (owner.host !== os.hostname())
+    throw new Error(`cannot cancel ${runDir}: it runs on ${owner.host ?? 'another machine'}; stop it there`);
   if (typeof owner.pid !== 'number') throw new Error(`cannot cancel ${runDir}: ${PROCESS_FILE} names no process`);
   try {
     process.kill(owner.pid, 'SIGTERM');
   } catch (error) {
-    throw new Error(`cannot cancel ${runDir}: process ${owner.pid} is gone (${(error as NodeJS.ErrnoException).code ?? ''})`, { cause: error });
+    throw new Error(
+      `cannot cancel ${runDir}: process ${owner.pid} is gone (${(error as NodeJS.ErrnoException).code ?? ''})`,
+      { cause: error },
+    );
   }
   return `SIGTERM to process ${owner.pid}`;
 }

@@ -13,22 +13,33 @@ import { writeFileAtomic } from '../util/atomic-write';
  */
 export const DATA_FILE = 'data.rlds';
 
-export function writeDataFile(file: string, splits: { readonly train: Dataset; readonly eval: Dataset }): { bytes: number; dtype: 'uint8' | 'float32' } {
+export function writeDataFile(
+  file: string,
+  splits: { readonly train: Dataset; readonly eval: Dataset },
+): { bytes: number; dtype: 'uint8' | 'float32' } {
   const { train, eval: held } = splits;
   const bytesExact = isByteValued(train.images) && isByteValued(held.images);
   const dtype = bytesExact ? 'uint8' : 'float32';
   const parts: Uint8Array[] = [];
   const entries: Record<string, { n: number; images: number; labels: number }> = {};
   let offset = 0;
-  for (const [name, d] of [['train', train], ['eval', held]] as const) {
-    const images = bytesExact ? Uint8Array.from(d.images, (v) => Math.round(v * 255)) : new Uint8Array(Float32Array.from(d.images).buffer);
+  for (const [name, d] of [
+    ['train', train],
+    ['eval', held],
+  ] as const) {
+    const images = bytesExact
+      ? Uint8Array.from(d.images, (v) => Math.round(v * 255))
+      : new Uint8Array(Float32Array.from(d.images).buffer);
     const labels = new Uint8Array(Int32Array.from(d.labels).buffer);
     entries[name] = { n: d.n, images: offset, labels: offset + images.length };
     parts.push(images, labels);
     offset += images.length + labels.length;
   }
   const shape = [train.shape.height, train.shape.width, train.shape.channels];
-  const header = Buffer.from(JSON.stringify({ version: 1, dtype, shape, numClasses: train.numClasses, splits: entries }), 'utf8');
+  const header = Buffer.from(
+    JSON.stringify({ version: 1, dtype, shape, numClasses: train.numClasses, splits: entries }),
+    'utf8',
+  );
   const out = new Uint8Array(8 + header.length + offset);
   out.set(Buffer.from('RLDS', 'ascii'), 0);
   new DataView(out.buffer).setUint32(4, header.length, true);

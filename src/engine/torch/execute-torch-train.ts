@@ -22,17 +22,31 @@ export type TorchTrainOutcome =
  * sbatch has accepted it (the editor follows the folder from then on).
  */
 export async function executeTorchTrain(
-  options: TrainRunOptions, torch: TorchTrainOptions, listener: RunListener, isCancelled: () => boolean,
+  options: TrainRunOptions,
+  torch: TorchTrainOptions,
+  listener: RunListener,
+  isCancelled: () => boolean,
 ): Promise<TorchTrainOutcome> {
   const run = await prepareTorchRun({
-    modelFile: options.modelFile, ...(options.modelName ? { modelName: options.modelName } : {}),
-    data: options.data, workspace: options.workspace, config: options.config, launch: torch.launch,
+    modelFile: options.modelFile,
+    ...(options.modelName ? { modelName: options.modelName } : {}),
+    data: options.data,
+    workspace: options.workspace,
+    config: options.config,
+    launch: torch.launch,
   });
   // The queue learns the run's folder now, not once Python has imported torch.
   const { nprocPerNode, nnodes } = torch.launch;
   const width = `${nnodes > 1 ? `${nnodes} nodes x ` : ''}${nprocPerNode} process${nprocPerNode === 1 ? '' : 'es'}`;
   if (!torch.slurm) {
-    listener({ type: 'started', runId: run.id, runDir: run.dir, backend: 'pytorch', device: `torchrun, ${width}`, notes: [] });
+    listener({
+      type: 'started',
+      runId: run.id,
+      runDir: run.dir,
+      backend: 'pytorch',
+      device: `torchrun, ${width}`,
+      notes: [],
+    });
   }
   if (torch.slurm) {
     const job = submitRun(run.dir, torch.launch, torch.slurm);

@@ -15,7 +15,11 @@ export class RunFollower {
   private pending = '';
 
   /** With `fromEnd`, lines already in the file (a resumed run's earlier events) are skipped. */
-  constructor(private readonly runDir: string, private readonly onMessage: (m: RunMessage) => void, fromEnd = false) {
+  constructor(
+    private readonly runDir: string,
+    private readonly onMessage: (m: RunMessage) => void,
+    fromEnd = false,
+  ) {
     if (fromEnd) {
       try {
         this.offset = fs.statSync(path.join(runDir, EVENTS_FILE)).size;

@@ -16,16 +16,30 @@ export const PROCESS_FILE = 'process.json';
  * run folder while it runs. Cancelling sends SIGTERM (torchrun passes it to every worker); each
  * finished epoch is already in checkpoint.pt. The summary is the trainer's result.json.
  */
-export async function runTorchLocally(runDir: string, launch: TorchLaunch, listener: RunListener, isCancelled: () => boolean): Promise<RunSummary> {
+export async function runTorchLocally(
+  runDir: string,
+  launch: TorchLaunch,
+  listener: RunListener,
+  isCancelled: () => boolean,
+): Promise<RunSummary> {
   const { command, args, env } = trainerCommand(runDir, launch);
   const resultFile = path.join(runDir, 'result.json');
   // A resumed run's earlier result and events are history, not news.
   fs.rmSync(resultFile, { force: true });
-  const follower = new RunFollower(runDir, (m) => {
-    if (m.type !== 'result') listener(m);
-  }, true);
+  const follower = new RunFollower(
+    runDir,
+    (m) => {
+      if (m.type !== 'result') listener(m);
+    },
+    true,
+  );
   const child = spawn(command, [...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (child.pid !== undefined) writeJsonAtomic(path.join(runDir, PROCESS_FILE), { pid: child.pid, host: os.hostname(), command: [command, ...args] });
+  if (child.pid !== undefined)
+    writeJsonAtomic(path.join(runDir, PROCESS_FILE), {
+      pid: child.pid,
+      host: os.hostname(),
+      command: [command, ...args],
+    });
   let tail = '';
   const keep = (chunk: Buffer): void => {
     tail = (tail + chunk.toString('utf8')).slice(-8000);
@@ -49,7 +63,9 @@ export async function runTorchLocally(runDir: string, launch: TorchLaunch, liste
   follower.poll();
   if (exit.error) {
     const missing = (exit.error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new Error(missing ? `no Python at "${command}" (give --python, the Python that has PyTorch)` : exit.error.message);
+    throw new Error(
+      missing ? `no Python at "${command}" (give --python, the Python that has PyTorch)` : exit.error.message,
+    );
   }
   fs.rmSync(path.join(runDir, PROCESS_FILE), { force: true });
   if (!fs.existsSync(resultFile)) {

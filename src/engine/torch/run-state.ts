@@ -20,7 +20,9 @@ export interface RunRow {
 function readJsonFile(file: string): Record<string, unknown> | undefined {
   try {
     const value = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -30,14 +32,20 @@ function readJsonFile(file: string): Record<string, unknown> | undefined {
 export function listRuns(workspace: string, queryJob: (id: string) => string | undefined = jobState): RunRow[] {
   let names: string[];
   try {
-    names = fs.readdirSync(runsRoot(workspace), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    names = fs
+      .readdirSync(runsRoot(workspace), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
   } catch {
     return [];
   }
-  return names.sort().reverse().flatMap((id) => {
-    const row = readRun(path.join(runsRoot(workspace), id), queryJob);
-    return row ? [row] : [];
-  });
+  return names
+    .sort()
+    .reverse()
+    .flatMap((id) => {
+      const row = readRun(path.join(runsRoot(workspace), id), queryJob);
+      return row ? [row] : [];
+    });
 }
 
 export function readRun(dir: string, queryJob: (id: string) => string | undefined = jobState): RunRow | undefined {
@@ -50,12 +58,25 @@ export function readRun(dir: string, queryJob: (id: string) => string | undefine
   const job = readJob(dir);
   const slurm = job ? { jobId: job.jobId, state: queryJob(job.jobId) ?? 'unknown to Slurm' } : undefined;
   const live = fs.existsSync(path.join(dir, PROCESS_FILE));
-  const status = typeof result?.status === 'string' ? result.status : slurm && /PENDING|RUNNING|CONFIGURING|COMPLETING|REQUEUED|SUSPENDED/.test(slurm.state) ? slurm.state.toLowerCase() : live ? 'running' : 'interrupted';
+  const status =
+    typeof result?.status === 'string'
+      ? result.status
+      : slurm && /PENDING|RUNNING|CONFIGURING|COMPLETING|REQUEUED|SUSPENDED/.test(slurm.state)
+        ? slurm.state.toLowerCase()
+        : live
+          ? 'running'
+          : 'interrupted';
   const settings = config.config as { epochs?: number } | undefined;
   return {
-    id: path.basename(dir), dir, kind: String(config.kind ?? '?'), backend: String(config.backend ?? 'engine'), status,
+    id: path.basename(dir),
+    dir,
+    kind: String(config.kind ?? '?'),
+    backend: String(config.backend ?? 'engine'),
+    status,
     ...(settings?.epochs !== undefined ? { epochs: settings.epochs } : {}),
-    ...(last ? { lastEpoch: { epoch: last.epoch, cleanAccuracy: last.cleanAccuracy, pgdAccuracy: last.pgdAccuracy } } : {}),
+    ...(last
+      ? { lastEpoch: { epoch: last.epoch, cleanAccuracy: last.cleanAccuracy, pgdAccuracy: last.pgdAccuracy } }
+      : {}),
     ...(slurm ? { slurm } : {}),
   };
 }

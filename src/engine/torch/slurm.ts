@@ -44,7 +44,9 @@ export function sbatchScript(runDir: string, launch: TorchLaunch, slurm: SlurmOp
     lines.push(`srun --ntasks-per-node=1 ${shellLine([c.command, ...c.args])}`);
   } else {
     const c = trainerCommand(runDir, { ...launch, rdzvEndpoint: 'RDZV' }, 'RDZV_ID');
-    const words = c.args.map((a) => (a === 'RDZV' ? '"$head:29500"' : a === 'RDZV_ID' ? '"$SLURM_JOB_ID"' : shellQuote(a)));
+    const words = c.args.map((a) =>
+      a === 'RDZV' ? '"$head:29500"' : a === 'RDZV_ID' ? '"$SLURM_JOB_ID"' : shellQuote(a),
+    );
     lines.push('head=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)');
     lines.push(`srun --ntasks-per-node=1 ${shellQuote(c.command)} ${words.join(' ')}`);
   }
@@ -71,7 +73,12 @@ export function submitRun(runDir: string, launch: TorchLaunch, slurm: SlurmOptio
   fs.chmodSync(script, 0o755);
   fs.rmSync(path.join(runDir, 'result.json'), { force: true });
   const out = spawnSync('sbatch', ['--parsable', script], { encoding: 'utf8', cwd: runDir, timeout: 60_000 });
-  if (out.error) throw new SlurmError((out.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'sbatch is not on PATH: is this a Slurm login node?' : out.error.message);
+  if (out.error)
+    throw new SlurmError(
+      (out.error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'sbatch is not on PATH: is this a Slurm login node?'
+        : out.error.message,
+    );
   if (out.status !== 0) throw new SlurmError(`sbatch refused the job: ${out.stderr.trim() || `exit ${out.status}`}`);
   const jobId = out.stdout.trim().split(';')[0] ?? '';
   if (!/^\d+$/.test(jobId)) throw new SlurmError(`sbatch printed no job id ("${out.stdout.trim()}")`);
@@ -104,6 +111,9 @@ export function jobState(jobId: string): string | undefined {
 
 export function cancelJob(jobId: string): void {
   const out = spawnSync('scancel', [jobId], { encoding: 'utf8', timeout: 30_000 });
-  if (out.error) throw new SlurmError((out.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'scancel is not on PATH' : out.error.message);
+  if (out.error)
+    throw new SlurmError(
+      (out.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'scancel is not on PATH' : out.error.message,
+    );
   if (out.status !== 0) throw new SlurmError(`scancel ${jobId} failed: ${out.stderr.trim() || `exit ${out.status}`}`);
 }

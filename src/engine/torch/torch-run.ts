@@ -43,7 +43,13 @@ export const INIT_FILE = 'init.rlck';
 export interface TorchSection {
   readonly dataFile: string;
   readonly model:
-    | { readonly kind: 'ir'; readonly network: unknown; readonly mean?: readonly number[]; readonly std?: readonly number[]; readonly init: string }
+    | {
+        readonly kind: 'ir';
+        readonly network: unknown;
+        readonly mean?: readonly number[];
+        readonly std?: readonly number[];
+        readonly init: string;
+      }
     | { readonly kind: 'entry'; readonly entry: string; readonly baseDir: string };
   readonly launch: TorchLaunch;
 }
@@ -57,7 +63,11 @@ export interface TorchSection {
 export async function prepareTorchRun(request: TorchTrainRequest): Promise<RunDirectory> {
   const config: TrainConfig = { ...TRAIN_DEFAULTS, ...request.config };
   const data = openDataset(request.data);
-  if (!data.train) throw new Error(`${request.data} has no training split; training needs one (a train/ folder, the train-*-idx files, data_batch_*.bin)`);
+  if (!data.train)
+    throw new Error(
+      `${request.data} has no training split; training needs one (a train/ folder, the ` +
+        `train-*-idx files, data_batch_*.bin)`,
+    );
   const trainSet = config.trainSamples !== undefined ? take(data.train, config.trainSamples) : data.train;
   const evalSet = take(data.test, config.evalSamples);
   const run = RunDirectory.create(request.workspace, 'train');
@@ -66,29 +76,70 @@ export async function prepareTorchRun(request: TorchTrainRequest): Promise<RunDi
   let modelInfo: Record<string, unknown>;
   if (request.entry) {
     const entryFile = /^(.+\.py):/.exec(request.entry)?.[1];
-    if (!entryFile || !fs.existsSync(entryFile)) throw new Error(`give a model file: the entry ${request.entry} names no file that exists (FILE.py:factory(args))`);
+    if (!entryFile || !fs.existsSync(entryFile))
+      throw new Error(
+        `give a model file: the entry ${request.entry} names no file that exists (FILE.py:factory(args))`,
+      );
     // The file's absolute path, so the entry means the same from a Slurm node's working folder.
     const entry = `${path.resolve(entryFile)}${request.entry.slice(entryFile.length)}`;
     model = { kind: 'entry', entry, baseDir: path.dirname(path.resolve(entryFile)) };
-    modelInfo = { file: path.resolve(entryFile), name: entry, entry, params: null, parts: [], budget: null, inputShape: data.test.shape, numClasses: data.test.numClasses, normalization: null };
+    modelInfo = {
+      file: path.resolve(entryFile),
+      name: entry,
+      entry,
+      params: null,
+      parts: [],
+      budget: null,
+      inputShape: data.test.shape,
+      numClasses: data.test.numClasses,
+      normalization: null,
+    };
   } else {
     if (!request.modelFile) throw new Error('give a model file to train');
     await selectTfjsBackend('cpu');
     const normalization = normalizationFor(data.test);
     const loaded = await loadModel(request.modelFile, request.modelName, data.test, normalization, config.seed);
     try {
-      if (!loaded.network) throw new Error(`${request.modelFile}: the torch back end trains models of the architecture spec, Hydra, PyTorch and Keras files, or an entry FILE.py:factory(args)`);
-      writeCheckpoint(run.file(INIT_FILE), await loaded.model.getState(), { kind: 'robustness-lens-initial-weights', seed: config.seed });
+      if (!loaded.network)
+        throw new Error(
+          `${request.modelFile}: the torch back end trains models of the architecture ` +
+            `spec, Hydra, PyTorch and Keras files, or an entry FILE.py:factory(args)`,
+        );
+      writeCheckpoint(run.file(INIT_FILE), await loaded.model.getState(), {
+        kind: 'robustness-lens-initial-weights',
+        seed: config.seed,
+      });
       const norm = loaded.normalized ? normalization : undefined;
-      model = { kind: 'ir', network: networkJson(loaded.network), ...(norm ? { mean: [...norm.mean], std: [...norm.std] } : {}), init: INIT_FILE };
-      modelInfo = { file: path.resolve(request.modelFile), name: loaded.name, params: loaded.model.paramCount(), parts: loaded.parts ?? [], budget: loaded.budget ?? null, inputShape: data.test.shape, numClasses: data.test.numClasses, normalization: norm ?? null };
+      model = {
+        kind: 'ir',
+        network: networkJson(loaded.network),
+        ...(norm ? { mean: [...norm.mean], std: [...norm.std] } : {}),
+        init: INIT_FILE,
+      };
+      modelInfo = {
+        file: path.resolve(request.modelFile),
+        name: loaded.name,
+        params: loaded.model.paramCount(),
+        parts: loaded.parts ?? [],
+        budget: loaded.budget ?? null,
+        inputShape: data.test.shape,
+        numClasses: data.test.numClasses,
+        normalization: norm ?? null,
+      };
     } finally {
       loaded.model.dispose();
     }
   }
   writeDataFile(run.file(DATA_FILE), { train: trainSet, eval: evalSet });
   const torch: TorchSection = { dataFile: DATA_FILE, model, launch: request.launch };
-  run.writeJson('config.json', { kind: 'train', backend: 'torch', model: modelInfo, data: request.data, config, torch });
+  run.writeJson('config.json', {
+    kind: 'train',
+    backend: 'torch',
+    model: modelInfo,
+    data: request.data,
+    config,
+    torch,
+  });
   return run;
 }
 
@@ -99,8 +150,14 @@ export function readTorchSection(runDir: string): TorchSection {
   try {
     saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { torch?: TorchSection };
   } catch (error) {
-    throw new Error(`cannot resume ${runDir}: ${file} is missing or damaged (${(error as Error).message})`, { cause: error });
+    throw new Error(`cannot resume ${runDir}: ${file} is missing or damaged (${(error as Error).message})`, {
+      cause: error,
+    });
   }
-  if (!saved.torch) throw new Error(`cannot resume ${runDir} with --backend torch: it is a run of the engine's own back ends (resume it without --backend torch)`);
+  if (!saved.torch)
+    throw new Error(
+      `cannot resume ${runDir} with --backend torch: it is a run of the engine's own back ` +
+        `ends (resume it without --backend torch)`,
+    );
   return saved.torch;
 }

@@ -27,17 +27,49 @@ export interface Command {
  * newer releases take them as well. Several nodes meet at a c10d rendezvous named after the run.
  */
 export function trainerCommand(runDir: string, launch: TorchLaunch, runId = path.basename(runDir)): Command {
-  const trainer = ['-m', 'robustness_lens_trainer', '--run', runDir, '--device', launch.device,
-    ...(launch.amp ? ['--amp'] : []), ...(launch.syncBatchNorm ? ['--sync-batch-norm'] : [])];
-  const env = { PYTHONPATH: [pythonDir(), process.env.PYTHONPATH].filter(Boolean).join(path.delimiter), PYTHONDONTWRITEBYTECODE: '1' };
+  const trainer = [
+    '-m',
+    'robustness_lens_trainer',
+    '--run',
+    runDir,
+    '--device',
+    launch.device,
+    ...(launch.amp ? ['--amp'] : []),
+    ...(launch.syncBatchNorm ? ['--sync-batch-norm'] : []),
+  ];
+  const env = {
+    PYTHONPATH: [pythonDir(), process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+    PYTHONDONTWRITEBYTECODE: '1',
+  };
   if (launch.nprocPerNode === 1 && launch.nnodes === 1) return { command: launch.python, args: trainer, env };
-  const rendezvous = launch.nnodes > 1 || launch.rdzvEndpoint
-    ? ['--nnodes', String(launch.nnodes), '--rdzv_backend', 'c10d', '--rdzv_endpoint', launch.rdzvEndpoint ?? 'localhost:29400', '--rdzv_id', runId]
-    : ['--standalone', '--nnodes', '1'];
+  const rendezvous =
+    launch.nnodes > 1 || launch.rdzvEndpoint
+      ? [
+          '--nnodes',
+          String(launch.nnodes),
+          '--rdzv_backend',
+          'c10d',
+          '--rdzv_endpoint',
+          launch.rdzvEndpoint ?? 'localhost:29400',
+          '--rdzv_id',
+          runId,
+        ]
+      : ['--standalone', '--nnodes', '1'];
   return {
     command: launch.python,
-    args: ['-m', 'torch.distributed.run', ...rendezvous, '--nproc_per_node', String(launch.nprocPerNode),
-      ...(launch.maxRestarts ? ['--max_restarts', String(launch.maxRestarts)] : []), '--redirects', '1', '--tee', '1', ...trainer],
+    args: [
+      '-m',
+      'torch.distributed.run',
+      ...rendezvous,
+      '--nproc_per_node',
+      String(launch.nprocPerNode),
+      ...(launch.maxRestarts ? ['--max_restarts', String(launch.maxRestarts)] : []),
+      '--redirects',
+      '1',
+      '--tee',
+      '1',
+      ...trainer,
+    ],
     env,
   };
 }

@@ -56,7 +56,8 @@ export function readCheckpoint(file: string): { state: ModelState; meta: unknown
     const reason = error instanceof FileReadError ? error.detail : (error as Error).message;
     throw new CheckpointError(`cannot read checkpoint ${file}: ${reason}`);
   }
-  if (bytes.length < 8 || bytes.toString('ascii', 0, 4) !== MAGIC) throw new CheckpointError(`${file} is not a Robustness Lens checkpoint`);
+  if (bytes.length < 8 || bytes.toString('ascii', 0, 4) !== MAGIC)
+    throw new CheckpointError(`${file} is not a Robustness Lens checkpoint`);
   const headerLength = bytes.readUInt32LE(4);
   if (8 + headerLength > bytes.length) throw new CheckpointError(`${file} is truncated (its header runs past the end)`);
   let parsed: unknown;
@@ -77,14 +78,17 @@ export function readCheckpoint(file: string): { state: ModelState; meta: unknown
     throw new CheckpointError(`${file} is damaged: ${bytes.length - expected} bytes past its end`);
   }
   if (header.version >= 2 && !digestMatches(bytes, body)) {
-    throw new CheckpointError(`${file} is damaged: its SHA-256 checksum does not match its contents `
-      + '(a changed or corrupted file); resume from a copy, or train again');
+    throw new CheckpointError(
+      `${file} is damaged: its SHA-256 checksum does not match its contents ` +
+        '(a changed or corrupted file); resume from a copy, or train again',
+    );
   }
   // Copy into an aligned buffer: the data's byte offset inside the file need not be a multiple of 4.
   const data = new Float32Array(total);
   new Uint8Array(data.buffer).set(bytes.subarray(dataStart, body));
   const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
-  for (const e of header.tensors) tensors.set(e.name, { shape: e.shape, data: data.slice(e.offset, e.offset + e.length) });
+  for (const e of header.tensors)
+    tensors.set(e.name, { shape: e.shape, data: data.slice(e.offset, e.offset + e.length) });
   return { state: { tensors }, meta: header.meta };
 }
 
@@ -115,8 +119,9 @@ function checkedHeader(parsed: unknown, file: string, bytes: Buffer): Checkpoint
   const h = parsed as { version?: unknown; meta?: unknown; tensors?: unknown };
   if (h.version !== 1 && h.version !== VERSION) {
     throw isCount(h.version) && h.version > VERSION
-      ? new CheckpointError(`${file} is a version ${h.version} checkpoint; `
-        + `this Robustness Lens reads versions 1 and ${VERSION}`)
+      ? new CheckpointError(
+          `${file} is a version ${h.version} checkpoint; ` + `this Robustness Lens reads versions 1 and ${VERSION}`,
+        )
       : bad(`version ${JSON.stringify(h.version)}`);
   }
   if (!Array.isArray(h.tensors)) throw bad('no tensor list');

@@ -9,7 +9,16 @@ import type { Random } from '../util/random';
  */
 
 /** Madry et al. (2018): PGD with random start on the cross-entropy. */
-export async function pgdExamples(model: Classifier, x: Float32Array, labels: Int32Array, n: number, threat: ThreatModel, steps: number, step: number, random: Random): Promise<Float32Array> {
+export async function pgdExamples(
+  model: Classifier,
+  x: Float32Array,
+  labels: Int32Array,
+  n: number,
+  threat: ThreatModel,
+  steps: number,
+  step: number,
+  random: Random,
+): Promise<Float32Array> {
   let xAdv = randomStart(x, n, threat, random);
   for (let s = 0; s < steps; s++) {
     const g = await model.inputGradient(xAdv, n, { kind: 'ce', labels });
@@ -19,7 +28,15 @@ export async function pgdExamples(model: Classifier, x: Float32Array, labels: In
 }
 
 /** Wong et al. (2020): one FGSM step of size `step` from a uniform random start, projected. */
-export async function fastExamples(model: Classifier, x: Float32Array, labels: Int32Array, n: number, threat: ThreatModel, step: number, random: Random): Promise<Float32Array> {
+export async function fastExamples(
+  model: Classifier,
+  x: Float32Array,
+  labels: Int32Array,
+  n: number,
+  threat: ThreatModel,
+  step: number,
+  random: Random,
+): Promise<Float32Array> {
   return pgdExamples(model, x, labels, n, threat, 1, step, random);
 }
 
@@ -27,7 +44,15 @@ export async function fastExamples(model: Classifier, x: Float32Array, labels: I
  * TRADES (Zhang et al., 2019): start at x plus small Gaussian noise (std 0.001) and ascend the KL
  * divergence from the clean prediction.
  */
-export async function tradesExamples(model: Classifier, x: Float32Array, n: number, threat: ThreatModel, steps: number, step: number, random: Random): Promise<Float32Array> {
+export async function tradesExamples(
+  model: Classifier,
+  x: Float32Array,
+  n: number,
+  threat: ThreatModel,
+  steps: number,
+  step: number,
+  random: Random,
+): Promise<Float32Array> {
   const reference = softmaxRows(await model.logits(x, n), n);
   let xAdv: Float32Array = new Float32Array(x.length);
   for (let j = 0; j < x.length; j++) xAdv[j] = (x[j] ?? 0) + 0.001 * random.normal();

@@ -16,7 +16,11 @@ export function catastrophicOverfitting(history: readonly RobustAccuracies[]): s
   const collapsed = bestPgd >= 0.1 && latest.pgd < 0.5 * bestPgd;
   const gap = latest.fgsm - latest.pgd;
   if (collapsed && gap > 0.3) {
-    return `PGD accuracy fell from ${pct(bestPgd)} to ${pct(latest.pgd)} while FGSM accuracy is ${pct(latest.fgsm)}: catastrophic overfitting (Wong et al., 2020). Use PGD training, a smaller FGSM step, or stop at the previous epoch.`;
+    return (
+      `PGD accuracy fell from ${pct(bestPgd)} to ${pct(latest.pgd)} while FGSM accuracy is ` +
+      `${pct(latest.fgsm)}: catastrophic overfitting (Wong et al., 2020). Use PGD training, ` +
+      `a smaller FGSM step, or stop at the previous epoch.`
+    );
   }
   return undefined;
 }

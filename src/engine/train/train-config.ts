@@ -56,5 +56,5 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'threat'> = {
 /** The inner attack's step for one training method. */
 export function innerStepSize(config: TrainConfig, eps: number): number {
   if (config.attackStepSize !== undefined) return config.attackStepSize;
-  return config.method === 'fast' ? 1.25 * eps : 2.5 * eps / Math.max(1, config.attackSteps);
+  return config.method === 'fast' ? 1.25 * eps : (2.5 * eps) / Math.max(1, config.attackSteps);
 }

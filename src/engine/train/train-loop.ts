@@ -65,7 +65,12 @@ export interface TrainOptions {
  * epoch and the step, so a run resumed from an epoch's checkpoint continues exactly as an
  * unbroken run would.
  */
-export async function train(model: TrainableClassifier, data: { train: Dataset; test: Dataset }, config: TrainConfig, options: TrainOptions): Promise<TrainOutcome> {
+export async function train(
+  model: TrainableClassifier,
+  data: { train: Dataset; test: Dataset },
+  config: TrainConfig,
+  options: TrainOptions,
+): Promise<TrainOutcome> {
   const history: EpochMetrics[] = [];
   let startEpoch = 0;
   if (options.resume && fs.existsSync(options.checkpointFile)) {
@@ -90,7 +95,10 @@ export async function train(model: TrainableClassifier, data: { train: Dataset; 
   for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
     const epochStart = Date.now();
     const order = shuffledOrder(trainSet.n, mix(config.seed, epoch, 0x5eed));
-    const eps = config.epsRampEpochs > 0 ? config.threat.eps * Math.min(1, (epoch + 1) / config.epsRampEpochs) : config.threat.eps;
+    const eps =
+      config.epsRampEpochs > 0
+        ? config.threat.eps * Math.min(1, (epoch + 1) / config.epsRampEpochs)
+        : config.threat.eps;
     const threat: ThreatModel = { norm: config.threat.norm, eps };
     let lossSum = 0;
     let correctSum = 0;
@@ -103,11 +111,27 @@ export async function train(model: TrainableClassifier, data: { train: Dataset; 
         const batch = batchOf(trainSet, idx);
         const random = new Random(mix(config.seed, epoch, step));
         const objective = await objectiveFor(model, batch, threat, config, random);
-        lr = learningRateAt({ kind: config.schedule, maxLearningRate: config.learningRate, epochs: config.epochs }, epoch + step / stepsPerEpoch);
-        const result = await model.trainStep(objective, batch.n, { learningRate: lr, momentum: config.momentum, weightDecay: config.weightDecay, nesterov: config.nesterov });
+        lr = learningRateAt(
+          { kind: config.schedule, maxLearningRate: config.learningRate, epochs: config.epochs },
+          epoch + step / stepsPerEpoch,
+        );
+        const result = await model.trainStep(objective, batch.n, {
+          learningRate: lr,
+          momentum: config.momentum,
+          weightDecay: config.weightDecay,
+          nesterov: config.nesterov,
+        });
         if (!Number.isFinite(result.loss)) {
-          const last = epoch === 0 ? 'no epoch finished, so there is no checkpoint' : `the checkpoint of epoch ${epoch} is kept`;
-          return { status: 'diverged', history, message: `the training loss became ${result.loss} at epoch ${epoch + 1}, step ${step + 1} (learning rate ${lr.toPrecision(3)}); ${last}. Lower the learning rate or check the data.` };
+          const last =
+            epoch === 0 ? 'no epoch finished, so there is no checkpoint' : `the checkpoint of epoch ${epoch} is kept`;
+          return {
+            status: 'diverged',
+            history,
+            message:
+              `the training loss became ${result.loss} at epoch ${epoch + 1}, step ` +
+              `${step + 1} (learning rate ${lr.toPrecision(3)}); ${last}. Lower the learning ` +
+              `rate or check the data.`,
+          };
         }
         lossSum += result.loss * batch.n;
         correctSum += sum(correct(result.logits, batch.labels, batch.n));
@@ -116,14 +140,31 @@ export async function train(model: TrainableClassifier, data: { train: Dataset; 
         const elapsed = (Date.now() - started) / 1000;
         const rate = imagesDone / Math.max(elapsed, 1e-3);
         const remaining = (config.epochs - epoch - 1) * trainSet.n + (trainSet.n - seen);
-        options.events?.progress?.({ epoch: epoch + 1, epochs: config.epochs, step: step + 1, steps: stepsPerEpoch, loss: result.loss, imagesPerSecond: rate, etaSeconds: remaining / rate });
+        options.events?.progress?.({
+          epoch: epoch + 1,
+          epochs: config.epochs,
+          step: step + 1,
+          steps: stepsPerEpoch,
+          loss: result.loss,
+          imagesPerSecond: rate,
+          etaSeconds: remaining / rate,
+        });
       }
       const context = { seed: mix(config.seed, epoch, 0xe7a1), checkpoint: stopIfCancelled };
       const fullThreat = config.threat;
       const batchSize = Math.min(config.batchSize, 256);
       const clean = fraction(await correctness(model, evalSet, undefined, fullThreat, batchSize, context));
       const fgsmAcc = fraction(await correctness(model, evalSet, fgsm, fullThreat, batchSize, context));
-      const pgdAcc = fraction(await correctness(model, evalSet, (m, b, t, c) => pgd(m, b, t, c, { steps: config.evalPgdSteps, randomStart: true, restarts: 1, loss: 'ce' }), fullThreat, batchSize, context));
+      const pgdAcc = fraction(
+        await correctness(
+          model,
+          evalSet,
+          (m, b, t, c) => pgd(m, b, t, c, { steps: config.evalPgdSteps, randomStart: true, restarts: 1, loss: 'ce' }),
+          fullThreat,
+          batchSize,
+          context,
+        ),
+      );
       const metrics: EpochMetrics = {
         epoch: epoch + 1,
         trainLoss: lossSum / Math.max(1, seen),
@@ -146,7 +187,10 @@ export async function train(model: TrainableClassifier, data: { train: Dataset; 
       }
     } catch (error) {
       if (error instanceof RunCancelled) {
-        const kept = history.length > 0 ? `epoch ${history.length} is saved; resume continues from there` : 'no epoch had finished';
+        const kept =
+          history.length > 0
+            ? `epoch ${history.length} is saved; resume continues from there`
+            : 'no epoch had finished';
         return { status: 'cancelled', history, message: `cancelled during epoch ${epoch + 1}; ${kept}` };
       }
       throw error;
@@ -159,24 +203,62 @@ export async function train(model: TrainableClassifier, data: { train: Dataset; 
   return { status: 'completed', history };
 }
 
-async function objectiveFor(model: TrainableClassifier, batch: { x: Float32Array; labels: Int32Array; n: number }, threat: ThreatModel, config: TrainConfig, random: Random): Promise<TrainObjective> {
+async function objectiveFor(
+  model: TrainableClassifier,
+  batch: { x: Float32Array; labels: Int32Array; n: number },
+  threat: ThreatModel,
+  config: TrainConfig,
+  random: Random,
+): Promise<TrainObjective> {
   const step = innerStepSize(config, threat.eps);
   switch (config.method) {
-    case 'standard': return { kind: 'ce', x: batch.x, labels: batch.labels };
-    case 'pgd': return { kind: 'ce', x: await pgdExamples(model, batch.x, batch.labels, batch.n, threat, config.attackSteps, step, random), labels: batch.labels };
-    case 'fast': return { kind: 'ce', x: await fastExamples(model, batch.x, batch.labels, batch.n, threat, step, random), labels: batch.labels };
-    case 'trades': return { kind: 'trades', x: batch.x, xAdv: await tradesExamples(model, batch.x, batch.n, threat, config.attackSteps, step, random), labels: batch.labels, beta: config.tradesBeta };
+    case 'standard':
+      return { kind: 'ce', x: batch.x, labels: batch.labels };
+    case 'pgd':
+      return {
+        kind: 'ce',
+        x: await pgdExamples(model, batch.x, batch.labels, batch.n, threat, config.attackSteps, step, random),
+        labels: batch.labels,
+      };
+    case 'fast':
+      return {
+        kind: 'ce',
+        x: await fastExamples(model, batch.x, batch.labels, batch.n, threat, step, random),
+        labels: batch.labels,
+      };
+    case 'trades':
+      return {
+        kind: 'trades',
+        x: batch.x,
+        xAdv: await tradesExamples(model, batch.x, batch.n, threat, config.attackSteps, step, random),
+        labels: batch.labels,
+        beta: config.tradesBeta,
+      };
   }
 }
 
 /** The settings that must not change between a run and its resumption. */
 function configMismatch(saved: TrainConfig | undefined, now: TrainConfig): string | undefined {
   if (!saved) return 'an unknown configuration';
-  const keys: (keyof TrainConfig)[] = ['method', 'batchSize', 'attackSteps', 'learningRate', 'schedule', 'momentum', 'weightDecay', 'seed', 'epsRampEpochs', 'tradesBeta', 'trainSamples'];
+  const keys: (keyof TrainConfig)[] = [
+    'method',
+    'batchSize',
+    'attackSteps',
+    'learningRate',
+    'schedule',
+    'momentum',
+    'weightDecay',
+    'seed',
+    'epsRampEpochs',
+    'tradesBeta',
+    'trainSamples',
+  ];
   for (const key of keys) {
-    if (JSON.stringify(saved[key]) !== JSON.stringify(now[key])) return `${key} = ${JSON.stringify(saved[key])}, not ${JSON.stringify(now[key])}`;
+    if (JSON.stringify(saved[key]) !== JSON.stringify(now[key]))
+      return `${key} = ${JSON.stringify(saved[key])}, not ${JSON.stringify(now[key])}`;
   }
-  if (saved.threat.norm !== now.threat.norm || saved.threat.eps !== now.threat.eps) return `eps ${saved.threat.eps} (${saved.threat.norm})`;
+  if (saved.threat.norm !== now.threat.norm || saved.threat.eps !== now.threat.eps)
+    return `eps ${saved.threat.eps} (${saved.threat.norm})`;
   return undefined;
 }
 

@@ -33,7 +33,10 @@ if (Atomics.wait(flag, 0, 0, workerData.ms) === 'timed-out') {
  */
 export async function withWatchdog<T>(what: string, seconds: number, work: () => Promise<T>): Promise<T> {
   const shared = new SharedArrayBuffer(4);
-  const message = `robustness-lens: ${what} took more than ${seconds} s, so the process was stopped (the model may loop while it is built; set ROBUSTNESS_LENS_LOAD_TIMEOUT_S to allow more time)`;
+  const message =
+    `robustness-lens: ${what} took more than ${seconds} s, so the process was stopped (the ` +
+    `model may loop while it is built; set ROBUSTNESS_LENS_LOAD_TIMEOUT_S to allow ` +
+    `more time)`;
   const watchdog = new Worker(WATCHDOG, { eval: true, workerData: { shared, ms: seconds * 1000, message } });
   watchdog.unref();
   const listeners = process.listeners('SIGINT');

@@ -52,9 +52,8 @@ export async function exportRun(runDir: string, format: ExportFormat, out?: stri
   const { state } = readCheckpoint(path.join(dir, 'checkpoint.rlck'));
   const tensors = torchStateDict(network, model.inputShape, state, model.normalization ?? undefined);
   const file = path.resolve(out ?? path.join(dir, `weights.${format}`));
-  const bytes = format === 'pt'
-    ? torchStateDictFile(tensors)
-    : writeSafetensors(tensors, { format: 'pt', model: network.name });
+  const bytes =
+    format === 'pt' ? torchStateDictFile(tensors) : writeSafetensors(tensors, { format: 'pt', model: network.name });
   writeFileAtomic(file, bytes);
   return { file, tensors: tensors.size, model: network.name };
 }

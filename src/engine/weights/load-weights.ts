@@ -43,9 +43,10 @@ export function matchWeights(network: Network, input: InputShape, tensors: Tenso
       if (slot.role === 'tensor') missing.push(name);
       continue;
     }
-    const fits = slot.role === 'mean' || slot.role === 'std'
-      ? elementCount(t.shape) === elementCount(slot.torchShape)
-      : sameShape(t.shape, slot.torchShape) || (slot.role === 'counter' && elementCount(t.shape) === 1);
+    const fits =
+      slot.role === 'mean' || slot.role === 'std'
+        ? elementCount(t.shape) === elementCount(slot.torchShape)
+        : sameShape(t.shape, slot.torchShape) || (slot.role === 'counter' && elementCount(t.shape) === 1);
     if (!fits) {
       wrong.push(`${name} is ${shapeText(t.shape)} in the file, ${shapeText(slot.torchShape)} in the model`);
       continue;
@@ -63,10 +64,11 @@ export function matchWeights(network: Network, input: InputShape, tensors: Tenso
       listed(`${unexpected.length} unexpected`, unexpected),
       listed(`${wrong.length} of the wrong shape`, wrong),
     ].filter((p) => p !== undefined);
-    const hint = scheme === 'ir'
-      ? `names were compared with the IR model's (python/ir_model.py: stem.0.weight ...), `
-        + `then with ${network.name}'s own layer names`
-      : `names were compared with ${network.name}'s own layer names, then with the IR model's`;
+    const hint =
+      scheme === 'ir'
+        ? `names were compared with the IR model's (python/ir_model.py: stem.0.weight ...), ` +
+          `then with ${network.name}'s own layer names`
+        : `names were compared with ${network.name}'s own layer names, then with the IR model's`;
     throw new WeightsFileError(`${label} does not fit ${network.name}: ${parts.join('; ')}; ${hint}`);
   }
   return { state: { tensors: replaced }, scheme, ...normalizationOf(mean, std) };
@@ -124,8 +126,7 @@ export function torchStateDict(
       const values = slot.role === 'mean' ? normalization?.mean : normalization?.std;
       const data = Float32Array.from(values ?? new Array<number>(c).fill(slot.role === 'mean' ? 0 : 1));
       out.set(slot.irName, { shape: slot.torchShape, data, dtype: 'float32' });
-    }
-    else if (slot.role === 'counter') out.set(slot.irName, { shape: [], data: new Float32Array(1), dtype: 'int64' });
+    } else if (slot.role === 'counter') out.set(slot.irName, { shape: [], data: new Float32Array(1), dtype: 'int64' });
     else if (slot.engineName) {
       const entry = state.tensors.get(slot.engineName);
       if (!entry) throw new WeightsFileError(`the model's state has no ${slot.engineName}`);

@@ -15,7 +15,10 @@ export class PickleTuple {
 
 /** An allowed global: a marker value (a storage class) or a TypeScript function REDUCE may call. */
 export class AllowedGlobal {
-  constructor(readonly name: string, readonly call?: (args: readonly unknown[]) => unknown) {}
+  constructor(
+    readonly name: string,
+    readonly call?: (args: readonly unknown[]) => unknown,
+  ) {}
 }
 
 export interface PickleOptions {
@@ -79,8 +82,8 @@ export function readPickle(bytes: Uint8Array, options: PickleOptions): unknown {
     const allowed = options.globals.get(full);
     if (!allowed) {
       throw new WeightsFileError(
-        `refused: ${options.label} references ${full}; `
-          + 'only tensors and plain containers are read, and nothing in the file is run',
+        `refused: ${options.label} references ${full}; ` +
+          'only tensors and plain containers are read, and nothing in the file is run',
       );
     }
     return allowed;
@@ -99,74 +102,177 @@ export function readPickle(bytes: Uint8Array, options: PickleOptions): unknown {
     if (at >= bytes.length) fail('the pickle has no STOP');
     const op = u8();
     switch (op) {
-      case 0x80: u8(); break; // PROTO
-      case 0x95: u64(); break; // FRAME: framing only
+      case 0x80:
+        u8();
+        break; // PROTO
+      case 0x95:
+        u64();
+        break; // FRAME: framing only
       case 0x2e: // STOP
         if (stack.length !== 1) fail(`the pickle stops with ${stack.length} values on its stack`);
         return stack[0];
-      case 0x28: marks.push(stack.length); break; // MARK
-      case 0x29: stack.push(new PickleTuple([])); break; // EMPTY_TUPLE
-      case 0x74: stack.push(new PickleTuple(popMark())); break; // TUPLE
-      case 0x85: stack.push(new PickleTuple([pop()])); break; // TUPLE1
-      case 0x86: { const b = pop(); const a = pop(); stack.push(new PickleTuple([a, b])); break; } // TUPLE2
-      case 0x87: { // TUPLE3
+      case 0x28:
+        marks.push(stack.length);
+        break; // MARK
+      case 0x29:
+        stack.push(new PickleTuple([]));
+        break; // EMPTY_TUPLE
+      case 0x74:
+        stack.push(new PickleTuple(popMark()));
+        break; // TUPLE
+      case 0x85:
+        stack.push(new PickleTuple([pop()]));
+        break; // TUPLE1
+      case 0x86: {
+        const b = pop();
+        const a = pop();
+        stack.push(new PickleTuple([a, b]));
+        break;
+      } // TUPLE2
+      case 0x87: {
+        // TUPLE3
         const c = pop();
         const b = pop();
         stack.push(new PickleTuple([pop(), b, c]));
         break;
       }
-      case 0x7d: stack.push(new Map()); break; // EMPTY_DICT
-      case 0x64: { const m = new Map(); setItems(m, popMark()); stack.push(m); break; } // DICT
-      case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
-      case 0x75: { const items = popMark(); setItems(top(), items); break; } // SETITEMS
-      case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x6c: stack.push(popMark()); break; // LIST
-      case 0x61: { const v = pop(); append(top(), [v]); break; } // APPEND
-      case 0x65: { const items = popMark(); append(top(), items); break; } // APPENDS
-      case 0x8f: stack.push([]); break; // EMPTY_SET: read as a list
-      case 0x90: { const items = popMark(); append(top(), items); break; } // ADDITEMS
-      case 0x91: stack.push(popMark()); break; // FROZENSET
-      case 0x4e: stack.push(null); break; // NONE
-      case 0x88: stack.push(true); break; // NEWTRUE
-      case 0x89: stack.push(false); break; // NEWFALSE
-      case 0x4a: stack.push(view.getInt32(need(4), true)); break; // BININT
-      case 0x4b: stack.push(u8()); break; // BININT1
-      case 0x4d: stack.push(u16()); break; // BININT2
-      case 0x8a: stack.push(long(raw(u8()))); break; // LONG1
-      case 0x8b: { // LONG4
+      case 0x7d:
+        stack.push(new Map());
+        break; // EMPTY_DICT
+      case 0x64: {
+        const m = new Map();
+        setItems(m, popMark());
+        stack.push(m);
+        break;
+      } // DICT
+      case 0x73: {
+        const v = pop();
+        const k = pop();
+        setItems(top(), [k, v]);
+        break;
+      } // SETITEM
+      case 0x75: {
+        const items = popMark();
+        setItems(top(), items);
+        break;
+      } // SETITEMS
+      case 0x5d:
+        stack.push([]);
+        break; // EMPTY_LIST
+      case 0x6c:
+        stack.push(popMark());
+        break; // LIST
+      case 0x61: {
+        const v = pop();
+        append(top(), [v]);
+        break;
+      } // APPEND
+      case 0x65: {
+        const items = popMark();
+        append(top(), items);
+        break;
+      } // APPENDS
+      case 0x8f:
+        stack.push([]);
+        break; // EMPTY_SET: read as a list
+      case 0x90: {
+        const items = popMark();
+        append(top(), items);
+        break;
+      } // ADDITEMS
+      case 0x91:
+        stack.push(popMark());
+        break; // FROZENSET
+      case 0x4e:
+        stack.push(null);
+        break; // NONE
+      case 0x88:
+        stack.push(true);
+        break; // NEWTRUE
+      case 0x89:
+        stack.push(false);
+        break; // NEWFALSE
+      case 0x4a:
+        stack.push(view.getInt32(need(4), true));
+        break; // BININT
+      case 0x4b:
+        stack.push(u8());
+        break; // BININT1
+      case 0x4d:
+        stack.push(u16());
+        break; // BININT2
+      case 0x8a:
+        stack.push(long(raw(u8())));
+        break; // LONG1
+      case 0x8b: {
+        // LONG4
         const n = u32();
         if (n > 64) fail('a LONG4 integer is too long');
         stack.push(long(raw(n)));
         break;
       }
-      case 0x47: stack.push(view.getFloat64(need(8), false)); break; // BINFLOAT (big-endian)
-      case 0x58: stack.push(text(u32(), 'utf8')); break; // BINUNICODE
-      case 0x8c: stack.push(text(u8(), 'utf8')); break; // SHORT_BINUNICODE
-      case 0x8d: stack.push(text(u64(), 'utf8')); break; // BINUNICODE8
-      case 0x54: stack.push(text(u32(), 'latin1')); break; // BINSTRING
-      case 0x55: stack.push(text(u8(), 'latin1')); break; // SHORT_BINSTRING
-      case 0x42: stack.push(raw(u32())); break; // BINBYTES
-      case 0x43: stack.push(raw(u8())); break; // SHORT_BINBYTES
-      case 0x8e: stack.push(raw(u64())); break; // BINBYTES8
-      case 0x96: stack.push(raw(u64())); break; // BYTEARRAY8
-      case 0x71: memo.set(u8(), top()); break; // BINPUT
-      case 0x72: memo.set(u32(), top()); break; // LONG_BINPUT
-      case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
-      case 0x68: case 0x6a: { // BINGET, LONG_BINGET
+      case 0x47:
+        stack.push(view.getFloat64(need(8), false));
+        break; // BINFLOAT (big-endian)
+      case 0x58:
+        stack.push(text(u32(), 'utf8'));
+        break; // BINUNICODE
+      case 0x8c:
+        stack.push(text(u8(), 'utf8'));
+        break; // SHORT_BINUNICODE
+      case 0x8d:
+        stack.push(text(u64(), 'utf8'));
+        break; // BINUNICODE8
+      case 0x54:
+        stack.push(text(u32(), 'latin1'));
+        break; // BINSTRING
+      case 0x55:
+        stack.push(text(u8(), 'latin1'));
+        break; // SHORT_BINSTRING
+      case 0x42:
+        stack.push(raw(u32()));
+        break; // BINBYTES
+      case 0x43:
+        stack.push(raw(u8()));
+        break; // SHORT_BINBYTES
+      case 0x8e:
+        stack.push(raw(u64()));
+        break; // BINBYTES8
+      case 0x96:
+        stack.push(raw(u64()));
+        break; // BYTEARRAY8
+      case 0x71:
+        memo.set(u8(), top());
+        break; // BINPUT
+      case 0x72:
+        memo.set(u32(), top());
+        break; // LONG_BINPUT
+      case 0x94:
+        memo.set(memo.size, top());
+        break; // MEMOIZE
+      case 0x68:
+      case 0x6a: {
+        // BINGET, LONG_BINGET
         const index = op === 0x68 ? u8() : u32();
         if (!memo.has(index)) fail(`the pickle reads memo ${index}, never stored`);
         stack.push(memo.get(index));
         break;
       }
-      case 0x63: { const module = line(); stack.push(global(module, line())); break; } // GLOBAL
-      case 0x93: { // STACK_GLOBAL
+      case 0x63: {
+        const module = line();
+        stack.push(global(module, line()));
+        break;
+      } // GLOBAL
+      case 0x93: {
+        // STACK_GLOBAL
         const name = pop();
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string') fail('STACK_GLOBAL without two strings');
         stack.push(global(module as string, name as string));
         break;
       }
-      case 0x52: { // REDUCE
+      case 0x52: {
+        // REDUCE
         const args = pop();
         const callable = pop();
         if (!(callable instanceof AllowedGlobal) || !callable.call) {
@@ -177,23 +283,33 @@ export function readPickle(bytes: Uint8Array, options: PickleOptions): unknown {
         stack.push((callable as AllowedGlobal).call?.((args as PickleTuple).items));
         break;
       }
-      case 0x62: { // BUILD
+      case 0x62: {
+        // BUILD
         const state = pop();
         if (!options.build?.(top(), state)) {
           fail('refused: the pickle sets the state of an object that is not a tensor or a dict');
         }
         break;
       }
-      case 0x51: { // BINPERSID
+      case 0x51: {
+        // BINPERSID
         const pid = pop();
         if (!options.persistentLoad) fail('the pickle refers to outside data');
         stack.push(options.persistentLoad?.(pid));
         break;
       }
-      case 0x30: pop(); break; // POP
-      case 0x31: popMark(); break; // POP_MARK
-      case 0x32: stack.push(top()); break; // DUP
-      case 0x81: case 0x92: { // NEWOBJ, NEWOBJ_EX: object construction
+      case 0x30:
+        pop();
+        break; // POP
+      case 0x31:
+        popMark();
+        break; // POP_MARK
+      case 0x32:
+        stack.push(top());
+        break; // DUP
+      case 0x81:
+      case 0x92: {
+        // NEWOBJ, NEWOBJ_EX: object construction
         if (op === 0x92) pop();
         pop();
         const cls = pop();
@@ -201,8 +317,10 @@ export function readPickle(bytes: Uint8Array, options: PickleOptions): unknown {
         break;
       }
       default:
-        fail(`unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')} `
-          + '(the text opcodes of protocols 0 and 1, object construction and extensions are not read)');
+        fail(
+          `unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')} ` +
+            '(the text opcodes of protocols 0 and 1, object construction and extensions are not read)',
+        );
     }
   }
 }

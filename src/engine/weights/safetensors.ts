@@ -7,11 +7,28 @@ import { WeightsFileError } from './weights-error';
  * to the data that follows, and an optional "__metadata__" of strings; data little-endian, C order.
  */
 const BYTES: Readonly<Record<string, number>> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
 };
 const NAMES: Readonly<Record<string, string>> = {
-  F64: 'float64', F32: 'float32', F16: 'float16', BF16: 'bfloat16', I64: 'int64',
-  I32: 'int32', I16: 'int16', I8: 'int8', U8: 'uint8', BOOL: 'bool',
+  F64: 'float64',
+  F32: 'float32',
+  F16: 'float16',
+  BF16: 'bfloat16',
+  I64: 'int64',
+  I32: 'int32',
+  I16: 'int16',
+  I8: 'int8',
+  U8: 'uint8',
+  BOOL: 'bool',
 };
 const MAX_HEADER = 100 * 1024 * 1024;
 
@@ -76,18 +93,33 @@ function decode(raw: Uint8Array, dtype: string, shape: readonly number[]): HostT
   for (let i = 0; i < count; i++) {
     const b = i * size;
     switch (dtype) {
-      case 'F32': data[i] = view.getFloat32(b, true); break;
-      case 'F64': data[i] = view.getFloat64(b, true); break;
-      case 'F16': data[i] = halfToFloat(view.getUint16(b, true)); break;
+      case 'F32':
+        data[i] = view.getFloat32(b, true);
+        break;
+      case 'F64':
+        data[i] = view.getFloat64(b, true);
+        break;
+      case 'F16':
+        data[i] = halfToFloat(view.getUint16(b, true));
+        break;
       case 'BF16': {
         data[i] = new Float32Array(new Uint32Array([view.getUint16(b, true) << 16]).buffer)[0] as number;
         break;
       }
-      case 'I64': data[i] = Number(view.getBigInt64(b, true)); break;
-      case 'I32': data[i] = view.getInt32(b, true); break;
-      case 'I16': data[i] = view.getInt16(b, true); break;
-      case 'I8': data[i] = view.getInt8(b); break;
-      default: data[i] = view.getUint8(b);
+      case 'I64':
+        data[i] = Number(view.getBigInt64(b, true));
+        break;
+      case 'I32':
+        data[i] = view.getInt32(b, true);
+        break;
+      case 'I16':
+        data[i] = view.getInt16(b, true);
+        break;
+      case 'I8':
+        data[i] = view.getInt8(b);
+        break;
+      default:
+        data[i] = view.getUint8(b);
     }
   }
   return { shape: [...shape], data, dtype: NAMES[dtype] ?? dtype };

@@ -54,8 +54,8 @@ export function findStateDict(root: unknown, label: string): ReadStateDict {
   }
   const keys = root instanceof Map ? [...root.keys()].map(String).slice(0, 12) : [];
   throw new WeightsFileError(
-    `${label}: no state dict found (a dict of tensors, or one under ${CONTAINER_KEYS.join(', ')})`
-      + (keys.length ? `; its top-level keys are ${keys.join(', ')}` : ''),
+    `${label}: no state dict found (a dict of tensors, or one under ${CONTAINER_KEYS.join(', ')})` +
+      (keys.length ? `; its top-level keys are ${keys.join(', ')}` : ''),
   );
 }
 

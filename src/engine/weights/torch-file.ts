@@ -12,8 +12,8 @@ import { ZipArchive } from './zip-archive';
 export function readTorchFile(bytes: Uint8Array, label: string): unknown {
   if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] === 0x02) {
     throw new WeightsFileError(
-      `${label} is in the legacy torch.save format (before PyTorch 1.6), which is not read; `
-        + 're-save it with torch.save(obj, path) from PyTorch 1.6 or later',
+      `${label} is in the legacy torch.save format (before PyTorch 1.6), which is not read; ` +
+        're-save it with torch.save(obj, path) from PyTorch 1.6 or later',
     );
   }
   if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) {
@@ -37,8 +37,8 @@ export function readTorchFile(bytes: Uint8Array, label: string): unknown {
   const persistentLoad = (pid: unknown): StorageRef => {
     const items = pid instanceof PickleTuple ? pid.items : [];
     const [kind, type, key, , numel] = items;
-    const valid = kind === 'storage' && type instanceof AllowedGlobal
-      && typeof key === 'string' && typeof numel === 'number';
+    const valid =
+      kind === 'storage' && type instanceof AllowedGlobal && typeof key === 'string' && typeof numel === 'number';
     if (!valid) {
       throw new WeightsFileError(`${label}: a persistent id is not a storage reference`);
     }
@@ -108,7 +108,7 @@ function torchGlobals(label: string): Map<string, AllowedGlobal> {
   const rebuild = (args: readonly unknown[]): TensorRef => {
     const [storage, offset, size, stride] = args;
     const ints = (v: unknown): number[] | undefined =>
-      (v instanceof PickleTuple && v.items.every((d) => Number.isSafeInteger(d)) ? (v.items as number[]) : undefined);
+      v instanceof PickleTuple && v.items.every((d) => Number.isSafeInteger(d)) ? (v.items as number[]) : undefined;
     const shape = ints(size);
     const strides = ints(stride);
     if (!(storage instanceof StorageRef) || typeof offset !== 'number' || !shape || !strides) {

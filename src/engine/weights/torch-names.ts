@@ -91,9 +91,10 @@ function layerSlots(layer: Layer, ir: string, shape: MapShape, slots: TorchSlot[
     case 'linear': {
       const fin = known(layer.inFeatures);
       const fout = known(layer.outFeatures);
-      const from = shape.features === undefined
-        ? { c: shape.c, h: shape.h, w: shape.w }
-        : (shape.flattened ?? { c: fin, h: 1, w: 1 });
+      const from =
+        shape.features === undefined
+          ? { c: shape.c, h: shape.h, w: shape.w }
+          : (shape.flattened ?? { c: fin, h: 1, w: 1 });
       const map = from.c * from.h * from.w === fin ? from : { c: fin, h: 1, w: 1 };
       tensor(`${ir}.1.weight`, 'weight', [fout, fin], [fin, fout], { kind: 'linear', ...map });
       if (known(layer.bias)) tensor(`${ir}.1.bias`, 'bias', [fout], [fout]);
@@ -112,8 +113,12 @@ function layerSlots(layer: Layer, ir: string, shape: MapShape, slots: TorchSlot[
         tensor(`${ir}.running_mean`, 'running_mean', [c], [c]);
         tensor(`${ir}.running_var`, 'running_var', [c], [c]);
         slots.push({
-          irName: `${ir}.num_batches_tracked`, sourceName: `${name}.num_batches_tracked`,
-          torchShape: [], engineShape: [], layout: SAME, role: 'counter',
+          irName: `${ir}.num_batches_tracked`,
+          sourceName: `${name}.num_batches_tracked`,
+          torchShape: [],
+          engineShape: [],
+          layout: SAME,
+          role: 'counter',
         });
       }
       return;

@@ -19,7 +19,12 @@ export const STORAGE_TYPES: ReadonlyMap<string, { readonly dtype: string; readon
 
 /** One storage of a torch file: `data/<key>` in the archive, `numel` elements of `dtype`. */
 export class StorageRef {
-  constructor(readonly key: string, readonly dtype: string, readonly elementBytes: number, readonly numel: number) {}
+  constructor(
+    readonly key: string,
+    readonly dtype: string,
+    readonly elementBytes: number,
+    readonly numel: number,
+  ) {}
 }
 
 /** A tensor as `_rebuild_tensor_v2` describes it: a strided view of a storage. */
@@ -49,8 +54,8 @@ export function materialize(ref: TensorRef, bytes: Uint8Array, name: string): Ho
   const last = count === 0 ? offset : shape.reduce((s, d, i) => s + (d - 1) * (stride[i] as number), offset);
   if (offset < 0 || stride.some((s) => s < 0) || (count > 0 && last >= storage.numel)) {
     throw new WeightsFileError(
-      `${name}: the view (offset ${offset}, shape ${shapeText(shape)}, stride ${shapeText(stride)}) `
-        + `reaches outside its storage of ${storage.numel} values`,
+      `${name}: the view (offset ${offset}, shape ${shapeText(shape)}, stride ${shapeText(stride)}) ` +
+        `reaches outside its storage of ${storage.numel} values`,
     );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -74,9 +79,12 @@ export function materialize(ref: TensorRef, bytes: Uint8Array, name: string): Ho
 
 function reader(dtype: string, view: DataView): (byte: number) => number {
   switch (dtype) {
-    case 'float32': return (b) => view.getFloat32(b, true);
-    case 'float64': return (b) => view.getFloat64(b, true);
-    case 'float16': return (b) => halfToFloat(view.getUint16(b, true));
+    case 'float32':
+      return (b) => view.getFloat32(b, true);
+    case 'float64':
+      return (b) => view.getFloat64(b, true);
+    case 'float16':
+      return (b) => halfToFloat(view.getUint16(b, true));
     case 'bfloat16': {
       const scratch = new DataView(new ArrayBuffer(4));
       return (b) => {
@@ -84,11 +92,18 @@ function reader(dtype: string, view: DataView): (byte: number) => number {
         return scratch.getFloat32(0, true);
       };
     }
-    case 'int64': return (b) => Number(view.getBigInt64(b, true));
-    case 'int32': return (b) => view.getInt32(b, true);
-    case 'int16': return (b) => view.getInt16(b, true);
-    case 'int8': return (b) => view.getInt8(b);
-    case 'uint8': case 'bool': return (b) => view.getUint8(b);
-    default: throw new WeightsFileError(`tensors of type ${dtype} are not read`);
+    case 'int64':
+      return (b) => Number(view.getBigInt64(b, true));
+    case 'int32':
+      return (b) => view.getInt32(b, true);
+    case 'int16':
+      return (b) => view.getInt16(b, true);
+    case 'int8':
+      return (b) => view.getInt8(b);
+    case 'uint8':
+    case 'bool':
+      return (b) => view.getUint8(b);
+    default:
+      throw new WeightsFileError(`tensors of type ${dtype} are not read`);
   }
 }

@@ -61,8 +61,8 @@ export async function applyTorchWeights(
   const label = path.basename(weights.file);
   if (!network) {
     throw new WeightsFileError(
-      `${label}: PyTorch weights load into models the engine builds from their architecture; `
-        + 'a TF.js model.json brings its own weights',
+      `${label}: PyTorch weights load into models the engine builds from their architecture; ` +
+        'a TF.js model.json brings its own weights',
     );
   }
   const matched = matchWeights(network, input, weights.tensors, label);

@@ -25,7 +25,10 @@ const LOCAL = 0x04034b50;
 export class ZipArchive {
   private readonly byName = new Map<string, ZipEntry>();
 
-  constructor(private readonly bytes: Uint8Array, private readonly label: string) {
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly label: string,
+  ) {
     for (const entry of readCentralDirectory(bytes, label)) this.byName.set(entry.name, entry);
   }
 

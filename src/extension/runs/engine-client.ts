@@ -57,16 +57,21 @@ export class EngineClient {
   /** Slurm submissions waiting for sbatch, by request id. */
   private readonly submissions = new Map<number, (submitted: SubmittedRun) => void>();
 
-  constructor(private readonly spawn: SpawnWorker, private readonly idleMs = 120_000) {}
+  constructor(
+    private readonly spawn: SpawnWorker,
+    private readonly idleMs = 120_000,
+  ) {}
 
   readonly execute: RunExecutor = (request: RunRequest, onMessage: (message: RunMessage) => void): RunExecution => {
     clearTimeout(this.idleTimer);
     const worker = this.ensureWorker();
     const id = this.nextId++;
     this.runs.set(id, onMessage);
-    const sent = worker.send(request.kind === 'train'
-      ? { id, type: 'train', options: request.options }
-      : { id, type: 'eval', options: request.options });
+    const sent = worker.send(
+      request.kind === 'train'
+        ? { id, type: 'train', options: request.options }
+        : { id, type: 'eval', options: request.options },
+    );
     if (!sent) this.end(id, { type: 'error', message: 'the engine process is not accepting requests' });
     return {
       cancel: () => {
@@ -84,7 +89,11 @@ export class EngineClient {
       let id = 0;
       this.execute(request, (message) => {
         this.submissions.delete(id);
-        reject(new Error(message.type === 'error' ? message.message : `the engine ended the submission with ${message.type}`));
+        reject(
+          new Error(
+            message.type === 'error' ? message.message : `the engine ended the submission with ${message.type}`,
+          ),
+        );
       });
       // execute() took the id just before this one; the worker answers it with `submitted`.
       id = this.nextId - 1;
@@ -110,7 +119,11 @@ export class EngineClient {
       if (this.worker !== worker) return;
       this.worker = undefined;
       const why = signal ? `signal ${signal}` : `exit code ${code}`;
-      for (const id of [...this.runs.keys()]) this.end(id, { type: 'error', message: `the engine process stopped unexpectedly (${why}); see the Robustness Lens output` });
+      for (const id of [...this.runs.keys()])
+        this.end(id, {
+          type: 'error',
+          message: `the engine process stopped unexpectedly (${why}); see the Robustness Lens output`,
+        });
     });
     return worker;
   }

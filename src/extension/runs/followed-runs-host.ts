@@ -21,10 +21,13 @@ export class FollowedRunsHost implements vscode.Disposable {
   readonly onMessage = this.messages.event;
   readonly onChange = this.changes.event;
 
-  constructor(service: RunService, private readonly output: vscode.OutputChannel) {
+  constructor(
+    service: RunService,
+    private readonly output: vscode.OutputChannel,
+  ) {
     this.runs = new FollowedRuns({
-      workspaces: () => (vscode.workspace.workspaceFolders ?? [])
-        .filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
+      workspaces: () =>
+        (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
       queryJob: queryJobState,
       owned: (runId) => service.queue.find(runId) !== undefined,
       onMessage: (runId, message) => this.messages.fire({ runId, message }),
@@ -81,7 +84,8 @@ export class FollowedRunsHost implements vscode.Disposable {
     clearTimeout(this.timer);
     if (!this.runs.active) return;
     this.timer = setTimeout(() => {
-      this.runs.poll()
+      this.runs
+        .poll()
         .catch((error: unknown) => this.output.appendLine(`runs: following failed: ${(error as Error).message}`))
         .finally(() => this.schedule());
     }, POLL_MS);

@@ -53,7 +53,7 @@ function readSmallJson(file: string): Json | undefined {
   try {
     const text = readTextBounded(file, { maxBytes: READ_LIMITS.run, root: path.dirname(file), what: 'run file' });
     const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Json : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
   } catch (error) {
     if (error instanceof FileReadError || error instanceof SyntaxError) return undefined;
     throw error;
@@ -108,8 +108,10 @@ export class FollowedRuns {
     for (const workspace of this.ports.workspaces()) {
       let names: string[];
       try {
-        names = fs.readdirSync(runsFolder(workspace), { withFileTypes: true })
-          .filter((d) => d.isDirectory()).map((d) => d.name);
+        names = fs
+          .readdirSync(runsFolder(workspace), { withFileTypes: true })
+          .filter((d) => d.isDirectory())
+          .map((d) => d.name);
       } catch {
         continue;
       }
@@ -137,7 +139,10 @@ export class FollowedRuns {
       pid = owner.pid;
     }
     const run: Tracked = {
-      id, dir, ...(jobId ? { jobId } : {}), ...(pid !== undefined ? { pid } : {}),
+      id,
+      dir,
+      ...(jobId ? { jobId } : {}),
+      ...(pid !== undefined ? { pid } : {}),
       // From the start of the log: the panel of a reloaded window gets every epoch so far.
       follower: new RunFollower(dir, (m) => this.take(run, m)),
       since: this.now(),
@@ -197,8 +202,11 @@ export class FollowedRuns {
 
   /** The live messages so far of every followed run, for a panel that opens (or reloads) while they go. */
   catchUp(): { runId: string; message: RunMessage }[] {
-    return [...this.tracked.values()].flatMap((run) => [run.started, ...[...run.epochs.values()], run.progress]
-      .filter((m): m is RunMessage => m !== undefined).map((message) => ({ runId: run.id, message })));
+    return [...this.tracked.values()].flatMap((run) =>
+      [run.started, ...[...run.epochs.values()], run.progress]
+        .filter((m): m is RunMessage => m !== undefined)
+        .map((message) => ({ runId: run.id, message })),
+    );
   }
 
   /** The folder of a followed run, for `cancel`. */
@@ -208,9 +216,8 @@ export class FollowedRuns {
 
   private view(run: Tracked): JobView {
     const phase = run.phase ?? 'PENDING';
-    const detail = phase === 'UNKNOWN'
-      ? 'Slurm is not reachable from this machine'
-      : phaseDetail(run.slurmState, phase);
+    const detail =
+      phase === 'UNKNOWN' ? 'Slurm is not reachable from this machine' : phaseDetail(run.slurmState, phase);
     return { scheduler: 'slurm', id: run.jobId ?? '', phase, ...(detail ? { detail } : {}) };
   }
 

@@ -16,11 +16,27 @@ export interface JobView {
 
 // Slurm's job states (squeue(1), "JOB STATE CODES"), grouped by what they mean for the run.
 const WAITING = new Set([
-  'PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_FED', 'REQUEUE_HOLD', 'RESV_DEL_HOLD', 'SUSPENDED', 'STOPPED', 'RESIZING',
+  'PENDING',
+  'CONFIGURING',
+  'REQUEUED',
+  'REQUEUE_FED',
+  'REQUEUE_HOLD',
+  'RESV_DEL_HOLD',
+  'SUSPENDED',
+  'STOPPED',
+  'RESIZING',
 ]);
 const GOING = new Set(['RUNNING', 'COMPLETING', 'SIGNALING', 'STAGE_OUT']);
 const FAILED = new Set([
-  'FAILED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY', 'BOOT_FAIL', 'DEADLINE', 'PREEMPTED', 'REVOKED', 'SPECIAL_EXIT',
+  'FAILED',
+  'TIMEOUT',
+  'NODE_FAIL',
+  'OUT_OF_MEMORY',
+  'BOOT_FAIL',
+  'DEADLINE',
+  'PREEMPTED',
+  'REVOKED',
+  'SPECIAL_EXIT',
 ]);
 
 /**
@@ -65,12 +81,13 @@ export type JobAnswer = { readonly state: string } | 'unknown' | 'unreachable';
  */
 export async function queryJobState(jobId: string): Promise<JobAnswer> {
   type Answer = { out?: string; missing: boolean };
-  const run = (command: string, args: readonly string[]): Promise<Answer> => new Promise((resolve) => {
-    execFile(command, [...args], { encoding: 'utf8', timeout: 20_000 }, (error, stdout) => {
-      const missing = (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
-      resolve({ ...(error ? {} : { out: stdout }), missing });
+  const run = (command: string, args: readonly string[]): Promise<Answer> =>
+    new Promise((resolve) => {
+      execFile(command, [...args], { encoding: 'utf8', timeout: 20_000 }, (error, stdout) => {
+        const missing = (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+        resolve({ ...(error ? {} : { out: stdout }), missing });
+      });
     });
-  });
   const queued = await run('squeue', ['-h', '-j', jobId, '-o', '%T']);
   if (queued.missing) return 'unreachable';
   const word = queued.out?.trim().split('\n')[0]?.trim();

@@ -28,9 +28,17 @@ interface Target {
 
 /** The model a command runs: the lens's (file and model name) or the active editor's. */
 async function resolveTarget(client: LanguageClient, uriArg: unknown, modelArg: unknown): Promise<Target | undefined> {
-  const uri = typeof uriArg === 'string' ? vscode.Uri.parse(uriArg) : uriArg instanceof vscode.Uri ? uriArg : vscode.window.activeTextEditor?.document.uri;
+  const uri =
+    typeof uriArg === 'string'
+      ? vscode.Uri.parse(uriArg)
+      : uriArg instanceof vscode.Uri
+        ? uriArg
+        : vscode.window.activeTextEditor?.document.uri;
   if (!uri) {
-    void vscode.window.showInformationMessage('Robustness Lens: open a model file first (an *.arch.yaml spec, a RobArch config, PyTorch or Keras code, a TF.js model.json).');
+    void vscode.window.showInformationMessage(
+      'Robustness Lens: open a model file first (an *.arch.yaml spec, a RobArch config, ' +
+        'PyTorch or Keras code, a TF.js model.json).',
+    );
     return undefined;
   }
   if (uri.scheme !== 'file') {
@@ -44,15 +52,23 @@ async function resolveTarget(client: LanguageClient, uriArg: unknown, modelArg: 
   const runnable = reports.filter((r) => r.total !== null || r.format === 'tfjs');
   let modelName = typeof modelArg === 'string' ? modelArg : undefined;
   if (reports.length === 0) {
-    void vscode.window.showWarningMessage(`Robustness Lens: no model in ${path.basename(uri.fsPath)} could be read; see the Problems panel.`);
+    void vscode.window.showWarningMessage(
+      `Robustness Lens: no model in ${path.basename(uri.fsPath)} could be read; see the Problems panel.`,
+    );
     return undefined;
   }
   if (runnable.length === 0) {
-    void vscode.window.showWarningMessage(`Robustness Lens: the engine cannot build ${reports[0]?.name ?? 'this model'}: some of its layers are unknown (${reports[0]?.unknown[0] ?? 'see the Problems panel'}).`);
+    void vscode.window.showWarningMessage(
+      `Robustness Lens: the engine cannot build ${reports[0]?.name ?? 'this model'}: some ` +
+        `of its layers are unknown (${reports[0]?.unknown[0] ?? 'see the Problems panel'}).`,
+    );
     return undefined;
   }
   if (!modelName && runnable.length > 1) {
-    modelName = (await vscode.window.showQuickPick(runnable.map((r) => r.name), { title: 'Which model?', ignoreFocusOut: true }));
+    modelName = await vscode.window.showQuickPick(
+      runnable.map((r) => r.name),
+      { title: 'Which model?', ignoreFocusOut: true },
+    );
     if (!modelName) return undefined;
   }
   const folder = vscode.workspace.getWorkspaceFolder(uri);
@@ -66,7 +82,11 @@ async function resolveTarget(client: LanguageClient, uriArg: unknown, modelArg: 
 }
 
 /** `Evaluate robustness` and `Train adversarially`: the code lenses' commands, also in the palette. */
-export function registerLaunchCommands(client: LanguageClient, runs: RunService, pytorch?: PyTorchRuns): vscode.Disposable {
+export function registerLaunchCommands(
+  client: LanguageClient,
+  runs: RunService,
+  pytorch?: PyTorchRuns,
+): vscode.Disposable {
   return vscode.Disposable.from(
     vscode.commands.registerCommand(RUN_COMMANDS.evaluate, async (uri?: unknown, model?: unknown) => {
       if (!(await ensureTrusted())) return;
@@ -79,9 +99,14 @@ export function registerLaunchCommands(client: LanguageClient, runs: RunService,
       const name = target.modelName ? { modelName: target.modelName } : {};
       const named = { modelFile: target.file, workspace: target.workspace, ...name };
       const threat = { data: picked.data, eps: picked.eps, backend: settings.backend };
-      const evaluation = (weights: string | undefined): RunRequest => evalRequest({
-        ...named, ...threat, attacks: picked.attacks, samples: settings.evalSamples, ...(weights ? { weights } : {}),
-      });
+      const evaluation = (weights: string | undefined): RunRequest =>
+        evalRequest({
+          ...named,
+          ...threat,
+          attacks: picked.attacks,
+          samples: settings.evalSamples,
+          ...(weights ? { weights } : {}),
+        });
       if (picked.trainFirst) {
         const training = trainRequest({ ...named, ...threat, config: { epochs: picked.trainFirst.epochs } });
         trainThenEvaluate(runs, training, evaluation);
@@ -99,10 +124,16 @@ export function registerLaunchCommands(client: LanguageClient, runs: RunService,
       const placement = pytorch ? await pickPlacement(readTorchSettings(vscode.Uri.file(target.file))) : 'engine';
       if (!placement) return;
       const choices = {
-        modelFile: target.file, workspace: target.workspace, ...(target.modelName ? { modelName: target.modelName } : {}),
-        data: picked.data, eps: picked.eps, backend: settings.backend, config: { epochs: settings.trainEpochs },
+        modelFile: target.file,
+        workspace: target.workspace,
+        ...(target.modelName ? { modelName: target.modelName } : {}),
+        data: picked.data,
+        eps: picked.eps,
+        backend: settings.backend,
+        config: { epochs: settings.trainEpochs },
       };
-      if (pytorch && placement !== 'engine') await trainOnPyTorch(runs, pytorch.followed, placement, choices, pytorch.showResults);
+      if (pytorch && placement !== 'engine')
+        await trainOnPyTorch(runs, pytorch.followed, placement, choices, pytorch.showResults);
       else runs.start(trainRequest(choices));
     }),
   );

@@ -11,7 +11,11 @@ import { registerRunTasks } from './task-provider';
  * commands (the language server's run lenses call them), the task type and the results panel.
  * Nothing here loads the engine: it runs in a child process started on the first run.
  */
-export function registerRuns(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.OutputChannel): vscode.Disposable {
+export function registerRuns(
+  context: vscode.ExtensionContext,
+  client: LanguageClient,
+  output: vscode.OutputChannel,
+): vscode.Disposable {
   const runs = new RunService(context, output);
   // PyTorch runs outside the queue (Slurm jobs, a torchrun of an earlier window), followed through their folders.
   const followed = new FollowedRunsHost(runs, output);

@@ -19,7 +19,11 @@ const FILTERS: Record<ExportFormat, Record<string, string[]>> = {
 };
 
 function nonce(): string {
-  return crypto.randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '').padEnd(16, '0');
+  return crypto
+    .randomBytes(18)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .padEnd(16, '0');
 }
 
 function workspaces(): string[] {
@@ -37,7 +41,9 @@ export class ResultsPanelHost implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
-    private readonly context: vscode.ExtensionContext, private readonly runs: RunService, private readonly output: vscode.OutputChannel,
+    private readonly context: vscode.ExtensionContext,
+    private readonly runs: RunService,
+    private readonly output: vscode.OutputChannel,
     private readonly followed?: FollowedRunsHost,
   ) {
     this.disposables.push(
@@ -64,7 +70,9 @@ export class ResultsPanelHost implements vscode.Disposable {
       );
     }
     for (const folder of workspaces()) {
-      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(folder), '.robustness-lens/runs/**'));
+      const watcher = vscode.workspace.createFileSystemWatcher(
+        new vscode.RelativePattern(vscode.Uri.file(folder), '.robustness-lens/runs/**'),
+      );
       watcher.onDidCreate(() => this.scheduleRefresh());
       watcher.onDidChange(() => this.scheduleRefresh());
       watcher.onDidDelete(() => this.scheduleRefresh());
@@ -77,12 +85,20 @@ export class ResultsPanelHost implements vscode.Disposable {
     if (this.panel) {
       this.panel.reveal(undefined, preserveFocus);
     } else {
-      const panel = vscode.window.createWebviewPanel(RESULTS_VIEW_TYPE, 'Robustness Results', { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, {
-        enableScripts: true,
-        // The page keeps nothing that matters: everything comes back from the runs on `ready`.
-        retainContextWhenHidden: false,
-        localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'dist'), vscode.Uri.joinPath(this.context.extensionUri, 'media')],
-      });
+      const panel = vscode.window.createWebviewPanel(
+        RESULTS_VIEW_TYPE,
+        'Robustness Results',
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
+        {
+          enableScripts: true,
+          // The page keeps nothing that matters: everything comes back from the runs on `ready`.
+          retainContextWhenHidden: false,
+          localResourceRoots: [
+            vscode.Uri.joinPath(this.context.extensionUri, 'dist'),
+            vscode.Uri.joinPath(this.context.extensionUri, 'media'),
+          ],
+        },
+      );
       this.attach(panel, runIds);
     }
     if (runIds.length > 0) this.session?.select(runIds);
@@ -99,19 +115,25 @@ export class ResultsPanelHost implements vscode.Disposable {
     this.panel = panel;
     panel.webview.options = {
       enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'dist'), vscode.Uri.joinPath(this.context.extensionUri, 'media')],
+      localResourceRoots: [
+        vscode.Uri.joinPath(this.context.extensionUri, 'dist'),
+        vscode.Uri.joinPath(this.context.extensionUri, 'media'),
+      ],
     };
     const webview = panel.webview;
-    const session = new ResultsSession({
-      parse: parseFromResultsPanel,
-      post: (message) => void webview.postMessage(message),
-      log: (line) => this.output.appendLine(line),
-      listRuns: () => this.listRuns(),
-      cancel: (runId) => this.runs.queue.cancel(runId) || (this.followed?.cancel(runId) ?? false),
-      save: (name, format, data) => this.save(name, format, data),
-      reveal: (dir) => void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(dir)),
-      catchUp: () => this.followed?.runs.catchUp() ?? [],
-    }, selection);
+    const session = new ResultsSession(
+      {
+        parse: parseFromResultsPanel,
+        post: (message) => void webview.postMessage(message),
+        log: (line) => this.output.appendLine(line),
+        listRuns: () => this.listRuns(),
+        cancel: (runId) => this.runs.queue.cancel(runId) || (this.followed?.cancel(runId) ?? false),
+        save: (name, format, data) => this.save(name, format, data),
+        reveal: (dir) => void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(dir)),
+        catchUp: () => this.followed?.runs.catchUp() ?? [],
+      },
+      selection,
+    );
     this.session = session;
     const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');
     const styleUri = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'results.css')).toString();
@@ -125,7 +147,10 @@ export class ResultsPanelHost implements vscode.Disposable {
     } catch (error) {
       // A blank panel would say nothing: say why, and log it.
       this.output.appendLine(`results panel: cannot build the page: ${(error as Error).message}`);
-      webview.html = `<!DOCTYPE html><html lang="en"><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'"></head><body><p>The results page could not be built; see the Robustness Lens output.</p></body></html>`;
+      webview.html =
+        `<!DOCTYPE html><html lang="en"><head><meta http-equiv="Content-Security-Policy" ` +
+        `content="default-src 'none'"></head><body><p>The results page could not be built; ` +
+        `see the Robustness Lens output.</p></body></html>`;
     }
     const received = webview.onDidReceiveMessage((raw: unknown) => session.receive(raw));
     panel.onDidDispose(() => {

@@ -36,7 +36,10 @@ export class ResultsSession {
   private selected: readonly string[];
   private ready = false;
 
-  constructor(private readonly ports: ResultsPorts, initialSelection: readonly string[] = []) {
+  constructor(
+    private readonly ports: ResultsPorts,
+    initialSelection: readonly string[] = [],
+  ) {
     this.selected = initialSelection;
   }
 
@@ -79,7 +82,8 @@ export class ResultsSession {
         // A reloaded page starts empty: everything it shows comes from here.
         this.ready = true;
         this.ports.post({ type: 'runs', runs: this.ports.listRuns() });
-        for (const { runId, message } of this.ports.catchUp?.() ?? []) this.ports.post({ type: 'live', runId, message });
+        for (const { runId, message } of this.ports.catchUp?.() ?? [])
+          this.ports.post({ type: 'live', runId, message });
         if (this.selected.length > 0) this.ports.post({ type: 'select', runIds: this.selected });
         return;
       case 'select':
@@ -88,7 +92,8 @@ export class ResultsSession {
         this.selected = [...message.runIds];
         return;
       case 'cancel':
-        if (!this.ports.cancel(message.runId)) this.ports.log(`results panel: no queued or running run ${message.runId} to cancel`);
+        if (!this.ports.cancel(message.runId))
+          this.ports.log(`results panel: no queued or running run ${message.runId} to cancel`);
         return;
       case 'openFolder': {
         const run = this.ports.listRuns().find((r) => r.id === message.runId);
@@ -115,9 +120,15 @@ export class ResultsSession {
     // The page may send the text it built (it knows which chart or table was asked for); the
     // validator bounded its size, and the person picks where it goes.
     switch (message.format) {
-      case 'json': data = message.content ?? exportJson(found); break;
-      case 'csv': data = message.content ?? exportCsv(found); break;
-      case 'markdown': data = message.content ?? exportMarkdown(found); break;
+      case 'json':
+        data = message.content ?? exportJson(found);
+        break;
+      case 'csv':
+        data = message.content ?? exportCsv(found);
+        break;
+      case 'markdown':
+        data = message.content ?? exportMarkdown(found);
+        break;
       case 'png': {
         const png = decodePngDataUrl(message.pngDataUrl ?? '');
         if (!png.bytes) {
@@ -128,7 +139,11 @@ export class ResultsSession {
         break;
       }
     }
-    const saved = await this.ports.save(suggestedFileName(message.runIds, message.format, message.chart), message.format, data);
+    const saved = await this.ports.save(
+      suggestedFileName(message.runIds, message.format, message.chart),
+      message.format,
+      data,
+    );
     if (saved) this.ports.log(`results panel: exported ${message.format} of ${message.runIds.join(', ')} to ${saved}`);
   }
 }

@@ -39,12 +39,20 @@ function readJson(file: string): { value?: unknown; problem?: 'missing' | string
 export function looksLikeRunSummary(value: unknown): value is RunSummary {
   if (!isObject(value)) return false;
   if (typeof value.runId !== 'string' || (value.kind !== 'train' && value.kind !== 'eval')) return false;
-  if (!['completed', 'cancelled', 'diverged', 'catastrophic-overfitting'].includes(value.status as string)) return false;
+  if (!['completed', 'cancelled', 'diverged', 'catastrophic-overfitting'].includes(value.status as string))
+    return false;
   if (value.history !== undefined && !(Array.isArray(value.history) && value.history.every(isObject))) return false;
   const e = value.evaluation;
   if (e !== undefined) {
-    if (!isObject(e) || typeof e.cleanAccuracy !== 'number' || typeof e.robustAccuracy !== 'number' || !Array.isArray(e.attacks)) return false;
-    if (!e.attacks.every((a) => isObject(a) && typeof a.name === 'string' && typeof a.robustAccuracy === 'number')) return false;
+    if (
+      !isObject(e) ||
+      typeof e.cleanAccuracy !== 'number' ||
+      typeof e.robustAccuracy !== 'number' ||
+      !Array.isArray(e.attacks)
+    )
+      return false;
+    if (!e.attacks.every((a) => isObject(a) && typeof a.name === 'string' && typeof a.robustAccuracy === 'number'))
+      return false;
   }
   return true;
 }
@@ -62,7 +70,8 @@ export function readRunFolder(dir: string, live: LiveStates = new Map()): { reco
   const liveState = live.get(id);
   const idKind = /-(train|eval)-[0-9a-f]+$/.exec(id)?.[1] as 'train' | 'eval' | undefined;
   // A run that has just started writes config.json once its data and model are loaded.
-  if (config.problem === 'missing' && liveState && idKind) return { record: { id, dir, kind: idKind, config: null, environment: null, state: liveState } };
+  if (config.problem === 'missing' && liveState && idKind)
+    return { record: { id, dir, kind: idKind, config: null, environment: null, state: liveState } };
   if (config.problem !== undefined) return { skipped: `config.json ${config.problem}` };
   if (!isObject(config.value)) return { skipped: 'config.json is not a JSON object' };
   const kind = config.value.kind;
@@ -81,7 +90,8 @@ export function readRunFolder(dir: string, live: LiveStates = new Map()): { reco
     ...(summary ? { result: summary } : {}),
   };
   const notes: string[] = [];
-  if (environment.problem !== undefined && environment.problem !== 'missing') notes.push(`environment.json ${environment.problem}`);
+  if (environment.problem !== undefined && environment.problem !== 'missing')
+    notes.push(`environment.json ${environment.problem}`);
   if (result.problem !== undefined && result.problem !== 'missing') notes.push(`result.json ${result.problem}`);
   else if (result.value !== undefined && !summary) notes.push('result.json does not hold a run result');
   return notes.length > 0 ? { record, skipped: notes.join('; ') } : { record };
@@ -92,15 +102,23 @@ export function readRunFolder(dir: string, live: LiveStates = new Map()): { reco
  * Damaged or partial folders never throw: each problem becomes one `log` line, and what can be
  * read is still shown.
  */
-export function readRunFolders(workspaces: readonly string[], log: (line: string) => void, live: LiveStates = new Map()): RunRecord[] {
+export function readRunFolders(
+  workspaces: readonly string[],
+  log: (line: string) => void,
+  live: LiveStates = new Map(),
+): RunRecord[] {
   const records: RunRecord[] = [];
   for (const workspace of workspaces) {
     const root = runsFolder(workspace);
     let names: string[];
     try {
-      names = fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+      names = fs
+        .readdirSync(root, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') log(`runs: cannot list ${root}: ${(error as Error).message}`);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        log(`runs: cannot list ${root}: ${(error as Error).message}`);
       continue;
     }
     for (const name of names) {
@@ -117,8 +135,12 @@ export function readRunFolders(workspaces: readonly string[], log: (line: string
   const key = (r: RunRecord): string => {
     // The id's stamp has whole seconds; two runs started in one second are told apart by the
     // start time in environment.json (milliseconds).
-    const started = isObject(r.environment) && typeof r.environment.startedAt === 'string' ? r.environment.startedAt : '';
+    const started =
+      isObject(r.environment) && typeof r.environment.startedAt === 'string' ? r.environment.startedAt : '';
     return `${/^\d{8}-\d{6}/.exec(r.id)?.[0] ?? r.id}|${started}|${r.id}`;
   };
-  return records.map((r) => ({ r, k: key(r) })).sort((a, b) => (a.k < b.k ? 1 : a.k > b.k ? -1 : 0)).map((x) => x.r);
+  return records
+    .map((r) => ({ r, k: key(r) }))
+    .sort((a, b) => (a.k < b.k ? 1 : a.k > b.k ? -1 : 0))
+    .map((x) => x.r);
 }

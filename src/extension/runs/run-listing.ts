@@ -6,7 +6,11 @@ import type { RunEntry } from './run-queue';
  * The panel's run list: every run folder, with the queue's view of the runs it is still doing,
  * and the waiting runs (they have no folder until the engine starts them) first.
  */
-export function listRuns(workspaces: readonly string[], active: readonly RunEntry[], log: (line: string) => void): RunRecord[] {
+export function listRuns(
+  workspaces: readonly string[],
+  active: readonly RunEntry[],
+  log: (line: string) => void,
+): RunRecord[] {
   const live = new Map<string, 'running' | 'queued'>();
   for (const entry of active) if (entry.runId && entry.state !== 'finished') live.set(entry.runId, entry.state);
   const fromFolders = readRunFolders(workspaces, log, live);

@@ -22,21 +22,49 @@ export const BRIEF_EPOCHS = 2;
 type Item<T> = vscode.QuickPickItem & { readonly value: T };
 
 async function pickOne<T>(title: string, items: readonly Item<T>[]): Promise<T | undefined> {
-  const chosen = await vscode.window.showQuickPick(items, { title, ignoreFocusOut: true, placeHolder: 'Enter keeps the first (the default)' });
+  const chosen = await vscode.window.showQuickPick(items, {
+    title,
+    ignoreFocusOut: true,
+    placeHolder: 'Enter keeps the first (the default)',
+  });
   return chosen?.value;
 }
 
-async function pickData(title: string, settings: RunSettings, workspace: string, trainedOn?: string): Promise<string | undefined> {
+async function pickData(
+  title: string,
+  settings: RunSettings,
+  workspace: string,
+  trainedOn?: string,
+): Promise<string | undefined> {
   // The data the weights were trained on comes first, then the setting's, then the bundled digits.
   const first = trainedOn ?? (settings.data === 'mnist' ? undefined : path.resolve(workspace, settings.data));
   const items: Item<string | 'browse'>[] = [
-    ...(first && first !== 'mnist' ? [{ label: `$(gear) ${path.basename(first)}`, description: trainedOn ? 'the training data' : 'robustnessLens.run.data', detail: first, value: first }] : []),
+    ...(first && first !== 'mnist'
+      ? [
+          {
+            label: `$(gear) ${path.basename(first)}`,
+            description: trainedOn ? 'the training data' : 'robustnessLens.run.data',
+            detail: first,
+            value: first,
+          },
+        ]
+      : []),
     { label: '$(database) Bundled MNIST', description: '10,000 real digits, no download', value: 'mnist' },
-    { label: '$(folder-opened) A data folder...', description: 'MNIST IDX files, CIFAR-10/100 binary batches, or one sub-folder of images per class', value: 'browse' },
+    {
+      label: '$(folder-opened) A data folder...',
+      description: 'MNIST IDX files, CIFAR-10/100 binary batches, or one sub-folder of images per class',
+      value: 'browse',
+    },
   ];
   const value = await pickOne(title, items);
   if (value !== 'browse') return value;
-  const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, defaultUri: vscode.Uri.file(workspace), openLabel: 'Use this data' });
+  const folder = await vscode.window.showOpenDialog({
+    canSelectFolders: true,
+    canSelectFiles: false,
+    canSelectMany: false,
+    defaultUri: vscode.Uri.file(workspace),
+    openLabel: 'Use this data',
+  });
   return folder?.[0]?.fsPath;
 }
 
@@ -59,8 +87,18 @@ async function pickEps(title: string, settings: RunSettings, data: string): Prom
 
 async function pickAttacks(title: string): Promise<readonly AttackName[] | undefined> {
   return pickOne<readonly AttackName[]>(title, [
-    { label: '$(shield) AutoAttack (standard)', description: AUTOATTACK.join(', '), detail: 'The reference protocol (Croce and Hein, 2020) the RobArch study reports', value: AUTOATTACK },
-    { label: '$(zap) Quick: FGSM and PGD-20', description: QUICK_ATTACKS.join(', '), detail: 'Minutes instead of hours; an upper bound on robustness, not a result to publish', value: QUICK_ATTACKS },
+    {
+      label: '$(shield) AutoAttack (standard)',
+      description: AUTOATTACK.join(', '),
+      detail: 'The reference protocol (Croce and Hein, 2020) the RobArch study reports',
+      value: AUTOATTACK,
+    },
+    {
+      label: '$(zap) Quick: FGSM and PGD-20',
+      description: QUICK_ATTACKS.join(', '),
+      detail: 'Minutes instead of hours; an upper bound on robustness, not a result to publish',
+      value: QUICK_ATTACKS,
+    },
   ]);
 }
 
@@ -73,7 +111,9 @@ type WeightsChoice = TrainedWeights | 'random' | 'train';
  * first (an evaluation of random weights describes no model anyone would use).
  */
 async function pickWeights(
-  title: string, trained: readonly TrainedWeights[], epochs: number,
+  title: string,
+  trained: readonly TrainedWeights[],
+  epochs: number,
 ): Promise<WeightsChoice | undefined> {
   const brief = Math.min(BRIEF_EPOCHS, epochs);
   const train: Item<WeightsChoice> = {
@@ -86,7 +126,9 @@ async function pickWeights(
     ...(trained.length === 0 ? [train] : []),
     ...trained.map((t, i) => ({
       label: `${i === 0 ? '$(star-full) ' : ''}Weights of ${t.runId}`,
-      description: `${t.epochs} epoch${t.epochs === 1 ? '' : 's'}${t.cleanAccuracy !== undefined ? `, clean ${pct(t.cleanAccuracy)}, PGD ${pct(t.pgdAccuracy)}` : ''}`,
+      description:
+        `${t.epochs} epoch${t.epochs === 1 ? '' : 's'}` +
+        (t.cleanAccuracy !== undefined ? `, clean ${pct(t.cleanAccuracy)}, PGD ${pct(t.pgdAccuracy)}` : ''),
       value: t,
     })),
     {
@@ -108,13 +150,16 @@ async function pickBriefEpochs(title: string, epochs: number): Promise<number | 
   return text === undefined ? undefined : Number(text.trim());
 }
 
-export async function pickEvaluation(settings: RunSettings, workspace: string, trained: readonly TrainedWeights[] = []): Promise<Picked | undefined> {
+export async function pickEvaluation(
+  settings: RunSettings,
+  workspace: string,
+  trained: readonly TrainedWeights[] = [],
+): Promise<Picked | undefined> {
   const step = (n: number, what: string): string => `Evaluate robustness (${n + 1}/4): ${what}`;
   const weights = await pickWeights('Evaluate robustness (1/4): weights', trained, settings.trainEpochs);
   if (!weights) return undefined;
-  const trainFirst = weights === 'train'
-    ? await pickBriefEpochs('Train briefly first: epochs', settings.trainEpochs)
-    : undefined;
+  const trainFirst =
+    weights === 'train' ? await pickBriefEpochs('Train briefly first: epochs', settings.trainEpochs) : undefined;
   if (weights === 'train' && trainFirst === undefined) return undefined;
   const chosen = weights === 'random' || weights === 'train' ? undefined : weights;
   const data = await pickData(step(1, 'data set'), settings, workspace, chosen?.data);
@@ -127,7 +172,10 @@ export async function pickEvaluation(settings: RunSettings, workspace: string, t
   return { data, eps, attacks, ...(chosen ? { weights: chosen.runDir } : {}), ...first };
 }
 
-export async function pickTraining(settings: RunSettings, workspace: string): Promise<Omit<Picked, 'attacks'> | undefined> {
+export async function pickTraining(
+  settings: RunSettings,
+  workspace: string,
+): Promise<Omit<Picked, 'attacks'> | undefined> {
   const data = await pickData('Train adversarially (1/2): data set', settings, workspace);
   if (!data) return undefined;
   const eps = await pickEps('Train adversarially (2/2): epsilon', settings, data);

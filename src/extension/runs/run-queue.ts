@@ -146,7 +146,11 @@ export class RunQueue {
     }
   }
 
-  private finish(entry: MutableEntry, end: { summary?: RunSummary; error?: string; outcome: RunOutcome }, message?: RunMessage): void {
+  private finish(
+    entry: MutableEntry,
+    end: { summary?: RunSummary; error?: string; outcome: RunOutcome },
+    message?: RunMessage,
+  ): void {
     entry.state = 'finished';
     entry.outcome = end.outcome;
     if (end.summary) entry.summary = end.summary;

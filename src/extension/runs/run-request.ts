@@ -37,17 +37,21 @@ export function parseEps(value: unknown): Parsed<number> {
   if (typeof value !== 'string') return fail('eps must be a number such as 0.3 or a fraction such as "8/255"');
   const m = /^\s*([0-9]*\.?[0-9]+)\s*(?:\/\s*([0-9]*\.?[0-9]+))?\s*$/.exec(value);
   const eps = m ? Number(m[1]) / (m[2] ? Number(m[2]) : 1) : Number.NaN;
-  return Number.isFinite(eps) && eps > 0 && eps <= 1 ? ok(eps) : fail(`eps must be a radius in (0, 1] such as 8/255 or 0.3, got "${value}"`);
+  return Number.isFinite(eps) && eps > 0 && eps <= 1
+    ? ok(eps)
+    : fail(`eps must be a radius in (0, 1] such as 8/255 or 0.3, got "${value}"`);
 }
 
 /** `autoattack`, `"fgsm,pgd"` or `["fgsm", "pgd"]`. */
 export function parseAttacks(value: unknown): Parsed<AttackName[]> {
   if (value === undefined || value === 'autoattack') return ok([...AUTOATTACK]);
   const names = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : undefined;
-  if (!names || !names.every((n): n is string => typeof n === 'string')) return fail('attacks must be "autoattack" or a list of attack names');
+  if (!names || !names.every((n): n is string => typeof n === 'string'))
+    return fail('attacks must be "autoattack" or a list of attack names');
   const cleaned = names.map((n) => n.trim().toLowerCase()).filter(Boolean);
   const unknown = cleaned.filter((n) => !(ATTACK_NAMES as readonly string[]).includes(n));
-  if (unknown.length > 0) return fail(`unknown attack "${unknown[0]}"; choose autoattack or from ${ATTACK_NAMES.join(', ')}`);
+  if (unknown.length > 0)
+    return fail(`unknown attack "${unknown[0]}"; choose autoattack or from ${ATTACK_NAMES.join(', ')}`);
   if (cleaned.length === 0) return fail('attacks is empty');
   return ok(cleaned as AttackName[]);
 }

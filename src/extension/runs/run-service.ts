@@ -17,8 +17,13 @@ export class RunService implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly finishedListeners = new Set<(entry: RunEntry) => void>();
 
-  constructor(context: vscode.ExtensionContext, private readonly output: vscode.OutputChannel) {
-    this.engine = new EngineClient(forkWorker(context.asAbsolutePath('dist/engine-worker.js'), (line) => output.appendLine(line)));
+  constructor(
+    context: vscode.ExtensionContext,
+    private readonly output: vscode.OutputChannel,
+  ) {
+    this.engine = new EngineClient(
+      forkWorker(context.asAbsolutePath('dist/engine-worker.js'), (line) => output.appendLine(line)),
+    );
     this.queue = new RunQueue(this.engine.execute);
     this.disposables.push(createRunStatusBar(this.queue));
     const logged = this.queue.onEvent((entry, message) => this.log(entry, message));
@@ -52,7 +57,9 @@ export class RunService implements vscode.Disposable {
     if (entry.state === 'queued' && message === undefined && entry.position > 0) {
       this.output.appendLine(`run ${entry.key}: ${entry.request.label} queued behind ${entry.position} run(s)`);
     } else if (message?.type === 'started') {
-      this.output.appendLine(`run ${entry.key}: ${entry.request.label} started as ${entry.runId ?? '?'} in ${entry.runDir ?? '?'}`);
+      this.output.appendLine(
+        `run ${entry.key}: ${entry.request.label} started as ${entry.runId ?? '?'} in ${entry.runDir ?? '?'}`,
+      );
       // Which engine computes, and why faster ones were passed over (a missing native engine says
       // how to get it): the first thing to read when a run is slow.
       this.output.appendLine(`run ${entry.key}: on ${message.device} (${message.backend})`);
@@ -65,7 +72,10 @@ export class RunService implements vscode.Disposable {
   }
 
   private announce(entry: RunEntry): void {
-    const text = `${entry.request.label.replace(/^(Evaluating|Training)/, (w) => (w === 'Evaluating' ? 'Evaluation of' : 'Training of'))}: ${describeOutcome(entry)}`;
+    const label = entry.request.label.replace(/^(Evaluating|Training)/, (w) =>
+      w === 'Evaluating' ? 'Evaluation of' : 'Training of',
+    );
+    const text = `${label}: ${describeOutcome(entry)}`;
     if (entry.outcome === 'failed') {
       void vscode.window.showErrorMessage(`Robustness Lens: ${text}`, 'Show Output').then((choice) => {
         if (choice) this.output.show(true);

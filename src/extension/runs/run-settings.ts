@@ -29,5 +29,5 @@ export function readRunSettings(scope?: vscode.Uri): RunSettings {
 
 /** The setting's value as a run request takes it; anything unknown is `auto`. */
 export function backendSetting(value: string): BackendSetting {
-  return (BACKEND_SETTINGS as readonly string[]).includes(value) ? value as BackendSetting : 'auto';
+  return (BACKEND_SETTINGS as readonly string[]).includes(value) ? (value as BackendSetting) : 'auto';
 }

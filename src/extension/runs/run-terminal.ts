@@ -21,7 +21,10 @@ export class RunTerminal implements vscode.Pseudoterminal {
   private subscription: { dispose(): void } | undefined;
   private lastProgressAt = 0;
 
-  constructor(private readonly runs: RunService, private readonly request: RunRequest | { readonly error: string }) {}
+  constructor(
+    private readonly runs: RunService,
+    private readonly request: RunRequest | { readonly error: string },
+  ) {}
 
   open(): void {
     if (!vscode.workspace.isTrusted) return this.end(UNTRUSTED_MESSAGE, 1);
@@ -44,7 +47,8 @@ export class RunTerminal implements vscode.Pseudoterminal {
   }
 
   handleInput(data: string): void {
-    if (data === '\x03' && this.key && this.runs.queue.cancel(this.key)) this.line('cancelling after the current step...');
+    if (data === '\x03' && this.key && this.runs.queue.cancel(this.key))
+      this.line('cancelling after the current step...');
   }
 
   private show(entry: RunEntry, message?: RunMessage): void {
@@ -71,7 +75,10 @@ export class RunTerminal implements vscode.Pseudoterminal {
       }
       case 'metric': {
         const m = message.epoch;
-        this.line(`epoch ${m.epoch}: loss ${m.trainLoss.toFixed(4)}, clean ${pct(m.cleanAccuracy)}, FGSM ${pct(m.fgsmAccuracy)}, PGD ${pct(m.pgdAccuracy)}`);
+        this.line(
+          `epoch ${m.epoch}: loss ${m.trainLoss.toFixed(4)}, clean ` +
+            `${pct(m.cleanAccuracy)}, FGSM ${pct(m.fgsmAccuracy)}, PGD ${pct(m.pgdAccuracy)}`,
+        );
         return;
       }
       case 'checkpoint':

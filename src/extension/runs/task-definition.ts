@@ -1,7 +1,17 @@
 import * as path from 'node:path';
 import type { TrainMethod } from '../../engine/train/train-config';
 import type { ScheduleKind } from '../../engine/train/schedule';
-import { BACKEND_SETTINGS, defaultEps, evalRequest, parseAttacks, parseEps, trainRequest, type BackendSetting, type Parsed, type RunRequest } from './run-request';
+import {
+  BACKEND_SETTINGS,
+  defaultEps,
+  evalRequest,
+  parseAttacks,
+  parseEps,
+  trainRequest,
+  type BackendSetting,
+  type Parsed,
+  type RunRequest,
+} from './run-request';
 
 /** The task type users write in tasks.json (declared under taskDefinitions in package.json). */
 export const TASK_TYPE = 'robustness-lens';
@@ -61,7 +71,8 @@ export function parseTaskDefinition(definition: Json, context: TaskContext): Par
   if (definition.command === undefined) errors.push('"command" is required: "train" or "eval"');
   const model = str('model');
   const weights = str('weights');
-  if (!model && !(command === 'eval' && weights)) errors.push('"model" is required: the model file to run (relative to the workspace folder)');
+  if (!model && !(command === 'eval' && weights))
+    errors.push('"model" is required: the model file to run (relative to the workspace folder)');
   const dataText = str('data') ?? context.defaultData;
   const data = dataText === 'mnist' ? 'mnist' : resolve(dataText);
   const epsValue = definition.eps ?? context.defaultEps;
@@ -90,8 +101,12 @@ export function parseTaskDefinition(definition: Json, context: TaskContext): Par
     return {
       ok: true,
       value: evalRequest({
-        ...base, attacks: attacks.ok ? attacks.value : [], samples,
-        ...(batchSize ? { batchSize } : {}), ...(pgdSteps ? { pgdSteps } : {}), ...(seed !== undefined ? { seed } : {}),
+        ...base,
+        attacks: attacks.ok ? attacks.value : [],
+        samples,
+        ...(batchSize ? { batchSize } : {}),
+        ...(pgdSteps ? { pgdSteps } : {}),
+        ...(seed !== undefined ? { seed } : {}),
         ...(weights ? { weights: resolve(weights) } : {}),
       }),
     };

@@ -10,21 +10,39 @@ function workspaceOf(scope: vscode.TaskScope | vscode.WorkspaceFolder | undefine
 }
 
 /** The task's execution: the definition is read when the task runs, with its variables resolved. */
-function execution(runs: RunService, scope: vscode.TaskScope | vscode.WorkspaceFolder | undefined): vscode.CustomExecution {
+function execution(
+  runs: RunService,
+  scope: vscode.TaskScope | vscode.WorkspaceFolder | undefined,
+): vscode.CustomExecution {
   return new vscode.CustomExecution(async (resolved) => {
     const workspace = workspaceOf(scope);
-    if (!workspace) return new RunTerminal(runs, { error: 'open a folder: runs are written under its .robustness-lens/runs' });
+    if (!workspace)
+      return new RunTerminal(runs, { error: 'open a folder: runs are written under its .robustness-lens/runs' });
     const settings = readRunSettings(vscode.Uri.file(workspace));
     const parsed = parseTaskDefinition(resolved as Record<string, unknown>, {
-      workspace, defaultData: settings.data, defaultEps: settings.eps, backend: settings.backend, evalSamples: settings.evalSamples, trainEpochs: settings.trainEpochs,
+      workspace,
+      defaultData: settings.data,
+      defaultEps: settings.eps,
+      backend: settings.backend,
+      evalSamples: settings.evalSamples,
+      trainEpochs: settings.trainEpochs,
     });
     return new RunTerminal(runs, parsed.ok ? parsed.value : { error: parsed.error });
   });
 }
 
-function makeTask(runs: RunService, definition: vscode.TaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope, name: string): vscode.Task {
+function makeTask(
+  runs: RunService,
+  definition: vscode.TaskDefinition,
+  scope: vscode.WorkspaceFolder | vscode.TaskScope,
+  name: string,
+): vscode.Task {
   const task = new vscode.Task(definition, scope, name, TASK_TYPE, execution(runs, scope));
-  task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
+  task.presentationOptions = {
+    reveal: vscode.TaskRevealKind.Always,
+    panel: vscode.TaskPanelKind.Dedicated,
+    clear: true,
+  };
   return task;
 }
 

@@ -39,7 +39,7 @@ export function torchSettingsFrom(get: SettingGetter): TorchSettings {
   return {
     python: text(get<string>('python.path', '')) || 'python3',
     processes: wholeNumber(get<number>('torch.processes', 2), 1, 2),
-    device: (DEVICES as readonly string[]).includes(device) ? device as TorchLaunch['device'] : 'auto',
+    device: (DEVICES as readonly string[]).includes(device) ? (device as TorchLaunch['device']) : 'auto',
     slurm: {
       partition: text(get<string>('slurm.partition', '')),
       gpusPerNode: wholeNumber(get<number>('slurm.gpusPerNode', 0), 0, 0),
@@ -72,14 +72,13 @@ export function checkGpus(value: string): string | undefined {
 export function checkTime(value: string): string | undefined {
   const v = value.trim();
   if (v === '' || /^(\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d{1,2}(:\d{1,2}){0,2})$/.test(v)) return undefined;
-  return 'a Slurm time limit such as 90 (minutes), 4:00:00 or 1-12:00:00, or empty for the partition\'s default';
+  return "a Slurm time limit such as 90 (minutes), 4:00:00 or 1-12:00:00, or empty for the partition's default";
 }
 
 /** A partition or account name goes into the batch script: names only, nothing a shell would read. */
 export function checkName(what: string) {
-  return (value: string): string | undefined => (
-    /^[A-Za-z0-9_.-]*$/.test(value.trim()) ? undefined : `a ${what} name (letters, digits, _ . -), or empty`
-  );
+  return (value: string): string | undefined =>
+    /^[A-Za-z0-9_.-]*$/.test(value.trim()) ? undefined : `a ${what} name (letters, digits, _ . -), or empty`;
 }
 
 /**
@@ -88,7 +87,9 @@ export function checkName(what: string) {
  * torchrun count when the job asks for no GPUs.
  */
 export function torchLaunchOptions(
-  placement: Exclude<Placement, 'engine'>, settings: TorchSettings, answers: LaunchAnswers = {},
+  placement: Exclude<Placement, 'engine'>,
+  settings: TorchSettings,
+  answers: LaunchAnswers = {},
 ): Parsed<{ launch: TorchLaunch; slurm?: SlurmOptions }> {
   const problems: string[] = [];
   const check = (answer: string | undefined, test: (v: string) => string | undefined): string | undefined => {
@@ -100,7 +101,12 @@ export function torchLaunchOptions(
   const processesText = check(answers.processes, checkProcesses);
   const processes = processesText ? Number(processesText) : settings.processes;
   const base = {
-    python: settings.python, nnodes: 1, device: settings.device, amp: false, syncBatchNorm: false, maxRestarts: 0,
+    python: settings.python,
+    nnodes: 1,
+    device: settings.device,
+    amp: false,
+    syncBatchNorm: false,
+    maxRestarts: 0,
   };
   if (placement === 'torchrun') {
     if (problems.length > 0) return { ok: false, error: problems.join('; ') };
@@ -119,8 +125,10 @@ export function torchLaunchOptions(
     ...(account ? { account } : {}),
   };
   const launch: TorchLaunch = {
-    ...base, nnodes: settings.slurm.nodes,
-    nprocPerNode: gpus > 0 ? gpus : processes, device: gpus > 0 ? settings.device : 'cpu',
+    ...base,
+    nnodes: settings.slurm.nodes,
+    nprocPerNode: gpus > 0 ? gpus : processes,
+    device: gpus > 0 ? settings.device : 'cpu',
   };
   return { ok: true, value: { launch, slurm } };
 }
@@ -133,7 +141,9 @@ export function describeLaunch(launch: TorchLaunch, slurm?: SlurmOptions): strin
     slurm.partition ? `partition ${slurm.partition}` : 'default partition',
     slurm.account ? `account ${slurm.account}` : undefined,
     slurm.time ? `time ${slurm.time}` : undefined,
-  ].filter(Boolean).join(', ');
+  ]
+    .filter(Boolean)
+    .join(', ');
   const nodes = launch.nnodes > 1 ? `${launch.nnodes} nodes x ` : '';
   const g = slurm.gpusPerNode;
   const gpus = g ? ` (${g} GPU${g === 1 ? '' : 's'} per node)` : ' (CPU)';
@@ -143,7 +153,9 @@ export function describeLaunch(launch: TorchLaunch, slurm?: SlurmOptions): strin
 /** What the confirmation says before the user's PyTorch runs (the exact count asks the same way). */
 export function torchTrainPrompt(file: string, launch: TorchLaunch, slurm?: SlurmOptions): string {
   const where = slurm ? 'submits a Slurm job that runs' : 'runs';
-  return `Train ${file} with PyTorch (${describeLaunch(launch, slurm)})? This ${where} ${launch.python} with PyTorch `
-    + 'on this workspace\'s model and data; the model is built from its architecture as the engine reads it, '
-    + 'and the run folder holds everything it uses.';
+  return (
+    `Train ${file} with PyTorch (${describeLaunch(launch, slurm)})? This ${where} ${launch.python} with PyTorch ` +
+    "on this workspace's model and data; the model is built from its architecture as the engine reads it, " +
+    'and the run folder holds everything it uses.'
+  );
 }

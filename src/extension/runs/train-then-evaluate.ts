@@ -7,7 +7,9 @@ import type { RunService } from './run-service';
  * notification says what happened (and what a cancel kept).
  */
 export function trainThenEvaluate(
-  runs: RunService, training: RunRequest, evaluation: (weights: string) => RunRequest,
+  runs: RunService,
+  training: RunRequest,
+  evaluation: (weights: string) => RunRequest,
 ): void {
   const started = runs.start(training);
   const listener = runs.onFinished((entry) => {

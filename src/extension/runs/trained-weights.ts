@@ -21,7 +21,11 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
  * first: after training, "Evaluate robustness" should attack the trained weights, not a fresh
  * random initialisation.
  */
-export function trainedWeightsFor(workspace: string, modelFile: string, modelName: string | undefined): TrainedWeights[] {
+export function trainedWeightsFor(
+  workspace: string,
+  modelFile: string,
+  modelName: string | undefined,
+): TrainedWeights[] {
   const wanted = path.resolve(modelFile);
   return readRunFolders([workspace], () => undefined)
     .filter((r) => r.kind === 'train' && r.state !== 'running' && r.state !== 'queued')
@@ -35,7 +39,10 @@ export function trainedWeightsFor(workspace: string, modelFile: string, modelNam
       const last = r.result?.history?.at(-1);
       const data = isObject(r.config) && typeof r.config.data === 'string' ? r.config.data : 'mnist';
       return {
-        runDir: r.dir, runId: r.id, data, epochs: r.result?.history?.length ?? 0,
+        runDir: r.dir,
+        runId: r.id,
+        data,
+        epochs: r.result?.history?.length ?? 0,
         ...(last ? { cleanAccuracy: last.cleanAccuracy, pgdAccuracy: last.pgdAccuracy } : {}),
       };
     });

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 
-export const UNTRUSTED_MESSAGE = 'Robustness Lens trains and attacks models only in a trusted workspace: a run executes the model file and reads data from the paths this workspace configures.';
+export const UNTRUSTED_MESSAGE =
+  'Robustness Lens trains and attacks models only in a trusted workspace: a run executes ' +
+  'the model file and reads data from the paths this workspace configures.';
 
 /** True when runs may start; otherwise says why, with a way to trust the folder. */
 export async function ensureTrusted(): Promise<boolean> {

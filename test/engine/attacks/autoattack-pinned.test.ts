@@ -21,7 +21,11 @@ describe('AutoAttack standard, seeded, on ONNX Runtime', { skip: problem ?? fals
     assert.deepEqual(actual.afterEach, expected.afterEach);
     assert.deepEqual(actual.alone, expected.alone);
     // Only worth pinning if some images survive every attack (so each one runs in full) and some break.
-    assert.ok(expected.brokenBy.includes(null) && expected.brokenBy.includes('apgd-ce'), JSON.stringify(expected.brokenBy));
-    for (const flags of Object.values(expected.alone)) assert.ok(flags.includes(0) && flags.includes(1), JSON.stringify(expected.alone));
+    assert.ok(
+      expected.brokenBy.includes(null) && expected.brokenBy.includes('apgd-ce'),
+      JSON.stringify(expected.brokenBy),
+    );
+    for (const flags of Object.values(expected.alone))
+      assert.ok(flags.includes(0) && flags.includes(1), JSON.stringify(expected.alone));
   });
 });

@@ -33,14 +33,23 @@ describe('FAB projection onto hyperplane and box', () => {
         // The dual norm of Linf is L1, that of L2 is L2.
         const dual = norm === 'Linf' ? w.reduce((s, v) => s + Math.abs(v), 0) : Math.sqrt(dot(w, w));
         assert.ok(Math.abs(vectorNorm(norm, d) - Math.abs(gap) / dual) < 1e-12);
-        assert.ok(Math.abs(dot(w, t.map((v, i) => v + (d[i] ?? 0))) - b) < 1e-9);
+        assert.ok(
+          Math.abs(
+            dot(
+              w,
+              t.map((v, i) => v + (d[i] ?? 0)),
+            ) - b,
+          ) < 1e-9,
+        );
       }
     });
 
     it(`${norm}: where the box binds no feasible point is closer (3-d, sampled)`, () => {
       const random = new Random(2);
       for (let trial = 0; trial < 30; trial++) {
-        const t = Float64Array.from({ length: 3 }, () => (random.next() < 0.5 ? random.uniform(0, 0.1) : random.uniform(0.9, 1)));
+        const t = Float64Array.from({ length: 3 }, () =>
+          random.next() < 0.5 ? random.uniform(0, 0.1) : random.uniform(0.9, 1),
+        );
         const w = Float64Array.from({ length: 3 }, () => random.normal());
         // A plane through a random box point, so it meets the box.
         const b = dot(w, [random.next(), random.next(), random.next()]);

@@ -39,7 +39,11 @@ describe('FAB-T', () => {
       const batch = await labelledBatch(linear, 6, 32);
       const nearest = boundaryDistances(linear, batch, norm);
       for (let i = 0; i < batch.n; i++) {
-        const one: AttackBatch = { x: batch.x.slice(i * SIZE, (i + 1) * SIZE), labels: batch.labels.slice(i, i + 1), n: 1 };
+        const one: AttackBatch = {
+          x: batch.x.slice(i * SIZE, (i + 1) * SIZE),
+          labels: batch.labels.slice(i, i + 1),
+          n: 1,
+        };
         const d = nearest[i] ?? 0;
         // AutoAttack's standard settings, 100 iterations.
         const outcome = await fabTargeted(linear, one, { norm, eps: 1.01 * d }, { seed: 0 });
@@ -81,7 +85,10 @@ describe('FAB-T', () => {
     assert.deepEqual(outcome.xAdv, batch.x);
     // After the clean pass, only the two correctly classified points are sent to the model, once per target.
     const targets = Math.min(FAB_STANDARD.nTargetClasses, CLASSES - 1);
-    assert.ok(counting.batchSizes.slice(1).every((m) => m === 2 * targets), JSON.stringify(counting.batchSizes));
+    assert.ok(
+      counting.batchSizes.slice(1).every((m) => m === 2 * targets),
+      JSON.stringify(counting.batchSizes),
+    );
   });
 
   it('attacks only the top classes after the true one, at most classes - 1 of them', async () => {
@@ -91,7 +98,10 @@ describe('FAB-T', () => {
     await fabTargeted(counting, batch, { norm: 'L2', eps: 1e-6 }, { seed: 0 }, { nIter: 2 });
     // Clean logits, then the runs toward all 3 targets in one batch: two passes per iteration and the final check.
     assert.equal(counting.batchSizes.length, 1 + (2 * 2 + 1));
-    assert.ok(counting.batchSizes.slice(1).every((m) => m === 3 * batch.n), JSON.stringify(counting.batchSizes));
+    assert.ok(
+      counting.batchSizes.slice(1).every((m) => m === 3 * batch.n),
+      JSON.stringify(counting.batchSizes),
+    );
   });
 
   it('stops when the checkpoint throws', async () => {

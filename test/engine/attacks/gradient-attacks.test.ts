@@ -39,7 +39,13 @@ describe('FGSM, PGD and APGD', () => {
     const batch = await labelledBatch(model, 16, 8);
     const threat: ThreatModel = { norm: 'Linf', eps: 0.03 };
     const a = await fgsm(model, batch, threat, { seed: 0 });
-    const b = await pgd(model, batch, threat, { seed: 0 }, { steps: 1, stepSize: threat.eps, randomStart: false, restarts: 1, loss: 'ce' });
+    const b = await pgd(
+      model,
+      batch,
+      threat,
+      { seed: 0 },
+      { steps: 1, stepSize: threat.eps, randomStart: false, restarts: 1, loss: 'ce' },
+    );
     assert.deepEqual(Array.from(a.robust), Array.from(b.robust));
     for (let j = 0; j < a.xAdv.length; j++) assert.ok(Math.abs((a.xAdv[j] ?? 0) - (b.xAdv[j] ?? 0)) < 1e-7);
   });
@@ -55,7 +61,11 @@ describe('FGSM, PGD and APGD', () => {
       // Cross-entropy mixes every class's direction, so PGD and APGD-CE may stop short of the
       // nearest boundary; the targeted DLR loss aims at each boundary in turn and must reach it.
       for (const [name, reach, run] of [
-        ['pgd', 0.75, () => pgd(model, batch, threat, { seed: 1 }, { steps: 40, randomStart: true, restarts: 2, loss: 'ce' })],
+        [
+          'pgd',
+          0.75,
+          () => pgd(model, batch, threat, { seed: 1 }, { steps: 40, randomStart: true, restarts: 2, loss: 'ce' }),
+        ],
         ['apgd-ce', 0.75, () => apgdCe(model, batch, threat, { seed: 1 }, fast)],
         ['apgd-t', 0.9, () => apgdTargeted(model, batch, threat, { seed: 1 }, { ...APGD_T_DEFAULTS, iterations: 40 })],
       ] as const) {
@@ -63,7 +73,8 @@ describe('FGSM, PGD and APGD', () => {
         await assertOutcomeValid(model, batch, threat, out);
         distances.forEach((d, i) => {
           if (d > eps) assert.equal(out.robust[i], 1, `${name}: sample ${i} at ${d} > eps ${eps} cannot be broken`);
-          if (d < reach * eps) assert.equal(out.robust[i], 0, `${name}: sample ${i} at ${d} < ${reach} eps should be broken`);
+          if (d < reach * eps)
+            assert.equal(out.robust[i], 0, `${name}: sample ${i} at ${d} < ${reach} eps should be broken`);
         });
       }
     });
@@ -90,7 +101,10 @@ describe('FGSM, PGD and APGD', () => {
     const robustCount = whole.robust.reduce((s, v) => s + v, 0);
     for (const attack of attacks) {
       const alone = await attack.run(model, batch, threat, { seed: 0 });
-      assert.ok(robustCount <= alone.robust.reduce((s, v) => s + v, 0), `AutoAttack left ${robustCount} robust, ${attack.name} alone fewer`);
+      assert.ok(
+        robustCount <= alone.robust.reduce((s, v) => s + v, 0),
+        `AutoAttack left ${robustCount} robust, ${attack.name} alone fewer`,
+      );
     }
     // Each stage only removes points.
     let previous = whole.clean;
@@ -104,6 +118,9 @@ describe('FGSM, PGD and APGD', () => {
   it('stops when the run is cancelled', async () => {
     const model = randomMlpClassifier(SHAPE, 10, 16, 14);
     const batch = await labelledBatch(model, 4, 15);
-    await assert.rejects(apgdCe(model, batch, { norm: 'Linf', eps: 0.03 }, { seed: 0, checkpoint: cancelAfter(5) }), /cancel/i);
+    await assert.rejects(
+      apgdCe(model, batch, { norm: 'Linf', eps: 0.03 }, { seed: 0, checkpoint: cancelAfter(5) }),
+      /cancel/i,
+    );
   });
 });

@@ -101,7 +101,10 @@ describe('Square Attack', () => {
     const batch = await labelledBatch(linear, 4, 58);
     const counting = countingClassifier(linear);
     const context = { seed: 0, checkpoint: cancelAfter(10) };
-    await assert.rejects(squareAttack(counting, batch, { norm: 'L2', eps: 1e-3 }, context, { nQueries: QUERIES }), /cancelled/);
+    await assert.rejects(
+      squareAttack(counting, batch, { norm: 'L2', eps: 1e-3 }, context, { nQueries: QUERIES }),
+      /cancelled/,
+    );
     assert.equal(counting.batchSizes.length, 9);
   });
 

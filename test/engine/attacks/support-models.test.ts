@@ -22,7 +22,10 @@ function softmaxRows(logits: Float32Array, n: number): Float32Array {
     const max = Math.max(...z);
     const e = z.map((v) => Math.exp(v - max));
     const sum = e.reduce((a, b) => a + b, 0);
-    out.set(e.map((v) => v / sum), i * CLASSES);
+    out.set(
+      e.map((v) => v / sum),
+      i * CLASSES,
+    );
   }
   return out;
 }
@@ -31,7 +34,10 @@ function objectives(): InputObjective[] {
   const labels = Int32Array.from([0, 3, 5]);
   const targets = Int32Array.from([2, 1, 4]);
   const random = new Random(99);
-  const reference = softmaxRows(Float32Array.from({ length: N * CLASSES }, () => random.normal()), N);
+  const reference = softmaxRows(
+    Float32Array.from({ length: N * CLASSES }, () => random.normal()),
+    N,
+  );
   return [
     { kind: 'ce', labels },
     { kind: 'dlr', labels },
@@ -88,7 +94,13 @@ describe('test models for the attacks', () => {
         assert.deepEqual(result.logits, logits);
         return result.loss;
       };
-      const [ceV, dlrV, dlrTV, marginV, klV] = [await values(ce), await values(dlr), await values(dlrT), await values(margin), await values(kl)];
+      const [ceV, dlrV, dlrTV, marginV, klV] = [
+        await values(ce),
+        await values(dlr),
+        await values(dlrT),
+        await values(margin),
+        await values(kl),
+      ];
       const labels = [0, 3, 5];
       const targets = [2, 1, 4];
       for (let i = 0; i < N; i++) {
@@ -102,7 +114,10 @@ describe('test models for the attacks', () => {
         const bestOther = Math.max(...zi.filter((_, k) => k !== y));
         const lse = Math.log(zi.reduce((a, v) => a + Math.exp(v), 0));
         const close = (got: number | undefined, want: number, what: string): void =>
-          assert.ok(Math.abs((got ?? NaN) - want) <= 1e-5 * Math.max(1, Math.abs(want)), `${what}[${i}]: ${got} vs ${want}`);
+          assert.ok(
+            Math.abs((got ?? NaN) - want) <= 1e-5 * Math.max(1, Math.abs(want)),
+            `${what}[${i}]: ${got} vs ${want}`,
+          );
         close(ceV[i], lse - zy, 'ce');
         // Ascending the dlr objective must lower z_y relative to the best other logit.
         close(dlrV[i], -(zy - bestOther) / (s1 - s3 + 1e-12), 'dlr');
@@ -119,8 +134,15 @@ describe('test models for the attacks', () => {
   it('the linear model computes W x + b with the weights it was given', async () => {
     const shape = { height: 1, width: 2, channels: 1 };
     const model = new LinearClassifier(shape, 2, [1, 2, -3, 4], [0.5, -0.5]);
-    assert.deepEqual(Array.from(await model.logits(Float32Array.from([0.25, 0.5]), 1)), [0.5 + 0.25 + 1, -0.5 - 0.75 + 2]);
-    const { grad } = await model.inputGradient(Float32Array.from([0.25, 0.5]), 1, { kind: 'margin', labels: Int32Array.of(0), targets: Int32Array.of(1) });
+    assert.deepEqual(Array.from(await model.logits(Float32Array.from([0.25, 0.5]), 1)), [
+      0.5 + 0.25 + 1,
+      -0.5 - 0.75 + 2,
+    ]);
+    const { grad } = await model.inputGradient(Float32Array.from([0.25, 0.5]), 1, {
+      kind: 'margin',
+      labels: Int32Array.of(0),
+      targets: Int32Array.of(1),
+    });
     assert.deepEqual(Array.from(grad), [-4, 2]);
     assert.throws(() => new LinearClassifier(shape, 2, [1, 2, 3], [0, 0]), RangeError);
   });

@@ -19,12 +19,14 @@ function expectedSplit(): { train: DigitRef[]; test: DigitRef[] } {
     const count = packageClass(label).length / 784;
     parts.train.push([]);
     parts.test.push([]);
-    for (let index = 0; index < count; index++) parts[(index + 1) % 5 === 0 ? 'test' : 'train'][label]?.push([label, index]);
+    for (let index = 0; index < count; index++)
+      parts[(index + 1) % 5 === 0 ? 'test' : 'train'][label]?.push([label, index]);
   }
   const interleave = (lists: DigitRef[][]): DigitRef[] => {
     const out: DigitRef[] = [];
     const rounds = Math.max(...lists.map((list) => list.length));
-    for (let round = 0; round < rounds; round++) for (const list of lists) if (round < list.length) out.push(list[round] as DigitRef);
+    for (let round = 0; round < rounds; round++)
+      for (const list of lists) if (round < list.length) out.push(list[round] as DigitRef);
     return out;
   };
   return { train: interleave(parts.train), test: interleave(parts.test) };
@@ -56,7 +58,8 @@ describe('bundled MNIST', () => {
   it('has all ten classes, balanced, and nearly balanced in any prefix', () => {
     assert.ok(train);
     for (const data of [train, test]) {
-      for (const count of classCounts(data)) assert.ok(count > 0.08 * data.n && count < 0.12 * data.n, `class counts ${classCounts(data).join(', ')}`);
+      for (const count of classCounts(data))
+        assert.ok(count > 0.08 * data.n && count < 0.12 * data.n, `class counts ${classCounts(data).join(', ')}`);
     }
     const first = { ...test, labels: test.labels.subarray(0, 100) };
     assert.deepEqual(classCounts(first), new Array<number>(10).fill(10));
@@ -80,14 +83,18 @@ describe('bundled MNIST', () => {
   it("equals the mnist package's digits within half a grey level, in the documented split", () => {
     assert.ok(train);
     const expected = expectedSplit();
-    for (const [data, refs] of [[train, expected.train], [test, expected.test]] as const) {
+    for (const [data, refs] of [
+      [train, expected.train],
+      [test, expected.test],
+    ] as const) {
       assert.equal(data.n, refs.length);
       refs.forEach(([label, index], i) => {
         assert.equal(data.labels[i], label);
         const source = packageClass(label);
         for (let p = 0; p < 784; p++) {
           const difference = Math.abs((data.images[i * 784 + p] as number) - (source[index * 784 + p] as number));
-          if (difference > HALF_LEVEL) assert.fail(`digit ${i} (${label}.json #${index}) pixel ${p} differs by ${difference}`);
+          if (difference > HALF_LEVEL)
+            assert.fail(`digit ${i} (${label}.json #${index}) pixel ${p} differs by ${difference}`);
         }
       });
     }
@@ -95,6 +102,10 @@ describe('bundled MNIST', () => {
 
   it('says when the bundled files are missing', () => {
     const missing = path.join(tempDir(), 'mnist-bundled');
-    assertDatasetError(() => loadBundledMnist(missing), missing, /the bundled MNIST digits are missing: .* does not exist/);
+    assertDatasetError(
+      () => loadBundledMnist(missing),
+      missing,
+      /the bundled MNIST digits are missing: .* does not exist/,
+    );
   });
 });

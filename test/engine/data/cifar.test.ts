@@ -13,7 +13,10 @@ function assertImages(data: Dataset, refs: DigitRef[]): void {
   assert.equal(data.n, refs.length);
   assert.deepEqual(data.shape, { height: 32, width: 32, channels: 3 });
   refs.forEach((ref, i) => {
-    assert.ok(maxDifference(data.images.subarray(i * IMAGE, (i + 1) * IMAGE), colourDigit(ref)) <= HALF_LEVEL, `image ${i}`);
+    assert.ok(
+      maxDifference(data.images.subarray(i * IMAGE, (i + 1) * IMAGE), colourDigit(ref)) <= HALF_LEVEL,
+      `image ${i}`,
+    );
   });
 }
 
@@ -32,7 +35,10 @@ describe('CIFAR binary readers', () => {
     assert.ok(train);
     const trainRefs = [...(refs.cifar10['data_batch_1.bin'] ?? []), ...(refs.cifar10['data_batch_2.bin'] ?? [])];
     assertImages(train, trainRefs);
-    assert.deepEqual(Array.from(train.labels), trainRefs.map(([label]) => label));
+    assert.deepEqual(
+      Array.from(train.labels),
+      trainRefs.map(([label]) => label),
+    );
     assertImages(test, refs.cifar10['test_batch.bin'] ?? []);
     assert.equal(test.numClasses, 10);
     assert.equal(test.name, 'cifar-10');
@@ -54,7 +60,10 @@ describe('CIFAR binary readers', () => {
     assert.ok(train);
     assertImages(train, refs.cifar100['train.bin'] ?? []);
     assertImages(test, refs.cifar100['test.bin'] ?? []);
-    assert.deepEqual(Array.from(test.labels), (refs.cifar100['test.bin'] ?? []).map(([digit]) => 99 - 10 * digit));
+    assert.deepEqual(
+      Array.from(test.labels),
+      (refs.cifar100['test.bin'] ?? []).map(([digit]) => 99 - 10 * digit),
+    );
     assert.equal(test.numClasses, 100);
     assert.equal(test.classNames?.[99], 'fine_99');
   });
@@ -62,7 +71,11 @@ describe('CIFAR binary readers', () => {
   it('says a batch is truncated, or is CIFAR-100', () => {
     const bytes = fs.readFileSync(fixture('cifar-10', 'test_batch.bin'));
     const cut = withFile('test_batch.bin', bytes.subarray(0, bytes.length - 1));
-    assertDatasetError(() => readCifar10(path.dirname(cut)), cut, /15,364 bytes is not a whole number of CIFAR-10 3,073-byte records .* It is truncated/);
+    assertDatasetError(
+      () => readCifar10(path.dirname(cut)),
+      cut,
+      /15,364 bytes is not a whole number of CIFAR-10 3,073-byte records .* It is truncated/,
+    );
     const hundred = withFile('test_batch.bin', fs.readFileSync(fixture('cifar-100', 'test.bin')));
     assertDatasetError(() => readCifar10(path.dirname(hundred)), hundred, /is it a CIFAR-100 file\?/);
     const empty = withFile('test_batch.bin', new Uint8Array(0));

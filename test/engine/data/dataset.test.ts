@@ -25,7 +25,10 @@ describe('dataset helpers', () => {
 
   it('shuffledOrder is a permutation fixed by the seed', () => {
     const order = shuffledOrder(50, 9);
-    assert.deepEqual(Array.from(order).sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      Array.from(order).sort((a, b) => a - b),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
     assert.deepEqual(shuffledOrder(50, 9), order);
     assert.notDeepEqual(shuffledOrder(50, 10), order);
   });
@@ -38,7 +41,9 @@ describe('dataset helpers', () => {
     assert.deepEqual(first.images, data.images.subarray(0, 10 * 784));
 
     // Reorder so the classes come in runs; take must still interleave them.
-    const sorted = Array.from({ length: data.n }, (_, i) => i).sort((a, b) => (data.labels[a] as number) - (data.labels[b] as number) || a - b);
+    const sorted = Array.from({ length: data.n }, (_, i) => i).sort(
+      (a, b) => (data.labels[a] as number) - (data.labels[b] as number) || a - b,
+    );
     const grouped = batchOf(data, sorted);
     const runs: Dataset = { ...data, images: grouped.x, labels: grouped.labels };
     const picked = take(runs, 13);

@@ -4,7 +4,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readImageFolder, type Dataset } from '../../../src/engine/data';
 import { assertDatasetError } from './errors';
-import { HALF_LEVEL, colourDigit, copyFixture, fixture, manifest, maxDifference, packageDigit, paddedDigit, tempDir } from './fixtures';
+import {
+  HALF_LEVEL,
+  colourDigit,
+  copyFixture,
+  fixture,
+  manifest,
+  maxDifference,
+  packageDigit,
+  paddedDigit,
+  tempDir,
+} from './fixtures';
 
 function image(data: Dataset, i: number): Float32Array {
   const size = data.shape.height * data.shape.width * data.shape.channels;
@@ -51,8 +61,13 @@ describe('image folder reader', () => {
     assert.equal(test.n, 3);
     assert.deepEqual(Array.from(train.labels), [0, 0, 1, 1, 2, 2]);
     assert.deepEqual(Array.from(test.labels), [0, 1, 2]);
-    for (const [split, data] of [['train', train], ['test', test]] as const) {
-      const files = Object.keys(refs.imagesSplit).filter((file) => file.startsWith(`images-split/${split}/`)).sort();
+    for (const [split, data] of [
+      ['train', train],
+      ['test', test],
+    ] as const) {
+      const files = Object.keys(refs.imagesSplit)
+        .filter((file) => file.startsWith(`images-split/${split}/`))
+        .sort();
       files.forEach((file, i) => {
         const entry = refs.imagesSplit[file];
         assert.ok(entry);
@@ -63,7 +78,13 @@ describe('image folder reader', () => {
         }
         const gray = paddedDigit(entry.digit);
         for (let c = 0; c < 3; c++) {
-          assert.ok(maxDifference(pixels.filter((_, k) => k % 3 === c), gray) <= HALF_LEVEL, `${file} channel ${c}`);
+          assert.ok(
+            maxDifference(
+              pixels.filter((_, k) => k % 3 === c),
+              gray,
+            ) <= HALF_LEVEL,
+            `${file} channel ${c}`,
+          );
         }
       });
     }
@@ -83,15 +104,27 @@ describe('image folder reader', () => {
 
   it('refuses images of different sizes, naming the first odd file and both sizes', () => {
     const dir = fixture('images-mixed-sizes');
-    assertDatasetError(() => readImageFolder(dir), path.join(dir, 'b', '0.png'), /is 32 pixels wide and 32 high but .*a.0\.png is 28 pixels wide and 28 high; every image must have the same size/);
+    assertDatasetError(
+      () => readImageFolder(dir),
+      path.join(dir, 'b', '0.png'),
+      /is 32 pixels wide and 32 high but .*a.0\.png is 28 pixels wide and 28 high; every image must have the same size/,
+    );
   });
 
   it('says an empty folder or class folder holds nothing to read', () => {
     const empty = tempDir('empty');
-    assertDatasetError(() => readImageFolder(empty), empty, /has no class folders; an image folder holds one sub-folder of PNG or JPEG images per class/);
+    assertDatasetError(
+      () => readImageFolder(empty),
+      empty,
+      /has no class folders; an image folder holds one sub-folder of PNG or JPEG images per class/,
+    );
     const dir = copyFixture('images');
     fs.mkdirSync(path.join(dir, 'zero'));
-    assertDatasetError(() => readImageFolder(dir), path.join(dir, 'zero'), /the class folder "zero" has no PNG or JPEG images/);
+    assertDatasetError(
+      () => readImageFolder(dir),
+      path.join(dir, 'zero'),
+      /the class folder "zero" has no PNG or JPEG images/,
+    );
   });
 
   it('says what is wrong with the layout', () => {

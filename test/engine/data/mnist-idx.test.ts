@@ -5,7 +5,16 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { readMnistIdx, type Dataset } from '../../../src/engine/data';
 import { assertDatasetError } from './errors';
-import { HALF_LEVEL, copyFixture, fixture, manifest, maxDifference, packageDigit, tempDir, type DigitRef } from './fixtures';
+import {
+  HALF_LEVEL,
+  copyFixture,
+  fixture,
+  manifest,
+  maxDifference,
+  packageDigit,
+  tempDir,
+  type DigitRef,
+} from './fixtures';
 
 /** Checks every image and label of `data` against the package digits it was made from. */
 function assertDigits(data: Dataset, refs: DigitRef[]): void {
@@ -18,7 +27,12 @@ function assertDigits(data: Dataset, refs: DigitRef[]): void {
     const source = packageDigit(ref);
     assert.ok(maxDifference(pixels, source) <= HALF_LEVEL, `digit ${i}`);
     // The stored bytes are round(v * 255); the reader gives back exactly byte / 255.
-    assert.ok(maxDifference(pixels, source.map((v) => Math.round(v * 255) / 255)) < 1e-7);
+    assert.ok(
+      maxDifference(
+        pixels,
+        source.map((v) => Math.round(v * 255) / 255),
+      ) < 1e-7,
+    );
   });
 }
 
@@ -54,7 +68,10 @@ describe('MNIST IDX reader', () => {
   });
 
   it('reads explicitly named files, and test files alone', () => {
-    const split = readMnistIdx({ testImages: fixture('mnist-idx', TEST_IMAGES), testLabels: fixture('mnist-idx', TEST_LABELS) }, { name: 'digits' });
+    const split = readMnistIdx(
+      { testImages: fixture('mnist-idx', TEST_IMAGES), testLabels: fixture('mnist-idx', TEST_LABELS) },
+      { name: 'digits' },
+    );
     assert.equal(split.train, undefined);
     assert.equal(split.test.name, 'digits');
     assertDigits(split.test, refs.test);
@@ -73,7 +90,11 @@ describe('MNIST IDX reader', () => {
   it('says a file is truncated', () => {
     const bytes = fs.readFileSync(fixture('mnist-idx', TEST_IMAGES));
     const file = withFile(TEST_IMAGES, bytes.subarray(0, bytes.length - 100));
-    assertDatasetError(() => readMnistIdx(path.dirname(file)), file, /is truncated: its header declares 10 images of 28x28 pixels \(7,840 bytes\) but only 7,740 bytes follow/);
+    assertDatasetError(
+      () => readMnistIdx(path.dirname(file)),
+      file,
+      /is truncated: its header declares 10 images of 28x28 pixels \(7,840 bytes\) but only 7,740 bytes follow/,
+    );
     const header = withFile(TEST_LABELS, new Uint8Array([0, 0, 8, 1, 0, 0]));
     assertDatasetError(() => readMnistIdx(path.dirname(header)), header, /truncated inside its header/);
   });
@@ -82,30 +103,50 @@ describe('MNIST IDX reader', () => {
     const bytes = Buffer.from(fs.readFileSync(fixture('mnist-idx', TEST_IMAGES)));
     bytes[0] = 0x12;
     const file = withFile(TEST_IMAGES, bytes);
-    assertDatasetError(() => readMnistIdx(path.dirname(file)), file, /wrong magic number 0x12000803; an IDX images file starts with 0x00000803/);
+    assertDatasetError(
+      () => readMnistIdx(path.dirname(file)),
+      file,
+      /wrong magic number 0x12000803; an IDX images file starts with 0x00000803/,
+    );
   });
 
   it('says when images and labels are swapped, or the elements are not bytes', () => {
     const dir = copyFixture('mnist-idx');
     fs.copyFileSync(fixture('mnist-idx', TEST_LABELS), path.join(dir, TEST_IMAGES));
-    assertDatasetError(() => readMnistIdx(dir), path.join(dir, TEST_IMAGES), /are the images and labels files swapped\?/);
+    assertDatasetError(
+      () => readMnistIdx(dir),
+      path.join(dir, TEST_IMAGES),
+      /are the images and labels files swapped\?/,
+    );
 
     const floats = Buffer.from(fs.readFileSync(fixture('mnist-idx', TEST_LABELS)));
     floats[2] = 0x0d;
     const file = withFile(TEST_LABELS, floats);
-    assertDatasetError(() => readMnistIdx(path.dirname(file)), file, /holds 32-bit floats; MNIST-style labels files hold unsigned bytes/);
+    assertDatasetError(
+      () => readMnistIdx(path.dirname(file)),
+      file,
+      /holds 32-bit floats; MNIST-style labels files hold unsigned bytes/,
+    );
   });
 
   it('says which label is out of range', () => {
     const bytes = Buffer.from(fs.readFileSync(fixture('mnist-idx', TEST_LABELS)));
     bytes[8 + 3] = 11;
     const file = withFile(TEST_LABELS, bytes);
-    assertDatasetError(() => readMnistIdx(path.dirname(file)), file, /label 11 of example 3 is outside 0\.\.9 \(10 classes\)/);
+    assertDatasetError(
+      () => readMnistIdx(path.dirname(file)),
+      file,
+      /label 11 of example 3 is outside 0\.\.9 \(10 classes\)/,
+    );
   });
 
   it('says when the counts of images and labels differ', () => {
     const file = withFile(TEST_LABELS, fs.readFileSync(fixture('mnist-idx', 'train-labels-idx1-ubyte')));
-    assertDatasetError(() => readMnistIdx(path.dirname(file)), file, /has 10 images but .* has 20 labels; the two files must belong together/);
+    assertDatasetError(
+      () => readMnistIdx(path.dirname(file)),
+      file,
+      /has 10 images but .* has 20 labels; the two files must belong together/,
+    );
   });
 
   it('says which files are missing', () => {
@@ -114,9 +155,17 @@ describe('MNIST IDX reader', () => {
     assertDatasetError(() => readMnistIdx(dir), dir, /no t10k-labels-idx1-ubyte found; an MNIST-style folder holds/);
     const noTrainLabels = copyFixture('mnist-idx');
     fs.rmSync(path.join(noTrainLabels, 'train-labels-idx1-ubyte'));
-    assertDatasetError(() => readMnistIdx(noTrainLabels), noTrainLabels, /has training images but no train-labels-idx1-ubyte/);
+    assertDatasetError(
+      () => readMnistIdx(noTrainLabels),
+      noTrainLabels,
+      /has training images but no train-labels-idx1-ubyte/,
+    );
     const missing = fixture('mnist-idx', 'nothing-here');
-    assertDatasetError(() => readMnistIdx({ testImages: missing, testLabels: missing }), missing, /cannot read the file \(it does not exist\)/);
+    assertDatasetError(
+      () => readMnistIdx({ testImages: missing, testLabels: missing }),
+      missing,
+      /cannot read the file \(it does not exist\)/,
+    );
   });
 
   it('says when gzip data is damaged', () => {

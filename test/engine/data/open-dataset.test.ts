@@ -10,7 +10,8 @@ import { copyFixture, fixture, tempDir } from './fixtures';
 const BUNDLED = repoPath('dist-test', 'data', 'mnist-bundled');
 
 /** Every layout the message must offer. */
-const LAYOUTS = /"mnist" for the bundled MNIST digits[\s\S]*MNIST or Fashion-MNIST: t10k-images-idx3-ubyte[\s\S]*CIFAR-10: test_batch\.bin[\s\S]*CIFAR-100: test\.bin[\s\S]*an image folder: one sub-folder of PNG or JPEG images per class/;
+const LAYOUTS =
+  /"mnist" for the bundled MNIST digits[\s\S]*MNIST or Fashion-MNIST: t10k-images-idx3-ubyte[\s\S]*CIFAR-10: test_batch\.bin[\s\S]*CIFAR-100: test\.bin[\s\S]*an image folder: one sub-folder of PNG or JPEG images per class/;
 
 describe('openDataset', () => {
   it('opens the bundled digits for "mnist"', () => {

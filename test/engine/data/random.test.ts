@@ -60,13 +60,19 @@ describe('Random', () => {
     const original = Array.from({ length: 100 }, (_, i) => i * 3);
     const shuffled = new Random(4).shuffle([...original]);
     assert.notDeepEqual(shuffled, original);
-    assert.deepEqual([...shuffled].sort((a, b) => a - b), original);
+    assert.deepEqual(
+      [...shuffled].sort((a, b) => a - b),
+      original,
+    );
     assert.deepEqual(new Random(4).shuffle([...original]), shuffled);
 
     const typed = new Random(4).shuffle(Float32Array.from(original));
     assert.deepEqual(Array.from(typed), shuffled);
     const order = new Random(5).permutation(1000);
-    assert.deepEqual(Array.from(order).sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i));
+    assert.deepEqual(
+      Array.from(order).sort((a, b) => a - b),
+      Array.from({ length: 1000 }, (_, i) => i),
+    );
   });
 
   it('refuses arguments that have no meaning', () => {

@@ -26,10 +26,16 @@ describe('AutoAttack versions', () => {
 
 describe('warnings in result.json, as the results panel reads them', () => {
   const warning = {
-    code: 'zero-gradients', message: '3 of 20 probed images (15.0%) have a zero gradient', advice: 'use Square',
+    code: 'zero-gradients',
+    message: '3 of 20 probed images (15.0%) have a zero gradient',
+    advice: 'use Square',
   };
   const evaluation = {
-    threat: { norm: 'Linf', eps: 0.1 }, samples: 1, cleanAccuracy: 1, robustAccuracy: 1, seconds: 1,
+    threat: { norm: 'Linf', eps: 0.1 },
+    samples: 1,
+    cleanAccuracy: 1,
+    robustAccuracy: 1,
+    seconds: 1,
     attacks: [{ name: 'apgd-dlr', robustAccuracy: 1, seconds: 1 }],
     perSample: { indices: [0], clean: [1], robust: [1] },
   };

@@ -20,7 +20,12 @@ import { TfjsClassifier } from '../../../src/engine/tfjs/tfjs-classifier';
 import { TRAIN_DEFAULTS } from '../../../src/engine/train/train-config';
 import { train } from '../../../src/engine/train/train-loop';
 import {
-  driftingModel, noisyInput, quantisedInput, scaledInput, softmaxOutput, statefulModel,
+  driftingModel,
+  noisyInput,
+  quantisedInput,
+  scaledInput,
+  softmaxOutput,
+  statefulModel,
 } from '../support/tripping-classifiers';
 
 const ROOT = path.resolve(__dirname, '../../../..');
@@ -37,12 +42,21 @@ function network(file: string): Network {
 /** The bundled example, trained briefly on MNIST (clean training: a few hundred steps). */
 async function trainedMnistSmall(data: { train: Dataset; test: Dataset }): Promise<TfjsClassifier> {
   const model = new TfjsClassifier(network('examples/mnist-small.arch.yaml'), {
-    inputShape: { height: 28, width: 28, channels: 1 }, numClasses: 10,
-    normalization: KNOWN_NORMALIZATIONS.mnist, seed: 11,
+    inputShape: { height: 28, width: 28, channels: 1 },
+    numClasses: 10,
+    normalization: KNOWN_NORMALIZATIONS.mnist,
+    seed: 11,
   });
   const config = {
-    ...TRAIN_DEFAULTS, method: 'standard' as const, threat: THREAT, epochs: 1, batchSize: 32, learningRate: 0.05,
-    evalSamples: 50, evalPgdSteps: 1, seed: 7,
+    ...TRAIN_DEFAULTS,
+    method: 'standard' as const,
+    threat: THREAT,
+    epochs: 1,
+    batchSize: 32,
+    learningRate: 0.05,
+    evalSamples: 50,
+    evalPgdSteps: 1,
+    seed: 7,
   };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-overreport-'));
   try {
@@ -62,15 +76,28 @@ const attacks = (apgdIterations: number, squareQueries: number): NamedAttack[] =
 
 /** The whole protocol of execute-eval on one batch: probe, attacks, probe again, figures. */
 async function evaluate(
-  model: Classifier, data: Dataset, threat: ThreatModel, untrained = false, named = attacks(10, 100),
+  model: Classifier,
+  data: Dataset,
+  threat: ThreatModel,
+  untrained = false,
+  named = attacks(10, 100),
 ): Promise<EvalWarning[]> {
-  const batch = batchOf(data, Array.from({ length: data.n }, (_, i) => i));
+  const batch = batchOf(
+    data,
+    Array.from({ length: data.n }, (_, i) => i),
+  );
   const checks = new OverreportChecks(untrained);
   await checks.before(model, batch);
   const out = await runSequence(model, batch, threat, named, { seed: 0 });
   await checks.after(model);
   const clean = out.clean.reduce((s, f) => s + f, 0) / data.n;
-  return checks.finish(clean, data.n, model.numClasses, named.map((a) => a.name), out.afterEach.map((a) => a.robust));
+  return checks.finish(
+    clean,
+    data.n,
+    model.numClasses,
+    named.map((a) => a.name),
+    out.afterEach.map((a) => a.robust),
+  );
 }
 
 const codes = (warnings: readonly EvalWarning[]): string[] => warnings.map((w) => w.code);
@@ -124,7 +151,7 @@ describe('checks against over-reported robustness', () => {
     assert.match(warnings[0]?.message ?? '', /bn\.running_mean/);
   });
 
-  it('catch state that the attacks change (the same images\' logits before and after)', async () => {
+  it("catch state that the attacks change (the same images' logits before and after)", async () => {
     const warnings = await evaluate(driftingModel(model), probe, THREAT, false, attacks(2, 10));
     assert.ok(codes(warnings).includes('state-changed'), codes(warnings).join());
     assert.ok(!codes(warnings).includes('randomised-logits'));
@@ -135,7 +162,10 @@ describe('checks against over-reported robustness', () => {
     const checks = new OverreportChecks(false);
     const wrong = scaledInput(model, 1 / 255);
     const data = take(mnist.test, 100);
-    const batch = batchOf(data, Array.from({ length: data.n }, (_, i) => i));
+    const batch = batchOf(
+      data,
+      Array.from({ length: data.n }, (_, i) => i),
+    );
     const logits = await wrong.logits(batch.x, batch.n);
     let right = 0;
     for (let i = 0; i < batch.n; i++) {

@@ -2,15 +2,27 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { onnxRuntimeProblem } from '../../../src/engine/onnx/load-onnxruntime';
 import { parseEngineRequest } from '../../../src/engine/protocol';
-import { selectEvalBackend, selectTrainBackend, type BackendChoiceProbe, type OrtProvider } from '../../../src/engine/run/backend-choice';
+import {
+  selectEvalBackend,
+  selectTrainBackend,
+  type BackendChoiceProbe,
+  type OrtProvider,
+} from '../../../src/engine/run/backend-choice';
 import type { SelectedBackend, TfjsBackendChoice } from '../../../src/engine/tfjs/select-backend';
 
 /** A machine where exactly the listed back ends work; the others fail with a reason naming them. */
-function machine(works: { ort?: readonly OrtProvider[]; tfjs?: readonly TfjsBackendChoice[] }): BackendChoiceProbe & { tfjsCalls: (TfjsBackendChoice | undefined)[] } {
+function machine(works: {
+  ort?: readonly OrtProvider[];
+  tfjs?: readonly TfjsBackendChoice[];
+}): BackendChoiceProbe & { tfjsCalls: (TfjsBackendChoice | undefined)[] } {
   const ort = works.ort ?? [];
   const tfjs = works.tfjs ?? [];
   const tfjsCalls: (TfjsBackendChoice | undefined)[] = [];
-  const active = (choice: TfjsBackendChoice): SelectedBackend => ({ name: choice === 'wasm' || choice === 'cpu' ? choice : 'tensorflow', device: `device of ${choice}`, notes: [`using ${choice}`] });
+  const active = (choice: TfjsBackendChoice): SelectedBackend => ({
+    name: choice === 'wasm' || choice === 'cpu' ? choice : 'tensorflow',
+    device: `device of ${choice}`,
+    notes: [`using ${choice}`],
+  });
   return {
     tfjsCalls,
     onnxRuntime: async (provider) => (ort.includes(provider) ? undefined : `no ${provider} provider here`),
@@ -31,7 +43,10 @@ function machine(works: { ort?: readonly OrtProvider[]; tfjs?: readonly TfjsBack
 
 describe('the evaluation back end', () => {
   it('automatically prefers ONNX Runtime on CUDA, with tfjs loading the model', async () => {
-    const b = await selectEvalBackend(undefined, machine({ ort: ['cuda', 'cpu'], tfjs: ['tfjs-node-gpu', 'wasm', 'cpu'] }));
+    const b = await selectEvalBackend(
+      undefined,
+      machine({ ort: ['cuda', 'cpu'], tfjs: ['tfjs-node-gpu', 'wasm', 'cpu'] }),
+    );
     assert.equal(b.name, 'onnxruntime');
     assert.deepEqual(b.onnx, { provider: 'cuda', threads: 2 });
     assert.match(b.device, /CUDA GPU \(onnxruntime-node 1\.30\.0\)/);
@@ -52,7 +67,10 @@ describe('the evaluation back end', () => {
     assert.equal(b.name, 'onnxruntime');
     assert.deepEqual(b.onnx, { provider: 'cpu', threads: 2 });
     assert.match(b.device, /CPU \(onnxruntime-node 1\.30\.0, 2 threads\)/);
-    assert.ok(b.notes.some((n) => /tfjs-node-gpu back end is not available/.test(n)), b.notes.join('; '));
+    assert.ok(
+      b.notes.some((n) => /tfjs-node-gpu back end is not available/.test(n)),
+      b.notes.join('; '),
+    );
     assert.equal(b.tfjs.device, 'device of tfjs-node');
   });
 
@@ -76,7 +94,10 @@ describe('the evaluation back end', () => {
     const cpu = await selectEvalBackend('onnxruntime', machine({ ort: ['cpu'], tfjs: ['cpu'] }));
     assert.equal(cpu.onnx?.provider, 'cpu');
     assert.ok(cpu.notes.includes('onnxruntime on CUDA skipped: no cuda provider here'));
-    await assert.rejects(selectEvalBackend('onnxruntime', machine({ tfjs: ['cpu'] })), /the onnxruntime back end is not available: no cpu provider here/);
+    await assert.rejects(
+      selectEvalBackend('onnxruntime', machine({ tfjs: ['cpu'] })),
+      /the onnxruntime back end is not available: no cpu provider here/,
+    );
   });
 
   it('a tfjs choice is that back end or an error, never ONNX Runtime', async () => {
@@ -90,10 +111,16 @@ describe('the evaluation back end', () => {
 
 describe('the training back end', () => {
   it('automatically takes tfjs-node-gpu first, saying ONNX Runtime trains on the CPU only', async () => {
-    const b = await selectTrainBackend(undefined, machine({ ort: ['cuda', 'cpu'], tfjs: ['tfjs-node-gpu', 'wasm', 'cpu'] }));
+    const b = await selectTrainBackend(
+      undefined,
+      machine({ ort: ['cuda', 'cpu'], tfjs: ['tfjs-node-gpu', 'wasm', 'cpu'] }),
+    );
     assert.equal(b.name, 'tensorflow');
     assert.equal(b.onnx, undefined);
-    assert.ok(b.notes.some((n) => /onnxruntime on CUDA skipped: its training graphs run on the CPU provider only/.test(n)), b.notes.join('\n'));
+    assert.ok(
+      b.notes.some((n) => /onnxruntime on CUDA skipped: its training graphs run on the CPU provider only/.test(n)),
+      b.notes.join('\n'),
+    );
   });
 
   it('then ONNX Runtime on the CPU, ahead of the tfjs CPU back ends', async () => {
@@ -101,13 +128,19 @@ describe('the training back end', () => {
     assert.equal(b.name, 'onnxruntime');
     assert.deepEqual(b.onnx, { provider: 'cpu', threads: 2 });
     assert.equal(b.automatic, true);
-    assert.ok(b.notes.some((n) => /tfjs-node-gpu back end is not available/.test(n)), b.notes.join('\n'));
+    assert.ok(
+      b.notes.some((n) => /tfjs-node-gpu back end is not available/.test(n)),
+      b.notes.join('\n'),
+    );
   });
 
   it('then the tfjs back ends when ONNX Runtime cannot run, each skip explained', async () => {
     const b = await selectTrainBackend(undefined, machine({ tfjs: ['wasm', 'cpu'] }));
     assert.equal(b.name, 'wasm');
-    assert.ok(b.notes.some((n) => /onnxruntime skipped: no cpu provider here/.test(n)), b.notes.join('\n'));
+    assert.ok(
+      b.notes.some((n) => /onnxruntime skipped: no cpu provider here/.test(n)),
+      b.notes.join('\n'),
+    );
   });
 
   it('a named back end is that one or an error', async () => {
@@ -116,29 +149,50 @@ describe('the training back end', () => {
     const ort = await selectTrainBackend('onnxruntime', probe);
     assert.equal(ort.name, 'onnxruntime');
     assert.equal(ort.automatic, false);
-    await assert.rejects(selectTrainBackend('onnxruntime', machine({ tfjs: ['wasm'] })), /the onnxruntime back end is not available: no cpu provider here/);
+    await assert.rejects(
+      selectTrainBackend('onnxruntime', machine({ tfjs: ['wasm'] })),
+      /the onnxruntime back end is not available: no cpu provider here/,
+    );
   });
 });
 
 describe('the engine protocol', () => {
   it('accepts onnxruntime for a run, and refuses unknown back ends', () => {
     const threat = { norm: 'Linf', eps: 0.1 };
-    const evalOptions = { modelFile: 'm.json', data: 'mnist', workspace: '/w', threat, attacks: ['pgd'], samples: 10, batchSize: 10, seed: 0 };
+    const evalOptions = {
+      modelFile: 'm.json',
+      data: 'mnist',
+      workspace: '/w',
+      threat,
+      attacks: ['pgd'],
+      samples: 10,
+      batchSize: 10,
+      seed: 0,
+    };
     assert.ok(parseEngineRequest({ id: 1, type: 'eval', options: { ...evalOptions, backend: 'onnxruntime' } }));
     assert.equal(parseEngineRequest({ id: 1, type: 'eval', options: { ...evalOptions, backend: 'ort' } }), undefined);
     const trainOptions = { modelFile: 'm.json', data: 'mnist', workspace: '/w', config: { threat } };
     assert.ok(parseEngineRequest({ id: 2, type: 'train', options: { ...trainOptions, backend: 'wasm' } }));
     assert.ok(parseEngineRequest({ id: 2, type: 'train', options: { ...trainOptions, backend: 'onnxruntime' } }));
-    assert.equal(parseEngineRequest({ id: 2, type: 'train', options: { ...trainOptions, backend: 'cuda' } }), undefined);
+    assert.equal(
+      parseEngineRequest({ id: 2, type: 'train', options: { ...trainOptions, backend: 'cuda' } }),
+      undefined,
+    );
   });
 });
 
 describe('on this machine', { skip: onnxRuntimeProblem() ?? false }, () => {
-  it('automatic evaluation passes over CUDA, saying how to install its provider, and runs ONNX Runtime on the CPU', async () => {
-    const b = await selectEvalBackend(undefined);
-    if (b.onnx?.provider === 'cuda') return;
-    assert.equal(b.name, 'onnxruntime', b.notes.join('; '));
-    assert.equal(b.onnx?.provider, 'cpu');
-    assert.ok(b.notes.some((n) => /onnxruntime on CUDA skipped: .*(--onnxruntime-node-install=cuda12|CUDA)/.test(n)), b.notes.join('; '));
-  });
+  it(
+    'automatic evaluation passes over CUDA, saying how to install its provider, and runs ' + 'ONNX Runtime on the CPU',
+    async () => {
+      const b = await selectEvalBackend(undefined);
+      if (b.onnx?.provider === 'cuda') return;
+      assert.equal(b.name, 'onnxruntime', b.notes.join('; '));
+      assert.equal(b.onnx?.provider, 'cpu');
+      assert.ok(
+        b.notes.some((n) => /onnxruntime on CUDA skipped: .*(--onnxruntime-node-install=cuda12|CUDA)/.test(n)),
+        b.notes.join('; '),
+      );
+    },
+  );
 });

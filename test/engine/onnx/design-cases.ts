@@ -17,9 +17,18 @@ export interface DesignCase {
   readonly normalization?: InputNormalization;
 }
 
-/** Strided/grouped/dilated convs, BN (folded at evaluation, batch statistics in training), every learned activation, SE, pools, linear, residual adds. */
+/**
+ * Strided/grouped/dilated convs, BN (folded at evaluation, batch statistics in training), every learned activation, SE,
+ * pools, linear, residual adds.
+ */
 export const TRAINING_CASES: readonly DesignCase[] = [
-  { name: 'MNIST-small (SiLU, BN, strided and 1x1 projection convs)', file: 'mnist-small.arch.yaml', text: fs.readFileSync(path.join(ROOT, 'examples/mnist-small.arch.yaml'), 'utf8'), size: 28, normalization: KNOWN_NORMALIZATIONS.mnist },
+  {
+    name: 'MNIST-small (SiLU, BN, strided and 1x1 projection convs)',
+    file: 'mnist-small.arch.yaml',
+    text: fs.readFileSync(path.join(ROOT, 'examples/mnist-small.arch.yaml'), 'utf8'),
+    size: 28,
+    normalization: KNOWN_NORMALIZATIONS.mnist,
+  },
   {
     name: 'grouped dilated 5x5 convs, max-pool stem, SE, GELU/PReLU/ReLU, a conv without norm',
     file: 'design.arch.yaml',

@@ -18,7 +18,10 @@ const ROOT = path.resolve(__dirname, '../../../..');
 
 function dataset(size: number, channels: number, n: number): Dataset {
   return {
-    name: 'synthetic', shape: { height: size, width: size, channels }, numClasses: 10, n,
+    name: 'synthetic',
+    shape: { height: size, width: size, channels },
+    numClasses: 10,
+    n,
     images: Float32Array.from(randomValues(n * size * size * channels, 2), (v) => 0.5 + 0.5 * v),
     labels: Int32Array.from({ length: n }, (_, i) => i % 10),
   };
@@ -27,7 +30,14 @@ function dataset(size: number, channels: number, n: number): Dataset {
 /** ONNX Runtime on the CPU, chosen by the user or automatically, with tfjs cpu loading the model. */
 function onnxBackend(automatic: boolean): EvalBackend {
   const tfjs = { name: 'cpu', device: 'CPU', notes: [] };
-  return { name: 'onnxruntime', device: 'CPU (onnxruntime-node)', notes: ['attacks run on ONNX Runtime'], onnx: { provider: 'cpu', threads: 1 }, automatic, tfjs };
+  return {
+    name: 'onnxruntime',
+    device: 'CPU (onnxruntime-node)',
+    notes: ['attacks run on ONNX Runtime'],
+    onnx: { provider: 'cpu', threads: 1 },
+    automatic,
+    tfjs,
+  };
 }
 
 describe('--backend onnxruntime for eval', () => {
@@ -35,7 +45,10 @@ describe('--backend onnxruntime for eval', () => {
     assert.equal(evalBackendOption('onnxruntime'), 'onnxruntime');
     assert.equal(evalBackendOption('wasm'), 'wasm');
     assert.equal(evalBackendOption(undefined), undefined);
-    assert.throws(() => evalBackendOption('ort'), (e: unknown) => e instanceof UsageError && /onnxruntime/.test(e.message));
+    assert.throws(
+      () => evalBackendOption('ort'),
+      (e: unknown) => e instanceof UsageError && /onnxruntime/.test(e.message),
+    );
   });
 
   describe('with onnxruntime-node', { skip: onnxRuntimeProblem() ?? false }, () => {
@@ -46,7 +59,13 @@ describe('--backend onnxruntime for eval', () => {
     it('attacks the loaded model with its weights and normalisation on ONNX Runtime', async () => {
       const data = dataset(28, 1, 4);
       const normalization = KNOWN_NORMALIZATIONS.mnist;
-      const loaded = await loadModel(path.join(ROOT, 'examples/mnist-small.arch.yaml'), undefined, data, normalization, 3);
+      const loaded = await loadModel(
+        path.join(ROOT, 'examples/mnist-small.arch.yaml'),
+        undefined,
+        data,
+        normalization,
+        3,
+      );
       const { model: attacked, backend } = await attackedModel(onnxBackend(false), loaded, data, normalization);
       try {
         assert.ok(attacked instanceof OnnxClassifier);
@@ -62,7 +81,13 @@ describe('--backend onnxruntime for eval', () => {
 
     it('runs a TF.js model.json from its layers and the loaded weights', async () => {
       const data = dataset(32, 3, 2);
-      const loaded = await loadModel(path.join(ROOT, 'examples/tfjs/resnet-cifar/model.json'), undefined, data, undefined, 0);
+      const loaded = await loadModel(
+        path.join(ROOT, 'examples/tfjs/resnet-cifar/model.json'),
+        undefined,
+        data,
+        undefined,
+        0,
+      );
       const { model: attacked } = await attackedModel(onnxBackend(false), loaded, data, undefined);
       try {
         assert.ok(attacked instanceof OnnxClassifier);
@@ -75,20 +100,44 @@ describe('--backend onnxruntime for eval', () => {
       }
     });
 
-    it('falls back to tfjs for a model it cannot build when chosen automatically, and refuses it when asked for', async () => {
-      const data = dataset(28, 1, 1);
-      // Dense connections between blocks: the graph emitter refuses them (emit-network.ts).
-      const loaded = await loadModel(path.join(ROOT, 'examples/mnist-small.arch.yaml'), undefined, data, undefined, 0);
-      const unbuildable = { ...loaded, network: { ...loaded.network!, stages: loaded.network!.stages.map((st) => ({ ...st, facts: { ...st.facts, denseRatio: { known: true as const, value: 0.5 } } })) } };
-      try {
-        const { model, backend } = await attackedModel(onnxBackend(true), unbuildable, data, undefined);
-        assert.equal(model, loaded.model);
-        assert.equal(backend.name, 'cpu');
-        assert.ok(backend.notes.some((n) => /onnxruntime cannot build this model/.test(n)), backend.notes.join('; '));
-        await assert.rejects(attackedModel(onnxBackend(false), unbuildable, data, undefined), (e: unknown) => e instanceof UnsupportedModelError && /dense connections/.test(e.message));
-      } finally {
-        loaded.model.dispose();
-      }
-    });
+    it(
+      'falls back to tfjs for a model it cannot build when chosen automatically, and ' + 'refuses it when asked for',
+      async () => {
+        const data = dataset(28, 1, 1);
+        // Dense connections between blocks: the graph emitter refuses them (emit-network.ts).
+        const loaded = await loadModel(
+          path.join(ROOT, 'examples/mnist-small.arch.yaml'),
+          undefined,
+          data,
+          undefined,
+          0,
+        );
+        const unbuildable = {
+          ...loaded,
+          network: {
+            ...loaded.network!,
+            stages: loaded.network!.stages.map((st) => ({
+              ...st,
+              facts: { ...st.facts, denseRatio: { known: true as const, value: 0.5 } },
+            })),
+          },
+        };
+        try {
+          const { model, backend } = await attackedModel(onnxBackend(true), unbuildable, data, undefined);
+          assert.equal(model, loaded.model);
+          assert.equal(backend.name, 'cpu');
+          assert.ok(
+            backend.notes.some((n) => /onnxruntime cannot build this model/.test(n)),
+            backend.notes.join('; '),
+          );
+          await assert.rejects(
+            attackedModel(onnxBackend(false), unbuildable, data, undefined),
+            (e: unknown) => e instanceof UnsupportedModelError && /dense connections/.test(e.message),
+          );
+        } finally {
+          loaded.model.dispose();
+        }
+      },
+    );
   });
 });

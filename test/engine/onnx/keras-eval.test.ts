@@ -12,13 +12,37 @@ const ROOT = path.resolve(__dirname, '../../../..');
 /** `robustness-lens eval --json` in this process; its JSON summary. */
 async function evaluate(backend: string, workspace: string): Promise<RunSummary> {
   let out = '';
-  const io = { out: (text: string) => { out += `${text}\n`; }, err: () => undefined };
-  const code = await runEval([
-    path.join(ROOT, 'examples/tfjs/mnist-small/model.json'), '--backend', backend, '--attacks', 'fgsm,pgd', '--pgd-steps', '10',
-    '--eps', '0.1', '--n', '100', '--batch-size', '50',
-    // The bundled digits, from beside the test bundles (where the build packs them).
-    '--data', path.join(ROOT, 'dist-test', 'data', 'mnist-bundled'), '--workspace', workspace, '--json',
-  ], io, () => false);
+  const io = {
+    out: (text: string) => {
+      out += `${text}\n`;
+    },
+    err: () => undefined,
+  };
+  const code = await runEval(
+    [
+      path.join(ROOT, 'examples/tfjs/mnist-small/model.json'),
+      '--backend',
+      backend,
+      '--attacks',
+      'fgsm,pgd',
+      '--pgd-steps',
+      '10',
+      '--eps',
+      '0.1',
+      '--n',
+      '100',
+      '--batch-size',
+      '50',
+      // The bundled digits, from beside the test bundles (where the build packs them).
+      '--data',
+      path.join(ROOT, 'dist-test', 'data', 'mnist-bundled'),
+      '--workspace',
+      workspace,
+      '--json',
+    ],
+    io,
+    () => false,
+  );
   assert.equal(code, 0);
   return JSON.parse(out) as RunSummary;
 }
@@ -27,23 +51,31 @@ describe('robustness-lens eval of a TF.js model.json', { skip: onnxRuntimeProble
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-keras-eval-'));
   after(() => fs.rmSync(workspace, { recursive: true, force: true }));
 
-  it('gives the same clean accuracy and PGD robust accuracy (within 0.5pp) on onnxruntime as on tfjs wasm', async (t) => {
-    const onnxRun = await evaluate('onnxruntime', workspace);
-    const tfjsRun = await evaluate('wasm', workspace);
-    const onnx = onnxRun.evaluation;
-    const tfjs = tfjsRun.evaluation;
-    assert.ok(onnx && tfjs);
-    // Each run's own folder: two runs in one second have names that sort by their random suffix.
-    const backendOf = (dir: string): string => (JSON.parse(fs.readFileSync(path.join(dir, 'environment.json'), 'utf8')) as { backend: string }).backend;
-    assert.deepEqual([backendOf(onnxRun.runDir), backendOf(tfjsRun.runDir)], ['onnxruntime', 'wasm']);
-    t.diagnostic(`clean ${onnx.cleanAccuracy} / ${tfjs.cleanAccuracy}; ${onnx.attacks.map((a, i) => `${a.name} ${a.robustAccuracy} / ${tfjs.attacks[i]?.robustAccuracy}`).join('; ')}`);
-    assert.equal(onnx.samples, 100);
-    assert.equal(onnx.cleanAccuracy, tfjs.cleanAccuracy);
-    assert.deepEqual(onnx.perSample.clean, tfjs.perSample.clean);
-    assert.ok(onnx.cleanAccuracy > 0.9, `clean accuracy ${onnx.cleanAccuracy}: the example model is trained`);
-    for (const [i, a] of onnx.attacks.entries()) {
-      const other = tfjs.attacks[i];
-      assert.ok(other && Math.abs(a.robustAccuracy - other.robustAccuracy) <= 0.005 + 1e-9, `${a.name}: ${a.robustAccuracy} on onnxruntime, ${other?.robustAccuracy} on wasm`);
-    }
-  });
+  it(
+    'gives the same clean accuracy and PGD robust accuracy (within 0.5pp) on onnxruntime as ' + 'on tfjs wasm',
+    async (t) => {
+      const onnxRun = await evaluate('onnxruntime', workspace);
+      const tfjsRun = await evaluate('wasm', workspace);
+      const onnx = onnxRun.evaluation;
+      const tfjs = tfjsRun.evaluation;
+      assert.ok(onnx && tfjs);
+      // Each run's own folder: two runs in one second have names that sort by their random suffix.
+      const backendOf = (dir: string): string =>
+        (JSON.parse(fs.readFileSync(path.join(dir, 'environment.json'), 'utf8')) as { backend: string }).backend;
+      assert.deepEqual([backendOf(onnxRun.runDir), backendOf(tfjsRun.runDir)], ['onnxruntime', 'wasm']);
+      const attacks = onnx.attacks.map((a, i) => `${a.name} ${a.robustAccuracy} / ${tfjs.attacks[i]?.robustAccuracy}`);
+      t.diagnostic(`clean ${onnx.cleanAccuracy} / ${tfjs.cleanAccuracy}; ${attacks.join('; ')}`);
+      assert.equal(onnx.samples, 100);
+      assert.equal(onnx.cleanAccuracy, tfjs.cleanAccuracy);
+      assert.deepEqual(onnx.perSample.clean, tfjs.perSample.clean);
+      assert.ok(onnx.cleanAccuracy > 0.9, `clean accuracy ${onnx.cleanAccuracy}: the example model is trained`);
+      for (const [i, a] of onnx.attacks.entries()) {
+        const other = tfjs.attacks[i];
+        assert.ok(
+          other && Math.abs(a.robustAccuracy - other.robustAccuracy) <= 0.005 + 1e-9,
+          `${a.name}: ${a.robustAccuracy} on onnxruntime, ${other?.robustAccuracy} on wasm`,
+        );
+      }
+    },
+  );
 });

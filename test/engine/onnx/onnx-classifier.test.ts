@@ -19,14 +19,21 @@ const N = 3;
 const TOLERANCE = 2e-5;
 
 /** Every op of the emitter: BN folded and standalone, strided/grouped/dilated convs, pools, norms, activations, SE. */
-const CASES: readonly { name: string; file: string; text: string; size: number; normalization?: InputNormalization }[] = [
-  { name: 'MNIST-small (SiLU, folded BN, strided and 1x1 projection convs)', file: 'mnist-small.arch.yaml', text: read('examples/mnist-small.arch.yaml'), size: 28, normalization: KNOWN_NORMALIZATIONS.mnist },
-  {
-    name: 'grouped dilated 5x5 convs, max-pool stem, SE, GELU/PReLU/ReLU, a conv without norm',
-    file: 'design.arch.yaml',
-    size: 32,
-    normalization: KNOWN_NORMALIZATIONS.cifar10,
-    text: `version: 1
+const CASES: readonly { name: string; file: string; text: string; size: number; normalization?: InputNormalization }[] =
+  [
+    {
+      name: 'MNIST-small (SiLU, folded BN, strided and 1x1 projection convs)',
+      file: 'mnist-small.arch.yaml',
+      text: read('examples/mnist-small.arch.yaml'),
+      size: 28,
+      normalization: KNOWN_NORMALIZATIONS.mnist,
+    },
+    {
+      name: 'grouped dilated 5x5 convs, max-pool stem, SE, GELU/PReLU/ReLU, a conv without norm',
+      file: 'design.arch.yaml',
+      size: 32,
+      normalization: KNOWN_NORMALIZATIONS.cifar10,
+      text: `version: 1
 name: design
 num_classes: 10
 stem: { width: 16, kernel: 3, stride: 1, max_pool: true }
@@ -40,12 +47,12 @@ stages:
   - { depth: 2, width: 32, stride: 1, bottleneck: 0.5, groups: 2 }
   - { depth: 1, width: 48, stride: 2, bottleneck: 1, groups: 4 }
 `,
-  },
-  {
-    name: 'pre-activation blocks (standalone BN), PSiLU/PSSiLU/ELU, SiLU in SE, patchify stem',
-    file: 'preact.arch.yaml',
-    size: 32,
-    text: `version: 1
+    },
+    {
+      name: 'pre-activation blocks (standalone BN), PSiLU/PSSiLU/ELU, SiLU in SE, patchify stem',
+      file: 'preact.arch.yaml',
+      size: 32,
+      text: `version: 1
 name: preact
 num_classes: 10
 stem: { width: 16, patch: 2, activation: mish }
@@ -58,12 +65,12 @@ stages:
   - { depth: 1, width: 32, stride: 2, bottleneck: 0.5, groups: 1 }
   - { depth: 1, width: 32, stride: 1, bottleneck: 0.5, groups: 2 }
 `,
-  },
-  {
-    name: 'layer and instance norms, hardswish/leaky-relu/relu6/tanh/sigmoid/softplus, biased convs',
-    file: 'norms.arch.yaml',
-    size: 16,
-    text: `version: 1
+    },
+    {
+      name: 'layer and instance norms, hardswish/leaky-relu/relu6/tanh/sigmoid/softplus, biased convs',
+      file: 'norms.arch.yaml',
+      size: 16,
+      text: `version: 1
 name: norms
 num_classes: 10
 stem: { width: 8, kernel: 3, stride: 1, norm: layer, activation: relu6 }
@@ -78,12 +85,12 @@ stages:
   - { depth: 1, width: 16, stride: 2, bottleneck: 1, groups: 1 }
   - { depth: 1, width: 16, stride: 1, bottleneck: 0.5, groups: 1, kernel: 1 }
 `,
-  },
-  {
-    name: 'PyTorch Sequential: padded max and average pools, flatten of a 2x2 map, per-channel PReLU',
-    file: 'tiny.py',
-    size: 16,
-    text: `import torch.nn as nn
+    },
+    {
+      name: 'PyTorch Sequential: padded max and average pools, flatten of a 2x2 map, per-channel PReLU',
+      file: 'tiny.py',
+      size: 16,
+      text: `import torch.nn as nn
 
 class Tiny(nn.Module):
     def __init__(self, num_classes=10):
@@ -106,8 +113,8 @@ class Tiny(nn.Module):
     def forward(self, x):
         return self.fc(self.flatten(self.features(x)))
 `,
-  },
-];
+    },
+  ];
 
 function read(file: string): string {
   return fs.readFileSync(path.join(ROOT, file), 'utf8');
@@ -120,7 +127,8 @@ function objectives(): InputObjective[] {
   const noise = randomValues(N * CLASSES, 99);
   for (let i = 0; i < N; i++) {
     let sum = 0;
-    for (let c = 0; c < CLASSES; c++) sum += (reference[i * CLASSES + c] = Math.exp(2 * (noise[i * CLASSES + c] as number)));
+    for (let c = 0; c < CLASSES; c++)
+      sum += reference[i * CLASSES + c] = Math.exp(2 * (noise[i * CLASSES + c] as number));
     for (let c = 0; c < CLASSES; c++) reference[i * CLASSES + c] = (reference[i * CLASSES + c] as number) / sum;
   }
   return [
@@ -150,8 +158,15 @@ describe('onnxruntime classifier against tfjs on the cpu back end', { skip: prob
         network = await networkFromText(c.file, c.text, CLASSES);
         const built = await perturbedTfjsModel(network, c.size, CLASSES, c.normalization, 10 + index);
         reference = built.model;
-        onnx = OnnxClassifier.create(network, built.state, { inputShape: reference.inputShape, numClasses: CLASSES, ...(c.normalization ? { normalization: c.normalization } : {}) });
-        x = Float32Array.from(randomValues(N * c.size * c.size * network.inputChannels, 7 + index), (v) => 0.5 + 0.5 * v);
+        onnx = OnnxClassifier.create(network, built.state, {
+          inputShape: reference.inputShape,
+          numClasses: CLASSES,
+          ...(c.normalization ? { normalization: c.normalization } : {}),
+        });
+        x = Float32Array.from(
+          randomValues(N * c.size * c.size * network.inputChannels, 7 + index),
+          (v) => 0.5 + 0.5 * v,
+        );
       });
 
       after(async () => {
@@ -175,7 +190,10 @@ describe('onnxruntime classifier against tfjs on the cpu back end', { skip: prob
             t.diagnostic(`${part}: relative error ${error.toExponential(2)}`);
             assert.ok(error < TOLERANCE, `${part} off by ${error}`);
           }
-          assert.ok(actual.grad.some((v) => v !== 0), 'the gradient is all zeros');
+          assert.ok(
+            actual.grad.some((v) => v !== 0),
+            'the gradient is all zeros',
+          );
         });
       }
     });
@@ -188,7 +206,11 @@ describe('onnxruntime classifier against tfjs on the cpu back end', { skip: prob
       const network = await networkFromText(c.file, c.text, CLASSES);
       const { model, state } = await perturbedTfjsModel(network, c.size, CLASSES, c.normalization, 5);
       model.dispose();
-      const onnx = OnnxClassifier.create(network, state, { inputShape: model.inputShape, numClasses: CLASSES, ...(c.normalization ? { normalization: c.normalization } : {}) });
+      const onnx = OnnxClassifier.create(network, state, {
+        inputShape: model.inputShape,
+        numClasses: CLASSES,
+        ...(c.normalization ? { normalization: c.normalization } : {}),
+      });
       try {
         const x = Float32Array.from(randomValues(N * c.size * c.size * network.inputChannels, 3), (v) => 0.5 + 0.5 * v);
         for (const objective of objectives()) await checkFiniteDifferences(onnx, x, objective);
@@ -214,7 +236,11 @@ describe('onnxruntime classifier against tfjs on the cpu back end', { skip: prob
       const actual = await onnx.inputGradient(small, 2, objective);
       const expected = await model.inputGradient(small, 2, objective);
       assert.equal(actual.grad.length, 2 * size);
-      for (const part of ['loss', 'grad', 'logits'] as const) assert.ok(relativeError(actual[part], expected[part]) < TOLERANCE, `${part} off by ${relativeError(actual[part], expected[part])}`);
+      for (const part of ['loss', 'grad', 'logits'] as const)
+        assert.ok(
+          relativeError(actual[part], expected[part]) < TOLERANCE,
+          `${part} off by ${relativeError(actual[part], expected[part])}`,
+        );
       assert.ok(relativeError(await onnx.logits(small, 2), await model.logits(small, 2)) < TOLERANCE);
       assert.equal(onnx.compiledGraphs, 2, 'a batch of 2 compiled its own graph instead of reusing the batch of 3');
     } finally {
@@ -227,14 +253,27 @@ describe('onnxruntime classifier against tfjs on the cpu back end', { skip: prob
     const file = path.join(ROOT, 'test/fixtures/robarch-hydra/variants/five-stage-dense.yaml');
     const network = await networkFromText(file, fs.readFileSync(file, 'utf8'), CLASSES);
     assert.throws(
-      () => OnnxClassifier.create(network, { tensors: new Map() }, { inputShape: { height: 32, width: 32, channels: 3 }, numClasses: CLASSES }),
+      () =>
+        OnnxClassifier.create(
+          network,
+          { tensors: new Map() },
+          { inputShape: { height: 32, width: 32, channels: 3 }, numClasses: CLASSES },
+        ),
       (e: unknown) => e instanceof UnsupportedModelError && /dense connections/.test(e.message),
     );
   });
 
   it('refuses a checkpoint whose tensors do not fit the network', async () => {
     const network = await networkFromText(CASES[0]!.file, CASES[0]!.text, CLASSES);
-    assert.throws(() => OnnxClassifier.create(network, { tensors: new Map() }, { inputShape: { height: 28, width: 28, channels: 1 }, numClasses: CLASSES }), /has no tensor/);
+    assert.throws(
+      () =>
+        OnnxClassifier.create(
+          network,
+          { tensors: new Map() },
+          { inputShape: { height: 28, width: 28, channels: 1 }, numClasses: CLASSES },
+        ),
+      /has no tensor/,
+    );
   });
 });
 

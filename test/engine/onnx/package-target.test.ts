@@ -4,7 +4,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
-  cudaProviderAdvice, NATIVE_TARGETS, onnxRuntimeAdvice, readPackageTarget,
+  cudaProviderAdvice,
+  NATIVE_TARGETS,
+  onnxRuntimeAdvice,
+  readPackageTarget,
 } from '../../../src/engine/onnx/package-target';
 
 describe('which extension package the engine runs from', () => {
@@ -63,13 +66,13 @@ describe('what the engine says when ONNX Runtime cannot load', () => {
     assert.doesNotMatch(text, /\.vsix/);
   });
 
-  it('in another platform\'s package: names both platforms', () => {
+  it("in another platform's package: names both platforms", () => {
     const text = onnxRuntimeAdvice({ target: 'linux-x64', onnxruntime: '1.30.0' }, 'linux-arm64', detail);
     assert.match(text, /built for linux-x64 and this machine is linux-arm64/);
     assert.match(text, /robustness-lens-linux-arm64\.vsix/);
   });
 
-  it('in this platform\'s package: the loader\'s own reason, with the Windows runtime it needs', () => {
+  it("in this platform's package: the loader's own reason, with the Windows runtime it needs", () => {
     const linuxPackage = { target: 'linux-x64', onnxruntime: '1.30.0' };
     const linux = onnxRuntimeAdvice(linuxPackage, 'linux-x64', 'libonnxruntime.so.1: cannot open shared object file');
     assert.match(linux, /package \(linux-x64, onnxruntime-node 1\.30\.0\) could not load: libonnxruntime\.so\.1/);
@@ -86,11 +89,14 @@ describe('what the engine says when ONNX Runtime cannot load', () => {
     const archs = (os: string): string[] => fs.readdirSync(path.join(bin, os)).map((arch) => `${os}-${arch}`);
     const shipped = fs.readdirSync(bin).flatMap(archs);
     for (const target of NATIVE_TARGETS) assert.ok(shipped.includes(target), `no ${target} binary: ${shipped}`);
-    assert.deepEqual(shipped.filter((t) => !NATIVE_TARGETS.includes(t)), ['win32-arm64']);
+    assert.deepEqual(
+      shipped.filter((t) => !NATIVE_TARGETS.includes(t)),
+      ['win32-arm64'],
+    );
   });
 });
 
-describe('what the engine says when ONNX Runtime\'s CUDA provider is absent', () => {
+describe("what the engine says when ONNX Runtime's CUDA provider is absent", () => {
   const install = 'npm install onnxruntime-node --onnxruntime-node-install=cuda12';
 
   it('from npm: the install command', () => {

@@ -24,9 +24,20 @@ export async function networkFromText(file: string, text: string, numClasses: nu
  * A tfjs model whose BatchNorm statistics, affine parameters, biases and activation parameters
  * are moved away from their initial values (ones, zeros), so folding and every parameter count.
  */
-export async function perturbedTfjsModel(network: Network, size: number, numClasses: number, normalization: InputNormalization | undefined, seed: number): Promise<{ model: TfjsClassifier; state: ModelState }> {
+export async function perturbedTfjsModel(
+  network: Network,
+  size: number,
+  numClasses: number,
+  normalization: InputNormalization | undefined,
+  seed: number,
+): Promise<{ model: TfjsClassifier; state: ModelState }> {
   const shape = { height: size, width: size, channels: network.inputChannels };
-  const model = new TfjsClassifier(network, { inputShape: shape, numClasses, seed, ...(normalization ? { normalization } : {}) });
+  const model = new TfjsClassifier(network, {
+    inputShape: shape,
+    numClasses,
+    seed,
+    ...(normalization ? { normalization } : {}),
+  });
   const original = await model.getState();
   const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
   let k = seed;

@@ -39,7 +39,11 @@ export async function runPinnedWorkload(): Promise<PinnedFlags> {
   const file = repoPath('examples', 'tfjs', 'mnist-small', 'model.json');
   const layers = await LayersClassifier.load(file);
   const graph = await readKerasGraph(file, await layers.getState());
-  const model = OnnxClassifier.fromKerasGraph(graph, { inputShape: layers.inputShape, numClasses: layers.numClasses, threads: 1 });
+  const model = OnnxClassifier.fromKerasGraph(graph, {
+    inputShape: layers.inputShape,
+    numClasses: layers.numClasses,
+    threads: 1,
+  });
   try {
     const test = loadBundledMnist(repoPath('dist-test', 'data', 'mnist-bundled')).test;
     const size = test.images.length / test.n;
@@ -64,4 +68,3 @@ export async function runPinnedWorkload(): Promise<PinnedFlags> {
     layers.dispose();
   }
 }
-

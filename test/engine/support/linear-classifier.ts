@@ -18,7 +18,8 @@ export class LinearClassifier implements Classifier {
 
   constructor(inputShape: InputShape, numClasses: number, weights: ArrayLike<number>, bias: ArrayLike<number>) {
     this.size = imageSize(inputShape);
-    if (weights.length !== numClasses * this.size) throw new RangeError(`weights: ${weights.length} values, expected ${numClasses * this.size}`);
+    if (weights.length !== numClasses * this.size)
+      throw new RangeError(`weights: ${weights.length} values, expected ${numClasses * this.size}`);
     if (bias.length !== numClasses) throw new RangeError(`bias: ${bias.length} values, expected ${numClasses}`);
     this.inputShape = inputShape;
     this.numClasses = numClasses;
@@ -70,10 +71,15 @@ export class LinearClassifier implements Classifier {
 }
 
 /** Weights ~ N(0, scale^2 / imageSize) and biases ~ N(0, 0.1^2), drawn from `seed`. */
-export function randomLinearClassifier(inputShape: InputShape, numClasses: number, seed: number, scale = 1): LinearClassifier {
+export function randomLinearClassifier(
+  inputShape: InputShape,
+  numClasses: number,
+  seed: number,
+  scale = 1,
+): LinearClassifier {
   const size = imageSize(inputShape);
   const random = new Random(seed);
-  const weights = Float64Array.from({ length: numClasses * size }, () => random.normal() * scale / Math.sqrt(size));
+  const weights = Float64Array.from({ length: numClasses * size }, () => (random.normal() * scale) / Math.sqrt(size));
   const bias = Float64Array.from({ length: numClasses }, () => random.normal() * 0.1);
   return new LinearClassifier(inputShape, numClasses, weights, bias);
 }

@@ -102,10 +102,16 @@ export class MlpClassifier implements Classifier {
 }
 
 /** He-initialised weights (Gaussian, variance 2 / fan-in) and small Gaussian biases, drawn from `seed`. */
-export function randomMlpClassifier(inputShape: InputShape, numClasses: number, hidden: number, seed: number): MlpClassifier {
+export function randomMlpClassifier(
+  inputShape: InputShape,
+  numClasses: number,
+  hidden: number,
+  seed: number,
+): MlpClassifier {
   const size = imageSize(inputShape);
   const random = new Random(seed);
-  const draw = (count: number, std: number): Float64Array => Float64Array.from({ length: count }, () => random.normal() * std);
+  const draw = (count: number, std: number): Float64Array =>
+    Float64Array.from({ length: count }, () => random.normal() * std);
   return new MlpClassifier(inputShape, numClasses, {
     hidden,
     w1: draw(hidden * size, Math.sqrt(2 / size)),

@@ -143,9 +143,10 @@ export function statefulModel(base: Classifier): Classifier & { getState(): Prom
       update(x);
       return base.inputGradient(x, n, objective);
     },
-    getState: () => Promise.resolve({
-      tensors: new Map([['bn.running_mean', { shape: [1], data: Float32Array.from(running) }]]),
-    }),
+    getState: () =>
+      Promise.resolve({
+        tensors: new Map([['bn.running_mean', { shape: [1], data: Float32Array.from(running) }]]),
+      }),
   };
 }
 

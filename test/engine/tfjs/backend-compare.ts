@@ -61,11 +61,18 @@ export async function valueAndGradients(
     const wt = tf.tensor4d(w.values, w.shape);
     const out = f(xt, wt);
     const cotangent = tf.tensor(randomValues(out.size, seed), out.shape);
-    const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor4D), cotangent)))([xt, wt]);
+    const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor4D), cotangent)),
+    )([xt, wt]);
     return [out, ...grads];
   });
   if (!y || !dx || !dw) throw new Error('tf.grads returned no gradient');
-  const result = { shape: y.shape, y: y.dataSync() as Float32Array, dx: dx.dataSync() as Float32Array, dw: dw.dataSync() as Float32Array };
+  const result = {
+    shape: y.shape,
+    y: y.dataSync() as Float32Array,
+    dx: dx.dataSync() as Float32Array,
+    dw: dw.dataSync() as Float32Array,
+  };
   tf.dispose([y, dx, dw]);
   return result;
 }

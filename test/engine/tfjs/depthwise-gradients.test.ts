@@ -18,10 +18,28 @@ describe('wasm depthwise conv gradient kernels', () => {
       for (const kernel of [3, 5, 7]) {
         for (const stride of [1, 2]) {
           for (const pad of [0, 3]) {
-            const c: ConvCase = { batch: 2, size: count % 2 ? 7 : 9, inChannels: 5, outChannels: 5 * multiplier, kernel, stride, dilation: 1, pad, groups: 5 };
+            const c: ConvCase = {
+              batch: 2,
+              size: count % 2 ? 7 : 9,
+              inChannels: 5,
+              outChannels: 5 * multiplier,
+              kernel,
+              stride,
+              dilation: 1,
+              pad,
+              groups: 5,
+            };
             if (outputSize(c) < 1) continue;
-            const errors = await checkConvCase(c, 7 * count++, (x, w) => tf.tidy(() =>
-              tf.depthwiseConv2d(x, tf.reshape(w, [kernel, kernel, 5, multiplier]), stride, [[0, 0], [pad, pad], [pad, pad], [0, 0]])));
+            const errors = await checkConvCase(c, 7 * count++, (x, w) =>
+              tf.tidy(() =>
+                tf.depthwiseConv2d(x, tf.reshape(w, [kernel, kernel, 5, multiplier]), stride, [
+                  [0, 0],
+                  [pad, pad],
+                  [pad, pad],
+                  [0, 0],
+                ]),
+              ),
+            );
             worst = Math.max(worst, errors.vsCpu, errors.vsLoops);
           }
         }

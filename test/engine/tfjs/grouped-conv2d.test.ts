@@ -32,7 +32,9 @@ describe('groupedConv2d', () => {
               const size = (kernel + dilation + pad + stride) % 2 === 0 ? 9 : 7;
               const c: ConvCase = { batch: 2 + (count % 2), size, kernel, stride, dilation, pad, ...grouping };
               if (outputSize(c) < 1) continue;
-              const errors = await checkConvCase(c, 31 * count + grouping.groups, (x, w) => groupedConv2d(x, w, c.groups, stride, dilation, pad));
+              const errors = await checkConvCase(c, 31 * count + grouping.groups, (x, w) =>
+                groupedConv2d(x, w, c.groups, stride, dilation, pad),
+              );
               worst = Math.max(worst, errors.vsCpu, errors.vsLoops);
               count++;
             }
@@ -46,7 +48,13 @@ describe('groupedConv2d', () => {
   }
 
   it('refuses groups that do not divide the channels', () => {
-    assert.throws(() => tf.tidy(() => groupedConv2d(tf.ones([1, 5, 5, 6]), tf.ones([3, 3, 2, 4]), 4, 1, 1, 1)), /groups/);
-    assert.throws(() => tf.tidy(() => groupedConv2d(tf.ones([1, 5, 5, 6]), tf.ones([3, 3, 2, 6]), 2, 1, 1, 1)), /per group/);
+    assert.throws(
+      () => tf.tidy(() => groupedConv2d(tf.ones([1, 5, 5, 6]), tf.ones([3, 3, 2, 4]), 4, 1, 1, 1)),
+      /groups/,
+    );
+    assert.throws(
+      () => tf.tidy(() => groupedConv2d(tf.ones([1, 5, 5, 6]), tf.ones([3, 3, 2, 6]), 2, 1, 1, 1)),
+      /per group/,
+    );
   });
 });

@@ -10,7 +10,14 @@ import { randomValues, relativeError, startWasm } from './backend-compare';
 
 type Pad = 'valid' | 'same' | number;
 
-async function poolAndGradient(backend: string, x: Float32Array, shape: [number, number, number, number], size: number, stride: number, pad: Pad): Promise<{ y: Float32Array; dx: Float32Array }> {
+async function poolAndGradient(
+  backend: string,
+  x: Float32Array,
+  shape: [number, number, number, number],
+  size: number,
+  stride: number,
+  pad: Pad,
+): Promise<{ y: Float32Array; dx: Float32Array }> {
   await tf.setBackend(backend);
   const [y, dx] = tf.tidy(() => {
     const input = tf.tensor4d(x, shape);
@@ -33,25 +40,35 @@ describe('wasm MaxPoolGrad', () => {
 
   it('matches the cpu back end for all-negative, mixed-sign and tied windows', async () => {
     const geometries: Array<{ size: number; stride: number; pad: Pad }> = [
-      { size: 2, stride: 2, pad: 'valid' }, { size: 3, stride: 2, pad: 1 }, { size: 3, stride: 1, pad: 'same' },
-      { size: 3, stride: 2, pad: 'same' }, { size: 2, stride: 1, pad: 0 }, { size: 3, stride: 3, pad: 'valid' },
+      { size: 2, stride: 2, pad: 'valid' },
+      { size: 3, stride: 2, pad: 1 },
+      { size: 3, stride: 1, pad: 'same' },
+      { size: 3, stride: 2, pad: 'same' },
+      { size: 2, stride: 1, pad: 0 },
+      { size: 3, stride: 3, pad: 'valid' },
     ];
     let index = 0;
     for (const g of geometries) {
       for (const side of [7, 9]) {
         const shape: [number, number, number, number] = [2 + (index % 2), side, side, 3];
-        const base = randomValues(shape.reduce((a, b) => a * b, 1), index++);
+        const base = randomValues(
+          shape.reduce((a, b) => a * b, 1),
+          index++,
+        );
         const inputs = {
           'all negative': shifted(base, -3),
           'mixed sign': base,
-          'ties': base.map((v) => Math.round(v * 2) - 4),
+          ties: base.map((v) => Math.round(v * 2) - 4),
         };
         for (const [kind, x] of Object.entries(inputs)) {
           const wasm = await poolAndGradient('wasm', x, shape, g.size, g.stride, g.pad);
           const cpu = await poolAndGradient('cpu', x, shape, g.size, g.stride, g.pad);
           const name = `${kind} ${g.size}x${g.size} s${g.stride} pad ${g.pad} ${side}x${side}`;
           assert.ok(relativeError(wasm.y, cpu.y) < 1e-6, `${name}: forward differs`);
-          assert.ok(relativeError(wasm.dx, cpu.dx) < 1e-6, `${name}: gradient differs by ${relativeError(wasm.dx, cpu.dx)}`);
+          assert.ok(
+            relativeError(wasm.dx, cpu.dx) < 1e-6,
+            `${name}: gradient differs by ${relativeError(wasm.dx, cpu.dx)}`,
+          );
         }
       }
     }
@@ -61,10 +78,15 @@ describe('wasm MaxPoolGrad', () => {
     const x = new Float32Array([-1, -5, -3, -2, -0.5, -4, -6, -7, -8]);
     const expected = [0, 0, 0, 0, 1, 0, 0, 0, 0];
     // Which pixels receive gradient: only the window's maximum, -0.5, should.
-    const gradient = async (): Promise<number[]> => Array.from((await poolAndGradient('wasm', x, [1, 3, 3, 1], 3, 1, 'valid')).dx, (v) => (v === 0 ? 0 : 1));
+    const gradient = async (): Promise<number[]> =>
+      Array.from((await poolAndGradient('wasm', x, [1, 3, 3, 1], 3, 1, 'valid')).dx, (v) => (v === 0 ? 0 : 1));
     restoreStockWasmKernels();
     try {
-      assert.notDeepEqual(await gradient(), expected, 'the stock wasm MaxPoolGrad now handles negative windows: this kernel may be retired');
+      assert.notDeepEqual(
+        await gradient(),
+        expected,
+        'the stock wasm MaxPoolGrad now handles negative windows: this kernel may be retired',
+      );
     } finally {
       installWasmGradientKernels();
     }

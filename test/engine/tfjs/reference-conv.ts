@@ -20,7 +20,12 @@ export function outputSize(c: ConvCase): number {
 }
 
 /** y, and dx and dw of sum(y * cotangent). */
-export function referenceConv(c: ConvCase, x: Float32Array, w: Float32Array, cotangent: Float32Array): { y: Float64Array; dx: Float64Array; dw: Float64Array } {
+export function referenceConv(
+  c: ConvCase,
+  x: Float32Array,
+  w: Float32Array,
+  cotangent: Float32Array,
+): { y: Float64Array; dx: Float64Array; dw: Float64Array } {
   const o = outputSize(c);
   const inPer = c.inChannels / c.groups;
   const outPer = c.outChannels / c.groups;

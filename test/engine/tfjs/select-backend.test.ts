@@ -7,7 +7,9 @@ import { tfjsWasmDir } from '../../../src/engine/tfjs/locate-files';
 import { wasmGradientKernelsInstalled } from '../../../src/engine/tfjs/wasm-gradient-kernels';
 
 function moduleNotFound(name: string): Error {
-  return Object.assign(new Error(`Cannot find module '${name}'\nRequire stack:\n- /x/dist/engine-worker.js`), { code: 'MODULE_NOT_FOUND' });
+  return Object.assign(new Error(`Cannot find module '${name}'\nRequire stack:\n- /x/dist/engine-worker.js`), {
+    code: 'MODULE_NOT_FOUND',
+  });
 }
 
 /** A machine with an NVIDIA driver but neither native package installed. */
@@ -28,7 +30,10 @@ describe('selectTfjsBackend', () => {
     const notes = selected.notes.join('\n');
     assert.match(notes, /^using wasm/);
     assert.match(notes, /threads do not work under Node/);
-    assert.match(notes, /@tensorflow\/tfjs-node-gpu is not installed: npm install @tensorflow\/tfjs-node-gpu@4\.22\.0 in \/opt\/robustness-lens to train and attack on the GPU \(needs CUDA 11\.2 \+ cuDNN 8\.1/);
+    assert.match(
+      notes,
+      /@tensorflow\/tfjs-node-gpu is not installed: npm install @tensorflow\/tfjs-node-gpu@4\.22\.0 in \/opt\/robustness-lens to train and attack on the GPU \(needs CUDA 11\.2 \+ cuDNN 8\.1/,
+    );
     assert.match(notes, /@tensorflow\/tfjs-node is not installed/);
     assert.equal(selected.notes.filter((n) => n.includes('tfjs-node-gpu')).length, 1, 'one line about the GPU');
   });
@@ -38,8 +43,14 @@ describe('selectTfjsBackend', () => {
     assert.equal(tf.getBackend(), selected.name);
     assert.match(selected.notes[0] ?? '', /^using /);
     if (selected.name !== 'tensorflow') {
-      assert.ok(selected.notes.some((n) => n.includes('tfjs-node-gpu')), selected.notes.join('\n'));
-      assert.ok(selected.notes.some((n) => n.includes('@tensorflow/tfjs-node ') || n.includes('@tensorflow/tfjs-node is')), selected.notes.join('\n'));
+      assert.ok(
+        selected.notes.some((n) => n.includes('tfjs-node-gpu')),
+        selected.notes.join('\n'),
+      );
+      assert.ok(
+        selected.notes.some((n) => n.includes('@tensorflow/tfjs-node ') || n.includes('@tensorflow/tfjs-node is')),
+        selected.notes.join('\n'),
+      );
     }
   });
 
@@ -47,8 +58,10 @@ describe('selectTfjsBackend', () => {
     const cpu = await selectTfjsBackend('cpu');
     assert.equal(cpu.name, 'cpu');
     assert.equal(tf.getBackend(), 'cpu');
-    await assert.rejects(selectTfjsBackend('tfjs-node', gpuMachineWithoutPackages),
-      /the tfjs-node back end is not available: @tensorflow\/tfjs-node is not installed/);
+    await assert.rejects(
+      selectTfjsBackend('tfjs-node', gpuMachineWithoutPackages),
+      /the tfjs-node back end is not available: @tensorflow\/tfjs-node is not installed/,
+    );
     const noGpu: BackendProbe = { ...gpuMachineWithoutPackages, cudaUnavailable: () => 'no NVIDIA driver' };
     await assert.rejects(selectTfjsBackend('tfjs-node-gpu', noGpu), /tfjs-node-gpu skipped: no NVIDIA driver/);
     assert.equal((await selectTfjsBackend('wasm')).name, 'wasm');
@@ -66,10 +79,25 @@ describe('native back end failures', () => {
   });
 
   it('tell a missing native binding (install script skipped) from a missing package', () => {
-    const binding = Object.assign(new Error("Cannot find module '/x/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node'"), { code: 'MODULE_NOT_FOUND' });
-    assert.match(explainNativeFailure('@tensorflow/tfjs-node', binding, null), /without its native binding.*npm rebuild @tensorflow\/tfjs-node/);
-    assert.match(explainNativeFailure('@tensorflow/tfjs-node', moduleNotFound('@tensorflow/tfjs-node'), null), /is not installed: npm install @tensorflow\/tfjs-node@4\.22\.0 next to robustness-lens/);
-    const windows = Object.assign(new Error('The specified module could not be found.\r\n\\\\?\\C:\\x\\tfjs_binding.node'), { code: 'ERR_DLOPEN_FAILED' });
-    assert.match(explainNativeFailure('@tensorflow/tfjs-node-gpu', windows, null), /failed to load \(The specified module could not be found\.\): install CUDA 11\.2/);
+    const binding = Object.assign(
+      new Error("Cannot find module '/x/node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node'"),
+      { code: 'MODULE_NOT_FOUND' },
+    );
+    assert.match(
+      explainNativeFailure('@tensorflow/tfjs-node', binding, null),
+      /without its native binding.*npm rebuild @tensorflow\/tfjs-node/,
+    );
+    assert.match(
+      explainNativeFailure('@tensorflow/tfjs-node', moduleNotFound('@tensorflow/tfjs-node'), null),
+      /is not installed: npm install @tensorflow\/tfjs-node@4\.22\.0 next to robustness-lens/,
+    );
+    const windows = Object.assign(
+      new Error('The specified module could not be found.\r\n\\\\?\\C:\\x\\tfjs_binding.node'),
+      { code: 'ERR_DLOPEN_FAILED' },
+    );
+    assert.match(
+      explainNativeFailure('@tensorflow/tfjs-node-gpu', windows, null),
+      /failed to load \(The specified module could not be found\.\): install CUDA 11\.2/,
+    );
   });
 });

@@ -27,11 +27,13 @@ function objectives(): InputObjective[] {
   const targets = Int32Array.from(labels, (y) => (y + 4) % K);
   const reference = new Float32Array(N * K).fill(1 / K);
   return [
-    { kind: 'ce', labels }, { kind: 'dlr', labels }, { kind: 'dlr-targeted', labels, targets },
-    { kind: 'margin', labels, targets }, { kind: 'kl', reference },
+    { kind: 'ce', labels },
+    { kind: 'dlr', labels },
+    { kind: 'dlr-targeted', labels, targets },
+    { kind: 'margin', labels, targets },
+    { kind: 'kl', reference },
   ];
 }
-
 
 describe('torch back end equals ONNX Runtime on networks of the IR', { skip }, () => {
   const torchModels: TorchClassifier[] = [];
@@ -52,8 +54,19 @@ describe('torch back end equals ONNX Runtime on networks of the IR', { skip }, (
         shape = { height: c.size, width: c.size, channels: network.inputChannels };
         const { model, state } = await perturbedTfjsModel(network, c.size, K, c.normalization, 11 + index);
         model.dispose();
-        ort = OnnxClassifier.create(network, state, { inputShape: shape, numClasses: K, threads: 1, ...(c.normalization ? { normalization: c.normalization } : {}) });
-        torch = await TorchClassifier.create({ python: PYTHON, source: { kind: 'ir', network: networkJson(network) }, inputShape: shape, device: 'cpu', threads: 1 });
+        ort = OnnxClassifier.create(network, state, {
+          inputShape: shape,
+          numClasses: K,
+          threads: 1,
+          ...(c.normalization ? { normalization: c.normalization } : {}),
+        });
+        torch = await TorchClassifier.create({
+          python: PYTHON,
+          source: { kind: 'ir', network: networkJson(network) },
+          inputShape: shape,
+          device: 'cpu',
+          threads: 1,
+        });
         torchModels.push(torch);
         const dict = torchStateDict(network, shape, state, c.normalization);
         await torch.setState({ tensors: new Map([...dict].map(([k, t]) => [k, { shape: t.shape, data: t.data }])) });

@@ -18,7 +18,19 @@ import { NO_TORCH, PYTHON } from '../weights/torch-support';
 import { repoPath } from '../../helpers/paths';
 
 const N = '40';
-const COMMON = ['--data', MNIST_DIR, '--n', N, '--eps', '0.1', '--attacks', 'fgsm,apgd-ce', '--batch-size', '40', '--json'];
+const COMMON = [
+  '--data',
+  MNIST_DIR,
+  '--n',
+  N,
+  '--eps',
+  '0.1',
+  '--attacks',
+  'fgsm,apgd-ce',
+  '--batch-size',
+  '40',
+  '--json',
+];
 
 const TRIPS = `import torch
 import torch.nn as nn
@@ -89,11 +101,31 @@ describe('eval --backend torch', { skip: NO_TORCH }, () => {
     fs.writeFileSync(path.join(dir, 'trips.py'), TRIPS);
   });
   const torchArgs = (entry: string): string[] => [
-    'eval', '--backend', 'torch', '--entry', entry, '--trust-code', '--python', PYTHON, '--device', 'cpu', '--workspace', dir,
+    'eval',
+    '--backend',
+    'torch',
+    '--entry',
+    entry,
+    '--trust-code',
+    '--python',
+    PYTHON,
+    '--device',
+    'cpu',
+    '--workspace',
+    dir,
   ];
 
   it('refuses to run an entry without --trust-code, and torch options without --backend torch', async () => {
-    const refused = await cli(['eval', '--backend', 'torch', '--entry', 'small_net.py:small_net(10)', '--workspace', dir, ...COMMON]);
+    const refused = await cli([
+      'eval',
+      '--backend',
+      'torch',
+      '--entry',
+      'small_net.py:small_net(10)',
+      '--workspace',
+      dir,
+      ...COMMON,
+    ]);
     assert.notEqual(refused.code, 0);
     assert.match(refused.err, /--trust-code/);
     const stray = await cli(['eval', path.join(dir, 'small_net.py'), '--device', 'cpu', '--workspace', dir, ...COMMON]);
@@ -101,31 +133,54 @@ describe('eval --backend torch', { skip: NO_TORCH }, () => {
     assert.match(stray.err, /--device is an option of --backend torch/);
   });
 
-  it('gives the accuracies ONNX Runtime gives on the same checkpoint, and names torch and the device', { skip: onnxRuntimeProblem() ?? false }, async () => {
-    const weights = path.join(dir, 'small_net.pt');
-    const onTorch = await cli([...torchArgs('small_net.py:small_net(10)'), '--weights', weights, ...COMMON]);
-    assert.equal(onTorch.code, 0, onTorch.err);
-    const onOrt = await cli(['eval', path.join(dir, 'small_net.py'), '--backend', 'onnxruntime', '--weights', weights, '--workspace', dir, ...COMMON]);
-    assert.equal(onOrt.code, 0, onOrt.err);
-    const a = summaryOf(onTorch.out).evaluation;
-    const b = summaryOf(onOrt.out).evaluation;
-    assert.ok(a && b);
-    assert.ok(a.cleanAccuracy > 0.5, `the fixture is trained (clean ${a.cleanAccuracy})`);
-    assert.equal(a.cleanAccuracy, b.cleanAccuracy);
-    // The two back ends' gradients agree to float32 rounding; an attack's path may still split on
-    // one image of the 40, so one image (2.5pp) is allowed here; the 1,000-image run is the 0.5pp check.
-    for (const [i, attack] of a.attacks.entries()) {
-      assert.ok(Math.abs(attack.robustAccuracy - (b.attacks[i]?.robustAccuracy ?? -1)) <= 1 / Number(N) + 1e-9, attack.name);
-    }
-    assert.deepEqual(a.warnings ?? [], [], 'a trained, deterministic model trips no check');
-    const runDir = summaryOf(onTorch.out).runDir;
-    const env = JSON.parse(fs.readFileSync(path.join(runDir, 'environment.json'), 'utf8')) as { backend: string; device: string; torch: string };
-    assert.equal(env.backend, 'torch');
-    assert.match(env.device, /^CPU .*PyTorch/);
-    assert.match(env.torch, /^\d+\.\d+/);
-    const result = JSON.parse(fs.readFileSync(path.join(runDir, 'result.json'), 'utf8')) as { backend: { torch: string } };
-    assert.equal(result.backend.torch, env.torch);
-  });
+  it(
+    'gives the accuracies ONNX Runtime gives on the same checkpoint, and names torch and the device',
+    { skip: onnxRuntimeProblem() ?? false },
+    async () => {
+      const weights = path.join(dir, 'small_net.pt');
+      const onTorch = await cli([...torchArgs('small_net.py:small_net(10)'), '--weights', weights, ...COMMON]);
+      assert.equal(onTorch.code, 0, onTorch.err);
+      const onOrt = await cli([
+        'eval',
+        path.join(dir, 'small_net.py'),
+        '--backend',
+        'onnxruntime',
+        '--weights',
+        weights,
+        '--workspace',
+        dir,
+        ...COMMON,
+      ]);
+      assert.equal(onOrt.code, 0, onOrt.err);
+      const a = summaryOf(onTorch.out).evaluation;
+      const b = summaryOf(onOrt.out).evaluation;
+      assert.ok(a && b);
+      assert.ok(a.cleanAccuracy > 0.5, `the fixture is trained (clean ${a.cleanAccuracy})`);
+      assert.equal(a.cleanAccuracy, b.cleanAccuracy);
+      // The two back ends' gradients agree to float32 rounding; an attack's path may still split on
+      // one image of the 40, so one image (2.5pp) is allowed here; the 1,000-image run is the 0.5pp check.
+      for (const [i, attack] of a.attacks.entries()) {
+        assert.ok(
+          Math.abs(attack.robustAccuracy - (b.attacks[i]?.robustAccuracy ?? -1)) <= 1 / Number(N) + 1e-9,
+          attack.name,
+        );
+      }
+      assert.deepEqual(a.warnings ?? [], [], 'a trained, deterministic model trips no check');
+      const runDir = summaryOf(onTorch.out).runDir;
+      const env = JSON.parse(fs.readFileSync(path.join(runDir, 'environment.json'), 'utf8')) as {
+        backend: string;
+        device: string;
+        torch: string;
+      };
+      assert.equal(env.backend, 'torch');
+      assert.match(env.device, /^CPU .*PyTorch/);
+      assert.match(env.torch, /^\d+\.\d+/);
+      const result = JSON.parse(fs.readFileSync(path.join(runDir, 'result.json'), 'utf8')) as {
+        backend: { torch: string };
+      };
+      assert.equal(result.backend.torch, env.torch);
+    },
+  );
 
   const trips: readonly [string, string][] = [
     ['trips.py:noisy()', 'randomised-logits'],

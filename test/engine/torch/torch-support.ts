@@ -9,13 +9,33 @@ export const MNIST_DIR = path.join(ROOT, 'dist-test', 'data', 'mnist-bundled');
 
 /** Why the PyTorch tests cannot run here, or false when they can. */
 export function torchMissing(): string | false {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch, numpy, torch.distributed as d; assert d.is_gloo_available()'], { encoding: 'utf8' });
+  const probe = spawnSync(PYTHON, ['-c', 'import torch, numpy, torch.distributed as d; assert d.is_gloo_available()'], {
+    encoding: 'utf8',
+  });
   return probe.status === 0 ? false : `no torch with gloo for ${PYTHON} (apt-get install python3-torch)`;
 }
 
 /** Tiny settings: mnist-small on 96 bundled digits, 2 epochs, a few attack steps. */
-export const TINY = ['--data', MNIST_DIR, '--eps', '0.3', '--epochs', '2', '--train-samples', '96', '--eval-samples', '32',
-  '--batch-size', '16', '--attack-steps', '2', '--lr', '0.05', '--python', PYTHON];
+export const TINY = [
+  '--data',
+  MNIST_DIR,
+  '--eps',
+  '0.3',
+  '--epochs',
+  '2',
+  '--train-samples',
+  '96',
+  '--eval-samples',
+  '32',
+  '--batch-size',
+  '16',
+  '--attack-steps',
+  '2',
+  '--lr',
+  '0.05',
+  '--python',
+  PYTHON,
+];
 
 export async function cli(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -41,8 +61,18 @@ export function readResult(runDir: string): { status: string; history: Epoch[] }
 
 /** The metrics of each epoch without its duration (which no two runs share). */
 export function metrics(history: readonly Epoch[]): Omit<Epoch, 'seconds'>[] {
-  return history.map(({ epoch, trainLoss, trainAccuracy, cleanAccuracy, fgsmAccuracy, pgdAccuracy, learningRate, eps }) =>
-    ({ epoch, trainLoss, trainAccuracy, cleanAccuracy, fgsmAccuracy, pgdAccuracy, learningRate, eps }));
+  return history.map(
+    ({ epoch, trainLoss, trainAccuracy, cleanAccuracy, fgsmAccuracy, pgdAccuracy, learningRate, eps }) => ({
+      epoch,
+      trainLoss,
+      trainAccuracy,
+      cleanAccuracy,
+      fgsmAccuracy,
+      pgdAccuracy,
+      learningRate,
+      eps,
+    }),
+  );
 }
 
 export function runFolderOf(out: string): string {

@@ -91,7 +91,7 @@ async function loadedModel(w: Written, file: string): Promise<Loaded> {
   return { model, normalization };
 }
 
-describe('PyTorch checkpoints of IR models give PyTorch\'s logits in the engine', { skip: NO_TORCH }, () => {
+describe("PyTorch checkpoints of IR models give PyTorch's logits in the engine", { skip: NO_TORCH }, () => {
   const written: Written[] = [];
   before(async () => {
     await selectTfjsBackend('cpu');
@@ -100,7 +100,7 @@ describe('PyTorch checkpoints of IR models give PyTorch\'s logits in the engine'
     }
   });
 
-  it('reads each design\'s torch.save file (plain, in a dict, DataParallel) into tfjs and ONNX Runtime', async (t) => {
+  it("reads each design's torch.save file (plain, in a dict, DataParallel) into tfjs and ONNX Runtime", async (t) => {
     const withSe = written.some((w) => w.network.name === 'design');
     assert.ok(written.length >= 3 && withSe, 'the designs include SE and grouped convs');
     for (const w of written) {
@@ -146,8 +146,11 @@ describe('PyTorch checkpoints of IR models give PyTorch\'s logits in the engine'
         const state = await model.getState();
         fs.writeFileSync(exported, torchStateDictFile(torchStateDict(w.network, w.shape, state, normalization)));
         const spec = {
-          network: networkJson(w.network), file: exported, input: [N, w.shape.height, w.shape.width, w.shape.channels],
-          inputFile: `${exported}.input.bin`, logitsFile: `${exported}.logits.json`,
+          network: networkJson(w.network),
+          file: exported,
+          input: [N, w.shape.height, w.shape.width, w.shape.channels],
+          inputFile: `${exported}.input.bin`,
+          logitsFile: `${exported}.logits.json`,
         };
         fs.writeFileSync(spec.inputFile, new Uint8Array(w.input.buffer, w.input.byteOffset, w.input.byteLength));
         fs.writeFileSync(`${exported}.json`, JSON.stringify(spec));
@@ -162,19 +165,26 @@ describe('PyTorch checkpoints of IR models give PyTorch\'s logits in the engine'
     }
   });
 
-  it('reads a checkpoint of the user\'s own nn.Module by its own names (2x2 flatten, BatchNorm1d)', async () => {
+  it("reads a checkpoint of the user's own nn.Module by its own names (2x2 flatten, BatchNorm1d)", async () => {
     const c = TRAINING_CASES.find((x) => x.file.endsWith('.py'));
     assert.ok(c);
     const network = await networkFromText(c.file, c.text, 10);
     const base = path.join(dir, 'own-module');
     const spec = {
-      source: c.text, className: 'Tiny', seed: 5, file: `${base}.pt`,
-      input: [N, c.size, c.size, 3], inputFile: `${base}.input.bin`, logitsFile: `${base}.logits.json`,
+      source: c.text,
+      className: 'Tiny',
+      seed: 5,
+      file: `${base}.pt`,
+      input: [N, c.size, c.size, 3],
+      inputFile: `${base}.input.bin`,
+      logitsFile: `${base}.logits.json`,
     };
     fs.writeFileSync(`${base}.json`, JSON.stringify(spec));
     torchScript('module', `${base}.json`);
     const w: Written = {
-      network, shape: { height: c.size, width: c.size, channels: 3 }, file: spec.file,
+      network,
+      shape: { height: c.size, width: c.size, channels: 3 },
+      file: spec.file,
       input: new Float32Array(fs.readFileSync(spec.inputFile).buffer.slice(0)),
       logits: Float32Array.from(JSON.parse(fs.readFileSync(spec.logitsFile, 'utf8')) as number[]),
     };
@@ -206,8 +216,9 @@ describe('PyTorch checkpoints of IR models give PyTorch\'s logits in the engine'
       await assert.rejects(applyTorchWeights(model, w.network, w.shape, { ...weights, tensors }), (error: Error) => {
         assert.ok(error instanceof WeightsFileError);
         const quote = (s: string): string => s.replace(/\./g, '\\.');
-        const wanted = `1 missing: ${quote(first)}; 1 unexpected: classifier\\.extra; `
-          + `1 of the wrong shape: ${quote(second)} is \\[`;
+        const wanted =
+          `1 missing: ${quote(first)}; 1 unexpected: classifier\\.extra; ` +
+          `1 of the wrong shape: ${quote(second)} is \\[`;
         assert.match(error.message, new RegExp(wanted));
         return true;
       });

@@ -28,7 +28,11 @@ describe('torch.save files read without Python', { skip: NO_TORCH }, () => {
       const got = read.tensors.get(name);
       assert.ok(got, name);
       assert.deepEqual(got.shape, want.shape, name);
-      assert.deepEqual(Array.from(got.data), want.values.map((v) => Math.fround(v)), name);
+      assert.deepEqual(
+        Array.from(got.data),
+        want.values.map((v) => Math.fround(v)),
+        name,
+      );
     }
     assert.equal(read.tensors.get('f16')?.dtype, 'float16');
     assert.equal(read.tensors.get('i64')?.dtype, 'int64');
@@ -39,11 +43,14 @@ describe('torch.save files read without Python', { skip: NO_TORCH }, () => {
     const marker = path.join(dir, 'ran-os-system');
     torchScript('evil', file, marker);
     assert.equal(fs.existsSync(marker), false, 'saving must not have run the payload');
-    assert.throws(() => readStateDictFile(file), (error: Error) => {
-      assert.ok(error instanceof WeightsFileError);
-      assert.match(error.message, /^refused: evil\.pt references (posix|os|nt)\.system/);
-      return true;
-    });
+    assert.throws(
+      () => readStateDictFile(file),
+      (error: Error) => {
+        assert.ok(error instanceof WeightsFileError);
+        assert.match(error.message, /^refused: evil\.pt references (posix|os|nt)\.system/);
+        return true;
+      },
+    );
     assert.equal(fs.existsSync(marker), false, 'reading must not have run the payload');
   });
 

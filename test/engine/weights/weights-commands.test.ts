@@ -21,7 +21,16 @@ after(() => fs.rmSync(workspace, { recursive: true, force: true }));
 const DIGITS = repoPath('dist-test', 'data', 'mnist-bundled');
 const common = ['--backend', 'cpu', '--data', DIGITS, '--workspace', workspace, '--json'];
 const trainFlags = [
-  '--epochs', '1', '--train-samples', '64', '--eval-samples', '16', '--batch-size', '32', '--method', 'standard',
+  '--epochs',
+  '1',
+  '--train-samples',
+  '64',
+  '--eval-samples',
+  '16',
+  '--batch-size',
+  '32',
+  '--method',
+  'standard',
 ];
 
 async function run(...argv: string[]): Promise<RunSummary> {
@@ -58,8 +67,11 @@ describe('export, eval --weights x.pt and train --init-weights', () => {
     assert.ok(network);
     const base = path.join(workspace, 'strict');
     const spec = {
-      network: networkJson(network), file: path.join(trained.runDir, 'weights.pt'), input: [2, 28, 28, 1],
-      inputFile: `${base}.bin`, logitsFile: `${base}.json`,
+      network: networkJson(network),
+      file: path.join(trained.runDir, 'weights.pt'),
+      input: [2, 28, 28, 1],
+      inputFile: `${base}.bin`,
+      logitsFile: `${base}.json`,
     };
     fs.writeFileSync(spec.inputFile, new Uint8Array(new Float32Array(2 * 28 * 28).fill(0.5).buffer));
     fs.writeFileSync(`${base}.spec.json`, JSON.stringify(spec));
@@ -69,7 +81,7 @@ describe('export, eval --weights x.pt and train --init-weights', () => {
     assert.ok(logits.every(Number.isFinite));
   });
 
-  it('fine-tunes from a .pt file: with a zero learning rate the weights stay the file\'s', async () => {
+  it("fine-tunes from a .pt file: with a zero learning rate the weights stay the file's", async () => {
     const init = path.join(trained.runDir, 'weights.pt');
     const tuned = await run('train', MODEL, '--init-weights', init, '--lr', '0', ...trainFlags, ...common);
     type Config = { model: { initWeights: string } };

@@ -51,19 +51,34 @@ describe('a cancelled training, as the editor says it', () => {
     const mnist = loadBundledMnist(MNIST_DIR);
     const data = { train: take(mnist.train ?? mnist.test, 64), test: take(mnist.test, 32) };
     const config = {
-      ...TRAIN_DEFAULTS, method: 'fast' as const, threat: { norm: 'Linf' as const, eps: 0.1 }, epochs: 3,
-      batchSize: 32, evalSamples: 32, evalPgdSteps: 1, seed: 3,
+      ...TRAIN_DEFAULTS,
+      method: 'fast' as const,
+      threat: { norm: 'Linf' as const, eps: 0.1 },
+      epochs: 3,
+      batchSize: 32,
+      evalSamples: 32,
+      evalPgdSteps: 1,
+      seed: 3,
     };
     const model = new TfjsClassifier(network, {
-      inputShape: { height: 28, width: 28, channels: 1 }, numClasses: 10, normalization: KNOWN_NORMALIZATIONS.mnist, seed: 3,
+      inputShape: { height: 28, width: 28, channels: 1 },
+      numClasses: 10,
+      normalization: KNOWN_NORMALIZATIONS.mnist,
+      seed: 3,
     });
     t.after(() => model.dispose());
     let stop = false;
     const checkpointFile = path.join(dir, 'checkpoint.rlck');
     const cut = await train(model, data, config, {
-      checkpointFile, resume: false, isCancelled: () => stop,
+      checkpointFile,
+      resume: false,
+      isCancelled: () => stop,
       // Cancel pressed during the second epoch: the first one's checkpoint is on disk.
-      events: { progress: (p) => { stop = p.epoch === 2; } },
+      events: {
+        progress: (p) => {
+          stop = p.epoch === 2;
+        },
+      },
     });
     assert.equal(cut.status, 'cancelled');
     assert.equal((readCheckpoint(checkpointFile).meta as { epochsDone?: number }).epochsDone, 1);

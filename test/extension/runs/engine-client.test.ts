@@ -33,11 +33,24 @@ class FakeWorker implements WorkerProcess {
   }
 }
 
-const evalReq = evalRequest({ modelFile: '/ws/m.arch.yaml', workspace: '/ws', data: 'mnist', eps: 0.3, attacks: ['fgsm', 'pgd'], samples: 50 });
-const trainReq = trainRequest({ modelFile: '/ws/m.arch.yaml', workspace: '/ws', data: 'mnist', eps: 0.3, config: { epochs: 1 } });
+const evalReq = evalRequest({
+  modelFile: '/ws/m.arch.yaml',
+  workspace: '/ws',
+  data: 'mnist',
+  eps: 0.3,
+  attacks: ['fgsm', 'pgd'],
+  samples: 50,
+});
+const trainReq = trainRequest({
+  modelFile: '/ws/m.arch.yaml',
+  workspace: '/ws',
+  data: 'mnist',
+  eps: 0.3,
+  config: { epochs: 1 },
+});
 
 describe('the engine client', () => {
-  it('starts the worker on the first run and routes each run\'s stream by request id', () => {
+  it("starts the worker on the first run and routes each run's stream by request id", () => {
     const workers: FakeWorker[] = [];
     const client = new EngineClient(() => {
       const w = new FakeWorker();
@@ -51,16 +64,32 @@ describe('the engine client', () => {
     client.execute(trainReq, (m) => b.push(m));
     assert.equal(workers.length, 1, 'one worker for both');
     const w = workers[0] as FakeWorker;
-    assert.deepEqual(w.sent.map((r) => [r.id, r.type]), [[1, 'eval'], [2, 'train']]);
+    assert.deepEqual(
+      w.sent.map((r) => [r.id, r.type]),
+      [
+        [1, 'eval'],
+        [2, 'train'],
+      ],
+    );
     assert.deepEqual(w.sent[0]?.type === 'eval' && w.sent[0].options, evalReq.options);
     w.emit({ id: 2, type: 'run', message: { type: 'progress', phase: 'epoch 1/1', done: 1, total: 10 } });
     w.emit({ id: 1, type: 'run', message: { type: 'result', result: evalSummary('x') } });
     w.emit({ id: 1, type: 'run', message: { type: 'progress', phase: 'late', done: 1, total: 1 } });
-    assert.deepEqual(a.map((m) => m.type), ['result']);
-    assert.deepEqual(b.map((m) => m.type), ['progress']);
+    assert.deepEqual(
+      a.map((m) => m.type),
+      ['result'],
+    );
+    assert.deepEqual(
+      b.map((m) => m.type),
+      ['progress'],
+    );
     client.dispose();
     assert.ok(w.killed);
-    assert.deepEqual(b.map((m) => m.type), ['progress', 'error'], 'a run in progress ends when the editor stops the engine');
+    assert.deepEqual(
+      b.map((m) => m.type),
+      ['progress', 'error'],
+      'a run in progress ends when the editor stops the engine',
+    );
   });
 
   it('sends a cancel naming the run, and nothing once the run has ended', () => {
@@ -75,24 +104,30 @@ describe('the engine client', () => {
     client.dispose();
   });
 
-  it('turns a worker that dies or refuses a request into an error for its runs, and starts a new worker next time', () => {
-    const workers: FakeWorker[] = [];
-    const client = new EngineClient(() => {
-      const w = new FakeWorker();
-      workers.push(w);
-      return w;
-    });
-    const got: RunMessage[] = [];
-    client.execute(evalReq, (m) => got.push(m));
-    workers[0]?.exit(null, 'SIGKILL');
-    assert.equal(got[0]?.type, 'error');
-    assert.match(got[0]?.type === 'error' ? got[0].message : '', /engine process stopped unexpectedly \(signal SIGKILL\)/);
-    client.execute(evalReq, (m) => got.push(m));
-    assert.equal(workers.length, 2);
-    workers[1]?.emit({ id: 2, type: 'error', message: 'malformed request', diagnostics: [] });
-    assert.match(got[1]?.type === 'error' ? got[1].message : '', /engine refused the run: malformed request/);
-    client.dispose();
-  });
+  it(
+    'turns a worker that dies or refuses a request into an error for its runs, and starts a ' + 'new worker next time',
+    () => {
+      const workers: FakeWorker[] = [];
+      const client = new EngineClient(() => {
+        const w = new FakeWorker();
+        workers.push(w);
+        return w;
+      });
+      const got: RunMessage[] = [];
+      client.execute(evalReq, (m) => got.push(m));
+      workers[0]?.exit(null, 'SIGKILL');
+      assert.equal(got[0]?.type, 'error');
+      assert.match(
+        got[0]?.type === 'error' ? got[0].message : '',
+        /engine process stopped unexpectedly \(signal SIGKILL\)/,
+      );
+      client.execute(evalReq, (m) => got.push(m));
+      assert.equal(workers.length, 2);
+      workers[1]?.emit({ id: 2, type: 'error', message: 'malformed request', diagnostics: [] });
+      assert.match(got[1]?.type === 'error' ? got[1].message : '', /engine refused the run: malformed request/);
+      client.dispose();
+    },
+  );
 
   it('stops an idle worker so its memory goes back, and ignores that exit', async () => {
     const workers: FakeWorker[] = [];
@@ -116,9 +151,23 @@ describe('the engine client', () => {
   it('hands a Slurm run to the worker: resolves once it answers "submitted", rejects with its error', async () => {
     const w = new FakeWorker();
     const client = new EngineClient(() => w, 20);
-    const torch = { launch: { python: 'python3', nprocPerNode: 2, nnodes: 1, device: 'cpu' as const, amp: false, syncBatchNorm: false }, slurm: { partition: 'debug' } };
+    const torch = {
+      launch: {
+        python: 'python3',
+        nprocPerNode: 2,
+        nnodes: 1,
+        device: 'cpu' as const,
+        amp: false,
+        syncBatchNorm: false,
+      },
+      slurm: { partition: 'debug' },
+    };
     assert.equal(trainReq.kind, 'train');
-    const request = { kind: 'train' as const, label: trainReq.label, options: { ...(trainReq.options as TrainRunOptions), torch } };
+    const request = {
+      kind: 'train' as const,
+      label: trainReq.label,
+      options: { ...(trainReq.options as TrainRunOptions), torch },
+    };
     const submitted = client.submit(request);
     const sent = w.sent[0];
     assert.equal(sent?.type, 'train');
@@ -126,7 +175,11 @@ describe('the engine client', () => {
     w.emit({ id: sent?.id ?? -1, type: 'submitted', runId: 'r1', runDir: '/ws/.robustness-lens/runs/r1', jobId: '17' });
     assert.deepEqual(await submitted, { runId: 'r1', runDir: '/ws/.robustness-lens/runs/r1', jobId: '17' });
     const refused = client.submit(request);
-    w.emit({ id: w.sent[1]?.id ?? -1, type: 'run', message: { type: 'error', message: 'sbatch refused the job: invalid partition' } });
+    w.emit({
+      id: w.sent[1]?.id ?? -1,
+      type: 'run',
+      message: { type: 'error', message: 'sbatch refused the job: invalid partition' },
+    });
     await assert.rejects(refused, /sbatch refused the job: invalid partition/);
     // Nothing left running: the idle worker goes.
     await new Promise((resolve) => setTimeout(resolve, 60));

@@ -29,7 +29,8 @@ describe('runs through the real engine worker', () => {
     const done = new Promise<void>((resolve) => {
       queue.onEvent((entry, message) => {
         if (queue.active().filter((e) => e.state === 'running').length > 1) overlap = true;
-        if (entry.request === firstRequest && message?.type === 'progress' && !entry.cancelRequested) queue.cancel(entry.key);
+        if (entry.request === firstRequest && message?.type === 'progress' && !entry.cancelRequested)
+          queue.cancel(entry.key);
         if (entry.state === 'finished') finished.set(entry.key, entry);
         if (finished.size === 2) resolve();
       });
@@ -49,7 +50,13 @@ describe('runs through the real engine worker', () => {
 
     const log: string[] = [];
     const runs = listRuns([workspace], queue.active(), (l) => log.push(l));
-    assert.deepEqual(runs.map((r) => [r.id, r.state, r.result?.status]), [[b?.runId, 'finished', 'completed'], [a?.runId, 'finished', 'cancelled']]);
+    assert.deepEqual(
+      runs.map((r) => [r.id, r.state, r.result?.status]),
+      [
+        [b?.runId, 'finished', 'completed'],
+        [a?.runId, 'finished', 'cancelled'],
+      ],
+    );
     const saved = JSON.parse(fs.readFileSync(path.join(b?.runDir ?? '', 'result.json'), 'utf8')) as unknown;
     assert.deepEqual(runs[0]?.result, saved, 'the panel gets result.json as written');
     assert.deepEqual(log, []);

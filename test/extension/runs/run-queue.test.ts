@@ -7,17 +7,32 @@ import { describeProgress } from '../../../src/extension/runs/run-text';
 import { evalSummary } from './run-samples';
 
 /** An executor whose runs the test drives by hand. */
-function fakeExecutor(): { execute: RunExecutor; started: { request: RunRequest; send: (m: RunMessage) => void; cancels: number }[] } {
+function fakeExecutor(): {
+  execute: RunExecutor;
+  started: { request: RunRequest; send: (m: RunMessage) => void; cancels: number }[];
+} {
   const started: { request: RunRequest; send: (m: RunMessage) => void; cancels: number }[] = [];
   const execute: RunExecutor = (request, onMessage) => {
     const run = { request, send: onMessage, cancels: 0 };
     started.push(run);
-    return { cancel: () => { run.cancels++; } };
+    return {
+      cancel: () => {
+        run.cancels++;
+      },
+    };
   };
   return { execute, started };
 }
 
-const request = (name: string): RunRequest => evalRequest({ modelFile: `/ws/${name}.arch.yaml`, modelName: name, workspace: '/ws', data: 'mnist', eps: 0.3, attacks: ['fgsm'] });
+const request = (name: string): RunRequest =>
+  evalRequest({
+    modelFile: `/ws/${name}.arch.yaml`,
+    modelName: name,
+    workspace: '/ws',
+    data: 'mnist',
+    eps: 0.3,
+    attacks: ['fgsm'],
+  });
 
 describe('the run queue', () => {
   it('runs one at a time; the second waits, says so, and starts when the first ends', () => {
@@ -34,7 +49,14 @@ describe('the run queue', () => {
     assert.equal(waiting.position, 1);
     assert.equal(describeProgress(waiting), 'queued (1 run ahead)');
 
-    started[0]?.send({ type: 'started', runId: 'run-a', runDir: '/ws/.robustness-lens/runs/run-a', backend: 'wasm', device: 'CPU', notes: [] });
+    started[0]?.send({
+      type: 'started',
+      runId: 'run-a',
+      runDir: '/ws/.robustness-lens/runs/run-a',
+      backend: 'wasm',
+      device: 'CPU',
+      notes: [],
+    });
     started[0]?.send({ type: 'progress', phase: 'attacking', done: 25, total: 50, etaSeconds: 3 });
     assert.equal(queue.find('run-a')?.key, a.key, 'found by the engine run id');
     assert.equal(describeProgress(queue.find('run-a') as RunEntry), 'attacking: 25/50 images · 3 s left');
@@ -43,7 +65,12 @@ describe('the run queue', () => {
     assert.equal(started.length, 2, 'the second run started');
     assert.equal(started[1]?.request, b.request);
     assert.equal(queue.find(b.key)?.state, 'running');
-    assert.deepEqual(events.slice(0, 4), [`${a.key}:queued`, `${a.key}:running`, `${b.key}:queued`, `${a.key}:running:started`]);
+    assert.deepEqual(events.slice(0, 4), [
+      `${a.key}:queued`,
+      `${a.key}:running`,
+      `${b.key}:queued`,
+      `${a.key}:running:started`,
+    ]);
     assert.ok(events.includes(`${a.key}:finished:result`));
   });
 
@@ -51,7 +78,9 @@ describe('the run queue', () => {
     const { execute, started } = fakeExecutor();
     const queue = new RunQueue(execute);
     const finished: RunEntry[] = [];
-    queue.onEvent((e) => { if (e.state === 'finished') finished.push(e); });
+    queue.onEvent((e) => {
+      if (e.state === 'finished') finished.push(e);
+    });
     const a = queue.enqueue(request('a'));
     const b = queue.enqueue(request('b'));
     const c = queue.enqueue(request('c'));
@@ -67,7 +96,11 @@ describe('the run queue', () => {
     assert.equal(started.length, 1, 'nothing else starts before the running run ends');
     started[0]?.send({ type: 'result', result: { ...evalSummary('run-a'), status: 'cancelled' } });
     assert.equal(finished[1]?.outcome, 'cancelled');
-    assert.deepEqual(started.map((s) => s.request), [a.request, c.request], 'b never ran');
+    assert.deepEqual(
+      started.map((s) => s.request),
+      [a.request, c.request],
+      'b never ran',
+    );
     assert.equal(queue.cancel(b.key), false, 'a finished run cannot be cancelled');
     assert.equal(queue.cancel('no-such-run'), false);
   });
@@ -82,7 +115,9 @@ describe('the run queue', () => {
       return { cancel: () => undefined };
     });
     const finished: RunEntry[] = [];
-    queue.onEvent((e) => { if (e.state === 'finished') finished.push(e); });
+    queue.onEvent((e) => {
+      if (e.state === 'finished') finished.push(e);
+    });
     queue.enqueue(request('a'));
     assert.equal(finished[0]?.outcome, 'failed');
     assert.match(finished[0]?.error ?? '', /could not start the engine: fork failed/);
@@ -99,7 +134,9 @@ describe('the run queue', () => {
     t.mock.method(console, 'error', () => undefined);
     const { execute, started } = fakeExecutor();
     const queue = new RunQueue(execute);
-    queue.onEvent(() => { throw new Error('disposed webview'); });
+    queue.onEvent(() => {
+      throw new Error('disposed webview');
+    });
     queue.enqueue(request('a'));
     queue.enqueue(request('b'));
     started[0]?.send({ type: 'error', message: 'boom' });
@@ -113,6 +150,9 @@ describe('the run queue', () => {
     queue.enqueue(request('b'));
     queue.cancelAll();
     assert.equal(started[0]?.cancels, 1);
-    assert.deepEqual(queue.active().map((e) => e.state), ['running']);
+    assert.deepEqual(
+      queue.active().map((e) => e.state),
+      ['running'],
+    );
   });
 });

@@ -22,7 +22,10 @@ export function evalSummary(runId: string): RunSummary {
       threat: { norm: 'Linf', eps: 0.3 },
       samples: 50,
       cleanAccuracy: 0.9,
-      attacks: [{ name: 'fgsm', robustAccuracy: 0.3, seconds: 1.5 }, { name: 'pgd', robustAccuracy: 0.12, seconds: 4.25 }],
+      attacks: [
+        { name: 'fgsm', robustAccuracy: 0.3, seconds: 1.5 },
+        { name: 'pgd', robustAccuracy: 0.12, seconds: 4.25 },
+      ],
       robustAccuracy: 0.12,
       perSample: { indices: [0, 1], clean: [1, 0], robust: [0, 0] },
       seconds: 6,
@@ -31,10 +34,35 @@ export function evalSummary(runId: string): RunSummary {
 }
 
 export function trainSummary(runId: string): RunSummary {
-  const epoch = (n: number) => ({ epoch: n, trainLoss: 1 / n, trainAccuracy: 0.5, learningRate: 0.1, eps: 0.3, cleanAccuracy: 0.8 + n / 100, fgsmAccuracy: 0.4, pgdAccuracy: 0.3, seconds: 10 });
-  return { runId, runDir: `/ws/.robustness-lens/runs/${runId}`, kind: 'train', status: 'completed', history: [epoch(1), epoch(2)] };
+  const epoch = (n: number) => ({
+    epoch: n,
+    trainLoss: 1 / n,
+    trainAccuracy: 0.5,
+    learningRate: 0.1,
+    eps: 0.3,
+    cleanAccuracy: 0.8 + n / 100,
+    fgsmAccuracy: 0.4,
+    pgdAccuracy: 0.3,
+    seconds: 10,
+  });
+  return {
+    runId,
+    runDir: `/ws/.robustness-lens/runs/${runId}`,
+    kind: 'train',
+    status: 'completed',
+    history: [epoch(1), epoch(2)],
+  };
 }
 
 export function evalRecord(id: string, overrides: Partial<RunRecord> = {}): RunRecord {
-  return { id, dir: `/ws/.robustness-lens/runs/${id}`, kind: 'eval', config: evalConfig, environment: { backend: 'wasm', device: 'CPU' }, state: 'finished', result: evalSummary(id), ...overrides };
+  return {
+    id,
+    dir: `/ws/.robustness-lens/runs/${id}`,
+    kind: 'eval',
+    config: evalConfig,
+    environment: { backend: 'wasm', device: 'CPU' },
+    state: 'finished',
+    result: evalSummary(id),
+    ...overrides,
+  };
 }

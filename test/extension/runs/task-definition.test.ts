@@ -8,7 +8,13 @@ import type { TrainRunOptions } from '../../../src/engine/run/execute-train';
 import { parseEngineRequest } from '../../../src/engine/protocol';
 
 const ws = path.resolve('/work/space');
-const context: TaskContext = { workspace: ws, defaultData: 'mnist', backend: 'auto', evalSamples: 1000, trainEpochs: 10 };
+const context: TaskContext = {
+  workspace: ws,
+  defaultData: 'mnist',
+  backend: 'auto',
+  evalSamples: 1000,
+  trainEpochs: 10,
+};
 
 function parsedOk(definition: Record<string, unknown>, ctx = context) {
   const parsed = parseTaskDefinition({ type: 'robustness-lens', ...definition }, ctx);
@@ -43,35 +49,90 @@ describe('robustness-lens task definitions (tasks.json)', () => {
   });
 
   it('reads every eval option; a data folder and weights are relative to the workspace folder', () => {
-    const o = parsedOk({ command: 'eval', model: 'm.arch.yaml', data: 'data/cifar-10-batches-bin', eps: '8/255', norm: 'L2', attacks: 'fgsm, PGD', n: 50, batchSize: 25, pgdSteps: 7, seed: 3, backend: 'wasm', modelName: 'Small', weights: '/abs/run' }).options as EvalRunOptions;
+    const o = parsedOk({
+      command: 'eval',
+      model: 'm.arch.yaml',
+      data: 'data/cifar-10-batches-bin',
+      eps: '8/255',
+      norm: 'L2',
+      attacks: 'fgsm, PGD',
+      n: 50,
+      batchSize: 25,
+      pgdSteps: 7,
+      seed: 3,
+      backend: 'wasm',
+      modelName: 'Small',
+      weights: '/abs/run',
+    }).options as EvalRunOptions;
     assert.equal(o.data, path.join(ws, 'data/cifar-10-batches-bin'));
     assert.deepEqual(o.threat, { norm: 'L2', eps: 8 / 255 });
     assert.deepEqual(o.attacks, ['fgsm', 'pgd']);
-    assert.deepEqual([o.samples, o.batchSize, o.pgdSteps, o.seed, o.backend, o.modelName, o.weights], [50, 25, 7, 3, 'wasm', 'Small', '/abs/run']);
-    assert.deepEqual((parsedOk({ command: 'eval', model: 'm.arch.yaml', attacks: ['apgd-t', 'square'] }).options as EvalRunOptions).attacks, ['apgd-t', 'square']);
+    assert.deepEqual(
+      [o.samples, o.batchSize, o.pgdSteps, o.seed, o.backend, o.modelName, o.weights],
+      [50, 25, 7, 3, 'wasm', 'Small', '/abs/run'],
+    );
+    assert.deepEqual(
+      (parsedOk({ command: 'eval', model: 'm.arch.yaml', attacks: ['apgd-t', 'square'] }).options as EvalRunOptions)
+        .attacks,
+      ['apgd-t', 'square'],
+    );
   });
 
-  it('an eval of a training run\'s weights needs no model file', () => {
-    const o = parsedOk({ command: 'eval', weights: '.robustness-lens/runs/20261125-100000-train-abcdef' }).options as EvalRunOptions;
+  it("an eval of a training run's weights needs no model file", () => {
+    const o = parsedOk({ command: 'eval', weights: '.robustness-lens/runs/20261125-100000-train-abcdef' })
+      .options as EvalRunOptions;
     assert.equal(o.modelFile, undefined);
     assert.equal(o.weights, path.join(ws, '.robustness-lens/runs/20261125-100000-train-abcdef'));
     assert.ok(parseEngineRequest({ id: 1, type: 'eval', options: o }));
   });
 
   it('the settings give the defaults a task leaves out', () => {
-    const o = parsedOk({ command: 'eval', model: 'm.arch.yaml' }, { ...context, defaultData: 'digits', defaultEps: '0.1', backend: 'cpu', evalSamples: 64 }).options as EvalRunOptions;
+    const o = parsedOk(
+      { command: 'eval', model: 'm.arch.yaml' },
+      { ...context, defaultData: 'digits', defaultEps: '0.1', backend: 'cpu', evalSamples: 64 },
+    ).options as EvalRunOptions;
     assert.deepEqual([o.data, o.threat.eps, o.backend, o.samples], [path.join(ws, 'digits'), 0.1, 'cpu', 64]);
     const cifar = parsedOk({ command: 'eval', model: 'm.arch.yaml', data: '/data/cifar' }).options as EvalRunOptions;
     assert.equal(cifar.threat.eps, 8 / 255, 'eps follows the data set when nothing sets it');
   });
 
   it('a train task maps its options onto the training config', () => {
-    const request = parsedOk({ command: 'train', model: 'm.arch.yaml', eps: 0.1, epochs: 3, method: 'fast', schedule: 'cyclic', lr: 0.2, attackSteps: 7, epsRamp: 2, trainSamples: 1024, evalSamples: 200, batchSize: 64, seed: 1 });
+    const request = parsedOk({
+      command: 'train',
+      model: 'm.arch.yaml',
+      eps: 0.1,
+      epochs: 3,
+      method: 'fast',
+      schedule: 'cyclic',
+      lr: 0.2,
+      attackSteps: 7,
+      epsRamp: 2,
+      trainSamples: 1024,
+      evalSamples: 200,
+      batchSize: 64,
+      seed: 1,
+    });
     assert.equal(request.kind, 'train');
     const o = request.options as TrainRunOptions;
-    assert.deepEqual(o.config, { threat: { norm: 'Linf', eps: 0.1 }, method: 'fast', schedule: 'cyclic', epochs: 3, batchSize: 64, attackSteps: 7, learningRate: 0.2, epsRampEpochs: 2, trainSamples: 1024, evalSamples: 200, seed: 1 });
+    assert.deepEqual(o.config, {
+      threat: { norm: 'Linf', eps: 0.1 },
+      method: 'fast',
+      schedule: 'cyclic',
+      epochs: 3,
+      batchSize: 64,
+      attackSteps: 7,
+      learningRate: 0.2,
+      epsRampEpochs: 2,
+      trainSamples: 1024,
+      evalSamples: 200,
+      seed: 1,
+    });
     assert.ok(parseEngineRequest({ id: 1, type: 'train', options: o }));
-    assert.equal((parsedOk({ command: 'train', model: 'm.arch.yaml' }).options as TrainRunOptions).config.epochs, 10, 'epochs from the settings');
+    assert.equal(
+      (parsedOk({ command: 'train', model: 'm.arch.yaml' }).options as TrainRunOptions).config.epochs,
+      10,
+      'epochs from the settings',
+    );
   });
 
   it('refuses what it cannot run, naming every wrong field', () => {
@@ -85,8 +146,14 @@ describe('robustness-lens task definitions (tasks.json)', () => {
     assert.match(error({ command: 'eval', model: 'm.arch.yaml', attacks: [] }), /attacks is empty/);
     assert.match(error({ command: 'eval', model: 'm.arch.yaml', n: 0 }), /"n" must be an integer of at least 1/);
     assert.match(error({ command: 'train', model: 'm.arch.yaml', epochs: 2.5 }), /"epochs" must be an integer/);
-    assert.match(error({ command: 'train', model: 'm.arch.yaml', method: 'free' }), /"method" must be one of pgd, fast, trades, standard/);
-    assert.match(error({ command: 'eval', model: 42, backend: 'tpu' }), /"model" must be a non-empty string.*"backend" must be one of/);
+    assert.match(
+      error({ command: 'train', model: 'm.arch.yaml', method: 'free' }),
+      /"method" must be one of pgd, fast, trades, standard/,
+    );
+    assert.match(
+      error({ command: 'eval', model: 42, backend: 'tpu' }),
+      /"model" must be a non-empty string.*"backend" must be one of/,
+    );
   });
 
   it('parses radii and attack lists as the CLI does', () => {

@@ -26,9 +26,13 @@ new ResizeObserver(() => {
 }).observe(root);
 
 let scrollTimer: number | undefined;
-window.addEventListener('scroll', () => {
-  window.clearTimeout(scrollTimer);
-  scrollTimer = window.setTimeout(() => app.rememberScroll(window.scrollY), 200);
-}, { passive: true });
+window.addEventListener(
+  'scroll',
+  () => {
+    window.clearTimeout(scrollTimer);
+    scrollTimer = window.setTimeout(() => app.rememberScroll(window.scrollY), 200);
+  },
+  { passive: true },
+);
 
 vscode.postMessage({ type: 'ready' });

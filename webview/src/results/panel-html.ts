@@ -24,7 +24,8 @@ function attribute(value: string): string {
 
 export function resultsPanelHtml({ scriptUri, styleUri, cspSource, nonce }: ResultsPanelHtmlOptions): string {
   // These go into the CSP header itself, where quotes or semicolons would add directives.
-  if (!/^[A-Za-z0-9+/=]{16,}$/.test(nonce)) throw new Error('resultsPanelHtml: the nonce must be at least 16 base64 characters');
+  if (!/^[A-Za-z0-9+/=]{16,}$/.test(nonce))
+    throw new Error('resultsPanelHtml: the nonce must be at least 16 base64 characters');
   // VS Code's cspSource is a list of sources ("'self' https://*.vscode-cdn.net"); accept exactly that
   // shape, so a semicolon or a keyword such as 'unsafe-inline' can never slip into the policy.
   const sources = cspSource.trim().split(/\s+/);

@@ -49,7 +49,14 @@ export type FromResultsPanel =
    * json/csv/markdown the page sends the file's text in `content` (absent: the extension may build
    * it); `chart` then names what was exported ('curves', 'attacks', 'comparison', 'report', 'runs').
    */
-  | { readonly type: 'export'; readonly format: ExportFormat; readonly runIds: readonly string[]; readonly chart?: string; readonly pngDataUrl?: string; readonly content?: string }
+  | {
+      readonly type: 'export';
+      readonly format: ExportFormat;
+      readonly runIds: readonly string[];
+      readonly chart?: string;
+      readonly pngDataUrl?: string;
+      readonly content?: string;
+    }
   | { readonly type: 'openFolder'; readonly runId: string };
 
 // Validators: the page checks what it receives, the extension checks what the page sends.

@@ -27,7 +27,10 @@ export function toNorm(norm: SpecNorm | undefined, fallback: NormKind | null): N
   return norm === 'none' ? null : norm;
 }
 
-export function toActivation(fn: SpecActivation | undefined, fallback: ActivationFunction | null): ActivationFunction | null {
+export function toActivation(
+  fn: SpecActivation | undefined,
+  fallback: ActivationFunction | null,
+): ActivationFunction | null {
   if (fn === undefined) return fallback;
   return fn === 'none' ? null : fn;
 }
@@ -48,7 +51,9 @@ export function readArchSpec(file: string, text: string): ReadResult {
   const validate = validateSpec(data);
   const firstError = validate.errors?.[0];
   if (firstError) {
-    return { diagnostics: [schemaErrorToDiagnostic(firstError, source, data, 'RL102', (path) => allowedKeysAt(schema, path))] };
+    return {
+      diagnostics: [schemaErrorToDiagnostic(firstError, source, data, 'RL102', (path) => allowedKeysAt(schema, path))],
+    };
   }
   const spec = data as ArchSpec;
   const error = (path: (string | number)[], message: string): ReadResult => ({
@@ -105,7 +110,11 @@ export function readArchSpec(file: string, text: string): ReadResult {
   let budget: { params: number; source: ReturnType<YamlSource['rangeOf']> } | undefined;
   if (spec.budget !== undefined) {
     const params = parseCount(spec.budget);
-    if (params === undefined) return error(['budget'], `budget ${JSON.stringify(spec.budget)} is not a parameter count (write 26M or 26000000)`);
+    if (params === undefined)
+      return error(
+        ['budget'],
+        `budget ${JSON.stringify(spec.budget)} is not a parameter count (write 26M or 26000000)`,
+      );
     budget = { params, source: source.rangeOfEntry(['budget']) };
   }
 
@@ -146,20 +155,34 @@ export function readArchSpec(file: string, text: string): ReadResult {
     block: {
       order: blockSpec.order ?? 'conv-norm-act',
       norms: [toNorm(norms[0], null), toNorm(norms[1], null), toNorm(norms[2], null)],
-      activations: [toActivation(activations[0], null), toActivation(activations[1], null), toActivation(activations[2], null)],
+      activations: [
+        toActivation(activations[0], null),
+        toActivation(activations[1], null),
+        toActivation(activations[2], null),
+      ],
       convBias: [bias, bias, bias],
-      se: se ? { ratio: se.ratio, activation: toActivation(se.activation, 'relu'), source: source.rangeOfEntry(['block', 'se']) } : null,
+      se: se
+        ? {
+            ratio: se.ratio,
+            activation: toActivation(se.activation, 'relu'),
+            source: source.rangeOfEntry(['block', 'se']),
+          }
+        : null,
       shortcutNorm: toNorm(blockSpec.shortcut_norm, 'batch'),
       shortcutBias: blockSpec.shortcut_bias ?? false,
       denseRatio: blockSpec.dense_ratio ?? 0,
       source: source.rangeOfEntry(['block']),
       normSources: blockSpec.norms ? [0, 1, 2].map((i) => source.rangeOf(['block', 'norms', i])) : undefined,
-      activationSources: blockSpec.activations ? [0, 1, 2].map((i) => source.rangeOf(['block', 'activations', i])) : undefined,
+      activationSources: blockSpec.activations
+        ? [0, 1, 2].map((i) => source.rangeOf(['block', 'activations', i]))
+        : undefined,
       factSources: {
-        ...Object.fromEntries([0, 1, 2].flatMap((i) => [
-          [`norms.${i}`, source.rangeOf(['block', 'norms', i])],
-          [`activations.${i}`, source.rangeOf(['block', 'activations', i])],
-        ])),
+        ...Object.fromEntries(
+          [0, 1, 2].flatMap((i) => [
+            [`norms.${i}`, source.rangeOf(['block', 'norms', i])],
+            [`activations.${i}`, source.rangeOf(['block', 'activations', i])],
+          ]),
+        ),
         se: source.rangeOfEntry(['block', 'se']),
         'se.activation': source.rangeOf(['block', 'se', 'activation']),
         denseRatio: source.rangeOfEntry(['block', 'dense_ratio']),

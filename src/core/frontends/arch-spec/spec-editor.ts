@@ -12,7 +12,10 @@ const DEFAULT_ACTIVATIONS = ['relu', 'relu', 'relu'];
 export class SpecEditor implements ModelEditor {
   private readonly yaml: YamlEditor;
 
-  constructor(source: YamlSource, private readonly spec: ArchSpec) {
+  constructor(
+    source: YamlSource,
+    private readonly spec: ArchSpec,
+  ) {
     this.yaml = new YamlEditor(source);
   }
 

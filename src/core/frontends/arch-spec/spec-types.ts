@@ -2,8 +2,21 @@
 
 export type SpecNorm = 'none' | 'batch' | 'instance' | 'layer';
 export type SpecActivation =
-  | 'none' | 'relu' | 'relu6' | 'leaky-relu' | 'elu' | 'silu' | 'gelu' | 'mish' | 'hardswish'
-  | 'sigmoid' | 'tanh' | 'softplus' | 'prelu' | 'psilu' | 'pssilu';
+  | 'none'
+  | 'relu'
+  | 'relu6'
+  | 'leaky-relu'
+  | 'elu'
+  | 'silu'
+  | 'gelu'
+  | 'mish'
+  | 'hardswish'
+  | 'sigmoid'
+  | 'tanh'
+  | 'softplus'
+  | 'prelu'
+  | 'psilu'
+  | 'pssilu';
 
 export interface ArchSpec {
   version?: 1;

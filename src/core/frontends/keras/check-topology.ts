@@ -35,19 +35,26 @@ export function kerasTopologyProblem(modelTopology: unknown): string | undefined
 class TopologyProblem extends Error {}
 
 function checkTopology(modelTopology: unknown): void {
-  const model = isRecord(modelTopology) && isRecord(modelTopology.model_config) ? modelTopology.model_config : modelTopology;
+  const model =
+    isRecord(modelTopology) && isRecord(modelTopology.model_config) ? modelTopology.model_config : modelTopology;
   let layers = 0;
   const visit = (config: unknown, where: string, depth: number): void => {
     if (!isRecord(config)) return;
     if (depth > MAX_NESTING) throw new TopologyProblem(`models nested more than ${MAX_NESTING} deep (at ${where})`);
     const inner = config.config;
-    const list = Array.isArray(inner) ? inner : isRecord(inner) && Array.isArray(inner.layers) ? inner.layers : undefined;
+    const list = Array.isArray(inner)
+      ? inner
+      : isRecord(inner) && Array.isArray(inner.layers)
+        ? inner.layers
+        : undefined;
     if (!list) return;
     layers += list.length;
-    if (layers > MAX_LAYERS) throw new TopologyProblem(`the model has more than ${MAX_LAYERS.toLocaleString('en-US')} layers`);
+    if (layers > MAX_LAYERS)
+      throw new TopologyProblem(`the model has more than ${MAX_LAYERS.toLocaleString('en-US')} layers`);
     if (config.class_name !== 'Sequential' && !Array.isArray(inner)) checkCalls(list, where);
     for (const layer of list) {
-      if (isRecord(layer) && isContainer(layer)) visit(layer, `${where} > ${String(layer.name ?? (layer.config as Json | undefined)?.name)}`, depth + 1);
+      if (isRecord(layer) && isContainer(layer))
+        visit(layer, `${where} > ${String(layer.name ?? (layer.config as Json | undefined)?.name)}`, depth + 1);
     }
   };
   visit(model, 'the model', 0);
@@ -60,8 +67,16 @@ function isContainer(layer: Json): boolean {
 function inboundOf(nodeData: unknown, layer: string): Inbound[] {
   if (!Array.isArray(nodeData)) throw new TopologyProblem(`layer ${layer} has an inbound node that is not a list`);
   return nodeData.map((entry) => {
-    if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !Number.isInteger(entry[1]) || (entry[1] as number) < 0) {
-      throw new TopologyProblem(`layer ${layer} has an inbound reference ${JSON.stringify(entry)?.slice(0, 80)}; expected [layer name, node index, tensor index, {}]`);
+    if (
+      !Array.isArray(entry) ||
+      typeof entry[0] !== 'string' ||
+      !Number.isInteger(entry[1]) ||
+      (entry[1] as number) < 0
+    ) {
+      throw new TopologyProblem(
+        `layer ${layer} has an inbound reference ${JSON.stringify(entry)?.slice(0, 80)}; ` +
+          `expected [layer name, node index, tensor index, {}]`,
+      );
     }
     return { layer: entry[0], node: entry[1] as number };
   });
@@ -83,7 +98,9 @@ function checkCalls(list: readonly unknown[], where: string): void {
     const configName = isRecord(layer.config) ? layer.config.name : undefined;
     if (typeof name !== 'string') throw new TopologyProblem(`layer ${i} of ${where} has no name`);
     if (configName !== undefined && configName !== name) {
-      throw new TopologyProblem(`layer ${i} of ${where} is named ${name} but its config names it ${String(configName)}`);
+      throw new TopologyProblem(
+        `layer ${i} of ${where} is named ${name} but its config names it ${String(configName)}`,
+      );
     }
     if (made.has(name)) throw new TopologyProblem(`${where} has two layers named ${name}`);
     made.set(name, layer.class_name === 'InputLayer' || isContainer(layer) ? 1 : 0);
@@ -114,11 +131,16 @@ function checkCalls(list: readonly unknown[], where: string): void {
   // In the file's order, so the message starts where a reader of the file would.
   const left = new Set([...waiting.values()].flat());
   const stuck = new Map<string, Inbound[][]>();
-  for (const call of pending.filter((c) => left.has(c))) stuck.set(call.layer, [...(stuck.get(call.layer) ?? []), call.inputs]);
+  for (const call of pending.filter((c) => left.has(c)))
+    stuck.set(call.layer, [...(stuck.get(call.layer) ?? []), call.inputs]);
   throw new TopologyProblem(`${describeStuck(stuck, made, where)}; TF.js would loop forever loading it`);
 }
 
-function describeStuck(queue: ReadonlyMap<string, Inbound[][]>, made: ReadonlyMap<string, number>, where: string): string {
+function describeStuck(
+  queue: ReadonlyMap<string, Inbound[][]>,
+  made: ReadonlyMap<string, number>,
+  where: string,
+): string {
   const missing = [...queue.values()].flat(2).find((input) => !made.has(input.layer));
   if (missing) return `in ${where}, a layer takes its input from ${missing.layer}, which is not a layer of the model`;
   const cycle = findCycle(queue);

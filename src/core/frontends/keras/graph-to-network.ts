@@ -24,9 +24,16 @@ export function kerasGraphToNetwork(graph: KerasGraph, file: string, format: Sou
   graph.layers.forEach((node, index) => {
     for (const from of node.inbound) consumers.set(from, [...(consumers.get(from) ?? []), node.name]);
     const inputs = node.inbound.map((name) => byName.get(name)?.built.outChannels);
-    const channels = node.className === 'Concatenate'
-      ? (inputs.every((c) => c !== undefined) ? (inputs as number[]).reduce((a, b) => a + b, 0) : undefined)
-      : node.inbound.length === 0 ? (typeof inputChannels === 'number' ? inputChannels : undefined) : inputs[0];
+    const channels =
+      node.className === 'Concatenate'
+        ? inputs.every((c) => c !== undefined)
+          ? (inputs as number[]).reduce((a, b) => a + b, 0)
+          : undefined
+        : node.inbound.length === 0
+          ? typeof inputChannels === 'number'
+            ? inputChannels
+            : undefined
+          : inputs[0];
     byName.set(node.name, { node, index, built: buildKerasLayer(node, channels) });
   });
   const ancestors = new Map<string, Set<string>>();
@@ -42,16 +49,17 @@ export function kerasGraphToNetwork(graph: KerasGraph, file: string, format: Sou
     return set;
   };
 
-  const toOps = (names: string[]): BlockOp[] => names.flatMap((name) => {
-    const entry = byName.get(name);
-    if (!entry) return [];
-    const ops: BlockOp[] = [];
-    for (const layer of entry.built.layers) {
-      if (layer.kind === 'activation') ops.push({ kind: 'activation', fn: layer.fn, source: layer.source });
-      ops.push({ kind: 'layer', layer, source: layer.source });
-    }
-    return ops;
-  });
+  const toOps = (names: string[]): BlockOp[] =>
+    names.flatMap((name) => {
+      const entry = byName.get(name);
+      if (!entry) return [];
+      const ops: BlockOp[] = [];
+      for (const layer of entry.built.layers) {
+        if (layer.kind === 'activation') ops.push({ kind: 'activation', fn: layer.fn, source: layer.source });
+        ops.push({ kind: 'layer', layer, source: layer.source });
+      }
+      return ops;
+    });
 
   // Squeeze-and-excitation: x * gate(x), the gate pooling globally and holding two weight layers.
   const seGates = new Map<string, { squeeze?: number; activation: ActivationFunction | null; members: Set<string> }>();
@@ -60,10 +68,19 @@ export function kerasGraphToNetwork(graph: KerasGraph, file: string, format: Sou
     const [a = '', b = ''] = node.inbound;
     const [main, gate] = ancestorsOf(a).has(b) ? [b, a] : [a, b];
     const members = new Set([gate, ...[...ancestorsOf(gate)].filter((n) => !ancestorsOf(main).has(n) && n !== main)]);
-    const weights = [...members].map((n) => byName.get(n)).filter((e) => e && (e.node.className === 'Conv2D' || e.node.className === 'Dense'))
+    const weights = [...members]
+      .map((n) => byName.get(n))
+      .filter((e) => e && (e.node.className === 'Conv2D' || e.node.className === 'Dense'))
       .sort((x, y) => (x?.index ?? 0) - (y?.index ?? 0));
-    if (weights.length < 2 || ![...members].some((n) => /GlobalAveragePooling/.test(byName.get(n)?.node.className ?? ''))) continue;
-    const activation = weights[0]?.built.activation ?? [...members].map((n) => byName.get(n)?.built.activation).find((f) => f && f !== 'sigmoid') ?? null;
+    if (
+      weights.length < 2 ||
+      ![...members].some((n) => /GlobalAveragePooling/.test(byName.get(n)?.node.className ?? ''))
+    )
+      continue;
+    const activation =
+      weights[0]?.built.activation ??
+      [...members].map((n) => byName.get(n)?.built.activation).find((f) => f && f !== 'sigmoid') ??
+      null;
     seGates.set(node.name, { squeeze: weights[0]?.built.outChannels, activation, members });
   }
 
@@ -87,12 +104,20 @@ export function kerasGraphToNetwork(graph: KerasGraph, file: string, format: Sou
       for (const name of names) {
         if ([...seGates.values()].some((g) => g.members.has(name))) continue;
         const gate = seGates.get(name);
-        if (gate) ops.push({ kind: 'se', squeeze: gate.squeeze, activation: gate.activation, source: byName.get(name)?.node.source });
+        if (gate)
+          ops.push({
+            kind: 'se',
+            squeeze: gate.squeeze,
+            activation: gate.activation,
+            source: byName.get(name)?.node.source,
+          });
         else ops.push(...toOps([name]));
       }
       return ops;
     };
-    const [mainNames, shortcutNames] = [branch(a), branch(b)].sort((x, y) => countConvs(y, byName) - countConvs(x, byName));
+    const [mainNames, shortcutNames] = [branch(a), branch(b)].sort(
+      (x, y) => countConvs(y, byName) - countConvs(x, byName),
+    );
     // After the addition: elementwise layers up to the next fan-out or the head.
     const afterNames: string[] = [];
     let cursor = add.name;
@@ -100,33 +125,50 @@ export function kerasGraphToNetwork(graph: KerasGraph, file: string, format: Sou
       const next = consumers.get(cursor) ?? [];
       if (next.length !== 1) break;
       const candidate = byName.get(next[0] ?? '');
-      if (!candidate || !['Activation', 'ReLU', 'LeakyReLU', 'ELU', 'PReLU', 'Dropout'].includes(candidate.node.className)) break;
+      if (
+        !candidate ||
+        !['Activation', 'ReLU', 'LeakyReLU', 'ELU', 'PReLU', 'Dropout'].includes(candidate.node.className)
+      )
+        break;
       afterNames.push(candidate.node.name);
       cursor = candidate.node.name;
     }
-    const ops: BlockOp[] = [{ kind: 'add', branches: [branchOps(mainNames ?? []), branchOps(shortcutNames ?? [])], source: add.source }, ...toOps(afterNames)];
+    const ops: BlockOp[] = [
+      { kind: 'add', branches: [branchOps(mainNames ?? []), branchOps(shortcutNames ?? [])], source: add.source },
+      ...toOps(afterNames),
+    ];
     const analysis = analyseResidual(ops);
     if (!analysis) continue;
     const { facts, factSources } = blockFacts(analysis, 'the block could not be analysed', sites);
-    const layersOf = (names: string[]): Layer[] => names.flatMap((n) => {
-      if (assigned.has(n)) return [];
-      assigned.add(n);
-      const gate = seGates.get(n);
-      if (gate) return [seLayer(n, gate)];
-      return byName.get(n)?.built.layers ?? [];
-    });
+    const layersOf = (names: string[]): Layer[] =>
+      names.flatMap((n) => {
+        if (assigned.has(n)) return [];
+        assigned.add(n);
+        const gate = seGates.get(n);
+        if (gate) return [seLayer(n, gate)];
+        return byName.get(n)?.built.layers ?? [];
+      });
     // An SE gate becomes one IR layer (the block's shape walk passes through it) counting all its layers.
-    const seLayer = (multiply: string, gate: { squeeze?: number; activation: ActivationFunction | null; members: Set<string> }): Layer => {
+    const seLayer = (
+      multiply: string,
+      gate: { squeeze?: number; activation: ActivationFunction | null; members: Set<string> },
+    ): Layer => {
       const inner = [...gate.members].flatMap((m) => {
         assigned.add(m);
         return byName.get(m)?.built.layers ?? [];
       });
-      const learned = inner.reduce<Fact<number>>((sum, l) => (sum.known && l.params.known ? known(sum.value + l.params.value) : sum.known ? l.params : sum), known(0));
+      const learned = inner.reduce<Fact<number>>(
+        (sum, l) => (sum.known && l.params.known ? known(sum.value + l.params.value) : sum.known ? l.params : sum),
+        known(0),
+      );
       const channels = byName.get(multiply)?.built.outChannels;
       return {
         ...squeezeExcitation({
-          name: multiply, source: byName.get(multiply)?.node.source, activation: gate.activation,
-          channels: channels ?? unknown('the SE width is not known'), squeezeChannels: gate.squeeze ?? unknown('the squeeze width is not known'),
+          name: multiply,
+          source: byName.get(multiply)?.node.source,
+          activation: gate.activation,
+          channels: channels ?? unknown('the SE width is not known'),
+          squeezeChannels: gate.squeeze ?? unknown('the squeeze width is not known'),
         }),
         params: learned,
       };
@@ -136,7 +178,14 @@ export function kerasGraphToNetwork(graph: KerasGraph, file: string, format: Sou
     assigned.add(add.name);
     const after = layersOf(afterNames);
     blocks.push({
-      block: { layers: main, shortcut, after, facts, source: add.source, factSources: { ...factSources, se: add.source, denseRatio: add.source } },
+      block: {
+        layers: main,
+        shortcut,
+        after,
+        facts,
+        source: add.source,
+        factSources: { ...factSources, se: add.source, denseRatio: add.source },
+      },
       projection: facts.shortcut.known && facts.shortcut.value === 'projection',
       add: add.name,
       input,
@@ -159,9 +208,11 @@ export function kerasGraphToNetwork(graph: KerasGraph, file: string, format: Sou
   });
 
   const firstInput = blocks[0]?.input;
-  const firstIndex = firstInput ? byName.get(firstInput)?.index ?? -1 : graph.layers.length - 1;
+  const firstIndex = firstInput ? (byName.get(firstInput)?.index ?? -1) : graph.layers.length - 1;
   const lastAdd = blocks[blocks.length - 1];
-  const lastIndex = lastAdd ? Math.max(...[lastAdd.add, ...assigned].map((n) => byName.get(n)?.index ?? 0)) : graph.layers.length - 1;
+  const lastIndex = lastAdd
+    ? Math.max(...[lastAdd.add, ...assigned].map((n) => byName.get(n)?.index ?? 0))
+    : graph.layers.length - 1;
   const stem: Layer[] = [];
   const head: Layer[] = [];
   for (const { node, index, built } of byName.values()) {
@@ -171,10 +222,18 @@ export function kerasGraphToNetwork(graph: KerasGraph, file: string, format: Sou
     else stem.push(...built.layers);
   }
   const size = graph.inputShape?.[0];
-  return assembleNetwork({ name: graph.name, file, format, stem, stages, head, source: graph.source, ...(typeof size === 'number' && size === graph.inputShape?.[1] ? { inputSize: size } : {}) });
+  return assembleNetwork({
+    name: graph.name,
+    file,
+    format,
+    stem,
+    stages,
+    head,
+    source: graph.source,
+    ...(typeof size === 'number' && size === graph.inputShape?.[1] ? { inputSize: size } : {}),
+  });
 }
 
 function countConvs(names: string[], byName: Map<string, Built>): number {
   return names.filter((n) => byName.get(n)?.node.className === 'Conv2D').length;
 }
-

@@ -37,6 +37,7 @@ export function configNumber(config: Readonly<Record<string, unknown>>, key: str
 export function configPair(config: Readonly<Record<string, unknown>>, key: string, fallback: number): [number, number] {
   const value = config[key];
   if (typeof value === 'number') return [value, value];
-  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number')) return [value[0] as number, value[1] as number];
+  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number'))
+    return [value[0] as number, value[1] as number];
   return [fallback, fallback];
 }

@@ -7,8 +7,27 @@ import type { KerasLayerValue, PyValue } from '../pytorch/values';
  * Keras binds it. Values are kept as the config Keras would serialise.
  */
 const POSITIONAL: Record<string, readonly string[]> = {
-  Conv2D: ['filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'groups', 'activation', 'use_bias'],
-  DepthwiseConv2D: ['kernel_size', 'strides', 'padding', 'depth_multiplier', 'data_format', 'dilation_rate', 'activation', 'use_bias'],
+  Conv2D: [
+    'filters',
+    'kernel_size',
+    'strides',
+    'padding',
+    'data_format',
+    'dilation_rate',
+    'groups',
+    'activation',
+    'use_bias',
+  ],
+  DepthwiseConv2D: [
+    'kernel_size',
+    'strides',
+    'padding',
+    'depth_multiplier',
+    'data_format',
+    'dilation_rate',
+    'activation',
+    'use_bias',
+  ],
   Dense: ['units', 'activation', 'use_bias'],
   BatchNormalization: ['axis', 'momentum', 'epsilon', 'center', 'scale'],
   LayerNormalization: ['axis', 'epsilon', 'center', 'scale'],
@@ -23,7 +42,14 @@ const POSITIONAL: Record<string, readonly string[]> = {
 
 const DEFAULTS: Record<string, Record<string, unknown>> = {
   Conv2D: { strides: 1, padding: 'valid', dilation_rate: 1, groups: 1, activation: null, use_bias: true },
-  DepthwiseConv2D: { strides: 1, padding: 'valid', depth_multiplier: 1, dilation_rate: 1, activation: null, use_bias: true },
+  DepthwiseConv2D: {
+    strides: 1,
+    padding: 'valid',
+    depth_multiplier: 1,
+    dilation_rate: 1,
+    activation: null,
+    use_bias: true,
+  },
   Dense: { activation: null, use_bias: true },
   BatchNormalization: { center: true, scale: true },
   MaxPooling2D: { pool_size: 2, strides: null, padding: 'valid' },
@@ -32,18 +58,27 @@ const DEFAULTS: Record<string, Record<string, unknown>> = {
 
 function toConfig(value: PyValue): unknown {
   switch (value.kind) {
-    case 'number': return value.value;
-    case 'string': return value.value;
-    case 'bool': return value.value;
-    case 'none': return null;
-    case 'list': return value.items.map(toConfig);
-    default: return undefined;
+    case 'number':
+      return value.value;
+    case 'string':
+      return value.value;
+    case 'bool':
+      return value.value;
+    case 'none':
+      return null;
+    case 'list':
+      return value.items.map(toConfig);
+    default:
+      return undefined;
   }
 }
 
 /** Keras' own class-name to layer-name rule (Conv2D -> conv2d, ReLU -> re_lu). */
 function snake(name: string): string {
-  return name.replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+  return name
+    .replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
 }
 
 /** Records the Keras layer graph a Python file builds (functional or Sequential API). */
@@ -52,7 +87,12 @@ export class KerasRecorder {
   private readonly counters = new Map<string, number>();
   private readonly inputShapes = new Map<string, (number | null)[]>();
 
-  createLayer(className: string, positional: PyValue[], keywords: Map<string, PyValue>, source: SourceRange | undefined): KerasLayerValue {
+  createLayer(
+    className: string,
+    positional: PyValue[],
+    keywords: Map<string, PyValue>,
+    source: SourceRange | undefined,
+  ): KerasLayerValue {
     const config: Record<string, unknown> = { ...(DEFAULTS[className] ?? {}) };
     (POSITIONAL[className] ?? []).forEach((key, i) => {
       const value = positional[i];
@@ -70,7 +110,13 @@ export class KerasRecorder {
     const config = toConfig(shape ?? { kind: 'none' });
     const layerName = name ?? this.uniqueName('input_layer');
     const dims = Array.isArray(config) ? config.map((d) => (typeof d === 'number' ? d : null)) : [];
-    this.nodes.push({ name: layerName, className: 'InputLayer', config: { batch_input_shape: [null, ...dims] }, inbound: [], source });
+    this.nodes.push({
+      name: layerName,
+      className: 'InputLayer',
+      config: { batch_input_shape: [null, ...dims] },
+      inbound: [],
+      source,
+    });
     this.inputShapes.set(layerName, dims);
     return { kind: 'kerasTensor', node: layerName };
   }
@@ -83,16 +129,33 @@ export class KerasRecorder {
 
   /** Calling a layer on tensors adds a node; a second call of the same layer shares its weights. */
   call(layer: KerasLayerValue, inputs: PyValue[]): PyValue {
-    const inbound = inputs.flatMap((v) => (v.kind === 'kerasTensor' ? [v.node] : v.kind === 'list' ? v.items.flatMap((i) => (i.kind === 'kerasTensor' ? [i.node] : [])) : []));
+    const inbound = inputs.flatMap((v) =>
+      v.kind === 'kerasTensor'
+        ? [v.node]
+        : v.kind === 'list'
+          ? v.items.flatMap((i) => (i.kind === 'kerasTensor' ? [i.node] : []))
+          : [],
+    );
     layer.calls++;
     const name = layer.calls === 1 ? layer.name : `${layer.name}__call${layer.calls}`;
-    this.nodes.push({ name, className: layer.calls === 1 ? layer.className : 'SharedLayerCall', config: layer.config, inbound, source: layer.source });
+    this.nodes.push({
+      name,
+      className: layer.calls === 1 ? layer.className : 'SharedLayerCall',
+      config: layer.config,
+      inbound,
+      source: layer.source,
+    });
     return { kind: 'kerasTensor', node: name };
   }
 
   /** keras.Model(inputs, outputs): the nodes that lead to the outputs. */
   functional(outputs: PyValue | undefined, name: string, source: SourceRange | undefined): KerasGraph | undefined {
-    const ends = outputs?.kind === 'kerasTensor' ? [outputs.node] : outputs?.kind === 'list' ? outputs.items.flatMap((i) => (i.kind === 'kerasTensor' ? [i.node] : [])) : [];
+    const ends =
+      outputs?.kind === 'kerasTensor'
+        ? [outputs.node]
+        : outputs?.kind === 'list'
+          ? outputs.items.flatMap((i) => (i.kind === 'kerasTensor' ? [i.node] : []))
+          : [];
     if (ends.length === 0) return undefined;
     const byName = new Map(this.nodes.map((n) => [n.name, n]));
     const keep = new Set<string>();
@@ -120,7 +183,13 @@ export class KerasRecorder {
       const shape = item.layer.config.input_shape;
       if (Array.isArray(shape)) inputShape ??= shape.map((d) => (typeof d === 'number' ? d : null));
       const previous = layers[layers.length - 1];
-      layers.push({ name: item.layer.name, className: item.layer.className, config: item.layer.config, inbound: previous ? [previous.name] : [], source: item.layer.source });
+      layers.push({
+        name: item.layer.name,
+        className: item.layer.className,
+        config: item.layer.config,
+        inbound: previous ? [previous.name] : [],
+        source: item.layer.source,
+      });
     }
     return { name, layers, inputShape, source };
   }

@@ -6,10 +6,21 @@ import { enclosingClass, findMethod, torchBaseOf } from './classes';
 import { compareValues, inList, isInstance, keyText, typeOfValue } from './value-ops';
 import { constantMethod } from './constant-calls';
 import { pyAbs, pyFloat, pyInt, pyRound } from './python-numbers';
-import { asNumber, NONE, num, truthy, unknownModule, unknownValue, type ModuleNode, type PyValue, type Scope } from './values';
+import {
+  asNumber,
+  NONE,
+  num,
+  truthy,
+  unknownModule,
+  unknownValue,
+  type ModuleNode,
+  type PyValue,
+  type Scope,
+} from './values';
 
 /** What every nn.Module has besides what its class sets: its public API and private state. */
-const MODULE_API = /^(_.*|training|forward|parameters|named_parameters|buffers|named_buffers|children|named_children|modules|named_modules|train|eval|to|cuda|cpu|apply|state_dict|load_state_dict|zero_grad|requires_grad_|register_\w+|add_module|get_submodule|get_parameter|get_buffer|extra_repr|half|float|double|type|share_memory|dump_patches|T_destination|call_super_init)$/;
+const MODULE_API =
+  /^(_.*|training|forward|parameters|named_parameters|buffers|named_buffers|children|named_children|modules|named_modules|train|eval|to|cuda|cpu|apply|state_dict|load_state_dict|zero_grad|requires_grad_|register_\w+|add_module|get_submodule|get_parameter|get_buffer|extra_repr|half|float|double|type|share_memory|dump_patches|T_destination|call_super_init)$/;
 
 /**
  * Whether a module has an attribute its evaluation did not set: false for a user class built on
@@ -19,7 +30,8 @@ const MODULE_API = /^(_.*|training|forward|parameters|named_parameters|buffers|n
 function moduleHasAttribute(module: ModuleNode, name: string): boolean | undefined {
   if (MODULE_API.test(name)) return true;
   // Convolutions, linear layers and norms register weight and bias (as None when they have none).
-  if (module.layer && ['conv', 'linear', 'norm'].includes(module.layer.kind) && (name === 'weight' || name === 'bias')) return true;
+  if (module.layer && ['conv', 'linear', 'norm'].includes(module.layer.kind) && (name === 'weight' || name === 'bias'))
+    return true;
   if (module.layer || module.incomplete) return undefined;
   // A torch container (Sequential, ModuleList...) has its children and nn.Module's API only.
   if (!module.userClass) return CONTAINERS.has(module.className) ? false : undefined;
@@ -29,7 +41,14 @@ function moduleHasAttribute(module: ModuleNode, name: string): boolean | undefin
 
 /** Python's builtins (range, len, zip...) and the methods of lists, dicts, strings, tensors and modules. */
 export abstract class Builtins extends Calls {
-  protected builtin(callee: { kind: 'builtin'; name: string; self?: PyValue }, args: PyValue[], keywords: Map<string, PyValue>, node: Node, scope: Scope, frame: Frame): PyValue {
+  protected builtin(
+    callee: { kind: 'builtin'; name: string; self?: PyValue },
+    args: PyValue[],
+    keywords: Map<string, PyValue>,
+    node: Node,
+    scope: Scope,
+    frame: Frame,
+  ): PyValue {
     const [a, b] = args;
     const numbers = args.map(asNumber);
     switch (callee.name) {
@@ -46,18 +65,28 @@ export abstract class Builtins extends Calls {
         return { kind: 'list', items, tuple: false };
       }
       case 'len':
-        if ((a?.kind === 'list' || a?.kind === 'dict') && a.tainted) return unknownValue(`len of a value not statically known (${a.tainted})`);
+        if ((a?.kind === 'list' || a?.kind === 'dict') && a.tainted)
+          return unknownValue(`len of a value not statically known (${a.tainted})`);
         if (a?.kind === 'list') return num(a.items.length, true);
         if (a?.kind === 'module') return num(a.module.children.size, true);
         if (a?.kind === 'dict') return num(a.entries.size, true);
         if (a?.kind === 'string') return num(a.value.length, true);
         if (a?.kind === 'array' && a.shape.length > 0) return num(a.shape[0] ?? 0, true);
         return unknownValue('len of an unknown value');
-      case 'int': return a?.kind === 'string' && /^\s*[-+]?\d+\s*$/.test(a.value) ? num(Number(a.value), true) : pyInt(a);
-      case 'float': return pyFloat(a);
-      case 'bool': return a ? (truthy(a) === undefined ? unknownValue('bool of an unknown value') : { kind: 'bool', value: truthy(a) as boolean }) : { kind: 'bool', value: false };
-      case 'round': return pyRound(a, b ?? keywords.get('ndigits'));
-      case 'abs': return pyAbs(a);
+      case 'int':
+        return a?.kind === 'string' && /^\s*[-+]?\d+\s*$/.test(a.value) ? num(Number(a.value), true) : pyInt(a);
+      case 'float':
+        return pyFloat(a);
+      case 'bool':
+        return a
+          ? truthy(a) === undefined
+            ? unknownValue('bool of an unknown value')
+            : { kind: 'bool', value: truthy(a) as boolean }
+          : { kind: 'bool', value: false };
+      case 'round':
+        return pyRound(a, b ?? keywords.get('ndigits'));
+      case 'abs':
+        return pyAbs(a);
       case 'min':
       case 'max': {
         const items = args.length === 1 && a ? this.iterate(a) : args;
@@ -108,14 +137,26 @@ export abstract class Builtins extends Calls {
         const items = a ? this.iterate(a) : undefined;
         const start = asNumber(b ?? keywords.get('start')) ?? 0;
         if (!Array.isArray(items)) return unknownValue('enumerate of an unknown value');
-        return { kind: 'list', items: items.map((v, i) => ({ kind: 'list', items: [num(i + start, true), v], tuple: true })), tuple: false };
+        return {
+          kind: 'list',
+          items: items.map((v, i) => ({ kind: 'list', items: [num(i + start, true), v], tuple: true })),
+          tuple: false,
+        };
       }
       case 'zip': {
         const lists = args.map((v) => this.iterate(v));
         if (lists.some((l) => !Array.isArray(l))) return unknownValue('zip of unknown values');
         const arrays = lists as PyValue[][];
         const length = Math.min(...arrays.map((l) => l.length));
-        return { kind: 'list', items: Array.from({ length }, (_, i) => ({ kind: 'list', items: arrays.map((l) => l[i] ?? NONE), tuple: true })), tuple: false };
+        return {
+          kind: 'list',
+          items: Array.from({ length }, (_, i) => ({
+            kind: 'list',
+            items: arrays.map((l) => l[i] ?? NONE),
+            tuple: true,
+          })),
+          tuple: false,
+        };
       }
       case 'any':
       case 'all': {
@@ -132,42 +173,66 @@ export abstract class Builtins extends Calls {
       case 'print':
         return NONE;
       case 'str':
-        return a?.kind === 'number' || a?.kind === 'string' ? { kind: 'string', value: String(a.kind === 'number' ? a.value : a.value) } : unknownValue('str of an unknown value');
+        return a?.kind === 'number' || a?.kind === 'string'
+          ? { kind: 'string', value: String(a.kind === 'number' ? a.value : a.value) }
+          : unknownValue('str of an unknown value');
       case 'dict':
       case 'OrderedDict': {
         const entries = new Map<string, PyValue>();
-        if (a && (a.kind === 'list' || a.kind === 'dict') && a.tainted) return unknownValue(`${callee.name} of a value not statically known (${a.tainted})`);
+        if (a && (a.kind === 'list' || a.kind === 'dict') && a.tainted)
+          return unknownValue(`${callee.name} of a value not statically known (${a.tainted})`);
         if (a?.kind === 'list') {
           for (const pair of a.items) {
             const text = pair.kind === 'list' && pair.items.length === 2 ? keyText(pair.items[0] ?? NONE) : undefined;
-            if (pair.kind !== 'list' || text === undefined) return unknownValue(`${callee.name} with an entry not statically known`);
+            if (pair.kind !== 'list' || text === undefined)
+              return unknownValue(`${callee.name} with an entry not statically known`);
             entries.set(text, pair.items[1] ?? NONE);
           }
         } else if (a?.kind === 'dict') {
           for (const [k, v] of a.entries) entries.set(k, v);
         } else if (a && a.kind !== 'none') {
-          return unknownValue(`${callee.name} of a value not statically known${a.kind === 'unknown' ? ` (${a.reason})` : ''}`);
+          return unknownValue(
+            `${callee.name} of a value not statically known${a.kind === 'unknown' ? ` (${a.reason})` : ''}`,
+          );
         }
         for (const [k, v] of keywords) entries.set(k, v);
         return { kind: 'dict', entries };
       }
       case 'keras.Input': {
         const name = keywords.get('name');
-        return this.keras.input(keywords.get('shape') ?? a, name?.kind === 'string' ? name.value : undefined, this.rangeOf(node));
+        return this.keras.input(
+          keywords.get('shape') ?? a,
+          name?.kind === 'string' ? name.value : undefined,
+          this.rangeOf(node),
+        );
       }
       case 'keras.Sequential': {
         const list = a ?? keywords.get('layers');
         const name = keywords.get('name');
-        return { kind: 'kerasModel', graph: this.keras.sequential(list?.kind === 'list' ? list.items : [], name?.kind === 'string' ? name.value : 'sequential', this.rangeOf(node)) };
+        return {
+          kind: 'kerasModel',
+          graph: this.keras.sequential(
+            list?.kind === 'list' ? list.items : [],
+            name?.kind === 'string' ? name.value : 'sequential',
+            this.rangeOf(node),
+          ),
+        };
       }
       case 'keras.Model': {
         const outputs = keywords.get('outputs') ?? b;
         const name = keywords.get('name');
-        const graph = this.keras.functional(outputs, name?.kind === 'string' ? name.value : 'model', this.rangeOf(node));
-        return graph ? { kind: 'kerasModel', graph } : unknownValue('a Keras model whose outputs are not statically known');
+        const graph = this.keras.functional(
+          outputs,
+          name?.kind === 'string' ? name.value : 'model',
+          this.rangeOf(node),
+        );
+        return graph
+          ? { kind: 'kerasModel', graph }
+          : unknownValue('a Keras model whose outputs are not statically known');
       }
       case 'partial':
-        if (a?.kind === 'torchClass' && args.length === 1) return { kind: 'torchClass', name: a.name, preset: new Map([...a.preset, ...keywords]) };
+        if (a?.kind === 'torchClass' && args.length === 1)
+          return { kind: 'torchClass', name: a.name, preset: new Map([...a.preset, ...keywords]) };
         if (!a) return unknownValue('functools.partial of nothing');
         return { kind: 'partial', fn: a, args: args.slice(1), keywords: new Map(keywords) };
       case 'getattr':
@@ -175,18 +240,25 @@ export abstract class Builtins extends Calls {
           const value = this.attributeOf(a, b.value);
           if (!(value.kind === 'builtin' && value.name.startsWith('module.'))) return value;
           const has = a.kind === 'module' ? moduleHasAttribute(a.module, b.value) : undefined;
-          return has === false ? (args[2] ?? unknownValue('a missing attribute')) : unknownValue(`the attribute ${b.value} is not statically known`);
+          return has === false
+            ? (args[2] ?? unknownValue('a missing attribute'))
+            : unknownValue(`the attribute ${b.value} is not statically known`);
         }
         return unknownValue('getattr with an unknown name');
       case 'setattr':
-        if (a?.kind === 'module' && b?.kind === 'string' && args[2]) this.setModuleAttribute(a.module, b.value, args[2]);
-        else if (a?.kind === 'module' && !a.module.incomplete) a.module.incomplete = 'setattr with a name not statically known';
+        if (a?.kind === 'module' && b?.kind === 'string' && args[2])
+          this.setModuleAttribute(a.module, b.value, args[2]);
+        else if (a?.kind === 'module' && !a.module.incomplete)
+          a.module.incomplete = 'setattr with a name not statically known';
         return NONE;
       case 'hasattr':
         if (a?.kind === 'module' && b?.kind === 'string') {
           const value = this.attributeOf(a, b.value);
-          const has = !(value.kind === 'builtin' && value.name.startsWith('module.')) || moduleHasAttribute(a.module, b.value);
-          return has === undefined ? unknownValue(`whether ${a.module.className} has ${b.value} is not statically known`) : { kind: 'bool', value: has };
+          const has =
+            !(value.kind === 'builtin' && value.name.startsWith('module.')) || moduleHasAttribute(a.module, b.value);
+          return has === undefined
+            ? unknownValue(`whether ${a.module.className} has ${b.value} is not statically known`)
+            : { kind: 'bool', value: has };
         }
         return unknownValue('hasattr of an unknown value');
       case 'super': {
@@ -200,17 +272,30 @@ export abstract class Builtins extends Calls {
     }
   }
 
-  protected method(callee: { kind: 'builtin'; name: string; self?: PyValue }, args: PyValue[], keywords: Map<string, PyValue>, node: Node, scope: Scope, frame: Frame): PyValue {
+  protected method(
+    callee: { kind: 'builtin'; name: string; self?: PyValue },
+    args: PyValue[],
+    keywords: Map<string, PyValue>,
+    node: Node,
+    scope: Scope,
+    frame: Frame,
+  ): PyValue {
     const [owner, name] = callee.name.split('.') as [string, string];
     const self = callee.self;
     const [a, b] = args;
-    if ((owner === 'list' || owner === 'dict') && (self?.kind === 'list' || self?.kind === 'dict') && self.tainted
-      && !['append', 'extend', 'insert', 'update'].includes(name)) {
+    if (
+      (owner === 'list' || owner === 'dict') &&
+      (self?.kind === 'list' || self?.kind === 'dict') &&
+      self.tainted &&
+      !['append', 'extend', 'insert', 'update'].includes(name)
+    ) {
       return unknownValue(self.tainted);
     }
     if (owner === 'list' && self?.kind === 'list') {
       switch (name) {
-        case 'append': self.items.push(a ?? NONE); return NONE;
+        case 'append':
+          self.items.push(a ?? NONE);
+          return NONE;
         case 'extend': {
           const items = a ? this.iterate(a) : [];
           if (Array.isArray(items)) {
@@ -225,17 +310,36 @@ export abstract class Builtins extends Calls {
           else self.tainted ??= 'an item inserted at a position not statically known';
           return NONE;
         }
-        case 'pop': return self.items.pop() ?? NONE;
-        case 'index': return unknownValue('list.index');
-        default: return unknownValue(`list.${name}`);
+        case 'pop':
+          return self.items.pop() ?? NONE;
+        case 'index':
+          return unknownValue('list.index');
+        default:
+          return unknownValue(`list.${name}`);
       }
     }
     if (owner === 'dict' && self?.kind === 'dict') {
       switch (name) {
-        case 'items': return { kind: 'list', items: [...self.entries].map(([k, v]) => ({ kind: 'list', items: [{ kind: 'string', value: k }, v], tuple: true })), tuple: false };
-        case 'keys': return { kind: 'list', items: [...self.entries.keys()].map((k) => ({ kind: 'string', value: k })), tuple: false };
-        case 'values': return { kind: 'list', items: [...self.entries.values()], tuple: false };
-        case 'get': return (a?.kind === 'string' ? self.entries.get(a.value) : undefined) ?? b ?? NONE;
+        case 'items':
+          return {
+            kind: 'list',
+            items: [...self.entries].map(([k, v]) => ({
+              kind: 'list',
+              items: [{ kind: 'string', value: k }, v],
+              tuple: true,
+            })),
+            tuple: false,
+          };
+        case 'keys':
+          return {
+            kind: 'list',
+            items: [...self.entries.keys()].map((k) => ({ kind: 'string', value: k })),
+            tuple: false,
+          };
+        case 'values':
+          return { kind: 'list', items: [...self.entries.values()], tuple: false };
+        case 'get':
+          return (a?.kind === 'string' ? self.entries.get(a.value) : undefined) ?? b ?? NONE;
         case 'pop': {
           const value = a?.kind === 'string' ? self.entries.get(a.value) : undefined;
           if (a?.kind === 'string') self.entries.delete(a.value);
@@ -246,25 +350,39 @@ export abstract class Builtins extends Calls {
           else self.tainted ??= 'updated with entries not statically known';
           for (const [k, v] of keywords) self.entries.set(k, v);
           return NONE;
-        default: return unknownValue(`dict.${name}`);
+        default:
+          return unknownValue(`dict.${name}`);
       }
     }
     if (owner === 'kerasModel' && self?.kind === 'kerasModel' && name === 'add' && a?.kind === 'kerasLayer') {
       const layers = self.graph.layers as import('../keras/keras-graph').KerasLayerNode[];
       const previous = layers[layers.length - 1];
       const shape = a.layer.config.input_shape;
-      if (!self.graph.inputShape && Array.isArray(shape)) (self.graph as { inputShape?: (number | null)[] }).inputShape = shape.map((d) => (typeof d === 'number' ? d : null));
-      layers.push({ name: a.layer.name, className: a.layer.className, config: a.layer.config, inbound: previous ? [previous.name] : [], source: a.layer.source });
+      if (!self.graph.inputShape && Array.isArray(shape))
+        (self.graph as { inputShape?: (number | null)[] }).inputShape = shape.map((d) =>
+          typeof d === 'number' ? d : null,
+        );
+      layers.push({
+        name: a.layer.name,
+        className: a.layer.className,
+        config: a.layer.config,
+        inbound: previous ? [previous.name] : [],
+        source: a.layer.source,
+      });
       return NONE;
     }
     if (owner === 'string' && self?.kind === 'string') {
       if (name === 'format') return unknownValue('string formatting');
-      if (name === 'lower' || name === 'upper') return { kind: 'string', value: name === 'lower' ? self.value.toLowerCase() : self.value.toUpperCase() };
+      if (name === 'lower' || name === 'upper')
+        return { kind: 'string', value: name === 'lower' ? self.value.toLowerCase() : self.value.toUpperCase() };
       if ((name === 'startswith' || name === 'endswith') && (a?.kind === 'string' || a?.kind === 'list')) {
         const options = a.kind === 'string' ? [a] : a.items;
         if (!options.every((o) => o.kind === 'string')) return unknownValue(`str.${name} of unknown values`);
         const texts = options.map((o) => (o as { value: string }).value);
-        return { kind: 'bool', value: texts.some((t) => (name === 'startswith' ? self.value.startsWith(t) : self.value.endsWith(t))) };
+        return {
+          kind: 'bool',
+          value: texts.some((t) => (name === 'startswith' ? self.value.startsWith(t) : self.value.endsWith(t))),
+        };
       }
       if (name === 'replace' && a?.kind === 'string' && b?.kind === 'string' && args.length === 2) {
         const replaced = self.value.split(a.value).join(b.value);
@@ -288,7 +406,8 @@ export abstract class Builtins extends Calls {
         const fn = torchActivation(activationName);
         if (fn && fn !== 'identity') return { kind: 'tensor', ops: [...self.ops, { kind: 'activation', fn, source }] };
       }
-      if (name === 'flatten' || name === 'view' || name === 'reshape') return { kind: 'tensor', ops: [...self.ops, { kind: 'flatten', source }] };
+      if (name === 'flatten' || name === 'view' || name === 'reshape')
+        return { kind: 'tensor', ops: [...self.ops, { kind: 'flatten', source }] };
       if (name === 'mean') return { kind: 'tensor', ops: [...self.ops, { kind: 'pool', source }] };
       return self;
     }
@@ -300,7 +419,8 @@ export abstract class Builtins extends Calls {
         case 'register_parameter':
         case '__setattr__':
           if (a?.kind === 'string' && b) this.setModuleAttribute(module, a.value, b);
-          else if (!module.incomplete) module.incomplete = `${module.className}.${name} with a name or module not statically known`;
+          else if (!module.incomplete)
+            module.incomplete = `${module.className}.${name} with a name or module not statically known`;
           return NONE;
         case 'append':
         case 'insert':
@@ -311,8 +431,12 @@ export abstract class Builtins extends Calls {
             return self;
           }
           for (const item of items) {
-            if (item?.kind === 'module') this.addIndexed(module, item.module, name === 'insert' ? asNumber(a) : undefined);
-            else module.incomplete ??= `${module.className}.${name} of something not a module statically known (${item?.kind === 'unknown' ? item.reason : item?.kind ?? 'nothing'})`;
+            if (item?.kind === 'module')
+              this.addIndexed(module, item.module, name === 'insert' ? asNumber(a) : undefined);
+            else
+              module.incomplete ??=
+                `${module.className}.${name} of something not a module statically known ` +
+                `(${item?.kind === 'unknown' ? item.reason : (item?.kind ?? 'nothing')})`;
           }
           return self;
         }
@@ -336,13 +460,15 @@ export abstract class Builtins extends Calls {
       if (base?.kind === 'userClass') {
         const init = findMethod(base.cls, '__init__');
         if (init) this.invoke(init, self.self, args, keywords, { self: self.self, tracing: false });
-        else if (base.cls.fields) base.cls.fields.forEach((field, i) => {
-          const value = i < args.length ? args[i] : keywords.get(field);
-          if (value) self.self.attributes.set(field, value);
-        });
+        else if (base.cls.fields)
+          base.cls.fields.forEach((field, i) => {
+            const value = i < args.length ? args[i] : keywords.get(field);
+            if (value) self.self.attributes.set(field, value);
+          });
         return NONE;
       }
-      if (base?.kind === 'torchClass' && base.name !== 'Module') this.adoptTorchBase(self.self, base.name, args, keywords, node, frame);
+      if (base?.kind === 'torchClass' && base.name !== 'Module')
+        this.adoptTorchBase(self.self, base.name, args, keywords, node, frame);
       return NONE;
     }
     void scope;

@@ -4,7 +4,27 @@ import type { PyValue, UserClass, UserFunction } from './values';
 /** User classes: their bases, method and attribute lookup along the bases, module classes. */
 
 /** Import roots whose CapWords callables are not layers (typing.NamedTuple, collections.OrderedDict...). */
-export const NON_MODULE_ROOTS = new Set(['typing', 'collections', 'dataclasses', 'enum', 'functools', 'itertools', 'math', 'numpy', 'np', 'pathlib', 'os', 'sys', 're', 'json', 'abc', 'argparse', 'logging', 'warnings', 'copy']);
+export const NON_MODULE_ROOTS = new Set([
+  'typing',
+  'collections',
+  'dataclasses',
+  'enum',
+  'functools',
+  'itertools',
+  'math',
+  'numpy',
+  'np',
+  'pathlib',
+  'os',
+  'sys',
+  're',
+  'json',
+  'abc',
+  'argparse',
+  'logging',
+  'warnings',
+  'copy',
+]);
 
 /** Bases the evaluator knows all about: user classes, torch classes, object and typing/enum/abc types. */
 export function isResolvedBase(base: PyValue): boolean {
@@ -18,10 +38,11 @@ export function unresolvedBaseOf(cls: UserClass, seen = new Set<UserClass>()): s
   if (seen.has(cls)) return undefined;
   seen.add(cls);
   if (cls.unresolvedBase) return cls.unresolvedBase;
-  for (const base of cls.bases) if (base.kind === 'userClass') {
-    const found = unresolvedBaseOf(base.cls, seen);
-    if (found) return found;
-  }
+  for (const base of cls.bases)
+    if (base.kind === 'userClass') {
+      const found = unresolvedBaseOf(base.cls, seen);
+      if (found) return found;
+    }
   return undefined;
 }
 
@@ -51,10 +72,11 @@ export function findMethod(cls: UserClass, name: string): UserFunction | undefin
 export function findClassAttribute(cls: UserClass, name: string): PyValue | undefined {
   const own = cls.attributes.get(name);
   if (own) return own;
-  for (const base of cls.bases) if (base.kind === 'userClass') {
-    const found = findClassAttribute(base.cls, name);
-    if (found) return found;
-  }
+  for (const base of cls.bases)
+    if (base.kind === 'userClass') {
+      const found = findClassAttribute(base.cls, name);
+      if (found) return found;
+    }
   return undefined;
 }
 
@@ -82,12 +104,12 @@ export function enclosingClass(node: Node, start: UserClass | undefined): UserCl
   if (!current || !start) return start;
   const search = (cls: UserClass): UserClass | undefined => {
     if (cls.node.id === current?.id) return cls;
-    for (const base of cls.bases) if (base.kind === 'userClass') {
-      const found = search(base.cls);
-      if (found) return found;
-    }
+    for (const base of cls.bases)
+      if (base.kind === 'userClass') {
+        const found = search(base.cls);
+        if (found) return found;
+      }
     return undefined;
   };
   return search(start) ?? start;
 }
-

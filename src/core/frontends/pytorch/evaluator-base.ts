@@ -21,7 +21,10 @@ export const MAX_STRING = 1_000_000;
 
 /** Evaluation stopped: why, and where (the statement or expression it was at). */
 export class Abort extends Error {
-  constructor(message: string, readonly range?: SourceRange) {
+  constructor(
+    message: string,
+    readonly range?: SourceRange,
+  ) {
     super(message);
   }
 }
@@ -36,12 +39,29 @@ export interface Frame {
 }
 
 export const CONTAINERS = new Set(['Sequential', 'ModuleList', 'ModuleDict', 'Module']);
-export const OPAQUE_ITERATORS = new Set(['modules', 'children', 'named_modules', 'named_children', 'parameters', 'named_parameters', 'buffers']);
+export const OPAQUE_ITERATORS = new Set([
+  'modules',
+  'children',
+  'named_modules',
+  'named_children',
+  'parameters',
+  'named_parameters',
+  'buffers',
+]);
 export const FUNCTIONAL_ACTIVATIONS: Record<string, string> = {
-  relu: 'ReLU', relu_: 'ReLU', relu6: 'ReLU6', silu: 'SiLU', gelu: 'GELU', mish: 'Mish', hardswish: 'Hardswish',
-  sigmoid: 'Sigmoid', tanh: 'Tanh', elu: 'ELU', leaky_relu: 'LeakyReLU', softplus: 'Softplus',
+  relu: 'ReLU',
+  relu_: 'ReLU',
+  relu6: 'ReLU6',
+  silu: 'SiLU',
+  gelu: 'GELU',
+  mish: 'Mish',
+  hardswish: 'Hardswish',
+  sigmoid: 'Sigmoid',
+  tanh: 'Tanh',
+  elu: 'ELU',
+  leaky_relu: 'LeakyReLU',
+  softplus: 'Softplus',
 };
-
 
 /** `keras.layers`, `tf.keras.layers`, `tensorflow.keras.layers`: where Keras layer classes live. */
 export function isKerasLayers(path: string): boolean {
@@ -53,7 +73,27 @@ export function isKeras(path: string): boolean {
 }
 
 /** Import roots whose CapWords callables are not layers (typing.NamedTuple, collections.OrderedDict...). */
-export const NON_MODULE_ROOTS = new Set(['typing', 'collections', 'dataclasses', 'enum', 'functools', 'itertools', 'math', 'numpy', 'np', 'pathlib', 'os', 'sys', 're', 'json', 'abc', 'argparse', 'logging', 'warnings', 'copy']);
+export const NON_MODULE_ROOTS = new Set([
+  'typing',
+  'collections',
+  'dataclasses',
+  'enum',
+  'functools',
+  'itertools',
+  'math',
+  'numpy',
+  'np',
+  'pathlib',
+  'os',
+  'sys',
+  're',
+  'json',
+  'abc',
+  'argparse',
+  'logging',
+  'warnings',
+  'copy',
+]);
 /**
  * What every part of the static evaluator shares: syntax access (cached: tree-sitter nodes cost a
  * WebAssembly call per access), the budgets, and how a part it cannot follow is recorded. The
@@ -66,7 +106,10 @@ export abstract class EvaluatorBase {
   protected depth = 0;
   protected layersBuilt = 0;
 
-  constructor(protected readonly map: PythonSourceMap, moduleName = 'model') {
+  constructor(
+    protected readonly map: PythonSourceMap,
+    moduleName = 'model',
+  ) {
     populateModuleScope(this.globals, moduleName);
   }
 
@@ -88,7 +131,9 @@ export abstract class EvaluatorBase {
 
   rangeOf(node: Node): SourceRange {
     if (!this.mainTree || node.tree === this.mainTree) return this.map.range(node);
-    return this.lastLocal ? this.map.range(this.lastLocal) : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    return this.lastLocal
+      ? this.map.range(this.lastLocal)
+      : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   }
 
   // ---------- syntax access ----------
@@ -179,11 +224,13 @@ export abstract class EvaluatorBase {
 
   /** A list or tuple of `length` items, or an abort when that is more than any model needs. */
   protected checkItems(length: number): void {
-    if (length > MAX_ITEMS) this.abort(`a list of ${length.toLocaleString('en-US')} items is too large to evaluate statically`);
+    if (length > MAX_ITEMS)
+      this.abort(`a list of ${length.toLocaleString('en-US')} items is too large to evaluate statically`);
   }
 
   protected checkString(length: number): void {
-    if (length > MAX_STRING) this.abort(`a string of ${length.toLocaleString('en-US')} characters is too large to evaluate statically`);
+    if (length > MAX_STRING)
+      this.abort(`a string of ${length.toLocaleString('en-US')} characters is too large to evaluate statically`);
   }
 
   /** Each model (factory call, class instantiation) gets its own step and layer budget. */
@@ -235,7 +282,11 @@ export abstract class EvaluatorBase {
    * A call into code we cannot follow. It may change what it is given (torchvision's
    * `_ovewrite_named_param(kwargs, ...)`): those lists and dicts are no longer known.
    */
-  protected opaqueCall(reason: string, positional: readonly PyValue[], keywords: ReadonlyMap<string, PyValue>): PyValue {
+  protected opaqueCall(
+    reason: string,
+    positional: readonly PyValue[],
+    keywords: ReadonlyMap<string, PyValue>,
+  ): PyValue {
     for (const arg of [...positional, ...keywords.values()]) {
       if (arg.kind === 'list' || arg.kind === 'dict') arg.tainted ??= `it was passed to ${reason}`;
     }
@@ -263,7 +314,6 @@ export abstract class EvaluatorBase {
   /** The same for the file's module level, which every model may read. */
   moduleProblem: string | undefined;
 
-
   /** Bumped by any assignment to a module-level name, which could change what __init__ reads. */
   protected globalsEpoch = 0;
 
@@ -273,8 +323,38 @@ export abstract class EvaluatorBase {
 
 /** A module's scope before its code runs: Python's builtins and its __name__. */
 export function populateModuleScope(scope: Scope, moduleName: string): void {
-  for (const name of ['range', 'len', 'int', 'float', 'round', 'min', 'max', 'sum', 'abs', 'list', 'tuple', 'enumerate', 'zip', 'isinstance', 'print', 'getattr', 'setattr', 'hasattr', 'dict', 'bool', 'str', 'reversed', 'sorted', 'any', 'all', 'super', 'object',
-    'set', 'frozenset', 'type']) {
+  for (const name of [
+    'range',
+    'len',
+    'int',
+    'float',
+    'round',
+    'min',
+    'max',
+    'sum',
+    'abs',
+    'list',
+    'tuple',
+    'enumerate',
+    'zip',
+    'isinstance',
+    'print',
+    'getattr',
+    'setattr',
+    'hasattr',
+    'dict',
+    'bool',
+    'str',
+    'reversed',
+    'sorted',
+    'any',
+    'all',
+    'super',
+    'object',
+    'set',
+    'frozenset',
+    'type',
+  ]) {
     scope.set(name, { kind: 'builtin', name });
   }
   // Read as a library, never as a script: `if __name__ == "__main__":` blocks do not run.

@@ -6,8 +6,16 @@ import { elementwise, mapElements } from './tensor-constants';
 import { inexactArithmetic, MATH_CONSTANTS } from './python-numbers';
 import { compareValues, displayString, exactNumber, keyText, percentFormat, stringValue } from './value-ops';
 import {
-  asNumber, NONE, num, Scope, truthy, unknownModule, unknownValue,
-  type ModuleNode, type PyValue, type TensorOp,
+  asNumber,
+  NONE,
+  num,
+  Scope,
+  truthy,
+  unknownModule,
+  unknownValue,
+  type ModuleNode,
+  type PyValue,
+  type TensorOp,
 } from './values';
 
 /** Where PyTorch's quantization stubs (QuantStub, DeQuantStub, FloatFunctional) live. */
@@ -33,7 +41,9 @@ export abstract class Expressions extends EvaluatorBase {
       case 'list': {
         const targets = this.kids(target).filter((c): c is Node => c !== null);
         const items = value.kind === 'list' ? value.items : undefined;
-        targets.forEach((t, i) => this.assign(t, items?.[i] ?? unknownValue('unpacking an unknown value'), scope, frame));
+        targets.forEach((t, i) =>
+          this.assign(t, items?.[i] ?? unknownValue('unpacking an unknown value'), scope, frame),
+        );
         return;
       }
       case 'attribute': {
@@ -44,7 +54,10 @@ export abstract class Expressions extends EvaluatorBase {
         if (owner.kind === 'module') this.setModuleAttribute(owner.module, attribute, value);
         else if (value.kind === 'module' || (value.kind === 'unknown' && value.maybeModule)) {
           // A module stored where we cannot see it may still be registered on the model.
-          this.markIncomplete(frame, `a module is stored on "${object.text.slice(0, 60)}", which is not statically known`);
+          this.markIncomplete(
+            frame,
+            `a module is stored on "${object.text.slice(0, 60)}", which is not statically known`,
+          );
         }
         return;
       }
@@ -55,17 +68,31 @@ export abstract class Expressions extends EvaluatorBase {
         const owner = this.eval(object, scope, frame);
         const key = this.eval(index, scope, frame);
         const text = keyText(key);
-        const at = key.kind === 'number' && key.isInt && owner.kind === 'list' ? (key.value < 0 ? owner.items.length + key.value : key.value) : -1;
+        const at =
+          key.kind === 'number' && key.isInt && owner.kind === 'list'
+            ? key.value < 0
+              ? owner.items.length + key.value
+              : key.value
+            : -1;
         if (owner.kind === 'list' && at >= 0 && at < owner.items.length) owner.items[at] = value;
-        else if (owner.kind === 'list') owner.tainted ??= `an item assigned at "${index.text.slice(0, 60)}" is not statically known`;
+        else if (owner.kind === 'list')
+          owner.tainted ??= `an item assigned at "${index.text.slice(0, 60)}" is not statically known`;
         else if (owner.kind === 'dict' && text !== undefined) owner.entries.set(text, value);
-        else if (owner.kind === 'dict') owner.tainted ??= `the key "${index.text.slice(0, 60)}" is not statically known`;
-        else if (owner.kind === 'module' && value.kind === 'module' && text !== undefined) owner.module.children.set(text, value.module);
+        else if (owner.kind === 'dict')
+          owner.tainted ??= `the key "${index.text.slice(0, 60)}" is not statically known`;
+        else if (owner.kind === 'module' && value.kind === 'module' && text !== undefined)
+          owner.module.children.set(text, value.module);
         else if (owner.kind === 'module') {
-          const what = text === undefined ? `the key "${index.text.slice(0, 60)}" is not statically known` : `${owner.module.className}[${text}] is not a module statically known`;
+          const what =
+            text === undefined
+              ? `the key "${index.text.slice(0, 60)}" is not statically known`
+              : `${owner.module.className}[${text}] is not a module statically known`;
           if (!owner.module.incomplete) owner.module.incomplete = what;
         } else if (value.kind === 'module' || (value.kind === 'unknown' && value.maybeModule)) {
-          this.markIncomplete(frame, `a module is stored in "${object.text.slice(0, 60)}", which is not statically known`);
+          this.markIncomplete(
+            frame,
+            `a module is stored in "${object.text.slice(0, 60)}", which is not statically known`,
+          );
         }
         return;
       }
@@ -74,11 +101,11 @@ export abstract class Expressions extends EvaluatorBase {
     }
   }
 
-
   /** ModuleList.append/insert: children keyed 0, 1, ... in order (insert renumbers, as PyTorch does). */
   protected addIndexed(module: ModuleNode, child: ModuleNode, at: number | undefined): void {
     const children = [...module.children.values()];
-    const index = at === undefined ? children.length : Math.max(0, Math.min(children.length, at < 0 ? children.length + at : at));
+    const index =
+      at === undefined ? children.length : Math.max(0, Math.min(children.length, at < 0 ? children.length + at : at));
     children.splice(index, 0, child);
     module.children.clear();
     children.forEach((c, i) => module.children.set(String(i), c));
@@ -86,8 +113,8 @@ export abstract class Expressions extends EvaluatorBase {
 
   setModuleAttribute(module: ModuleNode, name: string, value: PyValue): void {
     // A name not defined (mid-edit, a typo) may be the module meant here: the count is then "at least", never short.
-    const lost = value.kind === 'unknown'
-      && (value.maybeModule || /^"[\w.]+" is not defined statically$/.test(value.reason));
+    const lost =
+      value.kind === 'unknown' && (value.maybeModule || /^"[\w.]+" is not defined statically$/.test(value.reason));
     if (value.kind === 'unknown' && lost && !module.incomplete) {
       module.incomplete = /^[\w.]+\(\.\.\.\)$/.test(value.reason)
         ? `${name} is ${value.reason}, a class this file does not define: its parameters are unknown`
@@ -115,8 +142,16 @@ export abstract class Expressions extends EvaluatorBase {
     switch (this.typeOf(node)) {
       case 'integer': {
         const text = node.text.replace(/_/g, '').toLowerCase();
-        const value = text.startsWith('0x') ? parseInt(text, 16) : text.startsWith('0o') ? parseInt(text.slice(2), 8) : text.startsWith('0b') ? parseInt(text.slice(2), 2) : Number(text);
-        return Number.isSafeInteger(value) ? num(value, true) : unknownValue('an integer past 2^53, which is not computed exactly here');
+        const value = text.startsWith('0x')
+          ? parseInt(text, 16)
+          : text.startsWith('0o')
+            ? parseInt(text.slice(2), 8)
+            : text.startsWith('0b')
+              ? parseInt(text.slice(2), 2)
+              : Number(text);
+        return Number.isSafeInteger(value)
+          ? num(value, true)
+          : unknownValue('an integer past 2^53, which is not computed exactly here');
       }
       case 'float':
         return num(Number(node.text.replace(/_/g, '')), false);
@@ -139,7 +174,11 @@ export abstract class Expressions extends EvaluatorBase {
       case 'list':
       case 'tuple':
       case 'expression_list':
-        return { kind: 'list', items: this.evalItems(this.kids(node), scope, frame), tuple: this.typeOf(node) !== 'list' };
+        return {
+          kind: 'list',
+          items: this.evalItems(this.kids(node), scope, frame),
+          tuple: this.typeOf(node) !== 'list',
+        };
       case 'dictionary': {
         const entries = new Map<string, PyValue>();
         for (const item of this.kids(node)) {
@@ -148,7 +187,8 @@ export abstract class Expressions extends EvaluatorBase {
           if (type === 'dictionary_splat') {
             const inner = this.kids(item)[0];
             const spread = inner ? this.eval(inner, scope, frame) : NONE;
-            if (spread.kind !== 'dict' || spread.tainted) return unknownValue(`the dict **${inner?.text.slice(0, 60) ?? ''} is not statically known`);
+            if (spread.kind !== 'dict' || spread.tainted)
+              return unknownValue(`the dict **${inner?.text.slice(0, 60) ?? ''} is not statically known`);
             for (const [k, v] of spread.entries) entries.set(k, v);
             continue;
           }
@@ -156,7 +196,8 @@ export abstract class Expressions extends EvaluatorBase {
           const value = type === 'pair' ? this.field(item, 'value') : null;
           if (!key || !value) return unknownValue('a dict entry that is not statically known');
           const text = keyText(this.eval(key, scope, frame));
-          if (text === undefined) return unknownValue(`the dict key "${key.text.slice(0, 60)}" is not statically known`);
+          if (text === undefined)
+            return unknownValue(`the dict key "${key.text.slice(0, 60)}" is not statically known`);
           entries.set(text, this.eval(value, scope, frame));
         }
         return { kind: 'dict', entries };
@@ -185,7 +226,8 @@ export abstract class Expressions extends EvaluatorBase {
         const value = operand ? this.eval(operand, scope, frame) : NONE;
         const op = this.field(node, 'operator')?.text;
         if (value.kind === 'number') return op === '-' ? { ...value, value: -value.value } : value;
-        if (value.kind === 'array' && value.data && op === '-') return mapElements('neg', value, value.data.lib) ?? unknownValue('a negated tensor');
+        if (value.kind === 'array' && value.data && op === '-')
+          return mapElements('neg', value, value.data.lib) ?? unknownValue('a negated tensor');
         return value.kind === 'tensor' ? value : unknownValue('an operation on an unknown value');
       }
       case 'not_operator': {
@@ -210,7 +252,8 @@ export abstract class Expressions extends EvaluatorBase {
         const [whenTrue, condition, whenFalse] = this.kids(node);
         if (!whenTrue || !condition || !whenFalse) return unknownValue('a conditional expression');
         const t = truthy(this.eval(condition, scope, frame));
-        if (t === undefined) return unknownModule(`the condition "${condition.text.slice(0, 60)}" is not statically known`);
+        if (t === undefined)
+          return unknownModule(`the condition "${condition.text.slice(0, 60)}" is not statically known`);
         return this.eval(t ? whenTrue : whenFalse, scope, frame);
       }
       case 'assignment': {
@@ -231,7 +274,14 @@ export abstract class Expressions extends EvaluatorBase {
         const operand = this.eval(right, scope, frame);
         // `layers += [block]` extends a ModuleList in place (its __iadd__), as list += does a list.
         if (op === '+' && current.kind === 'module' && current.module.className === 'ModuleList') {
-          this.call({ kind: 'builtin', name: 'module.extend', self: current }, [operand], new Map(), node, scope, frame);
+          this.call(
+            { kind: 'builtin', name: 'module.extend', self: current },
+            [operand],
+            new Map(),
+            node,
+            scope,
+            frame,
+          );
           return NONE;
         }
         if (op === '+' && current.kind === 'list' && !current.tuple) {
@@ -239,8 +289,7 @@ export abstract class Expressions extends EvaluatorBase {
           if (Array.isArray(items)) {
             this.checkItems(current.items.length + items.length);
             current.items.push(...items);
-          }
-          else current.tainted ??= `extended with "${right.text.slice(0, 60)}", which is not statically known`;
+          } else current.tainted ??= `extended with "${right.text.slice(0, 60)}", which is not statically known`;
           return NONE;
         }
         this.assign(left, this.arithmetic(op, current, operand, node), scope, frame);
@@ -262,7 +311,8 @@ export abstract class Expressions extends EvaluatorBase {
       if (type === 'string_content' || type === 'escape_sequence') out += child.text;
       else if (type === 'interpolation') {
         const expression = this.field(child, 'expression') ?? this.kids(child)[0];
-        if (!expression || this.field(child, 'format_specifier') || this.field(child, 'type_conversion')) return unknownValue('an f-string with formatting');
+        if (!expression || this.field(child, 'format_specifier') || this.field(child, 'type_conversion'))
+          return unknownValue('an f-string with formatting');
         const value = this.eval(expression, scope, frame);
         const text = displayString(value);
         if (text === undefined) return unknownValue('an f-string of an unknown value');
@@ -293,7 +343,9 @@ export abstract class Expressions extends EvaluatorBase {
 
   protected comprehension(node: Node, scope: Scope, frame: Frame): PyValue {
     const body = this.field(node, 'body');
-    const clauses = this.kids(node).filter((c): c is Node => c !== null && (this.typeOf(c) === 'for_in_clause' || this.typeOf(c) === 'if_clause'));
+    const clauses = this.kids(node).filter(
+      (c): c is Node => c !== null && (this.typeOf(c) === 'for_in_clause' || this.typeOf(c) === 'if_clause'),
+    );
     if (!body) return unknownValue('a comprehension');
     const results: PyValue[] = [];
     const inner = new Scope(scope);
@@ -319,13 +371,17 @@ export abstract class Expressions extends EvaluatorBase {
       }
       return true;
     };
-    return run(0) ? { kind: 'list', items: results, tuple: false } : unknownValue('a comprehension over an unknown value');
+    return run(0)
+      ? { kind: 'list', items: results, tuple: false }
+      : unknownValue('a comprehension over an unknown value');
   }
 
   protected subscript(object: PyValue, index: Node, scope: Scope, frame: Frame): PyValue {
     if (this.typeOf(index) === 'slice') {
       if (object.kind !== 'list') return unknownValue('a slice of an unknown value');
-      const parts = this.kids(index).filter((c): c is Node => c !== null).map((c) => asNumber(this.eval(c, scope, frame)));
+      const parts = this.kids(index)
+        .filter((c): c is Node => c !== null)
+        .map((c) => asNumber(this.eval(c, scope, frame)));
       const text = index.text;
       const [a, b] = text.split(':');
       const start = a?.trim() ? parts.shift() : undefined;
@@ -338,7 +394,8 @@ export abstract class Expressions extends EvaluatorBase {
       const i = key.value < 0 ? object.items.length + key.value : key.value;
       return object.items[i] ?? unknownValue('an index out of range');
     }
-    if (object.kind === 'dict' && keyText(key) !== undefined) return object.entries.get(keyText(key) as string) ?? unknownValue(object.tainted ?? 'a missing key');
+    if (object.kind === 'dict' && keyText(key) !== undefined)
+      return object.entries.get(keyText(key) as string) ?? unknownValue(object.tainted ?? 'a missing key');
     if (object.kind === 'module') {
       const children = [...object.module.children.values()];
       if (key.kind === 'number') {
@@ -372,13 +429,18 @@ export abstract class Expressions extends EvaluatorBase {
     if (l.kind === 'array' || r.kind === 'array') {
       // Element-wise with a number, or with a tensor of the same shape: the shape stays.
       const scalar = (v: PyValue): boolean => v.kind === 'number' || v.kind === 'bool';
-      if (['+', '-', '*', '/'].includes(op) && (scalar(l) || scalar(r) || (l.kind === 'array' && r.kind === 'array' && l.shape.join() === r.shape.join()))) {
+      if (
+        ['+', '-', '*', '/'].includes(op) &&
+        (scalar(l) || scalar(r) || (l.kind === 'array' && r.kind === 'array' && l.shape.join() === r.shape.join()))
+      ) {
         return l.kind === 'array' ? l : r;
       }
       return unknownValue(`${op} on tensors of shapes not statically known`);
     }
     if (l.kind === 'tensor' || r.kind === 'tensor') {
-      const branches = [l, r].filter((v): v is { kind: 'tensor'; ops: TensorOp[] } => v.kind === 'tensor').map((v) => v.ops);
+      const branches = [l, r]
+        .filter((v): v is { kind: 'tensor'; ops: TensorOp[] } => v.kind === 'tensor')
+        .map((v) => v.ops);
       const source = this.rangeOf(node);
       if (op === '+') return { kind: 'tensor', ops: [{ kind: 'add', branches, source }] };
       if (op === '*') return { kind: 'tensor', ops: [{ kind: 'mul', branches, source }] };
@@ -393,27 +455,39 @@ export abstract class Expressions extends EvaluatorBase {
       const b = asNumber(r) as number;
       const ints = (l.kind === 'bool' || l.isInt) && (r.kind === 'bool' || r.isInt);
       switch (op) {
-        case '+': return exactNumber(a + b, ints);
-        case '-': return exactNumber(a - b, ints);
-        case '*': return exactNumber(a * b, ints);
-        case '/': return b === 0 ? unknownValue('a division by zero') : num(a / b, false);
-        case '//': return b === 0 ? unknownValue('a division by zero') : exactNumber(Math.floor(a / b), ints);
-        case '%': return b === 0 ? unknownValue('a division by zero') : exactNumber(((a % b) + b) % b, ints);
-        case '**': return exactNumber(a ** b, ints && b >= 0);
-        case '<<': return ints && b >= 0 ? exactNumber(a * 2 ** b, true) : unknownValue(`the operator ${op}`);
-        case '>>': return ints && b >= 0 ? exactNumber(Math.floor(a / 2 ** b), true) : unknownValue(`the operator ${op}`);
-        default: return unknownValue(`the operator ${op}`);
+        case '+':
+          return exactNumber(a + b, ints);
+        case '-':
+          return exactNumber(a - b, ints);
+        case '*':
+          return exactNumber(a * b, ints);
+        case '/':
+          return b === 0 ? unknownValue('a division by zero') : num(a / b, false);
+        case '//':
+          return b === 0 ? unknownValue('a division by zero') : exactNumber(Math.floor(a / b), ints);
+        case '%':
+          return b === 0 ? unknownValue('a division by zero') : exactNumber(((a % b) + b) % b, ints);
+        case '**':
+          return exactNumber(a ** b, ints && b >= 0);
+        case '<<':
+          return ints && b >= 0 ? exactNumber(a * 2 ** b, true) : unknownValue(`the operator ${op}`);
+        case '>>':
+          return ints && b >= 0 ? exactNumber(Math.floor(a / 2 ** b), true) : unknownValue(`the operator ${op}`);
+        default:
+          return unknownValue(`the operator ${op}`);
       }
     }
     if (op === '+' && l.kind === 'list' && r.kind === 'list' && l.tuple === r.tuple) {
       this.checkItems(l.items.length + r.items.length);
       return { kind: 'list', items: [...l.items, ...r.items], tuple: l.tuple };
     }
-    const times = (v: PyValue): number | undefined => (v.kind === 'number' && v.isInt ? v.value : v.kind === 'bool' ? Number(v.value) : undefined);
+    const times = (v: PyValue): number | undefined =>
+      v.kind === 'number' && v.isInt ? v.value : v.kind === 'bool' ? Number(v.value) : undefined;
     if (op === '*' && (l.kind === 'list' || r.kind === 'list')) {
       const list = l.kind === 'list' ? l : r;
       const count = times(l.kind === 'list' ? r : l);
-      if (list.kind !== 'list' || count === undefined) return unknownValue('a list repeated an unknown number of times');
+      if (list.kind !== 'list' || count === undefined)
+        return unknownValue('a list repeated an unknown number of times');
       const copies = Math.max(0, count);
       this.checkItems(list.items.length * copies);
       const items: PyValue[] = [];
@@ -423,7 +497,8 @@ export abstract class Expressions extends EvaluatorBase {
     if (op === '*' && (l.kind === 'string' || r.kind === 'string')) {
       const text = l.kind === 'string' ? l : r;
       const count = times(l.kind === 'string' ? r : l);
-      if (text.kind !== 'string' || count === undefined) return unknownValue('a string repeated an unknown number of times');
+      if (text.kind !== 'string' || count === undefined)
+        return unknownValue('a string repeated an unknown number of times');
       this.checkString(text.value.length * Math.max(0, count));
       return { kind: 'string', value: text.value.repeat(Math.max(0, count)) };
     }
@@ -436,7 +511,9 @@ export abstract class Expressions extends EvaluatorBase {
       if (formatted.kind === 'string') this.checkString(formatted.value.length);
       return formatted;
     }
-    return unknownValue(`${op} on ${l.kind === 'unknown' ? l.reason : l.kind} and ${r.kind === 'unknown' ? r.reason : r.kind}`);
+    return unknownValue(
+      `${op} on ${l.kind === 'unknown' ? l.reason : l.kind} and ${r.kind === 'unknown' ? r.reason : r.kind}`,
+    );
   }
 
   protected compare(node: Node, scope: Scope, frame: Frame): PyValue {
@@ -467,7 +544,8 @@ export abstract class Expressions extends EvaluatorBase {
     if (value) return value;
     if (this.loader?.exists(path)) return { kind: 'namespace', path };
     if (loaded.state === 'failed') return unknownModule(`${path} is not known (${loaded.reason ?? ''})`);
-    if (loaded.state === 'loading') return unknownModule(`${path} is not defined yet where it is imported (a circular import)`);
+    if (loaded.state === 'loading')
+      return unknownModule(`${path} is not defined yet where it is imported (a circular import)`);
     return unknownModule(`${path} is not defined in ${loaded.file}`);
   }
 
@@ -475,19 +553,31 @@ export abstract class Expressions extends EvaluatorBase {
     switch (object.kind) {
       case 'namespace': {
         const path = `${object.path}.${name}`;
-        if (/^torch\.nn(\.modules(\.[a-z_]+)?)?$/.test(object.path) || object.path === 'torchvision.ops' || object.path === 'torchvision.ops.misc'
-          || QUANTIZATION_PATH.test(object.path)) {
-          if (isTorchLayerClass(name) || CONTAINERS.has(name) || name === 'SqueezeExcitation' || name === 'Conv2dNormActivation') {
+        if (
+          /^torch\.nn(\.modules(\.[a-z_]+)?)?$/.test(object.path) ||
+          object.path === 'torchvision.ops' ||
+          object.path === 'torchvision.ops.misc' ||
+          QUANTIZATION_PATH.test(object.path)
+        ) {
+          if (
+            isTorchLayerClass(name) ||
+            CONTAINERS.has(name) ||
+            name === 'SqueezeExcitation' ||
+            name === 'Conv2dNormActivation'
+          ) {
             return { kind: 'torchClass', name, preset: new Map() };
           }
         }
-        if (path === 'collections.OrderedDict' || path === 'functools.partial') return { kind: 'builtin', name: path.split('.')[1] ?? path };
+        if (path === 'collections.OrderedDict' || path === 'functools.partial')
+          return { kind: 'builtin', name: path.split('.')[1] ?? path };
         // typing.OrderedDict is callable too: it makes a collections.OrderedDict.
         if (path === 'typing.OrderedDict') return { kind: 'builtin', name: 'OrderedDict' };
-        if (object.path === 'math' && MATH_CONSTANTS[name] !== undefined) return num(MATH_CONSTANTS[name] as number, false);
+        if (object.path === 'math' && MATH_CONSTANTS[name] !== undefined)
+          return num(MATH_CONSTANTS[name] as number, false);
         if (isKerasLayers(object.path) && name === 'Input') return { kind: 'builtin', name: 'keras.Input' };
         if (isKerasLayers(object.path) && /^[A-Z]/.test(name)) return { kind: 'kerasClass', name };
-        if (isKeras(object.path) && ['Sequential', 'Model', 'Input'].includes(name)) return { kind: 'builtin', name: `keras.${name}` };
+        if (isKeras(object.path) && ['Sequential', 'Model', 'Input'].includes(name))
+          return { kind: 'builtin', name: `keras.${name}` };
         return this.moduleAttribute(object.path, name);
       }
       case 'module': {
@@ -497,7 +587,8 @@ export abstract class Expressions extends EvaluatorBase {
         if (attr) return attr;
         const method = object.module.userClass ? findMethod(object.module.userClass, name) : undefined;
         if (method?.binding === 'static') return { kind: 'function', fn: method };
-        if (method?.binding === 'class' && object.module.userClass) return { kind: 'function', fn: method, first: { kind: 'userClass', cls: object.module.userClass } };
+        if (method?.binding === 'class' && object.module.userClass)
+          return { kind: 'function', fn: method, first: { kind: 'userClass', cls: object.module.userClass } };
         if (method) return { kind: 'bound', self: object.module, fn: method };
         const classAttr = object.module.userClass ? findClassAttribute(object.module.userClass, name) : undefined;
         if (classAttr) return classAttr;
@@ -508,7 +599,9 @@ export abstract class Expressions extends EvaluatorBase {
         if (attribute) return attribute;
         const method = findMethod(object.cls, name);
         if (method) return { kind: 'function', fn: method, ...(method.binding === 'class' ? { first: object } : {}) };
-        return unknownModule(`${object.cls.name}.${name}${object.cls.unresolvedBase ? ` (${object.cls.unresolvedBase})` : ''}`);
+        return unknownModule(
+          `${object.cls.name}.${name}${object.cls.unresolvedBase ? ` (${object.cls.unresolvedBase})` : ''}`,
+        );
       }
       case 'array':
         if (name === 'shape' || name === 'ndim') {
@@ -525,12 +618,20 @@ export abstract class Expressions extends EvaluatorBase {
       case 'super':
         return { kind: 'builtin', name: `super.${name}`, self: object };
       default:
-        return unknownValue(`the attribute ${name} of ${object.kind === 'unknown' ? object.reason : `a ${object.kind}`}`);
+        return unknownValue(
+          `the attribute ${name} of ${object.kind === 'unknown' ? object.reason : `a ${object.kind}`}`,
+        );
     }
   }
 
-
   protected abstract evalCall(node: Node, scope: Scope, frame: Frame): PyValue;
 
-  abstract call(callee: PyValue, positional: PyValue[], keywords: Map<string, PyValue>, node: Node, scope: Scope, frame: Frame): PyValue;
+  abstract call(
+    callee: PyValue,
+    positional: PyValue[],
+    keywords: Map<string, PyValue>,
+    node: Node,
+    scope: Scope,
+    frame: Frame,
+  ): PyValue;
 }

@@ -7,7 +7,15 @@ import type { ModuleNode, TensorOp } from './values';
 export type FlatOp =
   | { kind: 'layer'; module: ModuleNode; layer: Layer; source?: SourceRange }
   | { kind: 'activation'; fn: ActivationFunction; source?: SourceRange }
-  | { kind: 'se'; module?: ModuleNode; channels?: number; squeeze?: number; activation: ActivationFunction | null; source?: SourceRange; leaves: FlatOp[] }
+  | {
+      kind: 'se';
+      module?: ModuleNode;
+      channels?: number;
+      squeeze?: number;
+      activation: ActivationFunction | null;
+      source?: SourceRange;
+      leaves: FlatOp[];
+    }
   | { kind: 'add'; branches: FlatOp[][]; source?: SourceRange }
   | { kind: 'cat' | 'pool' | 'flatten'; source?: SourceRange };
 
@@ -34,14 +42,25 @@ export function traceForward(module: ModuleNode, interpreter: Interpreter): Tens
   if (forward) {
     interpreter.traceProblem = undefined;
     try {
-      const out = interpreter.invoke(forward, module, [{ kind: 'tensor', ops: [] }], new Map(), { self: module, tracing: true });
+      const out = interpreter.invoke(forward, module, [{ kind: 'tensor', ops: [] }], new Map(), {
+        self: module,
+        tracing: true,
+      });
       if (out.kind === 'tensor' && !interpreter.traceProblem) result = out.ops;
-      else if (out.kind === 'list' && out.items[0]?.kind === 'tensor' && !interpreter.traceProblem) result = out.items[0].ops;
+      else if (out.kind === 'list' && out.items[0]?.kind === 'tensor' && !interpreter.traceProblem)
+        result = out.items[0].ops;
     } catch {
       result = undefined;
     }
-  } else if (!module.layer && (module.className === 'Sequential' || module.className === 'Conv2dNormActivation' || isSequentialSubclass(module))) {
-    result = [...module.children.values()].map((child) => ({ kind: 'module' as const, module: child, source: child.source }));
+  } else if (
+    !module.layer &&
+    (module.className === 'Sequential' || module.className === 'Conv2dNormActivation' || isSequentialSubclass(module))
+  ) {
+    result = [...module.children.values()].map((child) => ({
+      kind: 'module' as const,
+      module: child,
+      source: child.source,
+    }));
   }
   traces.set(module, result ?? null);
   return result;
@@ -77,13 +96,22 @@ export function flatten(ops: readonly TensorOp[], interpreter: Interpreter, dept
         const module = op.module;
         if (module.layer) {
           // An activation module is both an activation (for facts) and a layer (for counting).
-          if (module.layer.kind === 'activation') out.push({ kind: 'activation', fn: module.layer.fn, source: module.source });
+          if (module.layer.kind === 'activation')
+            out.push({ kind: 'activation', fn: module.layer.fn, source: module.source });
           out.push({ kind: 'layer', module, layer: module.layer, source: module.source });
           break;
         }
         if (module.squeezeExcitation) {
           const se = module.squeezeExcitation;
-          out.push({ kind: 'se', module, channels: se.channels, squeeze: se.squeeze, activation: se.activation, source: module.source, leaves: leavesOf(module).map(toLayerOp) });
+          out.push({
+            kind: 'se',
+            module,
+            channels: se.channels,
+            squeeze: se.squeeze,
+            activation: se.activation,
+            source: module.source,
+            leaves: leavesOf(module).map(toLayerOp),
+          });
           break;
         }
         const inner = depth < 8 ? traceForward(module, interpreter) : undefined;
@@ -95,7 +123,11 @@ export function flatten(ops: readonly TensorOp[], interpreter: Interpreter, dept
         out.push({ kind: 'activation', fn: op.fn, source: op.source });
         break;
       case 'add':
-        out.push({ kind: 'add', branches: op.branches.map((b) => flatten(b, interpreter, depth + 1)), source: op.source });
+        out.push({
+          kind: 'add',
+          branches: op.branches.map((b) => flatten(b, interpreter, depth + 1)),
+          source: op.source,
+        });
         break;
       case 'mul': {
         // x * gate(x): the gate is squeeze-and-excitation when it holds two weight layers.
@@ -105,16 +137,37 @@ export function flatten(ops: readonly TensorOp[], interpreter: Interpreter, dept
         let common = 0;
         while (common < shorter.length && sameOp(shorter[common], longer[common])) common++;
         const gate = longer.slice(common);
-        const weights = gate.filter((g) => g.kind === 'layer' && (g.layer.kind === 'conv' || g.layer.kind === 'linear'));
+        const weights = gate.filter(
+          (g) => g.kind === 'layer' && (g.layer.kind === 'conv' || g.layer.kind === 'linear'),
+        );
         out.push(...shorter);
         if (weights.length >= 2) {
           const first = weights[0];
-          const squeeze = first?.kind === 'layer' && first.layer.kind === 'conv' ? (first.layer.outChannels.known ? first.layer.outChannels.value : undefined)
-            : first?.kind === 'layer' && first.layer.kind === 'linear' && first.layer.outFeatures.known ? first.layer.outFeatures.value : undefined;
+          const squeeze =
+            first?.kind === 'layer' && first.layer.kind === 'conv'
+              ? first.layer.outChannels.known
+                ? first.layer.outChannels.value
+                : undefined
+              : first?.kind === 'layer' && first.layer.kind === 'linear' && first.layer.outFeatures.known
+                ? first.layer.outFeatures.value
+                : undefined;
           const act = gate.find((g) => g.kind === 'activation' && g.fn !== 'sigmoid');
-          const channels = first?.kind === 'layer' && first.layer.kind === 'conv' ? (first.layer.inChannels.known ? first.layer.inChannels.value : undefined)
-            : first?.kind === 'layer' && first.layer.kind === 'linear' && first.layer.inFeatures.known ? first.layer.inFeatures.value : undefined;
-          out.push({ kind: 'se', channels, squeeze, activation: act?.kind === 'activation' ? act.fn : null, source: first?.source, leaves: gate.filter((g) => g.kind === 'layer') });
+          const channels =
+            first?.kind === 'layer' && first.layer.kind === 'conv'
+              ? first.layer.inChannels.known
+                ? first.layer.inChannels.value
+                : undefined
+              : first?.kind === 'layer' && first.layer.kind === 'linear' && first.layer.inFeatures.known
+                ? first.layer.inFeatures.value
+                : undefined;
+          out.push({
+            kind: 'se',
+            channels,
+            squeeze,
+            activation: act?.kind === 'activation' ? act.fn : null,
+            source: first?.source,
+            leaves: gate.filter((g) => g.kind === 'layer'),
+          });
         } else {
           out.push(...gate);
         }

@@ -20,7 +20,12 @@ function pointAt(text: string, index: number): Point {
  * characters is parsed from scratch rather than converting offsets. Returns `old` itself when
  * the text did not change.
  */
-export function reparse(old: Tree | undefined, oldText: string | undefined, text: string, fresh: (text: string, old?: Tree) => Tree | undefined): Tree | undefined {
+export function reparse(
+  old: Tree | undefined,
+  oldText: string | undefined,
+  text: string,
+  fresh: (text: string, old?: Tree) => Tree | undefined,
+): Tree | undefined {
   if (!old || oldText === undefined) return fresh(text);
   if (oldText === text) return old;
   if (NON_ASCII.test(text) || NON_ASCII.test(oldText)) return fresh(text);
@@ -28,7 +33,11 @@ export function reparse(old: Tree | undefined, oldText: string | undefined, text
   let prefix = 0;
   while (prefix < shorter && oldText.charCodeAt(prefix) === text.charCodeAt(prefix)) prefix++;
   let suffix = 0;
-  while (suffix < shorter - prefix && oldText.charCodeAt(oldText.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
+  while (
+    suffix < shorter - prefix &&
+    oldText.charCodeAt(oldText.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)
+  )
+    suffix++;
   const oldEnd = oldText.length - suffix;
   const newEnd = text.length - suffix;
   const edited = old.copy();

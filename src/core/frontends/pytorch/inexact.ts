@@ -43,16 +43,21 @@ export function asOperand(a: Elem, p: Precision): Elem {
 
 export function binary(op: string, a: Elem, b: Elem, p: Precision): Elem | undefined {
   switch (op) {
-    case '+': return result(a.v + b.v, a.e + b.e, p, false);
-    case '-': return result(a.v - b.v, a.e + b.e, p, false);
-    case '*': return result(a.v * b.v, Math.abs(a.v) * b.e + Math.abs(b.v) * a.e + a.e * b.e, p, false);
+    case '+':
+      return result(a.v + b.v, a.e + b.e, p, false);
+    case '-':
+      return result(a.v - b.v, a.e + b.e, p, false);
+    case '*':
+      return result(a.v * b.v, Math.abs(a.v) * b.e + Math.abs(b.v) * a.e + a.e * b.e, p, false);
     case '/': {
       if (Math.abs(b.v) <= b.e) return undefined;
       const q = a.v / b.v;
       return result(q, (a.e + Math.abs(q) * b.e) / (Math.abs(b.v) - b.e), p, false);
     }
-    case '**': return power(a, b, p);
-    default: return undefined;
+    case '**':
+      return power(a, b, p);
+    default:
+      return undefined;
   }
 }
 
@@ -61,7 +66,7 @@ export function power(a: Elem, b: Elem, p: Precision): Elem | undefined {
   if (exact !== undefined) return { v: exact, e: 0 };
   const r = a.v ** b.v;
   if (a.v <= a.e) return undefined;
-  const carried = Math.abs(r) * (Math.abs(b.v) * a.e / (a.v - a.e) + Math.abs(Math.log(a.v)) * b.e) * 1.01;
+  const carried = Math.abs(r) * ((Math.abs(b.v) * a.e) / (a.v - a.e) + Math.abs(Math.log(a.v)) * b.e) * 1.01;
   return result(r, carried, p, true);
 }
 
@@ -83,7 +88,13 @@ function exactPower(x: number, n: number, p: Precision): number | undefined {
 }
 
 const UNARY: Record<string, (v: number) => number> = {
-  log: Math.log, log2: Math.log2, log10: Math.log10, exp: Math.exp, sqrt: Math.sqrt, abs: Math.abs, neg: (v) => -v,
+  log: Math.log,
+  log2: Math.log2,
+  log10: Math.log10,
+  exp: Math.exp,
+  sqrt: Math.sqrt,
+  abs: Math.abs,
+  neg: (v) => -v,
 };
 
 /** log, exp, sqrt... with the error they carry through (their derivative) and their own. */
@@ -91,22 +102,31 @@ export function unary(name: string, a: Elem, p: Precision): Elem | undefined {
   const f = UNARY[name];
   if (!f) return undefined;
   // The logarithm of an exact power of two (log2(64), log(1)) is exact in every maths library.
-  if (a.e === 0 && ((name === 'log2' && a.v > 0 && Number.isInteger(Math.log2(a.v)) && 2 ** Math.log2(a.v) === a.v) || (a.v === 1 && name.startsWith('log')))) {
+  if (
+    a.e === 0 &&
+    ((name === 'log2' && a.v > 0 && Number.isInteger(Math.log2(a.v)) && 2 ** Math.log2(a.v) === a.v) ||
+      (a.v === 1 && name.startsWith('log')))
+  ) {
     return { v: name === 'log2' ? Math.log2(a.v) : 0, e: 0 };
   }
   const r = f(a.v);
   let carried: number;
   switch (name) {
-    case 'log': case 'log2': case 'log10':
+    case 'log':
+    case 'log2':
+    case 'log10':
       if (a.v - a.e <= 0) return undefined;
       carried = a.e / (a.v - a.e) / (name === 'log' ? 1 : Math.log(name === 'log2' ? 2 : 10));
       break;
-    case 'exp': carried = Math.abs(r) * Math.expm1(a.e) * 1.01; break;
+    case 'exp':
+      carried = Math.abs(r) * Math.expm1(a.e) * 1.01;
+      break;
     case 'sqrt':
       if (a.v - a.e < 0) return undefined;
       carried = a.e === 0 ? 0 : a.e / Math.sqrt(a.v - a.e);
       break;
-    default: carried = a.e;
+    default:
+      carried = a.e;
   }
   // sqrt is correctly rounded by IEEE; abs and negation are exact.
   return result(r, carried, p, name !== 'sqrt' && name !== 'abs' && name !== 'neg');

@@ -21,7 +21,11 @@ export class Interpreter extends Builtins {
     this.mainTree = root.tree;
     this.entryProblem = undefined;
     try {
-      this.execBlock(this.kids(root).filter((c): c is Node => c !== null), this.globals, { tracing: false });
+      this.execBlock(
+        this.kids(root).filter((c): c is Node => c !== null),
+        this.globals,
+        { tracing: false },
+      );
     } finally {
       this.moduleProblem = this.entryProblem;
     }
@@ -113,7 +117,8 @@ export class Interpreter extends Builtins {
     // Relative imports name modules of this file's package; without a package they stay as written.
     let root = scope;
     while (root.parent) root = root.parent;
-    const moduleName = (this.loader && written ? this.loader.absolute(written, this.loader.moduleOfScope(root)) : undefined) ?? written;
+    const moduleName =
+      (this.loader && written ? this.loader.absolute(written, this.loader.moduleOfScope(root)) : undefined) ?? written;
     if (this.kids(node).some((c) => this.typeOf(c) === 'wildcard_import')) {
       this.importAll(moduleName, scope);
       return;
@@ -138,9 +143,10 @@ export class Interpreter extends Builtins {
     const module = this.loader?.module(moduleName);
     if (!module) return;
     const all = module.scope.vars.get('__all__');
-    const names = all?.kind === 'list' && all.items.every((i) => i.kind === 'string')
-      ? all.items.map((i) => (i as { value: string }).value)
-      : [...module.scope.vars.keys()].filter((n) => !n.startsWith('_'));
+    const names =
+      all?.kind === 'list' && all.items.every((i) => i.kind === 'string')
+        ? all.items.map((i) => (i as { value: string }).value)
+        : [...module.scope.vars.keys()].filter((n) => !n.startsWith('_'));
     for (const name of names) scope.set(name, this.attributeOf({ kind: 'namespace', path: moduleName }, name));
   }
 
@@ -169,24 +175,46 @@ export class Interpreter extends Builtins {
     const bases = (superclasses ? this.kids(superclasses) : [])
       .filter((c): c is Node => c !== null && this.typeOf(c) !== 'keyword_argument')
       .map((c) => this.eval(c, scope, frame));
-    const baseNodes = (superclasses ? this.kids(superclasses) : []).filter((c) => this.typeOf(c) !== 'keyword_argument');
+    const baseNodes = (superclasses ? this.kids(superclasses) : []).filter(
+      (c) => this.typeOf(c) !== 'keyword_argument',
+    );
     const unresolved = bases.findIndex((b) => !isResolvedBase(b));
-    const unresolvedBase = unresolved < 0 ? undefined
-      : `the base class ${baseNodes[unresolved]?.text.slice(0, 60) ?? '?'} of ${name} is not statically known (${describeValue(bases[unresolved] as PyValue)})`;
+    const unresolvedBase =
+      unresolved < 0
+        ? undefined
+        : `the base class ${baseNodes[unresolved]?.text.slice(0, 60) ?? '?'} of ${name} is ` +
+          `not statically known (${describeValue(bases[unresolved] as PyValue)})`;
     const fields: string[] = [];
     const decorated = node.parent?.type === 'decorated_definition' ? node.parent : null;
-    const isDataclass = (decorated ? this.kids(decorated) : []).some((c) => this.typeOf(c) === 'decorator' && /^@(dataclasses\.)?dataclass\b/.test(c.text))
-      || bases.some((b) => b.kind === 'namespace' && /(^|\.)NamedTuple$/.test(b.path));
+    const isDataclass =
+      (decorated ? this.kids(decorated) : []).some(
+        (c) => this.typeOf(c) === 'decorator' && /^@(dataclasses\.)?dataclass\b/.test(c.text),
+      ) || bases.some((b) => b.kind === 'namespace' && /(^|\.)NamedTuple$/.test(b.path));
     const cls: UserClass = {
-      name, node, bases, attributes: new Map(), methods: new Map(), ...(unresolvedBase ? { unresolvedBase } : {}), ...(isDataclass ? { fields } : {}),
+      name,
+      node,
+      bases,
+      attributes: new Map(),
+      methods: new Map(),
+      ...(unresolvedBase ? { unresolvedBase } : {}),
+      ...(isDataclass ? { fields } : {}),
     };
     const classScope = new Scope(scope);
     for (const statement of this.body(this.field(node, 'body'))) {
       const def = this.typeOf(statement) === 'decorated_definition' ? this.field(statement, 'definition') : statement;
       if (def?.type === 'function_definition') {
         const method = this.field(def, 'name')?.text;
-        const decorators = this.typeOf(statement) === 'decorated_definition' ? this.kids(statement).filter((c) => this.typeOf(c) === 'decorator').map((c) => c.text) : [];
-        const binding = decorators.includes('@staticmethod') ? 'static' : decorators.includes('@classmethod') ? 'class' : undefined;
+        const decorators =
+          this.typeOf(statement) === 'decorated_definition'
+            ? this.kids(statement)
+                .filter((c) => this.typeOf(c) === 'decorator')
+                .map((c) => c.text)
+            : [];
+        const binding = decorators.includes('@staticmethod')
+          ? 'static'
+          : decorators.includes('@classmethod')
+            ? 'class'
+            : undefined;
         if (method) cls.methods.set(method, { name: method, node: def, scope, ...(binding ? { binding } : {}) });
       } else if (this.typeOf(statement) === 'expression_statement') {
         const assignment = this.kids(statement)[0];
@@ -208,9 +236,11 @@ export class Interpreter extends Builtins {
   protected execIf(node: Node, scope: Scope, frame: Frame): Signal {
     const condition = this.field(node, 'condition');
     const alternatives = this.fields(node, 'alternative');
-    const bodyOf = (clause: Node): Node[] => this.body(this.field(clause, this.typeOf(clause) === 'else_clause' ? 'body' : 'consequence'));
+    const bodyOf = (clause: Node): Node[] =>
+      this.body(this.field(clause, this.typeOf(clause) === 'else_clause' ? 'body' : 'consequence'));
     const decided = condition ? truthy(this.eval(condition, scope, frame)) : undefined;
-    if (decided === undefined) return this.uncertainBranches([bodyOf(node), ...alternatives.map(bodyOf)], condition, scope, frame);
+    if (decided === undefined)
+      return this.uncertainBranches([bodyOf(node), ...alternatives.map(bodyOf)], condition, scope, frame);
     if (decided) return this.execBlock(bodyOf(node), scope, frame);
     for (const [i, alternative] of alternatives.entries()) {
       if (this.typeOf(alternative) === 'elif_clause') {
@@ -239,24 +269,33 @@ export class Interpreter extends Builtins {
     return effects.returns ? { kind: 'return', value: unknownModule(reason) } : undefined;
   }
 
-  protected collectEffects(statements: readonly Node[], effects: { names: Set<string>; other: boolean; returns: boolean }): void {
+  protected collectEffects(
+    statements: readonly Node[],
+    effects: { names: Set<string>; other: boolean; returns: boolean },
+  ): void {
     const names = (target: Node): boolean => {
       const type = this.typeOf(target);
       if (type === 'identifier') {
         effects.names.add(target.text);
         return true;
       }
-      if (['pattern_list', 'tuple_pattern', 'list_pattern', 'tuple', 'list'].includes(type)) return this.kids(target).every(names);
+      if (['pattern_list', 'tuple_pattern', 'list_pattern', 'tuple', 'list'].includes(type))
+        return this.kids(target).every(names);
       return false;
     };
     for (const statement of statements) {
       switch (this.typeOf(statement)) {
-        case 'pass_statement': case 'raise_statement': case 'comment': case 'break_statement': case 'continue_statement':
+        case 'pass_statement':
+        case 'raise_statement':
+        case 'comment':
+        case 'break_statement':
+        case 'continue_statement':
           break;
         case 'return_statement':
           effects.returns = true;
           break;
-        case 'function_definition': case 'class_definition': {
+        case 'function_definition':
+        case 'class_definition': {
           const name = this.field(statement, 'name');
           if (name) effects.names.add(name.text);
           break;
@@ -269,14 +308,24 @@ export class Interpreter extends Builtins {
             const left = this.field(inner, 'left');
             if (left && names(left)) break;
           }
-          if (type === 'call' && inner && /^(print|warnings\.warn|logging\.\w+|logger\.\w+|log\.\w+)$/.test(this.field(inner, 'function')?.text ?? '')) break;
+          if (
+            type === 'call' &&
+            inner &&
+            /^(print|warnings\.warn|logging\.\w+|logger\.\w+|log\.\w+)$/.test(this.field(inner, 'function')?.text ?? '')
+          )
+            break;
           effects.other = true;
           break;
         }
-        case 'if_statement': case 'for_statement': case 'while_statement': case 'with_statement': case 'try_statement': {
+        case 'if_statement':
+        case 'for_statement':
+        case 'while_statement':
+        case 'with_statement':
+        case 'try_statement': {
           // Every block inside: the consequence, alternatives, loop bodies, handlers.
           const blocks = statement.descendantsOfType('block').filter((b): b is Node => b !== null);
-          for (const block of blocks) if (this.nearestStatementAbove(block) === statement) this.collectEffects(this.body(block), effects);
+          for (const block of blocks)
+            if (this.nearestStatementAbove(block) === statement) this.collectEffects(this.body(block), effects);
           if (this.typeOf(statement) === 'for_statement') {
             const left = this.field(statement, 'left');
             if (left && !names(left)) effects.other = true;
@@ -292,7 +341,11 @@ export class Interpreter extends Builtins {
   /** The compound statement a block belongs to. */
   protected nearestStatementAbove(block: Node): Node | null {
     let current = block.parent;
-    while (current && ['elif_clause', 'else_clause', 'except_clause', 'finally_clause', 'except_group_clause'].includes(current.type)) current = current.parent;
+    while (
+      current &&
+      ['elif_clause', 'else_clause', 'except_clause', 'finally_clause', 'except_group_clause'].includes(current.type)
+    )
+      current = current.parent;
     return current;
   }
 
@@ -317,5 +370,4 @@ export class Interpreter extends Builtins {
     }
     return undefined;
   }
-
 }

@@ -108,7 +108,9 @@ function literalKeys(node: Node | null): string[] | undefined {
         const text = key ? stringLiteral(key) : undefined;
         return text === undefined ? [] : [text];
       });
-    case 'tuple': case 'list': case 'set':
+    case 'tuple':
+    case 'list':
+    case 'set':
       return node.namedChildren.flatMap((item) => {
         const text = item ? stringLiteral(item) : undefined;
         return text === undefined ? [] : [text];
@@ -149,10 +151,14 @@ function parameterUse(node: Node, param: string): ((literal: string) => boolean)
   if (fn?.type !== 'attribute' || fn.childForFieldName('object')?.text !== param) return undefined;
   // Passing the literal itself gives the same text only when the method leaves it unchanged.
   switch (fn.childForFieldName('attribute')?.text) {
-    case 'lower': return (l) => l === l.toLowerCase();
-    case 'upper': return (l) => l === l.toUpperCase();
-    case 'strip': return (l) => l === l.trim();
-    default: return undefined;
+    case 'lower':
+      return (l) => l === l.toLowerCase();
+    case 'upper':
+      return (l) => l === l.toUpperCase();
+    case 'strip':
+      return (l) => l === l.trim();
+    default:
+      return undefined;
   }
 }
 
@@ -174,12 +180,23 @@ export function selectorLiterals(fn: Node, param: string): string[] {
     const node = stack.pop() as Node;
     if (node.type === 'comparison_operator' && node.namedChildCount === 2) {
       const [left, right] = node.namedChildren as [Node, Node];
-      const operator = node.children.filter((c) => c && !c.isNamed).map((c) => c?.text).join(' ');
+      const operator = node.children
+        .filter((c) => c && !c.isNamed)
+        .map((c) => c?.text)
+        .join(' ');
       if (['==', '!=', 'is', 'is not'].includes(operator)) {
         const leftUse = parameterUse(left, param);
         const rightUse = parameterUse(right, param);
-        if (leftUse) add([stringLiteral(right)].filter((t): t is string => t !== undefined), leftUse);
-        if (rightUse) add([stringLiteral(left)].filter((t): t is string => t !== undefined), rightUse);
+        if (leftUse)
+          add(
+            [stringLiteral(right)].filter((t): t is string => t !== undefined),
+            leftUse,
+          );
+        if (rightUse)
+          add(
+            [stringLiteral(left)].filter((t): t is string => t !== undefined),
+            rightUse,
+          );
       } else if (operator === 'in' || operator === 'not in') {
         const use = parameterUse(left, param);
         if (use) add(keysOf(right), use);
@@ -217,10 +234,14 @@ export function selectorCalls(name: string, fn: Node, skipSelf: boolean): Select
   const selectors = required.length > 1 ? [] : required.length === 1 ? required : params;
   for (const param of selectors) {
     const p = param.name;
-    const compared = new RegExp([
-      `\\b${p}\\b(\\.(lower|upper|strip)\\(\\))?\\s*(==|!=|\\bis\\b|\\bin\\b|\\bnot\\s+in\\b)`,
-      `(==|!=)\\s*${p}\\b`, `\\[\\s*${p}\\b`, `\\.get\\(\\s*${p}\\b`,
-    ].join('|'));
+    const compared = new RegExp(
+      [
+        `\\b${p}\\b(\\.(lower|upper|strip)\\(\\))?\\s*(==|!=|\\bis\\b|\\bin\\b|\\bnot\\s+in\\b)`,
+        `(==|!=)\\s*${p}\\b`,
+        `\\[\\s*${p}\\b`,
+        `\\.get\\(\\s*${p}\\b`,
+      ].join('|'),
+    );
     if (!compared.test(bodyText)) continue;
     const byDefault = param.defaultText === undefined ? undefined : stringFromText(param.defaultText);
     const literals = selectorLiterals(fn, param.name).filter((l) => l !== byDefault);
@@ -249,18 +270,23 @@ function constantText(node: Node): string | undefined {
       const value = stringLiteral(node);
       return value === undefined ? undefined : pythonRepr(value);
     }
-    case 'integer': case 'float':
+    case 'integer':
+    case 'float':
       return node.text;
-    case 'true': return 'True';
-    case 'false': return 'False';
-    case 'none': return 'None';
+    case 'true':
+      return 'True';
+    case 'false':
+      return 'False';
+    case 'none':
+      return 'None';
     case 'unary_operator': {
       const operand = node.childForFieldName('argument');
       const sign = node.childForFieldName('operator')?.text;
       if (!operand || (sign !== '-' && sign !== '+') || !['integer', 'float'].includes(operand.type)) return undefined;
       return `${sign === '-' ? '-' : ''}${operand.text}`;
     }
-    case 'tuple': case 'list': {
+    case 'tuple':
+    case 'list': {
       const items = node.namedChildren.map((c) => (c ? constantText(c) : undefined));
       if (items.some((i) => i === undefined)) return undefined;
       if (node.type === 'list') return `[${items.join(', ')}]`;
@@ -299,9 +325,13 @@ function isMainGuard(node: Node): boolean {
   const condition = node.childForFieldName('condition');
   if (condition?.type !== 'comparison_operator' || condition.namedChildCount !== 2) return false;
   const [a, b] = condition.namedChildren;
-  const operator = condition.children.filter((c) => c && !c.isNamed).map((c) => c?.text).join(' ');
+  const operator = condition.children
+    .filter((c) => c && !c.isNamed)
+    .map((c) => c?.text)
+    .join(' ');
   if (operator !== '==' || !a || !b) return false;
-  const reads = (name: Node, literal: Node): boolean => name.text === '__name__' && stringLiteral(literal) === '__main__';
+  const reads = (name: Node, literal: Node): boolean =>
+    name.text === '__name__' && stringLiteral(literal) === '__main__';
   return reads(a, b) || reads(b, a);
 }
 

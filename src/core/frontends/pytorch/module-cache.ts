@@ -4,7 +4,8 @@ import { stampOf, type FileStamp } from './module-loader';
 import { parsePython } from './python-parser';
 
 /** A module file as parsed, or why it could not be. */
-export type ParsedModule = { readonly tree: Tree; readonly stamp: FileStamp } | { readonly reason: string; readonly stamp: FileStamp };
+export type ParsedModule =
+  { readonly tree: Tree; readonly stamp: FileStamp } | { readonly reason: string; readonly stamp: FileStamp };
 
 /** Where a read gets imported module files parsed: fresh each time, or from a cache kept across reads. */
 export interface ModuleSource {

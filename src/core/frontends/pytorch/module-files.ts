@@ -17,9 +17,39 @@ export interface PythonSearchOptions {
 
 /** Top-level packages the evaluator models itself, or that hold no model code: never read from disk. */
 const NATIVE_ROOTS = new Set([
-  'torch', 'tensorflow', 'keras', 'numpy', 'np', 'scipy', 'typing', 'typing_extensions', 'collections', 'dataclasses',
-  'enum', 'functools', 'itertools', 'math', 'pathlib', 'os', 'sys', 're', 'json', 'abc', 'argparse', 'logging',
-  'warnings', 'copy', 'inspect', 'importlib', 'types', 'PIL', 'matplotlib', 'pandas', 'yaml', 'tqdm', 'requests',
+  'torch',
+  'tensorflow',
+  'keras',
+  'numpy',
+  'np',
+  'scipy',
+  'typing',
+  'typing_extensions',
+  'collections',
+  'dataclasses',
+  'enum',
+  'functools',
+  'itertools',
+  'math',
+  'pathlib',
+  'os',
+  'sys',
+  're',
+  'json',
+  'abc',
+  'argparse',
+  'logging',
+  'warnings',
+  'copy',
+  'inspect',
+  'importlib',
+  'types',
+  'PIL',
+  'matplotlib',
+  'pandas',
+  'yaml',
+  'tqdm',
+  'requests',
 ]);
 
 export function isNativeModule(name: string): boolean {
@@ -46,7 +76,11 @@ export function readModuleText(file: string): string | undefined {
 }
 
 /** The file's dotted module name and the directory its top package lives in (walking up `__init__.py`s). */
-export function moduleNameOf(file: string): { readonly name: string; readonly root: string; readonly isPackage: boolean } {
+export function moduleNameOf(file: string): {
+  readonly name: string;
+  readonly root: string;
+  readonly isPackage: boolean;
+} {
   const absolute = path.resolve(file);
   const base = path.basename(absolute, '.py');
   const isPackage = base === '__init__';

@@ -51,7 +51,12 @@ export class ModuleLoader {
   /** The file's own dotted name ('' when it is not in a package) and whether it is a package's __init__. */
   readonly self: { readonly name: string; readonly isPackage: boolean } | undefined;
 
-  constructor(file: string | undefined, private readonly options: PythonSearchOptions, private readonly newScope: (name: string) => GlobalScope, private readonly run: RunModule) {
+  constructor(
+    file: string | undefined,
+    private readonly options: PythonSearchOptions,
+    private readonly newScope: (name: string) => GlobalScope,
+    private readonly run: RunModule,
+  ) {
     const exists = file !== undefined && fs.existsSync(file);
     const own = exists ? moduleNameOf(file) : undefined;
     this.self = own ? { name: own.name, isPackage: own.isPackage } : undefined;
@@ -110,7 +115,8 @@ export class ModuleLoader {
     const module: LoadedModule = { name, file, scope: this.newScope(name), state: 'loading' };
     this.modules.set(name, module);
     this.byScope.set(module.scope, module);
-    if (this.stampsByFile.size >= MAX_MODULES) return this.fail(module, `more than ${MAX_MODULES} module files imported`);
+    if (this.stampsByFile.size >= MAX_MODULES)
+      return this.fail(module, `more than ${MAX_MODULES} module files imported`);
     const parsed = (this.options.modules ?? FRESH_MODULES).parse(file);
     this.stampsByFile.set(file, parsed.stamp);
     if (!('tree' in parsed)) return this.fail(module, parsed.reason);

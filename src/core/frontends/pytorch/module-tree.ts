@@ -4,20 +4,32 @@ import type { SourceRange } from '../../ir/source';
 /** Module trees as the evaluator builds them: cache keys for instances, structural copies. */
 
 /** A cache key for arguments made only of values that cannot be shared or mutated; undefined otherwise. */
-export function instanceKey(cls: UserClass, positional: readonly PyValue[], keywords: ReadonlyMap<string, PyValue>, site: number, epoch: number): string | undefined {
+export function instanceKey(
+  cls: UserClass,
+  positional: readonly PyValue[],
+  keywords: ReadonlyMap<string, PyValue>,
+  site: number,
+  epoch: number,
+): string | undefined {
   const plain = (v: PyValue): string | undefined => {
     switch (v.kind) {
-      case 'number': return `${v.isInt ? 'i' : 'f'}${v.value}`;
-      case 'string': return JSON.stringify(v.value);
-      case 'bool': return v.value ? 'T' : 'F';
-      case 'none': return 'N';
-      case 'torchClass': return v.preset.size === 0 ? `C${v.name}` : undefined;
+      case 'number':
+        return `${v.isInt ? 'i' : 'f'}${v.value}`;
+      case 'string':
+        return JSON.stringify(v.value);
+      case 'bool':
+        return v.value ? 'T' : 'F';
+      case 'none':
+        return 'N';
+      case 'torchClass':
+        return v.preset.size === 0 ? `C${v.name}` : undefined;
       case 'list': {
         if (!v.tuple || v.tainted) return undefined;
         const items = v.items.map(plain);
         return items.every((i) => i !== undefined) ? `(${items.join(',')})` : undefined;
       }
-      default: return undefined;
+      default:
+        return undefined;
     }
   };
   const parts = positional.map(plain);
@@ -64,7 +76,6 @@ export function cloneModule(original: ModuleNode, track: boolean): ModuleNode {
   if (track) for (const [from, to] of mapping) clones.set(to, { original: from, mapping });
   return root;
 }
-
 
 /**
  * Marks the layers of a module a helper function built with the helper's call site, down to

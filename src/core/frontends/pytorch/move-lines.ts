@@ -1,6 +1,7 @@
 /**
  * Moves every source position inside a value (a network, diagnostics) to new line numbers,
- * copying what it changes (movable objects are rebuilt over the new `text`). `line` returns the new line of an old one, or undefined when the
+ * copying what it changes (movable objects are rebuilt over the new `text`). `line` returns the new line of an old one,
+ * or undefined when the
  * old line is not known to have moved cleanly, which makes the whole move fail.
  */
 export type LineMap = (line: number) => number | undefined;
@@ -24,7 +25,10 @@ function isMovable(value: object): value is Movable<unknown> {
 
 /** The IR's positions are the only objects with a numeric `line` and `character`. */
 function isPosition(value: object): value is { line: number; character: number } {
-  return typeof (value as { line?: unknown }).line === 'number' && typeof (value as { character?: unknown }).character === 'number';
+  return (
+    typeof (value as { line?: unknown }).line === 'number' &&
+    typeof (value as { character?: unknown }).character === 'number'
+  );
 }
 
 /** The moved value, or undefined when a position falls outside what `line` maps. */

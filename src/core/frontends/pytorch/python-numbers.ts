@@ -11,7 +11,8 @@ const TOO_CLOSE = 'a rounding of a float too close to its boundary to decide sta
 
 /** A number, or a constant tensor or array of one element, as an element. */
 function scalarElem(value: PyValue | undefined): Elem | undefined {
-  if (isShaped(value) && value.data?.values.length === 1) return { v: value.data.values[0] ?? 0, e: value.data.errs[0] ?? 0 };
+  if (isShaped(value) && value.data?.values.length === 1)
+    return { v: value.data.values[0] ?? 0, e: value.data.errs[0] ?? 0 };
   return elemOf(value);
 }
 
@@ -78,13 +79,19 @@ export function mathCall(name: string, positional: PyValue[]): PyValue | undefin
   const [first, second] = positional;
   const x = scalarElem(first);
   switch (name) {
-    case 'floor': case 'ceil': case 'trunc': {
+    case 'floor':
+    case 'ceil':
+    case 'trunc': {
       if (!x) return unknownValue(`math.${name} of an unknown value`);
       if (isIntValue(first)) return num(x.v, true);
       const v = toInteger(x, name);
       return v === undefined ? unknownValue(TOO_CLOSE) : num(v, true);
     }
-    case 'log': case 'log2': case 'log10': case 'exp': case 'sqrt': {
+    case 'log':
+    case 'log2':
+    case 'log10':
+    case 'exp':
+    case 'sqrt': {
       if (!x) return unknownValue(`math.${name} of an unknown value`);
       let out = unary(name, x, 'f64');
       // math.log(x, base) divides two logarithms.
@@ -100,8 +107,14 @@ export function mathCall(name: string, positional: PyValue[]): PyValue | undefin
       const out = x && y && binary('**', { v: x.v, e: x.e }, y, 'f64');
       return out ? numberOf(out, false) : unknownValue('math.pow of unknown values');
     }
-    case 'prod': case 'fsum': {
-      const items = first?.kind === 'list' && !first.tainted ? first.items : isShaped(first) ? (toList(first) as { items?: PyValue[] }).items : undefined;
+    case 'prod':
+    case 'fsum': {
+      const items =
+        first?.kind === 'list' && !first.tainted
+          ? first.items
+          : isShaped(first)
+            ? (toList(first) as { items?: PyValue[] }).items
+            : undefined;
       if (!items) return unknownValue(`math.${name} of an unknown value`);
       let total: Elem | undefined = { v: name === 'prod' ? 1 : 0, e: 0 };
       for (const item of items) {

@@ -67,7 +67,10 @@ export class PythonSourceMap {
 
   private computeRange(node: Node): SourceRange {
     return {
-      start: { line: node.startPosition.row, character: this.character(node.startPosition.row, node.startPosition.column) },
+      start: {
+        line: node.startPosition.row,
+        character: this.character(node.startPosition.row, node.startPosition.column),
+      },
       end: { line: node.endPosition.row, character: this.character(node.endPosition.row, node.endPosition.column) },
     };
   }

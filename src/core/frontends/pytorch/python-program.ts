@@ -35,10 +35,24 @@ function firstSyntaxError(root: Node): Node | undefined {
  * Parses a Python file and evaluates its module level, then hands the program to `read`
  * (which finds the models); syntax errors and evaluation limits become diagnostics.
  */
-export function readPythonProgram(file: string, text: string, read: (program: PythonProgram) => ReadResult, memo?: PythonReadMemo, search?: PythonSearchOptions): ReadResult {
+export function readPythonProgram(
+  file: string,
+  text: string,
+  read: (program: PythonProgram) => ReadResult,
+  memo?: PythonReadMemo,
+  search?: PythonSearchOptions,
+): ReadResult {
   const origin = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-  const diagnostic = (range: SourceRange, code: string, message: string, severity: Diagnostic['severity'] = 'error'): Diagnostic => ({ file, range, severity, code, message });
-  if (!isPythonParserReady()) return { diagnostics: [diagnostic(origin, 'RL106', 'the Python parser is not loaded (call ensurePythonParser first)')] };
+  const diagnostic = (
+    range: SourceRange,
+    code: string,
+    message: string,
+    severity: Diagnostic['severity'] = 'error',
+  ): Diagnostic => ({ file, range, severity, code, message });
+  if (!isPythonParserReady())
+    return {
+      diagnostics: [diagnostic(origin, 'RL106', 'the Python parser is not loaded (call ensurePythonParser first)')],
+    };
   const tree = memo ? memo.parse(text, parsePython) : parsePython(text);
   if (!tree) return { diagnostics: [diagnostic(origin, 'RL101', 'invalid Python: the file could not be parsed')] };
   try {
@@ -46,15 +60,28 @@ export function readPythonProgram(file: string, text: string, read: (program: Py
     const error = firstSyntaxError(tree.rootNode);
     if (error) {
       const what = error.isMissing ? `missing ${error.type}` : 'syntax error';
-      return { diagnostics: [diagnostic(map.range(error), 'RL101', `invalid Python: ${what} near "${error.text.slice(0, 30).split('\n')[0] ?? ''}"`)] };
+      return {
+        diagnostics: [
+          diagnostic(
+            map.range(error),
+            'RL101',
+            `invalid Python: ${what} near "${error.text.slice(0, 30).split('\n')[0] ?? ''}"`,
+          ),
+        ],
+      };
     }
     const interpreter = new Interpreter(map);
     if (search) {
-      interpreter.loader = new ModuleLoader(file, search, (name) => {
-        const scope = new GlobalScope();
-        populateModuleScope(scope, name);
-        return scope;
-      }, interpreter.runImported);
+      interpreter.loader = new ModuleLoader(
+        file,
+        search,
+        (name) => {
+          const scope = new GlobalScope();
+          populateModuleScope(scope, name);
+          return scope;
+        },
+        interpreter.runImported,
+      );
     }
     try {
       try {
@@ -75,6 +102,8 @@ export function readPythonProgram(file: string, text: string, read: (program: Py
 /** Required positional parameters of a function definition (self excluded for methods). */
 export function requiredParameters(fn: Node, skipSelf: boolean): number {
   const params = (fn.childForFieldName('parameters')?.namedChildren ?? []).filter((p): p is Node => p !== null);
-  const plain = params.filter((p) => p.type === 'identifier' || (p.type === 'typed_parameter' && p.namedChildren[0]?.type === 'identifier'));
+  const plain = params.filter(
+    (p) => p.type === 'identifier' || (p.type === 'typed_parameter' && p.namedChildren[0]?.type === 'identifier'),
+  );
   return plain.length - (skipSelf ? 1 : 0);
 }

@@ -11,7 +11,8 @@ export interface EditSites {
   readonly dilations: readonly SourceRange[];
 }
 
-const ACTIVATION_TOKEN = /\b(ReLU6?|LeakyReLU|ELU|SiLU|GELU|Mish|Hardswish|Sigmoid|Tanh|Softplus|PReLU|relu6?|relu_|leaky_relu|elu|silu|gelu|mish|hardswish|softplus)\b/;
+const ACTIVATION_TOKEN =
+  /\b(ReLU6?|LeakyReLU|ELU|SiLU|GELU|Mish|Hardswish|Sigmoid|Tanh|Softplus|PReLU|relu6?|relu_|leaky_relu|elu|silu|gelu|mish|hardswish|softplus)\b/;
 const NORM_TOKEN = /\b(BatchNorm2d|InstanceNorm2d|LayerNorm|GroupNorm)\b/;
 
 /**
@@ -22,18 +23,33 @@ const NORM_TOKEN = /\b(BatchNorm2d|InstanceNorm2d|LayerNorm|GroupNorm)\b/;
 export class PyTorchEditor implements ModelEditor {
   private readonly lines: string[];
 
-  constructor(text: string, private readonly sites: EditSites) {
+  constructor(
+    text: string,
+    private readonly sites: EditSites,
+  ) {
     this.lines = text.split('\n');
   }
 
   /** The same sites after lines moved, over the new text (a reused model after an edit elsewhere). */
   moved(line: (old: number) => number, text: string): PyTorchEditor {
-    const range = (r: SourceRange): SourceRange => ({ start: { line: line(r.start.line), character: r.start.character }, end: { line: line(r.end.line), character: r.end.character } });
-    const byPosition = (sites: ReadonlyMap<number, readonly SourceRange[]>): Map<number, SourceRange[]> => new Map([...sites].map(([k, v]) => [k, v.map(range)]));
-    return new PyTorchEditor(text, { activations: byPosition(this.sites.activations), norms: byPosition(this.sites.norms), dilations: this.sites.dilations.map(range) });
+    const range = (r: SourceRange): SourceRange => ({
+      start: { line: line(r.start.line), character: r.start.character },
+      end: { line: line(r.end.line), character: r.end.character },
+    });
+    const byPosition = (sites: ReadonlyMap<number, readonly SourceRange[]>): Map<number, SourceRange[]> =>
+      new Map([...sites].map(([k, v]) => [k, v.map(range)]));
+    return new PyTorchEditor(text, {
+      activations: byPosition(this.sites.activations),
+      norms: byPosition(this.sites.norms),
+      dilations: this.sites.dilations.map(range),
+    });
   }
 
-  private replaceToken(range: SourceRange, pattern: RegExp, replacement: (found: string) => string | undefined): TextEdit | undefined {
+  private replaceToken(
+    range: SourceRange,
+    pattern: RegExp,
+    replacement: (found: string) => string | undefined,
+  ): TextEdit | undefined {
     const line = this.lines[range.start.line] ?? '';
     const end = range.end.line === range.start.line ? range.end.character : line.length;
     const segment = line.slice(range.start.character, end);
@@ -42,7 +58,13 @@ export class PyTorchEditor implements ModelEditor {
     const newText = replacement(match[0]);
     if (newText === undefined) return undefined;
     const start = range.start.character + match.index;
-    return { range: { start: { line: range.start.line, character: start }, end: { line: range.start.line, character: start + match[0].length } }, newText };
+    return {
+      range: {
+        start: { line: range.start.line, character: start },
+        end: { line: range.start.line, character: start + match[0].length },
+      },
+      newText,
+    };
   }
 
   private unique(ranges: readonly SourceRange[]): SourceRange[] {
@@ -62,24 +84,49 @@ export class PyTorchEditor implements ModelEditor {
   setBlockActivation(position: number, fn: ActivationFunction): TextEdit[] | undefined {
     const className = activationClassName(fn);
     const functional = fn.replace('-', '_');
-    return this.all(this.unique(this.sites.activations.get(position) ?? []).map((range) => this.replaceToken(range, ACTIVATION_TOKEN,
-      (found) => (/^[A-Z]/.test(found) ? className : functional))));
+    return this.all(
+      this.unique(this.sites.activations.get(position) ?? []).map((range) =>
+        this.replaceToken(range, ACTIVATION_TOKEN, (found) => (/^[A-Z]/.test(found) ? className : functional)),
+      ),
+    );
   }
 
   setBlockNorm(position: number, norm: NormKind | null): TextEdit[] | undefined {
     if (norm === null) return undefined;
-    return this.all(this.unique(this.sites.norms.get(position) ?? []).map((range) => this.replaceToken(range, NORM_TOKEN, () => normClassName(norm))));
+    return this.all(
+      this.unique(this.sites.norms.get(position) ?? []).map((range) =>
+        this.replaceToken(range, NORM_TOKEN, () => normClassName(norm)),
+      ),
+    );
   }
 
   setDilation(dilation: number): TextEdit[] | undefined {
-    return this.all(this.unique(this.sites.dilations).map((range) => this.replaceToken(range, /\bdilation\s*=\s*\d+/, () => `dilation=${dilation}`)));
+    return this.all(
+      this.unique(this.sites.dilations).map((range) =>
+        this.replaceToken(range, /\bdilation\s*=\s*\d+/, () => `dilation=${dilation}`),
+      ),
+    );
   }
 
-  setStemNorm(): TextEdit[] | undefined { return undefined; }
-  setShortcutNorm(): TextEdit[] | undefined { return undefined; }
-  setSqueezeExcitation(): TextEdit[] | undefined { return undefined; }
-  setSqueezeExcitationActivation(): TextEdit[] | undefined { return undefined; }
-  replaceStemPoolByStageStride(): TextEdit[] | undefined { return undefined; }
-  setStem(): TextEdit[] | undefined { return undefined; }
-  removeDenseConnections(): TextEdit[] | undefined { return undefined; }
+  setStemNorm(): TextEdit[] | undefined {
+    return undefined;
+  }
+  setShortcutNorm(): TextEdit[] | undefined {
+    return undefined;
+  }
+  setSqueezeExcitation(): TextEdit[] | undefined {
+    return undefined;
+  }
+  setSqueezeExcitationActivation(): TextEdit[] | undefined {
+    return undefined;
+  }
+  replaceStemPoolByStageStride(): TextEdit[] | undefined {
+    return undefined;
+  }
+  setStem(): TextEdit[] | undefined {
+    return undefined;
+  }
+  removeDenseConnections(): TextEdit[] | undefined {
+    return undefined;
+  }
 }

@@ -48,11 +48,25 @@ interface Entry {
 }
 
 function anchorOf(statement: TopLevelStatement, table: StatementTable): Anchor {
-  return { text: statement.text, occurrence: statement.occurrence, count: table.countOf(statement.text), startRow: statement.startRow, endRow: statement.endRow };
+  return {
+    text: statement.text,
+    occurrence: statement.occurrence,
+    count: table.countOf(statement.text),
+    startRow: statement.startRow,
+    endRow: statement.endRow,
+  };
 }
 
 function bindingsOf(reads: readonly string[], table: StatementTable): string {
-  return reads.map((name) => `${name}=${table.definitionsOf(name).map((d) => d.text).join('\u0001')}`).join('\u0002');
+  return reads
+    .map(
+      (name) =>
+        `${name}=${table
+          .definitionsOf(name)
+          .map((d) => d.text)
+          .join('\u0001')}`,
+    )
+    .join('\u0002');
 }
 
 /**
@@ -99,10 +113,22 @@ export class PythonReadMemo {
     this.next = new Map();
   }
 
-  lookup(name: string, kind: CandidateKind, file: string, table: StatementTable, text: string): CandidateOutcome | undefined {
+  lookup(
+    name: string,
+    kind: CandidateKind,
+    file: string,
+    table: StatementTable,
+    text: string,
+  ): CandidateOutcome | undefined {
     const entry = this.entries.get(name);
     if (!entry || entry.file !== file || entry.kind !== kind || entry.othersKey !== table.othersKey) return undefined;
-    if (entry.imports.some((stamp) => { const now = stampOf(stamp.file); return now.mtimeMs !== stamp.mtimeMs || now.size !== stamp.size; })) return undefined;
+    if (
+      entry.imports.some((stamp) => {
+        const now = stampOf(stamp.file);
+        return now.mtimeMs !== stamp.mtimeMs || now.size !== stamp.size;
+      })
+    )
+      return undefined;
     if (bindingsOf(entry.reads, table) !== entry.bindings) return undefined;
     if (entry.executed.some((a) => table.countOf(a.text) !== a.count)) return undefined;
     const moves: { readonly start: number; readonly end: number; readonly delta: number }[] = [];
@@ -117,7 +143,16 @@ export class PythonReadMemo {
       outcome = this.moved(entry.outcome, moves, text);
       if (!outcome) return undefined;
     }
-    this.next.set(name, { ...entry, outcome, anchors: entry.anchors.map((a, i) => ({ ...a, startRow: a.startRow + (moves[i]?.delta ?? 0), endRow: a.endRow + (moves[i]?.delta ?? 0) })), executed: entry.executed });
+    this.next.set(name, {
+      ...entry,
+      outcome,
+      anchors: entry.anchors.map((a, i) => ({
+        ...a,
+        startRow: a.startRow + (moves[i]?.delta ?? 0),
+        endRow: a.endRow + (moves[i]?.delta ?? 0),
+      })),
+      executed: entry.executed,
+    });
     this.stats.reused++;
     return outcome;
   }
@@ -126,7 +161,11 @@ export class PythonReadMemo {
    * The outcome at its statements' new lines, with what was computed from its network (summary,
    * findings) moved in the same walk so they keep pointing at the moved layers.
    */
-  private moved(outcome: CandidateOutcome, moves: readonly { readonly start: number; readonly end: number; readonly delta: number }[], text: string): CandidateOutcome | undefined {
+  private moved(
+    outcome: CandidateOutcome,
+    moves: readonly { readonly start: number; readonly end: number; readonly delta: number }[],
+    text: string,
+  ): CandidateOutcome | undefined {
     const lastLine = Math.max(0, ...moves.map((m) => m.end));
     const UNMAPPED = -1;
     const newLine = new Int32Array(lastLine + 1).fill(UNMAPPED);
@@ -134,10 +173,14 @@ export class PythonReadMemo {
     if (newLine[0] === UNMAPPED) newLine[0] = 0;
     const network = outcome.model?.network;
     const derived = network ? derivedValues(network) : undefined;
-    const moved = moveLines({ outcome, derived }, (line) => {
-      const to = line <= lastLine ? newLine[line] : UNMAPPED;
-      return to === undefined || to === UNMAPPED ? undefined : to;
-    }, text);
+    const moved = moveLines(
+      { outcome, derived },
+      (line) => {
+        const to = line <= lastLine ? newLine[line] : UNMAPPED;
+        return to === undefined || to === UNMAPPED ? undefined : to;
+      },
+      text,
+    );
     if (!moved) return undefined;
     if (moved.derived && moved.outcome.model) setDerivedValues(moved.outcome.model.network, moved.derived);
     return moved.outcome;
@@ -147,8 +190,16 @@ export class PythonReadMemo {
    * `isLocal` tells the main file's nodes from imported modules' (their statements are not in the
    * table; their files are compared by `imports`).
    */
-  store(name: string, kind: CandidateKind, file: string, table: StatementTable, outcome: CandidateOutcome, dependencies: Dependencies,
-    imports: readonly FileStamp[] = [], isLocal: (node: Node) => boolean = () => true): void {
+  store(
+    name: string,
+    kind: CandidateKind,
+    file: string,
+    table: StatementTable,
+    outcome: CandidateOutcome,
+    dependencies: Dependencies,
+    imports: readonly FileStamp[] = [],
+    isLocal: (node: Node) => boolean = () => true,
+  ): void {
     this.stats.evaluated++;
     // A function that assigns module-level names makes evaluations depend on their order.
     if (dependencies.wroteGlobals) return;
@@ -165,8 +216,15 @@ export class PythonReadMemo {
     for (const s of table.statements) if (s.kind === 'other') anchored.add(s);
     const anchors = [...anchored].sort((a, b) => a.startRow - b.startRow).map((s) => anchorOf(s, table));
     this.next.set(name, {
-      file, kind, outcome, othersKey: table.othersKey, reads, bindings: bindingsOf(reads, table),
-      executed: [...executed].map((s) => anchorOf(s, table)), anchors, imports,
+      file,
+      kind,
+      outcome,
+      othersKey: table.othersKey,
+      reads,
+      bindings: bindingsOf(reads, table),
+      executed: [...executed].map((s) => anchorOf(s, table)),
+      anchors,
+      imports,
     });
   }
 

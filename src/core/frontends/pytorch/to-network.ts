@@ -32,7 +32,13 @@ function nameTree(root: ModuleNode): Named {
 
 /** A layer standing for a part that could not be evaluated: its unknown count makes the total unknown. */
 function incompleteLayer(module: ModuleNode, name: string): Layer {
-  return { kind: 'other', className: module.className, name: name || module.className, source: module.source, params: unknown(module.incomplete ?? 'not evaluated') };
+  return {
+    kind: 'other',
+    className: module.className,
+    name: name || module.className,
+    source: module.source,
+    params: unknown(module.incomplete ?? 'not evaluated'),
+  };
 }
 
 /**
@@ -40,8 +46,11 @@ function incompleteLayer(module: ModuleNode, name: string): Layer {
  * hand): the block's shape walk passes through it, and its count is the exact sum of its layers.
  */
 function squeezeExcitationLayer(op: FlatOp & { kind: 'se' }, inner: Layer[], names: Map<ModuleNode, string>): Layer {
-  const params = inner.reduce<Fact<number>>((sum, l) => (sum.known && l.params.known ? known(sum.value + l.params.value) : (sum.known ? l.params : sum)), known(0));
-  const name = op.module ? names.get(op.module) ?? '' : commonPrefix(inner.map((l) => l.name));
+  const params = inner.reduce<Fact<number>>(
+    (sum, l) => (sum.known && l.params.known ? known(sum.value + l.params.value) : sum.known ? l.params : sum),
+    known(0),
+  );
+  const name = op.module ? (names.get(op.module) ?? '') : commonPrefix(inner.map((l) => l.name));
   const layer = squeezeExcitation({
     name,
     channels: op.channels ?? unknown('the SE width is not statically known'),
@@ -98,7 +107,8 @@ export function moduleTreeToNetwork(input: BuildInput): Network {
     const ops = traceForward(module, interpreter);
     return ops !== undefined && ops.some((op) => op.kind === 'add') && analyseResidual(flatOps(module)) !== undefined;
   };
-  const isStage = (module: ModuleNode): boolean => !module.layer && module.children.size > 0 && [...module.children.values()].every(isBlock);
+  const isStage = (module: ModuleNode): boolean =>
+    !module.layer && module.children.size > 0 && [...module.children.values()].every(isBlock);
 
   // Walk the tree in registration order: leaves outside stages, and stages of blocks.
   type Item = { kind: 'leaf'; module: ModuleNode } | { kind: 'stage'; module: ModuleNode };
@@ -116,12 +126,13 @@ export function moduleTreeToNetwork(input: BuildInput): Network {
 
   const firstStage = items.findIndex((i) => i.kind === 'stage');
   const lastStage = items.map((i) => i.kind).lastIndexOf('stage');
-  const leafLayers = (list: Item[]): Layer[] => list.flatMap((i) => {
-    if (i.kind !== 'leaf') return [];
-    if (i.module.incomplete && !i.module.layer) return [incompleteLayer(i.module, names.get(i.module) ?? '')];
-    const layer = layerOf(i.module);
-    return layer ? [layer] : [];
-  });
+  const leafLayers = (list: Item[]): Layer[] =>
+    list.flatMap((i) => {
+      if (i.kind !== 'leaf') return [];
+      if (i.module.incomplete && !i.module.layer) return [incompleteLayer(i.module, names.get(i.module) ?? '')];
+      const layer = layerOf(i.module);
+      return layer ? [layer] : [];
+    });
   const stemItems = firstStage < 0 ? items : items.slice(0, firstStage);
   const headItems = firstStage < 0 ? [] : items.slice(lastStage + 1);
   const stages: Stage[] = [];
@@ -132,19 +143,34 @@ export function moduleTreeToNetwork(input: BuildInput): Network {
     [...stageModule.children.values()].forEach((blockModule, blockIndex) => {
       const ops = flatOps(blockModule);
       const analysis = analyseResidual(ops);
-      const { facts, factSources } = blockFacts(analysis, 'the block\'s forward could not be followed', sites);
-      const pick = (flat: FlatOp[]): Layer[] => flat.flatMap((o) => {
-        if (o.kind === 'layer') return [layerOf(o.module)].filter((l): l is Layer => l !== undefined);
-        if (o.kind === 'se') return [squeezeExcitationLayer(o, o.leaves.flatMap((l) => (l.kind === 'layer' ? [layerOf(l.module)].filter((x): x is Layer => x !== undefined) : [])), names)];
-        if (o.kind === 'add') return o.branches.flatMap(pick);
-        return [];
-      });
+      const { facts, factSources } = blockFacts(analysis, "the block's forward could not be followed", sites);
+      const pick = (flat: FlatOp[]): Layer[] =>
+        flat.flatMap((o) => {
+          if (o.kind === 'layer') return [layerOf(o.module)].filter((l): l is Layer => l !== undefined);
+          if (o.kind === 'se')
+            return [
+              squeezeExcitationLayer(
+                o,
+                o.leaves.flatMap((l) =>
+                  l.kind === 'layer' ? [layerOf(l.module)].filter((x): x is Layer => x !== undefined) : [],
+                ),
+                names,
+              ),
+            ];
+          if (o.kind === 'add') return o.branches.flatMap(pick);
+          return [];
+        });
       const main = analysis ? pick(analysis.main) : [];
       const shortcut = analysis ? pick(analysis.shortcut) : [];
       const after = analysis ? pick(analysis.after) : [];
       // Registered but not seen in forward: still parameters (PyTorch counts them).
-      const rest = leavesOf(blockModule).map(layerOf).filter((l): l is Layer => l !== undefined);
-      const classSource = blockModule.userClass && interpreter.isLocal(blockModule.userClass.node) ? map.range(blockModule.userClass.node.childForFieldName('name') ?? blockModule.userClass.node) : blockModule.source;
+      const rest = leavesOf(blockModule)
+        .map(layerOf)
+        .filter((l): l is Layer => l !== undefined);
+      const classSource =
+        blockModule.userClass && interpreter.isLocal(blockModule.userClass.node)
+          ? map.range(blockModule.userClass.node.childForFieldName('name') ?? blockModule.userClass.node)
+          : blockModule.source;
       blocks.push({
         name: names.get(blockModule) ?? '',
         index: blockIndex,
@@ -157,10 +183,14 @@ export function moduleTreeToNetwork(input: BuildInput): Network {
       });
     });
     // Leaves between two stages belong to the earlier one.
-    const between = index < lastStage ? items.slice(index + 1).filter((_, i, rest) => i < rest.findIndex((r) => r.kind === 'stage')) : [];
+    const between =
+      index < lastStage
+        ? items.slice(index + 1).filter((_, i, rest) => i < rest.findIndex((r) => r.kind === 'stage'))
+        : [];
     const extra = leafLayers(between);
     const lastBlock = blocks[blocks.length - 1];
-    if (extra.length > 0 && lastBlock) blocks[blocks.length - 1] = { ...lastBlock, after: [...lastBlock.after, ...extra] };
+    if (extra.length > 0 && lastBlock)
+      blocks[blocks.length - 1] = { ...lastBlock, after: [...lastBlock.after, ...extra] };
     stages.push(buildStage(stageModule, names.get(stageModule) ?? '', stages.length + 1, blocks, interpreter));
   });
 
@@ -178,7 +208,11 @@ export function moduleTreeToNetwork(input: BuildInput): Network {
     stages,
     head,
     source: input.source,
-    editor: new PyTorchEditor(input.text, { activations: sites.activations, norms: sites.norms, dilations: sites.dilations }),
+    editor: new PyTorchEditor(input.text, {
+      activations: sites.activations,
+      norms: sites.norms,
+      dilations: sites.dilations,
+    }),
     // An activation applied functionally in forward() (F.relu after the stem) has no layer.
     stemActivation: firstRootActivation?.kind === 'activation' ? firstRootActivation.fn : undefined,
   });
@@ -187,6 +221,7 @@ export function moduleTreeToNetwork(input: BuildInput): Network {
 function buildStage(module: ModuleNode, name: string, index: number, blocks: Block[], interpreter: Interpreter): Stage {
   const stageOps = module.userClass ? traceForward(module, interpreter) : undefined;
   const dense = stageOps ? flatten(stageOps, interpreter).some((o) => o.kind === 'cat') : false;
-  const denseRatio = module.userClass && !stageOps ? unknown<number>('the stage\'s forward could not be followed') : known(dense ? 1 : 0);
+  const denseRatio =
+    module.userClass && !stageOps ? unknown<number>("the stage's forward could not be followed") : known(dense ? 1 : 0);
   return stageFromBlocks(name, index, blocks, module.source, denseRatio);
 }

@@ -8,7 +8,8 @@ export interface TopLevelStatement {
   readonly endRow: number;
   /**
    * `definition`: a plain `def` or `class`, which only binds its name when the module runs.
-   * `comment`: a comment or a bare string (a docstring), which changes nothing. `other`: anything else (imports, assignments, decorated
+   * `comment`: a comment or a bare string (a docstring), which changes nothing. `other`: anything else (imports,
+   * assignments, decorated
    * definitions, loops), which may bind or change any name.
    */
   readonly kind: 'definition' | 'comment' | 'other';
@@ -40,7 +41,12 @@ export class StatementTable {
       if (!node) continue;
       const type = node.type;
       const text = node.text;
-      const kind = type === 'comment' || isDocstring(node) ? 'comment' : type === 'function_definition' || type === 'class_definition' ? 'definition' : 'other';
+      const kind =
+        type === 'comment' || isDocstring(node)
+          ? 'comment'
+          : type === 'function_definition' || type === 'class_definition'
+            ? 'definition'
+            : 'other';
       const sameText = this.byText.get(text) ?? [];
       const statement: TopLevelStatement = {
         text,
@@ -54,7 +60,8 @@ export class StatementTable {
       statements.push(statement);
       sameText.push(statement);
       this.byText.set(text, sameText);
-      if (statement.name !== undefined) this.byName.set(statement.name, [...(this.byName.get(statement.name) ?? []), statement]);
+      if (statement.name !== undefined)
+        this.byName.set(statement.name, [...(this.byName.get(statement.name) ?? []), statement]);
       if (kind === 'other') others.push(text);
     }
     this.statements = statements;

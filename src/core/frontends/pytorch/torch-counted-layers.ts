@@ -21,7 +21,17 @@ const NONE: PyValue = { kind: 'none' };
 const n = (value: number): PyValue => ({ kind: 'number', value, isInt: Number.isInteger(value) });
 
 const CONV = ['in_channels', 'out_channels', 'kernel_size', 'stride', 'padding', 'dilation', 'groups', 'bias'];
-const CONV_T = ['in_channels', 'out_channels', 'kernel_size', 'stride', 'padding', 'output_padding', 'groups', 'bias', 'dilation'];
+const CONV_T = [
+  'in_channels',
+  'out_channels',
+  'kernel_size',
+  'stride',
+  'padding',
+  'output_padding',
+  'groups',
+  'bias',
+  'dilation',
+];
 const convDefaults = { stride: n(1), padding: n(0), dilation: n(1), groups: n(1), bias: T };
 const NORM = ['num_features', 'eps', 'momentum', 'affine'];
 
@@ -36,7 +46,17 @@ export const COUNTED_SIGNATURES: Record<string, Signature> = {
   InstanceNorm3d: { params: NORM, defaults: { affine: F } },
   SyncBatchNorm: { params: NORM, defaults: { affine: T } },
   MultiheadAttention: {
-    params: ['embed_dim', 'num_heads', 'dropout', 'bias', 'add_bias_kv', 'add_zero_attn', 'kdim', 'vdim', 'batch_first'],
+    params: [
+      'embed_dim',
+      'num_heads',
+      'dropout',
+      'bias',
+      'add_bias_kv',
+      'add_zero_attn',
+      'kdim',
+      'vdim',
+      'batch_first',
+    ],
     defaults: { bias: T, add_bias_kv: F, kdim: NONE, vdim: NONE },
   },
   Embedding: { params: ['num_embeddings', 'embedding_dim'], defaults: {} },
@@ -44,11 +64,29 @@ export const COUNTED_SIGNATURES: Record<string, Signature> = {
   Bilinear: { params: ['in1_features', 'in2_features', 'out_features', 'bias'], defaults: { bias: T } },
 };
 
-const RANKED_FREE = /^(Max|Avg|AdaptiveAvg|AdaptiveMax|LP|FractionalMax)Pool[123]d$|^MaxUnpool[123]d$|^(Constant|Reflection|Replication|Zero|Circular)Pad[123]d$/;
+const RANKED_FREE =
+  /^(Max|Avg|AdaptiveAvg|AdaptiveMax|LP|FractionalMax)Pool[123]d$|^MaxUnpool[123]d$|^(Constant|Reflection|Replication|Zero|Circular)Pad[123]d$/;
 const FREE = new Set([
-  'Dropout1d', 'Dropout3d', 'FeatureAlphaDropout', 'QuantStub', 'DeQuantStub', 'FloatFunctional', 'QFunctional',
-  'LocalResponseNorm', 'CrossMapLRN2d', 'ChannelShuffle', 'PixelUnshuffle', 'Unflatten', 'Fold', 'Unfold',
-  'CosineSimilarity', 'PairwiseDistance', 'UpsamplingNearest2d', 'UpsamplingBilinear2d', 'Softmax2d', 'Softmin',
+  'Dropout1d',
+  'Dropout3d',
+  'FeatureAlphaDropout',
+  'QuantStub',
+  'DeQuantStub',
+  'FloatFunctional',
+  'QFunctional',
+  'LocalResponseNorm',
+  'CrossMapLRN2d',
+  'ChannelShuffle',
+  'PixelUnshuffle',
+  'Unflatten',
+  'Fold',
+  'Unfold',
+  'CosineSimilarity',
+  'PairwiseDistance',
+  'UpsamplingNearest2d',
+  'UpsamplingBilinear2d',
+  'Softmax2d',
+  'Softmin',
 ]);
 
 export function isCountedLayerClass(name: string): boolean {
@@ -57,7 +95,8 @@ export function isCountedLayerClass(name: string): boolean {
 
 /** A positive integer as PyTorch's constructors need it, with the reason when it is not one. */
 function size(value: PyValue | undefined, what: string, allowZero = false): Fact<number> {
-  if (value?.kind === 'number' && value.isInt && (value.value > 0 || (allowZero && value.value === 0))) return known(value.value);
+  if (value?.kind === 'number' && value.isInt && (value.value > 0 || (allowZero && value.value === 0)))
+    return known(value.value);
   if (value?.kind === 'number' && value.isInt) return unknown(`${what} is ${value.value}: PyTorch refuses it`);
   return unknown(`${what} is not statically known${value?.kind === 'unknown' ? ` (${value.reason})` : ''}`);
 }
@@ -71,7 +110,8 @@ function flag(value: PyValue | undefined, what: string): Fact<boolean> {
 
 /** A kernel size for an N-d layer: an int for every axis, or a tuple of N. */
 function kernelVolume(value: PyValue | undefined, rank: number): Fact<number> {
-  if (value?.kind === 'number') return size(value, 'kernel_size').known ? known(value.value ** rank) : size(value, 'kernel_size');
+  if (value?.kind === 'number')
+    return size(value, 'kernel_size').known ? known(value.value ** rank) : size(value, 'kernel_size');
   if (value?.kind === 'list' && value.items.length === rank) {
     let volume = 1;
     for (const item of value.items) {
@@ -103,8 +143,10 @@ function countOf(className: string, args: Map<string, PyValue>): Fact<number> {
     const volume = kernelVolume(args.get('kernel_size'), Number(conv[2]));
     const bias = flag(args.get('bias'), 'bias');
     const missing = all(inC, outC, groups, volume, bias);
-    if (missing || !inC.known || !outC.known || !groups.known || !volume.known || !bias.known) return unknown(missing ?? '');
-    if (inC.value % groups.value !== 0 || outC.value % groups.value !== 0) return unknown('channels not divisible by groups: PyTorch refuses it');
+    if (missing || !inC.known || !outC.known || !groups.known || !volume.known || !bias.known)
+      return unknown(missing ?? '');
+    if (inC.value % groups.value !== 0 || outC.value % groups.value !== 0)
+      return unknown('channels not divisible by groups: PyTorch refuses it');
     // A transposed convolution's weight is (in, out / groups, *kernel); a convolution's (out, in / groups, *kernel).
     return checked(outC.value * (inC.value / groups.value) * volume.value + (bias.value ? outC.value : 0));
   }
@@ -115,19 +157,26 @@ function countOf(className: string, args: Map<string, PyValue>): Fact<number> {
     return known(affine.value ? 2 * features.value : 0);
   }
   switch (className) {
-    case 'MultiheadAttention': return attentionCount(args);
-    case 'Embedding': case 'EmbeddingBag': {
+    case 'MultiheadAttention':
+      return attentionCount(args);
+    case 'Embedding':
+    case 'EmbeddingBag': {
       const rows = size(args.get('num_embeddings'), 'num_embeddings', true);
       const dim = size(args.get('embedding_dim'), 'embedding_dim', true);
       return rows.known && dim.known ? checked(rows.value * dim.value) : unknown(all(rows, dim) ?? '');
     }
     case 'Bilinear': {
-      const [a, b, out] = ['in1_features', 'in2_features', 'out_features'].map((k) => size(args.get(k), k)) as [Fact<number>, Fact<number>, Fact<number>];
+      const [a, b, out] = ['in1_features', 'in2_features', 'out_features'].map((k) => size(args.get(k), k)) as [
+        Fact<number>,
+        Fact<number>,
+        Fact<number>,
+      ];
       const bias = flag(args.get('bias'), 'bias');
       if (!a.known || !b.known || !out.known || !bias.known) return unknown(all(a, b, out, bias) ?? '');
       return checked(out.value * a.value * b.value + (bias.value ? out.value : 0));
     }
-    default: return known(0);
+    default:
+      return known(0);
   }
 }
 
@@ -141,7 +190,8 @@ function attentionCount(args: Map<string, PyValue>): Fact<number> {
   const heads = size(args.get('num_heads'), 'num_heads');
   const bias = flag(args.get('bias'), 'bias');
   const biasKv = flag(args.get('add_bias_kv'), 'add_bias_kv');
-  const dimOf = (key: string): Fact<number> => (args.get(key)?.kind === 'none' || !args.has(key) ? embed : size(args.get(key), key));
+  const dimOf = (key: string): Fact<number> =>
+    args.get(key)?.kind === 'none' || !args.has(key) ? embed : size(args.get(key), key);
   const kdim = dimOf('kdim');
   const vdim = dimOf('vdim');
   if (!embed.known || !heads.known || !bias.known || !biasKv.known || !kdim.known || !vdim.known) {
@@ -153,7 +203,11 @@ function attentionCount(args: Map<string, PyValue>): Fact<number> {
   return checked(projections + (bias.value ? 3 * e + e : 0) + e * e + (biasKv.value ? 2 * e : 0));
 }
 
-export function buildCountedLayer(className: string, args: Map<string, PyValue>, source: SourceRange | undefined): ModuleNode | undefined {
+export function buildCountedLayer(
+  className: string,
+  args: Map<string, PyValue>,
+  source: SourceRange | undefined,
+): ModuleNode | undefined {
   if (!isCountedLayerClass(className)) return undefined;
   const layer = { ...other({ name: '', className, source }), params: countOf(className, args) };
   return { className, layer, children: new Map(), attributes: new Map(), source };

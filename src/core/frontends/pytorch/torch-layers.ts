@@ -18,12 +18,18 @@ const F: PyValue = { kind: 'bool', value: false };
 const n = (value: number): PyValue => ({ kind: 'number', value, isInt: Number.isInteger(value) });
 
 const SIGNATURES: Record<string, Signature> = {
-  Conv2d: { params: ['in_channels', 'out_channels', 'kernel_size', 'stride', 'padding', 'dilation', 'groups', 'bias'], defaults: { stride: n(1), padding: n(0), dilation: n(1), groups: n(1), bias: T } },
+  Conv2d: {
+    params: ['in_channels', 'out_channels', 'kernel_size', 'stride', 'padding', 'dilation', 'groups', 'bias'],
+    defaults: { stride: n(1), padding: n(0), dilation: n(1), groups: n(1), bias: T },
+  },
   Linear: { params: ['in_features', 'out_features', 'bias'], defaults: { bias: T } },
   BatchNorm2d: { params: ['num_features', 'eps', 'momentum', 'affine'], defaults: { affine: T } },
   BatchNorm1d: { params: ['num_features', 'eps', 'momentum', 'affine'], defaults: { affine: T } },
   InstanceNorm2d: { params: ['num_features', 'eps', 'momentum', 'affine'], defaults: { affine: F } },
-  LayerNorm: { params: ['normalized_shape', 'eps', 'elementwise_affine', 'bias'], defaults: { elementwise_affine: T, bias: T } },
+  LayerNorm: {
+    params: ['normalized_shape', 'eps', 'elementwise_affine', 'bias'],
+    defaults: { elementwise_affine: T, bias: T },
+  },
   GroupNorm: { params: ['num_groups', 'num_channels', 'eps', 'affine'], defaults: { affine: T } },
   PReLU: { params: ['num_parameters', 'init'], defaults: { num_parameters: n(1) } },
   MaxPool2d: { params: ['kernel_size', 'stride', 'padding'], defaults: { stride: NONE, padding: n(0) } },
@@ -32,13 +38,36 @@ const SIGNATURES: Record<string, Signature> = {
   AdaptiveMaxPool2d: { params: ['output_size'], defaults: {} },
   SqueezeExcitation: { params: ['input_channels', 'squeeze_channels', 'activation', 'scale_activation'], defaults: {} },
   Conv2dNormActivation: {
-    params: ['in_channels', 'out_channels', 'kernel_size', 'stride', 'padding', 'groups', 'norm_layer', 'activation_layer', 'dilation', 'inplace', 'bias'],
+    params: [
+      'in_channels',
+      'out_channels',
+      'kernel_size',
+      'stride',
+      'padding',
+      'groups',
+      'norm_layer',
+      'activation_layer',
+      'dilation',
+      'inplace',
+      'bias',
+    ],
     defaults: { kernel_size: n(3), stride: n(1), padding: NONE, groups: n(1), dilation: n(1), bias: NONE },
   },
 };
 
 /** torchvision.ops' StochasticDepth and Permute hold no parameters either. */
-const PARAMETER_FREE = new Set(['Dropout', 'Dropout2d', 'AlphaDropout', 'Upsample', 'Softmax', 'LogSoftmax', 'ZeroPad2d', 'PixelShuffle', 'StochasticDepth', 'Permute']);
+const PARAMETER_FREE = new Set([
+  'Dropout',
+  'Dropout2d',
+  'AlphaDropout',
+  'Upsample',
+  'Softmax',
+  'LogSoftmax',
+  'ZeroPad2d',
+  'PixelShuffle',
+  'StochasticDepth',
+  'Permute',
+]);
 
 export function bindArguments(className: string, positional: readonly PyValue[], keywords: Args): Args {
   const signature = SIGNATURES[className] ?? COUNTED_SIGNATURES[className];
@@ -115,8 +144,15 @@ export function torchNorm(name: string): NormKind | 'identity' | undefined {
 }
 
 export function isTorchLayerClass(name: string): boolean {
-  return name in SIGNATURES || torchActivation(name) !== undefined || torchNorm(name) !== undefined
-    || PARAMETER_FREE.has(name) || name === 'Flatten' || name === 'Identity' || isCountedLayerClass(name);
+  return (
+    name in SIGNATURES ||
+    torchActivation(name) !== undefined ||
+    torchNorm(name) !== undefined ||
+    PARAMETER_FREE.has(name) ||
+    name === 'Flatten' ||
+    name === 'Identity' ||
+    isCountedLayerClass(name)
+  );
 }
 
 function leaf(className: string, layer: Layer, source: SourceRange | undefined): ModuleNode {
@@ -124,49 +160,100 @@ function leaf(className: string, layer: Layer, source: SourceRange | undefined):
 }
 
 /** A torch.nn leaf module (conv, norm, activation, pool, linear...), or undefined for a container class. */
-export function buildTorchLayer(className: string, args: Args, source: SourceRange | undefined): ModuleNode | undefined {
+export function buildTorchLayer(
+  className: string,
+  args: Args,
+  source: SourceRange | undefined,
+): ModuleNode | undefined {
   const at = { name: '', source };
   switch (className) {
     case 'Conv2d':
-      return leaf(className, conv({
-        ...at,
-        inChannels: intFact(args.get('in_channels'), 'in_channels'),
-        outChannels: intFact(args.get('out_channels'), 'out_channels'),
-        kernel: pairFact(args.get('kernel_size'), 'kernel_size'),
-        stride: pairFact(args.get('stride'), 'stride'),
-        padding: args.get('padding')?.kind === 'string' ? unknown('padding given as a string') : pairFact(args.get('padding'), 'padding'),
-        dilation: pairFact(args.get('dilation'), 'dilation'),
-        groups: intFact(args.get('groups'), 'groups'),
-        bias: boolFact(args.get('bias'), 'bias'),
-      }), source);
+      return leaf(
+        className,
+        conv({
+          ...at,
+          inChannels: intFact(args.get('in_channels'), 'in_channels'),
+          outChannels: intFact(args.get('out_channels'), 'out_channels'),
+          kernel: pairFact(args.get('kernel_size'), 'kernel_size'),
+          stride: pairFact(args.get('stride'), 'stride'),
+          padding:
+            args.get('padding')?.kind === 'string'
+              ? unknown('padding given as a string')
+              : pairFact(args.get('padding'), 'padding'),
+          dilation: pairFact(args.get('dilation'), 'dilation'),
+          groups: intFact(args.get('groups'), 'groups'),
+          bias: boolFact(args.get('bias'), 'bias'),
+        }),
+        source,
+      );
     case 'Linear':
-      return leaf(className, linear({
-        ...at,
-        inFeatures: intFact(args.get('in_features'), 'in_features'),
-        outFeatures: intFact(args.get('out_features'), 'out_features'),
-        bias: boolFact(args.get('bias'), 'bias'),
-      }), source);
+      return leaf(
+        className,
+        linear({
+          ...at,
+          inFeatures: intFact(args.get('in_features'), 'in_features'),
+          outFeatures: intFact(args.get('out_features'), 'out_features'),
+          bias: boolFact(args.get('bias'), 'bias'),
+        }),
+        source,
+      );
     case 'LayerNorm': {
       const shape = args.get('normalized_shape');
-      const channels = shape?.kind === 'list' ? (shape.items.length === 1 ? intFact(shape.items[0], 'normalized_shape') : unknown<number>('LayerNorm over several dimensions'))
-        : intFact(shape, 'normalized_shape');
+      const channels =
+        shape?.kind === 'list'
+          ? shape.items.length === 1
+            ? intFact(shape.items[0], 'normalized_shape')
+            : unknown<number>('LayerNorm over several dimensions')
+          : intFact(shape, 'normalized_shape');
       const affine = boolFact(args.get('elementwise_affine'), 'elementwise_affine');
       return leaf(className, norm({ ...at, norm: 'layer', channels, affine }), source);
     }
     case 'GroupNorm':
-      return leaf(className, norm({ ...at, norm: 'group', channels: intFact(args.get('num_channels'), 'num_channels'), affine: boolFact(args.get('affine'), 'affine'), groups: intFact(args.get('num_groups'), 'num_groups') }), source);
+      return leaf(
+        className,
+        norm({
+          ...at,
+          norm: 'group',
+          channels: intFact(args.get('num_channels'), 'num_channels'),
+          affine: boolFact(args.get('affine'), 'affine'),
+          groups: intFact(args.get('num_groups'), 'num_groups'),
+        }),
+        source,
+      );
     case 'PReLU':
-      return leaf(className, activation({ ...at, fn: 'prelu', learnedCount: sizeFact(args.get('num_parameters'), 'num_parameters') }), source);
+      return leaf(
+        className,
+        activation({ ...at, fn: 'prelu', learnedCount: sizeFact(args.get('num_parameters'), 'num_parameters') }),
+        source,
+      );
     case 'MaxPool2d':
     case 'AvgPool2d': {
       const kernel = pairFact(args.get('kernel_size'), 'kernel_size');
       const stride = args.get('stride')?.kind === 'none' ? kernel : pairFact(args.get('stride'), 'stride');
-      return leaf(className, pool({ ...at, pool: className === 'MaxPool2d' ? 'max' : 'avg', kernel, stride, padding: pairFact(args.get('padding'), 'padding') }), source);
+      return leaf(
+        className,
+        pool({
+          ...at,
+          pool: className === 'MaxPool2d' ? 'max' : 'avg',
+          kernel,
+          stride,
+          padding: pairFact(args.get('padding'), 'padding'),
+        }),
+        source,
+      );
     }
     case 'AdaptiveAvgPool2d':
     case 'AdaptiveMaxPool2d': {
       const size = pairFact(args.get('output_size'), 'output_size');
-      return leaf(className, pool({ ...at, pool: className === 'AdaptiveMaxPool2d' ? 'max' : 'avg', outputSize: size.known ? size.value : [1, 1] }), source);
+      return leaf(
+        className,
+        pool({
+          ...at,
+          pool: className === 'AdaptiveMaxPool2d' ? 'max' : 'avg',
+          outputSize: size.known ? size.value : [1, 1],
+        }),
+        source,
+      );
     }
     case 'Identity':
       return leaf(className, identity(at), source);
@@ -177,7 +264,16 @@ export function buildTorchLayer(className: string, args: Args, source: SourceRan
   }
   const normKind = torchNorm(className);
   if (normKind && normKind !== 'identity') {
-    return leaf(className, norm({ ...at, norm: normKind, channels: intFact(args.get('num_features'), 'num_features'), affine: boolFact(args.get('affine'), 'affine') }), source);
+    return leaf(
+      className,
+      norm({
+        ...at,
+        norm: normKind,
+        channels: intFact(args.get('num_features'), 'num_features'),
+        affine: boolFact(args.get('affine'), 'affine'),
+      }),
+      source,
+    );
   }
   const fn = torchActivation(className);
   if (fn && fn !== 'identity') return leaf(className, activation({ ...at, fn }), source);

@@ -5,10 +5,10 @@ import { elemOf } from './tensor-constants';
 
 /** Python's operations on the values the evaluator knows: comparisons, formatting, keys, isinstance. */
 
-
 /** A number from arithmetic: an integer past 2^53 is no longer exact in a double, so it is unknown. */
 export function exactNumber(value: number, isInt: boolean): PyValue {
-  if (isInt && !Number.isSafeInteger(value)) return unknownValue('an integer past 2^53, which is not computed exactly here');
+  if (isInt && !Number.isSafeInteger(value))
+    return unknownValue('an integer past 2^53, which is not computed exactly here');
   if (!Number.isFinite(value)) return unknownValue('a number too large to compute');
   return num(value, isInt);
 }
@@ -36,11 +36,10 @@ export function percentFormat(template: string, args: PyValue[]): PyValue {
     const value = args[index++];
     const text = value ? displayString(value) : undefined;
     if (text === undefined) failed = true;
-    return spec === 's' ? text ?? '' : String(Math.trunc(Number(text)));
+    return spec === 's' ? (text ?? '') : String(Math.trunc(Number(text)));
   });
   return failed || index !== args.length ? unknownValue('string formatting') : { kind: 'string', value: out };
 }
-
 
 export function stringValue(text: string): string {
   const match = /^[rbuRBU]*("""|'''|"|')([\s\S]*)\1$/.exec(text);
@@ -55,10 +54,14 @@ export function compareValues(op: string, l: PyValue, r: PyValue): boolean | und
   }
   if (op === 'in' || op === 'not in') {
     if (r.kind !== 'list' && r.kind !== 'dict' && r.kind !== 'string') return undefined;
-    const found = r.kind === 'dict'
-      ? r.entries.has(l.kind === 'string' ? l.value : String(asNumber(l)))
-      : r.kind === 'string' ? (l.kind === 'string' ? r.value.includes(l.value) : undefined)
-        : inList(r.items, l);
+    const found =
+      r.kind === 'dict'
+        ? r.entries.has(l.kind === 'string' ? l.value : String(asNumber(l)))
+        : r.kind === 'string'
+          ? l.kind === 'string'
+            ? r.value.includes(l.value)
+            : undefined
+          : inList(r.items, l);
     if (found === undefined) return undefined;
     return op === 'in' ? found : !found;
   }
@@ -68,11 +71,16 @@ export function compareValues(op: string, l: PyValue, r: PyValue): boolean | und
   const o = a && b ? order(a, b) : undefined;
   if (o === undefined) return undefined;
   switch (op) {
-    case '<': return o < 0;
-    case '>': return o > 0;
-    case '<=': return o <= 0;
-    case '>=': return o >= 0;
-    default: return undefined;
+    case '<':
+      return o < 0;
+    case '>':
+      return o > 0;
+    case '<=':
+      return o <= 0;
+    case '>=':
+      return o >= 0;
+    default:
+      return undefined;
   }
 }
 
@@ -90,7 +98,8 @@ export function inList(items: readonly PyValue[], value: PyValue): boolean | und
 export function sameValue(l: PyValue, r: PyValue): boolean | undefined {
   if (l.kind === 'unknown' || r.kind === 'unknown' || l.kind === 'tensor' || r.kind === 'tensor') return undefined;
   // A name imported from a module not read could be any value.
-  if (l.kind === 'namespace' || r.kind === 'namespace') return l.kind === 'namespace' && r.kind === 'namespace' && l.path === r.path ? true : undefined;
+  if (l.kind === 'namespace' || r.kind === 'namespace')
+    return l.kind === 'namespace' && r.kind === 'namespace' && l.path === r.path ? true : undefined;
   if (l.kind === 'none' || r.kind === 'none') return l.kind === r.kind;
   if ((l.kind === 'number' || l.kind === 'bool') && (r.kind === 'number' || r.kind === 'bool')) {
     const o = order(elemOf(l) as Elem, elemOf(r) as Elem);
@@ -121,23 +130,38 @@ export function isInstance(value: PyValue | undefined, cls: PyValue | undefined)
 /** type(x): the class of a value the evaluator can tell, else unknown. */
 export function typeOfValue(value: PyValue): PyValue {
   switch (value.kind) {
-    case 'none': return { kind: 'builtin', name: 'NoneType' };
-    case 'number': return { kind: 'builtin', name: value.isInt ? 'int' : 'float' };
-    case 'bool': return { kind: 'builtin', name: 'bool' };
-    case 'string': return { kind: 'builtin', name: 'str' };
-    case 'list': return { kind: 'builtin', name: value.tuple ? 'tuple' : 'list' };
-    case 'dict': return { kind: 'builtin', name: 'dict' };
+    case 'none':
+      return { kind: 'builtin', name: 'NoneType' };
+    case 'number':
+      return { kind: 'builtin', name: value.isInt ? 'int' : 'float' };
+    case 'bool':
+      return { kind: 'builtin', name: 'bool' };
+    case 'string':
+      return { kind: 'builtin', name: 'str' };
+    case 'list':
+      return { kind: 'builtin', name: value.tuple ? 'tuple' : 'list' };
+    case 'dict':
+      return { kind: 'builtin', name: 'dict' };
     case 'module':
       if (value.module.userClass) return { kind: 'userClass', cls: value.module.userClass };
       return { kind: 'torchClass', name: value.module.className, preset: new Map() };
-    default: return unknownValue('the type of a value not statically known');
+    default:
+      return unknownValue('the type of a value not statically known');
   }
 }
 
 /** typing and collections.abc types by what they accept, for the values that can be told apart. */
 const ABSTRACT_TYPES: Record<string, readonly string[]> = {
-  Sequence: ['list', 'tuple', 'string'], MutableSequence: ['list'], List: ['list'], Tuple: ['tuple'], Iterable: ['list', 'tuple', 'string', 'dict'],
-  Collection: ['list', 'tuple', 'string', 'dict'], Mapping: ['dict'], MutableMapping: ['dict'], Dict: ['dict'], OrderedDict: ['dict'],
+  Sequence: ['list', 'tuple', 'string'],
+  MutableSequence: ['list'],
+  List: ['list'],
+  Tuple: ['tuple'],
+  Iterable: ['list', 'tuple', 'string', 'dict'],
+  Collection: ['list', 'tuple', 'string', 'dict'],
+  Mapping: ['dict'],
+  MutableMapping: ['dict'],
+  Dict: ['dict'],
+  OrderedDict: ['dict'],
 };
 
 function instanceOf(value: PyValue, c: PyValue): boolean | undefined {
@@ -150,23 +174,35 @@ function instanceOf(value: PyValue, c: PyValue): boolean | undefined {
       return value.kind === 'module' && value.module.userClass !== undefined && inherits(value.module.userClass, c.cls);
     case 'builtin':
       switch (c.name) {
-        case 'int': return (value.kind === 'number' && value.isInt) || value.kind === 'bool';
-        case 'float': return value.kind === 'number' && !value.isInt;
-        case 'bool': return value.kind === 'bool';
-        case 'str': return value.kind === 'string';
-        case 'list': case 'tuple': case 'dict': return kind === c.name;
+        case 'int':
+          return (value.kind === 'number' && value.isInt) || value.kind === 'bool';
+        case 'float':
+          return value.kind === 'number' && !value.isInt;
+        case 'bool':
+          return value.kind === 'bool';
+        case 'str':
+          return value.kind === 'string';
+        case 'list':
+        case 'tuple':
+        case 'dict':
+          return kind === c.name;
         // Dicts and OrderedDicts are not told apart here.
-        case 'OrderedDict': return kind === 'dict' ? undefined : false;
-        case 'object': return true;
-        case 'NoneType': return value.kind === 'none';
-        default: return undefined;
+        case 'OrderedDict':
+          return kind === 'dict' ? undefined : false;
+        case 'object':
+          return true;
+        case 'NoneType':
+          return value.kind === 'none';
+        default:
+          return undefined;
       }
     case 'namespace': {
-      const accepted = /^(typing|collections(\.abc)?)\./.test(c.path) ? ABSTRACT_TYPES[c.path.split('.').pop() ?? ''] : undefined;
+      const accepted = /^(typing|collections(\.abc)?)\./.test(c.path)
+        ? ABSTRACT_TYPES[c.path.split('.').pop() ?? '']
+        : undefined;
       return accepted ? accepted.includes(kind) : undefined;
     }
     default:
       return undefined;
   }
 }
-

@@ -88,7 +88,11 @@ export interface ModuleNode {
   /** Why part of this module could not be evaluated (its parameter count is then unknown). */
   incomplete?: string;
   /** A torchvision SqueezeExcitation or a user module shaped like one. */
-  squeezeExcitation?: { channels: number; squeeze: number; activation: import('../../ir/layers').ActivationFunction | null };
+  squeezeExcitation?: {
+    channels: number;
+    squeeze: number;
+    activation: import('../../ir/layers').ActivationFunction | null;
+  };
 }
 
 /** One operation on a tensor in a traced forward: a child module call or a functional op. */
@@ -131,15 +135,25 @@ export function unknownModule(reason: string): PyValue {
 
 export function truthy(value: PyValue): boolean | undefined {
   switch (value.kind) {
-    case 'number': return value.value !== 0;
-    case 'string': return value.value.length > 0;
-    case 'bool': return value.value;
-    case 'none': return false;
-    case 'list': return value.items.length > 0;
-    case 'dict': return value.entries.size > 0;
+    case 'number':
+      return value.value !== 0;
+    case 'string':
+      return value.value.length > 0;
+    case 'bool':
+      return value.value;
+    case 'none':
+      return false;
+    case 'list':
+      return value.items.length > 0;
+    case 'dict':
+      return value.entries.size > 0;
     // A namespace may be a name imported from a module not read: any value.
-    case 'unknown': case 'tensor': case 'namespace': return undefined;
-    default: return true;
+    case 'unknown':
+    case 'tensor':
+    case 'namespace':
+      return undefined;
+    default:
+      return true;
   }
 }
 

@@ -17,20 +17,36 @@ function torchName(path: string): string | undefined {
 /** 'identity' for torch.nn.Identity (no layer), a norm kind, or an error message. */
 export function normClass(path: string): NormKind | 'identity' | { error: string } {
   switch (torchName(path)) {
-    case 'BatchNorm2d': return 'batch';
-    case 'InstanceNorm2d': return 'instance';
-    case 'LayerNorm': return 'layer';
-    case 'Identity': return 'identity';
+    case 'BatchNorm2d':
+      return 'batch';
+    case 'InstanceNorm2d':
+      return 'instance';
+    case 'LayerNorm':
+      return 'layer';
+    case 'Identity':
+      return 'identity';
     case 'GroupNorm':
       return { error: `${path} needs num_groups, but RobArch's code builds every norm as norm_layer(channels)` };
     default:
-      return { error: `unsupported norm class ${path}; expected torch.nn.BatchNorm2d, InstanceNorm2d, LayerNorm or Identity` };
+      return {
+        error: `unsupported norm class ${path}; expected torch.nn.BatchNorm2d, InstanceNorm2d, LayerNorm or Identity`,
+      };
   }
 }
 
 const TORCH_ACTIVATIONS: Record<string, ActivationFunction> = {
-  ReLU: 'relu', ReLU6: 'relu6', LeakyReLU: 'leaky-relu', ELU: 'elu', SiLU: 'silu', GELU: 'gelu',
-  Mish: 'mish', Hardswish: 'hardswish', Sigmoid: 'sigmoid', Tanh: 'tanh', Softplus: 'softplus', PReLU: 'prelu',
+  ReLU: 'relu',
+  ReLU6: 'relu6',
+  LeakyReLU: 'leaky-relu',
+  ELU: 'elu',
+  SiLU: 'silu',
+  GELU: 'gelu',
+  Mish: 'mish',
+  Hardswish: 'hardswish',
+  Sigmoid: 'sigmoid',
+  Tanh: 'tanh',
+  Softplus: 'softplus',
+  PReLU: 'prelu',
 };
 const ROBARCH_ACTIVATIONS: Record<string, ActivationFunction> = { PSiLU: 'psilu', PSSiLU: 'pssilu' };
 
@@ -39,13 +55,22 @@ export function activationClass(path: string): ActivationFunction | 'identity' |
   if (torch === 'Identity') return 'identity';
   const fn = (torch && TORCH_ACTIVATIONS[torch]) ?? ROBARCH_ACTIVATIONS[ROBARCH_UTILS.exec(path)?.[1] ?? ''];
   if (fn) return fn;
-  return { error: `unsupported activation class ${path}; expected a torch.nn activation (ReLU, SiLU, GELU, PReLU, ...), robustarch.utils.PSiLU/PSSiLU or torch.nn.Identity` };
+  return {
+    error:
+      `unsupported activation class ${path}; expected a torch.nn activation (ReLU, SiLU, ` +
+      `GELU, PReLU, ...), robustarch.utils.PSiLU/PSSiLU or torch.nn.Identity`,
+  };
 }
 
 export function convBlockClass(path: string): ConvOrder | { error: string } {
-  if (/(^|\.)Conv2dNormActivation$/.test(path) && /^(torchvision\.ops(\.misc)?|robustarch\.models\.model)\./.test(path)) return 'conv-norm-act';
+  if (/(^|\.)Conv2dNormActivation$/.test(path) && /^(torchvision\.ops(\.misc)?|robustarch\.models\.model)\./.test(path))
+    return 'conv-norm-act';
   if (path === 'robustarch.models.model.NormActivationConv2d') return 'norm-act-conv';
-  return { error: `unsupported ConvBlock ${path}; expected torchvision.ops.misc.Conv2dNormActivation or robustarch.models.model.NormActivationConv2d` };
+  return {
+    error:
+      `unsupported ConvBlock ${path}; expected torchvision.ops.misc.Conv2dNormActivation or ` +
+      `robustarch.models.model.NormActivationConv2d`,
+  };
 }
 
 export function isRobArchStem(path: string): boolean {
@@ -66,9 +91,13 @@ export function torchActivationPath(fn: ActivationFunction): string | undefined 
 
 export function torchNormPath(norm: NormKind): string | undefined {
   switch (norm) {
-    case 'batch': return 'torch.nn.BatchNorm2d';
-    case 'instance': return 'torch.nn.InstanceNorm2d';
-    case 'layer': return 'torch.nn.LayerNorm';
-    default: return undefined;
+    case 'batch':
+      return 'torch.nn.BatchNorm2d';
+    case 'instance':
+      return 'torch.nn.InstanceNorm2d';
+    case 'layer':
+      return 'torch.nn.LayerNorm';
+    default:
+      return undefined;
   }
 }

@@ -9,7 +9,11 @@ import { torchActivationPath, torchNormPath } from './class-paths';
 export class HydraEditor implements ModelEditor {
   private readonly yaml: YamlEditor;
 
-  constructor(source: YamlSource, private readonly base: readonly PathSegment[], private readonly kwargs: Record<string, unknown>) {
+  constructor(
+    source: YamlSource,
+    private readonly base: readonly PathSegment[],
+    private readonly kwargs: Record<string, unknown>,
+  ) {
     this.yaml = new YamlEditor(source);
   }
 
@@ -19,7 +23,10 @@ export class HydraEditor implements ModelEditor {
 
   /** A class reference: its `path` when the entry is a mapping, else the whole entry. */
   private setClass(path: PathSegment[], classPath: string): TextEdit | undefined {
-    const current = path.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string | number, unknown>)[key] : undefined), this.kwargs);
+    const current = path.reduce<unknown>(
+      (node, key) => (node && typeof node === 'object' ? (node as Record<string | number, unknown>)[key] : undefined),
+      this.kwargs,
+    );
     if (current && typeof current === 'object') return this.yaml.set(this.at(...path, 'path'), classPath);
     return this.yaml.set(this.at(...path), { _target_: 'hydra.utils.get_class', path: classPath });
   }

@@ -18,7 +18,10 @@ export interface HydraReadOptions {
   readonly numClasses?: number;
 }
 
-interface ClassRef { _target_?: string; path: string }
+interface ClassRef {
+  _target_?: string;
+  path: string;
+}
 
 interface HydraKwargs {
   stage_widths: number[];
@@ -62,7 +65,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** Where the model's kwargs live: a model config (`kwargs:`) or a composed Hydra config (`model.kwargs:`). */
 export function findKwargsPath(root: unknown): PathSegment[] | undefined {
   if (!isRecord(root)) return undefined;
-  const looksLikeKwargs = (value: unknown): boolean => isRecord(value) && ('stage_widths' in value || 'depths' in value);
+  const looksLikeKwargs = (value: unknown): boolean =>
+    isRecord(value) && ('stage_widths' in value || 'depths' in value);
   if (looksLikeKwargs(root.kwargs)) return ['kwargs'];
   if (isRecord(root.model) && looksLikeKwargs(root.model.kwargs)) return ['model', 'kwargs'];
   return undefined;
@@ -109,22 +113,33 @@ export function readRobArchHydra(file: string, text: string, options: HydraReadO
         range: source.rangeOfEntry([...base, key]),
         severity: 'info',
         code: 'RL110',
-        message: `num_classes is ${String(value)}, which this file does not define; counting with ${fallback} classes`
-          + (options.numClasses === undefined ? ' (ImageNet; pass --num-classes to change)' : ''),
+        message:
+          `num_classes is ${String(value)}, which this file does not define; counting with ${fallback} classes` +
+          (options.numClasses === undefined ? ' (ImageNet; pass --num-classes to change)' : ''),
       });
     } else {
-      return fail([...base, key], `${key} is ${String(value)}, an interpolation this file does not define; write the value itself`);
+      return fail(
+        [...base, key],
+        `${key} is ${String(value)}, an interpolation this file does not define; write the value itself`,
+      );
     }
   }
 
   const validate = validateKwargs(kwargs);
   const firstError = validate.errors?.[0];
   if (firstError) {
-    const diagnostic = schemaErrorToDiagnostic(firstError, {
-      file,
-      rangeOf: (path: readonly PathSegment[]) => source.rangeOf([...base, ...path]),
-      rangeOfKey: (path: readonly PathSegment[], key: string) => source.rangeOfKey([...base, ...path], key),
-    }, kwargs, 'RL102', (path) => allowedKeysAt(schema, path), base);
+    const diagnostic = schemaErrorToDiagnostic(
+      firstError,
+      {
+        file,
+        rangeOf: (path: readonly PathSegment[]) => source.rangeOf([...base, ...path]),
+        rangeOfKey: (path: readonly PathSegment[], key: string) => source.rangeOfKey([...base, ...path], key),
+      },
+      kwargs,
+      'RL102',
+      (path) => allowedKeysAt(schema, path),
+      base,
+    );
     return { diagnostics: [diagnostic] };
   }
   const k = kwargs as unknown as HydraKwargs;
@@ -133,21 +148,38 @@ export function readRobArchHydra(file: string, text: string, options: HydraReadO
   const stageCount = k.stage_widths.length;
   for (const key of ['strides', 'group_widths', 'bottleneck_multipliers', 'depths'] as const) {
     if (k[key].length !== stageCount) {
-      return fail(at(key), `${key} has ${k[key].length} entries but stage_widths has ${stageCount}; every stage needs one`);
+      return fail(
+        at(key),
+        `${key} has ${k[key].length} entries but stage_widths has ${stageCount}; every stage needs one`,
+      );
     }
   }
   const notDivisible = k.stage_widths.findIndex((w) => w % 8 !== 0);
   if (notDivisible >= 0) {
-    return fail(at('stage_widths', notDivisible), `stage width ${k.stage_widths[notDivisible]} is not divisible by 8, which RobArch's ConfigurableModel requires`);
+    return fail(
+      at('stage_widths', notDivisible),
+      `stage width ${k.stage_widths[notDivisible]} is not divisible by 8, which RobArch's ConfigurableModel requires`,
+    );
   }
   if (k.stem_downsample_factor % 2 !== 0) {
-    return fail(at('stem_downsample_factor'), `stem_downsample_factor must be even (2: no max-pool, 4: a stride-2 max-pool), got ${k.stem_downsample_factor}`);
+    return fail(
+      at('stem_downsample_factor'),
+      `stem_downsample_factor must be even (2: no max-pool, 4: a stride-2 max-pool), got ${k.stem_downsample_factor}`,
+    );
   }
   if (k.stem_type && !isRobArchStem(k.stem_type.path)) {
-    return fail(at('stem_type', 'path'), `unsupported stem_type ${k.stem_type.path}; expected robustarch.models.model.Stem`, 'RL104');
+    return fail(
+      at('stem_type', 'path'),
+      `unsupported stem_type ${k.stem_type.path}; expected robustarch.models.model.Stem`,
+      'RL104',
+    );
   }
   if (k.block_constructor && !isRobArchBottleneck(k.block_constructor.path)) {
-    return fail(at('block_constructor', 'path'), `unsupported block_constructor ${k.block_constructor.path}; expected robustarch.models.model.BottleneckBlock`, 'RL104');
+    return fail(
+      at('block_constructor', 'path'),
+      `unsupported block_constructor ${k.block_constructor.path}; expected robustarch.models.model.BottleneckBlock`,
+      'RL104',
+    );
   }
   let order: ConvOrder = 'conv-norm-act';
   if (k.ConvBlock) {
@@ -184,7 +216,8 @@ export function readRobArchHydra(file: string, text: string, options: HydraReadO
   }
   let se: { ratio: number; activation: ActivationFunction | null } | null = null;
   if (k.se_ratio) {
-    if (!k.se_activation) return fail(at('se_activation'), 'se_ratio is set, so se_activation must name an activation class');
+    if (!k.se_activation)
+      return fail(at('se_activation'), 'se_ratio is set, so se_activation must name an activation class');
     const fn = activationClass(k.se_activation.path);
     if (typeof fn === 'object') return fail(at('se_activation', 'path'), fn.error, 'RL104');
     se = { ratio: k.se_ratio, activation: fn === 'identity' ? null : fn };
@@ -260,7 +293,10 @@ export function readRobArchHydra(file: string, text: string, options: HydraReadO
       activations: [activations[0] ?? null, activations[1] ?? null, activations[2] ?? null],
       convBias: [convBias[0] ?? false, convBias[1] ?? false, convBias[2] ?? false],
       // null leaves a slot empty; torch.nn.Identity fills it.
-      filledSlots: { norms: k.norm_layer.map((ref) => ref !== null), activations: k.activation_layer.map((ref) => ref !== null) },
+      filledSlots: {
+        norms: k.norm_layer.map((ref) => ref !== null),
+        activations: k.activation_layer.map((ref) => ref !== null),
+      },
       se: se ? { ...se, source: source.rangeOfEntry(at('se_ratio')) } : null,
       shortcutNorm,
       shortcutBias: k.downsample_norm === null,
@@ -269,10 +305,12 @@ export function readRobArchHydra(file: string, text: string, options: HydraReadO
       normSources,
       activationSources,
       factSources: {
-        ...Object.fromEntries([0, 1, 2].flatMap((i) => [
-          [`norms.${i}`, source.rangeOf(at('norm_layer', i))],
-          [`activations.${i}`, source.rangeOf(at('activation_layer', i))],
-        ])),
+        ...Object.fromEntries(
+          [0, 1, 2].flatMap((i) => [
+            [`norms.${i}`, source.rangeOf(at('norm_layer', i))],
+            [`activations.${i}`, source.rangeOf(at('activation_layer', i))],
+          ]),
+        ),
         se: source.rangeOfEntry(at('se_ratio')),
         'se.activation': source.rangeOf(at('se_activation')),
         denseRatio: source.rangeOfEntry(at('dense_ratio')),

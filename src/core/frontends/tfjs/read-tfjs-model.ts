@@ -7,7 +7,11 @@ import type { KerasGraph, KerasLayerNode, KerasWeight } from '../keras/keras-gra
 
 /** A TF.js LayersModel file: Keras topology plus a weights manifest. */
 export function looksLikeTfjsModel(data: unknown): boolean {
-  return isRecord(data) && isRecord(data.modelTopology) && (Array.isArray(data.weightsManifest) || data.format === 'layers-model');
+  return (
+    isRecord(data) &&
+    isRecord(data.modelTopology) &&
+    (Array.isArray(data.weightsManifest) || data.format === 'layers-model')
+  );
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -55,14 +59,23 @@ export function readTfjsModel(file: string, text: string): ReadResult {
   const parsed = source.toJS();
   if ('error' in parsed) return { diagnostics: [parsed.error] };
   const data = parsed.value;
-  if (!looksLikeTfjsModel(data) || !isRecord(data)) return fail([], 'not a TF.js LayersModel: expected modelTopology and weightsManifest', 'RL105');
+  if (!looksLikeTfjsModel(data) || !isRecord(data))
+    return fail([], 'not a TF.js LayersModel: expected modelTopology and weightsManifest', 'RL105');
   const topology = data.modelTopology as Record<string, unknown>;
-  const modelPath: PathSegment[] = isRecord(topology.model_config) ? ['modelTopology', 'model_config'] : ['modelTopology'];
+  const modelPath: PathSegment[] = isRecord(topology.model_config)
+    ? ['modelTopology', 'model_config']
+    : ['modelTopology'];
   const model = (isRecord(topology.model_config) ? topology.model_config : topology) as Record<string, unknown>;
   const className = String(model.class_name ?? '');
   const config = model.config;
-  const layerList = Array.isArray(config) ? config : isRecord(config) && Array.isArray(config.layers) ? config.layers : undefined;
-  const layersPath: PathSegment[] = Array.isArray(config) ? [...modelPath, 'config'] : [...modelPath, 'config', 'layers'];
+  const layerList = Array.isArray(config)
+    ? config
+    : isRecord(config) && Array.isArray(config.layers)
+      ? config.layers
+      : undefined;
+  const layersPath: PathSegment[] = Array.isArray(config)
+    ? [...modelPath, 'config']
+    : [...modelPath, 'config', 'layers'];
   if (!layerList) return fail(modelPath, `the model topology (${className || 'no class_name'}) has no layer list`);
   // A graph TF.js cannot build (a cycle, a missing layer) describes no model: no counts for it.
   const unbuildable = kerasTopologyProblem(topology);
@@ -76,10 +89,14 @@ export function readTfjsModel(file: string, text: string): ReadResult {
     for (const w of group.weights) {
       if (!isRecord(w) || typeof w.name !== 'string' || !Array.isArray(w.shape)) continue;
       const parts = w.name.split('/');
-      const layer = parts.length >= 2 ? parts[parts.length - 2] ?? '' : '';
+      const layer = parts.length >= 2 ? (parts[parts.length - 2] ?? '') : '';
       const shape = w.shape.map(Number);
-      if (shape.some((d) => !Number.isInteger(d) || d < 0)) return fail(['weightsManifest'], `weight ${w.name} has an invalid shape ${JSON.stringify(w.shape)}`);
-      weights.set(layer, [...(weights.get(layer) ?? []), { name: w.name, shape, trainable: !NON_TRAINABLE.test(w.name) }]);
+      if (shape.some((d) => !Number.isInteger(d) || d < 0))
+        return fail(['weightsManifest'], `weight ${w.name} has an invalid shape ${JSON.stringify(w.shape)}`);
+      weights.set(layer, [
+        ...(weights.get(layer) ?? []),
+        { name: w.name, shape, trainable: !NON_TRAINABLE.test(w.name) },
+      ]);
     }
   }
 
@@ -102,8 +119,23 @@ export function readTfjsModel(file: string, text: string): ReadResult {
       source: source.rangeOf([...layersPath, i]),
     });
   });
-  if (inputShape && inputShape.length === 3 && typeof inputShape[0] === 'number' && inputShape[0] < 8 && typeof inputShape[2] === 'number' && inputShape[2] > 8) {
-    notes.push({ file, range: source.rangeOf(modelPath), severity: 'info', code: 'RL110', message: `input shape ${JSON.stringify(inputShape)} looks channels-first; Robustness Lens reads Keras models as channels-last` });
+  if (
+    inputShape &&
+    inputShape.length === 3 &&
+    typeof inputShape[0] === 'number' &&
+    inputShape[0] < 8 &&
+    typeof inputShape[2] === 'number' &&
+    inputShape[2] > 8
+  ) {
+    notes.push({
+      file,
+      range: source.rangeOf(modelPath),
+      severity: 'info',
+      code: 'RL110',
+      message:
+        `input shape ${JSON.stringify(inputShape)} looks channels-first; Robustness Lens ` +
+        `reads Keras models as channels-last`,
+    });
   }
   const graph: KerasGraph = {
     name: String((isRecord(config) ? config.name : undefined) ?? file.replace(/^.*[\\/]/, '')),

@@ -39,7 +39,12 @@ export function view(tensor: TensorInfo, shape: number[]): TensorInfo {
 }
 
 /** Runs one of the back end's stock kernels; the caller owns (and must free) the result. */
-export function runKernel(backend: BackendWasm, name: string, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap): TensorInfo {
+export function runKernel(
+  backend: BackendWasm,
+  name: string,
+  inputs: Record<string, TensorInfo>,
+  attrs: NamedAttrMap,
+): TensorInfo {
   const config = getKernel(name, 'wasm');
   if (!config) throw new Error(`the tfjs wasm back end has no '${name}' kernel`);
   const out = config.kernelFunc({ inputs, backend, attrs });

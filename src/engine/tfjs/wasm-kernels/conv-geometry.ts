@@ -25,12 +25,15 @@ function effectiveKernel(axis: ConvAxis): number {
  * gives the conv's padding when no copy is needed (stride 1 and no cropping); otherwise `spread`
  * says where dy's pixels go in the conv's (valid-padded) input.
  */
-export function inputGradientAxis(axis: ConvAxis): { readonly direct: readonly [number, number] | null; readonly spread: SpreadAxis } {
+export function inputGradientAxis(axis: ConvAxis): {
+  readonly direct: readonly [number, number] | null;
+  readonly spread: SpreadAxis;
+} {
   const k = effectiveKernel(axis);
   const size = axis.inSize + k - 1;
   const before = k - 1 - axis.padBefore;
   const after = size - before - ((axis.outSize - 1) * axis.stride + 1);
-  const direct = axis.stride === 1 && before >= 0 && after >= 0 ? [before, after] as const : null;
+  const direct = axis.stride === 1 && before >= 0 && after >= 0 ? ([before, after] as const) : null;
   return { direct, spread: { size, step: axis.stride, offset: before } };
 }
 
@@ -47,8 +50,16 @@ export function filterGradientAxis(axis: ConvAxis): { readonly keep: number; rea
 }
 
 /** tfjs's NHWC explicit padding from per-axis (before, after) pairs. */
-export function explicitPadding(rows: readonly [number, number], cols: readonly [number, number]): [[number, number], [number, number], [number, number], [number, number]] {
-  return [[0, 0], [rows[0], rows[1]], [cols[0], cols[1]], [0, 0]];
+export function explicitPadding(
+  rows: readonly [number, number],
+  cols: readonly [number, number],
+): [[number, number], [number, number], [number, number], [number, number]] {
+  return [
+    [0, 0],
+    [rows[0], rows[1]],
+    [cols[0], cols[1]],
+    [0, 0],
+  ];
 }
 
 /** The two spatial axes of tfjs's description of a conv (or pool). */
@@ -56,12 +67,20 @@ export function convAxes(info: backend_util.Conv2DInfo): { readonly rows: ConvAx
   if (info.dataFormat !== 'channelsLast') throw new Error('the wasm back end supports NHWC convs only');
   return {
     rows: {
-      inSize: info.inHeight, outSize: info.outHeight, kernel: info.filterHeight,
-      stride: info.strideHeight, dilation: info.dilationHeight, padBefore: info.padInfo.top,
+      inSize: info.inHeight,
+      outSize: info.outHeight,
+      kernel: info.filterHeight,
+      stride: info.strideHeight,
+      dilation: info.dilationHeight,
+      padBefore: info.padInfo.top,
     },
     cols: {
-      inSize: info.inWidth, outSize: info.outWidth, kernel: info.filterWidth,
-      stride: info.strideWidth, dilation: info.dilationWidth, padBefore: info.padInfo.left,
+      inSize: info.inWidth,
+      outSize: info.outWidth,
+      kernel: info.filterWidth,
+      stride: info.strideWidth,
+      dilation: info.dilationWidth,
+      padBefore: info.padInfo.left,
     },
   };
 }

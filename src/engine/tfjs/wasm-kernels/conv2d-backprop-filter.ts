@@ -3,7 +3,13 @@
  * forward conv, run on XNNPACK, over x with its batch and channel axes exchanged, whose kernel is
  * dy and whose dilation is the original stride.
  */
-import { backend_util, Conv2DBackpropFilter, type Conv2DBackpropFilterAttrs, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  backend_util,
+  Conv2DBackpropFilter,
+  type Conv2DBackpropFilterAttrs,
+  type KernelConfig,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { free, input, runKernel, shape4, transpose, wasmBackend, type KernelArgs } from './backend-calls';
 import { convAxes, explicitPadding, filterGradientAxis, type ConvAxis } from './conv-geometry';
@@ -13,7 +19,12 @@ import { cropSpatial } from './relayout';
  * x [n, h, w, c] without the bottom rows and right columns no window reads, plus the padding the
  * gradient conv needs around what is left. The caller frees `x` when it is not the input.
  */
-export function cropForFilterGradient(backend: BackendWasm, x: TensorInfo, rows: ConvAxis, cols: ConvAxis): { readonly x: TensorInfo; readonly pad: ReturnType<typeof explicitPadding> } {
+export function cropForFilterGradient(
+  backend: BackendWasm,
+  x: TensorInfo,
+  rows: ConvAxis,
+  cols: ConvAxis,
+): { readonly x: TensorInfo; readonly pad: ReturnType<typeof explicitPadding> } {
   const r = filterGradientAxis(rows);
   const c = filterGradientAxis(cols);
   const pad = explicitPadding(r.pad, c.pad);
@@ -27,8 +38,15 @@ function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
   const dy = input(args, 'dy');
   const attrs = args.attrs as unknown as Conv2DBackpropFilterAttrs;
   const info = backend_util.computeConv2DInfo(
-    shape4(x), attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false,
-    backend_util.convertConv2DDataFormat(attrs.dataFormat));
+    shape4(x),
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(attrs.dataFormat),
+  );
   const { rows, cols } = convAxes(info);
   const cropped = cropForFilterGradient(backend, x, rows, cols);
   const temps: TensorInfo[] = cropped.x === x ? [] : [cropped.x];
@@ -39,9 +57,17 @@ function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
     // [oh, ow, n, c_out]: dy as a kernel reading n channels.
     const dyT = transpose(backend, dy, [1, 2, 0, 3]);
     temps.push(dyT);
-    const dw = runKernel(backend, 'Conv2D', { x: xT, filter: dyT }, {
-      strides: [rows.dilation, cols.dilation], dilations: [rows.stride, cols.stride], pad: cropped.pad, dataFormat: 'NHWC',
-    });
+    const dw = runKernel(
+      backend,
+      'Conv2D',
+      { x: xT, filter: dyT },
+      {
+        strides: [rows.dilation, cols.dilation],
+        dilations: [rows.stride, cols.stride],
+        pad: cropped.pad,
+        dataFormat: 'NHWC',
+      },
+    );
     temps.push(dw);
     // [c_in, kh, kw, c_out] -> [kh, kw, c_in, c_out]
     return transpose(backend, dw, [1, 2, 0, 3]);

@@ -3,7 +3,13 @@
  * plain loop, and a PGD attack spends nearly all its time there. Stride 1: one conv with the
  * flipped kernel; larger strides: one small conv per output phase (strided-input-gradient.ts).
  */
-import { backend_util, Conv2DBackpropInput, type Conv2DBackpropInputAttrs, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  backend_util,
+  Conv2DBackpropInput,
+  type Conv2DBackpropInputAttrs,
+  type KernelConfig,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { free, input, runKernel, shape4, wasmBackend, type KernelArgs } from './backend-calls';
 import { convAxes, explicitPadding, inputGradientAxis, type ConvAxis } from './conv-geometry';
@@ -16,7 +22,10 @@ import { stridedInputGradient } from './strided-input-gradient';
  * once) with no padding left to add.
  */
 export function overSpreadGradient(
-  backend: BackendWasm, dy: TensorInfo, rows: ConvAxis, cols: ConvAxis,
+  backend: BackendWasm,
+  dy: TensorInfo,
+  rows: ConvAxis,
+  cols: ConvAxis,
   conv: (source: TensorInfo, pad: ReturnType<typeof explicitPadding>) => TensorInfo,
 ): TensorInfo {
   const r = inputGradientAxis(rows);
@@ -36,14 +45,28 @@ function conv2dBackpropInput(args: KernelArgs): TensorInfo {
   const filter = input(args, 'filter');
   const attrs = args.attrs as unknown as Conv2DBackpropInputAttrs;
   const info = backend_util.computeConv2DInfo(
-    attrs.inputShape, shape4(filter), attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false,
-    backend_util.convertConv2DDataFormat(attrs.dataFormat));
+    attrs.inputShape,
+    shape4(filter),
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(attrs.dataFormat),
+  );
   const { rows, cols } = convAxes(info);
-  if (rows.stride > 1 || cols.stride > 1) return stridedInputGradient(backend, dy, filter, attrs.inputShape, rows, cols);
+  if (rows.stride > 1 || cols.stride > 1)
+    return stridedInputGradient(backend, dy, filter, attrs.inputShape, rows, cols);
   const flipped = flipFilter(backend, filter, true);
   try {
     return overSpreadGradient(backend, dy, rows, cols, (source, pad) =>
-      runKernel(backend, 'Conv2D', { x: source, filter: flipped }, { strides: [1, 1], dilations: [1, 1], pad, dataFormat: 'NHWC' }));
+      runKernel(
+        backend,
+        'Conv2D',
+        { x: source, filter: flipped },
+        { strides: [1, 1], dilations: [1, 1], pad, dataFormat: 'NHWC' },
+      ),
+    );
   } finally {
     free(backend, flipped);
   }

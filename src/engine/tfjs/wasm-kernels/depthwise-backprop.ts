@@ -4,10 +4,26 @@
  * output channel, and the channel multiplier becomes a sum over an axis.
  */
 import {
-  backend_util, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput,
-  type DepthwiseConv2dNativeBackpropFilterAttrs, type DepthwiseConv2dNativeBackpropInputAttrs, type KernelConfig, type TensorInfo,
+  backend_util,
+  DepthwiseConv2dNativeBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput,
+  type DepthwiseConv2dNativeBackpropFilterAttrs,
+  type DepthwiseConv2dNativeBackpropInputAttrs,
+  type KernelConfig,
+  type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { free, input, runKernel, shape4, sumAxis, transpose, view, wasmBackend, type KernelArgs, type Shape4 } from './backend-calls';
+import {
+  free,
+  input,
+  runKernel,
+  shape4,
+  sumAxis,
+  transpose,
+  view,
+  wasmBackend,
+  type KernelArgs,
+  type Shape4,
+} from './backend-calls';
 import { convAxes } from './conv-geometry';
 import { cropForFilterGradient } from './conv2d-backprop-filter';
 import { overSpreadGradient } from './conv2d-backprop-input';
@@ -16,7 +32,15 @@ import { flipFilter } from './relayout';
 type DepthwiseAttrs = DepthwiseConv2dNativeBackpropInputAttrs | DepthwiseConv2dNativeBackpropFilterAttrs;
 
 function depthwiseInfo(xShape: Shape4, filterShape: Shape4, attrs: DepthwiseAttrs): backend_util.Conv2DInfo {
-  return backend_util.computeConv2DInfo(xShape, filterShape, attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, true);
+  return backend_util.computeConv2DInfo(
+    xShape,
+    filterShape,
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    true,
+  );
 }
 
 function depthwiseBackpropInput(args: KernelArgs): TensorInfo {
@@ -32,9 +56,17 @@ function depthwiseBackpropInput(args: KernelArgs): TensorInfo {
   const temps: TensorInfo[] = [flipped];
   try {
     const perOutput = overSpreadGradient(backend, dy, rows, cols, (source, pad) =>
-      runKernel(backend, 'DepthwiseConv2dNative', { x: source, filter: flipped }, {
-        strides: [1, 1], dilations: [rows.dilation, cols.dilation], pad,
-      }));
+      runKernel(
+        backend,
+        'DepthwiseConv2dNative',
+        { x: source, filter: flipped },
+        {
+          strides: [1, 1],
+          dilations: [rows.dilation, cols.dilation],
+          pad,
+        },
+      ),
+    );
     if (multiplier === 1) return perOutput;
     temps.push(perOutput);
     const [n, h, w] = attrs.inputShape;
@@ -63,10 +95,15 @@ function depthwiseBackpropFilter(args: KernelArgs): TensorInfo {
     const [keptH, keptW] = xT.shape;
     const dyT = transpose(backend, dy, [1, 2, 0, 3]);
     temps.push(dyT);
-    const perImage = runKernel(backend, 'DepthwiseConv2dNative', {
-      x: view(xT, [1, keptH ?? 0, keptW ?? 0, n * channels]),
-      filter: view(dyT, [oh, ow, n * channels, multiplier]),
-    }, { strides: [rows.dilation, cols.dilation], dilations: [rows.stride, cols.stride], pad: cropped.pad });
+    const perImage = runKernel(
+      backend,
+      'DepthwiseConv2dNative',
+      {
+        x: view(xT, [1, keptH ?? 0, keptW ?? 0, n * channels]),
+        filter: view(dyT, [oh, ow, n * channels, multiplier]),
+      },
+      { strides: [rows.dilation, cols.dilation], dilations: [rows.stride, cols.stride], pad: cropped.pad },
+    );
     if (n === 1) return view(perImage, [kh, kw, channels, multiplier]);
     temps.push(perImage);
     const summed = sumAxis(backend, view(perImage, [kh, kw, n, channels * multiplier]), 2);

@@ -4,7 +4,13 @@
  * over-reported robustness. Each window's gradient goes to its first maximum in row-major order,
  * padding never wins, as on the cpu back end and in PyTorch.
  */
-import { backend_util, MaxPoolGrad, type KernelConfig, type MaxPoolGradAttrs, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  backend_util,
+  MaxPoolGrad,
+  type KernelConfig,
+  type MaxPoolGradAttrs,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 import { allocate, heap, input, shape4, wasmBackend, type KernelArgs } from './backend-calls';
 
 function maxPoolGrad(args: KernelArgs): TensorInfo {
@@ -12,7 +18,14 @@ function maxPoolGrad(args: KernelArgs): TensorInfo {
   const dy = input(args, 'dy');
   const x = input(args, 'input');
   const attrs = args.attrs as unknown as MaxPoolGradAttrs;
-  const info = backend_util.computePool2DInfo(shape4(x), attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const info = backend_util.computePool2DInfo(
+    shape4(x),
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
   const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
   const dx = allocate(backend, x.shape);
   const xs = heap(backend, x);

@@ -78,7 +78,7 @@ export function cropSpatial(backend: BackendWasm, x: TensorInfo, height: number,
   const row = width * c;
   for (let b = 0; b < n; b++) {
     for (let y = 0; y < height; y++) {
-      const from = ((b * h + y) * w) * c;
+      const from = (b * h + y) * w * c;
       dst.set(src.subarray(from, from + row), (b * height + y) * row);
     }
   }

@@ -41,7 +41,12 @@ function phases(axis: ConvAxis): Phase[] {
 }
 
 /** filter [kh, kw, in, out] at the given taps, as [rows, cols, out, in]: a phase's kernel. */
-function subFilter(backend: BackendWasm, filter: TensorInfo, rows: readonly number[], cols: readonly number[]): TensorInfo {
+function subFilter(
+  backend: BackendWasm,
+  filter: TensorInfo,
+  rows: readonly number[],
+  cols: readonly number[],
+): TensorInfo {
   const [, kw, cin, cout] = shape4(filter);
   const out = allocate(backend, [rows.length, cols.length, cout, cin]);
   const src = heap(backend, filter);
@@ -63,20 +68,41 @@ function phaseConv(backend: BackendWasm, dy: TensorInfo, kernel: TensorInfo, row
   const [, oh, ow] = shape4(dy);
   if (row.padBefore >= 0 && row.padAfter >= 0 && col.padBefore >= 0 && col.padAfter >= 0) {
     const pad = explicitPadding([row.padBefore, row.padAfter], [col.padBefore, col.padAfter]);
-    return runKernel(backend, 'Conv2D', { x: dy, filter: kernel }, { strides: [1, 1], dilations: [1, 1], pad, dataFormat: 'NHWC' });
+    return runKernel(
+      backend,
+      'Conv2D',
+      { x: dy, filter: kernel },
+      { strides: [1, 1], dilations: [1, 1], pad, dataFormat: 'NHWC' },
+    );
   }
-  const padded = spread(backend, dy,
+  const padded = spread(
+    backend,
+    dy,
     { size: oh + row.padBefore + row.padAfter, step: 1, offset: row.padBefore },
-    { size: ow + col.padBefore + col.padAfter, step: 1, offset: col.padBefore });
+    { size: ow + col.padBefore + col.padAfter, step: 1, offset: col.padBefore },
+  );
   try {
-    return runKernel(backend, 'Conv2D', { x: padded, filter: kernel }, { strides: [1, 1], dilations: [1, 1], pad: 'valid', dataFormat: 'NHWC' });
+    return runKernel(
+      backend,
+      'Conv2D',
+      { x: padded, filter: kernel },
+      { strides: [1, 1], dilations: [1, 1], pad: 'valid', dataFormat: 'NHWC' },
+    );
   } finally {
     free(backend, padded);
   }
 }
 
 /** Writes a phase's result [n, rows, cols, c] into every stride-th pixel of dx [n, h, w, c]. */
-function interleave(backend: BackendWasm, part: TensorInfo, dx: TensorInfo, row: Phase, col: Phase, rows: ConvAxis, cols: ConvAxis): void {
+function interleave(
+  backend: BackendWasm,
+  part: TensorInfo,
+  dx: TensorInfo,
+  row: Phase,
+  col: Phase,
+  rows: ConvAxis,
+  cols: ConvAxis,
+): void {
   const [n, h, w, c] = shape4(dx);
   const src = heap(backend, part);
   const dst = heap(backend, dx);
@@ -93,7 +119,14 @@ function interleave(backend: BackendWasm, part: TensorInfo, dx: TensorInfo, row:
 }
 
 /** dx [n, h, w, in] of a conv with filter [kh, kw, in, out], stride > 1 and dilation 1. */
-export function stridedInputGradient(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, inputShape: number[], rows: ConvAxis, cols: ConvAxis): TensorInfo {
+export function stridedInputGradient(
+  backend: BackendWasm,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  inputShape: number[],
+  rows: ConvAxis,
+  cols: ConvAxis,
+): TensorInfo {
   const dx = allocate(backend, inputShape);
   heap(backend, dx).fill(0);
   for (const row of phases(rows)) {

@@ -21,7 +21,7 @@ function color(theme: ChartTheme, i: number): string {
 function tickValues(spec: ChartSpec): (u: uPlot, splits: number[]) => string[] {
   if (spec.categories) {
     const categories = spec.categories;
-    return (_u, splits) => splits.map((s) => (Number.isInteger(s) ? categories[s] ?? '' : ''));
+    return (_u, splits) => splits.map((s) => (Number.isInteger(s) ? (categories[s] ?? '') : ''));
   }
   if (spec.integerX) return (_u, splits) => splits.map((s) => (Number.isInteger(s) ? String(s) : ''));
   return (_u, splits) => splits.map((s) => String(Number(s.toPrecision(3))));
@@ -62,7 +62,11 @@ function drawMarker(u: uPlot, spec: ChartSpec, theme: ChartTheme): void {
 export function renderChart(spec: ChartSpec, theme: ChartTheme, target: HTMLElement, width: number): RenderedChart {
   const font = `12px ${theme.font}`;
   const axis = (label: string, values: (u: uPlot, splits: number[]) => string[]): uPlot.Axis => ({
-    label, values, font, labelFont: font, stroke: theme.foreground,
+    label,
+    values,
+    font,
+    labelFont: font,
+    stroke: theme.foreground,
     grid: { stroke: theme.grid, width: 1 },
     ticks: { stroke: theme.grid, width: 1 },
   });
@@ -78,16 +82,28 @@ export function renderChart(spec: ChartSpec, theme: ChartTheme, target: HTMLElem
       y: spec.percent ? { range: [0, 1] as uPlot.Range.MinMax } : {},
     },
     axes: [
-      { ...axis(spec.xLabel, tickValues(spec)), space: 80, ...(spec.categories ? { splits: () => spec.x.slice() } : spec.integerX ? { splits: integerSplits } : {}) },
-      axis(spec.yLabel, spec.percent ? (_u, splits) => splits.map((s) => `${Math.round(s * 100)}%`) : (_u, splits) => splits.map((s) => String(Number(s.toPrecision(3))))),
+      {
+        ...axis(spec.xLabel, tickValues(spec)),
+        space: 80,
+        ...(spec.categories ? { splits: () => spec.x.slice() } : spec.integerX ? { splits: integerSplits } : {}),
+      },
+      axis(
+        spec.yLabel,
+        spec.percent
+          ? (_u, splits) => splits.map((s) => `${Math.round(s * 100)}%`)
+          : (_u, splits) => splits.map((s) => String(Number(s.toPrecision(3)))),
+      ),
     ],
     series: [
-      { label: spec.xLabel, value: (_u, v) => (v === null ? '' : spec.categories?.[v] ?? (spec.formatX ? spec.formatX(v) : String(v))) },
+      {
+        label: spec.xLabel,
+        value: (_u, v) => (v === null ? '' : (spec.categories?.[v] ?? (spec.formatX ? spec.formatX(v) : String(v)))),
+      },
       ...spec.series.map((s, i): uPlot.Series => ({
         label: s.label,
         stroke: color(theme, i),
         width: theme.highContrast ? 3 : 2,
-        dash: bars ? [] : DASHES[i % DASHES.length] ?? [],
+        dash: bars ? [] : (DASHES[i % DASHES.length] ?? []),
         spanGaps: true,
         points: { show: !bars, size: 7, fill: color(theme, i) },
         value: (_u, v) => (v === null ? '' : spec.percent ? percent(v) : String(Number(v.toPrecision(4)))),
@@ -97,7 +113,10 @@ export function renderChart(spec: ChartSpec, theme: ChartTheme, target: HTMLElem
     hooks: { draw: [(u) => drawMarker(u, spec, theme)] },
   };
   // uPlot draws nothing for NaN; null is its "no value here".
-  const data: uPlot.AlignedData = [spec.x.slice(), ...spec.series.map((s) => s.values.map((v) => (v === null || !Number.isFinite(v) ? null : v)))];
+  const data: uPlot.AlignedData = [
+    spec.x.slice(),
+    ...spec.series.map((s) => s.values.map((v) => (v === null || !Number.isFinite(v) ? null : v))),
+  ];
   const plot = new uPlot(options, data, target);
   return {
     spec,

@@ -23,8 +23,28 @@ function csv(header: readonly string[], rows: readonly (readonly Cell[])[]): str
 /** Per-epoch curves of a training run. */
 export function curvesCsv(run: ViewRun): string {
   return csv(
-    ['epoch', 'train_loss', 'train_accuracy', 'clean_accuracy', 'fgsm_accuracy', 'pgd_accuracy', 'learning_rate', 'eps', 'seconds'],
-    run.history.map((e) => [e.epoch, e.trainLoss, e.trainAccuracy, e.cleanAccuracy, e.fgsmAccuracy, e.pgdAccuracy, e.learningRate, e.eps, e.seconds]),
+    [
+      'epoch',
+      'train_loss',
+      'train_accuracy',
+      'clean_accuracy',
+      'fgsm_accuracy',
+      'pgd_accuracy',
+      'learning_rate',
+      'eps',
+      'seconds',
+    ],
+    run.history.map((e) => [
+      e.epoch,
+      e.trainLoss,
+      e.trainAccuracy,
+      e.cleanAccuracy,
+      e.fgsmAccuracy,
+      e.pgdAccuracy,
+      e.learningRate,
+      e.eps,
+      e.seconds,
+    ]),
   );
 }
 
@@ -32,18 +52,42 @@ export function curvesCsv(run: ViewRun): string {
 export function attacksCsv(run: ViewRun): string {
   const e = run.evaluation;
   if (!e) return csv(['step', 'attack', 'robust_accuracy', 'seconds'], []);
-  return csv(['step', 'attack', 'robust_accuracy', 'seconds'], [
-    [0, 'clean', e.cleanAccuracy, undefined],
-    ...e.attacks.map((a, i) => [i + 1, a.name, a.robustAccuracy, a.seconds]),
-  ]);
+  return csv(
+    ['step', 'attack', 'robust_accuracy', 'seconds'],
+    [
+      [0, 'clean', e.cleanAccuracy, undefined],
+      ...e.attacks.map((a, i) => [i + 1, a.name, a.robustAccuracy, a.seconds]),
+    ],
+  );
 }
 
 export function comparisonCsv(comparison: Comparison): string {
   return csv(
-    ['run_id', 'kind', 'baseline', 'eps', 'params', 'clean_accuracy', 'robust_accuracy', 'robust_measure', 'delta_clean', 'delta_robust', 'delta_params'],
+    [
+      'run_id',
+      'kind',
+      'baseline',
+      'eps',
+      'params',
+      'clean_accuracy',
+      'robust_accuracy',
+      'robust_measure',
+      'delta_clean',
+      'delta_robust',
+      'delta_params',
+    ],
     comparison.rows.map((r) => [
-      r.run.id, r.run.kind, r.run === comparison.baseline ? 'yes' : 'no', r.eps, r.params, r.figures.clean, r.figures.robust,
-      r.figures.robustLabel, r.deltaClean, r.deltaRobust, r.deltaParams,
+      r.run.id,
+      r.run.kind,
+      r.run === comparison.baseline ? 'yes' : 'no',
+      r.eps,
+      r.params,
+      r.figures.clean,
+      r.figures.robust,
+      r.figures.robustLabel,
+      r.deltaClean,
+      r.deltaRobust,
+      r.deltaParams,
     ]),
   );
 }

@@ -13,10 +13,16 @@ export interface KeyFigures {
 
 export function keyFigures(run: ViewRun): KeyFigures {
   if (run.evaluation) {
-    return { clean: run.evaluation.cleanAccuracy, robust: run.evaluation.robustAccuracy, robustLabel: attackSetLabel(attacksOf(run)) };
+    return {
+      clean: run.evaluation.cleanAccuracy,
+      robust: run.evaluation.robustAccuracy,
+      robustLabel: attackSetLabel(attacksOf(run)),
+    };
   }
   const last = run.history[run.history.length - 1];
-  return last ? { clean: last.cleanAccuracy, robust: last.pgdAccuracy, robustLabel: 'PGD-20' } : { robustLabel: run.kind === 'eval' ? attackSetLabel(attacksOf(run)) : 'PGD-20' };
+  return last
+    ? { clean: last.cleanAccuracy, robust: last.pgdAccuracy, robustLabel: 'PGD-20' }
+    : { robustLabel: run.kind === 'eval' ? attackSetLabel(attacksOf(run)) : 'PGD-20' };
 }
 
 /** A jump of the FGSM-PGD gap this large between two epochs marks overfitting even before PGD collapses. */
@@ -35,7 +41,11 @@ export function overfittingEpoch(history: readonly EpochMetrics[], status?: stri
     if (!now || !before) continue;
     const gap = now.fgsmAccuracy - now.pgdAccuracy;
     const jump = gap - (before.fgsmAccuracy - before.pgdAccuracy);
-    if (catastrophicOverfitting(prefix.map((h) => ({ fgsm: h.fgsmAccuracy, pgd: h.pgdAccuracy }))) || (jump >= GAP_JUMP && gap > 0.3)) return now.epoch;
+    if (
+      catastrophicOverfitting(prefix.map((h) => ({ fgsm: h.fgsmAccuracy, pgd: h.pgdAccuracy }))) ||
+      (jump >= GAP_JUMP && gap > 0.3)
+    )
+      return now.epoch;
   }
   if (status === 'catastrophic-overfitting') return history[history.length - 1]?.epoch;
   return undefined;
@@ -56,7 +66,13 @@ export function epsCurve(of: ViewRun, runs: readonly ViewRun[]): EpsCurve | unde
   const key = weightsKey(of);
   const norm = threatOf(of)?.norm;
   if (key === undefined) return undefined;
-  const evals = runs.filter((r) => r.evaluation && r.kind === 'eval' && weightsKey(r) === key && (norm === undefined || r.evaluation.threat.norm === norm));
+  const evals = runs.filter(
+    (r) =>
+      r.evaluation &&
+      r.kind === 'eval' &&
+      weightsKey(r) === key &&
+      (norm === undefined || r.evaluation.threat.norm === norm),
+  );
   if (evals.length === 0) return undefined;
   const eps = [...new Set(evals.map((r) => r.evaluation?.threat.eps ?? 0))].sort((a, b) => a - b);
   const bySet = new Map<string, Map<number, number>>();
@@ -93,7 +109,11 @@ export interface Comparison {
   readonly baseline: ViewRun;
   readonly rows: readonly ComparedRun[];
   /** Robust accuracy after each attack, per run (evaluations only), with deltas from the baseline. */
-  readonly attacks: ReadonlyArray<{ readonly name: string; readonly values: ReadonlyArray<number | undefined>; readonly deltas: ReadonlyArray<number | undefined> }>;
+  readonly attacks: ReadonlyArray<{
+    readonly name: string;
+    readonly values: ReadonlyArray<number | undefined>;
+    readonly deltas: ReadonlyArray<number | undefined>;
+  }>;
   readonly warnings: readonly string[];
 }
 
@@ -105,7 +125,10 @@ function delta(a: number | undefined, b: number | undefined): number | undefined
  * Side by side, against the oldest selected run as baseline (the typical question is whether a
  * later change, a guideline fix, made the model more robust than before).
  */
-export function compare(selected: readonly ViewRun[], params: (run: ViewRun) => number | undefined): Comparison | undefined {
+export function compare(
+  selected: readonly ViewRun[],
+  params: (run: ViewRun) => number | undefined,
+): Comparison | undefined {
   // `selected` follows the history's order, newest first.
   const baseline = selected[selected.length - 1];
   if (!baseline || selected.length < 2) return undefined;
@@ -134,8 +157,10 @@ export function compare(selected: readonly ViewRun[], params: (run: ViewRun) => 
   });
   const warnings: string[] = [];
   const epsValues = new Set(rows.map((r) => r.eps));
-  if (epsValues.size > 1) warnings.push('The runs use different epsilons: their robust accuracies answer different threat models.');
+  if (epsValues.size > 1)
+    warnings.push('The runs use different epsilons: their robust accuracies answer different threat models.');
   const labels = new Set(rows.map((r) => r.figures.robustLabel));
-  if (labels.size > 1) warnings.push(`Robust accuracy is measured differently across the runs (${[...labels].join(', ')}).`);
+  if (labels.size > 1)
+    warnings.push(`Robust accuracy is measured differently across the runs (${[...labels].join(', ')}).`);
   return { baseline, rows, attacks, warnings };
 }

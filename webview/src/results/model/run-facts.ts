@@ -39,11 +39,11 @@ export function modelFacts(run: ViewRun): ModelFacts {
   const stagesRaw = model?.stages ?? model?.parts;
   const stages = Array.isArray(stagesRaw)
     ? stagesRaw.flatMap((s): StageParams[] => {
-      const o = obj(s);
-      const name = text(o?.name);
-      const params = num(o?.params);
-      return name !== undefined && params !== undefined ? [{ name, params }] : [];
-    })
+        const o = obj(s);
+        const name = text(o?.name);
+        const params = num(o?.params);
+        return name !== undefined && params !== undefined ? [{ name, params }] : [];
+      })
     : [];
   const weights = model?.weights === null ? null : text(model?.weights);
   const facts: { -readonly [K in keyof ModelFacts]: ModelFacts[K] } = { stages };

@@ -65,11 +65,19 @@ export class RunStore {
         live.device = message.device;
         return 'content';
       case 'progress':
-        live.progress = { phase: message.phase, done: message.done, total: message.total, ...(message.etaSeconds !== undefined ? { etaSeconds: message.etaSeconds } : {}), ...(message.imagesPerSecond !== undefined ? { imagesPerSecond: message.imagesPerSecond } : {}) };
+        live.progress = {
+          phase: message.phase,
+          done: message.done,
+          total: message.total,
+          ...(message.etaSeconds !== undefined ? { etaSeconds: message.etaSeconds } : {}),
+          ...(message.imagesPerSecond !== undefined ? { imagesPerSecond: message.imagesPerSecond } : {}),
+        };
         return 'progress';
       case 'metric':
         // A resumed run streams again from its next epoch; replace rather than duplicate.
-        live.epochs = [...live.epochs.filter((e) => e.epoch !== message.epoch.epoch), message.epoch].sort((a, b) => a.epoch - b.epoch);
+        live.epochs = [...live.epochs.filter((e) => e.epoch !== message.epoch.epoch), message.epoch].sort(
+          (a, b) => a.epoch - b.epoch,
+        );
         return 'content';
       case 'checkpoint':
         return 'progress';
@@ -87,7 +95,9 @@ export class RunStore {
   /** Every run, newest first; runs known only from live messages come first. */
   list(): ViewRun[] {
     const known = new Set(this.records.map((r) => r.id));
-    const placeholders = [...this.live.entries()].filter(([id]) => !known.has(id)).map(([id, live]) => merge(placeholder(id, live), live));
+    const placeholders = [...this.live.entries()]
+      .filter(([id]) => !known.has(id))
+      .map(([id, live]) => merge(placeholder(id, live), live));
     return [...placeholders.reverse(), ...this.records.map((r) => merge(r, this.live.get(r.id)))];
   }
 
@@ -105,7 +115,13 @@ function placeholder(id: string, live: LiveRun): RunRecord {
 
 function merge(record: RunRecord, live: LiveRun | undefined): ViewRun {
   const result = live?.result ?? record.result;
-  const state: RunRecord['state'] = live?.result ? 'finished' : live?.error ? 'interrupted' : live ? 'running' : record.state;
+  const state: RunRecord['state'] = live?.result
+    ? 'finished'
+    : live?.error
+      ? 'interrupted'
+      : live
+        ? 'running'
+        : record.state;
   return {
     id: record.id,
     dir: record.dir,

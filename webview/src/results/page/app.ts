@@ -20,8 +20,16 @@ export interface Host {
 
 function exportedRun(run: ViewRun): Record<string, unknown> {
   return {
-    id: run.id, dir: run.dir, kind: run.kind, state: run.state, status: run.status, message: run.message,
-    config: run.config, environment: run.environment, history: run.history, evaluation: run.evaluation,
+    id: run.id,
+    dir: run.dir,
+    kind: run.kind,
+    state: run.state,
+    status: run.status,
+    message: run.message,
+    config: run.config,
+    environment: run.environment,
+    history: run.history,
+    evaluation: run.evaluation,
   };
 }
 
@@ -33,17 +41,26 @@ export class ResultsApp {
   private scrollY: number;
   private loaded = false;
 
-  constructor(private readonly root: HTMLElement, private readonly host: Host, saved: SavedState) {
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly host: Host,
+    saved: SavedState,
+  ) {
     this.selected = [...saved.selected];
     this.scrollY = saved.scrollY;
-    this.charts = new ChartHost((chart, pngDataUrl) => this.host.post({ type: 'export', format: 'png', runIds: this.shownIds(), chart, pngDataUrl }));
+    this.charts = new ChartHost((chart, pngDataUrl) =>
+      this.host.post({ type: 'export', format: 'png', runIds: this.shownIds(), chart, pngDataUrl }),
+    );
   }
 
   /** Every message from the extension goes through the validator; anything else is dropped. */
   receive(raw: unknown): void {
     const message = parseToResultsPanel(raw);
     if (!message) {
-      const type = typeof raw === 'object' && raw !== null && typeof (raw as { type?: unknown }).type === 'string' ? (raw as { type: string }).type.slice(0, 40) : typeof raw;
+      const type =
+        typeof raw === 'object' && raw !== null && typeof (raw as { type?: unknown }).type === 'string'
+          ? (raw as { type: string }).type.slice(0, 40)
+          : typeof raw;
       console.warn(`Robustness Lens results panel: ignored a malformed message (type ${type})`);
       return;
     }
@@ -116,7 +133,8 @@ export class ResultsApp {
       const selectedSet = new Set(this.selected);
       const history = historyView(runs, selectedSet, {
         open: (id) => this.select([id]),
-        toggle: (id, on) => this.select(on ? [...this.selected.filter((s) => s !== id), id] : this.selected.filter((s) => s !== id)),
+        toggle: (id, on) =>
+          this.select(on ? [...this.selected.filter((s) => s !== id), id] : this.selected.filter((s) => s !== id)),
       });
       this.root.replaceChildren(history, this.mainView(runs));
       this.charts.mount();
@@ -138,7 +156,9 @@ export class ResultsApp {
         exportText: (format) => this.exportText(format),
       });
     }
-    return section('Details', 'details', [el('p', { className: 'muted', text: runs.length > 0 ? 'Select a run above to see its results.' : '' })]);
+    return section('Details', 'details', [
+      el('p', { className: 'muted', text: runs.length > 0 ? 'Select a run above to see its results.' : '' }),
+    ]);
   }
 
   private exportText(format: Exclude<ExportFormat, 'png'>): void {

@@ -1,6 +1,10 @@
 // The page builds its DOM with textContent only: run files are untrusted text, never markup.
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, options: { text?: string; className?: string; attrs?: Record<string, string> } = {}, children: readonly (Node | string)[] = []): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  options: { text?: string; className?: string; attrs?: Record<string, string> } = {},
+  children: readonly (Node | string)[] = [],
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (options.text !== undefined) node.textContent = options.text;
   if (options.className) node.className = options.className;
@@ -15,13 +19,20 @@ export interface Column {
 }
 
 /** A cell: text, or text with the raw value kept in data-value for scripts and tests. */
-export type CellValue = string | { readonly text: string; readonly value?: number | string; readonly className?: string } | Node;
+export type CellValue =
+  string | { readonly text: string; readonly value?: number | string; readonly className?: string } | Node;
 
-export function table(caption: string, columns: readonly Column[], rows: readonly (readonly CellValue[])[], className = 'data'): HTMLTableElement {
+export function table(
+  caption: string,
+  columns: readonly Column[],
+  rows: readonly (readonly CellValue[])[],
+  className = 'data',
+): HTMLTableElement {
   const t = el('table', { className });
   t.createCaption().textContent = caption;
   const head = t.createTHead().insertRow();
-  for (const c of columns) head.append(el('th', { text: c.label, className: c.numeric ? 'num' : '', attrs: { scope: 'col' } }));
+  for (const c of columns)
+    head.append(el('th', { text: c.label, className: c.numeric ? 'num' : '', attrs: { scope: 'col' } }));
   const body = t.createTBody();
   for (const row of rows) {
     const tr = body.insertRow();

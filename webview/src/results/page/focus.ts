@@ -11,7 +11,8 @@ export function preserveFocus(root: HTMLElement, rebuild: () => void): void {
     const key = KEYS.find((k) => active.hasAttribute(k));
     if (key) {
       const figure = active.closest('[data-chart]');
-      const scope = figure && key !== 'data-chart' ? `[data-chart="${CSS.escape(figure.getAttribute('data-chart') ?? '')}"] ` : '';
+      const scope =
+        figure && key !== 'data-chart' ? `[data-chart="${CSS.escape(figure.getAttribute('data-chart') ?? '')}"] ` : '';
       selector = `${scope}${active.localName}[${key}="${CSS.escape(active.getAttribute(key) ?? '')}"]`;
     }
   }

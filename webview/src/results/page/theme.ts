@@ -16,7 +16,12 @@ const FALLBACK = {
   foreground: '#cccccc',
   background: '#1f1f1f',
   grid: 'rgba(128, 128, 128, 0.35)',
-  blue: '#3794ff', orange: '#d18616', green: '#89d185', red: '#f14c4c', purple: '#b180d7', yellow: '#cca700',
+  blue: '#3794ff',
+  orange: '#d18616',
+  green: '#89d185',
+  red: '#f14c4c',
+  purple: '#b180d7',
+  yellow: '#cca700',
 };
 
 function cssVar(style: CSSStyleDeclaration, name: string, fallback: string): string {
@@ -25,14 +30,22 @@ function cssVar(style: CSSStyleDeclaration, name: string, fallback: string): str
 
 export function readTheme(): ChartTheme {
   const style = getComputedStyle(document.body);
-  const highContrast = document.body.classList.contains('vscode-high-contrast') || document.body.classList.contains('vscode-high-contrast-light');
+  const highContrast =
+    document.body.classList.contains('vscode-high-contrast') ||
+    document.body.classList.contains('vscode-high-contrast-light');
   const pick = (name: keyof typeof FALLBACK): string => cssVar(style, `--vscode-charts-${name}`, FALLBACK[name]);
-  const foreground = cssVar(style, '--vscode-charts-foreground', cssVar(style, '--vscode-foreground', FALLBACK.foreground));
+  const foreground = cssVar(
+    style,
+    '--vscode-charts-foreground',
+    cssVar(style, '--vscode-foreground', FALLBACK.foreground),
+  );
   return {
     foreground,
     background: cssVar(style, '--vscode-editor-background', FALLBACK.background),
     // High contrast themes want visible structure; the grid takes the contrast border there.
-    grid: highContrast ? cssVar(style, '--vscode-contrastBorder', foreground) : cssVar(style, '--vscode-charts-lines', FALLBACK.grid),
+    grid: highContrast
+      ? cssVar(style, '--vscode-contrastBorder', foreground)
+      : cssVar(style, '--vscode-charts-lines', FALLBACK.grid),
     font: cssVar(style, '--vscode-font-family', 'system-ui, sans-serif'),
     palette: [pick('blue'), pick('orange'), pick('green'), pick('red'), pick('purple'), pick('yellow')],
     alert: cssVar(style, '--vscode-charts-red', FALLBACK.red),

@@ -21,7 +21,12 @@ export const vscode: VsCodeApi = acquireVsCodeApi();
 export function savedState(): SavedState {
   const raw = vscode.getState();
   const value = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
-  const selected = Array.isArray(value.selected) ? value.selected.filter((id): id is string => typeof id === 'string' && /^[A-Za-z0-9._-]{1,100}$/.test(id)).slice(0, 100) : [];
-  const scrollY = typeof value.scrollY === 'number' && Number.isFinite(value.scrollY) && value.scrollY >= 0 ? value.scrollY : 0;
+  const selected = Array.isArray(value.selected)
+    ? value.selected
+        .filter((id): id is string => typeof id === 'string' && /^[A-Za-z0-9._-]{1,100}$/.test(id))
+        .slice(0, 100)
+    : [];
+  const scrollY =
+    typeof value.scrollY === 'number' && Number.isFinite(value.scrollY) && value.scrollY >= 0 ? value.scrollY : 0;
   return { selected, scrollY };
 }

@@ -33,7 +33,9 @@ export function parseFromResultsPanel(value: unknown): FromResultsPanel | undefi
     }
     case 'cancel':
     case 'openFolder':
-      return onlyKeys(value, ['type', 'runId']) && isRunId(value.runId) ? { type: value.type, runId: value.runId } : undefined;
+      return onlyKeys(value, ['type', 'runId']) && isRunId(value.runId)
+        ? { type: value.type, runId: value.runId }
+        : undefined;
     case 'export':
       return parseExport(value);
     default:
@@ -46,11 +48,14 @@ function parseExport(value: Readonly<Record<string, unknown>>): FromResultsPanel
   const format = FORMATS.find((f) => f === value.format);
   const ids = runIds(value.runIds, 1);
   const chart = value.chart === undefined ? undefined : str(value.chart, 64);
-  if (!format || !ids || (value.chart !== undefined && (chart === undefined || !/^[A-Za-z0-9_-]+$/.test(chart)))) return undefined;
+  if (!format || !ids || (value.chart !== undefined && (chart === undefined || !/^[A-Za-z0-9_-]+$/.test(chart))))
+    return undefined;
   const base = { type: 'export' as const, format, runIds: ids, ...(chart !== undefined ? { chart } : {}) };
   if (format === 'png') {
     // A PNG is always the page's rendering of one named chart.
-    return chart !== undefined && isPngDataUrl(value.pngDataUrl) && value.content === undefined ? { ...base, pngDataUrl: value.pngDataUrl } : undefined;
+    return chart !== undefined && isPngDataUrl(value.pngDataUrl) && value.content === undefined
+      ? { ...base, pngDataUrl: value.pngDataUrl }
+      : undefined;
   }
   if (value.pngDataUrl !== undefined) return undefined;
   if (value.content === undefined) return base;

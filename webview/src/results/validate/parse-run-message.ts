@@ -12,23 +12,34 @@ export function parseRunMessage(value: unknown): RunMessage | undefined {
       const backend = str(value.backend, 200);
       const device = str(value.device, 1_000);
       const notes = arrayOf(value.notes, LIMITS.notes, (n) => str(n));
-      if (!isRunId(value.runId) || runDir === undefined || backend === undefined || device === undefined || !notes) return undefined;
+      if (!isRunId(value.runId) || runDir === undefined || backend === undefined || device === undefined || !notes)
+        return undefined;
       return { type: 'started', runId: value.runId, runDir, backend, device, notes };
     }
     case 'progress': {
-      if (!onlyKeys(value, ['type', 'phase', 'done', 'total', 'etaSeconds', 'imagesPerSecond', 'detail'])) return undefined;
+      if (!onlyKeys(value, ['type', 'phase', 'done', 'total', 'etaSeconds', 'imagesPerSecond', 'detail']))
+        return undefined;
       const phase = str(value.phase, 200);
       const done = count(value.done);
       const total = count(value.total);
       const etaSeconds = value.etaSeconds === undefined ? undefined : figure(value.etaSeconds);
       const imagesPerSecond = value.imagesPerSecond === undefined ? undefined : figure(value.imagesPerSecond);
       const detail = value.detail === undefined ? undefined : parseStepProgress(value.detail);
-      if (phase === undefined || done === undefined || total === undefined || done > total
-        || (value.etaSeconds !== undefined && etaSeconds === undefined)
-        || (value.imagesPerSecond !== undefined && imagesPerSecond === undefined)
-        || (value.detail !== undefined && !detail)) return undefined;
+      if (
+        phase === undefined ||
+        done === undefined ||
+        total === undefined ||
+        done > total ||
+        (value.etaSeconds !== undefined && etaSeconds === undefined) ||
+        (value.imagesPerSecond !== undefined && imagesPerSecond === undefined) ||
+        (value.detail !== undefined && !detail)
+      )
+        return undefined;
       return {
-        type: 'progress', phase, done, total,
+        type: 'progress',
+        phase,
+        done,
+        total,
         ...(etaSeconds !== undefined ? { etaSeconds } : {}),
         ...(imagesPerSecond !== undefined ? { imagesPerSecond } : {}),
         ...(detail ? { detail } : {}),
@@ -41,7 +52,9 @@ export function parseRunMessage(value: unknown): RunMessage | undefined {
     case 'checkpoint': {
       const file = str(value.file, LIMITS.path);
       const epoch = count(value.epoch);
-      return onlyKeys(value, ['type', 'file', 'epoch']) && file !== undefined && epoch !== undefined ? { type: 'checkpoint', file, epoch } : undefined;
+      return onlyKeys(value, ['type', 'file', 'epoch']) && file !== undefined && epoch !== undefined
+        ? { type: 'checkpoint', file, epoch }
+        : undefined;
     }
     case 'result': {
       const result = parseRunSummary(value.result);

@@ -10,13 +10,24 @@ import { arrayOf, count, figure, finite, isFields, isRunId, LIMITS, share, str }
 // refused: the engine may add a field in a later version and the panel should still show the rest.
 
 const ATTACKS = [
-  'fgsm', 'pgd', 'apgd-ce', 'apgd-dlr', 'apgd-t', 'fab-t', 'square',
+  'fgsm',
+  'pgd',
+  'apgd-ce',
+  'apgd-dlr',
+  'apgd-t',
+  'fab-t',
+  'square',
 ] as const satisfies readonly AttackName[];
 // Fails to compile when the engine gains an attack this list lacks.
 const everyAttackListed: [Exclude<AttackName, (typeof ATTACKS)[number]>] extends [never] ? true : false = true;
 void everyAttackListed;
 
-const STATUSES = ['completed', 'cancelled', 'diverged', 'catastrophic-overfitting'] as const satisfies readonly RunSummary['status'][];
+const STATUSES = [
+  'completed',
+  'cancelled',
+  'diverged',
+  'catastrophic-overfitting',
+] as const satisfies readonly RunSummary['status'][];
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[]): T | undefined {
   return allowed.find((a) => a === value);
@@ -33,8 +44,18 @@ export function parseEpochMetrics(value: unknown): EpochMetrics | undefined {
   const fgsmAccuracy = figure(value.fgsmAccuracy);
   const pgdAccuracy = figure(value.pgdAccuracy);
   const seconds = finite(value.seconds);
-  if (epoch === undefined || trainLoss === undefined || trainAccuracy === undefined || learningRate === undefined || eps === undefined
-    || cleanAccuracy === undefined || fgsmAccuracy === undefined || pgdAccuracy === undefined || seconds === undefined) return undefined;
+  if (
+    epoch === undefined ||
+    trainLoss === undefined ||
+    trainAccuracy === undefined ||
+    learningRate === undefined ||
+    eps === undefined ||
+    cleanAccuracy === undefined ||
+    fgsmAccuracy === undefined ||
+    pgdAccuracy === undefined ||
+    seconds === undefined
+  )
+    return undefined;
   return { epoch, trainLoss, trainAccuracy, learningRate, eps, cleanAccuracy, fgsmAccuracy, pgdAccuracy, seconds };
 }
 
@@ -47,8 +68,16 @@ export function parseStepProgress(value: unknown): StepProgress | undefined {
   const loss = figure(value.loss);
   const imagesPerSecond = figure(value.imagesPerSecond);
   const etaSeconds = figure(value.etaSeconds);
-  if (epoch === undefined || epochs === undefined || step === undefined || steps === undefined || loss === undefined
-    || imagesPerSecond === undefined || etaSeconds === undefined) return undefined;
+  if (
+    epoch === undefined ||
+    epochs === undefined ||
+    step === undefined ||
+    steps === undefined ||
+    loss === undefined ||
+    imagesPerSecond === undefined ||
+    etaSeconds === undefined
+  )
+    return undefined;
   return { epoch, epochs, step, steps, loss, imagesPerSecond, etaSeconds };
 }
 
@@ -75,14 +104,28 @@ export function parseEvalResult(value: unknown): EvalResult | undefined {
     const name = oneOf(a.name, ATTACKS);
     const robust = share(a.robustAccuracy);
     const secs = finite(a.seconds);
-    return name && robust !== undefined && secs !== undefined ? { name, robustAccuracy: robust, seconds: secs } : undefined;
+    return name && robust !== undefined && secs !== undefined
+      ? { name, robustAccuracy: robust, seconds: secs }
+      : undefined;
   });
   const per = isFields(value.perSample) ? value.perSample : undefined;
   const indices = per && arrayOf(per.indices, LIMITS.samples, count);
   const clean = per && parseFlags(per.clean);
   const robust = per && parseFlags(per.robust);
-  if (!threat || samples === undefined || cleanAccuracy === undefined || robustAccuracy === undefined || seconds === undefined
-    || !attacks || !indices || !clean || !robust || clean.length !== indices.length || robust.length !== indices.length) return undefined;
+  if (
+    !threat ||
+    samples === undefined ||
+    cleanAccuracy === undefined ||
+    robustAccuracy === undefined ||
+    seconds === undefined ||
+    !attacks ||
+    !indices ||
+    !clean ||
+    !robust ||
+    clean.length !== indices.length ||
+    robust.length !== indices.length
+  )
+    return undefined;
   const warnings = parseWarnings(value.warnings);
   const perSample = { indices, clean, robust };
   const extra = warnings ? { warnings } : {};
@@ -99,10 +142,17 @@ export function parseRunSummary(value: unknown): RunSummary | undefined {
   const message = value.message === undefined ? undefined : str(value.message);
   const history = value.history === undefined ? undefined : arrayOf(value.history, LIMITS.epochs, parseEpochMetrics);
   const evaluation = value.evaluation === undefined ? undefined : parseEvalResult(value.evaluation);
-  if ((value.message !== undefined && message === undefined) || (value.history !== undefined && !history)
-    || (value.evaluation !== undefined && !evaluation)) return undefined;
+  if (
+    (value.message !== undefined && message === undefined) ||
+    (value.history !== undefined && !history) ||
+    (value.evaluation !== undefined && !evaluation)
+  )
+    return undefined;
   return {
-    runId, runDir, kind, status,
+    runId,
+    runDir,
+    kind,
+    status,
     ...(message !== undefined ? { message } : {}),
     ...(history ? { history } : {}),
     ...(evaluation ? { evaluation } : {}),

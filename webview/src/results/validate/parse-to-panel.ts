@@ -37,11 +37,26 @@ export function parseRunRecord(value: unknown): RunRecord | undefined {
   const environment = parseFile(value.environment);
   const result = value.result === undefined || value.result === null ? undefined : parseRunSummary(value.result);
   const job = parseJob(value.job);
-  if (!isRunId(value.id) || dir === undefined || !kind || !state || !config.ok || !environment.ok || !job.ok
-    || (value.result !== undefined && value.result !== null && !result)) return undefined;
+  if (
+    !isRunId(value.id) ||
+    dir === undefined ||
+    !kind ||
+    !state ||
+    !config.ok ||
+    !environment.ok ||
+    !job.ok ||
+    (value.result !== undefined && value.result !== null && !result)
+  )
+    return undefined;
   return {
-    id: value.id, dir, kind, config: config.value, environment: environment.value, state,
-    ...(result ? { result } : {}), ...(job.ok && job.value ? { job: job.value } : {}),
+    id: value.id,
+    dir,
+    kind,
+    config: config.value,
+    environment: environment.value,
+    state,
+    ...(result ? { result } : {}),
+    ...(job.ok && job.value ? { job: job.value } : {}),
   };
 }
 
@@ -62,7 +77,9 @@ export function parseToResultsPanel(value: unknown): ToResultsPanel | undefined 
       return message && isRunId(value.runId) ? { type: 'live', runId: value.runId, message } : undefined;
     }
     case 'select': {
-      const runIds = onlyKeys(value, ['type', 'runIds']) ? arrayOf(value.runIds, LIMITS.runIds, (id) => (isRunId(id) ? id : undefined)) : undefined;
+      const runIds = onlyKeys(value, ['type', 'runIds'])
+        ? arrayOf(value.runIds, LIMITS.runIds, (id) => (isRunId(id) ? id : undefined))
+        : undefined;
       return runIds ? { type: 'select', runIds } : undefined;
     }
     default:

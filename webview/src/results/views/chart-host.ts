@@ -18,11 +18,20 @@ function dataTable(spec: ChartSpec): HTMLElement {
     ...spec.series.map((s): CellValue => {
       const v = s.values[i];
       if (v === null || v === undefined) return '';
-      return { text: spec.percent ? percent(v) : Number.isFinite(v) ? String(Number(v.toPrecision(5))) : 'n/a', value: v };
+      return {
+        text: spec.percent ? percent(v) : Number.isFinite(v) ? String(Number(v.toPrecision(5))) : 'n/a',
+        value: v,
+      };
     }),
   ]);
   const details = el('details', { className: 'chart-data' }, [el('summary', { text: 'Data table' })]);
-  details.append(table(`${spec.title}: data`, [{ label: spec.xLabel }, ...spec.series.map((s) => ({ label: s.label, numeric: true }))], rows));
+  details.append(
+    table(
+      `${spec.title}: data`,
+      [{ label: spec.xLabel }, ...spec.series.map((s) => ({ label: s.label, numeric: true }))],
+      rows,
+    ),
+  );
   return details;
 }
 
@@ -37,15 +46,25 @@ export class ChartHost {
   constructor(private readonly onPng: (chartId: string, dataUrl: string) => void) {}
 
   figure(spec: ChartSpec): HTMLElement {
-    const plot = el('div', { className: 'plot', attrs: { role: 'img', 'aria-label': `${spec.title}. ${spec.summary}` } });
+    const plot = el('div', {
+      className: 'plot',
+      attrs: { role: 'img', 'aria-label': `${spec.title}. ${spec.summary}` },
+    });
     const slot: Slot = { spec, plot };
     this.slots.push(slot);
-    const button = el('vscode-button', { text: 'PNG', attrs: { secondary: '', 'data-export': 'png', 'aria-label': `Export the chart "${spec.title}" as PNG` } });
+    const button = el('vscode-button', {
+      text: 'PNG',
+      attrs: { secondary: '', 'data-export': 'png', 'aria-label': `Export the chart "${spec.title}" as PNG` },
+    });
     button.addEventListener('click', () => {
       if (slot.chart) this.onPng(spec.id, slot.chart.toPng());
     });
     const caption = el('figcaption', {}, [el('span', { text: spec.title, className: 'chart-title' }), button]);
-    return el('figure', { className: 'chart', attrs: { 'data-chart': spec.id, 'data-points': String(pointCount(spec)) } }, [caption, plot, dataTable(spec)]);
+    return el(
+      'figure',
+      { className: 'chart', attrs: { 'data-chart': spec.id, 'data-points': String(pointCount(spec)) } },
+      [caption, plot, dataTable(spec)],
+    );
   }
 
   mount(): void {

@@ -10,9 +10,18 @@ const BUTTONS: ReadonlyArray<{ format: Exclude<ExportFormat, 'png'>; label: stri
 
 /** Export buttons; PNG buttons sit on each chart. The extension asks where to save. */
 export function exportToolbar(csvWhat: string, onExport: (format: Exclude<ExportFormat, 'png'>) => void): HTMLElement {
-  const bar = el('div', { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Export' } }, [el('span', { className: 'muted', text: 'Export:' })]);
+  const bar = el('div', { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Export' } }, [
+    el('span', { className: 'muted', text: 'Export:' }),
+  ]);
   for (const b of BUTTONS) {
-    const button = el('vscode-button', { text: b.label, attrs: { secondary: '', 'data-export': b.format, 'aria-label': `Export ${b.format === 'csv' ? csvWhat : b.what}` } });
+    const button = el('vscode-button', {
+      text: b.label,
+      attrs: {
+        secondary: '',
+        'data-export': b.format,
+        'aria-label': `Export ${b.format === 'csv' ? csvWhat : b.what}`,
+      },
+    });
     button.addEventListener('click', () => onExport(b.format));
     bar.append(button);
   }

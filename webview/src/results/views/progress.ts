@@ -11,7 +11,8 @@ function progressText(run: ViewRun): string {
   if (!p) return run.state === 'queued' ? 'Queued: waits for the run before it.' : 'Starting...';
   const share = p.total > 0 ? Math.round((100 * p.done) / p.total) : 0;
   const parts = [`${p.phase}: ${share}%`, `ETA ${duration(p.etaSeconds)}`];
-  if (p.imagesPerSecond !== undefined && Number.isFinite(p.imagesPerSecond)) parts.push(`${Math.round(p.imagesPerSecond)} images/s`);
+  if (p.imagesPerSecond !== undefined && Number.isFinite(p.imagesPerSecond))
+    parts.push(`${Math.round(p.imagesPerSecond)} images/s`);
   return parts.join(' \u00b7 ');
 }
 
