@@ -1,17 +1,11 @@
 """The model a run trains: a network of the IR (python/ir_model.py) with the engine's initial
 weights, or any nn.Module an entry `FILE.py:factory(args)` builds (this runs the user's file: the
 CLI requires --trust-code for it, as params --exact asks for it)."""
-import ast
-import importlib.util
 import json
 import os
-import re
-import sys
 
 import numpy as np
 import torch
-
-ENTRY = re.compile(r'^(?P<file>.+\.py):(?P<name>[A-Za-z_]\w*)(?P<call>\(.*\))?$', re.S)
 
 
 class ModelError(Exception):
@@ -45,38 +39,13 @@ def assign_engine_tensors(model, tensors):
         raise ModelError(str(error)) from error
 
 
-def parse_entry(entry):
-    """`FILE.py:name` or `FILE.py:name(literal args)` -> (file, name, args, kwargs)."""
-    m = ENTRY.match(entry.strip())
-    if not m:
-        raise ModelError(f'"{entry}" is not an entry FILE.py:factory or FILE.py:factory(args)')
-    args, kwargs = [], {}
-    if m.group('call'):
-        try:
-            call = ast.parse(m.group('name') + m.group('call'), mode='eval').body
-            args = [ast.literal_eval(a) for a in call.args]
-            kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
-        except (SyntaxError, ValueError) as error:
-            raise ModelError(f'{entry}: the arguments must be Python literals ({error})') from error
-    return m.group('file'), m.group('name'), args, kwargs
-
-
 def build_entry(entry, base_dir=None):
-    file, name, args, kwargs = parse_entry(entry)
-    path = file if os.path.isabs(file) or base_dir is None else os.path.join(base_dir, file)
-    if not os.path.isfile(path):
-        raise ModelError(f'{entry}: no file {path}')
-    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
-    spec = importlib.util.spec_from_file_location('robustness_lens_entry', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    factory = getattr(module, name, None)
-    if factory is None:
-        raise ModelError(f'{path} has no {name}')
-    model = factory(*args, **kwargs)
-    if not isinstance(model, torch.nn.Module):
-        raise ModelError(f'{entry} returned {type(model).__name__}, not a torch.nn.Module')
-    return model
+    """The nn.Module an entry builds, as the torch back end's worker builds it (one parser for both)."""
+    from robustness_lens_worker.model_source import SourceError, build_entry as build
+    try:
+        return build(entry, base_dir)
+    except SourceError as error:
+        raise ModelError(str(error)) from error
 
 
 def build_model(spec, run_dir):
