@@ -96,6 +96,8 @@ describe('one-click robustness runs in a real VS Code', { skip }, () => {
       await clickAt(page, '.codelens-decoration a', 'Train adversarially');
       await answerQuickInput(page, 'data set');
       await answerQuickInput(page, 'epsilon');
+      // Where to train: the engine, not the user's PyTorch (test/e2e/torch-runs.e2e.ts covers those).
+      await answerQuickInput(page, 'where', 'On this machine');
       const training = toast(page, 'Training MNIST-small');
       await training.waitFor({ timeout: 30_000 });
       await waitFor(
