@@ -1,8 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { networksOf, readModelFile, summarize } from '../../src/core';
 import { usePythonParser } from '../helpers/python';
-import { torchAvailable, torchCounts } from '../helpers/torch-truth';
+import { staticTotal, torchAvailable, torchCounts } from '../helpers/torch-truth';
 
 usePythonParser();
 
@@ -139,13 +138,6 @@ class Net(nn.Module):
     expected: /not statically known|unknown|not defined/,
   },
 };
-
-function staticTotal(source: string): number | string {
-  const networks = networksOf(readModelFile('model.py', source)).filter((n) => n.name === 'Net');
-  assert.equal(networks.length, 1, 'one model named Net');
-  const total = summarize(networks[0] as (typeof networks)[number]).total;
-  return total.known ? total.value : `unknown: ${total.reason}`;
-}
 
 describe('torch.nn layers and the Python of model code', () => {
   for (const [name, { source, expected }] of Object.entries(FIXTURES)) {

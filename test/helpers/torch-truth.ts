@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import assert from 'node:assert/strict';
+import { networksOf, readModelFile, summarize } from '../../src/core';
 
 /** Debian's Python with PyTorch (the `python3` first on PATH may have none). */
 export const TORCH_PYTHON = '/usr/bin/python3';
@@ -50,4 +52,12 @@ export function torchCounts(sources: Record<string, string>): Record<string, num
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The static total of the one model named `Net` in a source, or "unknown: <reason>". */
+export function staticTotal(source: string): number | string {
+  const networks = networksOf(readModelFile('model.py', source)).filter((n) => n.name === 'Net');
+  assert.equal(networks.length, 1, 'one model named Net');
+  const total = summarize(networks[0] as (typeof networks)[number]).total;
+  return total.known ? total.value : `unknown: ${total.reason}`;
 }

@@ -72,28 +72,6 @@ export function isKeras(path: string): boolean {
   return /^(tensorflow\.|tf\.)?keras(\.models)?$/.test(path);
 }
 
-/** Import roots whose CapWords callables are not layers (typing.NamedTuple, collections.OrderedDict...). */
-export const NON_MODULE_ROOTS = new Set([
-  'typing',
-  'collections',
-  'dataclasses',
-  'enum',
-  'functools',
-  'itertools',
-  'math',
-  'numpy',
-  'np',
-  'pathlib',
-  'os',
-  'sys',
-  're',
-  'json',
-  'abc',
-  'argparse',
-  'logging',
-  'warnings',
-  'copy',
-]);
 /**
  * What every part of the static evaluator shares: syntax access (cached: tree-sitter nodes cost a
  * WebAssembly call per access), the budgets, and how a part it cannot follow is recorded. The
