@@ -114,13 +114,24 @@ export async function waitForLens(
   throw new Error(`no code lens showed ${pattern}; lenses: ${text}`);
 }
 
-/** Clicks where a person would: at the element's position (overlays intercept locator clicks). */
-export async function clickAt(page: Page, selector: string, hasText: string): Promise<void> {
-  const target = page.locator(selector, { hasText }).first();
-  await target.waitFor({ timeout: 30_000 });
-  const box = await target.boundingBox();
-  if (!box) throw new Error(`${selector} "${hasText}" is not on screen`);
-  await page.mouse.click(box.x + Math.min(20, box.width / 2), box.y + box.height / 2);
+/**
+ * Clicks where a person would: at the element's position (overlays intercept locator clicks). Code
+ * lenses are re-rendered after every edit, so an element found a moment ago may have been replaced:
+ * look it up again until it has a box on screen.
+ */
+export async function clickAt(page: Page, selector: string, hasText: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const target = page.locator(selector, { hasText }).first();
+    await target.waitFor({ state: 'visible', timeout: Math.max(1, deadline - Date.now()) });
+    const box = await target.boundingBox();
+    if (box && box.width > 0 && box.height > 0) {
+      await page.mouse.click(box.x + Math.min(20, box.width / 2), box.y + box.height / 2);
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`${selector} "${hasText}" is not on screen`);
+    await page.waitForTimeout(200);
+  }
 }
 
 /** Picks the entry of the open quick-fix menu whose text contains `text`, with the keyboard. */
