@@ -59,6 +59,9 @@ def build_entry(entry, base_dir):
     factory = getattr(module, name, None)
     if factory is None:
         raise SourceError(f'{target} has no {name}')
+    # A module-level instance (`model = Net()`) is the model itself: called, it would run forward().
+    if isinstance(factory, torch.nn.Module) and not args and not kwargs:
+        return factory
     model = factory(*args, **kwargs)
     if not isinstance(model, torch.nn.Module):
         raise SourceError(f'{entry} returned {type(model).__name__}, not a torch.nn.Module')

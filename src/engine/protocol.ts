@@ -124,6 +124,20 @@ function isTrainOptions(v: unknown): v is TrainRunOptions {
   );
 }
 
+/** The torch back end's part of an evaluation: an interpreter, and an entry, device and normalisation if any. */
+function isTorchEvalSource(v: unknown): boolean {
+  if (!isObject(v) || !isString(v.python)) return false;
+  if (!optional(v.entry, isString) || !optional(v.baseDir, isString)) return false;
+  if (!optional(v.device, (x) => isString(x) && /^(cpu|cuda(:\d+)?)$/.test(x))) return false;
+  if (!optional(v.untrained, (x) => typeof x === 'boolean')) return false;
+  if (v.normalize === undefined) return true;
+  const n = v.normalize;
+  const numbers = (x: unknown): x is number[] => Array.isArray(x) && x.length > 0 && x.every(isNumber);
+  return (
+    isObject(n) && numbers(n.mean) && numbers(n.std) && n.mean.length === n.std.length && n.std.every((s) => s > 0)
+  );
+}
+
 function isEvalOptions(v: unknown): v is EvalRunOptions {
   if (!isObject(v) || !isString(v.workspace) || !isString(v.data) || !isThreat(v.threat)) return false;
   if (!isString(v.modelFile) && !isString(v.weights)) return false;
@@ -135,7 +149,7 @@ function isEvalOptions(v: unknown): v is EvalRunOptions {
   )
     return false;
   if (!Array.isArray(v.attacks) || v.attacks.length === 0 || !v.attacks.every(oneOf(ATTACKS))) return false;
-  if (!optional(v.version, oneOf(AUTOATTACK_VERSIONS))) return false;
+  if (!optional(v.version, oneOf(AUTOATTACK_VERSIONS)) || !optional(v.torch, isTorchEvalSource)) return false;
   return (
     [v.samples, v.batchSize].every((x) => isNumber(x) && Number.isInteger(x) && x > 0) &&
     isNumber(v.seed) &&

@@ -1,6 +1,7 @@
 import { handleRequest } from './handle-request';
 import { parseEngineRequest, type EngineMessage } from './protocol';
 import { executeEval } from './run/execute-eval';
+import { executeTorchEval } from './run/execute-torch-eval';
 import { executeTrain } from './run/execute-train';
 import { executeTorchTrain } from './torch/execute-torch-train';
 import type { RunMessage } from './run/run-messages';
@@ -66,7 +67,9 @@ process.on('message', (raw: unknown) => {
       const run =
         request.type === 'train'
           ? executeTrain(request.options, stream, isCancelled)
-          : executeEval(request.options, stream, isCancelled);
+          : request.options.torch
+            ? executeTorchEval({ ...request.options, ...request.options.torch }, stream, isCancelled)
+            : executeEval(request.options, stream, isCancelled);
       run
         .then(
           (result) => stream({ type: 'result', result }),

@@ -4,6 +4,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import type { ParamsReport } from '../core';
 import { countWithPyTorchAsync } from '../engine/pytorch/exact-count';
 import { REQUESTS } from '../server/protocol';
+import { confirmRunningPython } from './confirm-python';
 import { exactCountLines, exactCountPrompt } from './exact-count-text';
 
 /**
@@ -34,15 +35,7 @@ export async function countWithPyTorchCommand(
     return;
   }
   const python = vscode.workspace.getConfiguration('robustnessLens').get<string>('python.path') || 'python3';
-  const run = 'Run with PyTorch';
-  if (
-    (await vscode.window.showWarningMessage(
-      exactCountPrompt(path.basename(document.fileName), python),
-      { modal: true },
-      run,
-    )) !== run
-  )
-    return;
+  if (!(await confirmRunningPython(exactCountPrompt(path.basename(document.fileName), python)))) return;
   if (document.isDirty) await document.save();
   const script = vscode.Uri.joinPath(context.extensionUri, 'python', 'inspect_model.py').fsPath;
   const exact = await vscode.window.withProgress(

@@ -51,6 +51,12 @@ describe('what each process loads', () => {
       'src/engine/torch/trainer-command.ts',
       // How a cancelled training reads in the notification and the panel (text only, no imports).
       'src/engine/run/cancelled-text.ts',
+      // The published data-set statistics the PyTorch evaluation offers, and the layer names the
+      // run lenses take as identity (constants, no imports).
+      'src/engine/tfjs/normalize-input.ts',
+      'src/engine/model/pass-through.ts',
+      // AutoAttack's version names, for the attacks pick.
+      'src/engine/attacks/version-names.ts',
     ]);
     assert.deepEqual(
       inputs.filter((f) => f.startsWith('src/engine/') && !allowed.has(f)),

@@ -18,6 +18,7 @@ import { CHECKPOINT_FILE } from './execute-train';
 import { loadModel, normalizationFor } from './load-model';
 import type { RunListener, RunSummary } from './run-messages';
 import { describeEnvironment, RunDirectory } from './run-store';
+import type { TorchEvalSource } from './torch-eval-source';
 
 export interface EvalRunOptions {
   /** The model file; optional when `weights` names a training run, whose model is used. */
@@ -37,6 +38,8 @@ export interface EvalRunOptions {
   readonly pgdSteps?: number;
   /** AutoAttack's version; replaces `attacks` when given. */
   readonly version?: AutoAttackVersion;
+  /** Run on the user's own PyTorch (the torch back end) instead: the worker runs executeTorchEval. */
+  readonly torch?: TorchEvalSource;
 }
 
 /** Clean and robust accuracy of a model on the first `samples` test images under a list of attacks. */

@@ -5,26 +5,15 @@ import { take } from '../data/dataset';
 import { DatasetError } from '../data/dataset-error';
 import { openDataset } from '../data/open-dataset';
 import { networkJson } from '../pytorch/network-json';
-import type { InputNormalization } from '../tfjs/normalize-input';
 import { TorchClassifier, type TorchModelSource } from '../torch-backend/torch-classifier';
 import { attackDataset } from './attack-loop';
 import type { EvalRunOptions } from './execute-eval';
 import { normalizationFor, readNetwork } from './load-model';
 import type { RunListener, RunSummary } from './run-messages';
 import { describeEnvironment, RunDirectory } from './run-store';
+import type { TorchEvalSource } from './torch-eval-source';
 
-export interface TorchEvalOptions extends Omit<EvalRunOptions, 'backend'> {
-  /** The interpreter whose PyTorch runs the model. */
-  readonly python: string;
-  /** `FILE.py:factory(args)` or `package.module:factory(args)`; else MODEL's network of the IR. */
-  readonly entry?: string;
-  /** Where the entry's file or package is looked for (default: the workspace). */
-  readonly baseDir?: string;
-  /** cpu, cuda or cuda:N; default CUDA when that PyTorch sees a GPU. */
-  readonly device?: string;
-  /** Applied before the model, for models that expect normalised inputs. */
-  readonly normalize?: InputNormalization;
-}
+export type TorchEvalOptions = Omit<EvalRunOptions, 'backend' | 'torch'> & TorchEvalSource;
 
 /**
  * An evaluation on the user's own PyTorch (the torch back end): their nn.Module, or a network of
@@ -79,6 +68,8 @@ export async function executeTorchEval(
       notes.push(
         `PyTorch weights from ${options.weights}${model.info.notes.length ? ` (${model.info.notes.join('; ')})` : ''}`,
       );
+    else if (options.entry && options.untrained)
+      notes.push(`untrained: the initial weights ${options.entry} returned, as chosen for this run`);
     else if (options.entry) notes.push(`no --weights given: the weights are those ${options.entry} returned`);
     else notes.push('no --weights given: the model has its random initial weights');
     if (options.normalize)
@@ -121,8 +112,8 @@ export async function executeTorchEval(
       torchDevice: model.info.device,
       python: options.python,
     });
-    // An entry's factory may load trained weights itself, so only the IR model's are known to be untrained.
-    const untrained = !options.weights && !options.entry;
+    // An entry's factory may load trained weights itself: untrained only when the person said its weights are initial.
+    const untrained = !options.weights && (!options.entry || options.untrained === true);
     const { status, evaluation } = await attackDataset(
       model,
       data,

@@ -18,6 +18,8 @@ import { pickPlacement, readTorchSettings, trainOnPyTorch } from './torch-comman
 export interface PyTorchRuns {
   readonly followed: FollowedRunsHost;
   readonly showResults: (runId: string) => void;
+  /** Where the AutoAttack version picked last is remembered (the workspace's state). */
+  readonly workspaceState?: vscode.Memento;
 }
 
 interface Target {
@@ -60,7 +62,10 @@ async function resolveTarget(client: LanguageClient, uriArg: unknown, modelArg: 
   if (runnable.length === 0) {
     void vscode.window.showWarningMessage(
       `Robustness Lens: the engine cannot build ${reports[0]?.name ?? 'this model'}: some ` +
-        `of its layers are unknown (${reports[0]?.unknown[0] ?? 'see the Problems panel'}).`,
+        `of its layers are unknown (${reports[0]?.unknown[0] ?? 'see the Problems panel'}).` +
+        (reports[0]?.format === 'pytorch'
+          ? ' "Evaluate Robustness on Your PyTorch" runs it on your own PyTorch instead.'
+          : ''),
     );
     return undefined;
   }
@@ -94,7 +99,7 @@ export function registerLaunchCommands(
       if (!target) return;
       const settings = readRunSettings(vscode.Uri.file(target.file));
       const trained = trainedWeightsFor(target.workspace, target.file, target.modelName);
-      const picked = await pickEvaluation(settings, target.workspace, trained);
+      const picked = await pickEvaluation(settings, target.workspace, trained, pytorch?.workspaceState);
       if (!picked) return;
       const name = target.modelName ? { modelName: target.modelName } : {};
       const named = { modelFile: target.file, workspace: target.workspace, ...name };
@@ -104,6 +109,7 @@ export function registerLaunchCommands(
           ...named,
           ...threat,
           attacks: picked.attacks,
+          ...(picked.version ? { version: picked.version } : {}),
           samples: settings.evalSamples,
           ...(weights ? { weights } : {}),
         });

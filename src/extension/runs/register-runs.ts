@@ -5,6 +5,7 @@ import { registerLaunchCommands } from './launch-commands';
 import { ResultsPanelHost } from './results-panel';
 import { RunService } from './run-service';
 import { registerRunTasks } from './task-provider';
+import { registerTorchEvaluation } from './torch-eval-command';
 
 /**
  * Everything about runs in the extension host: the queue and its engine worker, the launch
@@ -24,7 +25,12 @@ export function registerRuns(
     runs,
     followed,
     results,
-    registerLaunchCommands(client, runs, { followed, showResults: (runId) => results.show([runId]) }),
+    registerLaunchCommands(client, runs, {
+      followed,
+      showResults: (runId) => results.show([runId]),
+      workspaceState: context.workspaceState,
+    }),
+    registerTorchEvaluation(client, runs, context.workspaceState),
     registerRunTasks(runs),
     vscode.commands.registerCommand('robustnessLens.showResults', () => results.show()),
   );

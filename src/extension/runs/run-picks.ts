@@ -1,7 +1,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AttackName } from '../../engine/attacks/autoattack';
-import { AUTOATTACK, defaultEps, parseEps, QUICK_ATTACKS } from './run-request';
+import type { AutoAttackVersion } from '../../engine/attacks/version-names';
+import { rememberedVersion, VERSION_ATTACKS, VERSION_KEY, VERSION_TEXT, versionOrder } from './autoattack-choice';
+import { defaultEps, parseEps, QUICK_ATTACKS } from './run-request';
 import type { RunSettings } from './run-settings';
 import type { TrainedWeights } from './trained-weights';
 
@@ -10,10 +12,18 @@ export interface Picked {
   readonly data: string;
   readonly eps: number;
   readonly attacks: readonly AttackName[];
+  /** AutoAttack's version, when the person picked one (it fixes the attacks). */
+  readonly version?: AutoAttackVersion;
   /** A training run folder whose weights to attack; absent: the model's random initial weights. */
   readonly weights?: string;
   /** Train this many epochs first, then attack the weights that training saves. */
   readonly trainFirst?: { readonly epochs: number };
+}
+
+/** The attacks picked: a list, or AutoAttack's version and the list it runs. */
+export interface AttackChoice {
+  readonly attacks: readonly AttackName[];
+  readonly version?: AutoAttackVersion;
 }
 
 /** "Train briefly first": a few epochs, enough for figures that describe a trained model. */
@@ -30,7 +40,7 @@ async function pickOne<T>(title: string, items: readonly Item<T>[]): Promise<T |
   return chosen?.value;
 }
 
-async function pickData(
+export async function pickData(
   title: string,
   settings: RunSettings,
   workspace: string,
@@ -68,7 +78,7 @@ async function pickData(
   return folder?.[0]?.fsPath;
 }
 
-async function pickEps(title: string, settings: RunSettings, data: string): Promise<number | undefined> {
+export async function pickEps(title: string, settings: RunSettings, data: string): Promise<number | undefined> {
   const fallback = settings.eps || (defaultEps(data) === 0.3 ? '0.3' : '8/255');
   const text = await vscode.window.showInputBox({
     title,
@@ -85,21 +95,24 @@ async function pickEps(title: string, settings: RunSettings, data: string): Prom
   return parsed.ok ? parsed.value : undefined;
 }
 
-async function pickAttacks(title: string): Promise<readonly AttackName[] | undefined> {
-  return pickOne<readonly AttackName[]>(title, [
-    {
-      label: '$(shield) AutoAttack (standard)',
-      description: AUTOATTACK.join(', '),
-      detail: 'The reference protocol (Croce and Hein, 2020) the RobArch study reports',
-      value: AUTOATTACK,
-    },
+/** The attacks, or an AutoAttack version; the version picked last in this workspace comes first. */
+export async function pickAttacks(title: string, state?: vscode.Memento): Promise<AttackChoice | undefined> {
+  const versions = versionOrder(rememberedVersion(state?.get(VERSION_KEY)));
+  const chosen = await pickOne<AttackChoice>(title, [
+    ...versions.map((version) => ({
+      label: `$(shield) AutoAttack (${version})`,
+      ...VERSION_TEXT[version],
+      value: { attacks: VERSION_ATTACKS[version], version },
+    })),
     {
       label: '$(zap) Quick: FGSM and PGD-20',
       description: QUICK_ATTACKS.join(', '),
       detail: 'Minutes instead of hours; an upper bound on robustness, not a result to publish',
-      value: QUICK_ATTACKS,
+      value: { attacks: QUICK_ATTACKS },
     },
   ]);
+  if (chosen?.version) await state?.update(VERSION_KEY, chosen.version);
+  return chosen;
 }
 
 const pct = (x: number | undefined): string => (x === undefined ? '?' : `${(100 * x).toFixed(1)}%`);
@@ -154,6 +167,7 @@ export async function pickEvaluation(
   settings: RunSettings,
   workspace: string,
   trained: readonly TrainedWeights[] = [],
+  state?: vscode.Memento,
 ): Promise<Picked | undefined> {
   const step = (n: number, what: string): string => `Evaluate robustness (${n + 1}/4): ${what}`;
   const weights = await pickWeights('Evaluate robustness (1/4): weights', trained, settings.trainEpochs);
@@ -166,10 +180,10 @@ export async function pickEvaluation(
   if (!data) return undefined;
   const eps = await pickEps(step(2, 'epsilon'), settings, data);
   if (eps === undefined) return undefined;
-  const attacks = await pickAttacks(step(3, 'attacks'));
+  const attacks = await pickAttacks(step(3, 'attacks'), state);
   if (!attacks) return undefined;
   const first = trainFirst ? { trainFirst: { epochs: trainFirst } } : {};
-  return { data, eps, attacks, ...(chosen ? { weights: chosen.runDir } : {}), ...first };
+  return { data, eps, ...attacks, ...(chosen ? { weights: chosen.runDir } : {}), ...first };
 }
 
 export async function pickTraining(

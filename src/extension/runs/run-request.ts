@@ -1,4 +1,5 @@
 import type { AttackName } from '../../engine/attacks/autoattack';
+import type { AutoAttackVersion } from '../../engine/attacks/version-names';
 import type { EvalRunOptions } from '../../engine/run/execute-eval';
 import type { TrainRunOptions } from '../../engine/run/execute-train';
 
@@ -80,6 +81,8 @@ export interface EvalChoices extends RunChoices {
   readonly pgdSteps?: number;
   /** A training run folder whose weights to evaluate. */
   readonly weights?: string;
+  /** AutoAttack's version, which fixes the attacks (the engine runs its list instead of `attacks`). */
+  readonly version?: AutoAttackVersion;
 }
 
 export interface TrainChoices extends RunChoices {
@@ -99,6 +102,7 @@ export function evalRequest(c: EvalChoices): RunRequest {
     ...(c.weights ? { weights: c.weights } : {}),
     ...(backend ? { backend } : {}),
     ...(c.pgdSteps ? { pgdSteps: c.pgdSteps } : {}),
+    ...(c.version ? { version: c.version } : {}),
     data: c.data,
     workspace: c.workspace,
     threat: { norm: c.norm ?? 'Linf', eps: c.eps },
