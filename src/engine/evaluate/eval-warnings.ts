@@ -45,7 +45,8 @@ const EDITOR_WORDS: Partial<Record<EvalWarningCode, Partial<WarningText>>> = {
     message: 'Untrained weights: these figures describe a randomly initialised model',
     advice:
       'Run "Train adversarially" on this model (or pick "Train briefly first" in "Evaluate robustness"), ' +
-      'then "Evaluate robustness" and pick its weights',
+      'then "Evaluate robustness" and pick its weights; a model evaluated on your PyTorch takes its ' +
+      'trained weights file in "Evaluate robustness (runs your PyTorch)"',
   },
   'randomised-logits': {
     advice:
