@@ -5,6 +5,8 @@ import { activation, conv, linear, norm, other, pool, identity, flatten } from '
 import { activationClass, normClass } from '../robarch-hydra/class-paths';
 import { NONE, type ModuleNode, type PyValue } from './values';
 import { buildCountedLayer, COUNTED_SIGNATURES, isCountedLayerClass, type Signature } from './torch-counted-layers';
+import { isRecurrentClass } from './torch-recurrent-layers';
+import { isTransformerClass } from './torch-transformer-layers';
 
 /**
  * torch.nn (and torchvision.ops) classes the static front end builds, with PyTorch's
@@ -151,7 +153,9 @@ export function isTorchLayerClass(name: string): boolean {
     PARAMETER_FREE.has(name) ||
     name === 'Flatten' ||
     name === 'Identity' ||
-    isCountedLayerClass(name)
+    isCountedLayerClass(name) ||
+    isRecurrentClass(name) ||
+    isTransformerClass(name)
   );
 }
 
