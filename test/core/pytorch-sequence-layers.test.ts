@@ -272,7 +272,20 @@ class Net(nn.Module):
 `,
     expected: 3 * 24 * 64 + 24 + 4 * (2 * 48 + attention(24) + (24 * 48 + 48) + (48 * 24 + 24)) + 250,
   },
+  'values PyTorch takes as they are: a bool dropout, a negative number of copies, a truthy int, a device': {
+    source: net(
+      'self.a = nn.TransformerEncoderLayer(16, 4, 8, dropout=True)\n' +
+        'self.b = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 8), -1)\n' +
+        "self.c = nn.LSTM(4, 8, bidirectional=2, device='cpu')",
+    ),
+    expected: encoderLayer(16, 8) + stacked(LSTM, 4, 8, { bidirectional: true }),
+  },
   // PyTorch refuses each of these: never a count.
+  'nn.LSTM with dropout None is refused': {
+    source: net('self.rnn = nn.LSTM(4, 8, dropout=None)'),
+    expected: /dropout should be a number/,
+    torchRefuses: true,
+  },
   'nn.GRU with proj_size is refused': {
     source: net('self.rnn = nn.GRU(4, 8, proj_size=2)'),
     expected: /proj_size/,
