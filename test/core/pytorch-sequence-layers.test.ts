@@ -281,6 +281,11 @@ class Net(nn.Module):
     expected: encoderLayer(16, 8) + stacked(LSTM, 4, 8, { bidirectional: true }),
   },
   // PyTorch refuses each of these: never a count.
+  "nn.LayerNorm(bias=False), a later PyTorch's argument that changes the count, is not counted": {
+    source: net('self.norm = nn.LayerNorm(16, bias=False)'),
+    expected: /counted differently by PyTorch versions/,
+    torchRefuses: true,
+  },
   'nn.LSTM with dropout None is refused': {
     source: net('self.rnn = nn.LSTM(4, 8, dropout=None)'),
     expected: /dropout should be a number/,
