@@ -280,6 +280,10 @@ class Net(nn.Module):
     ),
     expected: encoderLayer(16, 8) + stacked(LSTM, 4, 8, { bidirectional: true }),
   },
+  'a Transformer layer past 2^53 parameters is not stated as a number': {
+    source: net('self.layer = nn.TransformerEncoderLayer(2 ** 27, 1, 2 ** 27, device="meta")'),
+    expected: /past 2\^53/,
+  },
   // PyTorch refuses each of these: never a count.
   "nn.LayerNorm(bias=False), a later PyTorch's argument that changes the count, is not counted": {
     source: net('self.norm = nn.LayerNorm(16, bias=False)'),
@@ -393,23 +397,29 @@ const NOT_KNOWN: Record<string, { source: string; expected: RegExp }> = {
 
 const PER_MODULE = `
 import importlib.util, json, sys, torch
-spec = importlib.util.spec_from_file_location('fixture', sys.argv[1])
-module = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(module)
-net = module.Net()
-counts = {name: sum(p.numel() for p in m.parameters()) for name, m in net.named_modules()}
-counts.update({name: p.numel() for name, p in net.named_parameters()})
-print(json.dumps(counts))
+out = []
+for file in sys.argv[1:]:
+    spec = importlib.util.spec_from_file_location('fixture', file)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    net = module.Net()
+    counts = {name: sum(p.numel() for p in m.parameters()) for name, m in net.named_modules()}
+    counts.update({name: p.numel() for name, p in net.named_parameters()})
+    out.append(counts)
+print(json.dumps(out))
 `;
 
-/** PyTorch's count under each name of named_modules() and named_parameters() of `Net()`. */
-function torchPerName(source: string): Record<string, number> {
+/** For each source, PyTorch's count under each name of named_modules() and named_parameters() of `Net()`. */
+function torchPerName(sources: readonly string[]): Record<string, number>[] {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'torch-names-'));
   try {
-    const file = path.join(dir, 'model.py');
-    fs.writeFileSync(file, source);
-    const raw = execFileSync(TORCH_PYTHON, ['-c', PER_MODULE, file], { encoding: 'utf8', timeout: 300_000 });
-    return JSON.parse(raw) as Record<string, number>;
+    const files = sources.map((source, i) => {
+      const file = path.join(dir, `model_${i}.py`);
+      fs.writeFileSync(file, source);
+      return file;
+    });
+    const raw = execFileSync(TORCH_PYTHON, ['-c', PER_MODULE, ...files], { encoding: 'utf8', timeout: 300_000 });
+    return JSON.parse(raw) as Record<string, number>[];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -442,15 +452,18 @@ describe('torch.nn recurrent and Transformer layers', () => {
     "each layer is PyTorch's module of the same name, with its count",
     { skip: torchAvailable ? false : "Debian's PyTorch is not installed", timeout: 300_000 },
     () => {
-      for (const name of [
+      const names = [
         'a CNN+LSTM classifier: conv features read column by column',
         'an activation module is registered: its parameters count, once where it is shared',
         'nn.Transformer smaller, by keyword and positional',
         'a small ViT: patch embedding, class token, position embedding, TransformerEncoder, head',
         'a ViT whose TransformerEncoder copies a block written by hand',
-      ]) {
-        const source = (FIXTURES[name] as { source: string }).source;
-        const truth = torchPerName(source);
+      ];
+      const sources = names.map((name) => (FIXTURES[name] as { source: string }).source);
+      const truths = torchPerName(sources);
+      for (const [i, name] of names.entries()) {
+        const source = sources[i] as string;
+        const truth = truths[i] ?? {};
         const [network] = networksOf(readModelFile('model.py', source)).filter((n) => n.name === 'Net');
         assert.ok(network, name);
         const rows = summarize(network).rows.filter((r) => r.params.known && r.params.value > 0);

@@ -110,7 +110,8 @@ function node(className: string, source: SourceRange | undefined, incomplete?: s
 }
 
 function piece(className: string, params: number, source: SourceRange | undefined): ModuleNode {
-  const layer = { ...other({ name: '', className, source }), params: known(params) };
+  const count = Number.isSafeInteger(params) ? known(params) : unknown<number>('a parameter count past 2^53');
+  const layer = { ...other({ name: '', className, source }), params: count };
   return { className, layer, children: new Map(), attributes: new Map(), source };
 }
 
