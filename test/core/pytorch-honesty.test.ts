@@ -294,7 +294,8 @@ class Net(nn.Module):
 `).totals.get('Net'),
       16 + 8,
     );
-    assertUnknown(
+    // nn.LSTM(8, 2): weight_ih 8 x 8, weight_hh 8 x 2, two biases of 8.
+    assert.equal(
       read(`${HEADER}
 class Recurrent(nn.LSTM):
     pass
@@ -303,9 +304,21 @@ class Net(nn.Module):
     def __init__(self):
         super().__init__()
         self.rnn = Recurrent(8, 2)
+`).totals.get('Net'),
+      64 + 16 + 16,
+    );
+    assertUnknown(
+      read(`${HEADER}
+class Head(nn.AdaptiveLogSoftmaxWithLoss):
+    pass
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.head = Head(8, 10, [4])
 `),
       'Net',
-      /LSTM|not statically known/,
+      /AdaptiveLogSoftmaxWithLoss|not statically known/,
     );
   });
 

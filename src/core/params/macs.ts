@@ -7,6 +7,10 @@ import type { Shape } from './shapes';
  * weights with activations (convs, linear layers, the two 1x1 convs of SE on the pooled map),
  * as fvcore and most papers count GMACs; norms, activations and pooling add no MACs here.
  */
+/** Layers with weights that multiply none with the activations: lookups, norms, a bare nn.Parameter. */
+const NO_MACS =
+  /^(Parameter|Embedding|EmbeddingBag|LayerNorm|LayerNormalization|GroupNorm|GroupNormalization|SyncBatchNorm|(Batch|Instance)Norm[123]d|BatchNormalization)$/;
+
 export function layerMacs(layer: Layer, output: Shape | undefined): Fact<number> {
   switch (layer.kind) {
     case 'conv': {
@@ -25,7 +29,11 @@ export function layerMacs(layer: Layer, output: Shape | undefined): Fact<number>
       return known(2 * layer.channels.value * layer.squeezeChannels.value);
     case 'other':
       // A part the front end could not evaluate may hold anything.
-      return layer.params.known ? known(0) : unknown('a part of the model is not known');
+      if (!layer.params.known) return unknown('a part of the model is not known');
+      // A layer with weights not counted here (LSTM, attention, Conv1d) multiplies them: 0 would be a wrong figure.
+      return layer.params.value === 0 || NO_MACS.test(layer.className)
+        ? known(0)
+        : unknown(`the MACs of ${layer.className} are not counted`);
     default:
       return known(0);
   }

@@ -4,6 +4,8 @@ import type { ActivationFunction } from '../../ir/layers';
 import { known, unknown } from '../../ir/fact';
 import type { SourceRange } from '../../ir/source';
 import { bindArguments, buildTorchLayer, intFact, torchActivation } from './torch-layers';
+import { buildRecurrentLayer } from './torch-recurrent-layers';
+import { buildTransformerModule } from './torch-transformer-layers';
 import { mergeDependencies, type Dependencies } from './dependencies';
 import { CONTAINERS, FUNCTIONAL_ACTIVATIONS, MAX_DEPTH, MAX_LAYERS, type Frame } from './evaluator-base';
 import { Expressions } from './expressions';
@@ -334,10 +336,26 @@ export abstract class Calls extends Expressions {
             `the model has more than ${MAX_LAYERS.toLocaleString('en-US')} layers, too many to evaluate statically`,
             node,
           );
+        const recurrent = buildRecurrentLayer(name, positional, keywords, source);
+        if (recurrent) return { kind: 'module', module: recurrent };
+        const copies = (module: ModuleNode, times: number): ModuleNode[] => this.deepCopies(module, times, node);
+        const transformer = buildTransformerModule(name, positional, keywords, { source, copies });
+        if (transformer) return { kind: 'module', module: transformer };
         const built = buildTorchLayer(name, bindArguments(name, positional, keywords), source);
         return built ? { kind: 'module', module: built } : unknownValue(`torch.nn.${name} is not supported`);
       }
     }
+  }
+
+  /** `copy.deepcopy(module)` `times` times (TransformerEncoder's layers), within the budget of layers. */
+  private deepCopies(module: ModuleNode, times: number, node: Node): ModuleNode[] {
+    this.layersBuilt += Math.max(1, countLeaves(module)) * times;
+    if (this.layersBuilt > MAX_LAYERS)
+      this.abort(
+        `the model has more than ${MAX_LAYERS.toLocaleString('en-US')} layers, too many to evaluate statically`,
+        node,
+      );
+    return Array.from({ length: times }, () => cloneModule(module, false));
   }
 
   /** torchvision.ops.SqueezeExcitation: avgpool, fc1 and fc2 (biased 1x1 convs), activation, scale_activation. */

@@ -5,6 +5,8 @@ import { activation, conv, linear, norm, other, pool, identity, flatten } from '
 import { activationClass, normClass } from '../robarch-hydra/class-paths';
 import { NONE, type ModuleNode, type PyValue } from './values';
 import { buildCountedLayer, COUNTED_SIGNATURES, isCountedLayerClass, type Signature } from './torch-counted-layers';
+import { isRecurrentClass } from './torch-recurrent-layers';
+import { isTransformerClass } from './torch-transformer-layers';
 
 /**
  * torch.nn (and torchvision.ops) classes the static front end builds, with PyTorch's
@@ -151,7 +153,9 @@ export function isTorchLayerClass(name: string): boolean {
     PARAMETER_FREE.has(name) ||
     name === 'Flatten' ||
     name === 'Identity' ||
-    isCountedLayerClass(name)
+    isCountedLayerClass(name) ||
+    isRecurrentClass(name) ||
+    isTransformerClass(name)
   );
 }
 
@@ -206,7 +210,14 @@ export function buildTorchLayer(
             : unknown<number>('LayerNorm over several dimensions')
           : intFact(shape, 'normalized_shape');
       const affine = boolFact(args.get('elementwise_affine'), 'elementwise_affine');
-      return leaf(className, norm({ ...at, norm: 'layer', channels, affine }), source);
+      const made = norm({ ...at, norm: 'layer', channels, affine });
+      // bias=False (PyTorch 2.1+) keeps the weight only; 1.13 has no such argument: the count depends on the version.
+      const bias = boolFact(args.get('bias'), 'bias');
+      if (affine.known && affine.value && !(bias.known && bias.value)) {
+        const why = bias.known ? 'LayerNorm(bias=False) is counted differently by PyTorch versions' : bias.reason;
+        return leaf(className, { ...made, params: unknown(why) }, source);
+      }
+      return leaf(className, made, source);
     }
     case 'GroupNorm':
       return leaf(
