@@ -10,7 +10,8 @@ import sys
 
 import torch
 
-ENTRY = re.compile(r'^(?P<target>[^:]+):(?P<name>[A-Za-z_]\w*)(?P<call>\(.*\))?$', re.S)
+# A target may start with a Windows drive (C:\models\net.py, C:/x/net.py), whose colon is not the separator.
+ENTRY = re.compile(r'^(?P<target>(?:[A-Za-z]:[\\/])?[^:]+):(?P<name>[A-Za-z_]\w*)(?P<call>\(.*\))?$', re.S)
 MODULE = re.compile(r'^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$')
 # Where real checkpoints nest their state dict (RobustBench, torchvision recipes, DataParallel runs).
 WRAPPER_KEYS = ('state_dict', 'model_state_dict', 'model', 'net', 'network')

@@ -1,4 +1,5 @@
 import { KNOWN_NORMALIZATIONS, type InputNormalization } from '../../engine/tfjs/normalize-input';
+import { parseEntry } from '../../engine/torch/entry';
 import { UsageError } from '../io';
 
 /** The options only `eval --backend torch` takes. */
@@ -75,7 +76,7 @@ export function torchEvalValues(
   }
   if (values.entry && !values['trust-code']) {
     throw new UsageError(
-      `--entry ${values.entry} runs ${values.entry.replace(/:[^:]*$/, '')} under your ` +
+      `--entry ${values.entry} runs ${parseEntry(values.entry)?.target ?? values.entry} under your ` +
         `Python. Add --trust-code if you trust that code`,
     );
   }
