@@ -17,7 +17,7 @@ With --backend torch (runs the model in your own PyTorch, on its GPU when it see
                      are Python literals); runs that code, so it needs --trust-code. Without
                      it, MODEL's network is rebuilt as torch.nn
   --weights W        a torch.save state dict (.pt, .pth; under state_dict, model, net ...,
-                     'module.' prefixes removed), loaded by your PyTorch
+                     'module.' prefixes removed) or a .safetensors file, loaded by your PyTorch
   --normalize N      mean/std applied before the model, for models that expect normalised
                      inputs: mnist, cifar10, imagenet or MEANS/STDS, e.g. 0.5,0.5,0.5/0.25,0.25,0.25
   --device D         cpu, cuda or cuda:N (default: CUDA when your PyTorch sees a GPU, else CPU)
