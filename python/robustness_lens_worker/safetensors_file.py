@@ -115,5 +115,8 @@ def read_safetensors(path):
             raw = bytearray(f.read(end - begin))
             if len(raw) != end - begin:
                 raise SafetensorsError(f'{path}: "{name}" was cut short while reading')
+            if dtype == 'BOOL' and raw.translate(None, b'\x00\x01'):
+                # torch would keep other bytes as booleans that are neither true nor false.
+                raise SafetensorsError(f'{path}: "{name}" is BOOL but holds bytes other than 0 and 1')
             tensors[name] = _tensor(raw, dtype, shape)
     return tensors

@@ -128,6 +128,14 @@ class ReadTest(unittest.TestCase):
         with self.assertRaisesRegex(SafetensorsError, 'its header is not a JSON object'):
             read_safetensors(self.path)
 
+    def test_booleans_other_than_0_and_1_are_refused(self):
+        write_safetensors(self.path, {'mask': torch.tensor([True, False, True])})
+        with open(self.path, 'r+b') as f:
+            f.seek(-1, os.SEEK_END)
+            f.write(b'\x02')
+        with self.assertRaisesRegex(SafetensorsError, '"mask" is BOOL but holds bytes other than 0 and 1'):
+            read_safetensors(self.path)
+
     def test_a_key_given_twice_is_refused(self):
         text = b'{"a": {"dtype": "U8", "shape": [1], "data_offsets": [0, 1]}, ' \
                b'"a": {"dtype": "U8", "shape": [1], "data_offsets": [1, 2]}}'
