@@ -1,6 +1,6 @@
 """Builds the module the worker runs: a network of the IR (python/ir_model.py), or any nn.Module
 an entry `FILE.py:factory(args)` or `package.module:factory(args)` makes (running the user's code:
-the engine asks for --trust-code first), with optional weights from a torch.save file."""
+the engine asks for --trust-code first), with optional weights from a torch.save or .safetensors file."""
 import ast
 import importlib
 import importlib.util
@@ -10,7 +10,10 @@ import sys
 
 import torch
 
-ENTRY = re.compile(r'^(?P<target>[^:]+):(?P<name>[A-Za-z_]\w*)(?P<call>\(.*\))?$', re.S)
+from .safetensors_file import SafetensorsError, read_safetensors
+
+# A target may start with a Windows drive (C:\models\net.py, C:/x/net.py), whose colon is not the separator.
+ENTRY = re.compile(r'^(?P<target>(?:[A-Za-z]:[\\/])?[^:]+):(?P<name>[A-Za-z_]\w*)(?P<call>\(.*\))?$', re.S)
 MODULE = re.compile(r'^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$')
 # Where real checkpoints nest their state dict (RobustBench, torchvision recipes, DataParallel runs).
 WRAPPER_KEYS = ('state_dict', 'model_state_dict', 'model', 'net', 'network')
@@ -108,13 +111,7 @@ def unwrap_state_dict(obj, label):
 def load_weights(model, path):
     if not os.path.isfile(path):
         raise SourceError(f'no weights file {path}')
-    try:
-        raw = torch.load(path, map_location='cpu', weights_only=True)
-    except TypeError:
-        # torch before 1.13 has no weights_only; the caller has already trusted the model's code.
-        raw = torch.load(path, map_location='cpu')
-    except Exception as error:  # the unpickler raises many kinds
-        raise SourceError(f'{path} cannot be read as plain tensors ({type(error).__name__}: {error})') from error
+    raw = read_weights_file(path)
     state, notes = unwrap_state_dict(raw, path)
     own = model.state_dict()
     missing = [k for k in own if k not in state]
@@ -127,3 +124,19 @@ def load_weights(model, path):
         raise SourceError(f'{path} does not fit the model ({"; ".join(parts)})')
     model.load_state_dict(state, strict=True)
     return notes
+
+
+def read_weights_file(path):
+    """The object a weights file holds: a .safetensors file's flat dict of tensors, else torch.load's."""
+    if path.lower().endswith('.safetensors'):
+        try:
+            return read_safetensors(path)
+        except SafetensorsError as error:
+            raise SourceError(str(error)) from error
+    try:
+        return torch.load(path, map_location='cpu', weights_only=True)
+    except TypeError:
+        # torch before 1.13 has no weights_only; the caller has already trusted the model's code.
+        return torch.load(path, map_location='cpu')
+    except Exception as error:  # the unpickler raises many kinds
+        raise SourceError(f'{path} cannot be read as plain tensors ({type(error).__name__}: {error})') from error

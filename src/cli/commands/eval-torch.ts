@@ -1,4 +1,5 @@
 import { KNOWN_NORMALIZATIONS, type InputNormalization } from '../../engine/tfjs/normalize-input';
+import { parseEntry } from '../../engine/torch/entry';
 import { UsageError } from '../io';
 
 /** The options only `eval --backend torch` takes. */
@@ -16,7 +17,7 @@ With --backend torch (runs the model in your own PyTorch, on its GPU when it see
                      are Python literals); runs that code, so it needs --trust-code. Without
                      it, MODEL's network is rebuilt as torch.nn
   --weights W        a torch.save state dict (.pt, .pth; under state_dict, model, net ...,
-                     'module.' prefixes removed), loaded by your PyTorch
+                     'module.' prefixes removed) or a .safetensors file, loaded by your PyTorch
   --normalize N      mean/std applied before the model, for models that expect normalised
                      inputs: mnist, cifar10, imagenet or MEANS/STDS, e.g. 0.5,0.5,0.5/0.25,0.25,0.25
   --device D         cpu, cuda or cuda:N (default: CUDA when your PyTorch sees a GPU, else CPU)
@@ -75,7 +76,7 @@ export function torchEvalValues(
   }
   if (values.entry && !values['trust-code']) {
     throw new UsageError(
-      `--entry ${values.entry} runs ${values.entry.replace(/:[^:]*$/, '')} under your ` +
+      `--entry ${values.entry} runs ${parseEntry(values.entry)?.target ?? values.entry} under your ` +
         `Python. Add --trust-code if you trust that code`,
     );
   }

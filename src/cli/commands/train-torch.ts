@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { RunListener, RunSummary } from '../../engine/run/run-messages';
 import { runTorchLocally } from '../../engine/torch/run-local';
 import { jobState, readJob, submitRun, type SlurmOptions } from '../../engine/torch/slurm';
+import { parseEntry } from '../../engine/torch/entry';
 import { prepareTorchRun, readTorchSection, type TorchLaunch } from '../../engine/torch/torch-run';
 import type { TrainConfig } from '../../engine/train/train-config';
 import { UsageError } from '../io';
@@ -49,7 +50,7 @@ type Values = {
 
 /** An entry names a Python file and a factory in it: FILE.py:name or FILE.py:name(args). */
 export function isEntry(model: string): boolean {
-  return /\.py:[A-Za-z_]\w*(\(.*\))?$/s.test(model);
+  return parseEntry(model)?.file === true;
 }
 
 export function torchLaunch(values: Values, saved?: TorchLaunch): TorchLaunch {

@@ -11,7 +11,7 @@ import type { EvalRunOptions } from './execute-eval';
 import { normalizationFor, readNetwork } from './load-model';
 import type { RunListener, RunSummary } from './run-messages';
 import { describeEnvironment, RunDirectory } from './run-store';
-import type { TorchEvalSource } from './torch-eval-source';
+import { workerReadsWeightsFile, type TorchEvalSource } from './torch-eval-source';
 
 export type TorchEvalOptions = Omit<EvalRunOptions, 'backend' | 'torch'> & TorchEvalSource;
 
@@ -26,9 +26,9 @@ export async function executeTorchEval(
   isCancelled: () => boolean,
 ): Promise<RunSummary> {
   if (!options.entry && !options.modelFile) throw new Error('give a model file or --entry FILE.py:factory(...)');
-  if (options.weights && !/\.(pt|pth|bin|tar|ckpt)$/i.test(options.weights)) {
+  if (options.weights && !workerReadsWeightsFile(options.weights)) {
     throw new Error(
-      `${options.weights}: the torch back end reads torch.save files (.pt, .pth, .ckpt); ` +
+      `${options.weights}: the torch back end reads torch.save files (.pt, .pth, .ckpt) and .safetensors; ` +
         'evaluate a training run of the engine with --backend onnxruntime, or export it with `robustness-lens export`',
     );
   }

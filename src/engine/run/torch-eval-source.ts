@@ -18,3 +18,12 @@ export interface TorchEvalSource {
    */
   readonly untrained?: boolean;
 }
+
+/** The weights files the worker reads: torch.save's (by the usual names) and .safetensors, which it parses itself. */
+export const TORCH_WEIGHTS_EXTENSIONS: readonly string[] = ['pt', 'pth', 'ckpt', 'tar', 'bin', 'safetensors'];
+
+/** By extension, since the worker picks its reader by extension (.safetensors, else torch.load). */
+export function workerReadsWeightsFile(file: string): boolean {
+  const dot = file.lastIndexOf('.');
+  return dot >= 0 && TORCH_WEIGHTS_EXTENSIONS.includes(file.slice(dot + 1).toLowerCase());
+}

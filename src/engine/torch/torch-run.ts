@@ -9,6 +9,7 @@ import { selectTfjsBackend } from '../tfjs/select-backend';
 import { writeCheckpoint } from '../train/checkpoint';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../train/train-config';
 import { DATA_FILE, writeDataFile } from './data-file';
+import { parseEntry } from './entry';
 
 /** How the PyTorch trainer is started: processes, nodes, device and precision. */
 export interface TorchLaunch {
@@ -75,13 +76,14 @@ export async function prepareTorchRun(request: TorchTrainRequest): Promise<RunDi
   let model: TorchSection['model'];
   let modelInfo: Record<string, unknown>;
   if (request.entry) {
-    const entryFile = /^(.+\.py):/.exec(request.entry)?.[1];
+    const parsed = parseEntry(request.entry);
+    const entryFile = parsed?.file ? parsed.target : undefined;
     if (!entryFile || !fs.existsSync(entryFile))
       throw new Error(
         `give a model file: the entry ${request.entry} names no file that exists (FILE.py:factory(args))`,
       );
     // The file's absolute path, so the entry means the same from a Slurm node's working folder.
-    const entry = `${path.resolve(entryFile)}${request.entry.slice(entryFile.length)}`;
+    const entry = `${path.resolve(entryFile)}:${parsed?.name ?? ''}${parsed?.call ?? ''}`;
     model = { kind: 'entry', entry, baseDir: path.dirname(path.resolve(entryFile)) };
     modelInfo = {
       file: path.resolve(entryFile),

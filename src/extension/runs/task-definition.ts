@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import type { TrainMethod } from '../../engine/train/train-config';
 import type { ScheduleKind } from '../../engine/train/schedule';
+import { AUTOATTACK_VERSIONS } from '../../engine/attacks/version-names';
+import { VERSION_ATTACKS } from './autoattack-choice';
 import {
   BACKEND_SETTINGS,
   defaultEps,
@@ -92,7 +94,11 @@ export function parseTaskDefinition(definition: Json, context: TaskContext): Par
     ...(norm ? { norm } : {}),
   };
   if (command === 'eval') {
-    const attacks = parseAttacks(definition.attacks);
+    // As the CLI's --version: a version fixes the attacks, so it comes instead of "attacks".
+    const version = choice('version', AUTOATTACK_VERSIONS);
+    if (version && definition.attacks !== undefined)
+      errors.push('"version" fixes the attacks: give "version" or "attacks", not both');
+    const attacks = version ? ok([...VERSION_ATTACKS[version]]) : parseAttacks(definition.attacks);
     if (!attacks.ok) errors.push(attacks.error);
     const samples = int('n') ?? context.evalSamples;
     const batchSize = int('batchSize');
@@ -106,6 +112,7 @@ export function parseTaskDefinition(definition: Json, context: TaskContext): Par
         samples,
         ...(batchSize ? { batchSize } : {}),
         ...(pgdSteps ? { pgdSteps } : {}),
+        ...(version ? { version } : {}),
         ...(seed !== undefined ? { seed } : {}),
         ...(weights ? { weights: resolve(weights) } : {}),
       }),

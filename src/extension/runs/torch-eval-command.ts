@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { ParamsReport } from '../../core/params/summary-report';
+import { TORCH_WEIGHTS_EXTENSIONS } from '../../engine/run/torch-eval-source';
 import type { InputNormalization } from '../../engine/tfjs/normalize-input';
 import { REQUESTS } from '../../server/protocol';
 import { RUN_COMMANDS } from '../../server/run-lenses';
@@ -48,7 +49,7 @@ async function pickWeights(workspace: string, entry: string): Promise<TorchWeigh
   const choice = await pickOne<TorchWeights['kind']>(step(2, 'weights'), [
     {
       label: '$(file-binary) A weights file...',
-      description: 'a torch.save state dict (.pt, .pth, .ckpt), loaded by your PyTorch',
+      description: 'a torch.save state dict (.pt, .pth, .ckpt) or .safetensors, loaded by your PyTorch',
       value: 'file',
     },
     { label: '$(package) The weights the entry loads', description: `what ${entry} returns, as it is`, value: 'entry' },
@@ -62,7 +63,7 @@ async function pickWeights(workspace: string, entry: string): Promise<TorchWeigh
   const files = await vscode.window.showOpenDialog({
     canSelectMany: false,
     defaultUri: vscode.Uri.file(workspace),
-    filters: { 'PyTorch weights': ['pt', 'pth', 'ckpt', 'tar', 'bin'] },
+    filters: { 'PyTorch weights': [...TORCH_WEIGHTS_EXTENSIONS] },
     openLabel: 'Evaluate these weights',
   });
   const file = files?.[0]?.fsPath;

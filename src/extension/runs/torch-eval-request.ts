@@ -1,11 +1,8 @@
 import * as path from 'node:path';
 import type { TorchEvalSource } from '../../engine/run/torch-eval-source';
+import { parseEntry } from '../../engine/torch/entry';
 import { KNOWN_NORMALIZATIONS, type InputNormalization } from '../../engine/tfjs/normalize-input';
 import { evalRequest, type EvalChoices, type Parsed, type RunRequest } from './run-request';
-
-/** The shape the torch back end's worker accepts: FILE.py or a dotted module, a name, literal arguments. */
-const ENTRY = /^([^:]+):([A-Za-z_]\w*)(\(.*\))?$/s;
-const MODULE = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/;
 
 /**
  * The entry that builds a model the static reading found: its file relative to the workspace
@@ -21,10 +18,7 @@ export function entryFor(file: string, workspace: string, modelName: string): st
 
 /** Problems with an entry typed in the editor, for the input box; undefined when it is fine. */
 export function checkEntry(text: string): string | undefined {
-  const m = ENTRY.exec(text.trim());
-  const target = m?.[1] ?? '';
-  if (!m || !(target.endsWith('.py') || MODULE.test(target)))
-    return 'FILE.py:factory(args) or package.module:factory(args), the arguments Python literals';
+  if (!parseEntry(text)) return 'FILE.py:factory(args) or package.module:factory(args), the arguments Python literals';
   return undefined;
 }
 
@@ -77,14 +71,14 @@ export function torchEvalRequest(c: TorchEvalChoices): RunRequest {
     ...(normalize ? { normalize } : {}),
     ...(weights.kind === 'untrained' ? { untrained: true } : {}),
   };
-  const m = ENTRY.exec(entry.trim());
-  const name = m ? `${m[2] ?? ''}${m[3] ?? ''}` : entry;
+  const parsed = parseEntry(entry);
+  const name = parsed ? `${parsed.name}${parsed.call ?? ''}` : entry;
   return { ...base, label: `Evaluating ${name} on PyTorch`, options: { ...base.options, torch } };
 }
 
 /** What the confirmation says before the evaluation runs the user's code (the exact count asks the same way). */
 export function torchEvalPrompt(entry: string, python: string, device: TorchEvalChoices['device']): string {
-  const file = entry.slice(0, entry.indexOf(':'));
+  const file = parseEntry(entry)?.target ?? entry;
   const where = device === 'auto' ? 'on its GPU when it sees one, else the CPU' : `on ${device}`;
   return (
     `Evaluate ${entry} with PyTorch? This runs ${file} with ${python} (it imports the file and calls what ` +

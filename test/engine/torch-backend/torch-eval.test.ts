@@ -13,6 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import { ensurePythonParser } from '../../../src/core';
 import { onnxRuntimeProblem } from '../../../src/engine/onnx/load-onnxruntime';
 import type { RunSummary } from '../../../src/engine/run/run-messages';
+import { writeSafetensors } from '../../../src/engine/weights/safetensors';
+import { readTorchWeights } from '../../../src/engine/weights/torch-weights';
 import { cli, MNIST_DIR } from '../torch/torch-support';
 import { NO_TORCH, PYTHON } from '../weights/torch-support';
 import { repoPath } from '../../helpers/paths';
@@ -181,6 +183,26 @@ describe('eval --backend torch', { skip: NO_TORCH }, () => {
       assert.equal(result.backend.torch, env.torch);
     },
   );
+
+  it('reads a .safetensors copy of the checkpoint as the .pt file: the same result for every image', async () => {
+    const pt = path.join(dir, 'small_net.pt');
+    const copy = path.join(dir, 'small_net.safetensors');
+    // Written by the engine's export writer, with the DataParallel prefixes the worker must remove again.
+    const tensors = readTorchWeights(pt).tensors;
+    fs.writeFileSync(copy, writeSafetensors(new Map([...tensors].map(([k, t]) => [`module.${k}`, t]))));
+    const args = [...torchArgs('small_net.py:small_net(10)'), ...COMMON];
+    const fromPt = await cli([...args, '--weights', pt]);
+    const fromCopy = await cli([...args, '--weights', copy]);
+    assert.equal(fromCopy.code, 0, fromCopy.err);
+    assert.equal(fromPt.code, 0, fromPt.err);
+    const a = summaryOf(fromCopy.out);
+    const b = summaryOf(fromPt.out);
+    assert.ok((a.evaluation?.cleanAccuracy ?? 0) > 0.5, 'the trained weights were loaded');
+    assert.deepEqual(a.evaluation?.perSample, b.evaluation?.perSample);
+    const env = fs.readFileSync(path.join(a.runDir, 'environment.json'), 'utf8');
+    const note = `PyTorch weights from ${copy} ("module." prefixes removed)`;
+    assert.ok(env.includes(JSON.stringify(note)), env);
+  });
 
   const trips: readonly [string, string][] = [
     ['trips.py:noisy()', 'randomised-logits'],

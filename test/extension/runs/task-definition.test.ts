@@ -1,11 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseTaskDefinition, taskName, type TaskContext } from '../../../src/extension/runs/task-definition';
 import { parseAttacks, parseEps } from '../../../src/extension/runs/run-request';
 import type { EvalRunOptions } from '../../../src/engine/run/execute-eval';
 import type { TrainRunOptions } from '../../../src/engine/run/execute-train';
 import { parseEngineRequest } from '../../../src/engine/protocol';
+import { AUTOATTACK_VERSIONS } from '../../../src/engine/attacks/version-names';
+import { repoPath } from '../../helpers/paths';
 
 const ws = path.resolve('/work/space');
 const context: TaskContext = {
@@ -154,6 +157,31 @@ describe('robustness-lens task definitions (tasks.json)', () => {
       error({ command: 'eval', model: 42, backend: 'tpu' }),
       /"model" must be a non-empty string.*"backend" must be one of/,
     );
+  });
+
+  it("takes AutoAttack's version as the CLI's --version does: its attacks, and the version for the engine", () => {
+    const plus = parsedOk({ command: 'eval', model: 'm.arch.yaml', version: 'plus' }).options as EvalRunOptions;
+    assert.equal(plus.version, 'plus');
+    assert.deepEqual(plus.attacks, ['apgd-ce', 'apgd-dlr', 'square', 'apgd-t', 'fab-t']);
+    assert.ok(parseEngineRequest({ id: 1, type: 'eval', options: plus }));
+    const rand = parsedOk({ command: 'eval', model: 'm.arch.yaml', version: 'rand' }).options as EvalRunOptions;
+    assert.deepEqual([rand.version, rand.attacks], ['rand', ['apgd-ce', 'apgd-dlr']]);
+    const none = parsedOk({ command: 'eval', model: 'm.arch.yaml' }).options as EvalRunOptions;
+    assert.equal(none.version, undefined);
+    assert.match(error({ command: 'eval', model: 'm.arch.yaml', version: 'fast' }), /"version" must be one of/);
+    assert.match(
+      error({ command: 'eval', model: 'm.arch.yaml', version: 'plus', attacks: 'pgd' }),
+      /"version" fixes the attacks: give "version" or "attacks", not both/,
+    );
+  });
+
+  it('package.json declares "version" with exactly the versions the parser takes', () => {
+    const manifest = JSON.parse(fs.readFileSync(repoPath('package.json'), 'utf8')) as {
+      contributes: { taskDefinitions: { type: string; properties: Record<string, { enum?: string[] }> }[] };
+    };
+    const task = manifest.contributes.taskDefinitions.find((t) => t.type === 'robustness-lens');
+    assert.deepEqual(task?.properties.version?.enum, [...AUTOATTACK_VERSIONS]);
+    for (const version of AUTOATTACK_VERSIONS) parsedOk({ command: 'eval', model: 'm.arch.yaml', version });
   });
 
   it('parses radii and attack lists as the CLI does', () => {
