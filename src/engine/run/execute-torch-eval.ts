@@ -9,7 +9,7 @@ import type { InputNormalization } from '../tfjs/normalize-input';
 import { TorchClassifier, type TorchModelSource } from '../torch-backend/torch-classifier';
 import { attackDataset } from './attack-loop';
 import type { EvalRunOptions } from './execute-eval';
-import { normalizationFor, readNetwork } from './load-model';
+import { normalizationFor, readNetwork } from './model-plan';
 import type { RunListener, RunSummary } from './run-messages';
 import { describeEnvironment, RunDirectory } from './run-store';
 
