@@ -140,7 +140,14 @@ export async function planModel(
  */
 export function startingState(plan: IrModelPlan, data: Dataset, weights: TorchWeights | undefined): ModelState {
   if (!weights) return plan.initial;
-  return matchWeights(plan.network, data.shape, weights.tensors, path.basename(weights.file)).state;
+  const matched = matchWeights(plan.network, data.shape, weights.tensors, path.basename(weights.file)).state;
+  // In the engine's order (parameters, then running statistics), as the initial weights are.
+  const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+  for (const name of plan.initial.tensors.keys()) {
+    const t = matched.tensors.get(name);
+    if (t) tensors.set(name, t);
+  }
+  return { tensors };
 }
 
 /** The message for PyTorch weights given to a TF.js model.json. */

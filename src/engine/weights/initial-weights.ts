@@ -66,20 +66,27 @@ export function initialTensors(network: Network, input: InputShape): InitialTens
  * engine's state uses (the model file's own layer names; torch-names.ts maps them to the IR
  * model's), values are in the engine's layouts (conv kernels HWIO, linear weights [in, out]).
  * Each tensor is drawn element by element in PyTorch's layout (OIHW, [out, in]), tensor after
- * tensor in state_dict order, then moved to the engine's layout.
+ * tensor in state_dict order, then moved to the engine's layout. The state lists them in the
+ * engine's order, the tfjs store's: parameters, then the BatchNorm running statistics (the PyTorch
+ * trainer's init.rlck is read in that order, python/ir_model.py's assign_engine_tensors).
  */
 export function initialState(network: Network, input: InputShape, seed: number): ModelState {
   const random = new Random(seed);
   const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
-  for (const { slot, rule } of initialTensors(network, input)) {
+  const all = initialTensors(network, input);
+  const drawn = new Map<InitialTensor, Float32Array>();
+  for (const t of all) {
+    const { slot, rule } = t;
     const data = new Float32Array(elementCount(slot.torchShape));
     if (rule.kind === 'constant') data.fill(rule.value);
     else {
       const bound = initialBound(rule);
       for (let i = 0; i < data.length; i++) data[i] = random.uniform(-bound, bound);
     }
-    tensors.set(slot.engineName as string, { shape: slot.engineShape, data: toEngineLayout(slot, data) });
+    drawn.set(t, toEngineLayout(slot, data));
   }
+  for (const t of [...all.filter((x) => !x.buffer), ...all.filter((x) => x.buffer)])
+    tensors.set(t.slot.engineName as string, { shape: t.slot.engineShape, data: drawn.get(t) as Float32Array });
   return { tensors };
 }
 

@@ -211,6 +211,8 @@ describe('initial weights on the host', () => {
           [...theirs.tensors].map(([k, t]) => `${k} [${t.shape.join(',')}]`).sort(),
           design.name,
         );
+        // In the same order too (parameters, then running statistics): the PyTorch trainer reads init.rlck by position.
+        assert.deepEqual([...state.tensors.keys()], [...theirs.tensors.keys()], design.name);
         assert.equal(parameterCount(design.network, design.shape), tfjs.paramCount(), design.name);
         await tfjs.setState(state);
         assert.ok(sameState(await tfjs.getState(), state), design.name);
