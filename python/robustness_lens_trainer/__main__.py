@@ -58,7 +58,7 @@ def _run(args, run_dir, saved, world, events, run, stopping):
     from .atomic import write_json_atomic
     from .data import read_data_file
     from .distributed import shutdown
-    from .models import build_model
+    from .models import ModelError, build_model
     from .trainer import Cancelled, train
     config, spec = saved['config'], saved['torch']
     run_id = os.path.basename(run_dir)
@@ -68,7 +68,15 @@ def _run(args, run_dir, saved, world, events, run, stopping):
     if threads:
         torch.set_num_threads(int(threads))
     header, splits = read_data_file(os.path.join(run_dir, spec['dataFile']))
-    model = build_model(spec['model'], run_dir)
+    try:
+        model = build_model(spec['model'], run_dir)
+    except ModelError as error:
+        # A model or weights file that does not fit is the user's to fix: one line, no traceback.
+        if world.main:
+            events.emit({'type': 'error', 'message': str(error)})
+        print(f'robustness_lens_trainer: {error}', file=sys.stderr)
+        shutdown(world)
+        return 2
     if args.sync_batch_norm and world.distributed and world.device.type == 'cuda':
         model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
     amp = args.amp and world.device.type == 'cuda'

@@ -48,9 +48,21 @@ def build_entry(entry, base_dir=None):
         raise ModelError(str(error)) from error
 
 
+def load_init_weights(model, path):
+    """A PyTorch file into an entry's model (fine-tuning), by the worker's loader: torch.load with
+    weights_only=True, the usual wrappers ("state_dict", "model", ...) and "module." prefixes, and
+    one message naming every missing, unexpected and wrongly shaped key."""
+    from robustness_lens_worker.model_source import SourceError, load_weights
+    try:
+        return load_weights(model, path)
+    except SourceError as error:
+        raise ModelError(str(error)) from error
+
+
 def build_model(spec, run_dir):
     """spec: {"kind": "ir", "network": {...}, "mean", "std", "init": "init.rlck"} or
-    {"kind": "entry", "entry": "FILE.py:factory(...)", "init": optional "init.pt" state dict}."""
+    {"kind": "entry", "entry": "FILE.py:factory(...)", "init": optional state dict file, relative
+    to the run folder or absolute (--init-weights)}."""
     if spec['kind'] == 'ir':
         from ir_model import IrModel
         model = IrModel(spec['network'], spec.get('mean'), spec.get('std'))
@@ -61,6 +73,6 @@ def build_model(spec, run_dir):
     if spec['kind'] == 'entry':
         model = build_entry(spec['entry'], spec.get('baseDir'))
         if spec.get('init'):
-            model.load_state_dict(torch.load(os.path.join(run_dir, spec['init']), map_location='cpu'))
+            load_init_weights(model, os.path.join(run_dir, spec['init']))
         return model
     raise ModelError(f'unknown model kind {spec["kind"]}')

@@ -39,6 +39,7 @@ PyTorch (--backend torch: the user's PyTorch, one process or DistributedDataPara
   --amp              mixed precision on GPUs
   --sync-batch-norm  SyncBatchNorm across processes (GPUs only)
   --trust-code       allow MODEL to be an entry FILE.py:factory(args), which runs FILE.py
+                     (--init-weights then loads a .pt file with torch.load(weights_only=True))
   --slurm            write job.sbatch beside the run and submit it (srun + torchrun, one task
                      per node) instead of running here; --partition P, --gpus-per-node G,
                      --time T and --account A go to sbatch
@@ -122,6 +123,8 @@ export interface TorchTrainArgs {
   readonly workspace: string;
   readonly config: Partial<TrainConfig> & Pick<TrainConfig, 'threat'>;
   readonly resume?: string;
+  /** A PyTorch .pt file to start from (fine-tuning). */
+  readonly initWeights?: string;
   readonly values: Values;
 }
 
@@ -165,6 +168,7 @@ export async function trainOnTorch(
       workspace: args.workspace,
       config: args.config,
       launch,
+      ...(args.initWeights ? { initWeights: args.initWeights } : {}),
     });
     runDir = run.dir;
   }

@@ -116,9 +116,6 @@ export async function runTrain(argv: readonly string[], io: CommandIO, isCancell
   const torchOnly = Object.keys(TORCH_OPTIONS).filter((k) => values[k as keyof typeof TORCH_OPTIONS] !== undefined);
   if (!torch && torchOnly.length > 0) throw new UsageError(`--${torchOnly[0]} is an option of --backend torch`);
   if (torch) {
-    // The PyTorch trainer starts from the engine's own initial weights (init.rlck); PyTorch files are not read there
-    // yet.
-    if (values['init-weights']) throw new UsageError('--init-weights is not supported with --backend torch yet');
     const outcome = await trainOnTorch(
       {
         data,
@@ -128,6 +125,7 @@ export async function runTrain(argv: readonly string[], io: CommandIO, isCancell
         ...(modelFile ? { model: modelFile } : {}),
         ...(values.model ? { modelName: values.model } : {}),
         ...(values.resume ? { resume: values.resume } : {}),
+        ...defined('initWeights', values['init-weights']),
       },
       print,
       isCancelled,

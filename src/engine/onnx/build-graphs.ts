@@ -5,7 +5,7 @@ import { UnsupportedModelError } from '../tfjs/unsupported-model-error';
 import { emitKerasGraph } from './emit-keras';
 import { emitNetwork } from './emit-network';
 import { GraphBuilder } from './graph-builder';
-import type { KerasGraph } from './keras-graph';
+import type { KerasGraph } from './keras-graph-data';
 import { emitObjective, type ObjectiveKind } from './objective-graph';
 import type { StateWeights } from './state-weights';
 import { Tape } from './tape';

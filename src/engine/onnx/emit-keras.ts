@@ -3,7 +3,7 @@ import { UnsupportedModelError } from '../tfjs/unsupported-model-error';
 import { activation } from './activation-ops';
 import { conv, type ConvSpec } from './conv-ops';
 import { foldIntoConv, type ChannelAffine } from './fold-batch-norm';
-import { SOFTMAX_LOG_FLOOR, type KerasGraph, type KerasNode, type KerasWeight } from './keras-graph';
+import { SOFTMAX_LOG_FLOOR, type KerasGraph, type KerasNode, type KerasWeight } from './keras-graph-data';
 import {
   binary,
   clampedLog,

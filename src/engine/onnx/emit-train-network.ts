@@ -1,5 +1,5 @@
 import { valueOf, type Layer, type Network } from '../../core';
-import { activationInitialParams } from '../tfjs/activations';
+import { activationInitialParams } from '../model/activation-params';
 import type { InputNormalization } from '../tfjs/normalize-input';
 import { UnsupportedModelError } from '../tfjs/unsupported-model-error';
 import type { GraphBuilder, Shape } from './graph-builder';

@@ -1,45 +1,11 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ModelState } from '../model/classifier';
+import type { KerasGraph, KerasNode, KerasWeight } from './keras-graph-data';
 import { readModelJson } from '../tfjs/model-json-files';
 import { loadBudgetSeconds, withWatchdog } from '../util/watchdog';
 import { UnsupportedModelError } from '../tfjs/unsupported-model-error';
 
-/** One weight of a layer, by its Keras name within the layer ('kernel', 'moving_mean', ...). */
-export interface KerasWeight {
-  readonly shape: readonly number[];
-  readonly data: Float32Array;
-}
-
-/** One application of a layer: its inputs and output are value keys of the graph. */
-export interface KerasNode {
-  readonly name: string;
-  readonly className: string;
-  /** tfjs-layers' `getConfig()`: camelCase keys, activations by tfjs class name. */
-  readonly config: Readonly<Record<string, unknown>>;
-  readonly inputs: readonly string[];
-  readonly output: string;
-  readonly weights: ReadonlyMap<string, KerasWeight>;
-}
-
-/**
- * A TF.js LayersModel as plain data: its layer applications in execution order with their
- * configuration and weights. It holds no tfjs tensors, so ONNX graphs for any batch size can be
- * emitted from it after the tfjs model is gone.
- */
-export interface KerasGraph {
-  readonly name: string;
-  readonly input: string;
-  readonly output: string;
-  readonly nodes: readonly KerasNode[];
-  /**
-   * The last layer ends in a softmax; the tfjs back end takes log(max(p, 1e-30)) of it for
-   * logits (layers-classifier.ts), and the ONNX graph does the same.
-   */
-  readonly softmaxOutput: boolean;
-}
-
-/** The floor layers-classifier.ts puts under a softmax output before its log. */
-export const SOFTMAX_LOG_FLOOR = 1e-30;
+export { SOFTMAX_LOG_FLOOR, type KerasGraph, type KerasNode, type KerasWeight } from './keras-graph-data';
 
 const key = (t: tfl.SymbolicTensor): string => `t${t.id}`;
 
@@ -72,6 +38,13 @@ export function kerasGraphOf(model: tfl.LayersModel, state?: ModelState): KerasG
     for (const w of layer.weights) {
       const short = w.originalName.slice(w.originalName.lastIndexOf('/') + 1);
       const saved = state?.tensors.get(w.originalName);
+      // Weights given are all the weights: one missing or of another shape is an error, never the
+      // throwaway initial value tfjs gave the layer.
+      if (state && !saved) throw new Error(`the weights have no ${w.originalName}`);
+      if (saved && (saved.shape.length !== w.shape.length || saved.shape.some((d, i) => d !== w.shape[i])))
+        throw new Error(
+          `the weights' ${w.originalName} is [${saved.shape.join(', ')}], the layer's [${w.shape.join(', ')}]`,
+        );
       weights.set(
         short,
         saved
@@ -109,6 +82,9 @@ export function kerasGraphOf(model: tfl.LayersModel, state?: ModelState): KerasG
     output: key(output),
     nodes,
     softmaxOutput: last?.activation === 'softmax',
+    paramCount: model.trainableWeights.reduce((n, w) => n + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0),
+    inputDims: [...input.shape],
+    outputDims: [...output.shape],
   };
 }
 

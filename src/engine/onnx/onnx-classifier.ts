@@ -12,7 +12,7 @@ import {
 import type { InputNormalization } from '../tfjs/normalize-input';
 import { UnsupportedModelError } from '../tfjs/unsupported-model-error';
 import { gradientModel, IO, logitsModel, type GraphSource } from './build-graphs';
-import type { KerasGraph } from './keras-graph';
+import type { KerasGraph } from './keras-graph-data';
 import { loadOnnxRuntime, type OnnxRuntime } from './load-onnxruntime';
 import { objectiveFeeds } from './objective-graph';
 import { floats, graphBatch, imageTensor, padRows, rows, sessionOptions } from './session-io';
@@ -29,9 +29,10 @@ export interface OnnxModelOptions {
 }
 
 /**
- * A network of the IR run by ONNX Runtime in evaluation mode, with the weights of a checkpoint
- * (a tfjs classifier's `getState()`). Each batch size and objective gets its own graph with every
- * shape static and the weights as constants, built and compiled once and reused for every call.
+ * A network of the IR run by ONNX Runtime in evaluation mode, with weights held on the host in the
+ * engine's names and layouts (seeded initial weights, a checkpoint's or a PyTorch file's). Each
+ * batch size and objective gets its own graph with every shape static and the weights as
+ * constants, built and compiled once and reused for every call.
  */
 export class OnnxClassifier implements Classifier {
   private readonly sessions = new Map<string, Promise<InferenceSession>>();

@@ -93,9 +93,10 @@ export class OnnxTrainableClassifier implements TrainableClassifier {
   }
 
   /**
-   * A classifier starting from `state` (a tfjs classifier's `getState()`: its initial weights, or a
-   * checkpoint). Throws UnsupportedModelError naming the layer when the graph emitter cannot build
-   * the network, and OnnxRuntimeUnavailableError when onnxruntime-node is not installed.
+   * A classifier starting from `state`: host arrays in the engine's names and layouts (the seeded
+   * initial weights of weights/initial-weights.ts, a PyTorch file's, a checkpoint's; no tfjs
+   * needed). Throws UnsupportedModelError naming the layer when the graph emitter cannot build the
+   * network, and OnnxRuntimeUnavailableError when onnxruntime-node is not installed.
    */
   static async create(
     network: Network,

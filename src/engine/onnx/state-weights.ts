@@ -1,8 +1,8 @@
 import type { ModelState } from '../model/classifier';
 
 /**
- * The tensors of a checkpoint (a tfjs classifier's `getState()`), read by PyTorch-style name in
- * the tfjs layouts: conv kernels HWIO, linear weights [in, out].
+ * The tensors of a model's state (host arrays: seeded initial weights or a checkpoint), read by PyTorch-style
+ * name in the engine's layouts (those of the tfjs back end): conv kernels HWIO, linear weights [in, out].
  */
 export class StateWeights {
   constructor(private readonly state: ModelState) {}

@@ -22,7 +22,7 @@ export interface EvalBackend extends SelectedBackend {
   readonly onnx?: { readonly provider: OrtProvider; readonly threads: number };
   /** Chosen automatically (so a model ONNX Runtime cannot build may fall back to tfjs). */
   readonly automatic: boolean;
-  /** The tfjs back end active now: it loads the model, and runs it when ONNX Runtime does not. */
+  /** The tfjs back end active now: it reads TF.js model.json files, and runs a model ONNX Runtime cannot build. */
   readonly tfjs: SelectedBackend;
 }
 
@@ -124,7 +124,7 @@ function onOnnx(
     onnx: { provider, threads },
     notes: [
       `attacks run on ONNX Runtime (${provider === 'cuda' ? 'CUDA' : 'CPU'} execution ` +
-        `provider); the model is loaded and its weights prepared on tfjs ${tfjs.name}`,
+        `provider) from weights held on the host; a TF.js model.json is read through tfjs ${tfjs.name}`,
       ...skipped,
     ],
   };
@@ -243,8 +243,8 @@ function onOnnxTraining(
     tfjs,
     onnx: { provider: 'cpu', threads },
     notes: [
-      `training steps and attacks run on ONNX Runtime (CPU execution provider); the ` +
-        `initial weights are drawn on tfjs ${tfjs.name}`,
+      'training steps and attacks run on ONNX Runtime (CPU execution provider); the initial ' +
+        "weights are PyTorch's default initialisation, drawn on the host from the run's seed",
       ...skipped,
     ],
   };

@@ -4,18 +4,37 @@ import { FileReadError, READ_LIMITS, readTextBounded } from '../../core/workspac
 import type { ThreatModel } from '../attacks/attack';
 import { attackByName, type AttackName } from '../attacks/autoattack';
 import { autoAttackVersion, type AutoAttackVersion } from '../attacks/autoattack-versions';
-import { take } from '../data/dataset';
+import { take, type Dataset } from '../data/dataset';
 import { openDataset } from '../data/open-dataset';
 import type { InputNormalization } from '../tfjs/normalize-input';
-import { readCheckpoint } from '../train/checkpoint';
+import { CheckpointError, readCheckpoint } from '../train/checkpoint';
+import { UnsupportedModelError } from '../tfjs/unsupported-model-error';
+import { readModelJsonWeights } from '../weights/model-json-weights';
+import { fallbackBackend } from './backend-choice';
 import { loadState } from '../train/training-checkpoint';
 import { DatasetError } from '../data/dataset-error';
 import { checkFiniteWeights } from './non-finite';
-import { applyTorchWeights, isTorchWeightsFile, readTorchWeights } from '../weights/torch-weights';
+import { isTorchWeightsFile, readTorchWeights, type TorchWeights } from '../weights/torch-weights';
 import { attackDataset } from './attack-loop';
-import { attackedModel, selectEvalBackend, type AttackedModel, type EvalBackendChoice } from './eval-backend';
+import {
+  attackedIrModel,
+  attackedModel,
+  attackedModelJson,
+  selectEvalBackend,
+  type AttackedModel,
+  type EvalBackend,
+  type EvalBackendChoice,
+} from './eval-backend';
 import { CHECKPOINT_FILE } from './execute-train';
-import { loadModel, normalizationFor } from './load-model';
+import { loadFromPlan } from './load-model';
+import {
+  modelJsonWeightsError,
+  normalizationFor,
+  planModel,
+  startingState,
+  stateMisfit,
+  type ModelPlan,
+} from './model-plan';
 import type { RunListener, RunSummary } from './run-messages';
 import { describeEnvironment, RunDirectory } from './run-store';
 import type { TorchEvalSource } from './torch-eval-source';
@@ -69,17 +88,13 @@ export async function executeEval(
     : fromFile !== undefined
       ? (fromFile ?? undefined)
       : normalizationFor(split.test);
-  const loaded = await loadModel(modelFile, options.modelName ?? trained?.modelName, data, normalization, options.seed);
-  const model = loaded.model;
-  const network = { name: loaded.name };
+  const plan = await planModel(modelFile, options.modelName ?? trained?.modelName, data, normalization, options.seed);
+  const weightsSource = trained?.checkpoint ?? torchWeights?.file ?? modelFile;
   let attacked: AttackedModel | undefined;
   try {
-    if (trained) await loadState(model, readCheckpoint(trained.checkpoint).state, trained.checkpoint);
-    if (torchWeights) await applyTorchWeights(model, loaded.network, data.shape, torchWeights);
-    const weightsSource = trained?.checkpoint ?? torchWeights?.file ?? modelFile;
-    checkFiniteWeights(await model.getState(), weightsSource);
-    const ready = await attackedModel(chosen, loaded, data, normalization);
+    const ready = await evaluatedModel(chosen, plan, data, normalization, { trained, torchWeights, weightsSource });
     attacked = ready.model;
+    const paramCount = ready.paramCount;
     // Announced once the model is built: an automatic choice of ONNX Runtime may have fallen back to tfjs.
     const backend = ready.backend;
     listener({
@@ -97,10 +112,10 @@ export async function executeEval(
     const weightsFile = trained?.checkpoint ?? torchWeights?.file ?? null;
     const modelInfo = {
       file: path.resolve(modelFile),
-      name: network.name,
-      params: model.paramCount(),
-      parts: loaded.parts ?? [],
-      budget: loaded.budget ?? null,
+      name: plan.name,
+      params: paramCount,
+      parts: plan.kind === 'ir' ? plan.parts : [],
+      budget: (plan.kind === 'ir' ? plan.budget : undefined) ?? null,
       weights: weightsFile,
       normalization: normalization ?? null,
     };
@@ -150,9 +165,62 @@ export async function executeEval(
     run.writeJson('result.json', summary);
     return summary;
   } finally {
-    if (attacked && attacked !== model) await attacked.dispose();
-    model.dispose();
+    await attacked?.dispose();
   }
+}
+
+/**
+ * The model the attacks run against, with the weights the evaluation is about: a training run's
+ * checkpoint, a PyTorch file's, or the seeded initial ones. A model of the IR is built from them
+ * on the host (ONNX Runtime needs no tfjs); a TF.js model.json is loaded by tfjs with its own.
+ * Weights that are not numbers are refused before any image is attacked.
+ */
+async function evaluatedModel(
+  chosen: EvalBackend,
+  plan: ModelPlan,
+  data: Dataset,
+  normalization: InputNormalization | undefined,
+  weights: {
+    readonly trained: TrainedWeights | undefined;
+    readonly torchWeights: TorchWeights | undefined;
+    /** The file the weights come from, named in messages. */
+    readonly weightsSource: string;
+  },
+): Promise<{ model: AttackedModel; backend: EvalBackend; paramCount: number }> {
+  const { trained, torchWeights, weightsSource: source } = weights;
+  if (plan.kind === 'model-json') {
+    if (torchWeights) throw modelJsonWeightsError(torchWeights);
+    let backend = chosen;
+    if (chosen.onnx) {
+      // Its weights, or the training run's, read as plain arrays: only the topology goes through tfjs-layers.
+      const state = trained ? readCheckpoint(trained.checkpoint).state : readModelJsonWeights(plan.modelJson);
+      checkFiniteWeights(state, source);
+      try {
+        return await attackedModelJson(chosen, plan, state, data);
+      } catch (error) {
+        if (!(error instanceof UnsupportedModelError) || !chosen.automatic) throw error;
+        backend = fallbackBackend(chosen, error.message);
+      }
+    }
+    const loaded = await loadFromPlan(plan, data, undefined);
+    try {
+      if (trained) await loadState(loaded.model, readCheckpoint(trained.checkpoint).state, trained.checkpoint);
+      checkFiniteWeights(await loaded.model.getState(), source);
+      const paramCount = loaded.model.paramCount();
+      if (backend !== chosen) return { model: loaded.model, backend, paramCount };
+      const ready = await attackedModel(chosen, loaded, data, undefined);
+      if (ready.model !== loaded.model) loaded.model.dispose();
+      return { ...ready, paramCount };
+    } catch (error) {
+      loaded.model.dispose();
+      throw error;
+    }
+  }
+  const state = trained ? readCheckpoint(trained.checkpoint).state : startingState(plan, data, torchWeights);
+  const misfit = stateMisfit(plan, state);
+  if (misfit) throw new CheckpointError(`${source} does not fit the model: ${misfit}`);
+  checkFiniteWeights(state, source);
+  return { ...(await attackedIrModel(chosen, plan, state, data, normalization)), paramCount: plan.paramCount };
 }
 
 interface TrainedWeights {

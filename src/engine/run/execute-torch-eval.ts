@@ -8,7 +8,7 @@ import { networkJson } from '../pytorch/network-json';
 import { TorchClassifier, type TorchModelSource } from '../torch-backend/torch-classifier';
 import { attackDataset } from './attack-loop';
 import type { EvalRunOptions } from './execute-eval';
-import { normalizationFor, readNetwork } from './load-model';
+import { normalizationFor, readNetwork } from './model-plan';
 import type { RunListener, RunSummary } from './run-messages';
 import { describeEnvironment, RunDirectory } from './run-store';
 import { workerReadsWeightsFile, type TorchEvalSource } from './torch-eval-source';

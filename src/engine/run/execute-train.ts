@@ -12,8 +12,9 @@ import { fallbackBackend, selectTrainBackend, type EvalBackend, type TrainBacken
 import { UnsupportedModelError } from '../tfjs/unsupported-model-error';
 import { train } from '../train/train-loop';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../train/train-config';
-import { applyTorchWeights, readTorchWeights } from '../weights/torch-weights';
-import { loadModel, normalizationFor, type LoadedModel } from './load-model';
+import { readTorchWeights, type TorchWeights } from '../weights/torch-weights';
+import { layersFromPlan, tfjsFromPlan } from './load-model';
+import { modelJsonWeightsError, normalizationFor, planModel, startingState, type ModelPlan } from './model-plan';
 import type { RunListener, RunSummary } from './run-messages';
 import { describeEnvironment, RunDirectory } from './run-store';
 import type { TorchTrainOptions } from '../torch/execute-torch-train';
@@ -68,29 +69,20 @@ export async function executeTrain(
     // A checkpoint of the IR model carries its normalisation (mean/std buffers); it wins over the data set's.
     const wanted =
       init && init.normalization !== undefined ? (init.normalization ?? undefined) : normalizationFor(data.test);
-    const loaded = await loadModel(options.modelFile, options.modelName, data.test, wanted, config.seed);
-    if (init) {
-      try {
-        await applyTorchWeights(loaded.model, loaded.network, data.test.shape, init);
-      } catch (error) {
-        loaded.model.dispose();
-        throw error;
-      }
-    }
-    const normalization = loaded.normalized ? wanted : undefined;
-    const { model, backend } = chosen.onnx
-      ? await onnxModel(chosen, loaded, data.test, normalization)
-      : { model: loaded.model, backend: chosen };
+    const plan = await planModel(options.modelFile, options.modelName, data.test, wanted, config.seed);
+    if (init && plan.kind === 'model-json') throw modelJsonWeightsError(init);
+    const normalization = plan.kind === 'ir' && plan.normalized ? wanted : undefined;
+    const { model, backend } = await trainedModel(chosen, plan, init, data.test, normalization);
     try {
       const resumeNote = saved ? [resumeBackendNote(saved.backend, requested.backend, backend)] : [];
       const notes = [...backend.notes, ...resumeNote];
       const modelInfo = {
         file: path.resolve(options.modelFile),
-        name: loaded.name,
+        name: plan.name,
         initWeights: init?.file ?? null,
         params: model.paramCount(),
-        parts: loaded.parts ?? [],
-        budget: loaded.budget ?? null,
+        parts: plan.kind === 'ir' ? plan.parts : [],
+        budget: (plan.kind === 'ir' ? plan.budget : undefined) ?? null,
         inputShape: data.test.shape,
         numClasses: data.test.numClasses,
         normalization: normalization ?? null,
@@ -192,34 +184,37 @@ function resumeBackendNote(
 }
 
 /**
- * The loaded tfjs model's network and initial weights as an ONNX Runtime model (the tfjs one is
- * released). A model ONNX Runtime cannot build stays on tfjs when the choice was automatic.
+ * The model a run trains: on ONNX Runtime straight from the plan's host weights (no tfjs), else
+ * on the tfjs back end; a model ONNX Runtime cannot build moves to tfjs when the choice was
+ * automatic. Both start from the same weights: the PyTorch file's, or the seeded initial ones.
  */
-async function onnxModel(
+async function trainedModel(
   chosen: EvalBackend,
-  loaded: LoadedModel,
+  plan: ModelPlan,
+  init: TorchWeights | undefined,
   data: Dataset,
   normalization: InputNormalization | undefined,
 ): Promise<{ model: TrainableClassifier; backend: SelectedBackend }> {
+  const onTfjs = async (): Promise<TrainableClassifier> =>
+    plan.kind === 'ir'
+      ? tfjsFromPlan(plan, data, normalization, startingState(plan, data, init))
+      : layersFromPlan(plan, data);
+  if (!chosen.onnx) return { model: await onTfjs(), backend: chosen };
   try {
-    if (!loaded.network)
+    if (plan.kind !== 'ir')
       throw new UnsupportedModelError(
-        `${loaded.name}: the onnxruntime back end trains models of the architecture spec, ` +
+        `${plan.name}: the onnxruntime back end trains models of the architecture spec, ` +
           `Hydra, PyTorch and Keras files; a TF.js model.json trains on the tfjs back ends`,
       );
-    const model = await OnnxTrainableClassifier.create(loaded.network, await loaded.model.getState(), {
+    const model = await OnnxTrainableClassifier.create(plan.network, startingState(plan, data, init), {
       inputShape: data.shape,
       numClasses: data.numClasses,
       ...(normalization ? { normalization } : {}),
     });
-    loaded.model.dispose();
     return { model, backend: chosen };
   } catch (error) {
-    if (!(error instanceof UnsupportedModelError) || !chosen.automatic) {
-      loaded.model.dispose();
-      throw error;
-    }
-    return { model: loaded.model, backend: fallbackBackend(chosen, error.message) };
+    if (!(error instanceof UnsupportedModelError) || !chosen.automatic) throw error;
+    return { model: await onTfjs(), backend: fallbackBackend(chosen, error.message) };
   }
 }
 

@@ -4,22 +4,7 @@ import type { ActivationFunction } from '../../core';
 /** Learned scalars of a parametric activation, by name (`alpha`, `beta`). */
 export type ActivationParams = Readonly<Record<string, tf.Tensor>>;
 
-/** The initial values of each parametric activation's learned scalars. */
-export function activationInitialParams(fn: ActivationFunction): Readonly<Record<string, number>> {
-  switch (fn) {
-    // PyTorch's nn.PReLU starts its slope at 0.25.
-    case 'prelu':
-      return { weight: 0.25 };
-    // PSiLU and PSSiLU (Dai et al., 2022, "Parameterizing Activation Functions for Adversarial
-    // Robustness"), as the RobArch code initialises them.
-    case 'psilu':
-      return { alpha: 1 };
-    case 'pssilu':
-      return { alpha: 1, beta: 1e-4 };
-    default:
-      return {};
-  }
-}
+export { activationInitialParams } from '../model/activation-params';
 
 /**
  * Applies an activation as PyTorch defines it (defaults of the torch.nn classes: LeakyReLU's

@@ -34,6 +34,7 @@ export async function executeTorchTrain(
     workspace: options.workspace,
     config: options.config,
     launch: torch.launch,
+    ...(options.initWeights ? { initWeights: options.initWeights } : {}),
   });
   // The queue learns the run's folder now, not once Python has imported torch.
   const { nprocPerNode, nnodes } = torch.launch;

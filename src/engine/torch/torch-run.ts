@@ -3,11 +3,13 @@ import * as path from 'node:path';
 import { take } from '../data/dataset';
 import { openDataset } from '../data/open-dataset';
 import { networkJson } from '../pytorch/network-json';
-import { loadModel, normalizationFor } from '../run/load-model';
+import { normalizationFor, planModel, startingState } from '../run/model-plan';
 import { RunDirectory } from '../run/run-store';
-import { selectTfjsBackend } from '../tfjs/select-backend';
 import { writeCheckpoint } from '../train/checkpoint';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../train/train-config';
+import { readTorchWeights } from '../weights/torch-weights';
+import { WeightsFileError } from '../weights/weights-error';
+import type { ModelState } from '../model/classifier';
 import { DATA_FILE, writeDataFile } from './data-file';
 import { parseEntry } from './entry';
 
@@ -36,6 +38,8 @@ export interface TorchTrainRequest {
   readonly workspace: string;
   readonly config: Partial<TrainConfig> & Pick<TrainConfig, 'threat'>;
   readonly launch: TorchLaunch;
+  /** A PyTorch .pt file to start from (fine-tuning) instead of the seeded initial weights. */
+  readonly initWeights?: string;
 }
 
 export const INIT_FILE = 'init.rlck';
@@ -51,7 +55,13 @@ export interface TorchSection {
         readonly std?: readonly number[];
         readonly init: string;
       }
-    | { readonly kind: 'entry'; readonly entry: string; readonly baseDir: string };
+    | {
+        readonly kind: 'entry';
+        readonly entry: string;
+        readonly baseDir: string;
+        /** A PyTorch file (absolute path) the trainer loads with torch.load(weights_only=True) (fine-tuning). */
+        readonly init?: string;
+      };
   readonly launch: TorchLaunch;
 }
 
@@ -71,10 +81,10 @@ export async function prepareTorchRun(request: TorchTrainRequest): Promise<RunDi
     );
   const trainSet = config.trainSamples !== undefined ? take(data.train, config.trainSamples) : data.train;
   const evalSet = take(data.test, config.evalSamples);
-  const run = RunDirectory.create(request.workspace, 'train');
-  fs.mkdirSync(run.dir, { recursive: true });
+  // Everything is read and checked before the run folder exists, so a refused model or weights file leaves none.
   let model: TorchSection['model'];
   let modelInfo: Record<string, unknown>;
+  let initial: ModelState | undefined;
   if (request.entry) {
     const parsed = parseEntry(request.entry);
     const entryFile = parsed?.file ? parsed.target : undefined;
@@ -84,11 +94,13 @@ export async function prepareTorchRun(request: TorchTrainRequest): Promise<RunDi
       );
     // The file's absolute path, so the entry means the same from a Slurm node's working folder.
     const entry = `${path.resolve(entryFile)}:${parsed?.name ?? ''}${parsed?.call ?? ''}`;
-    model = { kind: 'entry', entry, baseDir: path.dirname(path.resolve(entryFile)) };
+    const init = request.initWeights ? entryInitWeights(request.initWeights) : undefined;
+    model = { kind: 'entry', entry, baseDir: path.dirname(path.resolve(entryFile)), ...(init ? { init } : {}) };
     modelInfo = {
       file: path.resolve(entryFile),
       name: entry,
       entry,
+      initWeights: init ?? null,
       params: null,
       parts: [],
       budget: null,
@@ -98,39 +110,46 @@ export async function prepareTorchRun(request: TorchTrainRequest): Promise<RunDi
     };
   } else {
     if (!request.modelFile) throw new Error('give a model file to train');
-    await selectTfjsBackend('cpu');
-    const normalization = normalizationFor(data.test);
-    const loaded = await loadModel(request.modelFile, request.modelName, data.test, normalization, config.seed);
-    try {
-      if (!loaded.network)
-        throw new Error(
-          `${request.modelFile}: the torch back end trains models of the architecture ` +
-            `spec, Hydra, PyTorch and Keras files, or an entry FILE.py:factory(args)`,
-        );
-      writeCheckpoint(run.file(INIT_FILE), await loaded.model.getState(), {
-        kind: 'robustness-lens-initial-weights',
-        seed: config.seed,
-      });
-      const norm = loaded.normalized ? normalization : undefined;
-      model = {
-        kind: 'ir',
-        network: networkJson(loaded.network),
-        ...(norm ? { mean: [...norm.mean], std: [...norm.std] } : {}),
-        init: INIT_FILE,
-      };
-      modelInfo = {
-        file: path.resolve(request.modelFile),
-        name: loaded.name,
-        params: loaded.model.paramCount(),
-        parts: loaded.parts ?? [],
-        budget: loaded.budget ?? null,
-        inputShape: data.test.shape,
-        numClasses: data.test.numClasses,
-        normalization: norm ?? null,
-      };
-    } finally {
-      loaded.model.dispose();
-    }
+    const init = request.initWeights ? readTorchWeights(request.initWeights) : undefined;
+    // A checkpoint of the IR model carries its normalisation (mean/std buffers); it wins over the data set's.
+    const normalization =
+      init && init.normalization !== undefined ? (init.normalization ?? undefined) : normalizationFor(data.test);
+    const plan = await planModel(request.modelFile, request.modelName, data.test, normalization, config.seed);
+    if (plan.kind !== 'ir')
+      throw new Error(
+        `${request.modelFile}: the torch back end trains models of the architecture ` +
+          `spec, Hydra, PyTorch and Keras files, or an entry FILE.py:factory(args)`,
+      );
+    // The engine's initial weights (or the PyTorch file's, matched by name as the engine matches
+    // them), drawn on the host: the trainer starts where the engine's own back ends would.
+    initial = startingState(plan, data.test, init);
+    const norm = plan.normalized ? normalization : undefined;
+    model = {
+      kind: 'ir',
+      network: networkJson(plan.network),
+      ...(norm ? { mean: [...norm.mean], std: [...norm.std] } : {}),
+      init: INIT_FILE,
+    };
+    modelInfo = {
+      file: path.resolve(request.modelFile),
+      name: plan.name,
+      initWeights: init?.file ?? null,
+      params: plan.paramCount,
+      parts: plan.parts,
+      budget: plan.budget ?? null,
+      inputShape: data.test.shape,
+      numClasses: data.test.numClasses,
+      normalization: norm ?? null,
+    };
+  }
+  const run = RunDirectory.create(request.workspace, 'train');
+  fs.mkdirSync(run.dir, { recursive: true });
+  if (initial) {
+    writeCheckpoint(run.file(INIT_FILE), initial, {
+      kind: 'robustness-lens-initial-weights',
+      seed: config.seed,
+      ...(typeof modelInfo.initWeights === 'string' ? { initWeights: modelInfo.initWeights } : {}),
+    });
   }
   writeDataFile(run.file(DATA_FILE), { train: trainSet, eval: evalSet });
   const torch: TorchSection = { dataFile: DATA_FILE, model, launch: request.launch };
@@ -143,6 +162,27 @@ export async function prepareTorchRun(request: TorchTrainRequest): Promise<RunDi
     torch,
   });
   return run;
+}
+
+/**
+ * The weights file an entry's model starts from, for the trainer's torch.load: an absolute path
+ * (it is read from the Slurm node's working folder too), refused here when it cannot be that.
+ */
+function entryInitWeights(file: string): string {
+  const resolved = path.resolve(file);
+  let isFile = false;
+  try {
+    isFile = fs.statSync(resolved).isFile();
+  } catch {
+    // Reported below.
+  }
+  if (!isFile) throw new WeightsFileError(`${file}: no such weights file`);
+  if (resolved.toLowerCase().endsWith('.safetensors'))
+    throw new WeightsFileError(
+      `${file}: an entry's model loads its starting weights with torch.load, which does not read ` +
+        'safetensors; give a torch.save file (.pt), or train a model file the engine reads',
+    );
+  return resolved;
 }
 
 /** config.json's "torch" of an existing run folder (to resume or resubmit it). */

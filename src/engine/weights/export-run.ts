@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { InputShape } from '../model/classifier';
-import { readNetwork } from '../run/load-model';
+import { readNetwork } from '../run/model-plan';
 import type { InputNormalization } from '../tfjs/normalize-input';
 import { readCheckpoint } from '../train/checkpoint';
 import { writeFileAtomic } from '../util/atomic-write';

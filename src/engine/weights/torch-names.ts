@@ -1,5 +1,5 @@
 import { valueOf, type Layer, type Network, type Pair } from '../../core';
-import { activationInitialParams } from '../tfjs/activations';
+import { activationInitialParams } from '../model/activation-params';
 import type { InputShape } from '../model/classifier';
 
 /**

@@ -63,6 +63,12 @@ describe('robustness-lens eval of a TF.js model.json', { skip: onnxRuntimeProble
       const backendOf = (dir: string): string =>
         (JSON.parse(fs.readFileSync(path.join(dir, 'environment.json'), 'utf8')) as { backend: string }).backend;
       assert.deepEqual([backendOf(onnxRun.runDir), backendOf(tfjsRun.runDir)], ['onnxruntime', 'wasm']);
+      // ONNX Runtime reads the weights without tfjs (weights/model-json-weights.ts) and counts the same parameters.
+      const paramsOf = (dir: string): number =>
+        (JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as { model: { params: number } }).model
+          .params;
+      assert.equal(paramsOf(onnxRun.runDir), paramsOf(tfjsRun.runDir));
+      assert.ok(paramsOf(onnxRun.runDir) > 1000);
       const attacks = onnx.attacks.map((a, i) => `${a.name} ${a.robustAccuracy} / ${tfjs.attacks[i]?.robustAccuracy}`);
       t.diagnostic(`clean ${onnx.cleanAccuracy} / ${tfjs.cleanAccuracy}; ${attacks.join('; ')}`);
       assert.equal(onnx.samples, 100);
