@@ -165,8 +165,9 @@ export async function prepareTorchRun(request: TorchTrainRequest): Promise<RunDi
 }
 
 /**
- * The weights file an entry's model starts from, for the trainer's torch.load: an absolute path
- * (it is read from the Slurm node's working folder too), refused here when it cannot be that.
+ * The weights file an entry's model starts from (torch.save or .safetensors, read by the worker's
+ * loader): an absolute path (it is read from the Slurm node's working folder too), refused here
+ * when it cannot be that.
  */
 function entryInitWeights(file: string): string {
   const resolved = path.resolve(file);
@@ -177,11 +178,6 @@ function entryInitWeights(file: string): string {
     // Reported below.
   }
   if (!isFile) throw new WeightsFileError(`${file}: no such weights file`);
-  if (resolved.toLowerCase().endsWith('.safetensors'))
-    throw new WeightsFileError(
-      `${file}: an entry's model loads its starting weights with torch.load, which does not read ` +
-        'safetensors; give a torch.save file (.pt), or train a model file the engine reads',
-    );
   return resolved;
 }
 
