@@ -143,6 +143,43 @@ describe("PyTorch re-reads after an edit (the language server's memo)", () => {
     memo.dispose();
   });
 
+  it('finds the models a factory or class selects by name again when its table or its code changes', () => {
+    const source = [
+      'import torch.nn as nn',
+      'CONFIGS = {"small": 4, "large": 8}',
+      'class Net(nn.Module):',
+      '    def __init__(self, width):',
+      '        super().__init__()',
+      '        self.fc = nn.Linear(width, 2)',
+      'class Picked(nn.Module):',
+      '    def __init__(self, variant):',
+      '        super().__init__()',
+      '        self.fc = nn.Linear({"a": 3}[variant], 2)',
+      'def get_model(name):',
+      '    return Net(CONFIGS[name])',
+    ].join('\n');
+    const models = (text: string, memo?: PythonReadMemo): [string, number][] =>
+      networksOf(readModelFile('select.py', text, memo ? { memo } : {})).map((n) => [n.name, summarize(n).knownParams]);
+    const memo = new PythonReadMemo();
+    try {
+      const before: [string, number][] = [
+        ["get_model('small')", 10],
+        ["get_model('large')", 18],
+        ["Picked('a')", 8],
+      ];
+      assert.deepEqual(models(source, memo), before);
+      // A keystroke elsewhere keeps them; a new key in the module-level table, or a new literal, adds a model.
+      assert.deepEqual(models(`# note\n${source}`, memo), before);
+      const wider = source.replace('"large": 8}', '"large": 8, "huge": 16}');
+      assert.deepEqual(models(wider, memo), [...before.slice(0, 2), ["get_model('huge')", 34], before[2]]);
+      const picked = wider.replace('{"a": 3}', '{"a": 3, "b": 5}');
+      assert.deepEqual(models(picked, memo), models(picked));
+      assert.ok(models(picked, memo).some(([name]) => name === "Picked('b')"));
+    } finally {
+      memo.dispose();
+    }
+  });
+
   it('notices a name that comes to be defined (a class renamed to what a factory calls)', () => {
     const source = [
       'import torch.nn as nn',

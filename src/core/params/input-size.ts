@@ -1,5 +1,6 @@
 import type { Layer } from '../ir/layers';
 import type { Network } from '../ir/network';
+import { NetworkMemo } from '../ir/network-memo';
 import { outputShape, type Shape } from './shapes';
 
 /** The square input a model is made for, and what says so. */
@@ -38,6 +39,8 @@ function atFirstDense(
   return undefined;
 }
 
+const implied = new NetworkMemo<{ readonly input: ImpliedInput | undefined }>('implied input');
+
 /**
  * The input side the model itself implies: the one its file declares (a Keras input shape), else
  * the one its first Linear layer's `in_features` requires after a flatten (an MNIST CNN's 28),
@@ -45,6 +48,15 @@ function atFirstDense(
  * reads). Undefined when nothing in the model says: callers use their own default (224).
  */
 export function impliedInputSize(network: Network): ImpliedInput | undefined {
+  // Every summary asks (the language server's, per keystroke, for every model of the file); the IR is immutable.
+  const cached = implied.get(network);
+  if (cached) return cached.input;
+  const input = computeImpliedInput(network);
+  implied.set(network, { input });
+  return input;
+}
+
+function computeImpliedInput(network: Network): ImpliedInput | undefined {
   if (network.inputSize) return { size: network.inputSize, why: 'the size the file declares' };
   const path = mainPath(network);
   const channels = network.inputChannels;

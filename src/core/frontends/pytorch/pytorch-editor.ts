@@ -21,13 +21,17 @@ const NORM_TOKEN = /\b(BatchNorm2d|InstanceNorm2d|LayerNorm|GroupNorm)\b/;
  * `F.relu(x)` -> `F.silu(x)`). Changes that need restructuring code are not offered.
  */
 export class PyTorchEditor implements ModelEditor {
-  private readonly lines: string[];
+  private linesOfText: string[] | undefined;
 
   constructor(
-    text: string,
+    private readonly text: string,
     private readonly sites: EditSites,
-  ) {
-    this.lines = text.split('\n');
+  ) {}
+
+  /** Split on the first edit asked for: every reused model gets an editor per keystroke, and few are asked. */
+  private get lines(): string[] {
+    this.linesOfText ??= this.text.split('\n');
+    return this.linesOfText;
   }
 
   /** The same sites after lines moved, over the new text (a reused model after an edit elsewhere). */

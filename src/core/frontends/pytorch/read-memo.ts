@@ -101,16 +101,47 @@ export class PythonReadMemo {
     return tree === this.tree;
   }
 
-  begin(): void {
+  /** `othersKey`: the file's module-level statements other than definitions (see StatementTable). */
+  begin(othersKey: string): void {
     this.next = new Map();
     this.stats.reused = 0;
     this.stats.evaluated = 0;
+    // Facts from syntax may read module-level assignments (a factory's dict of configurations).
+    if (othersKey !== this.syntaxOthersKey) this.syntax.clear();
+    this.syntaxOthersKey = othersKey;
+    this.nextSyntax = new Map();
   }
 
   /** Keeps only what this read stored: candidates that are gone are forgotten. */
   end(): void {
     this.entries = this.next;
     this.next = new Map();
+    this.syntax = this.nextSyntax;
+    this.nextSyntax = new Map();
+  }
+
+  private syntax = new Map<string, Map<string, { readonly value: unknown }>>();
+  private nextSyntax = new Map<string, Map<string, { readonly value: unknown }>>();
+  private syntaxOthersKey: string | undefined;
+
+  /**
+   * What the reader works out from a module-level statement's text and the module level alone (a
+   * definition's required parameters, the models it selects by a string), kept while both are
+   * unchanged. `statement` is the text of the statement holding the definition; `question` names the definition and
+   * what is asked of it.
+   */
+  fromSyntax<T>(statement: string, question: string, compute: () => T): T {
+    let answers = this.nextSyntax.get(statement);
+    if (!answers) {
+      answers = this.syntax.get(statement) ?? new Map<string, { readonly value: unknown }>();
+      this.nextSyntax.set(statement, answers);
+    }
+    let known = answers.get(question);
+    if (!known) {
+      known = { value: compute() };
+      answers.set(question, known);
+    }
+    return known.value as T;
   }
 
   lookup(
@@ -138,11 +169,14 @@ export class PythonReadMemo {
       if (!now) return undefined;
       moves.push({ start: anchor.startRow, end: anchor.endRow, delta: now.startRow - anchor.startRow });
     }
-    let outcome: CandidateOutcome | undefined = entry.outcome;
-    if (moves.some((m) => m.delta !== 0)) {
-      outcome = this.moved(entry.outcome, moves, text);
-      if (!outcome) return undefined;
+    if (!moves.some((m) => m.delta !== 0)) {
+      // Nothing moved (a keystroke inside one definition or a comment): the entry stands as it is.
+      this.next.set(name, entry);
+      this.stats.reused++;
+      return entry.outcome;
     }
+    const outcome = this.moved(entry.outcome, moves, text);
+    if (!outcome) return undefined;
     this.next.set(name, {
       ...entry,
       outcome,

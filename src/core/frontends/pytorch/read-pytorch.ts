@@ -10,7 +10,7 @@ import type { SourceRange } from '../../ir/source';
 import type { CandidateKind, CandidateOutcome, PythonReadMemo } from './read-memo';
 import { StatementTable } from './top-level-statements';
 import type { PythonSearchOptions } from './module-files';
-import { mainBlockCalls, selectorCalls, type SelectorCall } from './model-entries';
+import { mainBlockCalls, selectorCalls, type SelectorCall, type SelectorCalls } from './model-entries';
 import { parseNamedModels, type NamedModels } from './named-models';
 import { describeValue } from './classes';
 
@@ -76,7 +76,14 @@ function readModels(
     text,
     ({ root, map, interpreter, diagnostics, origin, diagnostic: at }) => {
       const table = memo ? new StatementTable(root) : undefined;
-      memo?.begin();
+      if (table) memo?.begin(table.othersKey);
+      /** What a definition's syntax says, worked out again only when its statement or the module level changed. */
+      const fromSyntax = <T>(node: Node, question: string, compute: () => T): T => {
+        const statement = memo && table && interpreter.isLocal(node) ? table.statementOf(node) : undefined;
+        if (!memo || !statement) return compute();
+        // Where in its statement the definition starts tells two definitions of one name in a statement apart.
+        return memo.fromSyntax(statement.text, `${question} ${node.startIndex - statement.startIndex}`, compute);
+      };
       interpreter.trackDependencies = memo !== undefined;
       const keys = new Map<UserClass, string>();
       const classKey = (cls: UserClass): string => classKeyOf(keys, cls);
@@ -142,13 +149,11 @@ function readModels(
       /** One model per literal that selects it, from a factory or a class of this file. */
       const selectorCandidates = (
         name: string,
-        code: Node,
-        skipSelf: boolean,
+        { calls, omitted }: SelectorCalls,
         nameNode: Node,
         build: (call: SelectorCall, found: Diagnostic[]) => Built,
         kind: CandidateKind = 'factory',
       ): Candidate[] => {
-        const { calls, omitted } = selectorCalls(name, code, skipSelf);
         if (omitted > 0) {
           const more =
             `${name}: ${omitted} more models it selects by name are not read; ` +
@@ -249,9 +254,17 @@ function readModels(
           }
           if (value.kind !== 'function' || value.fn.scope !== interpreter.globals) continue;
           const fn = value.fn;
+          const entry = fromSyntax(
+            fn.node,
+            `factory ${name}`,
+            (): { readonly required: number; readonly selectors: SelectorCalls } | undefined =>
+              /\breturn\b/.test(fn.node.childForFieldName('body')?.text ?? '')
+                ? { required: requiredParameters(fn.node, false), selectors: selectorCalls(name, fn.node, false) }
+                : undefined,
+          );
+          if (!entry) continue;
           const nameNode = fn.node.childForFieldName('name') ?? fn.node;
-          if (!/\breturn\b/.test(fn.node.childForFieldName('body')?.text ?? '')) continue;
-          if (requiredParameters(fn.node, false) === 0) {
+          if (entry.required === 0) {
             candidates.push({
               name,
               outcome: evaluate(name, 'factory', nameNode, (found) => {
@@ -261,7 +274,7 @@ function readModels(
             });
           }
           candidates.push(
-            ...selectorCandidates(name, fn.node, false, nameNode, (call, found) => {
+            ...selectorCandidates(name, entry.selectors, nameNode, (call, found) => {
               const { positional, keywords } = selectorArguments(call);
               const result = interpreter.invoke(fn, undefined, positional, keywords, frame);
               return factoryModel(call.name, fn.node, result, found, nameRange(name));
@@ -275,13 +288,19 @@ function readModels(
           if (value.kind !== 'userClass' || !isModuleClass(value.cls) || used.has(classKey(value.cls))) continue;
           const init = value.cls.methods.get('__init__');
           const nameNode = value.cls.node.childForFieldName('name') ?? value.cls.node;
-          if (init && requiredParameters(init.node, true) > 0) {
+          const initSyntax = init
+            ? fromSyntax(init.node, `class ${name}`, (): { readonly required: number; selectors?: SelectorCalls } => ({
+                required: requiredParameters(init.node, true),
+              }))
+            : undefined;
+          if (init && initSyntax && initSyntax.required > 0) {
+            // An imported class's selector literals could come from its own module, which the key does not hold.
             if (!interpreter.isLocal(value.cls.node)) continue;
+            initSyntax.selectors ??= selectorCalls(name, init.node, true);
             candidates.push(
               ...selectorCandidates(
                 name,
-                init.node,
-                true,
+                initSyntax.selectors,
                 nameNode,
                 (call) => {
                   const { positional, keywords } = selectorArguments(call);
@@ -304,7 +323,8 @@ function readModels(
         }
 
         // Calls in the `if __name__ == "__main__":` block: the models the file's author runs.
-        for (const call of mainBlockCalls(root)) {
+        // A __main__ guard names the literal: most files have none, and walking the module level costs a keystroke.
+        for (const call of text.includes('__main__') ? mainBlockCalls(root) : []) {
           const callee = interpreter.globals.vars.get(call.callee);
           const isClass = callee?.kind === 'userClass' && isModuleClass(callee.cls);
           const code = callee?.kind === 'function' ? callee.fn.node : isClass ? callee.cls.node : undefined;
