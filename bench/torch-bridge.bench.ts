@@ -102,6 +102,12 @@ async function main(): Promise<void> {
         device: bridge.info.deviceName,
         batch: BATCH,
         threads: THREADS,
+        // The worker sets PASSIVE unless one is set; PyTorch directly runs as the user's shell has it.
+        // With OMP_WAIT_POLICY=PASSIVE set for the whole bench, both run alike: the protocol's cost alone.
+        omp_wait_policy: {
+          bridge: process.env.OMP_WAIT_POLICY ?? 'PASSIVE',
+          pytorch: process.env.OMP_WAIT_POLICY ?? 'unset',
+        },
         images_per_s: median(ours),
         pytorch_images_per_s: median(theirs),
         ratio: median(ratios),
