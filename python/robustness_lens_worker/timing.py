@@ -44,6 +44,16 @@ class OpTimes:
                 for op, (n, r, c, w) in self.ops.items() if n}
 
     def report(self, stream):
+        # RL_WORKER_TIMING=1 reports on stderr; any other value is a file the report is added to
+        # (the engine keeps only the tail of a worker's stderr, for its error messages).
+        target = os.environ.get('RL_WORKER_TIMING', '1')
+        if target != '1':
+            with open(target, 'a', encoding='utf-8') as f:
+                self._write(f)
+            return
+        self._write(stream)
+
+    def _write(self, stream):
         for op, row in sorted(self.summary().items()):
             stream.write(f'robustness_lens_worker timing: {op}: {row["calls"]} calls, per call '
                          f'{row["wait_read_ms"]:.2f} ms waiting and reading, {row["compute_ms"]:.2f} ms computing, '

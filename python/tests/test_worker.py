@@ -360,6 +360,24 @@ class WorkerTest(unittest.TestCase):
         self.assertRegex(report, r'timing: inputGradient: 3 calls, per call [\d.]+ ms waiting and reading, '
                                  r'[\d.]+ ms computing, [\d.]+ ms writing')
 
+    def test_timing_report_goes_to_the_named_file(self):
+        from unittest import mock
+        from robustness_lens_worker.timing import OpTimes
+        with tempfile.TemporaryDirectory() as d:
+            target = os.path.join(d, 'times.txt')
+            with mock.patch.dict(os.environ, {'RL_WORKER_TIMING': target}):
+                times = OpTimes.from_env()
+                for _ in range(2):
+                    times.wait()
+                    times.read('logits')
+                    times.computed()
+                    times.written()
+                err = io.StringIO()
+                times.report(err)
+            self.assertEqual(err.getvalue(), '')
+            with open(target, encoding='utf-8') as f:
+                self.assertIn('timing: logits: 2 calls, per call', f.read())
+
     def test_mismatched_checkpoint_lists_the_keys(self):
         bad = os.path.join(self.dir.name, 'bad.pt')
         state = dict(self.reference.state_dict())
