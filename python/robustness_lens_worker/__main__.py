@@ -5,7 +5,8 @@ it, and the frames go out through a private copy of the original stdout.
 
 RL_WORKER_PROFILE=FILE writes a cProfile of the whole session to FILE when the worker ends, and
 RL_WORKER_TIMING=1 prints, on stderr at the end (or adds to the file RL_WORKER_TIMING names), where
-each operation's time went (reading the request, computing, writing the answer): the tools to see what a call costs besides the model."""
+each operation's time went (reading the request, computing, writing the answer): the tools to see
+what a call costs besides the model."""
 import os
 import sys
 import traceback
