@@ -14,13 +14,19 @@ import { TorchReference } from './support/torch-reference';
 // torch worker over pipes (src/engine/torch-backend), against the same PGD-10 written directly in
 // PyTorch (python/bench_pgd.py --serve), on the same model (examples/cifar-small.arch.yaml rebuilt
 // by python/ir_model.py), batch, threads and interpreter, measured turn about in the same minutes.
-// Prints one JSON line; ratio = bridge images/s over direct images/s (goal: at least 0.9 on CPU).
+// Both processes live through the whole run and each gets one untimed warm-up round. Each round
+// times both sides back to back, alternating which goes first; the ratio is the median of the
+// rounds' own ratios (paired in time, so a machine whose speed drifts between rounds moves both).
+// Prints one JSON line per round, then a summary; ratio = bridge images/s over direct images/s
+// (goal: at least 0.9 on CPU). BRIDGE_ROUNDS sets the number of rounds (default 9).
 
 const ROOT = process.cwd();
 const BATCH = 128;
 const EPS = 8 / 255;
-const ROUNDS = 3;
-const PGD_BATCHES = 2;
+const ROUNDS = Math.max(1, Number(process.env.BRIDGE_ROUNDS ?? 9) || 9);
+const PGD_BATCHES = 1;
+/** Round trips of one image's logits, for the protocol's own cost per call. */
+const SMALL_CALLS = 50;
 const THREADS = Math.min(2, os.cpus().length);
 const SETTLE_MS = 1000;
 const PYTHON =
@@ -56,29 +62,39 @@ async function main(): Promise<void> {
     const ours: number[] = [];
     const theirs: number[] = [];
     const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const measureOurs = async (): Promise<number> => {
+      await settle();
+      const start = performance.now();
+      for (let i = 0; i < PGD_BATCHES; i++) await pgdExamples(bridge, x, labels, BATCH, threat, 10, EPS / 4, random);
+      return (PGD_BATCHES * BATCH) / ((performance.now() - start) / 1000);
+    };
+    const measureTheirs = async (): Promise<number> => {
+      await settle();
+      return direct.pgd10(PGD_BATCHES);
+    };
+    // One untimed round each: both sides' first PGD-10 at full length (allocator, oneDNN primitives).
+    await measureTheirs();
+    await measureOurs();
     for (let round = 0; round < ROUNDS; round++) {
       // Alternating which side goes first: the machine's speed drifts within minutes.
-      const measureOurs = async (): Promise<void> => {
-        await settle();
-        const start = performance.now();
-        for (let i = 0; i < PGD_BATCHES; i++) await pgdExamples(bridge, x, labels, BATCH, threat, 10, EPS / 4, random);
-        ours.push((PGD_BATCHES * BATCH) / ((performance.now() - start) / 1000));
-      };
-      const measureTheirs = async (): Promise<void> => {
-        await settle();
-        theirs.push(await direct.pgd10(PGD_BATCHES));
-      };
       if (round % 2 === 0) {
-        await measureTheirs();
-        await measureOurs();
+        theirs.push(await measureTheirs());
+        ours.push(await measureOurs());
       } else {
-        await measureOurs();
-        await measureTheirs();
+        ours.push(await measureOurs());
+        theirs.push(await measureTheirs());
       }
       // Each round as it ends: on a loaded machine a run may be stopped before the summary.
       console.log(JSON.stringify({ round, images_per_s: ours[round], pytorch_images_per_s: theirs[round] }));
     }
     const ratios = ours.map((o, i) => o / (theirs[i] as number));
+    const one = x.subarray(0, 32 * 32 * 3);
+    const callMs: number[] = [];
+    for (let i = 0; i < SMALL_CALLS; i++) {
+      const start = performance.now();
+      await bridge.logits(one, 1);
+      callMs.push(performance.now() - start);
+    }
     console.log(
       JSON.stringify({
         task: 'pgd10',
@@ -86,12 +102,20 @@ async function main(): Promise<void> {
         device: bridge.info.deviceName,
         batch: BATCH,
         threads: THREADS,
+        // The worker sets PASSIVE unless one is set; PyTorch directly runs as the user's shell has it.
+        // With OMP_WAIT_POLICY=PASSIVE set for the whole bench, both run alike: the protocol's cost alone.
+        omp_wait_policy: {
+          bridge: process.env.OMP_WAIT_POLICY ?? 'PASSIVE',
+          pytorch: process.env.OMP_WAIT_POLICY ?? 'unset',
+        },
         images_per_s: median(ours),
         pytorch_images_per_s: median(theirs),
         ratio: median(ratios),
+        ratio_range: [Math.min(...ratios), Math.max(...ratios)],
         rounds: ours,
         pytorch_rounds: theirs,
         round_ratios: ratios,
+        one_image_logits_ms: median(callMs),
       }),
     );
   } finally {

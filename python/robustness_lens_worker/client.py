@@ -14,9 +14,10 @@ class WorkerError(Exception):
 
 
 class WorkerClient:
-    def __init__(self, python=sys.executable):
-        self.proc = subprocess.Popen([python, '-m', 'robustness_lens_worker'], cwd=PYTHON_DIR,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    def __init__(self, python=sys.executable, env=None, stderr=None):
+        """env: the worker's environment (default this process's); stderr: where its stderr goes."""
+        self.proc = subprocess.Popen([python, '-m', 'robustness_lens_worker'], cwd=PYTHON_DIR, env=env,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr)
         self.next_id = 0
 
     def call(self, op, arrays=(), **header):

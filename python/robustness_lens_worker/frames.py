@@ -4,6 +4,8 @@ A frame is: the 4 bytes b'RLTW', the header's length (u32 little-endian), the pa
 (u64 little-endian), the header (UTF-8 JSON object), then the payload: the raw little-endian
 bytes of the arrays the header's "arrays" list names, in that order, each
 {"name", "dtype": "f32" | "i32", "shape": [...]}. Numbers never travel as JSON arrays.
+Writers pad the header with spaces (valid JSON) so the payload starts 8-aligned within the frame:
+the reader can then view the arrays in place instead of copying each one to an aligned buffer.
 The TypeScript side is src/engine/torch-backend/frames.ts; the two must agree byte for byte.
 """
 import json
@@ -17,6 +19,7 @@ MAX_HEADER = 1 << 20
 # One request holds at most this much array data (a batch of 1,000 ImageNet images is 600 MB).
 MAX_PAYLOAD = 4 << 30
 DTYPES = {'f32': np.dtype('<f4'), 'i32': np.dtype('<i4')}
+ALIGN = 8
 
 
 class FrameError(Exception):
@@ -24,19 +27,28 @@ class FrameError(Exception):
 
 
 def read_exact(stream, n):
-    chunks = []
-    left = n
-    while left > 0:
-        chunk = stream.read(left)
-        if not chunk:
-            return b''.join(chunks)
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b''.join(chunks)
+    """n bytes into a fresh bytearray (writable, so arrays viewing it need no copy); fewer at the end."""
+    buf = bytearray(n)
+    view = memoryview(buf)
+    got = 0
+    readinto = getattr(stream, 'readinto', None)
+    while got < n:
+        if readinto is not None:
+            count = readinto(view[got:])
+        else:
+            chunk = stream.read(n - got)
+            count = len(chunk)
+            view[got:got + count] = chunk
+        if not count:
+            del view
+            return buf[:got]
+        got += count
+    return buf
 
 
 def read_frame(stream):
-    """(header dict, {name: np.ndarray}), or None at a clean end of the stream."""
+    """(header dict, {name: np.ndarray}), or None at a clean end of the stream. The arrays view
+    one writable buffer per frame."""
     prefix = read_exact(stream, PREFIX.size)
     if not prefix:
         return None
@@ -91,19 +103,41 @@ def split_arrays(specs, payload):
     return arrays
 
 
+def encode_head(header, specs, payload_len):
+    """The prefix and the JSON header, padded with spaces so the payload starts 8-aligned."""
+    raw = json.dumps({**header, 'arrays': specs}).encode('utf-8')
+    raw += b' ' * (-(PREFIX.size + len(raw)) % ALIGN)
+    return PREFIX.pack(MAGIC, len(raw), payload_len) + raw
+
+
+def write_all(stream, data):
+    # An unbuffered file (the worker's stdout) may take part of a write; the rest must follow.
+    view = memoryview(data).cast('B')
+    while view.nbytes:
+        written = stream.write(view)
+        if written is None:  # a non-blocking stream that is full: nothing here sets O_NONBLOCK
+            raise BlockingIOError('the frame stream would block')
+        view = view[written:]
+
+
 def write_frame(stream, header, arrays=()):
-    """arrays: (name, np.ndarray) pairs, sent as f32 or i32 in this order."""
+    """arrays: (name, np.ndarray) pairs, sent as f32 or i32 in this order. Contiguous arrays of
+    the wire's dtype are written from their own memory; the head goes in the same write as a
+    small first array, so a small answer is one write."""
     specs = []
     blobs = []
     for name, a in arrays:
         kind = 'i32' if np.issubdtype(a.dtype, np.integer) else 'f32'
-        data = np.asarray(a, dtype=DTYPES[kind])  # tobytes() writes C order; 0-d arrays stay 0-d
-        specs.append({'name': name, 'dtype': kind, 'shape': list(data.shape)})
-        blobs.append(data.tobytes())
-    raw = json.dumps({**header, 'arrays': specs}).encode('utf-8')
-    payload_len = sum(len(b) for b in blobs)
-    stream.write(PREFIX.pack(MAGIC, len(raw), payload_len))
-    stream.write(raw)
-    for b in blobs:
-        stream.write(b)
+        data = np.ascontiguousarray(a, dtype=DTYPES[kind])  # C order (a copy only when not already)
+        specs.append({'name': name, 'dtype': kind, 'shape': list(np.shape(a))})
+        blobs.append(data)
+    payload_len = sum(b.nbytes for b in blobs)
+    head = encode_head(header, specs, payload_len)
+    if payload_len <= 1 << 16:
+        write_all(stream, head + b''.join(b.tobytes() for b in blobs))
+    else:
+        write_all(stream, head)
+        for b in blobs:
+            if b.nbytes:
+                write_all(stream, b)
     stream.flush()

@@ -12,6 +12,14 @@ from .objectives import per_sample, training_loss
 MOMENTUM = 'momentum:'
 
 
+def as_tensor(a):
+    """A tensor over a frame's array without copying it when it is writable and aligned (frames
+    read by frames.read_frame are); else over a copy."""
+    if not (a.flags.writeable and a.flags.aligned):
+        a = np.array(a)
+    return torch.from_numpy(a)
+
+
 class RequestError(Exception):
     """A request the worker refuses; the answer says why and the worker goes on."""
 
@@ -37,7 +45,8 @@ def device_name(device):
     if device.type == 'cuda':
         index = device.index if device.index is not None else torch.cuda.current_device()
         return f'CUDA GPU {index}: {torch.cuda.get_device_name(index)} (PyTorch {torch.__version__})'
-    return f'CPU ({platform.machine()}, PyTorch {torch.__version__}, {torch.get_num_threads()} threads)'
+    threads = torch.get_num_threads()
+    return f'CPU ({platform.machine()}, PyTorch {torch.__version__}, {threads} thread{"" if threads == 1 else "s"})'
 
 
 def param_groups(model):
@@ -110,23 +119,26 @@ class Session:
         if x.ndim != 4 or tuple(x.shape[1:]) != (self.height, self.width, self.channels):
             expected = f'[n, {self.height}, {self.width}, {self.channels}]'
             raise RequestError(f'{name}: shape {list(x.shape)}, expected {expected}')
-        # NHWC on the wire (the engine's layout), NCHW for PyTorch.
-        return torch.from_numpy(np.array(x)).to(self.device).permute(0, 3, 1, 2).contiguous()
+        # NHWC on the wire (the engine's layout), NCHW for PyTorch: one copy, the permutation.
+        return as_tensor(x).to(self.device).permute(0, 3, 1, 2).contiguous()
 
+    # The model is put in eval mode when loaded and after each training step, not on every call:
+    # eval() walks every submodule, which a deep network pays thousands of times in one attack.
     def logits(self, arrays):
-        self._model().eval()
+        self._model()
         with torch.no_grad():
             return [('logits', self.forward(self.images(arrays)).cpu().numpy())]
 
     def input_gradient(self, header, arrays):
-        self._model().eval()
+        self._model()
         x = self.images(arrays).requires_grad_(True)
         logits = self.forward(x)
         ref = arrays.get('reference')
         loss = per_sample(header.get('objective'), logits, arrays.get('labels'), arrays.get('targets'),
-                          None if ref is None else torch.from_numpy(np.array(ref)))
+                          None if ref is None else as_tensor(ref))
         grad, = torch.autograd.grad(loss.sum(), x)
-        return [('loss', loss.detach().cpu().numpy()), ('grad', grad.permute(0, 2, 3, 1).cpu().numpy()),
+        # Back to NHWC in one copy on the device, then written to the pipe from that memory.
+        return [('loss', loss.detach().cpu().numpy()), ('grad', grad.permute(0, 2, 3, 1).contiguous().cpu().numpy()),
                 ('logits', logits.detach().cpu().numpy())]
 
     def train_step(self, header, arrays):

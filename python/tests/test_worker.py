@@ -33,6 +33,13 @@ def get_model(width=6, classes=10):
 HYPER = {'learningRate': 0.05, 'momentum': 0.9, 'weightDecay': 5e-4, 'nesterov': True}
 
 
+def owner(a):
+    """The object whose memory an array views, past any chain of views."""
+    while isinstance(a, (np.ndarray, memoryview)):
+        a = a.base if isinstance(a, np.ndarray) else a.obj
+    return a
+
+
 def objective_arrays(kind, n, k, rng):
     labels = rng.integers(0, k, n).astype('i4')
     targets = ((labels + 1 + rng.integers(0, k - 1, n)) % k).astype('i4')
@@ -120,6 +127,87 @@ class FrameTest(unittest.TestCase):
         for message, stream in cases.items():
             with self.assertRaisesRegex(FrameError, message):
                 read_frame(stream)
+
+    def test_payload_starts_aligned_and_arrays_are_writable_views(self):
+        x = np.arange(12, dtype='f4').reshape(3, 4)
+        for op in ('x', 'a longer op name', 'é' * 5):
+            buf = io.BytesIO()
+            write_frame(buf, {'op': op}, [('x', x), ('y', np.array([1, 2, 3], 'i4'))])
+            header_len = struct.unpack_from('<I', buf.getvalue(), 4)[0]
+            self.assertEqual((16 + header_len) % 8, 0, op)
+            buf.seek(0)
+            head, arrays = read_frame(buf)
+            self.assertEqual(head['op'], op)
+            self.assertTrue(arrays['x'].flags.writeable and arrays['x'].flags.aligned)
+            self.assertEqual(arrays['x'].ctypes.data % 8, 0)
+            self.assertTrue(np.array_equal(arrays['x'], x))
+            # Both arrays view one buffer: the frame's payload, read once.
+            self.assertIs(owner(arrays['x']), owner(arrays['y']))
+            self.assertIsInstance(owner(arrays['x']), bytearray)
+
+    def test_unpadded_frames_still_read(self):
+        # A writer that does not pad (the protocol allows it): the TypeScript reader must copy its
+        # arrays; this one reads each payload into a buffer of its own, aligned either way.
+        import json
+        raw = json.dumps({'op': 'x', 'arrays': [{'name': 'v', 'dtype': 'f32', 'shape': [2]}]}).encode()
+        if (16 + len(raw)) % 4 == 0:
+            raw += b' '
+        payload = np.array([1.5, -2.0], 'f4').tobytes()
+        stream = io.BytesIO(struct.pack('<4sIQ', MAGIC, len(raw), len(payload)) + raw + payload)
+        _, arrays = read_frame(stream)
+        self.assertEqual(list(arrays['v']), [1.5, -2.0])
+
+    def test_tensors_view_aligned_writable_arrays_and_copy_others(self):
+        from robustness_lens_worker.session import as_tensor
+        buf = bytearray(np.array([0, 1.5, -2.0], 'f4').tobytes())
+        aligned = np.frombuffer(buf, '<f4')
+        t = as_tensor(aligned)
+        t[0] = 7
+        self.assertEqual(aligned[0], 7, 'a view, not a copy')
+        unaligned = np.frombuffer(bytes(1) + bytes(buf), '<f4', 2, 1)
+        self.assertFalse(unaligned.flags.aligned or unaligned.flags.writeable)
+        self.assertEqual(as_tensor(unaligned).tolist(), [7.0, 1.5])
+
+    def test_writes_whole_frames_through_short_writes_and_short_reads(self):
+        class Trickle(io.RawIOBase):
+            """A raw stream taking or giving at most 7 bytes per call, as a pipe may."""
+            def __init__(self, data=b''):
+                self.data = bytearray(data)
+                self.pos = 0
+
+            def writable(self):
+                return True
+
+            def readable(self):
+                return True
+
+            def write(self, b):
+                chunk = bytes(memoryview(b)[:7])
+                self.data += chunk
+                return len(chunk)
+
+            def readinto(self, b):
+                n = min(7, len(b), len(self.data) - self.pos)
+                b[:n] = self.data[self.pos:self.pos + n]
+                self.pos += n
+                return n
+
+        big = np.random.default_rng(5).random((300, 300)).astype('f4')  # over the one-write size
+        small = np.array([3, 4], 'i4')
+        for arrays in ([('big', big), ('small', small)], [('small', small)]):
+            out = Trickle()
+            write_frame(out, {'op': 'x'}, arrays)
+            head, got = read_frame(Trickle(out.data))
+            self.assertEqual(head['op'], 'x')
+            for name, a in arrays:
+                self.assertTrue(np.array_equal(got[name], a), name)
+
+    def test_non_contiguous_and_other_dtypes_are_sent_in_c_order(self):
+        a = np.arange(24, dtype='f8').reshape(2, 3, 4).transpose(0, 2, 1)
+        head, arrays = self.round_trip({'op': 'x'}, [('a', a), ('n', np.arange(3, dtype=np.int64))])
+        self.assertEqual(arrays['a'].dtype, np.dtype('<f4'))
+        self.assertTrue(np.array_equal(arrays['a'], a.astype('f4')))
+        self.assertEqual(arrays['n'].dtype, np.dtype('<i4'))
 
     def test_worker_answers_a_bad_frame_and_exits(self):
         proc = subprocess.run([sys.executable, '-m', 'robustness_lens_worker'], cwd=PYTHON_DIR,
@@ -241,6 +329,54 @@ class WorkerTest(unittest.TestCase):
                             inputShape={'height': 8, 'width': 8, 'channels': 3}, device='cuda')
         _, out = client.call('logits', [('x', np.zeros((1, 8, 8, 3), 'f4'))])
         self.assertEqual(out['logits'].shape, (1, 10))
+
+    def test_threads_are_set_and_named_truthfully(self):
+        for threads in (1, 2):
+            _, info = self.start(threads=threads)
+            self.assertIn(f', {threads} thread', info['deviceName'])
+
+    @unittest.skipUnless(sys.platform.startswith('linux'), 'pipe sizes are a Linux setting')
+    def test_pipes_are_widened_and_timing_is_reported(self):
+        import fcntl
+        with open('/proc/sys/fs/pipe-max-size') as f:
+            ceiling = int(f.read())
+        env = dict(os.environ, RL_WORKER_TIMING='1')
+        with tempfile.TemporaryFile() as err:
+            client = WorkerClient(sys.executable, env=env, stderr=err)
+            try:
+                client.call('hello')
+                source = {'kind': 'entry', 'entry': 'nets.py:get_model()', 'baseDir': self.dir.name}
+                client.call('load', source=source, inputShape={'height': 8, 'width': 8, 'channels': 3}, device='cpu')
+                x = np.zeros((2, 8, 8, 3), 'f4')
+                for _ in range(3):
+                    client.call('inputGradient', [('x', x), ('labels', np.array([1, 2], 'i4'))], objective='ce')
+                # F_GETPIPE_SZ: both pipes were widened by the worker, up to the system's ceiling.
+                for stream in (client.proc.stdin, client.proc.stdout):
+                    self.assertGreaterEqual(fcntl.fcntl(stream.fileno(), 1032), min(1 << 20, ceiling))
+            finally:
+                client.close()
+            err.seek(0)
+            report = err.read().decode()
+        self.assertRegex(report, r'timing: inputGradient: 3 calls, per call [\d.]+ ms waiting and reading, '
+                                 r'[\d.]+ ms computing, [\d.]+ ms writing')
+
+    def test_timing_report_goes_to_the_named_file(self):
+        from unittest import mock
+        from robustness_lens_worker.timing import OpTimes
+        with tempfile.TemporaryDirectory() as d:
+            target = os.path.join(d, 'times.txt')
+            with mock.patch.dict(os.environ, {'RL_WORKER_TIMING': target}):
+                times = OpTimes.from_env()
+                for _ in range(2):
+                    times.wait()
+                    times.read('logits')
+                    times.computed()
+                    times.written()
+                err = io.StringIO()
+                times.report(err)
+            self.assertEqual(err.getvalue(), '')
+            with open(target, encoding='utf-8') as f:
+                self.assertIn('timing: logits: 2 calls, per call', f.read())
 
     def test_mismatched_checkpoint_lists_the_keys(self):
         bad = os.path.join(self.dir.name, 'bad.pt')

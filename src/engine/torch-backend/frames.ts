@@ -2,10 +2,13 @@
  * The torch worker's frames (python/robustness_lens_worker/frames.py; the two agree byte for
  * byte): 'RLTW', the header's length (u32 LE), the payload's length (u64 LE), a JSON header, then
  * the raw little-endian arrays its `arrays` list names, in order. Numbers never travel as JSON.
+ * Writers pad the header with spaces so the payload starts 8-aligned within the frame: the reader
+ * then views the arrays where they arrived instead of copying each one to an aligned buffer.
  */
 
 export const MAGIC = 'RLTW';
 const PREFIX_BYTES = 16;
+const ALIGN = 8;
 const MAX_HEADER = 1 << 20;
 const MAX_PAYLOAD = 4 * 2 ** 30;
 
@@ -36,7 +39,9 @@ export function encodeFrame(
     if (count !== data.length) throw new FrameError(`${name}: ${data.length} values for shape [${shape.join(', ')}]`);
     return { name, dtype: data instanceof Int32Array ? 'i32' : 'f32', shape: [...shape] };
   });
-  const json = Buffer.from(JSON.stringify({ ...header, arrays: specs }), 'utf8');
+  const text = JSON.stringify({ ...header, arrays: specs });
+  const padding = (ALIGN - ((PREFIX_BYTES + Buffer.byteLength(text, 'utf8')) % ALIGN)) % ALIGN;
+  const json = Buffer.from(text + ' '.repeat(padding), 'utf8');
   const payload = arrays.reduce((sum, [, data]) => sum + data.byteLength, 0);
   const out = Buffer.allocUnsafe(PREFIX_BYTES + json.length + payload);
   out.write(MAGIC, 0, 'latin1');
@@ -125,13 +130,27 @@ function decodeFrame(headerBytes: Buffer, payload: Buffer): Frame {
       throw new FrameError(
         `${name}: [${shape.join(', ')}] needs ${bytes} bytes, the payload has ${payload.length - offset} left`,
       );
-    // Copied into an aligned buffer of its own: the payload's offset need not be a multiple of 4.
-    const copy = new ArrayBuffer(bytes);
-    new Uint8Array(copy).set(payload.subarray(offset, offset + bytes));
-    arrays.set(name, { shape, data: dtype === 'f32' ? new Float32Array(copy) : new Int32Array(copy) });
+    arrays.set(name, { shape, data: wireArray(dtype, payload.subarray(offset, offset + bytes)) });
     offset += bytes;
   }
   if (offset !== payload.length)
     throw new FrameError(`the payload has ${payload.length - offset} bytes no array claims`);
   return { header: header as Header, arrays };
+}
+
+/**
+ * The bytes as an array: a view where they sit 4-aligned (a padded frame read whole), else a copy
+ * (a typed array cannot start at an unaligned offset). A view keeps alive the memory the frame was
+ * read into: the frame itself, or the one pipe read (64 KiB at most) a small frame arrived in.
+ */
+function wireArray(dtype: 'f32' | 'i32', bytes: Buffer): WireArray {
+  let buffer = bytes.buffer;
+  let offset = bytes.byteOffset;
+  if (offset % 4 !== 0) {
+    buffer = new ArrayBuffer(bytes.length);
+    new Uint8Array(buffer).set(bytes);
+    offset = 0;
+  }
+  const count = bytes.length / 4;
+  return dtype === 'f32' ? new Float32Array(buffer, offset, count) : new Int32Array(buffer, offset, count);
 }

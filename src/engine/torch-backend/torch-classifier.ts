@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import {
   imageSize,
   type InputGradient,
@@ -34,6 +35,7 @@ export interface TorchModelOptions {
   readonly normalize?: InputNormalization;
   /** cpu, cuda or cuda:N; default CUDA when that PyTorch sees a GPU, else the CPU. */
   readonly device?: string;
+  /** PyTorch's intra-op threads; default every core this process may use, as ONNX Runtime's. */
   readonly threads?: number;
   readonly seed?: number;
   readonly cwd?: string;
@@ -67,7 +69,14 @@ export class TorchClassifier implements TrainableClassifier {
 
   /** Starts the worker and builds the model; rejects with the worker's reason when it cannot. */
   static async create(options: TorchModelOptions): Promise<TorchClassifier> {
-    const worker = TorchWorker.start({ python: options.python, ...(options.cwd ? { cwd: options.cwd } : {}) });
+    // The engine's thread policy for every back end (OnnxClassifier's too): all the cores this
+    // process may use. Left to itself, a PyTorch whose OpenMP counts one core (Debian's here) runs on one.
+    const threads = options.threads ?? os.availableParallelism();
+    const worker = TorchWorker.start({
+      python: options.python,
+      threads,
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+    });
     try {
       const { header } = await worker.request('load', {
         source: options.source,
@@ -75,7 +84,7 @@ export class TorchClassifier implements TrainableClassifier {
         weights: options.weights ?? null,
         normalize: options.normalize ? { mean: [...options.normalize.mean], std: [...options.normalize.std] } : null,
         device: options.device ?? null,
-        threads: options.threads ?? null,
+        threads,
         seed: options.seed ?? null,
       });
       const info: TorchModelInfo = {

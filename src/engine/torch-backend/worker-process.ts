@@ -14,6 +14,11 @@ export interface WorkerOptions {
   readonly python: string;
   /** The worker's working directory (user code may read files relative to it). */
   readonly cwd?: string;
+  /**
+   * PyTorch's intra-op threads, given to OpenMP before PyTorch starts (OMP_NUM_THREADS) so its
+   * thread pool is made that size once; the load request sets torch.set_num_threads too.
+   */
+  readonly threads?: number;
 }
 
 type Pending = { resolve: (frame: Frame) => void; reject: (error: Error) => void };
@@ -67,6 +72,12 @@ export class TorchWorker {
       ...process.env,
       PYTHONPATH: [pythonDir(), process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
       PYTHONDONTWRITEBYTECODE: '1',
+      ...(options.threads ? { OMP_NUM_THREADS: String(options.threads) } : {}),
+      // OpenMP threads that spin after each parallel region hold a core the other threads of the
+      // region, Node and the rest of the machine need: on 2 shared cores PyTorch ran 2-4x slower
+      // on 2 threads than on 1 with the default wait policy, and no slower with PASSIVE. A policy
+      // the user set is kept.
+      OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE',
     };
     const child = spawn(options.python, ['-m', 'robustness_lens_worker'], {
       cwd: options.cwd ?? process.cwd(),
