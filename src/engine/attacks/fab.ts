@@ -22,23 +22,23 @@ export interface FabOptions extends Partial<FabRunSettings> {
   readonly nTargetClasses?: number;
   /** Runs per target; the first starts at the image, later ones at a random point (1 in AutoAttack). */
   readonly nRestarts?: number;
+  /**
+   * With one restart, targets share a model batch while it holds at most this many rows (or one
+   * target's rows, when more): batching targets saves calls, this bounds the memory it costs.
+   */
+  readonly groupRows?: number;
 }
 
 /** AutoAttack's standard FAB-T settings. */
 export const FAB_STANDARD: Required<FabOptions> = {
   nTargetClasses: 9,
   nRestarts: 1,
+  groupRows: 256,
   nIter: 100,
   alphaMax: 0.1,
   eta: 1.05,
   beta: 0.9,
 };
-
-/**
- * Rows below which FAB-T batches several targets together; above it each target runs on its own
- * batch of the rows still robust, as large as the attack's batch.
- */
-export const FAB_GROUP_ROWS = 256;
 
 export async function fabTargeted(
   model: Classifier,
@@ -64,8 +64,8 @@ export async function fabTargeted(
   // treats every row on its own, so the runs toward several targets can share one batch: the same
   // per-row results in fewer calls. A row counts as broken by the first target, in rank order, that
   // breaks it, as in the sequential loop below. The targets are taken in groups of at most
-  // max(rows, FAB_GROUP_ROWS) rows, so a group is never much larger than the attack's own batch:
-  // all nine at once held nine copies of every activation and gradient in ONNX Runtime.
+  // max(rows, groupRows) rows, so a group is never much larger than the attack's own batch: all
+  // nine at once held nine copies of every activation and gradient in ONNX Runtime.
   if (settings.nRestarts === 1) {
     const found = (row: number, adv: Float32Array): void => {
       if (!robust[row]) return;
@@ -75,7 +75,7 @@ export async function fabTargeted(
     for (let first = 0; first < targetCount;) {
       const rows = setIndices(robust);
       if (rows.length === 0) break;
-      const group = Math.min(Math.max(1, Math.floor(FAB_GROUP_ROWS / rows.length)), targetCount - first);
+      const group = Math.min(Math.max(1, Math.floor(settings.groupRows / rows.length)), targetCount - first);
       await fabTargetGroup(
         model,
         { x, labels, rows, ranked, classes, size },
