@@ -30,7 +30,9 @@ function peakResidentMiB(): number | undefined {
 
 /**
  * Starts a new peak (Linux: writing 5 to clear_refs resets VmHWM to the current RSS), so each
- * attack's own peak can be read; false where that is not possible.
+ * attack's own peak can be read; false where that is not possible. The kernel's figure for the
+ * whole process (getrusage, `/usr/bin/time -v`) then covers only the time since the last reset:
+ * with the trace on, the process's peak is the largest traced one.
  */
 export function resetPeak(): boolean {
   try {
