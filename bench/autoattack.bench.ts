@@ -16,6 +16,7 @@ import { KNOWN_NORMALIZATIONS } from '../src/engine/tfjs/normalize-input';
 import { selectTfjsBackend } from '../src/engine/tfjs/select-backend';
 import { TfjsClassifier } from '../src/engine/tfjs/tfjs-classifier';
 import { readCheckpoint } from '../src/engine/train/checkpoint';
+import { memoryFigures, resetPeak } from '../src/engine/util/memory-trace';
 import { Random } from '../src/engine/util/random';
 import { runReference, type ReferenceRun } from './support/autoattack-reference';
 
@@ -33,7 +34,8 @@ import { runReference, type ReferenceRun } from './support/autoattack-reference'
 //   points and not others, so the per-image flags of both sides are compared on a real mix.
 // Settings: AA_N (images, default 100), AA_THREADS (default min(2, cores)), AA_EPS_ROBUST (0.02),
 // AA_EPS_MNIST (0.08), AA_RUN, AA_EPS_TRAINED, AA_WORKLOADS (default robust-like,mnist-bundled,trained),
-// AUTOATTACK_DIR. Never run beside another heavy process.
+// AUTOATTACK_DIR. Never run beside another heavy process. Each workload also reports our peak resident memory per
+// attack (Linux VmHWM, reset before each attack) and the resident memory after the sequence.
 
 const ROOT = process.cwd();
 const N = Number(process.env.AA_N ?? 100);
@@ -51,18 +53,25 @@ interface OurRun {
   readonly robustAfter: Record<string, number>;
   readonly clean: number;
   readonly robust: Uint8Array;
+  /** Per attack: the process's peak resident MiB while it ran (VmHWM, reset before it); Linux only. */
+  readonly peakMiB: Record<string, number | null>;
+  /** Resident MiB when the whole sequence has returned. */
+  readonly rssAfterMiB: number;
 }
 
 async function ours(model: Classifier, x: Float32Array, labels: Int32Array, eps: number): Promise<OurRun> {
   const seconds: Record<string, number> = {};
+  const peakMiB: Record<string, number | null> = {};
   const timed: NamedAttack[] = autoAttackVersion('standard').attacks.map((a) => ({
     name: a.name,
     run: async (m, b, t, c) => {
       const start = performance.now();
+      const peakReset = resetPeak();
       try {
         return await a.run(m, b, t, c);
       } finally {
         seconds[a.name] = (seconds[a.name] ?? 0) + (performance.now() - start) / 1000;
+        peakMiB[a.name] = peakReset ? (memoryFigures().peakMiB ?? null) : null;
       }
     },
   }));
@@ -71,7 +80,15 @@ async function ours(model: Classifier, x: Float32Array, labels: Int32Array, eps:
   const total = (performance.now() - start) / 1000;
   const robustAfter: Record<string, number> = {};
   for (const step of out.afterEach) robustAfter[step.name] = step.robust.reduce((s, v) => s + v, 0);
-  return { seconds, total_s: total, robustAfter, clean: out.clean.reduce((s, v) => s + v, 0), robust: out.robust };
+  return {
+    seconds,
+    total_s: total,
+    robustAfter,
+    clean: out.clean.reduce((s, v) => s + v, 0),
+    robust: out.robust,
+    peakMiB,
+    rssAfterMiB: memoryFigures().rssMiB,
+  };
 }
 
 function per100(seconds: number, n: number): number {
@@ -104,6 +121,9 @@ function report(workload: string, eps: number, n: number, our: OurRun, ref: Refe
       ratio_total: ref ? Number((ref.total_s / our.total_s).toFixed(2)) : null,
       ours_clean: our.clean,
       ours_robust_after: our.robustAfter,
+      // Memory of this process (our side only: the reference runs in its own Python process).
+      ours_peak_rss_mib: our.peakMiB,
+      ours_rss_after_mib: our.rssAfterMiB,
       ours_robust_accuracy: ourRobust / n,
       reference_clean: ref?.clean ?? null,
       reference_robust_accuracy: refRobust === null ? null : refRobust / n,

@@ -1,4 +1,5 @@
 import type { Classifier } from '../model/classifier';
+import { memoryTraceEnabled, resetPeak, traceMemory } from '../util/memory-trace';
 import { apgdCe, apgdDlr, apgdTargeted, APGD_DEFAULTS, APGD_T_DEFAULTS, subBatch } from './apgd';
 import type { Attack, AttackBatch, AttackContext, ThreatModel } from './attack';
 import { setIndices } from './batch-rows';
@@ -68,8 +69,10 @@ export async function runSequence(
   const robust = Uint8Array.from(clean);
   const xAdv = Float32Array.from(x);
   const afterEach: { name: AttackName; robust: Uint8Array }[] = [];
+  const trace = memoryTraceEnabled();
   for (const attack of attacks) {
     const idx = setIndices(robust);
+    if (trace) resetPeak();
     if (idx.length > 0) {
       // The reference seeds each attack alike, so the order of attacks does not shift randomness.
       const out = await attack.run(model, subBatch(batch, idx), threat, context);
@@ -81,6 +84,7 @@ export async function runSequence(
       });
     }
     afterEach.push({ name: attack.name, robust: Uint8Array.from(robust) });
+    if (trace) traceMemory(`${attack.name} on ${idx.length} points`);
   }
   return { clean, afterEach, robust, xAdv };
 }

@@ -22,12 +22,18 @@ export interface FabOptions extends Partial<FabRunSettings> {
   readonly nTargetClasses?: number;
   /** Runs per target; the first starts at the image, later ones at a random point (1 in AutoAttack). */
   readonly nRestarts?: number;
+  /**
+   * With one restart, targets share a model batch while it holds at most this many rows (or one
+   * target's rows, when more): batching targets saves calls, this bounds the memory it costs.
+   */
+  readonly groupRows?: number;
 }
 
 /** AutoAttack's standard FAB-T settings. */
 export const FAB_STANDARD: Required<FabOptions> = {
   nTargetClasses: 9,
   nRestarts: 1,
+  groupRows: 256,
   nIter: 100,
   alphaMax: 0.1,
   eta: 1.05,
@@ -55,26 +61,32 @@ export async function fabTargeted(
   const targetCount = Math.min(settings.nTargetClasses, classes - 1);
 
   // With one restart (AutoAttack standard's) no run has a random start, and a FAB run without one
-  // treats every row on its own, so the runs toward all targets share one batch: the same per-row
-  // results in a ninth of the calls. Taking the targets in order afterwards keeps what the
-  // sequential loop below keeps: a row counts as broken by the first target that breaks it.
+  // treats every row on its own, so the runs toward several targets can share one batch: the same
+  // per-row results in fewer calls. A row counts as broken by the first target, in rank order, that
+  // breaks it, as in the sequential loop below. The targets are taken in groups of at most
+  // max(rows, groupRows) rows, so a group is never much larger than the attack's own batch: all
+  // nine at once held nine copies of every activation and gradient in ONNX Runtime.
   if (settings.nRestarts === 1) {
-    const rows = setIndices(robust);
-    if (rows.length === 0) return { xAdv, robust };
     const found = (row: number, adv: Float32Array): void => {
       if (!robust[row]) return;
       robust[row] = 0;
       xAdv.set(adv, row * size);
     };
-    await fabAllTargets(
-      model,
-      { x, labels, rows, ranked, classes, size },
-      targetCount,
-      threat,
-      context,
-      settings,
-      found,
-    );
+    for (let first = 0; first < targetCount;) {
+      const rows = setIndices(robust);
+      if (rows.length === 0) break;
+      const group = Math.min(Math.max(1, Math.floor(settings.groupRows / rows.length)), targetCount - first);
+      await fabTargetGroup(
+        model,
+        { x, labels, rows, ranked, classes, size },
+        { first, count: group },
+        threat,
+        context,
+        settings,
+        found,
+      );
+      first += group;
+    }
     return { xAdv, robust };
   }
 
@@ -116,14 +128,14 @@ interface FabRows {
 }
 
 /**
- * The first-restart runs toward the 2nd..(targetCount+1)-th ranked classes of every row, as one
- * batch of targetCount x rows; `broken(row, adv)` is called target by target, in rank order, for
- * every row the run toward that target put inside eps and misclassified.
+ * The first-restart runs toward the ranked classes first+2..first+count+1 of every row, as one
+ * batch of count x rows; `broken(row, adv)` is called target by target, in rank order, for every
+ * row the run toward that target put inside eps and misclassified.
  */
-async function fabAllTargets(
+async function fabTargetGroup(
   model: Classifier,
   batch: FabRows,
-  targetCount: number,
+  targetRange: { readonly first: number; readonly count: number },
   threat: ThreatModel,
   context: AttackContext,
   settings: FabRunSettings,
@@ -131,17 +143,17 @@ async function fabAllTargets(
 ): Promise<void> {
   const { x, labels, rows, ranked, classes, size } = batch;
   const m = rows.length;
-  const total = m * targetCount;
+  const total = m * targetRange.count;
   const x0 = new Float32Array(total * size);
   const subLabels = new Int32Array(total);
   const targets = new Int32Array(total);
-  for (let t = 0; t < targetCount; t++) {
+  for (let t = 0; t < targetRange.count; t++) {
     for (let j = 0; j < m; j++) {
       const row = rows[j] ?? 0;
       const at = t * m + j;
       x0.set(x.subarray(row * size, (row + 1) * size), at * size);
       subLabels[at] = labels[row] ?? 0;
-      targets[at] = ranked[row * classes + t + 1] ?? 0;
+      targets[at] = ranked[row * classes + targetRange.first + t + 1] ?? 0;
     }
   }
   const run = await fabRun(model, { x0, labels: subLabels, targets, m: total }, threat, context, settings, undefined);

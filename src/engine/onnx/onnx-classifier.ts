@@ -129,7 +129,13 @@ export class OnnxClassifier implements Classifier {
   private session(key: string, build: () => Uint8Array): Promise<InferenceSession> {
     let session = this.sessions.get(key);
     if (!session) {
-      session = this.ort.InferenceSession.create(build(), sessionOptions(this.threads, this.provider));
+      session = this.ort.InferenceSession.create(build(), {
+        ...sessionOptions(this.threads, this.provider),
+        // ORT's CPU arena keeps the largest batch's activations of every graph until the session
+        // is released, one arena per graph (attacks compile one per objective and batch size);
+        // without it each run's buffers go back to the allocator when the run ends.
+        enableCpuMemArena: false,
+      });
       // A failed compile is not cached: the next call reports it again.
       session.catch(() => this.sessions.delete(key));
       this.sessions.set(key, session);

@@ -104,6 +104,37 @@ describe('FAB-T', () => {
     );
   });
 
+  it('gives the same result whatever the grouping of targets into batches (one restart)', async () => {
+    const mlp = randomMlpClassifier(SHAPE, CLASSES, 24, 9);
+    const batch = await labelledBatch(mlp, 12, 38);
+    const threat: ThreatModel = { norm: 'L2', eps: 0.4 };
+    const allAtOnce = await fabTargeted(mlp, batch, threat, { seed: 0 }, { ...FAST, groupRows: 1000 });
+    // Some points break and some do not, else the comparison says little.
+    assert.ok(allAtOnce.robust.includes(0) && allAtOnce.robust.includes(1), String(allAtOnce.robust));
+    for (const groupRows of [1, 30]) {
+      const grouped = await fabTargeted(mlp, batch, threat, { seed: 0 }, { ...FAST, groupRows });
+      assert.deepEqual(grouped.robust, allAtOnce.robust, `groupRows ${groupRows}`);
+      assert.deepEqual(grouped.xAdv, allAtOnce.xAdv, `groupRows ${groupRows}`);
+    }
+  });
+
+  it('never sends the model more than max(rows, groupRows) rows, only the rows still robust', async () => {
+    const batch = await labelledBatch(linear, 10, 39);
+    const counting = countingClassifier(linear);
+    const threat: ThreatModel = { norm: 'Linf', eps: 0.05 };
+    const outcome = await fabTargeted(counting, batch, threat, { seed: 0 }, { nIter: 3, groupRows: 25 });
+    await assertOutcomeValid(linear, batch, threat, outcome);
+    const sizes = counting.batchSizes.slice(1);
+    assert.ok(
+      sizes.every((m) => m <= 25),
+      JSON.stringify(sizes),
+    );
+    // The first group is two targets of every point; the last, one target of the points still robust.
+    assert.equal(sizes[0], 20);
+    const robustLeft = outcome.robust.filter((r) => r === 1).length;
+    assert.ok((sizes.at(-1) ?? 0) >= robustLeft, JSON.stringify(sizes));
+  });
+
   it('stops when the checkpoint throws', async () => {
     const batch = await labelledBatch(linear, 4, 36);
     const counting = countingClassifier(linear);
