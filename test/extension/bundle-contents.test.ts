@@ -57,6 +57,10 @@ describe('what each process loads', () => {
       'src/engine/model/pass-through.ts',
       // AutoAttack's version names, for the attacks pick.
       'src/engine/attacks/version-names.ts',
+      // The PyTorch entry's parser and the weights-file kinds the worker reads, shared with the
+      // editor's prompts so both accept the same entries and files (pure functions and constants).
+      'src/engine/torch/entry.ts',
+      'src/engine/run/torch-eval-source.ts',
     ]);
     assert.deepEqual(
       inputs.filter((f) => f.startsWith('src/engine/') && !allowed.has(f)),
