@@ -8,6 +8,7 @@ import type { RunSummary } from '../../src/engine/run/run-messages';
 import { e2eSkip, startCodeServer, type CodeServer } from './code-server';
 import { answerQuickInput, readJson, runFolders, waitFor } from './run-helpers';
 import { clickAt, openFile, openWorkbench, screenshot, waitForLens } from './workbench';
+import { PADDED_NET_PY as MODEL } from '../helpers/padded-net';
 
 // End-to-end: a PyTorch model the engine cannot build (a ZeroPad2d) gets "Evaluate robustness
 // (runs your PyTorch)" in a trusted workspace; the command asks before running the file, then
@@ -17,23 +18,6 @@ const SHOTS = path.join(OUT, 'screenshots');
 const PYTHON = '/usr/bin/python3';
 const LENS = 'Evaluate robustness (runs your PyTorch)';
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
-
-const MODEL = `import torch.nn as nn
-
-
-class Padded(nn.Module):
-    def __init__(self, width=4):
-        super().__init__()
-        self.body = nn.Sequential(nn.Conv2d(1, width, 3, stride=2), nn.ReLU(), nn.ZeroPad2d(1),
-                                  nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(4 * width, 10))
-
-    def forward(self, x):
-        return self.body(x)
-
-
-def padded_net():
-    return Padded(4)
-`;
 
 function torchMissing(): string | false {
   return spawnSync(PYTHON, ['-c', 'import torch, numpy']).status === 0 ? false : `no torch for ${PYTHON}`;

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { commandUri } from './command-uri';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { ParamsReport } from '../../core/params/summary-report';
@@ -30,12 +31,7 @@ interface Target {
 
 /** The model a command runs: the lens's (file and model name) or the active editor's. */
 async function resolveTarget(client: LanguageClient, uriArg: unknown, modelArg: unknown): Promise<Target | undefined> {
-  const uri =
-    typeof uriArg === 'string'
-      ? vscode.Uri.parse(uriArg)
-      : uriArg instanceof vscode.Uri
-        ? uriArg
-        : vscode.window.activeTextEditor?.document.uri;
+  const uri = commandUri(uriArg);
   if (!uri) {
     void vscode.window.showInformationMessage(
       'Robustness Lens: open a model file first (an *.arch.yaml spec, a RobArch config, ' +

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { commandUri } from './command-uri';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { ParamsReport } from '../../core/params/summary-report';
@@ -113,12 +114,7 @@ async function evaluateOnPyTorch(
   modelArg: unknown,
 ): Promise<void> {
   if (!(await ensureTrusted())) return;
-  const uri =
-    typeof uriArg === 'string'
-      ? vscode.Uri.parse(uriArg)
-      : uriArg instanceof vscode.Uri
-        ? uriArg
-        : vscode.window.activeTextEditor?.document.uri;
+  const uri = commandUri(uriArg);
   if (!uri || uri.scheme !== 'file' || !uri.fsPath.endsWith('.py')) {
     void vscode.window.showWarningMessage('Robustness Lens: open a PyTorch model file (saved on disk) first.');
     return;

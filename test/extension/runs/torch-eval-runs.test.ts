@@ -14,26 +14,11 @@ import { listRuns } from '../../../src/extension/runs/run-listing';
 import { RunQueue, type RunEntry } from '../../../src/extension/runs/run-queue';
 import { entryFor, torchEvalRequest } from '../../../src/extension/runs/torch-eval-request';
 import { NO_TORCH, PYTHON } from '../../engine/weights/torch-support';
+import { PADDED_NET_PY as MODEL } from '../../helpers/padded-net';
 
 const WORKER = path.join(__dirname, '..', '..', '..', 'engine-worker.js');
 
 /** A model the engine cannot build (ZeroPad2d), made by a factory, for 28x28 digits. */
-const MODEL = `import torch.nn as nn
-
-
-class Padded(nn.Module):
-    def __init__(self, width=4):
-        super().__init__()
-        self.body = nn.Sequential(nn.Conv2d(1, width, 3, stride=2), nn.ReLU(), nn.ZeroPad2d(1),
-                                  nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(4 * width, 10))
-
-    def forward(self, x):
-        return self.body(x)
-
-
-def padded_net():
-    return Padded(4)
-`;
 
 describe("an evaluation on the user's PyTorch through the run queue", { skip: NO_TORCH }, () => {
   it('runs the entry of the lens on the torch back end, flags untrained weights, and lists the run', async (t) => {
