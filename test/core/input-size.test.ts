@@ -48,6 +48,23 @@ describe('the input size MACs are counted at', () => {
     assert.equal(summarize(small).inputSize, 28);
   });
 
+  it('is the input_size an architecture spec declares (CIFAR-small: 32), and the schema refuses a side below 1', () => {
+    const spec = fs.readFileSync(repoPath('examples/cifar-small.arch.yaml'), 'utf8');
+    assert.match(spec, /^input_size: 32$/m);
+    const network = only('cifar-small.arch.yaml', spec);
+    assert.deepEqual(impliedInputSize(network), { size: 32, why: 'the size the file declares' });
+    const summary = summarize(network);
+    assert.equal(summary.inputSize, 32);
+    // The stem conv (3 -> 16, 3x3, stride 1, no bias) at 32x32: 27 MACs per output value.
+    assert.equal(summary.rows[0]?.macs.known ? summary.rows[0].macs.value : undefined, 32 * 32 * 16 * 27);
+    const without = only('cifar-small.arch.yaml', spec.replace(/^input_size: 32\n/m, ''));
+    assert.equal(summarize(without).inputSize, 224);
+    const refused = readModelFile('bad.arch.yaml', spec.replace(/^input_size: 32$/m, 'input_size: 0'));
+    assert.equal(refused.network, undefined);
+    assert.equal(refused.diagnostics[0]?.code, 'RL102');
+    assert.match(refused.diagnostics[0]?.message ?? '', /input_size/);
+  });
+
   it("says nothing when a global pool makes any side fit (torchvision ResNet): the caller's default applies", () => {
     const network = only('resnet.py', fs.readFileSync(repoPath('examples/pytorch/resnet.py'), 'utf8'));
     assert.equal(impliedInputSize(network), undefined);

@@ -16,6 +16,8 @@ export interface ResidualDesign {
   readonly format: SourceFormat;
   readonly inputChannels: number;
   readonly numClasses: number;
+  /** The square input side the file declares (MACs are counted there). */
+  readonly inputSize?: number;
   readonly budget?: Budget;
   readonly source?: SourceRange;
   readonly notes: readonly Diagnostic[];

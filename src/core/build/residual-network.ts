@@ -30,6 +30,7 @@ export function buildResidualNetwork(design: ResidualDesign): Network {
     file: design.file,
     format: design.format,
     inputChannels: design.inputChannels,
+    ...(design.inputSize ? { inputSize: design.inputSize } : {}),
     stem,
     stages,
     head: { layers: head, numClasses: known(design.numClasses), source: design.headSource },

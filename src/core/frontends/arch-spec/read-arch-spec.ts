@@ -128,6 +128,7 @@ export function readArchSpec(file: string, text: string): ReadResult {
     format: 'arch-spec',
     inputChannels: spec.input_channels ?? 3,
     numClasses: spec.num_classes ?? 1000,
+    ...(spec.input_size !== undefined ? { inputSize: spec.input_size } : {}),
     budget,
     source: source.rangeOf([]),
     notes,

@@ -24,6 +24,7 @@ export interface ArchSpec {
   budget?: number | string;
   input_channels?: number;
   num_classes?: number;
+  input_size?: number;
   stem: {
     width: number;
     kernel?: number;
