@@ -32,13 +32,15 @@ import { runReference, type ReferenceRun } from './support/autoattack-reference'
 // - trained: where AA_RUN names a run folder of `train examples/mnist-small.arch.yaml`, its weights on
 //   the digits' true labels at AA_EPS_TRAINED (0.1), against the reference too: attacks break some
 //   points and not others, so the per-image flags of both sides are compared on a real mix.
-// Settings: AA_N (images, default 100), AA_THREADS (default min(2, cores)), AA_EPS_ROBUST (0.02),
+// Settings: AA_N (images, default 100), AA_BATCH (images per batch on both sides, default AA_N: one batch;
+// AutoAttack's own scripts take 100 to 500), AA_THREADS (default min(2, cores)), AA_EPS_ROBUST (0.02),
 // AA_EPS_MNIST (0.08), AA_RUN, AA_EPS_TRAINED, AA_WORKLOADS (default robust-like,mnist-bundled,trained),
 // AUTOATTACK_DIR. Never run beside another heavy process. Each workload also reports our peak resident memory per
 // attack (Linux VmHWM, reset before each attack) and the resident memory after the sequence.
 
 const ROOT = process.cwd();
 const N = Number(process.env.AA_N ?? 100);
+const BATCH = Math.min(N, Number(process.env.AA_BATCH ?? N) || N);
 const THREADS = Number(process.env.AA_THREADS ?? Math.min(2, os.cpus().length));
 const EPS_ROBUST = Number(process.env.AA_EPS_ROBUST ?? 0.02);
 const EPS_MNIST = Number(process.env.AA_EPS_MNIST ?? 0.08);
@@ -76,16 +78,28 @@ async function ours(model: Classifier, x: Float32Array, labels: Int32Array, eps:
     },
   }));
   const start = performance.now();
-  const out = await runSequence(model, { x, labels, n: labels.length }, { norm: 'Linf', eps }, timed, { seed: SEED });
-  const total = (performance.now() - start) / 1000;
+  const n = labels.length;
+  const d = x.length / n;
   const robustAfter: Record<string, number> = {};
-  for (const step of out.afterEach) robustAfter[step.name] = step.robust.reduce((s, v) => s + v, 0);
+  const robust = new Uint8Array(n);
+  let clean = 0;
+  // Batches of BATCH images, each a whole AutoAttack sequence, as the reference's bs does.
+  for (let from = 0; from < n; from += BATCH) {
+    const to = Math.min(n, from + BATCH);
+    const batch = { x: x.subarray(from * d, to * d), labels: labels.subarray(from, to), n: to - from };
+    const out = await runSequence(model, batch, { norm: 'Linf', eps }, timed, { seed: SEED });
+    for (const step of out.afterEach)
+      robustAfter[step.name] = (robustAfter[step.name] ?? 0) + step.robust.reduce((s, v) => s + v, 0);
+    clean += out.clean.reduce((s, v) => s + v, 0);
+    robust.set(out.robust, from);
+  }
+  const total = (performance.now() - start) / 1000;
   return {
     seconds,
     total_s: total,
     robustAfter,
-    clean: out.clean.reduce((s, v) => s + v, 0),
-    robust: out.robust,
+    clean,
+    robust,
     peakMiB,
     rssAfterMiB: memoryFigures().rssMiB,
   };
@@ -108,12 +122,14 @@ function report(workload: string, eps: number, n: number, our: OurRun, ref: Refe
   });
   const ourRobust = our.robust.reduce((s, v) => s + v, 0);
   const refRobust = ref ? ref.robust.reduce((s, v) => s + v, 0) : null;
-  const differ = ref ? ref.robust.filter((v, i) => v !== our.robust[i]).length : null;
+  const differing = ref ? ref.robust.flatMap((v, i) => (v !== our.robust[i] ? [i] : [])) : null;
+  const differ = differing ? differing.length : null;
   console.log(
     JSON.stringify({
       task: 'autoattack-standard',
       workload,
       n,
+      batch: BATCH,
       eps,
       threads: THREADS,
       ours_total_s_per_100: per100(our.total_s, n),
@@ -128,6 +144,8 @@ function report(workload: string, eps: number, n: number, our: OurRun, ref: Refe
       reference_clean: ref?.clean ?? null,
       reference_robust_accuracy: refRobust === null ? null : refRobust / n,
       flags_differing: differ,
+      // Image indices (first 50) whose final robust flag differs: each side draws its own random starts.
+      differing_images: differing?.slice(0, 50) ?? null,
       reference_torch: ref?.torch ?? null,
     }),
   );
@@ -208,7 +226,12 @@ async function againstReference(
     console.error(`${workload}: ours ${our.total_s.toFixed(1)} s ${JSON.stringify(our.seconds)}; now the reference`);
     const dir = process.env.AUTOATTACK_DIR;
     const ref = dir
-      ? runReference(ROOT, dir, { network, state, normalization, x, labels, shape: SHAPE, eps, seed: SEED }, THREADS)
+      ? runReference(
+          ROOT,
+          dir,
+          { network, state, normalization, x, labels, shape: SHAPE, eps, seed: SEED, batch: BATCH },
+          THREADS,
+        )
       : undefined;
     if (!dir) console.log('reference AutoAttack: not measured (set AUTOATTACK_DIR to a checkout of fra31/auto-attack)');
     report(workload, eps, N, our, ref);

@@ -6,7 +6,8 @@ labels and eps the engine's AutoAttack benchmark (bench/autoattack.bench.ts) use
 MANIFEST is a JSON object {"network", "mean", "std", "tensors": [[shape, offset], ...],
 "input": [n, h, w, c, offset], "labels": [...], "eps", "seed"} over the float32 file DATA, as
 python/ir_forward.py reads it (tensors in the engine's order and layouts). Runs AutoAttack
-"standard" (Linf) on the CPU with T threads, the whole set as one batch, and prints one JSON object:
+"standard" (Linf) on the CPU with T threads, in batches of B images (--batch; default the whole set),
+and prints one JSON object:
 seconds per attack (each attack's perturb calls, timed), robust count after each attack, and the
 per-image robust flags at the end. DIR is a checkout of fra31/auto-attack (never vendored here).
 """
@@ -25,6 +26,7 @@ def main():
     parser.add_argument('data')
     parser.add_argument('--autoattack-dir', required=True)
     parser.add_argument('--threads', type=int, default=1)
+    parser.add_argument('--batch', type=int, default=0)
     a = parser.parse_args()
     sys.path.insert(0, a.autoattack_dir)
     from autoattack import AutoAttack
@@ -66,7 +68,7 @@ def main():
     timed(adversary.fab, lambda: 'fab-t' if adversary.fab.targeted else 'fab')
     timed(adversary.square, lambda: 'square')
     start = time.perf_counter()
-    x_adv = adversary.run_standard_evaluation(x, y, bs=n)
+    x_adv = adversary.run_standard_evaluation(x, y, bs=a.batch or n)
     total = time.perf_counter() - start
     with torch.no_grad():
         clean = (model(x).argmax(1) == y)

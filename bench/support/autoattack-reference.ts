@@ -29,6 +29,8 @@ export interface ReferenceWorkload {
   readonly shape: { readonly height: number; readonly width: number; readonly channels: number };
   readonly eps: number;
   readonly seed: number;
+  /** Images per batch (AutoAttack's bs). */
+  readonly batch: number;
 }
 
 /**
@@ -80,6 +82,8 @@ export function runReference(
       autoattackDir,
       '--threads',
       String(threads),
+      '--batch',
+      String(work.batch),
     ];
     // The reference's progress (one line per attack) shows on our stderr as it runs.
     const out = spawnSync(python, args, {
