@@ -1,5 +1,5 @@
 import { GraphBuilder } from './graph-builder';
-import { NCHWC_DOMAIN } from './blocked-layout';
+import { NCHWC_DOMAIN } from './nchwc-ops';
 import type { OnnxRuntime } from './load-onnxruntime';
 
 /** Blocks narrower than this leave ORT's blocked kernels no faster than its plain ones. */

@@ -1,51 +1,8 @@
+import { fuseIntoBlockedConvs } from './blocked-conv-fusion';
 import type { GraphBuilder, Shape } from './graph-builder';
-import { AttributeType, type AttributeMessage, type NodeMessage } from './onnx-proto';
-
-/** ORT's operator domain of its blocked-layout CPU kernels (MLAS's NCHWc). */
-export const NCHWC_DOMAIN = 'com.microsoft.nchwc';
-
-/** Ops applied element by element, whose inputs of the output's shape may be in any one layout. */
-const ELEMENTWISE = new Set([
-  'Abs',
-  'Add',
-  'And',
-  'Cast',
-  'Clip',
-  'Div',
-  'Elu',
-  'Equal',
-  'Erf',
-  'Exp',
-  'Greater',
-  'GreaterOrEqual',
-  'HardSigmoid',
-  'Identity',
-  'LeakyRelu',
-  'Less',
-  'LessOrEqual',
-  'Log',
-  'Max',
-  'Min',
-  'Mul',
-  'Neg',
-  'Not',
-  'Or',
-  'Pow',
-  'Reciprocal',
-  'Relu',
-  'Sigmoid',
-  'Sign',
-  'Softplus',
-  'Sqrt',
-  'Sub',
-  'Sum',
-  'Tanh',
-  'Where',
-  'Xor',
-]);
-
-/** Element-wise ops whose output is boolean: ORT reorders float tensors only. */
-const BOOLEAN = new Set(['And', 'Equal', 'Greater', 'GreaterOrEqual', 'Less', 'LessOrEqual', 'Not', 'Or', 'Xor']);
+import { BOOLEAN, ELEMENTWISE, NCHWC_DOMAIN } from './nchwc-ops';
+import { floatAttr, int, intAttr, ints, intsAttr } from './onnx-attributes';
+import type { AttributeMessage, NodeMessage } from './onnx-proto';
 
 /**
  * Output positions (batch times height times width) below which a conv stays plain. The graphs
@@ -103,87 +60,7 @@ class BlockedLayoutPass {
   run(): void {
     for (const node of this.g.takeNodes()) this.rewrite(node);
     for (const output of this.g.outputNames()) this.plain(output);
-    this.fuse();
-  }
-
-  /**
-   * Folds into the blocked Conv producing a value that nothing else reads the Add of that value
-   * and another blocked value (the kernel accumulates onto its optional fourth input: a residual
-   * addition, or two gradients of one value summed) and then an activation the kernel applies to
-   * its output (ReLU; the Clip of a ReLU mask). Each saves a pass over the activation.
-   */
-  private fuse(): void {
-    const nodes = this.g.takeNodes();
-    const blocked = new Set(this.blocked.values());
-    const uses = new Map<string, number>();
-    const use = (v: string): void => void uses.set(v, (uses.get(v) ?? 0) + 1);
-    for (const n of nodes) for (const i of n.input) if (i !== '') use(i);
-    for (const o of this.g.outputNames()) use(o);
-    const producer = new Map<string, number>();
-    nodes.forEach((n, k) => n.output.forEach((o) => producer.set(o, k)));
-    const removed = new Set<number>();
-    /** The index of the blocked Conv whose output only `v`'s one reader reads. */
-    const soleConv = (v: string): number | undefined => {
-      const k = producer.get(v);
-      if (k === undefined || removed.has(k) || uses.get(v) !== 1) return undefined;
-      const p = nodes[k] as NodeMessage;
-      return p.domain === NCHWC_DOMAIN && p.opType === 'Conv' && !p.attribute.some((a) => a.name === 'activation')
-        ? k
-        : undefined;
-    };
-    nodes.forEach((n, k) => {
-      if (n.domain || !blocked.has(n.output[0] as string)) return;
-      if (n.opType === 'Add' && n.input.length === 2) {
-        for (const side of [0, 1]) {
-          const v = n.input[side] as string;
-          const other = n.input[1 - side] as string;
-          const p = v === other ? undefined : soleConv(v);
-          if (p === undefined || (nodes[p] as NodeMessage).input.length > 3) continue;
-          const conv = nodes[p] as NodeMessage;
-          const input = [...conv.input];
-          while (input.length < 3) input.push('');
-          nodes[k] = { ...conv, input: [...input, other], output: [...n.output] };
-          removed.add(p);
-          producer.set(n.output[0] as string, k);
-          return;
-        }
-        return;
-      }
-      const params = this.activation(n);
-      if (params === undefined) return;
-      const p = soleConv(n.input[0] as string);
-      if (p === undefined) return;
-      const conv = nodes[p] as NodeMessage;
-      const attribute = [...conv.attribute, str('activation', n.opType)];
-      if (params.length > 0) attribute.push({ name: 'activation_params', type: AttributeType.FLOATS, floats: params });
-      nodes[k] = { ...conv, attribute, output: [...n.output] };
-      removed.add(p);
-      producer.set(n.output[0] as string, k);
-    });
-    nodes.forEach((n, k) => {
-      if (!removed.has(k)) this.g.append(n);
-    });
-  }
-
-  /** The parameters of an activation the blocked Conv can apply to its output, or undefined. */
-  private activation(n: NodeMessage): number[] | undefined {
-    switch (n.opType) {
-      case 'Relu':
-      case 'Sigmoid':
-      case 'Tanh':
-        return [];
-      case 'LeakyRelu':
-        return [floatAttr(n, 'alpha') ?? 0.01];
-      case 'HardSigmoid':
-        return [floatAttr(n, 'alpha') ?? 0.2, floatAttr(n, 'beta') ?? 0.5];
-      case 'Clip': {
-        const low = this.g.floatsOf(n.input[1] ?? '');
-        const high = this.g.floatsOf(n.input[2] ?? '');
-        return low?.length === 1 && high?.length === 1 ? [low[0] as number, high[0] as number] : undefined;
-      }
-      default:
-        return undefined;
-    }
+    fuseIntoBlockedConvs(this.g, new Set(this.blocked.values()));
   }
 
   private rewrite(node: NodeMessage): void {
@@ -490,30 +367,4 @@ class BlockedLayoutPass {
 
 function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-function int(name: string, value: number): AttributeMessage {
-  return { name, type: AttributeType.INT, i: value };
-}
-
-function ints(name: string, values: readonly number[]): AttributeMessage {
-  return { name, type: AttributeType.INTS, ints: [...values] };
-}
-
-function str(name: string, value: string): AttributeMessage {
-  return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
-}
-
-function intAttr(node: NodeMessage, name: string): number | undefined {
-  const a = node.attribute.find((x) => x.name === name);
-  return a?.i === undefined ? undefined : Number(a.i);
-}
-
-function intsAttr(node: NodeMessage, name: string): number[] | undefined {
-  const a = node.attribute.find((x) => x.name === name);
-  return a?.ints === undefined ? undefined : a.ints.map(Number);
-}
-
-function floatAttr(node: NodeMessage, name: string): number | undefined {
-  return node.attribute.find((x) => x.name === name)?.f;
 }

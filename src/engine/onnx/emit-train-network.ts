@@ -4,15 +4,8 @@ import type { InputNormalization } from '../tfjs/normalize-input';
 import { UnsupportedModelError } from '../tfjs/unsupported-model-error';
 import type { GraphBuilder, Shape } from './graph-builder';
 import { activationValue } from './param-activations';
-import {
-  affineValue,
-  batchNormEvalAffine,
-  batchNormTrain,
-  convValue,
-  foldValues,
-  linearValue,
-  type ConvGeometry,
-} from './param-ops';
+import { batchNormEvalAffine, batchNormTrain, foldValues } from './param-batch-norm';
+import { affineValue, convValue, linearValue, type ConvGeometry } from './param-ops';
 import { emitPool, need, passThrough, standardizeNorm, walkNetwork } from './ir-walk';
 import type { Tape } from './tape';
 import { flattenChannelsLast, scaleByGate, spatialMean } from './tensor-ops';

@@ -3,10 +3,11 @@ import * as fs from 'node:fs';
 import { before, describe, it } from 'node:test';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { nchwcBlockSize } from '../../../src/engine/onnx/block-size';
-import { blockLayouts, NCHWC_DOMAIN } from '../../../src/engine/onnx/blocked-layout';
+import { blockLayouts } from '../../../src/engine/onnx/blocked-layout';
 import { bufferInput, paramInput } from '../../../src/engine/onnx/emit-train-network';
 import { float, GraphBuilder, size, type Shape } from '../../../src/engine/onnx/graph-builder';
 import { loadOnnxRuntime, onnxRuntimeProblem, type OnnxRuntime } from '../../../src/engine/onnx/load-onnxruntime';
+import { NCHWC_DOMAIN } from '../../../src/engine/onnx/nchwc-ops';
 import { decodeNodes, type NodeMessage } from '../../../src/engine/onnx/onnx-proto';
 import {
   evalGradientModel,

@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import type { ModelState, SgdHyper, TrainObjective } from '../../../src/engine/model/classifier';
 import { onnxRuntimeProblem } from '../../../src/engine/onnx/load-onnxruntime';
 import { OnnxTrainableClassifier } from '../../../src/engine/onnx/onnx-trainable-classifier';
-import { setWeightGradientFormulation } from '../../../src/engine/onnx/param-ops';
+import { setWeightGradientFormulation } from '../../../src/engine/onnx/conv-weight-gradient';
 import { selectTfjsBackend } from '../../../src/engine/tfjs/select-backend';
 import { TRAINING_CASES as CASES } from './design-cases';
 import { networkFromText, perturbedTfjsModel, randomValues, relativeError } from './parity-support';
