@@ -24,9 +24,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
-      // Prettier lays code out at 120 columns; this catches what it cannot break (strings, comments). A long
-      // regular expression may stay whole: splitting one into a RegExp of concatenated strings hides it.
-      'max-len': ['error', { code: 120, ignoreRegExpLiterals: true }],
+      // Prettier lays code out at 120 columns; this catches what it cannot break (strings, comments, regular
+      // expressions). A long pattern is written as a list of alternatives or as consecutive literal pieces
+      // (test/helpers/regexp.ts). Only a URL, which cannot be broken, may run longer.
+      'max-len': ['error', { code: 120, ignoreUrls: true }],
       'no-restricted-imports': 'off',
     },
   },
@@ -48,6 +49,12 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // Being split into smaller files on another branch, which takes its one long pattern (the names a module
+    // inherits from nn.Module) along; the pattern is rewrapped after that merge and this block goes.
+    files: ['src/core/frontends/pytorch/builtins.ts'],
+    rules: { 'max-len': ['error', { code: 120, ignoreUrls: true, ignoreRegExpLiterals: true }] },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

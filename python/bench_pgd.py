@@ -107,7 +107,8 @@ def main():
         return
     pgd10 = bench.pgd10(a.repeats)
     step = bench.train(a.train_repeats)
-    print(json.dumps({'torch': torch.__version__, 'threads': a.threads, 'pgd10_images_per_s': pgd10, 'train_step_images_per_s': step}))
+    print(json.dumps({'torch': torch.__version__, 'threads': a.threads, 'pgd10_images_per_s': pgd10,
+                      'train_step_images_per_s': step}))
 
 
 if __name__ == '__main__':

@@ -52,8 +52,10 @@ def main() -> None:
         for module_name, sub in model.named_modules():
             own = sum(p.numel() for p in sub.parameters(recurse=False))
             if own or not list(sub.children()):
-                entries.append({"name": module_name, "class": type(sub).__name__, "params": own, "line": created_at.get(id(sub))})
-        models[name] = {"total": sum(p.numel() for p in model.parameters()), "modules": entries, "fx": forward_graph(model, created_at)}
+                entries.append({"name": module_name, "class": type(sub).__name__, "params": own,
+                                "line": created_at.get(id(sub))})
+        models[name] = {"total": sum(p.numel() for p in model.parameters()), "modules": entries,
+                        "fx": forward_graph(model, created_at)}
     print(json.dumps({"torch": torch.__version__, "models": models, "errors": errors}))
 
 

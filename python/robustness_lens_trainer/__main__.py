@@ -80,13 +80,17 @@ def _run(args, run_dir, saved, world, events, run, stopping):
     if args.sync_batch_norm and world.distributed and world.device.type == 'cuda':
         model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
     amp = args.amp and world.device.type == 'cuda'
-    notes = [f'{world.size} process(es), {"nccl" if world.device.type == "cuda" and world.distributed else "gloo" if world.distributed else "no process group"}']
+    process_group = ('nccl' if world.device.type == 'cuda' and world.distributed
+                     else 'gloo' if world.distributed else 'no process group')
+    notes = [f'{world.size} process(es), {process_group}']
     if args.amp and not amp:
         notes.append('--amp asked for, but mixed precision runs on GPUs only: float32 on the CPU')
     if world.distributed and any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules()) \
             and not (args.sync_batch_norm and world.device.type == 'cuda'):
-        notes.append('BatchNorm uses each process\'s shard for its batch statistics (SyncBatchNorm needs GPUs and --sync-batch-norm)')
-    device_name = torch.cuda.get_device_name(world.device) if world.device.type == 'cuda' else platform.processor() or 'cpu'
+        notes.append('BatchNorm uses each process\'s shard for its batch statistics '
+                     '(SyncBatchNorm needs GPUs and --sync-batch-norm)')
+    device_name = (torch.cuda.get_device_name(world.device) if world.device.type == 'cuda'
+                   else platform.processor() or 'cpu')
     if world.main:
         write_json_atomic(os.path.join(run_dir, 'environment.json'), {
             'backend': 'pytorch', 'device': f'{world.device.type} ({device_name})', 'notes': notes,
@@ -98,9 +102,11 @@ def _run(args, run_dir, saved, world, events, run, stopping):
                      'device': f'{world.device.type} x{world.size}', 'notes': notes})
     history = []
     try:
-        status, history, message = train(model, splits, config, world, run, events, amp=amp, stop=lambda: stopping['flag'])
+        status, history, message = train(model, splits, config, world, run, events, amp=amp,
+                                         stop=lambda: stopping['flag'])
     except Cancelled:
-        status, message = 'cancelled', 'stopped by a signal; every finished epoch is saved in checkpoint.pt and --resume continues from there'
+        status, message = 'cancelled', ('stopped by a signal; every finished epoch is saved in checkpoint.pt '
+                                        'and --resume continues from there')
         history = _saved_history(run.checkpoint_path)
     except Exception as error:  # noqa: reported in the run folder, then re-raised for the exit code
         if world.main:

@@ -49,7 +49,9 @@ def load_checkpoint(path, config):
     old = saved['run']['config']
     for key in FIXED:
         if old.get(key) != config.get(key):
-            raise CheckpointError(f'cannot resume: the checkpoint was trained with {key} = {old.get(key)!r}, not {config.get(key)!r}')
+            raise CheckpointError(f'cannot resume: the checkpoint was trained with {key} = {old.get(key)!r}, '
+                                  f'not {config.get(key)!r}')
     if old['threat'] != config['threat']:
-        raise CheckpointError(f'cannot resume: the checkpoint was trained with eps {old["threat"]["eps"]} ({old["threat"]["norm"]})')
+        raise CheckpointError('cannot resume: the checkpoint was trained with '
+                              f'eps {old["threat"]["eps"]} ({old["threat"]["norm"]})')
     return saved

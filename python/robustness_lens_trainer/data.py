@@ -61,5 +61,6 @@ def write_data_file(path, shape, num_classes, splits, dtype='float32'):
         entries[name] = {'n': int(len(labels)), 'images': offset, 'labels': offset + len(raw)}
         chunks += [raw, lab]
         offset += len(raw) + len(lab)
-    header = json.dumps({'version': 1, 'dtype': dtype, 'shape': list(shape), 'numClasses': num_classes, 'splits': entries}).encode()
+    header = json.dumps({'version': 1, 'dtype': dtype, 'shape': list(shape), 'numClasses': num_classes,
+                         'splits': entries}).encode()
     write_bytes_atomic(path, MAGIC + len(header).to_bytes(4, 'little') + header + b''.join(chunks))

@@ -35,7 +35,8 @@ def catastrophic_overfitting(history):
     latest = history[-1]
     best = max(h['pgdAccuracy'] for h in history[:-1])
     if best >= 0.1 and latest['pgdAccuracy'] < 0.5 * best and latest['fgsmAccuracy'] - latest['pgdAccuracy'] > 0.3:
-        return (f'PGD accuracy fell from {100 * best:.1f}% to {100 * latest["pgdAccuracy"]:.1f}% while FGSM accuracy is '
-                f'{100 * latest["fgsmAccuracy"]:.1f}%: catastrophic overfitting (Wong et al., 2020). Use PGD training, '
+        return (f'PGD accuracy fell from {100 * best:.1f}% to {100 * latest["pgdAccuracy"]:.1f}% '
+                f'while FGSM accuracy is {100 * latest["fgsmAccuracy"]:.1f}%: '
+                'catastrophic overfitting (Wong et al., 2020). Use PGD training, '
                 'a smaller FGSM step, or stop at the previous epoch.')
     return None

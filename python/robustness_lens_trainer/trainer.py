@@ -4,7 +4,6 @@ the seed, epoch and step; `batchSize` is the global batch, split into contiguous
 ranks, and each rank's loss is scaled so that DDP's average of gradients is the gradient of the
 global batch's mean loss (uneven last batches included)."""
 import math
-import os
 import time
 
 import numpy as np
@@ -122,9 +121,11 @@ def train(model, data, config, world, run, events, amp=False, stop=lambda: False
             scaler.scale(local * world.size / len(idx)).backward()
             step_loss, step_correct = all_sum(world, [float(local.detach()), float((logits.argmax(1) == y[sl]).sum())])
             if not math.isfinite(step_loss):
-                last = 'no epoch finished, so there is no checkpoint' if epoch == 0 else f'the checkpoint of epoch {epoch} is kept'
-                return 'diverged', history, (f'the training loss became {step_loss / len(idx)} at epoch {epoch + 1}, step '
-                                             f'{step + 1} (learning rate {lr:.3g}); {last}. Lower the learning rate or check the data.')
+                last = ('no epoch finished, so there is no checkpoint' if epoch == 0
+                        else f'the checkpoint of epoch {epoch} is kept')
+                return 'diverged', history, (f'the training loss became {step_loss / len(idx)} at epoch {epoch + 1}, '
+                                             f'step {step + 1} (learning rate {lr:.3g}); {last}. '
+                                             'Lower the learning rate or check the data.')
             scaler.step(optimizer)
             scaler.update()
             loss_sum += step_loss
@@ -135,13 +136,15 @@ def train(model, data, config, world, run, events, amp=False, stop=lambda: False
             remaining = (epochs - epoch - 1) * n + (n - seen)
             detail = {'epoch': epoch + 1, 'epochs': epochs, 'step': step + 1, 'steps': steps,
                       'loss': step_loss / len(idx), 'imagesPerSecond': rate, 'etaSeconds': remaining / rate}
-            events.progress({'type': 'progress', 'phase': f'epoch {epoch + 1}/{epochs}', 'done': epoch * steps + step + 1,
-                             'total': epochs * steps, 'etaSeconds': detail['etaSeconds'], 'imagesPerSecond': rate,
-                             'detail': detail}, step + 1 == steps)
+            events.progress({'type': 'progress', 'phase': f'epoch {epoch + 1}/{epochs}',
+                             'done': epoch * steps + step + 1, 'total': epochs * steps,
+                             'etaSeconds': detail['etaSeconds'], 'imagesPerSecond': rate, 'detail': detail},
+                            step + 1 == steps)
         broadcast_buffers(world, model)
         clean, fgsm, pgd = evaluate(model, eval_x, eval_y, config, world, mix(config['seed'], epoch, 0xE7A1))
-        metrics = {'epoch': epoch + 1, 'trainLoss': loss_sum / max(1, seen), 'trainAccuracy': correct_sum / max(1, seen),
-                   'learningRate': lr, 'eps': eps, 'cleanAccuracy': clean, 'fgsmAccuracy': fgsm, 'pgdAccuracy': pgd,
+        metrics = {'epoch': epoch + 1, 'trainLoss': loss_sum / max(1, seen),
+                   'trainAccuracy': correct_sum / max(1, seen), 'learningRate': lr, 'eps': eps,
+                   'cleanAccuracy': clean, 'fgsmAccuracy': fgsm, 'pgdAccuracy': pgd,
                    'seconds': time.time() - epoch_start}
         history.append(metrics)
         if world.main:

@@ -62,5 +62,6 @@ def make_run(run_dir, n_train=24, n_eval=12, entry='small()', init_seed=0, **ove
     config = {**CONFIG, **overrides}
     with open(os.path.join(run_dir, 'config.json'), 'w', encoding='utf-8') as f:
         json.dump({'kind': 'train', 'config': config, 'torch': {
-            'dataFile': 'data.rlds', 'model': {'kind': 'entry', 'entry': f'model.py:{entry}', 'baseDir': run_dir, 'init': 'init.pt'}}}, f)
+            'dataFile': 'data.rlds',
+            'model': {'kind': 'entry', 'entry': f'model.py:{entry}', 'baseDir': run_dir, 'init': 'init.pt'}}}, f)
     return config

@@ -49,7 +49,8 @@ class InitWeightsTest(unittest.TestCase):
         # A learning rate of 0: the weights after one epoch are exactly the ones the run started from.
         run = self.fine_tuning_run('tuned', wrapped, epochs=1, learningRate=0.0, weightDecay=0.0, momentum=0.0)
         fresh = torch.load(os.path.join(run, 'init.pt'))
-        self.assertFalse(all(torch.equal(fresh[k], given[k]) for k in given), 'the given weights are not the fresh ones')
+        self.assertFalse(all(torch.equal(fresh[k], given[k]) for k in given),
+                         'the given weights are not the fresh ones')
         self.assertEqual(main(['--run', run]), 0)
         saved = torch.load(os.path.join(run, 'checkpoint.pt'))['model']
         self.assertEqual(sorted(saved), sorted(given))
@@ -60,7 +61,8 @@ class InitWeightsTest(unittest.TestCase):
         x, y = splits['eval']
         model.eval()
         with torch.no_grad():
-            expected = float((model(torch.from_numpy(x).permute(0, 3, 1, 2)).argmax(1) == torch.from_numpy(y)).float().mean())
+            predicted = model(torch.from_numpy(x).permute(0, 3, 1, 2)).argmax(1)
+            expected = float((predicted == torch.from_numpy(y)).float().mean())
         history = read_json(os.path.join(run, 'result.json'))['history']
         self.assertAlmostEqual(history[0]['cleanAccuracy'], expected, places=9)
 

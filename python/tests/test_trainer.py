@@ -109,12 +109,14 @@ class TrainerTest(unittest.TestCase):
         self.assertIn('no checkpoint', message)
 
     def test_every_method_and_schedule_trains(self):
-        for method, schedule, norm in (('fast', 'cyclic', 'Linf'), ('trades', 'step', 'L2'), ('standard', 'constant', 'Linf')):
+        for method, schedule, norm in (('fast', 'cyclic', 'Linf'), ('trades', 'step', 'L2'),
+                                       ('standard', 'constant', 'Linf')):
             with self.subTest(method=method):
                 eps = 0.1 if norm == 'Linf' else 0.5
                 # TRADES with BatchNorm: its two passes and the statistics' single update.
                 entry = 'small(batch_norm=True)' if method == 'trades' else 'small()'
-                run = self.run_folder(method, entry=entry, method=method, schedule=schedule, epochs=1, threat={'norm': norm, 'eps': eps})
+                run = self.run_folder(method, entry=entry, method=method, schedule=schedule, epochs=1,
+                                      threat={'norm': norm, 'eps': eps})
                 status, history, _ = direct(run)
                 self.assertEqual(status, 'completed')
                 self.assertTrue(all(v == v for v in history[0].values()))

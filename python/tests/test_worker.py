@@ -14,7 +14,6 @@ from support import HAS_TORCH, PYTHON_DIR, needs_torch
 if HAS_TORCH:
     import numpy as np
     import torch
-    import torch.nn as nn
     import torch.nn.functional as F
     from robustness_lens_worker.client import WorkerClient, WorkerError
     from robustness_lens_worker.frames import FrameError, read_frame, write_frame, MAGIC

@@ -65,8 +65,18 @@ function residentMb(pid: number): number | undefined {
   }
 }
 
-const MEMORY_FAILURE =
-  /heap out of memory|allocation failed|invalid (array|table|string) length|invalid size error|could not allocate memory|out of memory/i;
+/** What V8 and Node write to stderr when a process runs out of memory, as alternatives of one pattern. */
+const MEMORY_FAILURE = new RegExp(
+  [
+    'heap out of memory',
+    'allocation failed',
+    'invalid (array|table|string) length',
+    'invalid size error',
+    'could not allocate memory',
+    'out of memory',
+  ].join('|'),
+  'i',
+);
 
 /**
  * Sends analysis requests to the analysis process one at a time, restarting it when it dies or

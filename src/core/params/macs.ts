@@ -8,8 +8,19 @@ import type { Shape } from './shapes';
  * as fvcore and most papers count GMACs; norms, activations and pooling add no MACs here.
  */
 /** Layers with weights that multiply none with the activations: lookups, norms, a bare nn.Parameter. */
-const NO_MACS =
-  /^(Parameter|Embedding|EmbeddingBag|LayerNorm|LayerNormalization|GroupNorm|GroupNormalization|SyncBatchNorm|(Batch|Instance)Norm[123]d|BatchNormalization)$/;
+const NO_MACS = new Set([
+  'Parameter',
+  'Embedding',
+  'EmbeddingBag',
+  'LayerNorm',
+  'LayerNormalization',
+  'GroupNorm',
+  'GroupNormalization',
+  'SyncBatchNorm',
+  'BatchNormalization',
+]);
+/** BatchNorm1d..3d and InstanceNorm1d..3d, which have no MACs either. */
+const NO_MACS_RANKED = /^(Batch|Instance)Norm[123]d$/;
 
 export function layerMacs(layer: Layer, output: Shape | undefined): Fact<number> {
   switch (layer.kind) {
@@ -31,7 +42,7 @@ export function layerMacs(layer: Layer, output: Shape | undefined): Fact<number>
       // A part the front end could not evaluate may hold anything.
       if (!layer.params.known) return unknown('a part of the model is not known');
       // A layer with weights not counted here (LSTM, attention, Conv1d) multiplies them: 0 would be a wrong figure.
-      return layer.params.value === 0 || NO_MACS.test(layer.className)
+      return layer.params.value === 0 || NO_MACS.has(layer.className) || NO_MACS_RANKED.test(layer.className)
         ? known(0)
         : unknown(`the MACs of ${layer.className} are not counted`);
     default:

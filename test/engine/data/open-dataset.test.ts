@@ -4,14 +4,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openDataset, readCifar10, readImageFolder, readMnistIdx } from '../../../src/engine/data';
 import { repoPath } from '../../helpers/paths';
+import { joinRegExp } from '../../helpers/regexp';
 import { assertDatasetError } from './errors';
 import { copyFixture, fixture, tempDir } from './fixtures';
 
 const BUNDLED = repoPath('dist-test', 'data', 'mnist-bundled');
 
 /** Every layout the message must offer. */
-const LAYOUTS =
-  /"mnist" for the bundled MNIST digits[\s\S]*MNIST or Fashion-MNIST: t10k-images-idx3-ubyte[\s\S]*CIFAR-10: test_batch\.bin[\s\S]*CIFAR-100: test\.bin[\s\S]*an image folder: one sub-folder of PNG or JPEG images per class/;
+const LAYOUTS = joinRegExp(
+  /"mnist" for the bundled MNIST digits[\s\S]*/,
+  /MNIST or Fashion-MNIST: t10k-images-idx3-ubyte[\s\S]*/,
+  /CIFAR-10: test_batch\.bin[\s\S]*/,
+  /CIFAR-100: test\.bin[\s\S]*/,
+  /an image folder: one sub-folder of PNG or JPEG images per class/,
+);
 
 describe('openDataset', () => {
   it('opens the bundled digits for "mnist"', () => {

@@ -5,6 +5,7 @@ import { explainNativeFailure, missingLibrary } from '../../../src/engine/tfjs/n
 import { selectTfjsBackend, type BackendProbe } from '../../../src/engine/tfjs/select-backend';
 import { tfjsWasmDir } from '../../../src/engine/tfjs/locate-files';
 import { wasmGradientKernelsInstalled } from '../../../src/engine/tfjs/wasm-gradient-kernels';
+import { joinRegExp } from '../../helpers/regexp';
 
 function moduleNotFound(name: string): Error {
   return Object.assign(new Error(`Cannot find module '${name}'\nRequire stack:\n- /x/dist/engine-worker.js`), {
@@ -32,7 +33,10 @@ describe('selectTfjsBackend', () => {
     assert.match(notes, /threads do not work under Node/);
     assert.match(
       notes,
-      /@tensorflow\/tfjs-node-gpu is not installed: npm install @tensorflow\/tfjs-node-gpu@4\.22\.0 in \/opt\/robustness-lens to train and attack on the GPU \(needs CUDA 11\.2 \+ cuDNN 8\.1/,
+      joinRegExp(
+        /@tensorflow\/tfjs-node-gpu is not installed: npm install @tensorflow\/tfjs-node-gpu@4\.22\.0 /,
+        /in \/opt\/robustness-lens to train and attack on the GPU \(needs CUDA 11\.2 \+ cuDNN 8\.1/,
+      ),
     );
     assert.match(notes, /@tensorflow\/tfjs-node is not installed/);
     assert.equal(selected.notes.filter((n) => n.includes('tfjs-node-gpu')).length, 1, 'one line about the GPU');

@@ -11,8 +11,12 @@ export interface EditSites {
   readonly dilations: readonly SourceRange[];
 }
 
-const ACTIVATION_TOKEN =
-  /\b(ReLU6?|LeakyReLU|ELU|SiLU|GELU|Mish|Hardswish|Sigmoid|Tanh|Softplus|PReLU|relu6?|relu_|leaky_relu|elu|silu|gelu|mish|hardswish|softplus)\b/;
+/** Activation classes of torch.nn, then the functions of torch.nn.functional, as patterns. */
+const ACTIVATION_NAMES = [
+  ...['ReLU6?', 'LeakyReLU', 'ELU', 'SiLU', 'GELU', 'Mish', 'Hardswish', 'Sigmoid', 'Tanh', 'Softplus', 'PReLU'],
+  ...['relu6?', 'relu_', 'leaky_relu', 'elu', 'silu', 'gelu', 'mish', 'hardswish', 'softplus'],
+];
+const ACTIVATION_TOKEN = new RegExp(String.raw`\b(${ACTIVATION_NAMES.join('|')})\b`);
 const NORM_TOKEN = /\b(BatchNorm2d|InstanceNorm2d|LayerNorm|GroupNorm)\b/;
 
 /**

@@ -64,8 +64,12 @@ export const COUNTED_SIGNATURES: Record<string, Signature> = {
   Bilinear: { params: ['in1_features', 'in2_features', 'out_features', 'bias'], defaults: { bias: T } },
 };
 
-const RANKED_FREE =
-  /^(Max|Avg|AdaptiveAvg|AdaptiveMax|LP|FractionalMax)Pool[123]d$|^MaxUnpool[123]d$|^(Constant|Reflection|Replication|Zero|Circular)Pad[123]d$/;
+/** Pooling, unpooling and padding layers in their 1d, 2d and 3d forms. */
+const RANKED_FREE = [
+  /^(Max|Avg|AdaptiveAvg|AdaptiveMax|LP|FractionalMax)Pool[123]d$/,
+  /^MaxUnpool[123]d$/,
+  /^(Constant|Reflection|Replication|Zero|Circular)Pad[123]d$/,
+];
 const FREE = new Set([
   'Dropout1d',
   'Dropout3d',
@@ -90,7 +94,7 @@ const FREE = new Set([
 ]);
 
 export function isCountedLayerClass(name: string): boolean {
-  return name in COUNTED_SIGNATURES || FREE.has(name) || RANKED_FREE.test(name);
+  return name in COUNTED_SIGNATURES || FREE.has(name) || RANKED_FREE.some((pattern) => pattern.test(name));
 }
 
 /** A positive integer as PyTorch's constructors need it, with the reason when it is not one. */
