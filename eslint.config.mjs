@@ -50,12 +50,7 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // Being split into smaller files on another branch, which takes its one long pattern (the names a module
-    // inherits from nn.Module) along; the pattern is rewrapped after that merge and this block goes.
-    files: ['src/core/frontends/pytorch/builtins.ts'],
-    rules: { 'max-len': ['error', { code: 120, ignoreUrls: true, ignoreRegExpLiterals: true }] },
-  },
+
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { ...globals.node }, sourceType: 'commonjs' },

@@ -7,8 +7,42 @@ import { asNumber, NONE, num, truthy, unknownValue, type ModuleNode, type PyValu
 import { ValueMethods } from './value-methods';
 
 /** What every nn.Module has besides what its class sets: its public API and private state. */
-const MODULE_API =
-  /^(_.*|training|forward|parameters|named_parameters|buffers|named_buffers|children|named_children|modules|named_modules|train|eval|to|cuda|cpu|apply|state_dict|load_state_dict|zero_grad|requires_grad_|register_\w+|add_module|get_submodule|get_parameter|get_buffer|extra_repr|half|float|double|type|share_memory|dump_patches|T_destination|call_super_init)$/;
+const MODULE_API_NAMES = [
+  'training',
+  'forward',
+  'parameters',
+  'named_parameters',
+  'buffers',
+  'named_buffers',
+  'children',
+  'named_children',
+  'modules',
+  'named_modules',
+  'train',
+  'eval',
+  'to',
+  'cuda',
+  'cpu',
+  'apply',
+  'state_dict',
+  'load_state_dict',
+  'zero_grad',
+  'requires_grad_',
+  'add_module',
+  'get_submodule',
+  'get_parameter',
+  'get_buffer',
+  'extra_repr',
+  'half',
+  'float',
+  'double',
+  'type',
+  'share_memory',
+  'dump_patches',
+  'T_destination',
+  'call_super_init',
+];
+const MODULE_API = new RegExp(`^(_.*|register_\\w+|${MODULE_API_NAMES.join('|')})$`);
 
 /**
  * Whether a module has an attribute its evaluation did not set: false for a user class built on
