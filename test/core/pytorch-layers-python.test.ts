@@ -129,7 +129,7 @@ class Net(nn.Module):
   },
 };
 
-/** Not built in PyTorch: it imports a module that is not there. */
+/** Not built in PyTorch: they import a module that is not there. */
 const STATIC_ONLY: Record<string, CountFixture> = {
   'a ModuleList child reassigned to something not known is not counted as empty': {
     source: `${HEADER}from somewhere_unknown import combine
@@ -141,6 +141,37 @@ class Net(nn.Module):
         self.layers = combine(self.layers, [nn.Linear(3, 3)])
 `,
     expected: /not statically known|unknown|not defined/,
+  },
+  'a ModuleList of modules not known says so': {
+    source: `${HEADER}from somewhere_unknown import make_layers
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 3)
+        self.layers = nn.ModuleList(make_layers())
+`,
+    expected: /a ModuleList of modules not statically known/,
+  },
+  'a ModuleDict of modules not known says so': {
+    source: `${HEADER}from somewhere_unknown import make_heads
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.heads = nn.ModuleDict(make_heads())
+`,
+    expected: /a ModuleDict of modules not statically known/,
+  },
+  'a Sequential holding a module not known names the element': {
+    source: `${HEADER}from somewhere_unknown import Block
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(3, 3), Block())
+`,
+    expected: /an element of Sequential is not a module statically known/,
   },
 };
 
