@@ -1,7 +1,6 @@
-import { describe, it } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe } from 'node:test';
 import { usePythonParser } from '../helpers/python';
-import { staticTotal, torchAvailable, torchCounts } from '../helpers/torch-truth';
+import { countFixtureTests, type CountFixture } from '../helpers/torch-truth';
 
 usePythonParser();
 
@@ -13,7 +12,7 @@ usePythonParser();
 const HEADER = 'import math\nimport numpy as np\nimport torch\nfrom torch import nn\n\n';
 
 /** Expected: PyTorch's count (worked out by hand, checked against PyTorch), or why it is unknown. */
-const FIXTURES: Record<string, { source: string; expected: number | RegExp }> = {
+const FIXTURES: Record<string, CountFixture> = {
   'RegNet-style quantised widths (float32 log, round, pow, divide, int, tolist, set, diff)': {
     source: `${HEADER}class Net(nn.Module):
     def __init__(self, depth=18, w_0=80, w_a=34.01, w_m=2.25, quant=8):
@@ -79,24 +78,5 @@ const FIXTURES: Record<string, { source: string; expected: number | RegExp }> = 
 };
 
 describe('constant arithmetic in model code (math, torch, NumPy)', () => {
-  for (const [name, { source, expected }] of Object.entries(FIXTURES)) {
-    it(name, () => {
-      const total = staticTotal(source);
-      if (typeof expected === 'number') assert.equal(total, expected);
-      else assert.match(String(total), expected);
-    });
-  }
-
-  it(
-    "every stated count is PyTorch's",
-    { skip: torchAvailable ? false : "Debian's PyTorch is not installed", timeout: 300_000 },
-    () => {
-      const truth = torchCounts(Object.fromEntries(Object.entries(FIXTURES).map(([k, v]) => [k, v.source])));
-      for (const [name, { source, expected }] of Object.entries(FIXTURES)) {
-        const total = staticTotal(source);
-        if (typeof total === 'number') assert.equal(total, truth[name], name);
-        if (typeof expected === 'number') assert.equal(truth[name], expected, `${name}: the expectation is PyTorch's`);
-      }
-    },
-  );
+  countFixtureTests(FIXTURES);
 });

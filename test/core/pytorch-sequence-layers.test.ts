@@ -1,12 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { networksOf, readModelFile, summarize } from '../../src/core';
 import { usePythonParser } from '../helpers/python';
-import { staticTotal, TORCH_PYTHON, torchAvailable, torchCounts } from '../helpers/torch-truth';
+import { countFixtureTests, type CountFixture, torchAvailable, torchPerName } from '../helpers/torch-truth';
 
 usePythonParser();
 
@@ -57,7 +53,7 @@ function net(body: string, extra = ''): string {
 }
 
 /** Expected: PyTorch's count (checked against PyTorch where it is installed), or why it is unknown. */
-const FIXTURES: Record<string, { source: string; expected: number | RegExp; torchRefuses?: true }> = {
+const FIXTURES: Record<string, CountFixture> = {
   'nn.LSTM with its defaults': {
     source: net('self.rnn = nn.LSTM(10, 20)'),
     expected: stacked(LSTM, 10, 20),
@@ -373,7 +369,7 @@ class Net(nn.Module):
 };
 
 /** Not statically known, though PyTorch may build them: unknown with the reason, never a number. */
-const NOT_KNOWN: Record<string, { source: string; expected: RegExp }> = {
+const NOT_KNOWN: Record<string, CountFixture> = {
   'an LSTM width imported from a file not read': {
     source: net('self.rnn = nn.LSTM(4, WIDTH)', 'from settings import WIDTH\n\n'),
     expected: /hidden_size is not statically known|WIDTH|settings/,
@@ -395,58 +391,8 @@ const NOT_KNOWN: Record<string, { source: string; expected: RegExp }> = {
   },
 };
 
-const PER_MODULE = `
-import importlib.util, json, sys, torch
-out = []
-for file in sys.argv[1:]:
-    spec = importlib.util.spec_from_file_location('fixture', file)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    net = module.Net()
-    counts = {name: sum(p.numel() for p in m.parameters()) for name, m in net.named_modules()}
-    counts.update({name: p.numel() for name, p in net.named_parameters()})
-    out.append(counts)
-print(json.dumps(out))
-`;
-
-/** For each source, PyTorch's count under each name of named_modules() and named_parameters() of `Net()`. */
-function torchPerName(sources: readonly string[]): Record<string, number>[] {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'torch-names-'));
-  try {
-    const files = sources.map((source, i) => {
-      const file = path.join(dir, `model_${i}.py`);
-      fs.writeFileSync(file, source);
-      return file;
-    });
-    const raw = execFileSync(TORCH_PYTHON, ['-c', PER_MODULE, ...files], { encoding: 'utf8', timeout: 300_000 });
-    return JSON.parse(raw) as Record<string, number>[];
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 describe('torch.nn recurrent and Transformer layers', () => {
-  for (const [name, { source, expected }] of Object.entries({ ...FIXTURES, ...NOT_KNOWN })) {
-    it(name, () => {
-      const total = staticTotal(source);
-      if (typeof expected === 'number') assert.equal(total, expected);
-      else assert.match(String(total), expected);
-    });
-  }
-
-  it(
-    "every stated count is PyTorch's; what PyTorch refuses is unknown",
-    { skip: torchAvailable ? false : "Debian's PyTorch is not installed", timeout: 300_000 },
-    () => {
-      const truth = torchCounts(Object.fromEntries(Object.entries(FIXTURES).map(([k, v]) => [k, v.source])));
-      for (const [name, { source, expected, torchRefuses }] of Object.entries(FIXTURES)) {
-        const total = staticTotal(source);
-        if (typeof total === 'number') assert.equal(total, truth[name], name);
-        if (typeof expected === 'number') assert.equal(truth[name], expected, `${name}: the expectation is PyTorch's`);
-        if (torchRefuses) assert.match(String(truth[name]), /^error/, `${name}: PyTorch refuses it`);
-      }
-    },
-  );
+  countFixtureTests(FIXTURES, NOT_KNOWN);
 
   it(
     "each layer is PyTorch's module of the same name, with its count",

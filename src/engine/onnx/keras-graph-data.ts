@@ -1,6 +1,10 @@
 /**
  * A TF.js LayersModel as plain data (keras-graph.ts reads it with tfjs-layers). Kept apart so the
  * ONNX emitters and classifiers that consume it load no tfjs.
+ *
+ * Not core's KerasGraph (src/core/frontends/keras/keras-graph.ts), though the names match: that one
+ * is the model file's JSON for counting (snake_case configs, layers linked by name, weight shapes
+ * only); this one is what tfjs built (camelCase configs, values linked by tensor, weight data).
  */
 
 /** One weight of a layer, by its Keras name within the layer ('kernel', 'moving_mean', ...). */

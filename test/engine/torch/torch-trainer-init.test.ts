@@ -4,7 +4,6 @@
  * weights that do not fit the model give one message naming the keys.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,6 +12,7 @@ import { readModelFile } from '../../../src/core';
 import { torchStateDict } from '../../../src/engine/weights/load-weights';
 import { initialState } from '../../../src/engine/weights/initial-weights';
 import { torchStateDictFile } from '../../../src/engine/weights/torch-writer';
+import { runRepoPython } from '../../helpers/repo-python';
 import { cli, PYTHON, readResult, ROOT, runFolderOf, TINY, torchMissing } from './torch-support';
 
 const missing = torchMissing();
@@ -20,32 +20,35 @@ const missing = torchMissing();
 /** One epoch with a learning rate of 0: every learned parameter ends where the run started. */
 const FROZEN = [...TINY, '--epochs', '1', '--lr', '0', '--momentum', '0', '--weight-decay', '0'];
 
-function python(code: string): string {
-  const out = spawnSync(PYTHON, ['-c', code], {
-    encoding: 'utf8',
-    env: { ...process.env, PYTHONPATH: path.join(ROOT, 'python'), PYTHONDONTWRITEBYTECODE: '1' },
-  });
-  assert.equal(out.status, 0, out.stderr);
-  return out.stdout;
+/** `train TARGET --backend torch --init-weights WEIGHTS`, FROZEN; an entry FILE.py:factory() runs trusted. */
+function trainFrom(target: string, weights: string, workspace: string, entry = false): ReturnType<typeof cli> {
+  const given = [...(entry ? ['--trust-code'] : []), '--init-weights', weights, '--workspace', workspace];
+  return cli(['train', target, '--backend', 'torch', ...given, ...FROZEN]);
+}
+
+/** The starting weights the run's config.json records. */
+function recordedInitWeights(runDir: string): string | null {
+  const config = JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8')) as {
+    model: { initWeights: string | null };
+  };
+  return config.model.initWeights;
 }
 
 /** The largest difference between the given file's parameters and the run's final ones (BN statistics left out). */
 function largestChange(given: string, runDir: string, prefix = ''): number {
   const checkpoint = JSON.stringify(path.join(runDir, 'checkpoint.pt'));
   return Number(
-    python(
-      [
-        'import torch',
-        `raw = torch.load(${JSON.stringify(given)})`,
-        'given = raw.get("state_dict", raw)',
-        `given = {k[len(${JSON.stringify(prefix)}):]: v for k, v in given.items()}`,
-        `saved = torch.load(${checkpoint})["model"]`,
-        'stats = ("running_mean", "running_var", "num_batches_tracked")',
-        'keys = [k for k in saved if not k.endswith(stats) and k not in ("mean", "std")]',
-        'assert keys and all(k in given for k in keys), (keys, list(given))',
-        'print(max(float((saved[k].float() - given[k].float()).abs().max()) for k in keys))',
-      ].join('\n'),
-    ).trim(),
+    runRepoPython(PYTHON, [
+      'import torch',
+      `raw = torch.load(${JSON.stringify(given)})`,
+      'given = raw.get("state_dict", raw)',
+      `given = {k[len(${JSON.stringify(prefix)}):]: v for k, v in given.items()}`,
+      `saved = torch.load(${checkpoint})["model"]`,
+      'stats = ("running_mean", "running_var", "num_batches_tracked")',
+      'keys = [k for k in saved if not k.endswith(stats) and k not in ("mean", "std")]',
+      'assert keys and all(k in given for k in keys), (keys, list(given))',
+      'print(max(float((saved[k].float() - given[k].float()).abs().max()) for k in keys))',
+    ]).trim(),
   );
 }
 
@@ -63,24 +66,11 @@ describe('train --backend torch --init-weights', { skip: missing }, () => {
       given,
       torchStateDictFile(torchStateDict(network, shape, initialState(network, shape, 99), undefined)),
     );
-    const run = await cli([
-      'train',
-      model,
-      '--backend',
-      'torch',
-      '--init-weights',
-      given,
-      '--workspace',
-      workspace,
-      ...FROZEN,
-    ]);
+    const run = await trainFrom(model, given, workspace);
     assert.equal(run.code, 0, run.err + run.out);
     const runDir = runFolderOf(run.out);
     assert.equal(largestChange(given, runDir), 0);
-    const config = JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8')) as {
-      model: { initWeights: string | null };
-    };
-    assert.equal(config.model.initWeights, given);
+    assert.equal(recordedInitWeights(runDir), given);
     // Without --init-weights the same seed starts elsewhere: the run above really used the file.
     const fresh = await cli(['train', model, '--backend', 'torch', '--workspace', workspace, ...FROZEN]);
     assert.equal(fresh.code, 0, fresh.err + fresh.out);
@@ -97,82 +87,52 @@ describe('train --backend torch --init-weights', { skip: missing }, () => {
         'nn.Sequential(nn.Flatten(), nn.Linear(784, width), nn.ReLU(), nn.Linear(width, classes))\n',
     );
     const given = path.join(workspace, 'tuned.pt');
-    python(
-      [
-        'import sys, torch',
-        `sys.path.insert(0, ${JSON.stringify(workspace)})`,
-        'from net import tiny',
-        'torch.manual_seed(5)',
-        'm = tiny()',
-        'wrapped = {"module." + k: v for k, v in m.state_dict().items()}',
-        `torch.save({"epoch": 3, "state_dict": wrapped}, ${JSON.stringify(given)})`,
-      ].join('\n'),
-    );
-    const run = await cli([
-      'train',
-      `${file}:tiny(width=16)`,
-      '--backend',
-      'torch',
-      '--trust-code',
-      '--init-weights',
-      given,
-      '--workspace',
-      workspace,
-      ...FROZEN,
+    runRepoPython(PYTHON, [
+      'import sys, torch',
+      `sys.path.insert(0, ${JSON.stringify(workspace)})`,
+      'from net import tiny',
+      'torch.manual_seed(5)',
+      'm = tiny()',
+      'wrapped = {"module." + k: v for k, v in m.state_dict().items()}',
+      `torch.save({"epoch": 3, "state_dict": wrapped}, ${JSON.stringify(given)})`,
     ]);
+    const run = await trainFrom(`${file}:tiny(width=16)`, given, workspace, true);
     assert.equal(run.code, 0, run.err + run.out);
     const runDir = runFolderOf(run.out);
     assert.equal(largestChange(given, runDir, 'module.'), 0);
     // No BatchNorm and a learning rate of 0: the first epoch's clean accuracy is the checkpoint's own.
     const accuracy = Number(
-      python(
-        [
-          'import sys, torch',
-          'from robustness_lens_trainer.data import read_data_file',
-          `sys.path.insert(0, ${JSON.stringify(workspace)})`,
-          'from net import tiny',
-          'm = tiny()',
-          `raw = torch.load(${JSON.stringify(given)})["state_dict"]`,
-          'm.load_state_dict({k[len("module."):]: v for k, v in raw.items()})',
-          `_, splits = read_data_file(${JSON.stringify(path.join(runDir, 'data.rlds'))})`,
-          'x, y = splits["eval"]',
-          'with torch.no_grad():',
-          '    out = m(torch.from_numpy(x).permute(0, 3, 1, 2))',
-          'print(float((out.argmax(1) == torch.from_numpy(y)).float().mean()))',
-        ].join('\n'),
-      ).trim(),
+      runRepoPython(PYTHON, [
+        'import sys, torch',
+        'from robustness_lens_trainer.data import read_data_file',
+        `sys.path.insert(0, ${JSON.stringify(workspace)})`,
+        'from net import tiny',
+        'm = tiny()',
+        `raw = torch.load(${JSON.stringify(given)})["state_dict"]`,
+        'm.load_state_dict({k[len("module."):]: v for k, v in raw.items()})',
+        `_, splits = read_data_file(${JSON.stringify(path.join(runDir, 'data.rlds'))})`,
+        'x, y = splits["eval"]',
+        'with torch.no_grad():',
+        '    out = m(torch.from_numpy(x).permute(0, 3, 1, 2))',
+        'print(float((out.argmax(1) == torch.from_numpy(y)).float().mean()))',
+      ]).trim(),
     );
     const history = readResult(runDir).history;
     assert.equal(history[0]?.cleanAccuracy, accuracy);
-    const config = JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8')) as {
-      model: { initWeights: string | null };
-    };
-    assert.equal(config.model.initWeights, given);
+    assert.equal(recordedInitWeights(runDir), given);
   });
 
   it('refuses weights that do not fit, in one message naming the keys', async (t) => {
     const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-torch-init-misfit-'));
     t.after(() => fs.rmSync(workspace, { recursive: true, force: true }));
     const wrong = path.join(workspace, 'wrong.pt');
-    python(
-      [
-        'import torch',
-        `torch.save({"model": {"0.weight": torch.zeros(3, 3), "extra": torch.zeros(1)}}, ${JSON.stringify(wrong)})`,
-      ].join('\n'),
-    );
+    runRepoPython(PYTHON, [
+      'import torch',
+      `torch.save({"model": {"0.weight": torch.zeros(3, 3), "extra": torch.zeros(1)}}, ${JSON.stringify(wrong)})`,
+    ]);
     // A model file: matched by the engine before any run folder exists.
     const model = path.join(ROOT, 'examples', 'mnist-small.arch.yaml');
-    const ir = await cli([
-      'train',
-      model,
-      '--backend',
-      'torch',
-      '--init-weights',
-      wrong,
-      '--workspace',
-      workspace,
-      ...FROZEN,
-    ]);
+    const ir = await trainFrom(model, wrong, workspace);
     assert.notEqual(ir.code, 0);
     assert.match(ir.err, /wrong\.pt does not fit MNIST-small: \d+ missing: .*; 2 unexpected: 0\.weight, extra/);
     assert.equal(fs.existsSync(path.join(workspace, '.robustness-lens', 'runs')), false, 'no run folder');
@@ -182,18 +142,7 @@ describe('train --backend torch --init-weights', { skip: missing }, () => {
       file,
       'import torch.nn as nn\n\ndef tiny():\n    return nn.Sequential(nn.Flatten(), nn.Linear(784, 10))\n',
     );
-    const entry = await cli([
-      'train',
-      `${file}:tiny()`,
-      '--backend',
-      'torch',
-      '--trust-code',
-      '--init-weights',
-      wrong,
-      '--workspace',
-      workspace,
-      ...FROZEN,
-    ]);
+    const entry = await trainFrom(`${file}:tiny()`, wrong, workspace, true);
     assert.notEqual(entry.code, 0);
     assert.match(
       entry.err,

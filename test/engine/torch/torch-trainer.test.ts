@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -9,17 +8,16 @@ import { take } from '../../../src/engine/data/dataset';
 import { writeDataFile } from '../../../src/engine/torch/data-file';
 import { RunFollower } from '../../../src/engine/torch/follow-run';
 import { Random } from '../../../src/engine/util/random';
+import { runRepoPython } from '../../helpers/repo-python';
 import { cli, metrics, MNIST_DIR, PYTHON, readResult, ROOT, runFolderOf, TINY, torchMissing } from './torch-support';
 
 const missing = torchMissing();
+const MODEL = path.join(ROOT, 'examples', 'mnist-small.arch.yaml');
 
-function python(code: string): string {
-  const out = spawnSync(PYTHON, ['-c', code], {
-    encoding: 'utf8',
-    env: { ...process.env, PYTHONPATH: path.join(ROOT, 'python'), PYTHONDONTWRITEBYTECODE: '1' },
-  });
-  assert.equal(out.status, 0, out.stderr);
-  return out.stdout;
+/** `train MODEL --backend torch` with torchrun: 2 gloo processes on the CPU, tiny settings. */
+function torchrun(workspace: string, ...extra: string[]): ReturnType<typeof cli> {
+  const processes = ['--nproc-per-node', '2', '--device', 'cpu'];
+  return cli(['train', MODEL, '--backend', 'torch', ...processes, ...extra, '--workspace', workspace, ...TINY]);
 }
 
 /** The workers torchrun started (its child processes), from /proc. */
@@ -50,14 +48,12 @@ describe('the PyTorch trainer from the CLI', { skip: missing }, () => {
       g: Array.from({ length: 5 }, () => r.normal()),
     };
     const theirs = JSON.parse(
-      python(
-        [
-          'import json; from robustness_lens_trainer.rng import Random',
-          'r = Random(2024)',
-          'print(json.dumps({"perm": Random(77).permutation(50).tolist(), "u": ' +
-            'r.uniform_array(-0.3, 0.3, 7).tolist(), "g": r.normal_array(5).tolist()}))',
-        ].join('\n'),
-      ),
+      runRepoPython(PYTHON, [
+        'import json; from robustness_lens_trainer.rng import Random',
+        'r = Random(2024)',
+        'print(json.dumps({"perm": Random(77).permutation(50).tolist(), "u": ' +
+          'r.uniform_array(-0.3, 0.3, 7).tolist(), "g": r.normal_array(5).tolist()}))',
+      ]),
     ) as typeof ours;
     assert.deepEqual(theirs.perm, ours.perm);
     theirs.u.forEach((v, i) => assert.ok(Math.abs(v - (ours.u[i] ?? NaN)) < 1e-15, `uniform ${i}`));
@@ -73,14 +69,12 @@ describe('the PyTorch trainer from the CLI', { skip: missing }, () => {
     const file = path.join(dir, 'data.rlds');
     assert.equal(writeDataFile(file, { train, eval: held }).dtype, 'uint8');
     const sums = JSON.parse(
-      python(
-        [
-          'import json, sys; import numpy as np; from robustness_lens_trainer.data import read_data_file',
-          `h, s = read_data_file(${JSON.stringify(file)})`,
-          'print(json.dumps({k: [v[0].astype(np.float64).sum(), v[1].tolist(), ' +
-            'list(v[0].shape)] for k, v in s.items()}))',
-        ].join('\n'),
-      ),
+      runRepoPython(PYTHON, [
+        'import json, sys; import numpy as np; from robustness_lens_trainer.data import read_data_file',
+        `h, s = read_data_file(${JSON.stringify(file)})`,
+        'print(json.dumps({k: [v[0].astype(np.float64).sum(), v[1].tolist(), ' +
+          'list(v[0].shape)] for k, v in s.items()}))',
+      ]),
     ) as Record<string, [number, number[], number[]]>;
     const sum = (a: Float32Array): number => a.reduce((s, v) => s + v, 0);
     assert.ok(Math.abs((sums.train?.[0] ?? 0) - sum(train.images)) < 1e-6 * sum(train.images));
@@ -94,20 +88,7 @@ describe('the PyTorch trainer from the CLI', { skip: missing }, () => {
     async (t) => {
       const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-torchrun-'));
       t.after(() => fs.rmSync(workspace, { recursive: true, force: true }));
-      const model = path.join(ROOT, 'examples', 'mnist-small.arch.yaml');
-      const first = await cli([
-        'train',
-        model,
-        '--backend',
-        'torch',
-        '--nproc-per-node',
-        '2',
-        '--device',
-        'cpu',
-        '--workspace',
-        workspace,
-        ...TINY,
-      ]);
+      const first = await torchrun(workspace);
       assert.equal(first.code, 0, first.err + first.out);
       const runDir = runFolderOf(first.out);
       for (const file of [
@@ -160,22 +141,7 @@ describe('the PyTorch trainer from the CLI', { skip: missing }, () => {
       assert.equal(uninterrupted.length, 2, 'needs the uninterrupted torchrun run');
       const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-killed-rank-'));
       t.after(() => fs.rmSync(workspace, { recursive: true, force: true }));
-      const model = path.join(ROOT, 'examples', 'mnist-small.arch.yaml');
-      const running = cli([
-        'train',
-        model,
-        '--backend',
-        'torch',
-        '--nproc-per-node',
-        '2',
-        '--device',
-        'cpu',
-        '--max-restarts',
-        '1',
-        '--workspace',
-        workspace,
-        ...TINY,
-      ]);
+      const running = torchrun(workspace, '--max-restarts', '1');
       const runs = path.join(workspace, '.robustness-lens', 'runs');
       let killed = 0;
       const deadline = Date.now() + 300_000;
@@ -236,11 +202,9 @@ describe('the PyTorch trainer from the CLI', { skip: missing }, () => {
     ]);
     assert.equal(trusted.code, 0, trusted.err + trusted.out);
     const checkpoint = JSON.stringify(path.join(runFolderOf(trusted.out), 'checkpoint.pt'));
-    const saved = spawnSync(
-      PYTHON,
-      ['-c', `import torch; m = torch.load(${checkpoint})['model']; print(tuple(m['1.weight'].shape))`],
-      { encoding: 'utf8' },
-    );
-    assert.equal(saved.stdout.trim(), '(16, 784)');
+    const saved = runRepoPython(PYTHON, [
+      `import torch; m = torch.load(${checkpoint})['model']; print(tuple(m['1.weight'].shape))`,
+    ]);
+    assert.equal(saved.trim(), '(16, 784)');
   });
 });

@@ -3,7 +3,6 @@
  * default initialisation per layer kind, the same arrays for the same seed, and no tfjs on the way.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import * as esbuild from 'esbuild';
 import type { Network } from '../../../src/core';
@@ -22,6 +21,7 @@ import {
 import { TRAINING_CASES } from '../onnx/design-cases';
 import { networkFromText } from '../onnx/parity-support';
 import { repoPath } from '../../helpers/paths';
+import { runRepoPython } from '../../helpers/repo-python';
 import { NO_TORCH, PYTHON } from './torch-support';
 
 const onnxProblem = onnxRuntimeProblem();
@@ -166,14 +166,11 @@ describe('initial weights on the host', () => {
           'out = {k: [float(v.min()), float(v.max()), v.numel()] for k, v in m.state_dict().items() ' +
             'if v.dtype.is_floating_point}',
           'print(json.dumps(out))',
-        ].join('\n');
-        const run = spawnSync(PYTHON, ['-c', script], {
-          input: JSON.stringify(networkJson(design.network)),
-          encoding: 'utf8',
-          env: { ...process.env, PYTHONPATH: repoPath('python'), PYTHONDONTWRITEBYTECODE: '1' },
-        });
-        assert.equal(run.status, 0, run.stderr);
-        const theirs = JSON.parse(run.stdout) as Record<string, [number, number, number]>;
+        ];
+        const theirs = JSON.parse(runRepoPython(PYTHON, script, JSON.stringify(networkJson(design.network)))) as Record<
+          string,
+          [number, number, number]
+        >;
         const ours = initialState(design.network, design.shape, 0);
         for (const { slot, rule } of initialTensors(design.network, design.shape)) {
           const got = theirs[slot.irName];

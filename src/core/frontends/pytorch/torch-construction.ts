@@ -27,9 +27,7 @@ export abstract class TorchConstruction extends Expressions {
   ): void {
     const made = this.construct(base, positional, keywords, node, frame);
     if (made.kind !== 'module') {
-      module.incomplete ??=
-        `its base class torch.nn.${base} is not statically known ` +
-        `(${made.kind === 'unknown' ? made.reason : made.kind})`;
+      module.incomplete ??= `its base class torch.nn.${base} is not statically known (${whatIs(made)})`;
       return;
     }
     for (const [k, v] of made.module.children) module.children.set(k, v);
@@ -72,37 +70,31 @@ export abstract class TorchConstruction extends Expressions {
       for (const [key, value] of children) {
         if (value.kind === 'module') module.children.set(key, value.module);
         else if (value.kind !== 'none')
-          module.incomplete ??=
-            `an element of ${className} is not a module statically known ` +
-            `(${value.kind === 'unknown' ? value.reason : value.kind})`;
+          module.incomplete ??= `an element of ${className} is not a module statically known (${whatIs(value)})`;
       }
       return { kind: 'module', module };
     };
+    const notKnown = (reason: string): PyValue =>
+      unknownModule(`a ${name} of modules not statically known (${reason})`);
+    /** Sequential(*modules) and ModuleList(iterable): children keyed by position. */
+    const numbered = (items: readonly PyValue[]): PyValue =>
+      container(
+        name,
+        items.map((v, i) => [String(i), v]),
+      );
     switch (name) {
       case 'Sequential': {
         const only = positional[0];
         if (positional.length === 1 && only?.kind === 'dict') {
-          return only.tainted
-            ? unknownModule(`a Sequential of modules not statically known (${only.tainted})`)
-            : container(name, [...only.entries]);
+          return only.tainted ? notKnown(only.tainted) : container(name, [...only.entries]);
         }
-        return container(
-          name,
-          positional.map((v, i) => [String(i), v]),
-        );
+        return numbered(positional);
       }
       case 'ModuleList': {
         const list = positional[0] ?? keywords.get('modules');
         if (!list || list.kind === 'none') return container(name, []);
         const items = this.iterate(list);
-        if (!Array.isArray(items))
-          return unknownModule(
-            `a ModuleList of modules not statically known (${list.kind === 'unknown' ? list.reason : list.kind})`,
-          );
-        return container(
-          name,
-          items.map((v, i) => [String(i), v]),
-        );
+        return Array.isArray(items) ? numbered(items) : notKnown(whatIs(list));
       }
       case 'ModuleDict': {
         const dict = positional[0] ?? keywords.get('modules');
@@ -117,11 +109,7 @@ export abstract class TorchConstruction extends Expressions {
                   : [undefined, undefined],
               )
             : undefined;
-        if (!entries || entries.some(([k, v]) => k === undefined || v === undefined)) {
-          return unknownModule(
-            `a ModuleDict of modules not statically known (${dict.kind === 'unknown' ? dict.reason : dict.kind})`,
-          );
-        }
+        if (!entries || entries.some(([k, v]) => k === undefined || v === undefined)) return notKnown(whatIs(dict));
         return container(name, entries as [string, PyValue][]);
       }
       case 'Module':
@@ -251,4 +239,9 @@ export abstract class TorchConstruction extends Expressions {
     }
     return { kind: 'module', module };
   }
+}
+
+/** What a value that is not the module wanted is, for a message: why it is unknown, or its kind. */
+function whatIs(value: PyValue): string {
+  return value.kind === 'unknown' ? value.reason : value.kind;
 }
