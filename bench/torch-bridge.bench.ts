@@ -19,6 +19,10 @@ import { TorchReference } from './support/torch-reference';
 // rounds' own ratios (paired in time, so a machine whose speed drifts between rounds moves both).
 // Prints one JSON line per round, then a summary; ratio = bridge images/s over direct images/s
 // (goal: at least 0.9 on CPU). BRIDGE_ROUNDS sets the number of rounds (default 9).
+// The worker keeps freed memory in the process (python/robustness_lens_worker/allocator.py; PyTorch
+// as a plain script runs paid 80,000-200,000 page faults per gradient step here) and waits PASSIVE.
+// So there are two direct sides: `ratio` against PyTorch with the worker's settings (the bridge's own
+// cost), and `ratio_to_plain_pytorch` against PyTorch as a plain script runs in the bench's shell.
 
 const ROOT = process.cwd();
 const BATCH = 128;
@@ -41,8 +45,14 @@ function network(): Network {
 
 async function main(): Promise<void> {
   const net = network();
-  const direct = await TorchReference.start(ROOT, net, { batch: BATCH, trainBatch: 64, threads: THREADS });
+  const sizes = { batch: BATCH, trainBatch: 64, threads: THREADS };
+  const direct = await TorchReference.start(ROOT, net, { ...sizes, workerSettings: true });
   if (!direct) return;
+  const plain = await TorchReference.start(ROOT, net, sizes);
+  if (!plain) {
+    direct.close();
+    return;
+  }
   const shape = { height: 32, width: 32, channels: 3 };
   const bridge = await TorchClassifier.create({
     python: PYTHON,
@@ -61,6 +71,7 @@ async function main(): Promise<void> {
     await pgdExamples(bridge, x, labels, BATCH, threat, 2, EPS / 4, random);
     const ours: number[] = [];
     const theirs: number[] = [];
+    const plainRounds: number[] = [];
     const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const measureOurs = async (): Promise<number> => {
       await settle();
@@ -72,22 +83,34 @@ async function main(): Promise<void> {
       await settle();
       return direct.pgd10(PGD_BATCHES);
     };
-    // One untimed round each: both sides' first PGD-10 at full length (allocator, oneDNN primitives).
+    const measurePlain = async (): Promise<number> => {
+      await settle();
+      return plain.pgd10(PGD_BATCHES);
+    };
+    // One untimed round each: every side's first PGD-10 at full length (allocator, oneDNN primitives).
     await measureTheirs();
+    await measurePlain();
     await measureOurs();
+    const sides: [number[], () => Promise<number>][] = [
+      [theirs, measureTheirs],
+      [ours, measureOurs],
+      [plainRounds, measurePlain],
+    ];
     for (let round = 0; round < ROUNDS; round++) {
-      // Alternating which side goes first: the machine's speed drifts within minutes.
-      if (round % 2 === 0) {
-        theirs.push(await measureTheirs());
-        ours.push(await measureOurs());
-      } else {
-        ours.push(await measureOurs());
-        theirs.push(await measureTheirs());
-      }
+      // Reversing the order every other round: the machine's speed drifts within minutes.
+      for (const [rounds, measure] of round % 2 === 0 ? sides : [...sides].reverse()) rounds.push(await measure());
       // Each round as it ends: on a loaded machine a run may be stopped before the summary.
-      console.log(JSON.stringify({ round, images_per_s: ours[round], pytorch_images_per_s: theirs[round] }));
+      console.log(
+        JSON.stringify({
+          round,
+          images_per_s: ours[round],
+          pytorch_images_per_s: theirs[round],
+          plain_pytorch_images_per_s: plainRounds[round],
+        }),
+      );
     }
     const ratios = ours.map((o, i) => o / (theirs[i] as number));
+    const plainRatios = ours.map((o, i) => o / (plainRounds[i] as number));
     const one = x.subarray(0, 32 * 32 * 3);
     const callMs: number[] = [];
     for (let i = 0; i < SMALL_CALLS; i++) {
@@ -102,18 +125,22 @@ async function main(): Promise<void> {
         device: bridge.info.deviceName,
         batch: BATCH,
         threads: THREADS,
-        // The worker sets PASSIVE unless one is set; PyTorch directly runs as the user's shell has it.
-        // With OMP_WAIT_POLICY=PASSIVE set for the whole bench, both run alike: the protocol's cost alone.
+        // The worker and the `ratio` side wait PASSIVE unless one is set; plain PyTorch as the shell has it.
         omp_wait_policy: {
           bridge: process.env.OMP_WAIT_POLICY ?? 'PASSIVE',
-          pytorch: process.env.OMP_WAIT_POLICY ?? 'unset',
+          pytorch: process.env.OMP_WAIT_POLICY ?? 'PASSIVE',
+          plain_pytorch: process.env.OMP_WAIT_POLICY ?? 'unset',
         },
         images_per_s: median(ours),
         pytorch_images_per_s: median(theirs),
+        plain_pytorch_images_per_s: median(plainRounds),
         ratio: median(ratios),
         ratio_range: [Math.min(...ratios), Math.max(...ratios)],
+        ratio_to_plain_pytorch: median(plainRatios),
+        ratio_to_plain_pytorch_range: [Math.min(...plainRatios), Math.max(...plainRatios)],
         rounds: ours,
         pytorch_rounds: theirs,
+        plain_pytorch_rounds: plainRounds,
         round_ratios: ratios,
         one_image_logits_ms: median(callMs),
       }),
@@ -121,6 +148,7 @@ async function main(): Promise<void> {
   } finally {
     await bridge.dispose();
     direct.close();
+    plain.close();
   }
 }
 

@@ -30,6 +30,7 @@ def pgd(model, x, y, eps, alpha, steps):
 
 class Bench:
     def __init__(self, a):
+        self.keeps = bool(getattr(a, 'keep_freed_memory', False))
         torch.set_num_threads(a.threads)
         torch.manual_seed(0)
         self.model = load(a.network)
@@ -72,7 +73,7 @@ class Bench:
 
 
 def serve(bench):
-    info = {'torch': torch.__version__, 'threads': torch.get_num_threads()}
+    info = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'keepFreedMemory': bench.keeps}
     print(json.dumps({'ready': True, **info}), flush=True)
     for line in sys.stdin:
         words = line.split()
@@ -99,7 +100,14 @@ def main():
     # A training step is short and noisy on 2 cores: more of them make the figure steadier.
     p.add_argument('--train-repeats', type=int, default=8)
     p.add_argument('--serve', action='store_true')
+    # The torch worker's allocator settings (robustness_lens_worker/allocator.py): with them, the
+    # bridge benchmark compares the same PyTorch process setup on both sides, the protocol alone.
+    p.add_argument('--keep-freed-memory', action='store_true')
     a = p.parse_args()
+    if a.keep_freed_memory:
+        from robustness_lens_worker.allocator import keep_freed_memory
+        if not keep_freed_memory():
+            sys.exit('--keep-freed-memory: this C library does not take the settings')
     bench = Bench(a)
     bench.warm()
     if a.serve:

@@ -10,6 +10,11 @@ export interface TorchShape {
   readonly batch: number;
   readonly trainBatch: number;
   readonly threads: number;
+  /**
+   * The torch worker's process settings in this process too: its allocator's (--keep-freed-memory,
+   * python/robustness_lens_worker/allocator.py) and its OpenMP wait policy (PASSIVE unless one is set).
+   */
+  readonly workerSettings?: boolean;
 }
 
 /**
@@ -43,8 +48,12 @@ export class TorchReference {
       String(shape.trainBatch),
       '--threads',
       String(shape.threads),
+      ...(shape.workerSettings ? ['--keep-freed-memory'] : []),
     ];
-    const child = spawn(python, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const env = shape.workerSettings
+      ? { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' }
+      : process.env;
+    const child = spawn(python, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     let started = false;

@@ -6,7 +6,8 @@ it, and the frames go out through a private copy of the original stdout.
 RL_WORKER_PROFILE=FILE writes a cProfile of the whole session to FILE when the worker ends, and
 RL_WORKER_TIMING=1 prints, on stderr at the end (or adds to the file RL_WORKER_TIMING names), where
 each operation's time went (reading the request, computing, writing the answer): the tools to see
-what a call costs besides the model."""
+what a call costs besides the model. The worker keeps the memory PyTorch frees (allocator.py;
+RL_WORKER_MALLOC=default leaves glibc's settings alone)."""
 import os
 import sys
 import traceback
@@ -29,6 +30,8 @@ def widen_pipe(fd):
 
 
 def main():
+    from .allocator import keep_freed_memory
+    keep_freed_memory()
     out = os.fdopen(os.dup(1), 'wb', buffering=0)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
