@@ -70,11 +70,12 @@ def wide():
 @needs_torch
 @unittest.skipUnless(os.path.isdir('/proc/self'), 'reads page faults from /proc')
 class WorkerPageFaultTest(unittest.TestCase):
-    def steady_call_faults(self, env_extra):
-        """Page faults of the worker during the last of four equal input-gradient calls whose
+    def later_call_faults(self, env_extra):
+        """Page faults of the worker over the last six of eight equal input-gradient calls whose
         activations (1,200 images x 8 x 32 x 32 floats, 37.5 MiB each) are past glibc's mmap ceiling.
-        The heap settles over the first calls (here 55k, 30k, 10k, then 0 faults; 110k to 103k each
-        with glibc's defaults)."""
+        With the settings the heap settles over the first calls, after which most calls fault nothing
+        and a few grow the heap by one or two activations (seen: 0 to 38k faults over six calls); with
+        glibc's defaults every call faults its activations in again (some 100k each)."""
         with tempfile.TemporaryDirectory() as folder:
             with open(os.path.join(folder, 'wide.py'), 'w') as f:
                 f.write(MODEL_FILE)
@@ -85,18 +86,21 @@ class WorkerPageFaultTest(unittest.TestCase):
                 x = rng.random((1200, 32, 32, 3), dtype=np.float32)
                 y = rng.integers(0, 10, 1200).astype(np.int32)
                 counts = []
-                for _ in range(4):
+                for _ in range(8):
                     before = minor_faults(client.proc.pid)
                     client.call('inputGradient', [('x', x), ('labels', y)], objective='ce')
                     counts.append(minor_faults(client.proc.pid) - before)
-                return counts[-1]
+                return sum(counts[2:])
 
     def test_the_worker_reuses_its_memory_from_call_to_call(self):
-        kept = self.steady_call_faults({})
-        default = self.steady_call_faults({'RL_WORKER_MALLOC': 'default'})
+        kept = self.later_call_faults({})
+        default = self.later_call_faults({'RL_WORKER_MALLOC': 'default'})
         activation_pages = 1200 * 8 * 32 * 32 * 4 // 4096
-        self.assertGreater(default, activation_pages, 'the control should fault the activations in again')
-        self.assertLess(kept, activation_pages // 4)
+        self.assertGreater(default, 6 * activation_pages, 'the control should fault the activations in again')
+        # Not zero: a call now and then still extends the heap (fragmentation), which is why a single
+        # call's count made this test flaky.
+        self.assertLess(kept, default // 5)
+        self.assertLess(kept, 6 * activation_pages)
 
 
 if __name__ == '__main__':
