@@ -2,7 +2,7 @@ import { KNOWN_NORMALIZATIONS, type InputNormalization } from '../../engine/tfjs
 import { parseEntry } from '../../engine/torch/entry';
 import { UsageError } from '../io';
 
-/** The options only `eval --backend torch` takes. */
+/** The options `eval --backend torch` takes (and --normalize, which every back end takes). */
 export const TORCH_EVAL_OPTIONS = {
   entry: { type: 'string' },
   normalize: { type: 'string' },
@@ -18,8 +18,6 @@ With --backend torch (runs the model in your own PyTorch, on its GPU when it see
                      it, MODEL's network is rebuilt as torch.nn
   --weights W        a torch.save state dict (.pt, .pth; under state_dict, model, net ...,
                      'module.' prefixes removed) or a .safetensors file, loaded by your PyTorch
-  --normalize N      mean/std applied before the model, for models that expect normalised
-                     inputs: mnist, cifar10, imagenet or MEANS/STDS, e.g. 0.5,0.5,0.5/0.25,0.25,0.25
   --device D         cpu, cuda or cuda:N (default: CUDA when your PyTorch sees a GPU, else CPU)
   --python PATH      the Python with torch (default python3)
   --trust-code       allow --entry to run your Python file`;
@@ -64,15 +62,21 @@ export function deviceOption(text: string | undefined): string | undefined {
   return text;
 }
 
-/** The torch-only options checked: refused without --backend torch, and --entry only with --trust-code. */
+/**
+ * The torch options checked: refused without --backend torch (but --normalize, which any back end
+ * takes for a PyTorch checkpoint), and --entry only with --trust-code.
+ */
 export function torchEvalValues(
   values: TorchValues,
   torch: boolean,
 ): { python: string; entry?: string; device?: string; normalize?: InputNormalization } {
-  const given = (Object.keys(TORCH_EVAL_OPTIONS) as (keyof TorchValues)[]).filter((k) => values[k] !== undefined);
+  const given = (Object.keys(TORCH_EVAL_OPTIONS) as (keyof TorchValues)[]).filter(
+    (k) => values[k] !== undefined && k !== 'normalize',
+  );
   if (!torch) {
     if (given.length > 0) throw new UsageError(`--${given[0]} is an option of --backend torch`);
-    return { python: 'python3' };
+    const normalize = normalizeOption(values.normalize);
+    return { python: 'python3', ...(normalize ? { normalize } : {}) };
   }
   if (values.entry && !values['trust-code']) {
     throw new UsageError(

@@ -22,6 +22,11 @@ Options:
   --weights W        a training run folder (or its checkpoint.rlck), or a PyTorch state dict:
                      a torch.save file (.pt, .pth; a dict under state_dict, model, net ...,
                      'module.' prefixes removed) or .safetensors, by PyTorch parameter names
+  --normalize N      mean/std put before the model, for a checkpoint trained on normalised
+                     inputs that carries no mean/std buffers: mnist, cifar10, imagenet or
+                     MEANS/STDS, e.g. 0.5,0.5,0.5/0.25,0.25,0.25. A PyTorch checkpoint gets
+                     none by default, as in PyTorch; a model evaluated untrained gets the data
+                     set's statistics
   --data D           mnist (bundled, default) or a folder of MNIST IDX files, CIFAR binary
                      batches, or one sub-folder of images per class
   --attacks A        autoattack (default: APGD-CE, APGD-T, FAB-T, Square, each on the points
@@ -112,7 +117,15 @@ export async function runEval(argv: readonly string[], io: CommandIO, isCancelle
   };
   const summary = onTorch
     ? await executeTorchEval({ ...common, ...torch }, print, isCancelled)
-    : await executeEval({ ...common, ...defined('backend', evalBackendOption(values.backend)) }, print, isCancelled);
+    : await executeEval(
+        {
+          ...common,
+          ...defined('backend', evalBackendOption(values.backend)),
+          ...defined('normalize', torch.normalize),
+        },
+        print,
+        isCancelled,
+      );
   print({ type: 'result', result: summary });
   const e = summary.evaluation;
   if (values.json) io.out(JSON.stringify(summary, null, 2));

@@ -16,6 +16,7 @@ import { DatasetError } from '../data/dataset-error';
 import { checkFiniteWeights } from './non-finite';
 import { isTorchWeightsFile, readTorchWeights, type TorchWeights } from '../weights/torch-weights';
 import { attackDataset } from './attack-loop';
+import { chooseNormalization } from './input-normalization';
 import {
   attackedIrModel,
   attackedModel,
@@ -29,7 +30,6 @@ import { CHECKPOINT_FILE } from './execute-train';
 import { loadFromPlan } from './load-model';
 import {
   modelJsonWeightsError,
-  normalizationFor,
   planModel,
   startingState,
   stateMisfit,
@@ -57,6 +57,8 @@ export interface EvalRunOptions {
   readonly pgdSteps?: number;
   /** AutoAttack's version; replaces `attacks` when given. */
   readonly version?: AutoAttackVersion;
+  /** Mean/std put in front of the model; for a PyTorch checkpoint without its own buffers. */
+  readonly normalize?: InputNormalization;
   /** Run on the user's own PyTorch (the torch back end) instead: the worker runs executeTorchEval. */
   readonly torch?: TorchEvalSource;
 }
@@ -81,13 +83,12 @@ export async function executeEval(
   const data = take(split.test, options.samples);
   // An accuracy over no images is no result; saying 0% or 100% would be a number we cannot prove.
   if (data.n === 0) throw new DatasetError(`${options.data} has no test images to evaluate`, options.data);
-  // A checkpoint of the IR model carries its normalisation (mean/std buffers); it wins over the data set's.
-  const fromFile = torchWeights?.normalization;
-  const normalization = trained
-    ? trained.normalization
-    : fromFile !== undefined
-      ? (fromFile ?? undefined)
-      : normalizationFor(split.test);
+  if (trained && options.normalize)
+    throw new Error('a training run keeps the input normalisation it was trained with; leave --normalize out');
+  const chosenNorm = trained
+    ? { normalization: trained.normalization }
+    : chooseNormalization(split.test, torchWeights, options.normalize);
+  const normalization = chosenNorm.normalization;
   const plan = await planModel(modelFile, options.modelName ?? trained?.modelName, data, normalization, options.seed);
   const weightsSource = trained?.checkpoint ?? torchWeights?.file ?? modelFile;
   let attacked: AttackedModel | undefined;
@@ -133,6 +134,7 @@ export async function executeEval(
     if (torchWeights) {
       const how = torchWeights.notes.length ? ` (${torchWeights.notes.join('; ')})` : '';
       notes.push(`PyTorch weights from ${torchWeights.file}${how}`);
+      if (chosenNorm.note) notes.push(chosenNorm.note);
     }
     if (untrained) notes.push('no --weights given: the model has its random initial weights');
     run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, notes));

@@ -13,8 +13,9 @@ import { UnsupportedModelError } from '../tfjs/unsupported-model-error';
 import { train } from '../train/train-loop';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../train/train-config';
 import { readTorchWeights, type TorchWeights } from '../weights/torch-weights';
+import { chooseNormalization } from './input-normalization';
 import { layersFromPlan, tfjsFromPlan } from './load-model';
-import { modelJsonWeightsError, normalizationFor, planModel, startingState, type ModelPlan } from './model-plan';
+import { modelJsonWeightsError, planModel, startingState, type ModelPlan } from './model-plan';
 import type { RunListener, RunSummary } from './run-messages';
 import { describeEnvironment, RunDirectory } from './run-store';
 import type { TorchTrainOptions } from '../torch/execute-torch-train';
@@ -66,16 +67,15 @@ export async function executeTrain(
       throw new DatasetError(`${options.data} has no test images; training measures each epoch on them`, options.data);
     }
     const init = options.initWeights ? readTorchWeights(options.initWeights) : undefined;
-    // A checkpoint of the IR model carries its normalisation (mean/std buffers); it wins over the data set's.
-    const wanted =
-      init && init.normalization !== undefined ? (init.normalization ?? undefined) : normalizationFor(data.test);
+    const chosenNorm = chooseNormalization(data.test, init, undefined);
+    const wanted = chosenNorm.normalization;
     const plan = await planModel(options.modelFile, options.modelName, data.test, wanted, config.seed);
     if (init && plan.kind === 'model-json') throw modelJsonWeightsError(init);
     const normalization = plan.kind === 'ir' && plan.normalized ? wanted : undefined;
     const { model, backend } = await trainedModel(chosen, plan, init, data.test, normalization);
     try {
       const resumeNote = saved ? [resumeBackendNote(saved.backend, requested.backend, backend)] : [];
-      const notes = [...backend.notes, ...resumeNote];
+      const notes = [...backend.notes, ...resumeNote, ...(chosenNorm.note ? [chosenNorm.note] : [])];
       const modelInfo = {
         file: path.resolve(options.modelFile),
         name: plan.name,

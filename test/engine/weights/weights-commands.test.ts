@@ -10,6 +10,8 @@ import { readModelFile } from '../../../src/core';
 import type { RunSummary } from '../../../src/engine/run/run-messages';
 import { networkJson } from '../../../src/engine/pytorch/network-json';
 import { readCheckpoint } from '../../../src/engine/train/checkpoint';
+import { readStateDictFile } from '../../../src/engine/weights/state-dict';
+import { torchStateDictFile } from '../../../src/engine/weights/torch-writer';
 import { cliAsync } from '../../helpers/cli';
 import { repoPath } from '../../helpers/paths';
 import { NO_TORCH, tempDir, torchScript } from './torch-support';
@@ -94,6 +96,44 @@ describe('export, eval --weights x.pt and train --init-weights', () => {
     for (const name of weights) {
       assert.deepEqual(afterTuning.tensors.get(name)?.data, before.tensors.get(name)?.data, name);
     }
+  });
+
+  it('puts no normalisation before a checkpoint without mean/std buffers, as PyTorch, unless --normalize', async () => {
+    // Without the buffers the export is what a user's checkpoint of a model that normalises
+    // outside itself looks like; with MNIST's statistics in them, one that normalises inside.
+    const tensors = readStateDictFile(path.join(trained.runDir, 'weights.pt')).tensors;
+    const mean = tensors.get('mean');
+    const std = tensors.get('std');
+    assert.ok(mean && std && tensors.delete('mean') && tensors.delete('std'));
+    const bare = path.join(workspace, 'bare.pt');
+    fs.writeFileSync(bare, torchStateDictFile(tensors));
+    tensors.set('mean', { ...mean, data: Float32Array.of(0.1307) });
+    tensors.set('std', { ...std, data: Float32Array.of(0.3081) });
+    const inside = path.join(workspace, 'inside.pt');
+    fs.writeFileSync(inside, torchStateDictFile(tensors));
+    const flags = ['--attacks', 'fgsm', '--n', '40', '--batch-size', '20', ...common];
+    type Config = { model: { normalization: { mean: number[]; std: number[] } | null } };
+    const configOf = (r: RunSummary): Config =>
+      JSON.parse(fs.readFileSync(path.join(r.runDir, 'config.json'), 'utf8')) as Config;
+    const mnist = { mean: [0.1307], std: [0.3081] };
+
+    const raw = await run('eval', MODEL, '--weights', bare, ...flags);
+    assert.equal(configOf(raw).model.normalization, null);
+    const env = fs.readFileSync(path.join(raw.runDir, 'environment.json'), 'utf8');
+    assert.match(env, /inputs reach the model as \[0,1\] pixels: bare\.pt has no mean\/std buffers/);
+
+    const asked = await run('eval', MODEL, '--weights', bare, '--normalize', 'mnist', ...flags);
+    const own = await run('eval', MODEL, '--weights', inside, ...flags);
+    assert.deepEqual(configOf(asked).model.normalization, mnist);
+    assert.equal(
+      JSON.stringify(configOf(own).model.normalization),
+      JSON.stringify(mnist).replace(/0\.\d+/g, (v) => String(Math.fround(Number(v)))),
+    );
+    assert.deepEqual(asked.evaluation?.perSample, own.evaluation?.perSample);
+
+    const twice = await cliAsync('eval', MODEL, '--weights', inside, '--normalize', 'mnist', ...flags);
+    assert.equal(twice.code, 1, twice.stderr);
+    assert.match(twice.stderr, /inside\.pt carries its own input normalisation \(mean 0\.1307.*leave it out/);
   });
 
   it('says which tensors do not fit when the weights belong to another model', async () => {
