@@ -12,13 +12,15 @@
 #
 # Environment: PYTHON (default /usr/bin/python3 when it exists, else python3), DATA (default
 # mnist), VERSION (AutoAttack version, default standard), WORKSPACE (where the run folders go;
-# default a new temporary folder), DEVICE (the torch side's --device; default its own choice).
+# default a new temporary folder), DEVICE (the torch side's --device; default its own choice),
+# TORCH_RESULT (the --json output of an earlier torch run of the same arguments, reused instead of
+# running the torch side again; only the ONNX Runtime side runs).
 # Needs `node esbuild.js` (dist/cli.js) and onnxruntime-node. Exit status 0 when both runs end and
 # meet the issue's test, 1 when they do not, 2 on bad use.
 set -euo pipefail
 
 if [ $# -lt 3 ]; then
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -41,9 +43,14 @@ common=(--data "$data" --n "$n" --eps "$eps" --version "$version" --weights "$we
 device=()
 [ -n "${DEVICE:-}" ] && device=(--device "$DEVICE")
 
-echo "torch: $model:$factory on $n images, eps $eps, AutoAttack $version; run folders under $workspace" >&2
-node "$cli" eval --backend torch --trust-code --entry "$model:$factory" --python "$python" "${device[@]}" \
-  "${common[@]}" "$@" >"$workspace/torch.json"
+if [ -n "${TORCH_RESULT:-}" ]; then
+  echo "torch: reusing $TORCH_RESULT" >&2
+  cp "$TORCH_RESULT" "$workspace/torch.json"
+else
+  echo "torch: $model:$factory on $n images, eps $eps, AutoAttack $version; run folders under $workspace" >&2
+  node "$cli" eval --backend torch --trust-code --entry "$model:$factory" --python "$python" "${device[@]}" \
+    "${common[@]}" "$@" >"$workspace/torch.json"
+fi
 echo "onnxruntime: the same file and checkpoint" >&2
 node "$cli" eval "$model" --backend onnxruntime "${common[@]}" "$@" >"$workspace/onnxruntime.json"
 

@@ -29,6 +29,9 @@ def main(argv=None):
     parser.add_argument('--amp', action='store_true')
     parser.add_argument('--sync-batch-norm', action='store_true')
     args = parser.parse_args(argv)
+    # The attack steps allocate and free the same large activations as the worker's gradient calls.
+    from robustness_lens_worker.allocator import keep_freed_memory
+    keep_freed_memory()
     from .distributed import init_world
     from .events import EventLog
     from .trainer import Cancelled

@@ -28,13 +28,7 @@ import {
 } from './eval-backend';
 import { CHECKPOINT_FILE } from './execute-train';
 import { loadFromPlan } from './load-model';
-import {
-  modelJsonWeightsError,
-  planModel,
-  startingState,
-  stateMisfit,
-  type ModelPlan,
-} from './model-plan';
+import { modelJsonWeightsError, planModel, startingState, stateMisfit, type ModelPlan } from './model-plan';
 import type { RunListener, RunSummary } from './run-messages';
 import { describeEnvironment, RunDirectory } from './run-store';
 import type { TorchEvalSource } from './torch-eval-source';
@@ -98,15 +92,28 @@ export async function executeEval(
     const paramCount = ready.paramCount;
     // Announced once the model is built: an automatic choice of ONNX Runtime may have fallen back to tfjs.
     const backend = ready.backend;
+    const untrained = !trained && !torchWeights;
+    // The weights and the normalisation in front of them are said at the start: both change every number.
+    const notes = [...backend.notes];
+    if (torchWeights) {
+      const how = torchWeights.notes.length ? ` (${torchWeights.notes.join('; ')})` : '';
+      notes.push(`PyTorch weights from ${torchWeights.file}${how}`);
+      if (chosenNorm.note) notes.push(chosenNorm.note);
+    }
+    if (options.normalize && !trained)
+      notes.push(
+        `inputs normalised before the model: mean ${options.normalize.mean.join(', ')}, ` +
+          `std ${options.normalize.std.join(', ')}`,
+      );
+    if (untrained) notes.push('no --weights given: the model has its random initial weights');
     listener({
       type: 'started',
       runId: run.id,
       runDir: run.dir,
       backend: backend.name,
       device: backend.device,
-      notes: backend.notes,
+      notes,
     });
-    const untrained = !trained && !torchWeights;
     const attacks = options.version
       ? autoAttackVersion(options.version).attacks
       : options.attacks.map((a) => attackByName(a, options.pgdSteps));
@@ -130,13 +137,6 @@ export async function executeEval(
       samples: data.n,
       seed: options.seed,
     });
-    const notes = [...backend.notes];
-    if (torchWeights) {
-      const how = torchWeights.notes.length ? ` (${torchWeights.notes.join('; ')})` : '';
-      notes.push(`PyTorch weights from ${torchWeights.file}${how}`);
-      if (chosenNorm.note) notes.push(chosenNorm.note);
-    }
-    if (untrained) notes.push('no --weights given: the model has its random initial weights');
     run.writeJson('environment.json', describeEnvironment(backend.name, backend.device, notes));
 
     const { status, evaluation } = await attackDataset(
