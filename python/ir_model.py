@@ -113,6 +113,10 @@ class Block(nn.Module):
 
 
 class IrModel(nn.Module):
+    # A checkpoint of the same layers written by a model that normalises outside itself has no
+    # mean/std: loading it keeps these (raw pixels unless the caller set them), as the engine does.
+    OPTIONAL_STATE = ('mean', 'std')
+
     def __init__(self, d, mean=None, std=None):
         super().__init__()
         channels = d['inputChannels']

@@ -114,6 +114,11 @@ def load_weights(model, path):
     raw = read_weights_file(path)
     state, notes = unwrap_state_dict(raw, path)
     own = model.state_dict()
+    # Buffers a model may declare optional (IrModel's input normalisation): absent, they keep their values.
+    kept = [k for k in getattr(model, 'OPTIONAL_STATE', ()) if k in own and k not in state]
+    if kept:
+        state = {**state, **{k: own[k] for k in kept}}
+        notes.append(f'no {", ".join(kept)} in the file: the model\'s own kept')
     missing = [k for k in own if k not in state]
     unexpected = [k for k in state if k not in own]
     shaped = [k for k, v in state.items() if k in own and tuple(own[k].shape) != tuple(v.shape)]

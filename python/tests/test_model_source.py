@@ -8,8 +8,10 @@ import unittest
 from support import HAS_TORCH, needs_torch
 
 if HAS_TORCH:
+    import torch
     import torch.nn as nn
-    from robustness_lens_worker.model_source import SourceError, build_entry, parse_entry
+    from ir_model import IrModel
+    from robustness_lens_worker.model_source import SourceError, build_entry, load_weights, parse_entry
 
 # The cases the TypeScript checks (test/engine/torch/entry.test.ts) read too, so both sides parse alike.
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'entry_cases.json'), encoding='utf-8') as _f:
@@ -107,6 +109,46 @@ class ParseEntryTest(unittest.TestCase):
             with self.subTest(entry=entry):
                 with self.assertRaises(SourceError):
                     parse_entry(entry)
+
+
+TINY_NETWORK = {'name': 'tiny', 'inputChannels': 1, 'stem': [
+    {'kind': 'conv', 'name': 'c', 'in': 1, 'out': 2, 'kernel': [3, 3], 'stride': [1, 1], 'padding': [1, 1],
+     'dilation': [1, 1], 'groups': 1, 'bias': True}], 'blocks': [],
+    'head': [{'kind': 'pool', 'name': 'p', 'pool': 'avg', 'outputSize': [1, 1]},
+             {'kind': 'linear', 'name': 'l', 'in': 2, 'out': 5, 'bias': True}]}
+
+
+@needs_torch
+class LoadWeightsTest(unittest.TestCase):
+    def save(self, state):
+        folder = tempfile.TemporaryDirectory()
+        self.addCleanup(folder.cleanup)
+        path = os.path.join(folder.name, 'w.pt')
+        torch.save(state, path)
+        return path
+
+    def test_an_ir_model_keeps_its_normalisation_when_the_checkpoint_has_none(self):
+        source = IrModel(TINY_NETWORK)
+        bare = {k: v for k, v in source.state_dict().items() if k not in ('mean', 'std')}
+        model = IrModel(TINY_NETWORK)
+        notes = load_weights(model, self.save(bare))
+        self.assertIn("no mean, std in the file: the model's own kept", notes)
+        self.assertEqual(model.mean.flatten().tolist(), [0.0])
+        self.assertEqual(model.std.flatten().tolist(), [1.0])
+        for name, value in bare.items():
+            self.assertTrue(torch.equal(model.state_dict()[name], value), name)
+
+    def test_the_checkpoints_own_normalisation_wins(self):
+        state = IrModel(TINY_NETWORK, [0.5], [0.25]).state_dict()
+        model = IrModel(TINY_NETWORK)
+        self.assertEqual(load_weights(model, self.save(state)), [])
+        self.assertEqual((model.mean.item(), model.std.item()), (0.5, 0.25))
+
+    def test_a_users_module_still_needs_every_key(self):
+        net = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
+        state = {k: v for k, v in net.state_dict().items() if k != '1.running_mean'}
+        with self.assertRaisesRegex(SourceError, r'missing: 1\.running_mean'):
+            load_weights(nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2)), self.save(state))
 
 
 if __name__ == '__main__':

@@ -43,7 +43,8 @@ export async function executeTorchEval(
     name = options.entry;
   } else {
     const network = await readNetwork(options.modelFile as string, options.modelName);
-    const norm = options.normalize ? undefined : normalizationFor(split.test);
+    // A checkpoint carries its own normalisation or none (input-normalization.ts); --normalize goes before the model.
+    const norm = options.normalize || options.weights ? undefined : normalizationFor(split.test);
     source = { kind: 'ir', network: networkJson(network), ...(norm ? { mean: norm.mean, std: norm.std } : {}) };
     name = network.name;
   }

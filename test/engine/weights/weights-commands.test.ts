@@ -14,7 +14,7 @@ import { readStateDictFile } from '../../../src/engine/weights/state-dict';
 import { torchStateDictFile } from '../../../src/engine/weights/torch-writer';
 import { cliAsync } from '../../helpers/cli';
 import { repoPath } from '../../helpers/paths';
-import { NO_TORCH, tempDir, torchScript } from './torch-support';
+import { NO_TORCH, PYTHON, tempDir, torchScript } from './torch-support';
 
 const MODEL = repoPath('examples', 'mnist-small.arch.yaml');
 const workspace = tempDir();
@@ -130,6 +130,14 @@ describe('export, eval --weights x.pt and train --init-weights', () => {
       JSON.stringify(mnist).replace(/0\.\d+/g, (v) => String(Math.fround(Number(v)))),
     );
     assert.deepEqual(asked.evaluation?.perSample, own.evaluation?.perSample);
+
+    if (!NO_TORCH) {
+      const onTorch = flags.map((f) => (f === 'cpu' ? 'torch' : f));
+      const torchRaw = await run('eval', MODEL, '--weights', bare, '--python', PYTHON, ...onTorch);
+      // It loads (the IR's mean/std are optional, as here) and predicts alike. Clean flags only: FGSM's
+      // sign() may flip on a near-zero gradient between the two back ends.
+      assert.deepEqual(torchRaw.evaluation?.perSample.clean, raw.evaluation?.perSample.clean);
+    }
 
     const twice = await cliAsync('eval', MODEL, '--weights', inside, '--normalize', 'mnist', ...flags);
     assert.equal(twice.code, 1, twice.stderr);
