@@ -84,6 +84,11 @@ export async function executeEval(
     : chooseNormalization(split.test, torchWeights, options.normalize);
   const normalization = chosenNorm.normalization;
   const plan = await planModel(modelFile, options.modelName ?? trained?.modelName, data, normalization, options.seed);
+  // A model.json is run as TF.js built it, preprocessing and all: the engine has nowhere to put a mean/std.
+  if (plan.kind === 'model-json' && options.normalize)
+    throw new UnsupportedModelError(
+      `${modelFile}: --normalize applies to models the engine builds, not a TF.js model.json`,
+    );
   const weightsSource = trained?.checkpoint ?? torchWeights?.file ?? modelFile;
   let attacked: AttackedModel | undefined;
   try {

@@ -139,6 +139,11 @@ describe('export, eval --weights x.pt and train --init-weights', () => {
       assert.deepEqual(torchRaw.evaluation?.perSample.clean, raw.evaluation?.perSample.clean);
     }
 
+    const modelJson = repoPath('examples', 'tfjs', 'mnist-small', 'model.json');
+    const nowhere = await cliAsync('eval', modelJson, '--normalize', 'mnist', ...flags);
+    assert.equal(nowhere.code, 1, nowhere.stderr);
+    assert.match(nowhere.stderr, /--normalize applies to models the engine builds, not a TF\.js model\.json/);
+
     const twice = await cliAsync('eval', MODEL, '--weights', inside, '--normalize', 'mnist', ...flags);
     assert.equal(twice.code, 1, twice.stderr);
     assert.match(twice.stderr, /inside\.pt carries its own input normalisation \(mean 0\.1307.*leave it out/);
