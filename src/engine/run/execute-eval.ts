@@ -16,7 +16,7 @@ import { DatasetError } from '../data/dataset-error';
 import { checkFiniteWeights } from './non-finite';
 import { isTorchWeightsFile, readTorchWeights, type TorchWeights } from '../weights/torch-weights';
 import { attackDataset } from './attack-loop';
-import { chooseNormalization } from './input-normalization';
+import { askedNormalizationNote, chooseNormalization } from './input-normalization';
 import {
   attackedIrModel,
   attackedModel,
@@ -105,11 +105,7 @@ export async function executeEval(
       notes.push(`PyTorch weights from ${torchWeights.file}${how}`);
       if (chosenNorm.note) notes.push(chosenNorm.note);
     }
-    if (options.normalize && !trained)
-      notes.push(
-        `inputs normalised before the model: mean ${options.normalize.mean.join(', ')}, ` +
-          `std ${options.normalize.std.join(', ')}`,
-      );
+    if (options.normalize && !trained) notes.push(askedNormalizationNote(options.normalize));
     if (untrained) notes.push('no --weights given: the model has its random initial weights');
     listener({
       type: 'started',

@@ -12,6 +12,7 @@ import { normalizationFor, readNetwork } from './model-plan';
 import type { RunListener, RunSummary } from './run-messages';
 import { describeEnvironment, RunDirectory } from './run-store';
 import { workerReadsWeightsFile, type TorchEvalSource } from './torch-eval-source';
+import { askedNormalizationNote } from './input-normalization';
 
 export type TorchEvalOptions = Omit<EvalRunOptions, 'backend' | 'torch'> & TorchEvalSource;
 
@@ -73,11 +74,7 @@ export async function executeTorchEval(
       notes.push(`untrained: the initial weights ${options.entry} returned, as chosen for this run`);
     else if (options.entry) notes.push(`no --weights given: the weights are those ${options.entry} returned`);
     else notes.push('no --weights given: the model has its random initial weights');
-    if (options.normalize)
-      notes.push(
-        `inputs normalised before the model: mean ${options.normalize.mean.join(', ')}, ` +
-          `std ${options.normalize.std.join(', ')}`,
-      );
+    if (options.normalize) notes.push(askedNormalizationNote(options.normalize));
     listener({
       type: 'started',
       runId: run.id,

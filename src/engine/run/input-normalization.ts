@@ -41,3 +41,8 @@ export function chooseNormalization(
       '(give --normalize if the model was trained on normalised inputs)',
   };
 }
+
+/** The run's note for a mean/std the person asked for, put before the model. */
+export function askedNormalizationNote(n: InputNormalization): string {
+  return `inputs normalised before the model: mean ${n.mean.join(', ')}, std ${n.std.join(', ')}`;
+}
